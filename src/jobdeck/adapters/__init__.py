@@ -1,0 +1,1 @@
+"""Backend adapters. ``registry.adapter_class(kind)`` finds one by config kind."""

@@ -1,0 +1,200 @@
+"""The adapter contract. One subclass per backend kind.
+
+An adapter speaks one backend's wire format and returns the common model
+(``jobdeck.model``). It raises only ``jobdeck.errors.AdapterError`` kinds.
+It never imports Textual and never decides policy (read-only, jobdeck's own
+archive, backoff): that is the monitor's job.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Mapping
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from jobdeck.clock import Clock, SystemClock
+from jobdeck.errors import AuthFailed, NotFound, Unsupported
+from jobdeck.model import ActionResult, Capability, Job, JobState, LogChunk, Run, StatusEvent
+
+
+class BackendSettings(BaseModel):
+    """Settings every backend has. Adapters subclass this with their own fields.
+
+    Unknown keys are an error, so a typo in the config file is reported
+    instead of silently ignored. Secrets are never values here: a setting
+    names the environment variable that holds the secret (``*_env``).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="unique name, used in job references")
+    interval: float = Field(default=2.0, gt=0, le=3600, description="seconds between polls")
+    enabled: bool = True
+
+
+def read_secret(env_name: str | None, env: Mapping[str, str] | None = None, *, what: str) -> str:
+    """The secret held in environment variable ``env_name``; AuthFailed if it is unset."""
+    source = os.environ if env is None else env
+    if not env_name:
+        raise AuthFailed(f"no environment variable is configured for the {what}")
+    value = source.get(env_name)
+    if not value:
+        raise AuthFailed(f"environment variable {env_name} (the {what}) is not set")
+    return value
+
+
+class Adapter(ABC):
+    """Base of every backend adapter."""
+
+    #: The config ``kind`` this adapter serves.
+    kind: ClassVar[str]
+    #: The settings model for this kind.
+    Settings: ClassVar[type[BackendSettings]] = BackendSettings
+    #: What this backend can do.
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.LIST})
+    #: Why a capability is missing, in words for the user (keyed by capability).
+    unsupported_reasons: ClassVar[dict[Capability, str]] = {}
+
+    def __init__(self, settings: BackendSettings, *, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+
+    @property
+    def name(self) -> str:
+        return self.settings.name
+
+    # -- life cycle -------------------------------------------------------
+
+    async def open(self) -> None:
+        """Prepare clients and connections. Called once before any other call."""
+
+    async def close(self) -> None:
+        """Release clients and connections. Safe to call twice."""
+
+    def describe(self) -> dict[str, str]:
+        """What ``jobdeck info`` prints about this backend (no secrets)."""
+        return {"kind": self.kind}
+
+    # -- capabilities -----------------------------------------------------
+
+    def supports(self, capability: Capability) -> bool:
+        return capability in self.capabilities
+
+    def why_unsupported(self, capability: Capability) -> str:
+        return self.unsupported_reasons.get(
+            capability, f"{self.kind} backends cannot {capability.value}"
+        )
+
+    def why_not(self, capability: Capability, job: Job) -> str | None:
+        """Why ``capability`` cannot be used on this particular job now, or None.
+
+        The default covers the common sense rules; adapters refine them.
+        """
+        if not self.supports(capability):
+            return self.why_unsupported(capability)
+        if capability is Capability.CANCEL and not job.state.is_active:
+            return f"the job is {job.state.value}, not running"
+        if capability is Capability.RETRY and job.state.is_active:
+            return f"the job is still {job.state.value}"
+        if capability is Capability.ARCHIVE and job.archived:
+            return "the job is already archived"
+        if capability is Capability.RESTORE and not job.archived:
+            return "the job is not archived"
+        return None
+
+    # -- reading ----------------------------------------------------------
+
+    @abstractmethod
+    async def list_jobs(self) -> list[Job]:
+        """Every job the backend shows, archived ones included (with ``archived=True``)."""
+
+    async def get_job(self, job_id: str) -> Job:
+        for job in await self.list_jobs():
+            if job.id == job_id:
+                return job
+        raise NotFound(f"no job {job_id!r} on {self.name}")
+
+    async def list_runs(self, job_id: str) -> list[Run]:
+        """The job's executions, newest first. Default: the job is its only run."""
+        job = await self.get_job(job_id)
+        return [
+            Run(
+                job=job.ref,
+                id=job.id,
+                state=job.state,
+                raw_state=job.raw_state,
+                started=job.started,
+                ended=job.ended,
+                counts=job.counts,
+                progress=job.progress,
+                error=job.error,
+            )
+        ]
+
+    async def timeline(self, job_id: str) -> list[StatusEvent]:
+        """The backend's own status history, oldest first. Default: none kept."""
+        return []
+
+    async def read_log(self, job_id: str, offset: int = 0) -> LogChunk:
+        """The log from byte ``offset`` to what is there now."""
+        raise Unsupported(self.why_unsupported(Capability.LOG))
+
+    async def follow_log(self, job_id: str, offset: int = 0) -> AsyncIterator[LogChunk]:
+        """Chunks of the log from ``offset`` as they arrive, until the job ends.
+
+        Default: poll ``read_log`` on the adapter's interval. Adapters with a
+        live stream override this. Each chunk's ``offset`` is where to resume.
+        """
+        while True:
+            chunk = await self.read_log(job_id, offset)
+            if chunk.text or chunk.notice or chunk.complete:
+                yield chunk
+            offset = chunk.offset
+            if chunk.complete:
+                return
+            await self.clock.sleep(min(1.0, self.settings.interval))
+
+    async def changes(self) -> AsyncIterator[None]:
+        """Yields whenever the backend pushes a change (capability PUSH).
+
+        The monitor then lists jobs at once instead of waiting for the next poll.
+        """
+        raise Unsupported(self.why_unsupported(Capability.PUSH))
+        yield  # pragma: no cover - makes this an async generator
+
+    # -- actions (only ever called through the monitor's gate) ------------
+
+    async def archive(self, job_id: str) -> ActionResult:
+        raise Unsupported(self.why_unsupported(Capability.ARCHIVE))
+
+    async def restore(self, job_id: str) -> ActionResult:
+        raise Unsupported(self.why_unsupported(Capability.RESTORE))
+
+    async def retry(self, job_id: str) -> ActionResult:
+        raise Unsupported(self.why_unsupported(Capability.RETRY))
+
+    async def cancel(self, job_id: str) -> ActionResult:
+        raise Unsupported(self.why_unsupported(Capability.CANCEL))
+
+    def confirm_text(self, capability: Capability, job: Job) -> str | None:
+        """Extra words for the confirmation dialog: what this action will really do here."""
+        return None
+
+
+def single_state_timeline(job: Job) -> list[StatusEvent]:
+    """A minimal timeline from a job's own timestamps, for backends that keep none."""
+    events: list[StatusEvent] = []
+    if job.created:
+        events.append(StatusEvent(at=job.created, state=JobState.PENDING))
+    if job.started:
+        events.append(StatusEvent(at=job.started, state=JobState.RUNNING))
+    if job.ended and job.state.is_terminal:
+        events.append(StatusEvent(at=job.ended, state=job.state, raw_state=job.raw_state))
+    return events
+
+
+JsonDict = dict[str, Any]

@@ -1,0 +1,257 @@
+"""The common model: what every adapter returns and every view renders.
+
+Adapters convert their backend's wire format into these types; nothing above
+the adapter layer ever sees a backend's own shapes except through
+``Job.detail`` (already redacted).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class JobState(StrEnum):
+    """Normalized state. Every adapter maps its raw states onto these."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+    PAUSED = "paused"
+    UNKNOWN = "unknown"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in _TERMINAL
+
+    @property
+    def is_active(self) -> bool:
+        return self in (JobState.PENDING, JobState.RUNNING, JobState.PAUSED)
+
+    @classmethod
+    def parse(cls, value: str | None) -> JobState:
+        """A normalized state from its name; anything else is UNKNOWN, never an error."""
+        try:
+            return cls((value or "").strip().lower())
+        except ValueError:
+            return cls.UNKNOWN
+
+
+_TERMINAL = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELED})
+
+
+def map_state(raw: str | None, table: dict[str, JobState]) -> JobState:
+    """Map a backend's raw state through ``table``; unknown values map to UNKNOWN.
+
+    Lookup is exact first, then case-insensitive, so adapters can write their
+    tables in the backend's own casing and still survive casing drift.
+    """
+    if raw is None:
+        return JobState.UNKNOWN
+    if raw in table:
+        return table[raw]
+    folded = {k.casefold(): v for k, v in table.items()}
+    return folded.get(raw.casefold(), JobState.UNKNOWN)
+
+
+class Capability(StrEnum):
+    """What an adapter can do. The UI shows a missing one as unavailable, with a reason."""
+
+    LIST = "list"
+    LOG = "log"
+    TIMELINE = "timeline"
+    COUNTS = "counts"
+    PROGRESS = "progress"
+    ARCHIVE = "archive"
+    RESTORE = "restore"
+    RETRY = "retry"
+    CANCEL = "cancel"
+    PUSH = "push"
+    RUNS = "runs"
+
+
+class Action(StrEnum):
+    """User intents that mutate a backend. All of them pass the monitor's action gate."""
+
+    ARCHIVE = "archive"
+    RESTORE = "restore"
+    RETRY = "retry"
+    CANCEL = "cancel"
+
+    @property
+    def capability(self) -> Capability:
+        return Capability(self.value)
+
+
+class JobRef(BaseModel):
+    """A job's identity across backends: the backend's configured name plus its id."""
+
+    model_config = ConfigDict(frozen=True)
+
+    backend: str
+    id: str
+
+    def __str__(self) -> str:
+        return f"{self.backend}/{self.id}"
+
+    @classmethod
+    def parse(cls, text: str) -> JobRef:
+        """``backend/id`` → JobRef. The id may itself contain slashes."""
+        backend, sep, job_id = text.partition("/")
+        if not sep or not backend or not job_id:
+            raise ValueError(f"a job reference looks like BACKEND/ID, not {text!r}")
+        return cls(backend=backend, id=job_id)
+
+
+class Counts(BaseModel):
+    """Success and failure counts of a run (payloads, array tasks, steps …)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    total: int | None = None
+    succeeded: int = 0
+    failed: int = 0
+
+    @property
+    def done(self) -> int:
+        return self.succeeded + self.failed
+
+    @property
+    def fraction(self) -> float | None:
+        """Share of the total that has finished (0–1), or None without a total."""
+        if not self.total:
+            return None
+        return min(1.0, self.done / self.total)
+
+
+class Job(BaseModel):
+    """One job as the deck shows it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ref: JobRef
+    name: str
+    state: JobState
+    raw_state: str | None = None
+    created: datetime | None = None
+    started: datetime | None = None
+    ended: datetime | None = None
+    updated: datetime | None = None
+    progress: float | None = Field(default=None, description="0–100")
+    counts: Counts | None = None
+    archived: bool = False
+    # Who archived it: "backend" (the backend's own archive) or "jobdeck"
+    # (jobdeck's own archive, for backends without one).
+    archived_by: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+    error: str | None = None
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("progress")
+    @classmethod
+    def _clamp_progress(cls, value: float | None) -> float | None:
+        if value is None:
+            return None
+        return max(0.0, min(100.0, float(value)))
+
+    @property
+    def backend(self) -> str:
+        return self.ref.backend
+
+    @property
+    def id(self) -> str:
+        return self.ref.id
+
+    def duration(self, now: datetime) -> float | None:
+        """Seconds between start (or creation) and end (or now)."""
+        start = self.started or None
+        if start is None:
+            return None
+        end = self.ended or now
+        return max(0.0, (end - start).total_seconds())
+
+    def to_public(self) -> dict[str, Any]:
+        """The stable JSON shape of ``jobdeck ls --json``."""
+        return {
+            "ref": str(self.ref),
+            "backend": self.ref.backend,
+            "id": self.ref.id,
+            "name": self.name,
+            "state": self.state.value,
+            "raw_state": self.raw_state,
+            "created": _iso(self.created),
+            "started": _iso(self.started),
+            "ended": _iso(self.ended),
+            "updated": _iso(self.updated),
+            "progress": self.progress,
+            "counts": self.counts.model_dump() if self.counts else None,
+            "archived": self.archived,
+            "archived_by": self.archived_by,
+            "labels": dict(self.labels),
+            "error": self.error,
+        }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+class Run(BaseModel):
+    """One execution of a job. Backends with one execution per job expose the job as its single run."""
+
+    model_config = ConfigDict(frozen=True)
+
+    job: JobRef
+    id: str
+    state: JobState
+    raw_state: str | None = None
+    started: datetime | None = None
+    ended: datetime | None = None
+    counts: Counts | None = None
+    progress: float | None = None
+    error: str | None = None
+    reason: str | None = None
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class StatusEvent(BaseModel):
+    """One entry of a status timeline."""
+
+    model_config = ConfigDict(frozen=True)
+
+    at: datetime
+    state: JobState
+    raw_state: str | None = None
+    message: str | None = None
+    actor: str | None = None
+    # True when jobdeck saw the transition itself rather than reading it from the backend.
+    observed: bool = False
+
+
+class LogChunk(BaseModel):
+    """A piece of a log and the byte offset just after it, so a stream resumes exactly."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    offset: int
+    # True when the backend says the log will not grow any more (job finished).
+    complete: bool = False
+    # A note the log pane shows instead of/with the text (e.g. "log archived").
+    notice: str | None = None
+
+
+class ActionResult(BaseModel):
+    """What an action did, in words for the user and the action log."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ok: bool
+    message: str
+    # A job the action created (a retry that starts a new job), if any.
+    new_ref: JobRef | None = None

@@ -1,0 +1,71 @@
+"""What the monitor reports to its listeners (the UI, the CLI)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from jobdeck.model import Action, ActionResult, Job, JobRef, StatusEvent
+
+
+class HealthStatus(StrEnum):
+    STARTING = "starting"  # no poll has finished yet
+    OK = "ok"
+    DEGRADED = "degraded"  # failing, but not for long; data shown is recent
+    DOWN = "down"  # failing repeatedly, or credentials refused; rows are stale
+
+
+@dataclass(frozen=True)
+class BackendHealth:
+    name: str
+    kind: str
+    status: HealthStatus = HealthStatus.STARTING
+    #: When the last poll succeeded.
+    last_ok: datetime | None = None
+    #: Text of the last error, kept until the next success.
+    last_error: str | None = None
+    consecutive_failures: int = 0
+    #: Seconds until the next poll (grows with backoff).
+    next_poll_in: float | None = None
+    #: True while the backend's push channel (capability PUSH) is connected.
+    pushing: bool = False
+    #: Short warnings to show in the header, e.g. "TLS verification off".
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def stale(self) -> bool:
+        return self.status is HealthStatus.DOWN
+
+
+@dataclass(frozen=True)
+class JobsChanged:
+    """A poll's diff for one backend. Only what changed is carried."""
+
+    backend: str
+    added: list[Job] = field(default_factory=list)
+    changed: list[Job] = field(default_factory=list)
+    removed: list[JobRef] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class HealthChanged:
+    health: BackendHealth
+
+
+@dataclass(frozen=True)
+class TimelineChanged:
+    """The monitor observed a state transition of ``ref``."""
+
+    ref: JobRef
+    event: StatusEvent
+
+
+@dataclass(frozen=True)
+class ActionDone:
+    ref: JobRef
+    action: Action
+    result: ActionResult
+
+
+MonitorEvent = JobsChanged | HealthChanged | TimelineChanged | ActionDone
