@@ -22,9 +22,663 @@ PUBLIC API (the UI and CLI rely on exactly this; keep it stable):
     monitor.why_not(ref, action) -> str | None     # None = allowed; else the reason (read-only included)
     monitor.confirm_text(ref, action) -> str       # what will happen, naming the job and its backend
     await monitor.perform(ref, action) -> ActionResult   # the gate; raises ReadOnlyRefused in read-only
+
+Also available (additions, not relied on by the contract above):
+
+    monitor.warnings() -> list[str]   # e.g. jobdeck's archive was corrupt and set aside
+
+Behaviour worth knowing:
+
+- ``refresh`` and ``poll_once`` return once a poll that *started after the
+  call* has finished (while ``run()`` is active they wake the backend's loop;
+  otherwise they poll directly). They never raise because a backend fails.
+- ``HealthChanged`` is emitted when the health differs from the last one
+  reported, ignoring ``last_ok`` alone (it moves on every successful poll;
+  read ``health()`` for it), so an idle deck emits nothing.
+- ``TimelineChanged`` is emitted for a state change of a job already known; a
+  job's first sighting is recorded too but announced by ``JobsChanged.added``.
+- A push channel counts as connected (``pushing=True``) from its first yield,
+  so push adapters should yield once when the channel connects.
 """
 
 from __future__ import annotations
 
-class Monitor:  # placeholder until the implementation lands
-    pass
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from typing import TypeVar
+
+from jobdeck.adapters.base import Adapter
+from jobdeck.clock import Clock
+from jobdeck.errors import AdapterError, NotFound, ReadOnlyRefused, Unsupported
+from jobdeck.model import Action, ActionResult, Capability, Job, JobRef, LogChunk, Run, StatusEvent
+from jobdeck.monitor.action_log import ActionLog, ActionOutcome
+from jobdeck.monitor.archive_store import JobdeckArchive
+from jobdeck.monitor.backoff import Backoff
+from jobdeck.monitor.events import (
+    ActionDone,
+    BackendHealth,
+    HealthChanged,
+    HealthStatus,
+    JobsChanged,
+    MonitorEvent,
+    TimelineChanged,
+)
+from jobdeck.monitor.observed import DEFAULT_TOLERANCE, ObservedHistory, merge_timelines
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[MonitorEvent], None]
+_T = TypeVar("_T")
+
+#: Consecutive failures after which a backend is DOWN (non-transient errors: at once).
+DOWN_AFTER = 3
+#: How long a followed log waits before resuming after a transient error, at first.
+FOLLOW_RETRY_BASE = 1.0
+#: ... and at most, so a log pane catches up soon after the backend is back.
+FOLLOW_RETRY_CAP = 10.0
+JOBDECK_ARCHIVE_NOTE = "(kept in jobdeck's own archive; the backend is not changed)"
+
+
+class _InternalError(AdapterError):
+    """A non-AdapterError exception from an adapter: a bug, reported like a failure."""
+
+    kind = "internal error"
+
+
+@dataclass(eq=False)
+class _Backend:
+    """Everything the monitor keeps about one configured backend."""
+
+    adapter: Adapter
+    health: BackendHealth
+    backoff: Backoff
+    #: The adapter's last successful listing, by job id, in the backend's order.
+    jobs: dict[str, Job] = field(default_factory=dict)
+    opened: bool = False
+    #: Set to make the loop poll at once; cleared when a poll starts (so bursts coalesce).
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    #: One attempt (open + list) at a time.
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    #: Signalled after every attempt; waiters compare the counters below.
+    attempted: asyncio.Condition = field(default_factory=asyncio.Condition)
+    attempts_started: int = 0
+    attempts_finished: int = 0
+    loop_task: asyncio.Task[None] | None = None
+    push_task: asyncio.Task[None] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.adapter.name
+
+    @property
+    def kind(self) -> str:
+        return self.adapter.kind
+
+
+class Monitor:
+    """Polls every backend, keeps what it learnt, and gates every action."""
+
+    def __init__(
+        self,
+        adapters: Sequence[Adapter],
+        *,
+        clock: Clock,
+        archive: JobdeckArchive,
+        action_log: ActionLog,
+        read_only: bool = False,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._clock = clock
+        self._archive = archive
+        self._action_log = action_log
+        self._read_only = read_only
+        self._rng = rng or random.Random()
+        self._listeners: list[Listener] = []
+        self._observed = ObservedHistory()
+        self._backends: dict[str, _Backend] = {}
+        for adapter in adapters:
+            if adapter.name in self._backends:
+                raise ValueError(f"two backends are named {adapter.name!r}")
+            self._backends[adapter.name] = _Backend(
+                adapter=adapter,
+                health=BackendHealth(name=adapter.name, kind=adapter.kind),
+                backoff=Backoff(base=adapter.settings.interval),
+            )
+        self._running = False
+        self._stop_requested: asyncio.Event | None = None
+        self._stopped: asyncio.Event | None = None
+        # stop() called before run() got going: the run() that follows returns at once.
+        self._stop_before_run = False
+
+    # -- state the UI reads ---------------------------------------------------
+
+    @property
+    def read_only(self) -> bool:
+        return self._read_only
+
+    def backends(self) -> list[str]:
+        return list(self._backends)
+
+    def health(self) -> dict[str, BackendHealth]:
+        return {name: backend.health for name, backend in self._backends.items()}
+
+    def describe(self, backend: str) -> dict[str, str]:
+        adapter = self._backend(backend).adapter
+        try:
+            return adapter.describe()
+        except Exception as exc:  # a describe bug must not break `jobdeck info`
+            log.exception("describe() failed in the %s adapter", adapter.kind)
+            return {"kind": adapter.kind, "error": f"internal error in {adapter.kind} adapter: {exc}"}
+
+    def jobs(self) -> list[Job]:
+        archived = self._archive.refs()
+        return [
+            self._overlay(job, archived) for backend in self._backends.values() for job in backend.jobs.values()
+        ]
+
+    def job(self, ref: JobRef) -> Job | None:
+        raw = self._raw_job(ref)
+        return self._overlay(raw, self._archive.refs()) if raw else None
+
+    def warnings(self) -> list[str]:
+        return [self._archive.warning] if self._archive.warning else []
+
+    # -- listeners ----------------------------------------------------------------
+
+    def add_listener(self, fn: Listener) -> Callable[[], None]:
+        self._listeners.append(fn)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._listeners.remove(fn)
+
+        return unsubscribe
+
+    def _emit(self, event: MonitorEvent) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:
+                log.exception("a monitor listener failed on %s", type(event).__name__)
+
+    # -- life cycle -----------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Run every backend's loop until ``stop()`` or cancellation, then close the adapters."""
+        if self._running:
+            raise RuntimeError("the monitor is already running")
+        self._running = True
+        self._stop_requested = asyncio.Event()
+        self._stopped = asyncio.Event()
+        if self._stop_before_run:
+            self._stop_before_run = False
+            self._stop_requested.set()
+        try:
+            for backend in self._backends.values():
+                backend.loop_task = asyncio.create_task(
+                    self._backend_loop(backend), name=f"jobdeck-poll-{backend.name}"
+                )
+            await self._stop_requested.wait()
+        finally:
+            self._running = False
+            await self._cancel_tasks()
+            await self._close_adapters()
+            await self._notify_all_waiters()
+            self._stopped.set()
+
+    async def stop(self) -> None:
+        """Stop ``run()`` and wait until it has closed the adapters (or just close them)."""
+        if self._running and self._stop_requested is not None and self._stopped is not None:
+            self._stop_requested.set()
+            await self._stopped.wait()
+        else:
+            self._stop_before_run = True
+            await self._close_adapters()
+
+    async def refresh(self, backend: str | None = None) -> None:
+        """Poll now; return when a poll started after this call has finished."""
+        targets = [self._backend(backend)] if backend is not None else list(self._backends.values())
+        await asyncio.gather(*(self._poll_now(target) for target in targets))
+
+    async def poll_once(self) -> None:
+        """One poll of every backend, concurrently, opening adapters as needed."""
+        await self.refresh(None)
+
+    async def _poll_now(self, backend: _Backend) -> None:
+        if not (self._running and backend.loop_task and not backend.loop_task.done()):
+            await self._attempt(backend)
+            return
+        # The loop does the polling: wake it and wait for an attempt that starts from now on.
+        target = backend.attempts_started + 1
+        backend.wake.set()
+        async with backend.attempted:
+            await backend.attempted.wait_for(lambda: backend.attempts_finished >= target or not self._running)
+
+    async def _cancel_tasks(self) -> None:
+        tasks = [
+            task
+            for backend in self._backends.values()
+            for task in (backend.loop_task, backend.push_task)
+            if task is not None
+        ]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for backend in self._backends.values():
+            backend.loop_task = backend.push_task = None
+            if backend.health.pushing:
+                self._set_health(backend, replace(backend.health, pushing=False))
+
+    async def _close_adapters(self) -> None:
+        for backend in self._backends.values():
+            if not backend.opened:
+                continue
+            backend.opened = False
+            try:
+                await backend.adapter.close()
+            except Exception:
+                log.exception("closing the %s backend %r failed", backend.kind, backend.name)
+
+    async def _notify_all_waiters(self) -> None:
+        for backend in self._backends.values():
+            async with backend.attempted:
+                backend.attempted.notify_all()
+
+    # -- the loops ----------------------------------------------------------------
+
+    async def _backend_loop(self, backend: _Backend) -> None:
+        while True:
+            try:
+                delay = await self._attempt(backend)
+            except Exception:
+                # A bug of ours must not end this backend's polling, nor the others'.
+                log.exception("the monitor failed while polling %r", backend.name)
+                delay = backend.backoff.cap
+            if backend.opened and backend.push_task is None and backend.adapter.supports(Capability.PUSH):
+                backend.push_task = asyncio.create_task(
+                    self._push_loop(backend), name=f"jobdeck-push-{backend.name}"
+                )
+            await self._wait(backend, delay)
+
+    async def _wait(self, backend: _Backend, delay: float) -> None:
+        """Sleep ``delay`` on the clock, or less if someone asks for a poll."""
+        if backend.wake.is_set():
+            return
+        sleeper = asyncio.ensure_future(self._clock.sleep(delay))
+        waker = asyncio.ensure_future(backend.wake.wait())
+        try:
+            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (sleeper, waker):
+                task.cancel()
+            await asyncio.gather(sleeper, waker, return_exceptions=True)
+
+    async def _attempt(self, backend: _Backend) -> float:
+        """Open the adapter if needed, then poll it. Returns the wait until the next attempt."""
+        async with backend.lock:
+            backend.attempts_started += 1
+            backend.wake.clear()
+            try:
+                if not backend.opened and not await self._open(backend):
+                    return backend.health.next_poll_in or backend.backoff.cap
+                return await self._poll(backend)
+            finally:
+                backend.attempts_finished += 1
+                async with backend.attempted:
+                    backend.attempted.notify_all()
+
+    async def _open(self, backend: _Backend) -> bool:
+        try:
+            await backend.adapter.open()
+        except Exception as exc:
+            error = self._as_adapter_error(backend, exc, doing="open")
+            self._record_failure(backend, error, down=True)
+            return False
+        backend.opened = True
+        return True
+
+    async def _poll(self, backend: _Backend) -> float:
+        try:
+            listed = await backend.adapter.list_jobs()
+            fresh = self._index(backend, listed)
+        except Exception as exc:
+            error = self._as_adapter_error(backend, exc, doing="list_jobs")
+            return self._record_failure(backend, error)
+        self._apply(backend, fresh)
+        return self._record_success(backend)
+
+    async def _push_loop(self, backend: _Backend) -> None:
+        """Poll at once whenever the backend pushes a change; reconnect with backoff."""
+        failures = 0
+        while True:
+            try:
+                stream = backend.adapter.changes()
+                async with _closing(stream):
+                    async for _ in stream:
+                        failures = 0
+                        if not backend.health.pushing:
+                            self._set_health(backend, replace(backend.health, pushing=True))
+                        backend.wake.set()
+                log.info("the push channel of %r ended", backend.name)
+            except Exception as exc:
+                error = self._as_adapter_error(backend, exc, doing="changes")
+                log.info("the push channel of %r failed: %s", backend.name, error)
+            if backend.health.pushing:
+                self._set_health(backend, replace(backend.health, pushing=False))
+            failures += 1
+            await self._clock.sleep(backend.backoff.delay(failures, rng=self._rng))
+
+    # -- health -----------------------------------------------------------------
+
+    def _record_success(self, backend: _Backend) -> float:
+        interval = backend.adapter.settings.interval
+        self._set_health(
+            backend,
+            replace(
+                backend.health,
+                status=HealthStatus.OK,
+                last_ok=self._clock.now(),
+                last_error=None,
+                consecutive_failures=0,
+                next_poll_in=interval,
+            ),
+        )
+        return interval
+
+    def _record_failure(self, backend: _Backend, error: AdapterError, *, down: bool = False) -> float:
+        failures = backend.health.consecutive_failures + 1
+        is_down = down or not error.transient or failures >= DOWN_AFTER
+        delay = backend.backoff.delay(failures, rng=self._rng, retry_after=error.retry_after)
+        self._set_health(
+            backend,
+            replace(
+                backend.health,
+                status=HealthStatus.DOWN if is_down else HealthStatus.DEGRADED,
+                last_error=_describe_error(error),
+                consecutive_failures=failures,
+                next_poll_in=delay,
+            ),
+        )
+        return delay
+
+    def _set_health(self, backend: _Backend, health: BackendHealth) -> None:
+        previous = backend.health
+        backend.health = health
+        # last_ok moves on every good poll; alone it is not news (keeps an idle deck quiet).
+        if replace(previous, last_ok=None) != replace(health, last_ok=None):
+            self._emit(HealthChanged(health))
+
+    def _as_adapter_error(self, backend: _Backend, exc: Exception, *, doing: str) -> AdapterError:
+        if isinstance(exc, AdapterError):
+            return exc
+        log.error(
+            "internal error in the %s adapter (%r) during %s",
+            backend.kind,
+            backend.name,
+            doing,
+            exc_info=exc,
+        )
+        return _InternalError(f"internal error in {backend.kind} adapter: {exc}")
+
+    # -- diffs and observed history ------------------------------------------------
+
+    def _index(self, backend: _Backend, listed: object) -> dict[str, Job]:
+        """The listing by id; jobs are re-referenced to this backend's name if needed."""
+        if not isinstance(listed, list):
+            raise TypeError(f"list_jobs() returned {type(listed).__name__}, not a list")
+        fresh: dict[str, Job] = {}
+        for job in listed:
+            if not isinstance(job, Job):
+                raise TypeError(f"list_jobs() returned a {type(job).__name__}, not a Job")
+            if job.ref.backend != backend.name:
+                job = job.model_copy(update={"ref": JobRef(backend=backend.name, id=job.id)})
+            fresh[job.id] = job
+        return fresh
+
+    def _apply(self, backend: _Backend, fresh: dict[str, Job]) -> None:
+        previous = backend.jobs
+        backend.jobs = fresh
+        now = self._clock.now()
+        added: list[Job] = []
+        changed: list[Job] = []
+        transitions: list[tuple[JobRef, StatusEvent]] = []
+        for job_id, job in fresh.items():
+            before = previous.get(job_id)
+            if before is None:
+                added.append(job)
+                self._observed.observe(job, now)
+            elif before != job:
+                changed.append(job)
+                event = self._observed.observe(job, now)
+                if event is not None:
+                    transitions.append((job.ref, event))
+        removed = [job.ref for job_id, job in previous.items() if job_id not in fresh]
+        for ref in removed:
+            self._observed.forget(ref)
+        if added or changed or removed:
+            archived = self._archive.refs()
+            self._emit(
+                JobsChanged(
+                    backend=backend.name,
+                    added=[self._overlay(job, archived) for job in added],
+                    changed=[self._overlay(job, archived) for job in changed],
+                    removed=removed,
+                )
+            )
+        for ref, event in transitions:
+            self._emit(TimelineChanged(ref=ref, event=event))
+
+    def _overlay(self, job: Job, archived: frozenset[JobRef]) -> Job:
+        if job.archived or job.ref not in archived:
+            return job
+        return job.model_copy(update={"archived": True, "archived_by": "jobdeck"})
+
+    # -- reading through the monitor ------------------------------------------------
+
+    async def runs(self, ref: JobRef) -> list[Run]:
+        backend = self._backend_of(ref)
+        return await self._call(backend, "list_runs", backend.adapter.list_runs(ref.id))
+
+    async def read_log(self, ref: JobRef, offset: int = 0) -> LogChunk:
+        backend = self._backend_of(ref)
+        return await self._call(backend, "read_log", backend.adapter.read_log(ref.id, offset))
+
+    async def timeline(self, ref: JobRef) -> list[StatusEvent]:
+        """The backend's history merged with what the monitor observed, oldest first."""
+        observed = self._observed.events(ref)
+        backend = self._backends.get(ref.backend)
+        if backend is None:
+            return observed
+        try:
+            history = await backend.adapter.timeline(ref.id)
+        except Exception as exc:
+            if not isinstance(exc, AdapterError):
+                self._as_adapter_error(backend, exc, doing="timeline")
+            log.info("timeline of %s unavailable: %s", ref, exc)
+            return observed
+        tolerance = max(DEFAULT_TOLERANCE, timedelta(seconds=2 * backend.adapter.settings.interval))
+        return merge_timelines(history, observed, tolerance=tolerance)
+
+    async def follow_log(self, ref: JobRef, offset: int = 0) -> AsyncIterator[LogChunk]:
+        """The log as it grows. Resumes from the last offset after transient errors;
+        ends with a notice chunk when the log cannot be followed any more."""
+        backend = self._backends.get(ref.backend)
+        if backend is None:
+            yield LogChunk(text="", offset=offset, notice=f"not found: no backend named {ref.backend!r}")
+            return
+        retry = Backoff(base=FOLLOW_RETRY_BASE, cap=FOLLOW_RETRY_CAP)
+        failures = 0
+        while True:
+            try:
+                stream = backend.adapter.follow_log(ref.id, offset)
+                async with _closing(stream):
+                    async for chunk in stream:
+                        failures = 0
+                        offset = chunk.offset
+                        yield chunk
+                        if chunk.complete:
+                            return
+                return
+            except Exception as exc:
+                error = self._as_adapter_error(backend, exc, doing="follow_log")
+                if isinstance(error, (NotFound, Unsupported, _InternalError)) or not error.transient:
+                    yield LogChunk(text="", offset=offset, notice=_describe_error(error))
+                    return
+                failures += 1
+                log.info("following the log of %s failed (%s); resuming at byte %d", ref, error, offset)
+                await self._clock.sleep(retry.delay(failures, rng=self._rng, retry_after=error.retry_after))
+
+    async def _call(self, backend: _Backend, doing: str, call: Awaitable[_T]) -> _T:
+        """Await an adapter call; a bug in the adapter surfaces as an AdapterError with words."""
+        try:
+            return await call
+        except AdapterError:
+            raise
+        except Exception as exc:
+            raise self._as_adapter_error(backend, exc, doing=doing) from exc
+
+    # -- the action gate ------------------------------------------------------------
+
+    def why_not(self, ref: JobRef, action: Action) -> str | None:
+        if self._read_only:
+            return "read-only mode"
+        backend = self._backends.get(ref.backend)
+        raw = self._raw_job(ref)
+        if backend is None or raw is None:
+            return f"unknown job {ref}"
+        adapter = backend.adapter
+        if self._uses_jobdeck_archive(adapter, raw, action):
+            if action is Action.ARCHIVE:
+                return "the job is already archived" if raw.archived or ref in self._archive else None
+            if ref in self._archive:
+                return None
+            return adapter.why_unsupported(Capability.RESTORE) if raw.archived else "the job is not archived"
+        job = self._overlay(raw, self._archive.refs())
+        return adapter.why_not(action.capability, job)
+
+    def confirm_text(self, ref: JobRef, action: Action) -> str:
+        verb = action.value.capitalize()
+        backend = self._backends.get(ref.backend)
+        raw = self._raw_job(ref)
+        if backend is None or raw is None:
+            return f"{verb} job {ref}?"
+        parts = [f"{verb} job “{raw.name}” (id {raw.id}) on backend {backend.name}?"]
+        if self._uses_jobdeck_archive(backend.adapter, raw, action):
+            parts.append(JOBDECK_ARCHIVE_NOTE)
+        else:
+            try:
+                extra = backend.adapter.confirm_text(action.capability, self._overlay(raw, self._archive.refs()))
+            except Exception:
+                log.exception("confirm_text() failed in the %s adapter", backend.kind)
+                extra = None
+            if extra:
+                parts.append(extra)
+        return " ".join(parts)
+
+    async def perform(self, ref: JobRef, action: Action) -> ActionResult:
+        """Do ``action`` on ``ref`` if the gate allows it; every outcome is logged."""
+        if self._read_only:
+            self._log_action(ref, action, "refused", "read-only mode")
+            raise ReadOnlyRefused(f"read-only mode: {action.value} of {ref} refused")
+        reason = self.why_not(ref, action)
+        if reason is not None:
+            return self._finish(ref, action, ActionResult(ok=False, message=reason), "refused")
+        backend = self._backends[ref.backend]
+        raw = backend.jobs[ref.id]
+        if self._uses_jobdeck_archive(backend.adapter, raw, action):
+            return self._perform_in_jobdeck_archive(backend, ref, action)
+        outcome: ActionOutcome
+        try:
+            result = await getattr(backend.adapter, action.value)(ref.id)
+            if not isinstance(result, ActionResult):
+                raise TypeError(f"{action.value}() returned {type(result).__name__}, not an ActionResult")
+            outcome = "ok" if result.ok else "failed"
+        except Exception as exc:
+            error = self._as_adapter_error(backend, exc, doing=action.value)
+            result = ActionResult(ok=False, message=_describe_error(error))
+            outcome = "refused" if isinstance(error, ReadOnlyRefused) else "failed"
+        self._finish(ref, action, result, outcome)
+        await self.refresh(backend.name)
+        return result
+
+    def _perform_in_jobdeck_archive(self, backend: _Backend, ref: JobRef, action: Action) -> ActionResult:
+        try:
+            if action is Action.ARCHIVE:
+                self._archive.add(ref)
+                result = ActionResult(ok=True, message=f"archived {ref} in jobdeck {JOBDECK_ARCHIVE_NOTE}")
+            else:
+                self._archive.remove(ref)
+                result = ActionResult(ok=True, message=f"restored {ref} from jobdeck's archive")
+        except OSError as exc:
+            result = ActionResult(ok=False, message=f"could not write jobdeck's archive: {exc}")
+            return self._finish(ref, action, result, "failed")
+        self._finish(ref, action, result, "ok")
+        job = self.job(ref)
+        if job is not None:
+            self._emit(JobsChanged(backend=backend.name, changed=[job]))
+        return result
+
+    def _finish(self, ref: JobRef, action: Action, result: ActionResult, outcome: ActionOutcome) -> ActionResult:
+        self._log_action(ref, action, outcome, result.message)
+        self._emit(ActionDone(ref=ref, action=action, result=result))
+        return result
+
+    def _log_action(self, ref: JobRef, action: Action, outcome: ActionOutcome, message: str) -> None:
+        self._action_log.append(
+            at=self._clock.now(),
+            backend=ref.backend,
+            job=ref.id,
+            action=action.value,
+            result=outcome,
+            message=message,
+        )
+
+    def _uses_jobdeck_archive(self, adapter: Adapter, raw: Job, action: Action) -> bool:
+        """Whether ``action`` goes to jobdeck's archive rather than the backend."""
+        if action is Action.ARCHIVE:
+            return not adapter.supports(Capability.ARCHIVE)
+        if action is Action.RESTORE:
+            # A job jobdeck archived is restored by jobdeck, whatever the backend can do.
+            jobdeck_archived = raw.ref in self._archive and not raw.archived
+            return jobdeck_archived or not adapter.supports(Capability.RESTORE)
+        return False
+
+    # -- lookups ----------------------------------------------------------------------
+
+    def _backend(self, name: str) -> _Backend:
+        try:
+            return self._backends[name]
+        except KeyError:
+            raise KeyError(f"no backend named {name!r}; backends: {', '.join(self._backends)}") from None
+
+    def _backend_of(self, ref: JobRef) -> _Backend:
+        backend = self._backends.get(ref.backend)
+        if backend is None:
+            raise NotFound(f"no backend named {ref.backend!r}")
+        return backend
+
+    def _raw_job(self, ref: JobRef) -> Job | None:
+        backend = self._backends.get(ref.backend)
+        return backend.jobs.get(ref.id) if backend else None
+
+
+@contextlib.asynccontextmanager
+async def _closing(stream: AsyncIterator[_T]) -> AsyncIterator[AsyncIterator[_T]]:
+    """Close an adapter's stream on the way out, if it can be closed (async generators can)."""
+    try:
+        yield stream
+    finally:
+        aclose = getattr(stream, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
+def _describe_error(error: AdapterError) -> str:
+    if isinstance(error, _InternalError):
+        return error.message
+    return f"{error.kind}: {error.message}"

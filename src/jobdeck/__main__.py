@@ -1,0 +1,6 @@
+"""``python -m jobdeck``: the same as the ``jobdeck`` command."""
+
+from jobdeck.cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,221 @@
+"""``jobdeck demo``: the deck on a few live demo jobs, away from the user's own.
+
+Everything the demo makes lives in one demo folder (``<data dir>/demo``, or a
+temporary folder with ``--fresh``): the local spool of its jobs, and jobdeck's
+archive and action log (``JOBDECK_DATA_DIR`` points there while the deck runs),
+so archiving or retrying in the demo never touches the user's real data.
+
+Backends come from ``DEMO_BACKENDS``: each entry starts its part of the demo
+in the demo folder and returns the settings of the backend that shows it.
+Today that is the local backend with four jobs; the emulated seed backends
+join the list as further entries.
+
+Process ownership: the deck never owns a job's process, so quitting the deck
+leaves demo jobs running, as it would real ones. Two exceptions keep the demo
+from leaving work behind: starting a demo cancels the jobs a previous demo
+left running (then clears its spool), and ``jobdeck demo`` itself cancels its
+long job (ten minutes of output) once the deck closes. ``--no-deck`` stops
+nothing: it is for scripts and tests, which cancel the jobs themselves. If
+``jobdeck demo`` is killed outright, the long job still ends by itself after
+ten minutes, and the next demo cancels it anyway: nothing runs forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import click
+
+from jobdeck import paths
+from jobdeck.adapters.base import Adapter, BackendSettings
+from jobdeck.clock import SystemClock
+from jobdeck.config import Settings
+from jobdeck.errors import AdapterError
+from jobdeck.model import Job
+
+#: How long to wait for demo jobs to show up in (or leave) the spool.
+SPOOL_WAIT_SECONDS = 15.0
+
+
+@dataclass(frozen=True)
+class DemoJob:
+    """One local demo job: a module of ``jobdeck.demo_jobs`` run under a name."""
+
+    name: str
+    module: str
+    #: Cancelled when ``jobdeck demo`` exits, because it would run on for minutes.
+    stop_on_exit: bool = False
+
+    def argv(self) -> list[str]:
+        # -u: unbuffered, so the log streams line by line into the deck.
+        return [sys.executable, "-u", "-m", f"jobdeck.demo_jobs.{self.module}"]
+
+
+LOCAL_DEMO_JOBS: tuple[DemoJob, ...] = (
+    DemoJob("build-docs", "build_docs"),
+    DemoJob("import-orders", "import_orders"),
+    DemoJob("reindex-catalog", "reindex_catalog", stop_on_exit=True),
+    DemoJob("render-report", "render_report"),
+)
+
+
+class DemoBackend(Protocol):
+    """One backend of the demo: starts its jobs (or server) and says how to reach it."""
+
+    def start(self, folder: Path) -> BackendSettings:
+        """Start this backend's demo inside ``folder``; the settings that show it in the deck."""
+
+    def stop(self) -> None:
+        """Stop what must not outlive ``jobdeck demo`` (called after the deck closes)."""
+
+
+class LocalDemo:
+    """The local backend with ``LOCAL_DEMO_JOBS``, each a detached ``jobdeck run``."""
+
+    name = "local"
+
+    def __init__(self, jobs: tuple[DemoJob, ...] = LOCAL_DEMO_JOBS) -> None:
+        self.jobs = jobs
+        self.spool: Path | None = None
+
+    def start(self, folder: Path) -> BackendSettings:
+        from jobdeck.adapters.local import LocalSettings
+        from jobdeck.local.runner import spawn_detached
+
+        spool = folder / "spool"
+        self.spool = spool
+        if spool.exists():
+            asyncio.run(cancel_active_jobs(spool))
+            shutil.rmtree(spool, ignore_errors=True)
+        spool.mkdir(parents=True, exist_ok=True)
+        for job in self.jobs:
+            spawn_detached(["run", "--name", job.name, "--spool", str(spool), "--", *job.argv()])
+        asyncio.run(wait_for_jobs(spool, len(self.jobs)))
+        return LocalSettings(kind="local", name=self.name, spool=spool)
+
+    def stop(self) -> None:
+        if self.spool is None:
+            return
+        names = {job.name for job in self.jobs if job.stop_on_exit}
+        asyncio.run(cancel_active_jobs(self.spool, names=names))
+
+
+#: Every backend of the demo, in the order the deck shows them. The emulated
+#: seed backends (Digital Rebar, Intuned, Istari, Julep) are added here.
+DEMO_BACKENDS: list[Callable[[], DemoBackend]] = [LocalDemo]
+
+
+def demo_folder(*, fresh: bool) -> Path:
+    """The demo's own data folder: a new temporary one with ``fresh``."""
+    if fresh:
+        return Path(tempfile.mkdtemp(prefix="jobdeck-demo-"))
+    return paths.data_dir() / "demo"
+
+
+def start_demo(base: Settings, folder: Path) -> tuple[Settings, list[DemoBackend]]:
+    """Start every demo backend in ``folder``; the deck's settings and the started backends."""
+    folder.mkdir(parents=True, exist_ok=True)
+    # A fresh demo: the previous demo's archive and action log describe jobs that are gone.
+    for stale in (paths.archive_file().name, paths.action_log_file().name):
+        (folder / stale).unlink(missing_ok=True)
+    backends = [factory() for factory in DEMO_BACKENDS]
+    backend_settings = [backend.start(folder) for backend in backends]
+    settings = base.model_copy(update={"backends": backend_settings, "config_path": None})
+    return settings, backends
+
+
+def run_demo(base: Settings, *, read_only: bool, kiosk: bool, fresh: bool, open_deck: bool) -> int:
+    """``jobdeck demo``: start the demo jobs, then open the deck on them (unless ``open_deck`` is False)."""
+    folder = demo_folder(fresh=fresh)
+    with _data_dir(folder):
+        settings, backends = start_demo(base, folder)
+        if not open_deck:
+            spool = getattr(settings.backends[0], "spool", folder)
+            click.echo(str(spool))
+            click.echo(f"demo jobs started; see them with: JOBDECK_DATA_DIR={folder} jobdeck ls", err=True)
+            return 0
+        settings = settings.with_mode(read_only=read_only, kiosk=kiosk)
+        try:
+            from jobdeck.ui.app import run_deck
+
+            return run_deck(settings, read_only=settings.read_only, kiosk=settings.kiosk)
+        finally:
+            for backend in backends:
+                backend.stop()
+
+
+@contextmanager
+def _data_dir(folder: Path) -> Iterator[None]:
+    """Point jobdeck's data folder (archive, action log, spawned jobs) at ``folder`` for a while."""
+    previous = os.environ.get("JOBDECK_DATA_DIR")
+    os.environ["JOBDECK_DATA_DIR"] = str(folder)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("JOBDECK_DATA_DIR", None)
+        else:
+            os.environ["JOBDECK_DATA_DIR"] = previous
+
+
+# -- working with a demo spool through the local adapter ------------------------------
+
+
+async def cancel_active_jobs(spool: Path, *, names: set[str] | None = None, wait: bool = True) -> None:
+    """Cancel the running jobs of ``spool`` (only those named ``names``, if given).
+
+    Cancelling goes through the local adapter, which signals each job's
+    process group and records the cancel, exactly as the deck's cancel does.
+    This is the demo's housekeeping of its own folder, so it does not pass
+    the monitor's read-only gate.
+    """
+    from jobdeck.adapters.local import LocalAdapter, LocalSettings
+
+    def targeted(job: Job) -> bool:
+        return job.state.is_active and (names is None or job.name in names)
+
+    adapter = LocalAdapter(LocalSettings(kind="local", name="demo", spool=spool))
+    await adapter.open()
+    try:
+        for job in await adapter.list_jobs():
+            if targeted(job):
+                with contextlib.suppress(AdapterError):  # a job that ended meanwhile is fine
+                    await adapter.cancel(job.id)
+        if wait:
+            await _until(adapter, lambda jobs: not any(targeted(job) for job in jobs))
+    finally:
+        await adapter.close()
+
+
+async def wait_for_jobs(spool: Path, count: int) -> None:
+    """Wait until ``count`` jobs are in ``spool`` (each runner writes its job on start)."""
+    from jobdeck.adapters.local import LocalAdapter, LocalSettings
+
+    adapter = LocalAdapter(LocalSettings(kind="local", name="demo", spool=spool))
+    await adapter.open()
+    try:
+        if not await _until(adapter, lambda jobs: len(jobs) >= count):
+            click.echo(f"jobdeck: warning: the demo jobs are slow to start (see {spool})", err=True)
+    finally:
+        await adapter.close()
+
+
+async def _until(adapter: Adapter, done: Callable[[list[Job]], bool]) -> bool:
+    """Poll the spool until ``done``; False if it did not happen in time."""
+    clock = SystemClock()
+    deadline = clock.monotonic() + SPOOL_WAIT_SECONDS
+    while clock.monotonic() < deadline:
+        if done(await adapter.list_jobs()):
+            return True
+        await clock.sleep(0.05)
+    return False

@@ -1,0 +1,15 @@
+"""The embedded ``local`` backend: a spool folder of jobs run by ``jobdeck run``.
+
+Layout of a spool (``jobdeck.paths.spool_dir()`` by default)::
+
+    <spool>/<job_id>/spec.json               what to run: name, argv, cwd, created, host
+    <spool>/<job_id>/runs/<n>/events.jsonl   append-only status events of run n
+    <spool>/<job_id>/runs/<n>/log            stdout and stderr of run n, merged, raw bytes
+    <spool>/.archive/<job_id>/...            archived jobs, same layout
+
+Modules: ``records`` (the file formats), ``spool`` (reading and writing the
+layout), ``procs`` (is a process still alive), ``logtext`` (reading a log from
+a byte offset), ``runner`` (``jobdeck run``: the supervisor of one job) and
+``control`` (cancel, retry, archive, restore).
+The adapter that shows a spool in the deck is ``jobdeck.adapters.local``.
+"""

@@ -1,0 +1,105 @@
+"""Status transitions the monitor saw itself, so every backend gets a timeline.
+
+Between two polls a job's state may change; the monitor records that as a
+``StatusEvent(observed=True)``. When the backend keeps a history of its own,
+``merge_timelines`` prefers it and drops observed events it already covers.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+from jobdeck.model import Job, JobRef, JobState, StatusEvent
+
+#: How many observed events are kept per job; older ones fall off.
+DEFAULT_LIMIT = 200
+#: An observed event this close to a backend event of the same state is the same transition.
+DEFAULT_TOLERANCE = timedelta(seconds=5)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Naive datetimes are taken as UTC, so that mixed inputs still compare."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+class ObservedHistory:
+    """Per job, a bounded list of the states the monitor saw it in."""
+
+    def __init__(self, limit: int = DEFAULT_LIMIT) -> None:
+        self._limit = limit
+        self._events: dict[JobRef, deque[StatusEvent]] = {}
+
+    def observe(self, job: Job, now: datetime) -> StatusEvent | None:
+        """Record ``job``'s state if it differs from the last one seen; the new event or None."""
+        history = self._events.get(job.ref)
+        last = history[-1] if history else None
+        if last is not None and last.state is job.state:
+            return None
+        event = StatusEvent(
+            at=_when(job, after=last.at if last else None, now=now),
+            state=job.state,
+            raw_state=job.raw_state,
+            observed=True,
+        )
+        if history is None:
+            history = self._events[job.ref] = deque(maxlen=self._limit)
+        history.append(event)
+        return event
+
+    def events(self, ref: JobRef) -> list[StatusEvent]:
+        return list(self._events.get(ref, ()))
+
+    def forget(self, ref: JobRef) -> None:
+        self._events.pop(ref, None)
+
+    def __contains__(self, ref: JobRef) -> bool:
+        return ref in self._events
+
+
+def _when(job: Job, *, after: datetime | None, now: datetime) -> datetime:
+    """Best guess of when ``job`` entered its current state.
+
+    The job's own timestamp for that state if it has one (ended for a finished
+    job, started for a running one, created for a pending one), else its
+    ``updated`` time, else now. A timestamp older than the previous observed
+    event cannot be this transition's, so it is skipped.
+    """
+    if job.state.is_terminal:
+        own = job.ended
+    elif job.state is JobState.RUNNING:
+        own = job.started
+    elif job.state is JobState.PENDING:
+        own = job.created
+    else:
+        own = None
+    for candidate in (own, job.updated, job.started, job.created):
+        if candidate is None:
+            continue
+        candidate = as_utc(candidate)
+        if after is None or candidate >= as_utc(after):
+            if candidate <= as_utc(now):
+                return candidate
+    return now
+
+
+def merge_timelines(
+    backend: Iterable[StatusEvent],
+    observed: Iterable[StatusEvent],
+    *,
+    tolerance: timedelta = DEFAULT_TOLERANCE,
+) -> list[StatusEvent]:
+    """The backend's history plus the observed events it does not already cover, oldest first."""
+    backend_events = list(backend)
+    merged = list(backend_events)
+    for event in observed:
+        covered = any(
+            known.state is event.state and abs(as_utc(known.at) - as_utc(event.at)) <= tolerance
+            for known in backend_events
+        )
+        if not covered:
+            merged.append(event)
+    # Stable sort: on equal times the backend's own event comes first.
+    merged.sort(key=lambda event: as_utc(event.at))
+    return merged

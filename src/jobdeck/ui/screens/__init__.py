@@ -1,0 +1,1 @@
+"""Screens: the deck, and the dialogs it opens."""

@@ -1,0 +1,533 @@
+"""The deck: job list, run detail, status timeline and log on one screen.
+
+The screen coordinates. It turns monitor events into widget attributes,
+loads the selected job's runs, timeline and log in workers, and routes the
+user's actions through the monitor's gate after a confirmation. Widgets own
+their own state and drawing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.events import Resize
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label
+
+from jobdeck.errors import AdapterError, ReadOnlyRefused
+from jobdeck.model import Action, Job, JobRef
+from jobdeck.monitor import (
+    ActionDone,
+    HealthChanged,
+    JobsChanged,
+    MonitorEvent,
+    TimelineChanged,
+)
+from jobdeck.ui.screens.confirm import ConfirmScreen
+from jobdeck.ui.screens.help import HelpScreen
+from jobdeck.ui.widgets.health_bar import HealthBar
+from jobdeck.ui.widgets.job_list import JobList
+from jobdeck.ui.widgets.log_view import LogView
+from jobdeck.ui.widgets.run_detail import RunDetail
+from jobdeck.ui.widgets.timeline import Timeline
+
+if TYPE_CHECKING:
+    from jobdeck.ui.app import JobdeckApp
+
+#: Below this size the deck shows the job list and one other pane at a time.
+COMPACT_WIDTH = 100
+COMPACT_HEIGHT = 30
+
+LOWER_PANES = ("detail", "timeline", "log")
+
+ACTION_VERBS = {
+    Action.ARCHIVE: "Archive",
+    Action.RESTORE: "Restore",
+    Action.RETRY: "Retry",
+    Action.CANCEL: "Cancel",
+}
+
+
+@dataclass
+class MonitorUpdate(Message):
+    """A monitor event, delivered on the UI's message queue."""
+
+    event: MonitorEvent
+
+
+def _action_bindings() -> list[Binding]:
+    """Each action key twice: the first runs it when allowed (greyed out in the
+    footer when not); the hidden second answers the same key with the reason."""
+    keys = {Action.ARCHIVE: "a", Action.RESTORE: "u", Action.RETRY: "r", Action.CANCEL: "x"}
+    bindings: list[Binding] = []
+    for action, key in keys.items():
+        verb = ACTION_VERBS[action]
+        bindings.append(
+            Binding(
+                key,
+                f"act('{action.value}')",
+                verb,
+                id=f"deck.{action.value}",
+                tooltip=f"{verb} the selected job (asks first)",
+            )
+        )
+        bindings.append(Binding(key, f"explain('{action.value}')", show=False))
+    return bindings
+
+
+class DeckScreen(Screen[None]):
+    """One screen, four panes."""
+
+    BINDINGS = [
+        Binding("slash", "find", "Filter", id="deck.find", tooltip="Filter jobs, or search the focused log"),
+        Binding("s", "cycle_sort", "Sort", id="deck.sort", tooltip="Cycle the sort order"),
+        *_action_bindings(),
+        Binding("v", "toggle_view", "Archived", id="deck.view", show=False, tooltip="Show archived jobs / active jobs"),
+        Binding("f", "follow", "Follow log", id="deck.follow", show=False, tooltip="Follow the log's tail again"),
+        Binding("w", "wrap", "Wrap log", id="deck.wrap", show=False, tooltip="Wrap long log lines"),
+        Binding("n", "search_next", "Next match", id="deck.next", show=False),
+        Binding("N", "search_previous", "Previous match", id="deck.previous", show=False),
+        Binding("d", "show_pane('detail')", "Detail", id="deck.detail", show=False),
+        Binding("t", "show_pane('timeline')", "Timeline", id="deck.timeline", show=False),
+        Binding("l", "show_pane('log')", "Log", id="deck.log", show=False),
+        Binding("ctrl+r", "refresh", "Refresh now", id="deck.refresh", show=False),
+        Binding("escape", "escape", "Clear filter", id="deck.escape", show=False),
+        Binding("question_mark", "help", "Keys", id="deck.help", key_display="?"),
+        Binding("q", "app.quit", "Quit", id="deck.quit"),
+    ]
+
+    DEFAULT_CSS = """
+    DeckScreen #top-bar {
+        height: 1;
+        background: $panel;
+    }
+    DeckScreen #app-title {
+        width: auto;
+        padding: 0 1;
+        text-style: bold;
+        color: $accent;
+    }
+    DeckScreen #mode {
+        width: auto;
+        padding: 0 1;
+        background: $warning;
+        color: $background;
+        text-style: bold;
+        display: none;
+    }
+    DeckScreen.-read-only #mode {
+        display: block;
+    }
+    DeckScreen HealthBar {
+        width: 1fr;
+    }
+    DeckScreen .pane {
+        border: round $panel-lighten-2;
+        border-title-color: $text;
+        border-subtitle-color: $text-muted;
+        height: 1fr;
+    }
+    DeckScreen .pane:focus-within {
+        border: round $accent;
+    }
+    DeckScreen #main {
+        height: 3fr;
+    }
+    DeckScreen #jobs-pane {
+        width: 3fr;
+    }
+    DeckScreen #side {
+        width: 2fr;
+    }
+    DeckScreen #log-pane {
+        height: 2fr;
+    }
+    DeckScreen Input.finder {
+        display: none;
+        height: 1;
+        border: none;
+        padding: 0 1;
+        background: $boost;
+    }
+    DeckScreen Input.finder.-open {
+        display: block;
+    }
+    DeckScreen Input.finder.-invalid {
+        color: $error;
+    }
+
+    /* Compact: the job list on top, one other pane below it (d, t, l). */
+    DeckScreen.-compact #main {
+        height: 1fr;
+    }
+    DeckScreen.-compact #jobs-pane {
+        width: 1fr;
+        height: 11;
+    }
+    DeckScreen.-compact #main {
+        layout: vertical;
+    }
+    DeckScreen.-compact #side {
+        width: 1fr;
+        height: 1fr;
+    }
+    DeckScreen.-compact #side > .pane, DeckScreen.-compact #log-pane {
+        display: none;
+    }
+    DeckScreen.-compact #side > .pane.-shown {
+        display: block;
+    }
+    DeckScreen.-compact.-log-shown #side {
+        display: none;
+    }
+    DeckScreen.-compact.-log-shown #log-pane {
+        display: block;
+        height: 1fr;
+    }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._selected: JobRef | None = None
+        self._lower_pane = "detail"
+        self._unsubscribe = None
+
+    @property
+    def deck(self) -> JobdeckApp:
+        return self.app  # type: ignore[return-value]
+
+    # -- layout -------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="top-bar"):
+            yield Label("jobdeck", id="app-title")
+            yield Label("READ-ONLY", id="mode")
+            yield HealthBar(id="health")
+        with Horizontal(id="main"):
+            with Vertical(id="jobs-pane", classes="pane"):
+                yield Input(
+                    placeholder="filter: words, state:failed, backend:NAME, -state:succeeded",
+                    id="filter",
+                    classes="finder",
+                )
+                yield JobList(id="jobs")
+            with Vertical(id="side"):
+                with Vertical(id="detail-pane", classes="pane -shown"):
+                    yield RunDetail(id="detail")
+                with Vertical(id="timeline-pane", classes="pane"):
+                    yield Timeline(id="timeline")
+        with Vertical(id="log-pane", classes="pane"):
+            yield Input(placeholder="search the log", id="log-search", classes="finder")
+            yield LogView(id="log", max_lines=self.deck.settings.log_lines)
+        # The palette (ctrl+p) is listed by `?`; the footer keeps its room for job keys.
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        monitor = self.deck.monitor
+        self.set_class(self.deck.read_only, "-read-only")
+        if self.deck.kiosk:
+            self.query_one("#mode", Label).update("KIOSK")
+        self._unsubscribe = monitor.add_listener(lambda event: self.post_message(MonitorUpdate(event)))
+        jobs = self.query_one(JobList)
+        jobs.set_jobs(monitor.jobs())
+        self._apply_health()
+        self._tick()
+        self.set_interval(1.0, self._tick)
+        self._update_titles()
+        jobs.focus()
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+
+    def on_resize(self, event: Resize) -> None:
+        compact = event.size.width < COMPACT_WIDTH or event.size.height < COMPACT_HEIGHT
+        self.set_class(compact, "-compact")
+        self._show_lower_pane(self._lower_pane)
+
+    def _show_lower_pane(self, pane: str) -> None:
+        self._lower_pane = pane
+        for name in ("detail", "timeline"):
+            self.query_one(f"#{name}-pane").set_class(name == pane, "-shown")
+        self.set_class(pane == "log", "-log-shown")
+        self._update_titles()
+
+    def _tick(self) -> None:
+        """Once a second: ages and durations move on."""
+        now = self.deck.clock.now()
+        # Health is re-read here: the monitor announces status changes, not
+        # every good poll, and the badges show the age of the last one.
+        self._apply_health()
+        self.query_one(JobList).now = now
+        self.query_one(RunDetail).now = now
+        self.query_one(Timeline).now = now
+        self.query_one(HealthBar).now = now
+
+    def _update_titles(self) -> None:
+        jobs = self.query_one(JobList)
+        pane = self.query_one("#jobs-pane")
+        view = "Archived jobs" if jobs.view == "archived" else "Jobs"
+        pane.border_title = f"{view} {jobs.visible_count}/{jobs.total_count}"
+        notes = [f"sort: {jobs.sort}"]
+        if jobs.filter_text:
+            notes.append(f"filter: {jobs.filter_text}")
+        pane.border_subtitle = " · ".join(notes)
+        compact = self.has_class("-compact")
+        for name in LOWER_PANES:
+            title = name.capitalize()
+            if compact:
+                others = " ".join(f"{p[0]} {p}" for p in LOWER_PANES if p != name)
+                title = f"{title} · {others}"
+            self.query_one(f"#{name}-pane").border_title = title
+        self._update_log_title()
+
+    def _update_log_title(self) -> None:
+        # The log view draws its own following/paused status row.
+        self.query_one("#log-pane").border_subtitle = "/ search · w wrap · f follow"
+
+    # -- monitor events ---------------------------------------------------
+
+    @on(MonitorUpdate)
+    def _on_monitor_update(self, message: MonitorUpdate) -> None:
+        event = message.event
+        if isinstance(event, JobsChanged):
+            self.query_one(JobList).apply_changes(event.added, event.changed, event.removed)
+            if self._selected is not None:
+                changed = {job.ref: job for job in event.changed}
+                if self._selected in changed:
+                    self._show_job(changed[self._selected], reload=False)
+                elif self._selected in event.removed:
+                    self._show_job(None)
+            self._update_titles()
+        elif isinstance(event, HealthChanged):
+            self._apply_health()
+        elif isinstance(event, TimelineChanged):
+            if event.ref == self._selected:
+                self._load_timeline(event.ref)
+        elif isinstance(event, ActionDone):
+            if event.result.ok:
+                self.notify(event.result.message)
+            else:
+                verb = ACTION_VERBS[event.action]
+                self.notify(event.result.message, title=f"{verb} not done", severity="error")
+
+    def _apply_health(self) -> None:
+        health = self.deck.monitor.health()
+        self.query_one(HealthBar).health = dict(health)
+        self.query_one(JobList).stale_backends = frozenset(
+            name for name, h in health.items() if h.stale
+        )
+
+    # -- selection ----------------------------------------------------------
+
+    @on(JobList.Selected)
+    def _on_selected(self) -> None:
+        """Enter on a job opens its log."""
+        self.action_show_pane("log")
+
+    @on(JobList.Highlighted)
+    def _on_highlighted(self, message: JobList.Highlighted) -> None:
+        self._show_job(message.job)
+
+    def _show_job(self, job: Job | None, *, reload: bool = True) -> None:
+        detail = self.query_one(RunDetail)
+        detail.job = job
+        new_ref = job.ref if job else None
+        if reload or new_ref != self._selected:
+            self._selected = new_ref
+            if job is None:
+                detail.runs = []
+                self.query_one(Timeline).events = []
+                self.query_one(LogView).clear()
+                self._stop_log()
+            else:
+                self._load_runs(job.ref)
+                self._load_timeline(job.ref)
+                self._follow_log(job.ref)
+        self.refresh_bindings()
+
+    @work(exclusive=True, group="runs", exit_on_error=False)
+    async def _load_runs(self, ref: JobRef) -> None:
+        try:
+            runs = await self.deck.monitor.runs(ref)
+        except AdapterError as exc:
+            runs = []
+            self.notify(f"Runs of {ref}: {exc}", severity="warning")
+        if ref == self._selected:
+            self.query_one(RunDetail).runs = runs
+
+    @work(exclusive=True, group="timeline", exit_on_error=False)
+    async def _load_timeline(self, ref: JobRef) -> None:
+        events = await self.deck.monitor.timeline(ref)
+        if ref == self._selected:
+            self.query_one(Timeline).events = events
+
+    @work(exclusive=True, group="log", exit_on_error=False)
+    async def _follow_log(self, ref: JobRef) -> None:
+        log_view = self.query_one(LogView)
+        log_view.clear()
+        async for chunk in self.deck.monitor.follow_log(ref):
+            if ref != self._selected:
+                return
+            if chunk.notice:
+                log_view.set_notice(chunk.notice)
+            if chunk.text:
+                log_view.append(chunk.text)
+
+    def _stop_log(self) -> None:
+        self.workers.cancel_group(self, "log")
+
+    # -- actions on jobs ----------------------------------------------------
+
+    def _why_not(self, action: Action) -> str | None:
+        if self._selected is None:
+            return "no job is selected"
+        return self.deck.monitor.why_not(self._selected, action)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "act" and parameters:
+            # None greys the key out in the footer; the hidden twin binding
+            # then answers the key press with the reason.
+            return None if self._why_not(Action(str(parameters[0]))) else True
+        return True
+
+    def action_explain(self, action_name: str) -> None:
+        action = Action(action_name)
+        reason = self._why_not(action) or "it is not available"
+        self.notify(f"{ACTION_VERBS[action]} is unavailable: {reason}", severity="warning")
+
+    def action_act(self, action_name: str) -> None:
+        action = Action(action_name)
+        ref = self._selected
+        if ref is None or self._why_not(action):
+            self.action_explain(action_name)
+            return
+        job = self.deck.monitor.job(ref)
+        name = job.name if job else ref.id
+        verb = ACTION_VERBS[action]
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._perform(ref, action)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"{verb} {name}?",
+                self.deck.monitor.confirm_text(ref, action),
+                confirm_label=verb,
+            ),
+            answered,
+        )
+
+    @work(group="actions", exit_on_error=False)
+    async def _perform(self, ref: JobRef, action: Action) -> None:
+        try:
+            result = await self.deck.monitor.perform(ref, action)
+        except ReadOnlyRefused as exc:
+            self.notify(f"Refused: {exc}", severity="warning")
+            return
+        # The outcome itself arrives as an ActionDone event and is shown there.
+        if result.ok:
+            self.refresh_bindings()
+
+    # -- other keys ---------------------------------------------------------
+
+    def action_find(self) -> None:
+        in_log = self.query_one("#log-pane").has_focus_within
+        finder = self.query_one("#log-search" if in_log else "#filter", Input)
+        finder.add_class("-open")
+        if not in_log:
+            finder.value = self.query_one(JobList).filter_text
+        finder.focus()
+
+    @on(Input.Changed, "#filter")
+    def _on_filter_changed(self, event: Input.Changed) -> None:
+        jobs = self.query_one(JobList)
+        jobs.filter_text = event.value
+        event.input.set_class(jobs.query_error is not None, "-invalid")
+        event.input.tooltip = jobs.query_error
+        self._update_titles()
+
+    @on(Input.Submitted, "#filter")
+    def _on_filter_submitted(self, event: Input.Submitted) -> None:
+        jobs = self.query_one(JobList)
+        if jobs.query_error:
+            self.notify(jobs.query_error, title="Filter", severity="warning")
+        event.input.remove_class("-open")
+        jobs.focus()
+
+    @on(Input.Submitted, "#log-search")
+    def _on_log_search(self, event: Input.Submitted) -> None:
+        log_view = self.query_one(LogView)
+        event.input.remove_class("-open")
+        log_view.focus()
+        if event.value and not log_view.search(event.value):
+            self.notify(f"Not found in the log: {event.value}", severity="warning")
+
+    def action_escape(self) -> None:
+        focused = self.focused
+        if isinstance(focused, Input):
+            if focused.id == "filter":
+                focused.value = ""
+            focused.remove_class("-open")
+            self.query_one(LogView if focused.id == "log-search" else JobList).focus()
+            return
+        jobs = self.query_one(JobList)
+        if jobs.filter_text:
+            jobs.filter_text = ""
+            self.query_one("#filter", Input).value = ""
+            self._update_titles()
+
+    def action_cycle_sort(self) -> None:
+        sort = self.query_one(JobList).cycle_sort()
+        self.notify(f"Sorted by {sort}", timeout=2)
+        self._update_titles()
+
+    def action_toggle_view(self) -> None:
+        jobs = self.query_one(JobList)
+        jobs.view = "active" if jobs.view == "archived" else "archived"
+        self._update_titles()
+
+    def action_follow(self) -> None:
+        self.query_one(LogView).follow()
+
+    def action_wrap(self) -> None:
+        log_view = self.query_one(LogView)
+        log_view.toggle_wrap()
+        self.notify("Log lines wrap" if log_view.wrap else "Log lines do not wrap", timeout=2)
+
+    def action_search_next(self) -> None:
+        self.query_one(LogView).search_next()
+
+    def action_search_previous(self) -> None:
+        self.query_one(LogView).search_previous()
+
+    def action_show_pane(self, pane: str) -> None:
+        self._show_lower_pane(pane)
+        target = {"detail": RunDetail, "timeline": Timeline, "log": LogView}[pane]
+        widget = self.query_one(target)
+        if widget.can_focus:
+            widget.focus()
+
+    def action_refresh(self) -> None:
+        self.notify("Refreshing…", timeout=1)
+        self.run_worker(self.deck.monitor.refresh(), group="refresh", exit_on_error=False)
+
+    def action_help(self) -> None:
+        unavailable = {
+            f"act('{action.value}')": reason
+            for action in Action
+            if (reason := self._why_not(action))
+        }
+        sections = [
+            ("Deck", [b for b in self.BINDINGS if isinstance(b, Binding)], unavailable),
+            ("Job list", [b for b in JobList.BINDINGS if isinstance(b, Binding)], {}),
+            ("Log", [b for b in LogView.BINDINGS if isinstance(b, Binding)], {}),
+        ]
+        self.app.push_screen(HelpScreen(sections))

@@ -1,0 +1,95 @@
+"""The key reference (``?``): generated from the live bindings, so it never drifts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+FILTER_HELP = [
+    ("text", "jobs whose name, id, backend, raw state or labels contain it"),
+    ("state:failed", "by state (several: state:failed,running)"),
+    ("backend:local", "by backend name"),
+    ("machine:m1", "by a label (any label key)"),
+    ("-state:succeeded", "a leading - excludes"),
+    ('"two words"', "a phrase"),
+]
+
+
+KeyDisplay = Callable[[Binding], str]
+
+
+def key_table(
+    sections: Iterable[tuple[str, list[Binding], dict[str, str]]], key_display: KeyDisplay
+) -> Table:
+    """One table of every key: section, key, what it does, and why it is unavailable."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    for title, bindings, unavailable in sections:
+        table.add_row(Text(title, style="underline"), "")
+        seen: set[str] = set()
+        for binding in bindings:
+            if not binding.description or binding.description in seen:
+                continue
+            seen.add(binding.description)
+            keys = ", ".join(
+                key_display(replace(binding, key=key.strip(), key_display=None))
+                for key in binding.key.split(",")
+            )
+            if binding.key_display:
+                keys = binding.key_display
+            what = Text(binding.description)
+            reason = unavailable.get(binding.action)
+            if reason:
+                what.append(f"  (unavailable: {reason})", style="dim")
+            table.add_row(keys, what)
+        table.add_row("", "")
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key, grouped, with the reason any action is unavailable right now."""
+
+    DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+    }
+    HelpScreen > VerticalScroll {
+        width: 90;
+        max-width: 100%;
+        height: 90%;
+        border: round $accent;
+        background: $surface;
+        padding: 0 1;
+    }
+    """
+
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", id="help.close")]
+
+    def __init__(self, sections: list[tuple[str, list[Binding], dict[str, str]]]) -> None:
+        super().__init__()
+        self._sections = sections
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll() as scroll:
+            scroll.border_title = "Keys"
+            scroll.border_subtitle = "Esc to close"
+            yield Static(key_table(self._sections, self.app.get_key_display))
+            filters = Table.grid(padding=(0, 2))
+            filters.add_column(style="bold", no_wrap=True)
+            filters.add_column()
+            filters.add_row(Text("Filter terms (/)", style="underline"), "")
+            for term, meaning in FILTER_HELP:
+                filters.add_row(term, meaning)
+            yield Static(filters)
+
+    def action_dismiss(self) -> None:  # type: ignore[override]
+        self.dismiss(None)

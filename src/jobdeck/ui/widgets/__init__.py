@@ -1,0 +1,1 @@
+"""Widgets of the deck. Each owns its state and its DEFAULT_CSS."""

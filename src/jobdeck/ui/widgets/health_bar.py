@@ -1,0 +1,174 @@
+"""One line of backend badges: is each backend answering, since when, and why not.
+
+    ● local ok 2s  ✗ drp down 1m: connection refused  ◐ julep degraded 12s ⚠ TLS verification off
+
+When the line is too narrow it sheds detail in a fixed order: error texts
+first (shortened, then dropped), then ages, then warning texts (their ⚠ stays), and finally cuts the
+line with an ellipsis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from textual.reactive import reactive
+from textual.strip import Strip
+from textual.widget import Widget
+
+from jobdeck.monitor.events import BackendHealth, HealthStatus
+from jobdeck.ui import format as fmt
+
+STATUS_GLYPH: dict[HealthStatus, str] = {
+    HealthStatus.STARTING: "◌",
+    HealthStatus.OK: "●",
+    HealthStatus.DEGRADED: "◐",
+    HealthStatus.DOWN: "✗",
+}
+STATUS_GLYPH_ASCII: dict[HealthStatus, str] = {
+    HealthStatus.STARTING: ".",
+    HealthStatus.OK: "+",
+    HealthStatus.DEGRADED: "~",
+    HealthStatus.DOWN: "x",
+}
+
+_SEPARATOR = "  "
+
+
+@dataclass(frozen=True)
+class _Detail:
+    """How much of each badge to show."""
+
+    #: Cells of error text per badge (0: none).
+    error_width: int = 40
+    ages: bool = True
+    warning_text: bool = True
+
+
+# From the most detail to the least; the first that fits is drawn.
+_DETAIL_LEVELS = (
+    _Detail(),
+    _Detail(error_width=16),
+    _Detail(error_width=0),
+    _Detail(error_width=0, ages=False),
+    _Detail(error_width=0, ages=False, warning_text=False),
+)
+
+# (text, component class or None for the base style)
+_Piece = tuple[str, str | None]
+
+
+class HealthBar(Widget):
+    """A one-line summary of every backend's health."""
+
+    DEFAULT_CSS = """
+    HealthBar {
+        height: 1;
+        background: $panel;
+        color: $foreground;
+        & > .health-bar--ok { color: $success; }
+        & > .health-bar--degraded { color: $warning; }
+        & > .health-bar--down { color: $error; text-style: bold; }
+        & > .health-bar--starting { color: $text-muted; }
+        & > .health-bar--warning { color: $warning; }
+        & > .health-bar--detail { color: $text-muted; }
+    }
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "health-bar--ok",
+        "health-bar--degraded",
+        "health-bar--down",
+        "health-bar--starting",
+        "health-bar--warning",
+        "health-bar--detail",
+    }
+    """
+    | Class | Description |
+    | :- | :- |
+    | `health-bar--<status>` | The glyph and status word of a backend in that status (ok, degraded, down, starting). |
+    | `health-bar--warning` | A backend's warnings. |
+    | `health-bar--detail` | Ages and error texts. |
+    """
+
+    #: Health by backend name, in display order. Replace the dict to update.
+    health: reactive[dict[str, BackendHealth]] = reactive(dict)
+    #: The time ages are measured to.
+    now: reactive[datetime | None] = reactive(None)
+    #: Plain ASCII glyphs instead of unicode ones.
+    ascii: reactive[bool] = reactive(False)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        if y != 0:
+            return Strip.blank(width, base)
+        pieces = self._fitted(width)
+        segments = [
+            Segment(text, base if name is None else self.get_visual_style(name).rich_style)
+            for text, name in pieces
+        ]
+        return Strip(segments).adjust_cell_length(width, base)
+
+    def plain_text(self, width: int) -> str:
+        """The line as text at ``width`` cells (what a user would read)."""
+        return "".join(text for text, _ in self._fitted(width))
+
+    def _fitted(self, width: int) -> list[_Piece]:
+        if not self.health:
+            return [(" no backends configured", "health-bar--detail")]
+        for detail in _DETAIL_LEVELS:
+            pieces = self._pieces(detail)
+            if _width(pieces) <= width:
+                return pieces
+        return _cut(pieces, width)
+
+    def _pieces(self, detail: _Detail) -> list[_Piece]:
+        pieces: list[_Piece] = [(" ", None)]
+        for number, health in enumerate(self.health.values()):
+            if number:
+                pieces.append((_SEPARATOR, None))
+            pieces.extend(self._badge(health, detail))
+        return pieces
+
+    def _badge(self, health: BackendHealth, detail: _Detail) -> list[_Piece]:
+        status_class = f"health-bar--{health.status.value}"
+        glyphs = STATUS_GLYPH_ASCII if self.ascii else STATUS_GLYPH
+        pieces: list[_Piece] = [
+            (glyphs[health.status] + " ", status_class),
+            (fmt.one_line(health.name) + " ", None),
+            (health.status.value, status_class),
+        ]
+        if detail.ages and health.last_ok is not None:
+            pieces.append((" " + fmt.age(health.last_ok, self.now), "health-bar--detail"))
+        if detail.error_width and health.last_error and health.status is not HealthStatus.OK:
+            error = fmt.truncate(fmt.one_line(health.last_error), detail.error_width)
+            pieces.append((": " + error, "health-bar--detail"))
+        warning_glyph = "!" if self.ascii else "⚠"
+        for warning in health.warnings:
+            text = f" {warning_glyph} {fmt.one_line(warning)}" if detail.warning_text else f" {warning_glyph}"
+            pieces.append((text, "health-bar--warning"))
+        return pieces
+
+
+def _width(pieces: list[_Piece]) -> int:
+    return sum(cell_len(text) for text, _ in pieces)
+
+
+def _cut(pieces: list[_Piece], width: int) -> list[_Piece]:
+    """``pieces`` cut to ``width`` cells, the last one ending in an ellipsis."""
+    kept: list[_Piece] = []
+    room = width
+    for text, name in pieces:
+        size = cell_len(text)
+        if size < room:
+            kept.append((text, name))
+            room -= size
+            continue
+        # Something always follows here (the whole line did not fit), so mark the cut.
+        kept.append((fmt.fit(set_cell_size(text, max(0, room - 1)).rstrip() + "…", room), name))
+        break
+    return kept

@@ -1,0 +1,763 @@
+"""The job list: a virtual list drawn with Textual's Line API.
+
+Only the visible rows are ever rendered, so 100,000 jobs mount, scroll and
+filter at once (the stock DataTable measures every cell of every row and takes
+tens of seconds at that size).
+
+The data flows in three stages, each kept until something it depends on
+changes:
+
+    all jobs (by ref) ──view + sort──▶ sorted view ──query──▶ rows (what is drawn)
+
+A query change only re-filters; a sort or view change re-sorts; a small
+``apply_changes`` patches both lists in place with ``bisect``.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive, var
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from jobdeck.model import Job, JobRef, JobState
+from jobdeck.ui import format as fmt
+from jobdeck.ui.filtering import (
+    EMPTY_QUERY,
+    SORT_KEYS,
+    JobIndex,
+    Query,
+    QueryError,
+    last_activity,
+    parse_query,
+    sort_jobs,
+    sort_key,
+)
+
+VIEWS: tuple[str, ...] = ("active", "archived")
+
+#: Width from which the state word is shown next to its glyph.
+WIDE = 100
+#: Width from which a note column (error text, archive note) is shown.
+NOTE_MIN_WIDTH = 110
+#: Changes beyond this share of the view are applied by re-sorting everything.
+_PATCH_LIMIT = 0.1
+
+_STATE_CLASS: dict[JobState, str] = {state: f"job-list--state-{state.value}" for state in JobState}
+
+
+@dataclass(frozen=True)
+class _Column:
+    """One column at one width: where it starts and how wide it is."""
+
+    name: str
+    title: str
+    x: int
+    width: int
+    align_right: bool = False
+
+
+class JobList(ScrollView, can_focus=True):
+    """A scrollable, filterable, sortable list of jobs with a row cursor."""
+
+    DEFAULT_CSS = """
+    JobList {
+        height: 1fr;
+        background: $surface;
+        color: $foreground;
+        overflow-x: hidden;
+        overflow-y: auto;
+        scrollbar-size-vertical: 1;
+        &:focus {
+            background-tint: $foreground 5%;
+        }
+        & > .job-list--header {
+            background: $panel;
+            color: $foreground;
+            text-style: bold;
+        }
+        & > .job-list--cursor {
+            background: $block-cursor-blurred-background;
+            color: $foreground;
+            text-style: bold;
+        }
+        &:focus > .job-list--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
+        & > .job-list--state-failed { color: $error; text-style: bold; }
+        & > .job-list--state-running { color: $accent; }
+        & > .job-list--state-succeeded { color: $success; }
+        & > .job-list--state-pending { color: $text-muted; }
+        & > .job-list--state-paused { color: $warning; }
+        & > .job-list--state-canceled { color: $text-muted; }
+        & > .job-list--state-unknown { color: $warning; }
+        & > .job-list--stale { color: $text-disabled; text-style: italic; }
+        & > .job-list--dim { color: $text-muted; }
+    }
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "job-list--header",
+        "job-list--cursor",
+        "job-list--stale",
+        "job-list--dim",
+        *_STATE_CLASS.values(),
+    }
+    """
+    | Class | Description |
+    | :- | :- |
+    | `job-list--header` | The column titles. |
+    | `job-list--cursor` | The highlighted row. |
+    | `job-list--state-<state>` | The state cell (glyph and word) of a row in that state. |
+    | `job-list--stale` | Rows of a backend that is down (their data may be old). |
+    | `job-list--dim` | Secondary cells (backend, age, duration) and the empty message. |
+    """
+
+    # Rows are not text to select.
+    ALLOW_SELECT = False
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor_up", "Up", show=False, id="job_list.up"),
+        Binding("down,j", "cursor_down", "Down", show=False, id="job_list.down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="job_list.page_up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="job_list.page_down"),
+        Binding("home,g", "first", "First", show=False, id="job_list.first"),
+        Binding("end,G", "last", "Last", show=False, id="job_list.last"),
+        Binding("enter", "select", "Open log", id="job_list.select", show=False, tooltip="Open the highlighted job's log"),
+    ]
+
+    class Highlighted(Message):
+        """The highlighted job changed: to another job, or to none.
+
+        A new version of the same job (same ref, new data) is not announced;
+        ``highlighted`` always returns the current version.
+        """
+
+        def __init__(self, job_list: JobList, job: Job | None) -> None:
+            super().__init__()
+            self.job_list = job_list
+            self.job = job
+
+        @property
+        def control(self) -> JobList:
+            return self.job_list
+
+        def can_replace(self, message: Message) -> bool:
+            # Rapid cursor moves coalesce: only the latest highlight matters.
+            return isinstance(message, JobList.Highlighted) and message.job_list is self.job_list
+
+    class Selected(Message):
+        """The user chose the highlighted job (enter)."""
+
+        def __init__(self, job_list: JobList, job: Job) -> None:
+            super().__init__()
+            self.job_list = job_list
+            self.job = job
+
+        @property
+        def control(self) -> JobList:
+            return self.job_list
+
+    #: The filter text (see ``jobdeck.ui.filtering``); a bad one keeps the last good filter.
+    filter_text: reactive[str] = reactive("", init=False)
+    #: One of SORT_KEYS.
+    sort: reactive[str] = reactive("recent", init=False)
+    #: "active" (jobs not archived) or "archived".
+    view: reactive[str] = reactive("active", init=False)
+    #: Backends whose rows may be old (the backend is down); drawn dim and marked stale.
+    stale_backends: reactive[frozenset[str]] = reactive(frozenset(), init=False)
+    #: The time ages and running durations are measured to; set by the screen on a timer.
+    now: reactive[datetime | None] = reactive(None, init=False)
+    #: Plain ASCII glyphs instead of unicode ones.
+    ascii: reactive[bool] = reactive(False, init=False)
+    #: Why the current ``filter_text`` could not be used, or None when it is fine.
+    query_error: var[str | None] = var(None)
+
+    def __init__(
+        self,
+        jobs: Iterable[Job] = (),
+        *,
+        now: datetime | None = None,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        # Every job. Kept as the given list until something needs the jobs by
+        # ref (a diff, select_ref): building that map costs more than a first paint.
+        self._given: list[Job] = []
+        self._by_ref_map: dict[JobRef, Job] | None = {}
+        self._views_have_duplicates = False
+        self._sorted: list[Job] = []
+        self._rows: list[Job] = []
+        self._query: Query = EMPTY_QUERY
+        self._index = JobIndex()
+        # The index is complete (every job indexed) once a free-word query has
+        # needed it; from then on changes keep it complete.
+        self._index_complete = False
+        self._sort_now: datetime | None = None
+        self._cursor = 0
+        self._highlighted_ref: JobRef | None = None
+        self._announced = False
+        self._backend_width = 7
+        self._row_cache: LRUCache[tuple[Any, ...], tuple[Job, Strip]] = LRUCache(1024)
+        self._header_cache: dict[tuple[int, bool], Strip] = {}
+        self._columns_cache: dict[tuple[int, int], tuple[_Column, ...]] = {}
+        self.set_reactive(JobList.now, now)
+        self.set_jobs(jobs)
+
+    # -- public API -------------------------------------------------------
+
+    def set_jobs(self, jobs: Iterable[Job]) -> None:
+        """Replace every job."""
+        self._given = list(jobs)
+        self._by_ref_map = None
+        self._backend_width = _backend_width(self._given)
+        if len(self._index):
+            self._index.retain(self._given)
+        self._index_complete = False
+        self._columns_cache.clear()
+        self._header_cache.clear()
+        self._resort()
+
+    def apply_changes(self, added: Sequence[Job], changed: Sequence[Job], removed: Sequence[JobRef]) -> None:
+        """Apply a diff; cheap when it is small. The cursor stays on its job."""
+        by_ref = self._by_ref
+        replaced: list[Job] = []
+        fresh: list[Job] = []
+        for job in (*added, *changed):
+            old = by_ref.get(job.ref)
+            if old is job:
+                continue
+            if old is not None:
+                replaced.append(old)
+            by_ref[job.ref] = job
+            fresh.append(job)
+        for ref in removed:
+            old = by_ref.pop(ref, None)
+            if old is not None:
+                replaced.append(old)
+        if not replaced and not fresh:
+            return
+        self._index.discard(replaced)
+        if self._index_complete:
+            self._index.ensure(fresh)
+        width = _backend_width(fresh)
+        if width > self._backend_width:
+            self._backend_width = width
+            self._columns_cache.clear()
+            self._header_cache.clear()
+        if self._views_have_duplicates or len(replaced) + len(fresh) > max(64, _PATCH_LIMIT * len(self._sorted)):
+            self._resort()
+        else:
+            self._patch(replaced, fresh)
+
+    @property
+    def highlighted(self) -> Job | None:
+        """The job under the cursor, if any."""
+        if 0 <= self._cursor < len(self._rows):
+            return self._rows[self._cursor]
+        return None
+
+    @property
+    def cursor_index(self) -> int:
+        """The cursor's row (0 is the first job), or -1 when the list is empty."""
+        return self._cursor if self._rows else -1
+
+    @property
+    def visible_count(self) -> int:
+        """Jobs shown: in the current view and matching the query."""
+        return len(self._rows)
+
+    @property
+    def total_count(self) -> int:
+        """Jobs in the current view before filtering."""
+        return len(self._sorted)
+
+    @property
+    def job_count(self) -> int:
+        """Every job known, in any view."""
+        return len(self._given) if self._by_ref_map is None else len(self._by_ref_map)
+
+    @property
+    def rows(self) -> Sequence[Job]:
+        """The jobs shown, in order (read-only by convention)."""
+        return self._rows
+
+    def select_ref(self, ref: JobRef) -> bool:
+        """Move the cursor to ``ref``; False when it is not shown (unknown or filtered out)."""
+        job = self._by_ref.get(ref)
+        if job is None:
+            return False
+        position = self._position_of(job)
+        if position is None:
+            return False
+        self._move_cursor(position, center=True)
+        return True
+
+    def cycle_sort(self) -> str:
+        """Switch to the next sort key; returns it."""
+        position = SORT_KEYS.index(self.sort) if self.sort in SORT_KEYS else -1
+        self.sort = SORT_KEYS[(position + 1) % len(SORT_KEYS)]
+        return self.sort
+
+    # -- reactives ----------------------------------------------------------
+
+    def validate_sort(self, sort: str) -> str:
+        if sort not in SORT_KEYS:
+            raise ValueError(f"unknown sort {sort!r}; sorts: {', '.join(SORT_KEYS)}")
+        return sort
+
+    def validate_view(self, view: str) -> str:
+        if view not in VIEWS:
+            raise ValueError(f"unknown view {view!r}; views: {', '.join(VIEWS)}")
+        return view
+
+    def watch_filter_text(self, text: str) -> None:
+        try:
+            query = parse_query(text)
+        except QueryError as error:
+            # Keep showing the last good filter while the user fixes the text.
+            self.query_error = str(error)
+            return
+        self.query_error = None
+        self._query = query
+        self._refilter()
+
+    def watch_sort(self) -> None:
+        self._resort()
+
+    def watch_view(self) -> None:
+        self._resort()
+
+    def watch_stale_backends(self) -> None:
+        self._redraw()
+
+    def watch_now(self) -> None:
+        self._redraw()
+
+    def watch_ascii(self) -> None:
+        self._header_cache.clear()
+        self._redraw()
+
+    def notify_style_update(self) -> None:
+        # A theme change: every cached strip has old colours.
+        super().notify_style_update()
+        self._row_cache.clear()
+        self._header_cache.clear()
+
+    # -- pipeline -----------------------------------------------------------
+
+    def _resort(self) -> None:
+        self._views_have_duplicates = False
+        archived = self.view == "archived"
+        in_view = [job for job in self._all_jobs() if job.archived is archived]
+        self._sort_now = self.now
+        self._sorted = sort_jobs(in_view, self.sort, self._sort_now)
+        self._refilter()
+
+    def _refilter(self) -> None:
+        self._rows = self._filter(self._sorted)
+        self._rows_changed()
+
+    def _filter(self, jobs: list[Job]) -> list[Job]:
+        query = self._query
+        if query.is_empty:
+            return jobs
+        if query.needs_index and not self._index_complete:
+            self._index.ensure(self._all_jobs())
+            self._index_complete = True
+        return query.filter_indexed(jobs, self._index.haystacks)
+
+    def _patch(self, replaced: list[Job], fresh: list[Job]) -> None:
+        """Patch the sorted view and the rows in place instead of re-sorting."""
+        archived = self.view == "archived"
+        key = sort_key(self.sort, self._sort_now)
+        gone = {id(job) for job in replaced}
+        shared = self._rows is self._sorted
+        if gone:
+            self._sorted = [job for job in self._sorted if id(job) not in gone]
+        arriving = [job for job in fresh if job.archived is archived]
+        for job in arriving:
+            insort(self._sorted, job, key=key)
+        if shared or self._query.is_empty:
+            self._rows = self._sorted
+        else:
+            if gone:
+                self._rows = [job for job in self._rows if id(job) not in gone]
+            for job in self._filter(arriving):
+                insort(self._rows, job, key=key)
+        self._rows_changed()
+
+    def _rows_changed(self) -> None:
+        """Re-place the cursor on its job, resize, redraw, and announce."""
+        previous_ref = self._highlighted_ref
+        previous_cursor = self._cursor
+        screen_offset = previous_cursor - int(self.scroll_y)
+        position = None
+        if previous_ref is not None:
+            position = self._position_of_ref(previous_ref)
+        if position is None:
+            position = previous_cursor
+        self._cursor = max(0, min(position, len(self._rows) - 1))
+        self.virtual_size = Size(self.virtual_size.width, len(self._rows) + 1)
+        # Follow the cursor only if it was on screen: a user who scrolled away
+        # (mouse wheel) is not pulled back by every poll.
+        if 0 <= screen_offset < self._page_height:
+            if self._rows and position != previous_cursor:
+                # Keep the highlighted row where it was on screen while rows move around it.
+                self._scroll_to_row(self._cursor - screen_offset)
+            self._ensure_cursor_visible()
+        self.refresh()
+        self._announce()
+
+    @property
+    def _by_ref(self) -> dict[JobRef, Job]:
+        """Every job by ref, built on first need. With duplicate refs the last wins."""
+        if self._by_ref_map is None:
+            self._by_ref_map = {job.ref: job for job in self._given}
+            # Duplicate refs in set_jobs: the views still hold them until re-sorted.
+            self._views_have_duplicates = len(self._by_ref_map) != len(self._given)
+            self._given = []
+        return self._by_ref_map
+
+    def _all_jobs(self) -> Iterable[Job]:
+        return self._given if self._by_ref_map is None else self._by_ref_map.values()
+
+    def _position_of_ref(self, ref: JobRef) -> int | None:
+        """Where the job with ``ref`` is in the rows, without building the map."""
+        if self._by_ref_map is not None:
+            job = self._by_ref_map.get(ref)
+            return None if job is None else self._position_of(job)
+        backend, job_id = ref.backend, ref.id
+        for position, row in enumerate(self._rows):
+            row_ref = row.ref
+            if row_ref.id == job_id and row_ref.backend == backend:
+                return position
+        return None
+
+    def _position_of(self, job: Job) -> int | None:
+        """Where ``job`` (this very object) is in the rows."""
+        rows = self._rows
+        key = sort_key(self.sort, self._sort_now)
+        wanted = key(job)
+        start = bisect_left(rows, wanted, key=key)
+        for position in range(start, min(len(rows), start + 256)):
+            if rows[position] is job:
+                return position
+            if key(rows[position]) != wanted:
+                break
+        # Not where its key says (ties beyond the window): look everywhere.
+        for position, row in enumerate(rows):
+            if row is job:
+                return position
+        return None
+
+    def _redraw(self) -> None:
+        self._row_cache.clear()
+        self.refresh()
+
+    # -- cursor and scrolling ---------------------------------------------
+
+    @property
+    def _page_height(self) -> int:
+        """Rows visible at once (the header takes one line)."""
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def _move_cursor(self, position: int, *, center: bool = False) -> None:
+        if not self._rows:
+            return
+        position = max(0, min(position, len(self._rows) - 1))
+        if position != self._cursor:
+            self._cursor = position
+            self.refresh()
+        if center:
+            self._scroll_to_row(position - self._page_height // 2)
+        self._ensure_cursor_visible()
+        self._announce()
+
+    def _ensure_cursor_visible(self) -> None:
+        if not self.is_mounted:
+            return
+        top = int(self.scroll_y)
+        page = self._page_height
+        if self._cursor < top:
+            self._scroll_to_row(self._cursor)
+        elif self._cursor >= top + page:
+            self._scroll_to_row(self._cursor - page + 1)
+
+    def _scroll_to_row(self, row: int) -> None:
+        """Make ``row`` the first row drawn under the header."""
+        if not self.is_mounted:
+            return
+        highest = max(0, len(self._rows) - self._page_height)
+        self.scroll_to(y=max(0, min(row, highest)), animate=False, force=True, immediate=True)
+
+    def _announce(self) -> None:
+        job = self.highlighted
+        ref = job.ref if job is not None else None
+        if ref == self._highlighted_ref and self._announced:
+            return
+        self._highlighted_ref = ref
+        if self.is_attached:
+            self._announced = True
+            self.post_message(self.Highlighted(self, job))
+
+    def on_mount(self) -> None:
+        self._ensure_cursor_visible()
+        self._announced = False
+        self._announce()
+
+    def on_resize(self) -> None:
+        self._ensure_cursor_visible()
+
+    def action_cursor_up(self) -> None:
+        self._move_cursor(self._cursor - 1)
+
+    def action_cursor_down(self) -> None:
+        self._move_cursor(self._cursor + 1)
+
+    def action_page_up(self) -> None:
+        page = self._page_height
+        self._scroll_to_row(int(self.scroll_y) - page)
+        self._move_cursor(self._cursor - page)
+
+    def action_page_down(self) -> None:
+        page = self._page_height
+        self._scroll_to_row(int(self.scroll_y) + page)
+        self._move_cursor(self._cursor + page)
+
+    def action_first(self) -> None:
+        self._move_cursor(0)
+
+    def action_last(self) -> None:
+        self._move_cursor(len(self._rows) - 1)
+
+    def action_select(self) -> None:
+        job = self.highlighted
+        if job is not None:
+            self.post_message(self.Selected(self, job))
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y < 1:
+            return
+        position = int(self.scroll_y) + offset.y - 1
+        if position >= len(self._rows):
+            return
+        self._move_cursor(position)
+        if event.chain >= 2:
+            self.action_select()
+
+    # -- rendering ----------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        if y == 0:
+            return self._header(width)
+        if not self._rows:
+            return self._empty_line(y, width)
+        position = int(self.scroll_y) + y - 1
+        if position >= len(self._rows):
+            return Strip.blank(width, self.rich_style)
+        return self._row(self._rows[position], position == self._cursor, width)
+
+    def _columns(self, width: int) -> tuple[_Column, ...]:
+        # Which columns show depends on the widget's width (scrollbar included,
+        # as a user would measure it); where they go, on the width drawn.
+        key = (width, self.size.width)
+        cached = self._columns_cache.get(key)
+        if cached is None:
+            cached = self._columns_cache[key] = _layout(width, self._backend_width, self.size.width)
+        return cached
+
+    def _header(self, width: int) -> Strip:
+        key = (width, self.ascii)
+        strip = self._header_cache.get(key)
+        if strip is None:
+            style = self.get_visual_style("job-list--header").rich_style
+            text = ""
+            for column in self._columns(width):
+                text = text.ljust(column.x) + _place(column, column.title)
+            strip = Strip([Segment(fmt.fit(text, width), style)], width)
+            self._header_cache[key] = strip
+        return strip
+
+    def _empty_line(self, y: int, width: int) -> Strip:
+        middle = max(1, (self.scrollable_content_region.height) // 2)
+        if y != middle:
+            return Strip.blank(width, self.rich_style)
+        message = fmt.truncate(self._empty_message(), max(1, width - 2))
+        pad = max(0, (width - cell_len(message)) // 2)
+        text = fmt.fit(" " * pad + message, width)
+        return Strip([Segment(text, self.get_visual_style("job-list--dim").rich_style)], width)
+
+    def _empty_message(self) -> str:
+        """Why nothing is shown, and what to do about it."""
+        if not self.job_count:
+            return "No jobs yet. Run `jobdeck run -- CMD` to start one."
+        archived = self.view == "archived"
+        if not self._sorted:
+            if archived:
+                return "Nothing archived"
+            return f"No active jobs ({self.job_count} archived)"
+        where = "archived jobs" if archived else "jobs"
+        return f"No {where} match {fmt.one_line(self._query.text)}"
+
+    def _row(self, job: Job, is_cursor: bool, width: int) -> Strip:
+        key = (id(job), is_cursor, width, self.has_focus)
+        cached = self._row_cache.get(key)
+        if cached is not None and cached[0] is job:
+            return cached[1]
+        strip = self._render_row(job, is_cursor, width)
+        self._row_cache[key] = (job, strip)
+        return strip
+
+    def _render_row(self, job: Job, is_cursor: bool, width: int) -> Strip:
+        stale = job.ref.backend in self.stale_backends
+        # Later component classes win: the cursor over everything, stale over colours.
+        row_classes: tuple[str, ...] = ("job-list--stale",) if stale else ()
+        if is_cursor:
+            row_classes += ("job-list--cursor",)
+
+        def style_of(*names: str) -> Style:
+            return self.get_visual_style(*names, *row_classes).rich_style
+
+        base = style_of()
+        dim = style_of("job-list--dim")
+        marker = ("*" if self.ascii else "▌") if is_cursor else " "
+        segments = [Segment(marker, base)]
+        x = 1
+        for column in self._columns(width):
+            text, cell_class = self._cell(job, column.name, stale)
+            if column.x > x:
+                segments.append(Segment(" " * (column.x - x), base))
+            cell_style = base
+            if cell_class == "state":
+                cell_style = style_of(_STATE_CLASS[job.state])
+            elif cell_class == "dim":
+                cell_style = dim
+            if self.ascii and text == fmt.MISSING:
+                text = "-"
+            segments.append(Segment(_place(column, text), cell_style))
+            x = column.x + column.width
+        return Strip(segments).adjust_cell_length(width, base)
+
+    def _cell(self, job: Job, column: str, stale: bool) -> tuple[str, str | None]:
+        """The text of one cell and its kind of style ("state", "dim" or None)."""
+        ascii = self.ascii
+        if column == "state":
+            return fmt.state_glyph(job.state, ascii), "state"
+        if column == "state_word":
+            return f"{fmt.state_glyph(job.state, ascii)} {fmt.state_word(job.state)}", "state"
+        if column == "name":
+            prefix = ""
+            if job.archived and job.archived_by == "jobdeck":
+                prefix = "[A] " if ascii else "⌂ "
+            return prefix + fmt.one_line(job.name), None
+        if column == "backend":
+            return fmt.one_line(job.ref.backend), "dim"
+        if column == "age":
+            return ("stale" if stale else fmt.age(last_activity(job), self.now)), "dim"
+        if column == "duration":
+            until = self.now or job.ended
+            seconds = job.duration(until) if until is not None else None
+            return fmt.duration(seconds), "dim"
+        if column == "progress":
+            return self._progress_text(job, _BAR_WIDTH), None
+        if column == "progress_wide":
+            return self._progress_text(job, _BAR_WIDTH_WIDE), None
+        if column == "note":
+            return self._note(job, stale), "dim"
+        return "", None
+
+    def _progress_text(self, job: Job, bar_width: int) -> str:
+        ascii = self.ascii
+        if job.progress is not None:
+            return f"{fmt.bar(job.progress / 100, bar_width, ascii)} {fmt.percent(job.progress):>4}"
+        counts = job.counts
+        if counts is not None and (counts.total or counts.done):
+            text = fmt.counts_text(counts, ascii)
+            if cell_len(text) <= bar_width + 5 or counts.fraction is None:
+                return text
+            return f"{fmt.bar(counts.fraction, bar_width, ascii)} {int(counts.fraction * 100):>3}%"
+        return ""
+
+    def _note(self, job: Job, stale: bool) -> str:
+        notes: list[str] = []
+        if stale:
+            notes.append("backend down, may be out of date")
+        if job.archived and job.archived_by == "jobdeck":
+            notes.append("⌂ archived in jobdeck" if not self.ascii else "archived in jobdeck")
+        if job.error:
+            notes.append(fmt.one_line(job.error))
+        return "; ".join(notes)
+
+
+#: Bar widths inside the progress columns (the rest of the column is " 100%").
+_BAR_WIDTH = 6
+_BAR_WIDTH_WIDE = 10
+
+
+def _place(column: _Column, text: str) -> str:
+    return fmt.fit(text, column.width, align_right=column.align_right)
+
+
+def _backend_width(jobs: Iterable[Job]) -> int:
+    names = {job.ref.backend for job in jobs}
+    longest = max((cell_len(name) for name in names), default=0)
+    return max(7, min(12, longest))
+
+
+def _layout(width: int, backend_width: int, widget_width: int) -> tuple[_Column, ...]:
+    """The columns at ``width`` cells; column 0 is left for the cursor marker.
+
+    The name takes what the fixed columns leave; the narrower the list, the
+    more of the secondary columns are dropped (duration first, then backend).
+    """
+    wide = widget_width >= WIDE
+    fixed: list[tuple[str, str, int, bool]] = [
+        ("state_word", "state", 11, False) if wide else ("state", "", 1, False),
+        ("name", "name", 0, False),
+        ("backend", "backend", backend_width, False),
+        ("age", "age", 5, True),
+        ("duration", "took", 6, True),
+        ("progress_wide", "progress", _BAR_WIDTH_WIDE + 5, False)
+        if wide
+        else ("progress", "progress", _BAR_WIDTH + 5, False),
+    ]
+    if width < 60:
+        fixed = [column for column in fixed if column[0] != "duration"]
+    if width < 48:
+        fixed = [column for column in fixed if column[0] != "backend"]
+    used = 1 + sum(column[2] + 1 for column in fixed if column[0] != "name")
+    note_width = 0
+    if widget_width >= NOTE_MIN_WIDTH:
+        note_width = max(12, min(40, (width - used - 30) // 2))
+        fixed.append(("note", "note", note_width, False))
+        used += note_width + 1
+    name_width = max(4, width - used)
+    columns: list[_Column] = []
+    x = 1
+    for name, title, size, align_right in fixed:
+        if name == "name":
+            size = name_width
+        columns.append(_Column(name, title, x, size, align_right))
+        x += size + 1
+    return tuple(columns)

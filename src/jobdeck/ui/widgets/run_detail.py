@@ -1,0 +1,321 @@
+"""The run detail: everything known about one job, one field per row.
+
+Every string that came from a backend (names, ids, raw states, errors,
+labels, the backend's own fields) passes through ``safe_text`` before it is
+drawn. The widget has ``height: auto``; put it in a ``VerticalScroll`` when
+the pane may be shorter than the detail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from jobdeck.model import Counts, Job, JobState, Run
+from jobdeck.safe_text import safe_line, to_plain
+from jobdeck.ui.format import MISSING, age, bar, counts_text, duration, percent, state_glyph, state_word, truncate
+
+#: How many of a job's runs the detail lists.
+MAX_RUNS_SHOWN = 5
+#: How many backend fields, and how wide their values may be.
+MAX_DETAIL_FIELDS = 60
+MAX_DETAIL_VALUE = 80
+#: Nesting deeper than this is shown as "{…}" rather than flattened further.
+MAX_DETAIL_DEPTH = 6
+#: Error lines kept (a stack trace belongs in the log, not here).
+MAX_ERROR_LINES = 6
+
+#: The component class that colours each state.
+STATE_COMPONENT: dict[JobState, str] = {
+    JobState.SUCCEEDED: "run-detail--ok",
+    JobState.FAILED: "run-detail--error",
+    JobState.CANCELED: "run-detail--muted",
+    JobState.RUNNING: "run-detail--active",
+    JobState.PENDING: "run-detail--muted",
+    JobState.PAUSED: "run-detail--warning",
+    JobState.UNKNOWN: "run-detail--warning",
+}
+
+
+def state_text(state: JobState, raw_state: str | None, *, ascii: bool, style: Style) -> Text:
+    """Glyph and word of a state, plus the backend's raw state when it says something else."""
+    text = Text(f"{state_glyph(state, ascii)} {state_word(state)}", style=style)
+    raw = safe_line(raw_state)
+    if raw and raw.casefold() != state.value:
+        text.append(f" ({raw})")
+    return text
+
+
+def utc_time(moment: datetime) -> str:
+    """``2026-01-01 12:00:03``, in UTC (naive times are taken to be UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S}"
+
+
+def time_with_age(moment: datetime | None, now: datetime | None) -> str:
+    """Absolute UTC time and how long ago: ``2026-01-01 12:00:03 · 5m ago``."""
+    if moment is None:
+        return MISSING
+    ago = age(_aware(moment), _aware(now) if now is not None else None)
+    if ago == MISSING:
+        return utc_time(moment)
+    return f"{utc_time(moment)} · {'just now' if ago == 'now' else ago + ' ago'}"
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def flatten_detail(detail: dict[str, Any], prefix: str = "", depth: int = 0) -> Iterator[tuple[str, str]]:
+    """The backend's own fields as (``a.b.c``, value) pairs, both sanitised."""
+    for key, value in detail.items():
+        path = f"{prefix}{safe_line(str(key))}"
+        if isinstance(value, dict) and value:
+            if depth + 1 >= MAX_DETAIL_DEPTH:
+                yield path, "{…}"
+            else:
+                yield from flatten_detail(value, f"{path}.", depth + 1)
+        elif isinstance(value, list | tuple):
+            if all(isinstance(item, str | int | float | bool) or item is None for item in value):
+                yield path, _short(", ".join("null" if item is None else str(item) for item in value)) or "[]"
+            else:
+                yield path, f"[{len(value)} {'item' if len(value) == 1 else 'items'}]"
+        elif value is None:
+            yield path, "null"
+        elif isinstance(value, dict):
+            yield path, "{}"
+        else:
+            yield path, _short(str(value))
+
+
+def _short(text: str) -> str:
+    """A field value sanitised, cut first so a megabyte value costs nothing."""
+    return safe_line(text[: MAX_DETAIL_VALUE * 4])
+
+
+class _FillLine:
+    """A line whose bar takes the width left over: ``prefix [bar] suffix``.
+
+    Rich asks renderables for their size at render time, so the bar fits the
+    pane at any width without the widget knowing its own width in advance.
+    """
+
+    def __init__(self, prefix: Text, make_bar: Callable[[int], Text], suffix: Text, max_bar: int = 40) -> None:
+        self.prefix = prefix
+        self.make_bar = make_bar
+        self.suffix = suffix
+        self.max_bar = max_bar
+
+    def _fixed_width(self) -> int:
+        # The prefix and suffix, and a space between each part that is there.
+        return sum(part.cell_len + 1 for part in (self.prefix, self.suffix) if part)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        fixed = self._fixed_width()
+        return Measurement(fixed + 4, fixed + self.max_bar)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        bar_width = max(4, min(self.max_bar, options.max_width - self._fixed_width()))
+        parts = [part for part in (self.prefix, self.make_bar(bar_width), self.suffix) if part]
+        line = Text(" ", end="").join(parts)
+        line.truncate(options.max_width, overflow="ellipsis")
+        yield line
+
+
+class RunDetail(Widget):
+    """Name, state, times, counts, progress, error, labels and backend fields of one job."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "run-detail--label",
+        "run-detail--title",
+        "run-detail--muted",
+        "run-detail--ok",
+        "run-detail--error",
+        "run-detail--active",
+        "run-detail--warning",
+    }
+
+    DEFAULT_CSS = """
+    RunDetail {
+        height: auto;
+        padding: 0 1;
+        & > .run-detail--label { color: $text-muted; }
+        & > .run-detail--title { text-style: bold; }
+        & > .run-detail--muted { color: $text-muted; }
+        & > .run-detail--ok { color: $success; }
+        & > .run-detail--error { color: $error; }
+        & > .run-detail--active { color: $accent; }
+        & > .run-detail--warning { color: $warning; }
+    }
+    """
+
+    job: reactive[Job | None] = reactive(None, layout=True)
+    runs: reactive[list[Run]] = reactive(list, layout=True, always_update=True)
+    now: reactive[datetime | None] = reactive(None)
+    ascii: reactive[bool] = reactive(False)
+
+    def render(self) -> RenderableType:
+        job = self.job
+        if job is None:
+            return Text("Select a job", style=self._style("run-detail--muted"))
+        fields = list(flatten_detail(job.detail))
+        if not fields:
+            return self._table(self._rows(job))
+        # The backend's fields get their own table: their long key paths
+        # would otherwise widen the label column of every row above.
+        return Group(
+            self._table(self._rows(job)),
+            Text("Backend fields", style=self._style("run-detail--title")),
+            self._table(self._field_rows(fields)),
+        )
+
+    def _table(self, rows: Iterator[tuple[str, RenderableType]]) -> Table:
+        table = Table.grid(padding=(0, 1))
+        table.add_column(style=self._style("run-detail--label"), no_wrap=True)
+        table.add_column(overflow="fold")
+        for label, value in rows:
+            table.add_row(label, value)
+        return table
+
+    def _field_rows(self, fields: list[tuple[str, str]]) -> Iterator[tuple[str, RenderableType]]:
+        for path, value in fields[:MAX_DETAIL_FIELDS]:
+            yield truncate(path, 28), Text(truncate(value, MAX_DETAIL_VALUE))
+        if len(fields) > MAX_DETAIL_FIELDS:
+            more = len(fields) - MAX_DETAIL_FIELDS
+            yield "", Text(f"… {more} more fields", style=self._style("run-detail--muted"))
+
+    def _rows(self, job: Job) -> Iterator[tuple[str, RenderableType]]:
+        now = self.now
+        yield "Name", Text(safe_line(job.name) or MISSING, style=self._style("run-detail--title"))
+        yield "Ref", Text(f"{safe_line(job.ref.backend)}/{safe_line(job.ref.id)}")
+        yield "State", state_text(job.state, job.raw_state, ascii=self.ascii, style=self._state_style(job.state))
+        yield "Created", Text(time_with_age(job.created, now))
+        yield "Started", Text(time_with_age(job.started, now))
+        if job.ended is not None or job.state.is_terminal:
+            yield "Ended", Text(time_with_age(job.ended, now))
+        yield "Duration", Text(self._duration(job.started, job.ended))
+        if job.counts is not None:
+            yield "Counts", self._counts_line(job.counts)
+        if job.progress is not None:
+            yield "Progress", self._progress_line(job.progress)
+        error_label, error = self._error(job)
+        if error:
+            yield error_label, Text(error, style=self._style("run-detail--error"))
+        if job.labels:
+            yield "Labels", Text("\n".join(f"{safe_line(k)}: {safe_line(v)}" for k, v in job.labels.items()))
+        if job.archived:
+            where = "archived in jobdeck" if job.archived_by == "jobdeck" else "archived on the backend"
+            yield "Archived", Text(where, style=self._style("run-detail--muted"))
+        if len(self.runs) > 1:
+            yield "Runs", self._runs_text()
+
+    def _duration(self, started: datetime | None, ended: datetime | None) -> str:
+        if started is None:
+            return MISSING
+        end = ended or self.now
+        if end is None:
+            return MISSING
+        return duration((_aware(end) - _aware(started)).total_seconds())
+
+    def _counts_line(self, counts: Counts) -> _FillLine:
+        ok_style = self._style("run-detail--ok")
+        error_style = self._style("run-detail--error")
+        muted_style = self._style("run-detail--muted")
+        ascii = self.ascii
+
+        def make_bar(width: int) -> Text:
+            # Successes, then failures, then what is left. The glyphs differ so
+            # the bar reads without colour (NO_COLOR, 16-colour terminals).
+            ok_cells, failed_cells = split_cells(counts, width)
+            rest = width - ok_cells - failed_cells
+            return Text.assemble(
+                (("#" if ascii else "█") * ok_cells, ok_style),
+                (("x" if ascii else "▒") * failed_cells, error_style),
+                (("-" if ascii else "░") * rest, muted_style),
+            )
+
+        fraction = counts.fraction
+        suffix = Text(percent(fraction * 100) if fraction is not None else "")
+        return _FillLine(Text(counts_text(counts, ascii)), make_bar, suffix)
+
+    def _progress_line(self, progress: float) -> _FillLine:
+        ascii = self.ascii
+        style = self._style("run-detail--active")
+        return _FillLine(
+            Text(""), lambda width: Text(bar(progress / 100, width, ascii), style=style), Text(percent(progress))
+        )
+
+    def _error(self, job: Job) -> tuple[str, str]:
+        """The job's error, else the latest run's error or reason."""
+        if job.error:
+            return "Error", _error_lines(job.error)
+        if self.runs:
+            latest = self.runs[0]
+            if latest.error:
+                return "Error", _error_lines(latest.error)
+            if latest.reason:
+                return "Reason", _error_lines(latest.reason)
+        return "", ""
+
+    def _runs_text(self) -> Text:
+        text = Text()
+        for number, run in enumerate(self.runs[:MAX_RUNS_SHOWN]):
+            if number:
+                text.append("\n")
+            text.append_text(state_text(run.state, None, ascii=self.ascii, style=self._state_style(run.state)))
+            text.append(f"  {truncate(safe_line(run.id), 24)}")
+            if run.counts is not None:
+                text.append(f"  {counts_text(run.counts, self.ascii)}")
+            if run.started is not None:
+                text.append(f"  {self._duration(run.started, run.ended)}", style=self._style("run-detail--muted"))
+        hidden = len(self.runs) - MAX_RUNS_SHOWN
+        if hidden > 0:
+            text.append(f"\n… {hidden} earlier runs", style=self._style("run-detail--muted"))
+        return text
+
+    def _state_style(self, state: JobState) -> Style:
+        return self._style(STATE_COMPONENT[state])
+
+    def _style(self, component: str) -> Style:
+        return self.get_component_rich_style(component, partial=True)
+
+
+def split_cells(counts: Counts, width: int) -> tuple[int, int]:
+    """Cells of a ``width``-wide bar for successes and for failures.
+
+    Against the total when known, else against what is done. A non-zero
+    count always gets at least one cell, so a single failure is never invisible.
+    """
+    whole = max(counts.total or 0, counts.done, 1)
+    ok_cells = round(width * counts.succeeded / whole)
+    failed_cells = round(width * counts.failed / whole)
+    if counts.failed and not failed_cells:
+        failed_cells = 1
+    if counts.succeeded and not ok_cells:
+        ok_cells = 1
+    overflow = ok_cells + failed_cells - width
+    if overflow > 0:
+        # Rounding up both can overshoot; take the extra from the larger share.
+        if ok_cells >= failed_cells:
+            ok_cells -= overflow
+        else:
+            failed_cells -= overflow
+    return max(0, ok_cells), max(0, failed_cells)
+
+
+def _error_lines(text: str) -> str:
+    lines = [to_plain(line).rstrip() for line in text.strip().splitlines()]
+    lines = [line for line in lines if line]
+    if len(lines) > MAX_ERROR_LINES:
+        lines = [*lines[:MAX_ERROR_LINES], f"… {len(lines) - MAX_ERROR_LINES} more lines"]
+    return "\n".join(lines)

@@ -1,0 +1,137 @@
+"""The status timeline: one row per transition, oldest first.
+
+Each row says when (``HH:MM:SS``, with the date when it was not today), which
+state, how long the job had spent in the state before, what the backend said
+and who did it. Transitions jobdeck saw itself (the backend keeps no history)
+are marked "observed". The last row also says how long the job has been in
+its current state.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from rich.console import RenderableType
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from jobdeck.model import JobState, StatusEvent
+from jobdeck.safe_text import safe_line
+from jobdeck.ui.format import age, duration, state_word, truncate
+from jobdeck.ui.widgets.run_detail import state_text
+
+#: The component class that colours each state.
+STATE_COMPONENT: dict[JobState, str] = {
+    JobState.SUCCEEDED: "timeline--ok",
+    JobState.FAILED: "timeline--error",
+    JobState.CANCELED: "timeline--muted",
+    JobState.RUNNING: "timeline--active",
+    JobState.PENDING: "timeline--muted",
+    JobState.PAUSED: "timeline--warning",
+    JobState.UNKNOWN: "timeline--warning",
+}
+
+#: Messages longer than this are cut: the timeline is a summary, the log has the rest.
+MAX_MESSAGE = 120
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def event_time(moment: datetime, now: datetime | None) -> str:
+    """``HH:MM:SS``, with the date in front when it is not the day of ``now`` (UTC)."""
+    moment = _utc(moment)
+    if now is not None and moment.date() == _utc(now).date():
+        return f"{moment:%H:%M:%S}"
+    return f"{moment:%Y-%m-%d %H:%M:%S}"
+
+
+def time_in_previous_state(events: list[StatusEvent], index: int) -> str | None:
+    """How long the job spent in the state before event ``index``: "after 12s in running"."""
+    if index == 0:
+        return None
+    previous, current = events[index - 1], events[index]
+    spent = (_utc(current.at) - _utc(previous.at)).total_seconds()
+    return f"after {duration(spent)} in {state_word(previous.state)}"
+
+
+class Timeline(Widget):
+    """A job's status history, from the backend or observed by jobdeck."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "timeline--time",
+        "timeline--muted",
+        "timeline--observed",
+        "timeline--current",
+        "timeline--ok",
+        "timeline--error",
+        "timeline--active",
+        "timeline--warning",
+    }
+
+    DEFAULT_CSS = """
+    Timeline {
+        height: auto;
+        padding: 0 1;
+        & > .timeline--time { color: $text-muted; }
+        & > .timeline--muted { color: $text-muted; }
+        & > .timeline--observed { color: $text-muted; text-style: italic; }
+        & > .timeline--current { text-style: bold; }
+        & > .timeline--ok { color: $success; }
+        & > .timeline--error { color: $error; }
+        & > .timeline--active { color: $accent; }
+        & > .timeline--warning { color: $warning; }
+    }
+    """
+
+    events: reactive[list[StatusEvent]] = reactive(list, layout=True, always_update=True)
+    now: reactive[datetime | None] = reactive(None)
+    ascii: reactive[bool] = reactive(False)
+
+    def render(self) -> RenderableType:
+        # Oldest first, whatever order they came in (sorted() is stable for ties).
+        events = sorted(self.events, key=lambda event: _utc(event.at))
+        if not events:
+            return Text("No status history yet", style=self._style("timeline--muted"))
+        table = Table.grid(padding=(0, 1))
+        table.add_column(style=self._style("timeline--time"), no_wrap=True)
+        table.add_column(no_wrap=True)
+        table.add_column(overflow="fold")
+        for index, event in enumerate(events):
+            table.add_row(
+                event_time(event.at, self.now),
+                state_text(event.state, event.raw_state, ascii=self.ascii, style=self._state_style(event.state)),
+                self._details(events, index),
+            )
+        return table
+
+    def _details(self, events: list[StatusEvent], index: int) -> Text:
+        event = events[index]
+        muted = self._style("timeline--muted")
+        parts: list[Text] = []
+        after = time_in_previous_state(events, index)
+        if after:
+            parts.append(Text(after, style=muted))
+        message = safe_line(event.message)
+        if message:
+            parts.append(Text(truncate(message, MAX_MESSAGE)))
+        actor = safe_line(event.actor)
+        if actor:
+            parts.append(Text(f"by {truncate(actor, 40)}", style=muted))
+        if event.observed:
+            parts.append(Text("observed", style=self._style("timeline--observed")))
+        if index == len(events) - 1 and self.now is not None:
+            since = age(_utc(event.at), _utc(self.now))
+            parts.append(Text("just now" if since == "now" else f"for {since}", style=self._style("timeline--current")))
+        return Text(" · ").join(parts)
+
+    def _state_style(self, state: JobState) -> Style:
+        return self._style(STATE_COMPONENT[state])
+
+    def _style(self, component: str) -> Style:
+        return self.get_component_rich_style(component, partial=True)

@@ -1,0 +1,47 @@
+"""Builds the running parts from settings: the adapters and the monitor.
+
+The one place that knows how settings, adapters, the monitor and jobdeck's
+own files fit together, so the CLI, the deck and the demo build them alike.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jobdeck import paths
+from jobdeck.adapters.base import Adapter
+from jobdeck.adapters.registry import adapter_class
+from jobdeck.clock import Clock, SystemClock
+from jobdeck.config import Settings
+from jobdeck.monitor import Monitor
+from jobdeck.monitor.action_log import ActionLog
+from jobdeck.monitor.archive_store import JobdeckArchive
+
+
+def build_adapters(settings: Settings, *, clock: Clock) -> list[Adapter]:
+    """One adapter per enabled backend, in config order."""
+    return [adapter_class(backend.kind)(backend, clock=clock) for backend in settings.enabled_backends]
+
+
+def build_monitor(
+    settings: Settings,
+    *,
+    read_only: bool,
+    clock: Clock | None = None,
+    data_dir: Path | None = None,
+) -> Monitor:
+    """A monitor over every enabled backend, with jobdeck's archive and action log.
+
+    ``data_dir`` replaces the data folder for those two files (tests, the demo);
+    by default they live where ``jobdeck.paths`` says.
+    """
+    clock = clock or SystemClock()
+    archive_path = data_dir / paths.archive_file().name if data_dir else paths.archive_file()
+    action_log_path = data_dir / paths.action_log_file().name if data_dir else paths.action_log_file()
+    return Monitor(
+        build_adapters(settings, clock=clock),
+        clock=clock,
+        archive=JobdeckArchive(archive_path),
+        action_log=ActionLog(action_log_path),
+        read_only=read_only,
+    )

@@ -1,0 +1,240 @@
+"""The deck's keys, pressed the way a user presses them."""
+
+from __future__ import annotations
+
+import json
+
+from deck_helpers import build_app, sample_backends, wait_for_jobs
+from fakes import settle, wait_until
+
+from jobdeck.clock import FrozenClock
+from jobdeck.model import JobRef
+from jobdeck.ui.screens.confirm import ConfirmScreen
+from jobdeck.ui.screens.help import HelpScreen
+from jobdeck.ui.widgets.job_list import JobList
+from jobdeck.ui.widgets.log_view import LogView
+from jobdeck.ui.widgets.run_detail import RunDetail
+
+WIDE = (120, 40)
+SMALL = (80, 24)
+
+
+async def select(pilot, jobs: JobList, backend: str, job_id: str) -> None:
+    assert jobs.select_ref(JobRef(backend=backend, id=job_id))
+    await pilot.pause()
+
+
+def toasts(app) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def test_the_deck_shows_jobs_of_every_backend(tmp_path):
+    app = build_app(tmp_path)
+    async with app.run_test(size=WIDE) as pilot:
+        jobs = await wait_for_jobs(app, 6)
+        await pilot.pause()
+        assert jobs.total_count == 6
+        assert {job.backend for job in [jobs.highlighted]} <= {"local", "cluster"}
+
+
+async def test_selecting_a_job_shows_its_detail_and_log(tmp_path):
+    app = build_app(tmp_path)
+    async with app.run_test(size=WIDE) as pilot:
+        jobs = await wait_for_jobs(app, 6)
+        await select(pilot, jobs, "local", "20260101-1158-c3")
+        detail = app.screen.query_one(RunDetail)
+        assert detail.job is not None and detail.job.name == "train-model"
+        log_view = app.screen.query_one(LogView)
+        await wait_until(lambda: log_view.line_count >= 30, what="the log")
+        assert "epoch 30: loss=0.60" in log_view.lines_text()[-1]
+
+
+async def test_slash_filters_the_list_and_escape_clears_it(tmp_path):
+    app = build_app(tmp_path)
+    async with app.run_test(size=WIDE) as pilot:
+        jobs = await wait_for_jobs(app, 6)
+        await pilot.press("slash", *"state:failed", "enter")
+        assert jobs.filter_text == "state:failed"
+        assert jobs.visible_count == 1
+        await pilot.press("escape")
+        assert jobs.filter_text == ""
+        assert jobs.visible_count == 6
+
+
+async def test_a_bad_filter_says_what_is_wrong(tmp_path):
+    app = build_app(tmp_path)
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_for_jobs(app, 6)
+        await pilot.press("slash", *"state:bogus", "enter")
+        assert any("bogus" in t for t in toasts(app))
+
+
+async def test_s_cycles_the_sort(tmp_path):
+    app = build_app(tmp_path)
+    async with app.run_test(size=WIDE) as pilot:
+        jobs = await wait_for_jobs(app, 6)
+        first = jobs.sort
+        await pilot.press("s")
+        assert jobs.sort != first
+
+
+async def test_archive_asks_first_and_no_leaves_the_job_alone(tmp_path):
+    app = build_app(tmp_path)
+    local = app.monitor  # noqa: F841 - kept for clarity of the flow below
+    async with app.run_test(size=WIDE) as pilot:
+        jobs = await wait_for_jobs(app, 6)
+        await select(pilot, jobs, "local", "20260101-1150-a1")
+        await pilot.press("a")
+        assert isinstance(app.screen, ConfirmScreen)
+        text = app.screen.query_one("#confirm-message").render()
+        assert "nightly-backup" in str(text) and "local" in str(text)
+        await pilot.press("n")
+        assert not isinstance(app.screen, ConfirmScreen)
+        await settle()
+        assert app.monitor.job(JobRef(backend="local", id="20260101-1150-a1")).archived is False
+
+
+async def test_archive_confirmed_archives_on_the_backend(tmp_path):
+    clock = FrozenClock()
+    adapters = sample_backends(clock)
+    app = build_app(tmp_path, adapters, clock=clock)
+    async with app.run_test(size=WIDE) as pilot:
+        jobs = await wait_for_jobs(app, 6)
+        await select(pilot, jobs, "local", "20260101-1150-a1")
+        await pilot.press("a", "y")
+        await wait_until(lambda: adapters[0].mutations == [("archive", "20260101-1150-a1")], what="archive")
+        lines = (tmp_path / "actions.jsonl").read_text().splitlines()
+        assert json.loads(lines[-1])["action"] == "archive"
+
+
+async def test_archive_on_a_backend_without_one_uses_jobdecks_archive(tmp_path):
+    clock = FrozenClock()
+    adapters = sample_backends(clock)
+    app = build_app(tmp_path, adapters, clock=clock)
+    ref = JobRef(backend="cluster", id="run-7702")
+    async with app.run_test(size=WIDE) as pilot:
+        jobs = await wait_for_jobs(app, 6)
+        await select(pilot, jobs, "cluster", "run-7702")
+        await pilot.press("a")
+        assert "jobdeck" in str(app.screen.query_one("#confirm-message").render())
+        await pilot.press("y")
+        await wait_until(lambda: app.monitor.job(ref).archived, what="jobdeck archive")
+        assert app.monitor.job(ref).archived_by == "jobdeck"
+        assert adapters[1].mutations == []
+        await pilot.pause()
+        assert jobs.visible_count == 5  # hidden from the active view
+        await pilot.press("v")
+        assert jobs.view == "archived"
+        assert jobs.select_ref(ref)
+        await pilot.pause()
+        await pilot.press("u", "y")
+        await wait_until(lambda: not app.monitor.job(ref).archived, what="restore")
+
+
+async def test_an_unavailable_key_says_why_and_asks_nothing(tmp_path):
+    clock = FrozenClock()
+    adapters = sample_backends(clock)
+    app = build_app(tmp_path, adapters, clock=clock)
+    async with app.run_test(size=WIDE) as pilot:
+        jobs = await wait_for_jobs(app, 6)
+        await select(pilot, jobs, "local", "20260101-1158-c3")  # running: no retry
+        await pilot.press("r")
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert any("Retry is unavailable" in t and "running" in t for t in toasts(app))
+        assert adapters[0].mutations == []
+
+
+async def test_retry_and_cancel_ask_and_then_act(tmp_path):
+    clock = FrozenClock()
+    adapters = sample_backends(clock)
+    app = build_app(tmp_path, adapters, clock=clock)
+    async with app.run_test(size=WIDE) as pilot:
+        jobs = await wait_for_jobs(app, 6)
+        await select(pilot, jobs, "local", "20260101-1155-b2")
+        await pilot.press("r")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await wait_until(lambda: ("retry", "20260101-1155-b2") in adapters[0].mutations, what="retry")
+        await select(pilot, jobs, "cluster", "run-7781")
+        await pilot.press("x", "y")
+        await wait_until(lambda: ("cancel", "run-7781") in adapters[1].mutations, what="cancel")
+
+
+async def test_read_only_refuses_every_action_key_without_touching_a_backend(tmp_path):
+    clock = FrozenClock()
+    adapters = sample_backends(clock)
+    app = build_app(tmp_path, adapters, clock=clock, read_only=True)
+    async with app.run_test(size=WIDE) as pilot:
+        jobs = await wait_for_jobs(app, 6)
+        for backend, job_id in [("local", "20260101-1155-b2"), ("cluster", "run-7781")]:
+            await select(pilot, jobs, backend, job_id)
+            for key in "aurx":
+                await pilot.press(key)
+                assert not isinstance(app.screen, ConfirmScreen)
+        await pilot.press("v")
+        await pilot.press(*"aurx")
+        await settle()
+        assert all(a.mutations == [] for a in adapters)
+        assert any("read-only" in t for t in toasts(app))
+        assert app.screen.query_one("#mode").display
+
+
+async def test_question_mark_lists_every_key(tmp_path):
+    app = build_app(tmp_path)
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_for_jobs(app, 6)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_f_and_w_control_the_log(tmp_path):
+    app = build_app(tmp_path)
+    async with app.run_test(size=WIDE) as pilot:
+        jobs = await wait_for_jobs(app, 6)
+        await select(pilot, jobs, "local", "20260101-1158-c3")
+        log_view = app.screen.query_one(LogView)
+        await wait_until(lambda: log_view.line_count >= 30, what="the log")
+        log_view.focus()
+        await pilot.press("pageup")
+        assert not log_view.following
+        await pilot.press("f")
+        assert log_view.following
+        await pilot.press("w")
+        assert log_view.wrap
+
+
+async def test_slash_in_the_log_searches_it(tmp_path):
+    app = build_app(tmp_path)
+    async with app.run_test(size=WIDE) as pilot:
+        jobs = await wait_for_jobs(app, 6)
+        await select(pilot, jobs, "local", "20260101-1158-c3")
+        log_view = app.screen.query_one(LogView)
+        await wait_until(lambda: log_view.line_count >= 30, what="the log")
+        log_view.focus()
+        await pilot.press("slash", *"epoch 3:", "enter")
+        assert not log_view.following  # a search stops following, to stay on the match
+        assert not any("Not found" in t for t in toasts(app))
+
+
+async def test_compact_layout_shows_one_lower_pane_at_a_time(tmp_path):
+    app = build_app(tmp_path)
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_for_jobs(app, 6)
+        await pilot.pause()
+        screen = app.screen
+        assert screen.has_class("-compact")
+        assert screen.query_one("#detail-pane").display
+        await pilot.press("l")
+        assert screen.query_one("#log-pane").display
+        await pilot.press("t")
+        assert screen.query_one("#timeline-pane").has_class("-shown")
+
+
+async def test_q_quits(tmp_path):
+    app = build_app(tmp_path)
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_for_jobs(app, 6)
+        await pilot.press("q")
+    assert app.return_code == 0

@@ -1,0 +1,106 @@
+"""`jobdeck demo`: demo jobs in their own folder, visible to `ls`, cleaned up as documented."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import types
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from jobdeck.cli import cli
+from jobdeck.demo import LOCAL_DEMO_JOBS, cancel_active_jobs
+
+DEMO_NAMES = sorted(job.name for job in LOCAL_DEMO_JOBS)
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), prog_name="jobdeck")
+
+
+def listed(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """`jobdeck ls --all --json` with the data folder at ``data_dir``."""
+    with monkeypatch.context() as patch:
+        patch.setenv("JOBDECK_DATA_DIR", str(data_dir))
+        result = invoke("ls", "--all", "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A private data folder; every demo job still running afterwards is cancelled."""
+    data = tmp_path / "data"
+    monkeypatch.delenv("JOBDECK_CONFIG", raising=False)
+    monkeypatch.setenv("JOBDECK_DATA_DIR", str(data))
+    monkeypatch.setenv("JOBDECK_CONFIG_DIR", str(tmp_path / "config"))
+    yield data
+    spool = data / "demo" / "spool"
+    if spool.exists():
+        asyncio.run(cancel_active_jobs(spool))
+
+
+def test_demo_no_deck_starts_the_four_demo_jobs_and_ls_shows_them(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = invoke("demo", "--no-deck")
+
+    assert result.exit_code == 0, result.output
+    spool = Path(result.stdout.strip())
+    assert spool == data_dir / "demo" / "spool"
+    jobs = listed(data_dir / "demo", monkeypatch)
+    assert sorted(job["name"] for job in jobs) == DEMO_NAMES
+    assert all(job["backend"] == "local" for job in jobs)
+
+
+def test_the_demo_never_touches_the_users_own_spool(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    invoke("demo", "--no-deck")
+
+    assert not (data_dir / "spool").exists()
+    assert listed(data_dir, monkeypatch) == []
+    assert os.environ["JOBDECK_DATA_DIR"] == str(data_dir)  # restored after the demo
+
+
+def test_a_new_demo_cancels_and_clears_the_previous_demos_jobs(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    invoke("demo", "--no-deck")
+    first_ids = {job["id"] for job in listed(data_dir / "demo", monkeypatch)}
+
+    result = invoke("demo", "--no-deck")
+
+    assert result.exit_code == 0, result.output
+    jobs = listed(data_dir / "demo", monkeypatch)
+    assert sorted(job["name"] for job in jobs) == DEMO_NAMES
+    assert first_ids.isdisjoint(job["id"] for job in jobs)
+
+
+def test_the_deck_opens_on_the_demo_folder_and_closing_it_stops_only_the_long_job(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: dict[str, Any] = {}
+    module = types.ModuleType("jobdeck.ui.app")
+
+    def run_deck(settings: Any, *, read_only: bool, kiosk: bool) -> int:
+        seen.update(settings=settings, read_only=read_only, kiosk=kiosk, data=os.environ["JOBDECK_DATA_DIR"])
+        return 0
+
+    module.run_deck = run_deck  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "jobdeck.ui.app", module)
+
+    result = invoke("demo", "--read-only")
+
+    assert result.exit_code == 0, result.output
+    [backend] = seen["settings"].backends
+    assert (backend.kind, backend.spool) == ("local", data_dir / "demo" / "spool")
+    assert seen["data"] == str(data_dir / "demo")
+    assert (seen["read_only"], seen["kiosk"]) == (True, False)
+    states = {job["name"]: job["state"] for job in listed(data_dir / "demo", monkeypatch)}
+    assert states["reindex-catalog"] == "canceled"
+    assert states["build-docs"] in {"pending", "running", "succeeded"}

@@ -1,0 +1,104 @@
+"""The backend health bar."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from rich.cells import cell_len
+from textual.app import App, ComposeResult
+
+from jobdeck.monitor.events import BackendHealth, HealthStatus
+from jobdeck.ui.widgets.health_bar import HealthBar
+
+NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
+
+
+def ago(seconds: float) -> datetime:
+    return NOW - timedelta(seconds=seconds)
+
+
+HEALTH = {
+    "local": BackendHealth("local", "local", HealthStatus.OK, last_ok=ago(2)),
+    "drp": BackendHealth("drp", "drp", HealthStatus.DOWN, last_ok=ago(60), last_error="connection refused"),
+    "julep": BackendHealth("julep", "julep", HealthStatus.DEGRADED, last_ok=ago(12), last_error="HTTP 503",
+                           warnings=("TLS verification off",)),
+    "istari": BackendHealth("istari", "istari", HealthStatus.STARTING),
+}
+
+
+class BarApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield HealthBar()
+
+    @property
+    def bar(self) -> HealthBar:
+        return self.query_one(HealthBar)
+
+
+async def shown(width: int, health: dict[str, BackendHealth], *, ascii: bool = False) -> str:
+    app = BarApp()
+    async with app.run_test(size=(width, 5)) as pilot:
+        app.bar.now = NOW
+        app.bar.ascii = ascii
+        app.bar.health = health
+        await pilot.pause()
+        strip = app.bar.render_line(0)
+        assert strip.cell_length == width
+        return strip.text
+
+
+async def test_every_backend_gets_a_badge_with_glyph_name_status_and_age_at_80_columns() -> None:
+    text = await shown(80, {name: HEALTH[name] for name in ("local", "drp")})
+    assert "● local ok 2s" in text
+    assert "✗ drp down 1m: connection refused" in text
+
+
+async def test_a_crowded_bar_drops_error_text_first_then_ages_and_still_fits_80_columns() -> None:
+    text = await shown(80, HEALTH)
+    assert cell_len(text) == 80
+    assert "connection refused" not in text
+    for badge in ("● local ok", "✗ drp down", "◐ julep degraded", "◌ istari starting"):
+        assert badge in text
+    assert "⚠" in text
+
+
+async def test_with_room_to_spare_errors_and_warnings_are_shown_in_full() -> None:
+    text = await shown(160, HEALTH)
+    assert "drp down 1m: connection refused" in text
+    assert "julep degraded 12s: HTTP 503 ⚠ TLS verification off" in text
+
+
+async def test_a_very_narrow_bar_is_cut_with_an_ellipsis() -> None:
+    text = await shown(30, HEALTH)
+    assert text.rstrip().endswith("…")
+    assert text.startswith(" ● local ok")
+
+
+async def test_ascii_mode_uses_only_ascii() -> None:
+    text = await shown(160, HEALTH, ascii=True)
+    assert text.isascii()
+    assert "+ local ok 2s" in text and "x drp down" in text and "! TLS verification off" in text
+
+
+async def test_error_text_is_made_terminal_safe() -> None:
+    evil = {"drp": BackendHealth("drp", "drp", HealthStatus.DOWN, last_error="bad\x1b[2J\nthing")}
+    text = await shown(80, evil)
+    assert "\x1b" not in text and "\n" not in text
+    assert "bad" in text
+
+
+async def test_no_backends_says_so() -> None:
+    text = await shown(80, {})
+    assert "no backends configured" in text
+
+
+async def test_replacing_the_health_dict_redraws_the_bar() -> None:
+    app = BarApp()
+    async with app.run_test(size=(80, 5)) as pilot:
+        app.bar.now = NOW
+        app.bar.health = {"local": HEALTH["local"]}
+        await pilot.pause()
+        assert "local ok" in app.bar.render_line(0).text
+        app.bar.health = {"local": BackendHealth("local", "local", HealthStatus.DOWN, last_error="gone")}
+        await pilot.pause()
+        assert "local down: gone" in app.bar.render_line(0).text

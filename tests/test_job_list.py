@@ -1,0 +1,421 @@
+"""The job list widget, driven through Pilot at 80x24 unless said otherwise."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+from fakes import make_job
+from textual.app import App, ComposeResult
+
+from jobdeck.model import Counts, Job, JobRef, JobState
+from jobdeck.ui.widgets.job_list import JobList
+
+NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
+
+
+def ago(seconds: float) -> datetime:
+    return NOW - timedelta(seconds=seconds)
+
+
+def numbered(count: int, **fields: object) -> list[Job]:
+    """Jobs "0".."count-1"; job 0 is the most recent, so "recent" keeps this order."""
+    return [make_job(str(number), name=f"job {number}", updated=ago(number + 1), **fields) for number in range(count)]
+
+
+class ListApp(App[None]):
+    """A bare app holding one JobList, recording what it posts."""
+
+    def __init__(self, jobs: Iterable[Job] = (), **list_options: object) -> None:
+        super().__init__()
+        self.initial_jobs = list(jobs)
+        self.list_options = list_options
+        self.highlighted: list[Job | None] = []
+        self.selected: list[Job] = []
+
+    def compose(self) -> ComposeResult:
+        yield JobList(self.initial_jobs, now=NOW, **self.list_options)  # type: ignore[arg-type]
+
+    def on_job_list_highlighted(self, message: JobList.Highlighted) -> None:
+        self.highlighted.append(message.job)
+
+    def on_job_list_selected(self, message: JobList.Selected) -> None:
+        self.selected.append(message.job)
+
+    @property
+    def job_list(self) -> JobList:
+        return self.query_one(JobList)
+
+
+def screen_lines(job_list: JobList) -> list[str]:
+    return [job_list.render_line(y).text for y in range(job_list.scrollable_content_region.height)]
+
+
+async def test_rows_render_under_a_header_with_glyph_name_backend_age_and_progress() -> None:
+    jobs = [
+        make_job("1", JobState.FAILED, backend="local", name="nightly build", started=ago(303), ended=ago(3),
+                 updated=ago(3), counts=Counts(total=12, succeeded=9, failed=1)),
+        make_job("2", JobState.RUNNING, backend="drp", name="provision", started=ago(60), updated=ago(12), progress=45),
+    ]
+    app = ListApp(jobs)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        lines = screen_lines(app.job_list)
+        header, first, second = lines[0], lines[1], lines[2]
+        assert "name" in header and "backend" in header and "age" in header and "progress" in header
+        assert "✗ nightly build" in first and "local" in first and "3s" in first and "5m00s" in first
+        assert "9✓ 1✗ /12" in first
+        assert "▶ provision" in second and "drp" in second and "12s" in second and "45%" in second
+        assert all(len(line) == len(header) for line in lines)
+
+
+async def test_a_wide_list_shows_the_state_word_beside_the_glyph() -> None:
+    app = ListApp([make_job("1", JobState.FAILED, name="nightly build", error="exit code 2")])
+    async with app.run_test(size=(140, 24)) as pilot:
+        await pilot.pause()
+        first = screen_lines(app.job_list)[1]
+        assert "✗ failed" in first
+        assert "exit code 2" in first  # the note column
+
+
+async def test_arrow_and_vim_keys_move_the_cursor_and_post_highlighted() -> None:
+    app = ListApp(numbered(5))
+    async with app.run_test(size=(80, 24)) as pilot:
+        job_list = app.job_list
+        job_list.focus()
+        await pilot.pause()
+        assert app.highlighted[-1] is not None and app.highlighted[-1].id == "0"
+        await pilot.press("down", "j")
+        await pilot.pause()
+        assert job_list.highlighted is not None and job_list.highlighted.id == "2"
+        assert app.highlighted[-1] is not None and app.highlighted[-1].id == "2"
+        await pilot.press("up", "k", "k")  # the last "k" stops at the top
+        await pilot.pause()
+        assert job_list.cursor_index == 0
+        assert app.highlighted[-1] is not None and app.highlighted[-1].id == "0"
+
+
+async def test_the_cursor_row_is_marked_so_it_shows_without_colour() -> None:
+    app = ListApp(numbered(3))
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.job_list.focus()
+        await pilot.press("down")
+        lines = screen_lines(app.job_list)
+        assert lines[2].startswith("▌") and not lines[1].startswith("▌")
+
+
+async def test_home_end_g_and_G_jump_to_the_ends_and_page_keys_move_a_page() -> None:
+    app = ListApp(numbered(100))
+    async with app.run_test(size=(80, 24)) as pilot:
+        job_list = app.job_list
+        job_list.focus()
+        await pilot.press("end")
+        assert job_list.cursor_index == 99
+        assert "job 99" in screen_lines(job_list)[-1]
+        await pilot.press("home")
+        assert job_list.cursor_index == 0
+        await pilot.press("G")
+        assert job_list.cursor_index == 99
+        await pilot.press("g")
+        assert job_list.cursor_index == 0
+        await pilot.press("pagedown")
+        page = job_list.scrollable_content_region.height - 1
+        assert job_list.cursor_index == page
+        await pilot.press("pageup")
+        assert job_list.cursor_index == 0
+
+
+async def test_enter_posts_selected_with_the_highlighted_job() -> None:
+    app = ListApp(numbered(3))
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.job_list.focus()
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert [job.id for job in app.selected] == ["1"]
+
+
+async def test_the_query_filters_rows_and_a_bad_query_keeps_the_last_good_filter() -> None:
+    jobs = [
+        make_job("1", JobState.FAILED, name="nightly build", updated=ago(1)),
+        make_job("2", JobState.RUNNING, name="nightly tests", updated=ago(2)),
+        make_job("3", JobState.SUCCEEDED, name="backup", updated=ago(3)),
+    ]
+    app = ListApp(jobs)
+    async with app.run_test(size=(80, 24)) as pilot:
+        job_list = app.job_list
+        job_list.filter_text = "nightly"
+        await pilot.pause()
+        assert [job.id for job in job_list.rows] == ["1", "2"]
+        assert job_list.visible_count == 2 and job_list.total_count == 3
+        job_list.filter_text = "nightly state:bogus"
+        await pilot.pause()
+        assert job_list.query_error is not None and "unknown state 'bogus'" in job_list.query_error
+        assert [job.id for job in job_list.rows] == ["1", "2"]
+        job_list.filter_text = "nightly state:run"
+        await pilot.pause()
+        assert job_list.query_error is None
+        assert [job.id for job in job_list.rows] == ["2"]
+        job_list.filter_text = ""
+        await pilot.pause()
+        assert job_list.visible_count == 3
+
+
+async def test_the_highlight_moves_to_a_shown_job_when_the_filter_hides_it() -> None:
+    app = ListApp(numbered(5))
+    async with app.run_test(size=(80, 24)) as pilot:
+        job_list = app.job_list
+        job_list.focus()
+        await pilot.press("down")
+        job_list.filter_text = "-id:1"
+        await pilot.pause()
+        assert job_list.highlighted is not None and job_list.highlighted.id != "1"
+        assert app.highlighted[-1] is job_list.highlighted
+
+
+async def test_sort_reorders_rows_and_cycle_sort_walks_every_key() -> None:
+    jobs = [
+        make_job("a", JobState.SUCCEEDED, name="zulu", updated=ago(1)),
+        make_job("b", JobState.FAILED, name="alpha", updated=ago(2)),
+        make_job("c", JobState.RUNNING, name="mike", updated=ago(3)),
+    ]
+    app = ListApp(jobs)
+    async with app.run_test(size=(80, 24)) as pilot:
+        job_list = app.job_list
+        assert [job.id for job in job_list.rows] == ["a", "b", "c"]
+        job_list.sort = "state"
+        await pilot.pause()
+        assert [job.id for job in job_list.rows] == ["b", "c", "a"]
+        job_list.sort = "name"
+        await pilot.pause()
+        assert [job.id for job in job_list.rows] == ["b", "c", "a"]
+        assert screen_lines(job_list)[1].find("alpha") > 0
+        seen = [job_list.cycle_sort() for _ in range(5)]
+        assert sorted(seen) == sorted(["recent", "state", "name", "backend", "duration"])
+        assert job_list.sort == "name"
+
+
+async def test_the_archived_view_shows_only_archived_jobs_with_a_jobdeck_archive_marker() -> None:
+    jobs = [
+        make_job("live", name="live job", updated=ago(1)),
+        make_job("old", name="old job", updated=ago(2), archived=True, archived_by="jobdeck"),
+        make_job("gone", name="gone job", updated=ago(3), archived=True, archived_by="backend"),
+    ]
+    app = ListApp(jobs)
+    async with app.run_test(size=(80, 24)) as pilot:
+        job_list = app.job_list
+        assert [job.id for job in job_list.rows] == ["live"]
+        job_list.view = "archived"
+        await pilot.pause()
+        assert [job.id for job in job_list.rows] == ["old", "gone"]
+        lines = screen_lines(job_list)
+        assert "⌂ old job" in lines[1]
+        assert "⌂" not in lines[2]
+
+
+async def test_apply_changes_keeps_the_cursor_on_the_same_job_when_rows_move() -> None:
+    jobs = numbered(10)
+    app = ListApp(jobs)
+    async with app.run_test(size=(80, 24)) as pilot:
+        job_list = app.job_list
+        job_list.focus()
+        await pilot.press("down", "down", "down")
+        assert job_list.highlighted is not None and job_list.highlighted.id == "3"
+        before = len(app.highlighted)
+        # Job 7 becomes the most recent and jumps to the top; job 3 moves down one row.
+        moved = jobs[7].model_copy(update={"updated": NOW, "state": JobState.FAILED})
+        new = make_job("new", name="job new", updated=ago(0.5))
+        job_list.apply_changes([new], [moved], [JobRef(backend="fake", id="9")])
+        await pilot.pause()
+        assert [job.id for job in job_list.rows] == ["7", "new", "0", "1", "2", "3", "4", "5", "6", "8"]
+        assert job_list.highlighted is not None and job_list.highlighted.id == "3"
+        assert job_list.cursor_index == 5
+        assert len(app.highlighted) == before  # same job: nothing to announce
+        assert "✗ job 7" in screen_lines(job_list)[1]
+
+
+async def test_apply_changes_moves_the_highlight_to_a_neighbour_when_its_job_is_removed() -> None:
+    jobs = numbered(5)
+    app = ListApp(jobs)
+    async with app.run_test(size=(80, 24)) as pilot:
+        job_list = app.job_list
+        job_list.focus()
+        await pilot.press("down")
+        job_list.apply_changes([], [], [jobs[1].ref])
+        await pilot.pause()
+        assert job_list.highlighted is not None and job_list.highlighted.id == "2"
+        assert app.highlighted[-1] is job_list.highlighted
+
+
+async def test_apply_changes_patches_a_filtered_list_without_a_full_resort() -> None:
+    jobs = numbered(200)
+    app = ListApp(jobs)
+    async with app.run_test(size=(80, 24)) as pilot:
+        job_list = app.job_list
+        job_list.filter_text = "state:failed"
+        await pilot.pause()
+        assert job_list.visible_count == 0
+        failed = jobs[50].model_copy(update={"state": JobState.FAILED})
+        job_list.apply_changes([], [failed], [])
+        await pilot.pause()
+        assert [job.id for job in job_list.rows] == ["50"]
+        assert job_list.total_count == 200
+        archived = jobs[60].model_copy(update={"archived": True})
+        job_list.apply_changes([], [archived], [])
+        assert job_list.total_count == 199
+
+
+async def test_select_ref_moves_the_cursor_to_a_shown_job_only() -> None:
+    jobs = numbered(200)
+    app = ListApp(jobs)
+    async with app.run_test(size=(80, 24)) as pilot:
+        job_list = app.job_list
+        assert job_list.select_ref(JobRef(backend="fake", id="150"))
+        await pilot.pause()
+        assert job_list.highlighted is not None and job_list.highlighted.id == "150"
+        assert any("job 150" in line for line in screen_lines(job_list))
+        assert app.highlighted[-1] is job_list.highlighted
+        assert not job_list.select_ref(JobRef(backend="fake", id="nope"))
+        job_list.filter_text = "-id:7"
+        assert not job_list.select_ref(JobRef(backend="fake", id="7"))
+
+
+async def test_an_empty_list_explains_how_to_start_a_job() -> None:
+    app = ListApp([])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        text = "\n".join(screen_lines(app.job_list))
+        assert "No jobs yet. Run `jobdeck run -- CMD` to start one." in text
+        assert app.job_list.highlighted is None
+        assert app.highlighted == [None]
+
+
+async def test_a_filter_matching_nothing_says_so_with_the_query() -> None:
+    app = ListApp(numbered(3))
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.job_list.filter_text = "zebra"
+        await pilot.pause()
+        assert "No jobs match zebra" in "\n".join(screen_lines(app.job_list))
+        assert app.highlighted[-1] is None
+
+
+async def test_an_empty_archive_says_nothing_is_archived() -> None:
+    app = ListApp(numbered(3))
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.job_list.view = "archived"
+        await pilot.pause()
+        assert "Nothing archived" in "\n".join(screen_lines(app.job_list))
+
+
+async def test_rows_of_stale_backends_are_marked_stale_and_drawn_in_the_stale_style() -> None:
+    jobs = [
+        make_job("1", backend="local", name="job 1", updated=ago(1)),
+        make_job("2", backend="drp", name="job 2", updated=ago(2)),
+    ]
+    app = ListApp(jobs)
+    async with app.run_test(size=(80, 24)) as pilot:
+        job_list = app.job_list
+        job_list.stale_backends = frozenset({"drp"})
+        await pilot.pause()
+        fresh_row, stale_row = screen_lines(job_list)[1:3]
+        assert "stale" in stale_row and "stale" not in fresh_row
+        # The stale style (italic in the default CSS) is a cue that needs no colour.
+        assert all(segment.style and segment.style.italic for segment in job_list.render_line(2))
+        assert not any(segment.style and segment.style.italic for segment in job_list.render_line(1))
+
+
+async def test_ascii_mode_draws_only_ascii_glyphs() -> None:
+    jobs = [make_job(str(number), state, name=f"job {number}", updated=ago(number + 1), progress=50)
+            for number, state in enumerate(JobState)]
+    app = ListApp(jobs)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.job_list.ascii = True
+        app.job_list.focus()
+        await pilot.pause()
+        for line in screen_lines(app.job_list)[1:]:
+            assert line.isascii(), line
+
+
+async def test_text_from_backends_cannot_reach_the_terminal_as_escape_sequences() -> None:
+    app = ListApp([make_job("1", name="evil \x1b]0;pwned\x07 \x1b[2J name", error="\x1b[31mred")])
+    async with app.run_test(size=(140, 24)) as pilot:
+        await pilot.pause()
+        for line in screen_lines(app.job_list):
+            assert "\x1b" not in line and "\x07" not in line
+
+
+async def test_ages_follow_the_now_the_screen_sets() -> None:
+    app = ListApp([make_job("1", name="job 1", updated=ago(5))])
+    async with app.run_test(size=(80, 24)) as pilot:
+        job_list = app.job_list
+        assert " 5s " in screen_lines(job_list)[1]
+        job_list.now = NOW + timedelta(minutes=3)
+        await pilot.pause()
+        assert " 3m " in screen_lines(job_list)[1]
+
+
+async def test_a_theme_change_redraws_rows_in_the_new_colours() -> None:
+    app = ListApp(numbered(2, state=JobState.FAILED))
+    async with app.run_test(size=(80, 24)) as pilot:
+        job_list = app.job_list
+        before = {segment.style for segment in job_list.render_line(2)}
+        app.theme = "textual-light"
+        await pilot.pause()
+        after = {segment.style for segment in job_list.render_line(2)}
+        assert before != after
+
+
+async def test_one_hundred_thousand_jobs_mount_and_paint() -> None:
+    jobs = [
+        Job.model_construct(
+            ref=JobRef(backend=f"b{number % 4}", id=str(number)),
+            name=f"job {number}",
+            state=list(JobState)[number % 7],
+            raw_state=None,
+            created=ago(number),
+            started=None,
+            ended=None,
+            updated=None,
+            progress=None,
+            counts=None,
+            archived=False,
+            archived_by=None,
+            labels={},
+            error=None,
+            detail={},
+        )
+        for number in range(100_000)
+    ]
+    app = ListApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        job_list = app.job_list
+        started = time.perf_counter()
+        job_list.set_jobs(jobs)
+        await pilot.pause()
+        lines = screen_lines(job_list)
+        elapsed = time.perf_counter() - started
+        print(f"100,000 jobs: set_jobs + first paint in {elapsed:.3f} s")
+        assert job_list.visible_count == 100_000
+        assert "job 0" in lines[1]
+        job_list.focus()
+        await pilot.press("end")
+        assert "job 99999" in screen_lines(job_list)[-1]
+
+
+async def test_clicking_a_row_highlights_it_and_a_double_click_selects_it() -> None:
+    app = ListApp(numbered(5))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.click(JobList, offset=(10, 3))
+        await pilot.pause()
+        assert app.job_list.highlighted is not None and app.job_list.highlighted.id == "2"
+        await pilot.double_click(JobList, offset=(10, 2))
+        await pilot.pause()
+        assert [job.id for job in app.selected] == ["1"]
+
+
+async def test_without_a_now_ages_and_running_durations_show_a_dash() -> None:
+    app = ListApp([make_job("1", name="job 1", started=ago(5), updated=ago(5))])
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.job_list.now = None
+        await pilot.pause()
+        assert "—" in screen_lines(app.job_list)[1]
