@@ -258,6 +258,16 @@ async def test_retry_starts_run_2_with_the_same_command_and_folder(
     assert any(event.message == "run #2: retry requested from jobdeck" for event in timeline)
 
 
+async def test_the_retry_confirmation_says_which_command_runs_where(
+    adapter: LocalAdapter, spool: Path, tmp_path: Path
+) -> None:
+    run_to_end(spool, "sh", "-c", "exit 5", name="again", cwd=tmp_path)
+    job = await only_job(adapter)
+    text = adapter.confirm_text(Capability.RETRY, job) or ""
+    assert "sh -c" in text and str(tmp_path.resolve()) in text and "new run" in text
+    assert "SIGTERM" in (adapter.confirm_text(Capability.CANCEL, job) or "")
+
+
 async def _ended_run_2(adapter: LocalAdapter) -> Job | None:
     job = await only_job(adapter)
     return job if job.detail.get("run") == 2 and job.state.is_terminal else None

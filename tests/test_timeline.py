@@ -52,11 +52,13 @@ async def test_each_transition_says_how_long_the_previous_state_lasted() -> None
     app = TimelineApp()
     async with app.run_test(size=(100, 24)) as pilot:
         rows = await show(app, pilot, events, clock.now())
-        assert rows[0].split() == ["11:55:00", "◌", "pending", "queued", "·", "by", "alice"]
-        assert "11:55:12" in rows[1] and "▶ running (Active)" in rows[1] and "after 12s in pending" in rows[1]
-        assert "11:57:00" in rows[2] and "✗ failed" in rows[2] and "after 1m48s in running" in rows[2]
-        assert "exit code 1" in rows[2] and "observed" in rows[2]
-        assert rows[2].endswith("for 3m")
+        # What happened on one line, what the backend said indented below it.
+        assert rows[0].split() == ["11:55:00", "◌", "pending"]
+        assert rows[1].split() == ["queued", "·", "by", "alice"]
+        assert "11:55:12" in rows[2] and "▶ running (Active)" in rows[2] and "after 12s in pending" in rows[2]
+        assert "11:57:00" in rows[3] and "✗ failed" in rows[3] and "after 1m48s in running" in rows[3]
+        assert rows[3].endswith("for 3m")
+        assert "exit code 1" in rows[4] and "observed" in rows[4]
 
 
 async def test_events_are_shown_oldest_first_whatever_their_order() -> None:

@@ -112,6 +112,24 @@ class LocalAdapter(Adapter):
 
     # -- reading ----------------------------------------------------------
 
+    def confirm_text(self, capability: Capability, job: Job) -> str | None:
+        command = job.labels.get("command")
+        if capability is Capability.RETRY:
+            where = job.labels.get("cwd")
+            return (
+                "Runs the same command again"
+                + (f" ({command})" if command else "")
+                + (f" in {where}" if where else "")
+                + " as a new run of this job, supervised by a detached `jobdeck run`."
+            )
+        if capability is Capability.CANCEL:
+            return "Sends SIGTERM to the command's process group; the job is recorded as canceled."
+        if capability is Capability.ARCHIVE:
+            return "Moves the job's folder into the spool's .archive folder; restore moves it back."
+        if capability is Capability.RESTORE:
+            return "Moves the job's folder back from the spool's .archive folder."
+        return None
+
     async def list_jobs(self) -> list[Job]:
         return await self._io(self._list_jobs)
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import Resize
 from textual.message import Message
 from textual.screen import Screen
@@ -218,9 +218,9 @@ class DeckScreen(Screen[None]):
                 )
                 yield JobList(id="jobs")
             with Vertical(id="side"):
-                with Vertical(id="detail-pane", classes="pane -shown"):
+                with VerticalScroll(id="detail-pane", classes="pane -shown"):
                     yield RunDetail(id="detail")
-                with Vertical(id="timeline-pane", classes="pane"):
+                with VerticalScroll(id="timeline-pane", classes="pane"):
                     yield Timeline(id="timeline")
         with Vertical(id="log-pane", classes="pane"):
             yield Input(placeholder="search the log", id="log-search", classes="finder")
@@ -367,6 +367,8 @@ class DeckScreen(Screen[None]):
         events = await self.deck.monitor.timeline(ref)
         if ref == self._selected:
             self.query_one(Timeline).events = events
+            # The latest transition matters most: keep it in view.
+            self.query_one("#timeline-pane", VerticalScroll).scroll_end(animate=False)
 
     @work(exclusive=True, group="log", exit_on_error=False)
     async def _follow_log(self, ref: JobRef) -> None:
@@ -510,10 +512,7 @@ class DeckScreen(Screen[None]):
 
     def action_show_pane(self, pane: str) -> None:
         self._show_lower_pane(pane)
-        target = {"detail": RunDetail, "timeline": Timeline, "log": LogView}[pane]
-        widget = self.query_one(target)
-        if widget.can_focus:
-            widget.focus()
+        self.query_one(f"#{pane}-pane" if pane != "log" else "#log").focus()
 
     def action_refresh(self) -> None:
         self.notify("Refreshing…", timeout=1)

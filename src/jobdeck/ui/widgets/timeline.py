@@ -98,25 +98,38 @@ class Timeline(Widget):
         events = sorted(self.events, key=lambda event: _utc(event.at))
         if not events:
             return Text("No status history yet", style=self._style("timeline--muted"))
+        # Two lines per transition: what happened and when on the first, what
+        # the backend said on an indented second, so a narrow pane stays legible.
         table = Table.grid(padding=(0, 1))
         table.add_column(style=self._style("timeline--time"), no_wrap=True)
-        table.add_column(no_wrap=True)
         table.add_column(overflow="fold")
         for index, event in enumerate(events):
-            table.add_row(
-                event_time(event.at, self.now),
-                state_text(event.state, event.raw_state, ascii=self.ascii, style=self._state_style(event.state)),
-                self._details(events, index),
-            )
+            headline = state_text(event.state, event.raw_state, ascii=self.ascii, style=self._state_style(event.state))
+            summary = self._summary(events, index)
+            if summary:
+                headline = Text.assemble(headline, "  ", summary)
+            table.add_row(event_time(event.at, self.now), headline)
+            notes = self._notes(event)
+            if notes:
+                table.add_row("", notes)
         return table
 
-    def _details(self, events: list[StatusEvent], index: int) -> Text:
-        event = events[index]
+    def _summary(self, events: list[StatusEvent], index: int) -> Text:
+        """Time spent in the state before, and for the last event, time in this one."""
         muted = self._style("timeline--muted")
         parts: list[Text] = []
         after = time_in_previous_state(events, index)
         if after:
             parts.append(Text(after, style=muted))
+        if index == len(events) - 1 and self.now is not None:
+            since = age(_utc(events[index].at), _utc(self.now))
+            parts.append(Text("just now" if since == "now" else f"for {since}", style=self._style("timeline--current")))
+        return Text(" · ").join(parts)
+
+    def _notes(self, event: StatusEvent) -> Text:
+        """What the backend said, who did it, and whether jobdeck only observed it."""
+        muted = self._style("timeline--muted")
+        parts: list[Text] = []
         message = safe_line(event.message)
         if message:
             parts.append(Text(truncate(message, MAX_MESSAGE)))
@@ -125,9 +138,6 @@ class Timeline(Widget):
             parts.append(Text(f"by {truncate(actor, 40)}", style=muted))
         if event.observed:
             parts.append(Text("observed", style=self._style("timeline--observed")))
-        if index == len(events) - 1 and self.now is not None:
-            since = age(_utc(event.at), _utc(self.now))
-            parts.append(Text("just now" if since == "now" else f"for {since}", style=self._style("timeline--current")))
         return Text(" · ").join(parts)
 
     def _state_style(self, state: JobState) -> Style:
