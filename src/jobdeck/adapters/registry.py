@@ -16,6 +16,10 @@ log = logging.getLogger(__name__)
 #: installed entry points. Plugins may add kinds but not replace these.
 BUILTIN: dict[str, str] = {
     "local": "jobdeck.adapters.local:LocalAdapter",
+    "drp": "jobdeck.adapters.drp:DrpAdapter",
+    "intuned": "jobdeck.adapters.intuned:IntunedAdapter",
+    "istari": "jobdeck.adapters.istari:IstariAdapter",
+    "julep": "jobdeck.adapters.julep:JulepAdapter",
 }
 
 _cache: dict[str, type[Adapter]] = {}
