@@ -69,32 +69,6 @@ def run_to_end(spool: Path, *command: str, name: str | None = None, cwd: Path | 
 Starter = Callable[..., subprocess.Popen[bytes]]
 
 
-@pytest.fixture
-def start_runner() -> Iterator[Starter]:
-    """Starts runners in the background; any still running at the end are stopped."""
-    started: list[subprocess.Popen[bytes]] = []
-
-    def start(spool: Path, *command: str, cwd: Path | None = None) -> subprocess.Popen[bytes]:
-        runner = subprocess.Popen(
-            [*RUNNER, "run", "--spool", str(spool), "--no-echo", "--", *command],
-            cwd=cwd,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        started.append(runner)
-        return runner
-
-    yield start
-    for runner in started:
-        if runner.poll() is None:
-            runner.terminate()  # the runner passes it on to its command's group
-            try:
-                runner.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                runner.kill()
-                runner.wait()
-
-
 async def only_job(adapter: LocalAdapter) -> Job:
     jobs = await adapter.list_jobs()
     assert len(jobs) == 1

@@ -57,32 +57,6 @@ def log_of(record: JobRecord, run: int = 1) -> bytes:
 Starter = Callable[..., subprocess.Popen[bytes]]
 
 
-@pytest.fixture
-def start_runner() -> Iterator[Starter]:
-    """Starts runners in the background; any still running at the end are stopped."""
-    started: list[subprocess.Popen[bytes]] = []
-
-    def start(spool: Path, *command: str, cwd: Path | None = None) -> subprocess.Popen[bytes]:
-        runner = subprocess.Popen(
-            [*RUNNER, "run", "--spool", str(spool), "--no-echo", "--", *command],
-            cwd=cwd,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        started.append(runner)
-        return runner
-
-    yield start
-    for runner in started:
-        if runner.poll() is None:
-            runner.terminate()  # the runner passes it on to its command's group
-            try:
-                runner.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                runner.kill()
-                runner.wait()
-
-
 def running_job(spool: Path) -> JobRecord | None:
     records = jobs(spool)
     if records and records[0].state is JobState.RUNNING:
