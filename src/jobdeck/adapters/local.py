@@ -13,7 +13,7 @@ from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import ClassVar, Literal, TypeVar
+from typing import Literal, TypeVar
 
 import watchfiles
 from pydantic import Field
@@ -36,6 +36,7 @@ from jobdeck.local.spool import (
 from jobdeck.model import (
     ActionResult,
     Capability,
+    Counts,
     Job,
     JobRef,
     JobState,
@@ -76,12 +77,11 @@ class LocalAdapter(Adapter):
             Capability.RETRY,
             Capability.CANCEL,
             Capability.PUSH,
+            # Reported by the job itself with ``::jobdeck`` lines (jobdeck.local.progress).
+            Capability.COUNTS,
+            Capability.PROGRESS,
         }
     )
-    unsupported_reasons: ClassVar[dict[Capability, str]] = {
-        Capability.COUNTS: "a local job is one command; it has no success and failure counts",
-        Capability.PROGRESS: "a local job does not report progress",
-    }
     #: The module a retry starts as ``python -m <module> run --rerun …`` (tests use the runner's own).
     runner_module: str = "jobdeck"
 
@@ -337,6 +337,8 @@ class LocalAdapter(Adapter):
             started=run.started if run else None,
             ended=run.ended if run else None,
             updated=run.updated if run else None,
+            progress=_progress(run),
+            counts=_counts(run),
             archived=record.archived,
             archived_by="backend" if record.archived else None,
             labels=labels,
@@ -365,10 +367,26 @@ class LocalAdapter(Adapter):
             raw_state=run.raw_state,
             started=run.started,
             ended=run.ended,
+            progress=_progress(run),
+            counts=_counts(run),
             error="; ".join(problems) or None,
             reason=run.message,
             detail=detail,
         )
+
+
+def _progress(run: RunRecord | None) -> float | None:
+    """The progress the run reported (``::jobdeck progress=N``), if any."""
+    report = run.progress if run else None
+    return report.progress if report else None
+
+
+def _counts(run: RunRecord | None) -> Counts | None:
+    """The counts the run reported (``::jobdeck succeeded=N failed=M total=T``), if any."""
+    report = run.progress if run else None
+    if report is None or not report.has_counts:
+        return None
+    return Counts(total=report.total, succeeded=report.succeeded or 0, failed=report.failed or 0)
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,8 @@ from jobdeck.local.records import (
     JobSpec,
     RunEvent,
 )
-from jobdeck.local.spool import JobNotFound, SpecProblem, Spool, write_all
+from jobdeck.local.progress import ProgressReport, ProgressScanner
+from jobdeck.local.spool import PROGRESS_FILE, JobNotFound, SpecProblem, Spool, write_all, write_atomic
 from jobdeck.model import JobState
 
 EXIT_OWN_FAILURE = 125
@@ -55,6 +56,8 @@ EXIT_NOT_FOUND = 127
 #: (it only matters when a background grandchild keeps the pipe open).
 _PUMP_WAIT = 0.2
 _CHUNK = 65536
+#: Progress reported by the job is written at most this often (seconds).
+_PROGRESS_EVERY = 0.25
 #: Reads of leftover output after the command ended, at most (a grandchild may never stop).
 _DRAIN_READS = 256
 
@@ -233,6 +236,10 @@ class _Supervisor:
         self.clock = clock
         self.pid = os.getpid()
         self.started_ticks = procs.start_ticks(self.pid)
+        self.scanner = ProgressScanner()
+        self.reported: dict[str, float | int] = {}
+        self.report_pending = False
+        self.report_written_at = float("-inf")
 
     def run(self) -> int:
         try:
@@ -282,6 +289,7 @@ class _Supervisor:
         return self._finish(returncode, canceled_by)
 
     def _finish(self, returncode: int, signal_to_runner: int | None) -> int:
+        self._write_progress(force=True)
         if returncode < 0:
             exit_code = 128 - returncode
             how = f"killed by {_signal_name(-returncode)}, exit code {exit_code}"
@@ -322,7 +330,9 @@ class _Supervisor:
                     if not data:
                         return
                     self._output(data)
-                elif child.poll() is not None:
+                    continue
+                self._write_progress(force=False)  # a quiet job still gets its last report saved
+                if child.poll() is not None:
                     # The command ended but something it started holds the pipe open:
                     # take what is there and stop rather than wait for that.
                     self._drain(fd)
@@ -344,6 +354,26 @@ class _Supervisor:
     def _output(self, data: bytes) -> None:
         self._to_log(data)
         self._echo(data)
+        found = self.scanner.feed(data)
+        if found:
+            self.reported.update(found)
+            self.report_pending = True
+            self._write_progress(force=False)
+
+    def _write_progress(self, *, force: bool) -> None:
+        """Save what the job reported, throttled: a job may print markers in a tight loop."""
+        if not self.report_pending:
+            return
+        now = self.clock.monotonic()
+        if not force and now - self.report_written_at < _PROGRESS_EVERY:
+            return
+        report = ProgressReport(at=self.clock.now(), **self.reported)
+        try:
+            write_atomic(self.run_folder / PROGRESS_FILE, report.model_dump_json().encode())
+        except OSError as exc:
+            self._warn(f"cannot save the job's progress: {exc.strerror or exc}")
+        self.report_pending = False
+        self.report_written_at = now
 
     def _to_log(self, data: bytes) -> None:
         if not self.logging:

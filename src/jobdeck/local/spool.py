@@ -26,6 +26,7 @@ from pydantic import ValidationError
 
 from jobdeck.clock import Clock
 from jobdeck.local import procs
+from jobdeck.local.progress import ProgressReport
 from jobdeck.local.records import (
     RAW_CANCEL_REQUESTED,
     JobSpec,
@@ -38,6 +39,7 @@ SPEC_FILE = "spec.json"
 RUNS_DIR = "runs"
 EVENTS_FILE = "events.jsonl"
 LOG_FILE = "log"
+PROGRESS_FILE = "progress.json"
 ARCHIVE_DIR = ".archive"
 
 #: Tries before giving up on finding a free job id (each try is a fresh random suffix).
@@ -72,6 +74,8 @@ class RunRecord:
     folder: Path
     events: tuple[RunEvent, ...] = ()
     problems: tuple[str, ...] = ()
+    #: Counts and progress the job reported through its output (``::jobdeck`` lines).
+    progress: ProgressReport | None = None
 
     @property
     def log_path(self) -> Path:
@@ -331,8 +335,14 @@ class Spool:
         relative = f"{RUNS_DIR}/{number}/{EVENTS_FILE}"
         parsed = self._parsed(job_folder, relative, _parse_events)
         events, problems = parsed if isinstance(parsed, tuple) else ((), (str(parsed),))
+        # Progress is a nicety: a missing or broken file just means none reported.
+        progress = self._parsed(job_folder, f"{RUNS_DIR}/{number}/{PROGRESS_FILE}", _parse_progress)
         return RunRecord(
-            number=number, folder=self.run_folder(job_folder, number), events=events, problems=problems
+            number=number,
+            folder=self.run_folder(job_folder, number),
+            events=events,
+            problems=problems,
+            progress=progress if isinstance(progress, ProgressReport) else None,
         )
 
     def read_runs(self, job_folder: Path) -> list[RunRecord]:
@@ -488,6 +498,13 @@ def _parse_spec(data: bytes) -> JobSpec | str:
         return JobSpec.model_validate(raw)
     except ValidationError as exc:
         return f"{SPEC_FILE} is not a valid job spec ({describe_validation_error(exc)})"
+
+
+def _parse_progress(data: bytes) -> ProgressReport | None:
+    try:
+        return ProgressReport.model_validate_json(data)
+    except ValidationError:
+        return None
 
 
 def _parse_events(data: bytes) -> tuple[tuple[RunEvent, ...], tuple[str, ...]]:
