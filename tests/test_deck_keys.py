@@ -238,3 +238,55 @@ async def test_q_quits(tmp_path):
         await wait_for_jobs(app, 6)
         await pilot.press("q")
     assert app.return_code == 0
+
+
+async def test_ctrl_r_polls_every_backend_now(tmp_path):
+    clock = FrozenClock()
+    adapters = sample_backends(clock)
+    app = build_app(tmp_path, adapters, clock=clock)
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_for_jobs(app, 6)
+        before = [a.count("list_jobs") for a in adapters]
+        await pilot.press("ctrl+r")
+        await wait_until(
+            lambda: all(a.count("list_jobs") > n for a, n in zip(adapters, before, strict=True)),
+            what="a poll of every backend",
+        )
+
+
+async def test_n_and_shift_n_step_through_log_matches(tmp_path):
+    app = build_app(tmp_path)
+    async with app.run_test(size=WIDE) as pilot:
+        jobs = await wait_for_jobs(app, 6)
+        await select(pilot, jobs, "local", "20260101-1158-c3")
+        log_view = app.screen.query_one(LogView)
+        await wait_until(lambda: log_view.line_count >= 30, what="the log")
+        log_view.focus()
+        await pilot.press("slash", *"loss=0.8", "enter")
+        first = log_view.scroll_offset.y
+        await pilot.press("n")
+        await pilot.press("N")
+        assert log_view.scroll_offset.y == first
+        assert not any("Not found" in t for t in toasts(app))
+
+
+async def test_v_shows_the_archived_view_and_back(tmp_path):
+    app = build_app(tmp_path)
+    async with app.run_test(size=WIDE) as pilot:
+        jobs = await wait_for_jobs(app, 6)
+        await pilot.press("v")
+        assert jobs.view == "archived" and jobs.visible_count == 0
+        assert "Archived jobs" in str(app.screen.query_one("#jobs-pane").border_title)
+        await pilot.press("v")
+        assert jobs.view == "active" and jobs.visible_count == 6
+
+
+async def test_enter_on_a_job_opens_its_log(tmp_path):
+    app = build_app(tmp_path)
+    async with app.run_test(size=SMALL) as pilot:
+        jobs = await wait_for_jobs(app, 6)
+        await select(pilot, jobs, "local", "20260101-1158-c3")
+        jobs.focus()
+        await pilot.press("enter")
+        assert app.screen.query_one("#log-pane").display
+        assert app.focused is app.screen.query_one(LogView)
