@@ -1,0 +1,504 @@
+"""The Digital Rebar Provision adapter (wire contract: ``shared/contracts/drp.md``).
+
+- The list is the newest ``max_jobs`` jobs (``sort=StartTime&reverse``, paged
+  with ``offset``/``limit`` and the configured server-side filters). Between
+  full listings only jobs with ``LastModifiedAt=Gte(<last seen>)`` travel, so
+  a server with 50,000 jobs is not read whole on every poll.
+- Counts come from ``HEAD /jobs?Machine=…&State=…`` (``X-DRP-LIST-COUNT``,
+  sent without offset/limit: the contract's trap).
+- Logs are read with ``Range: bytes=<offset>-``; a connection dropped half way
+  keeps what arrived and resumes from that byte.
+- Retry makes the machine Runnable again, or restarts the job's work order.
+- The runner's JWT (``Token``) and ``ExtraClaims`` never leave this module.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import httpx
+
+from jobdeck.adapters.base import Adapter, BackendSettings, read_secret
+from jobdeck.adapters.drp import push
+from jobdeck.adapters.drp.settings import DrpSettings
+from jobdeck.adapters.drp.wire import (
+    JOBS,
+    MACHINES,
+    SECRET_FIELDS,
+    STATES,
+    WireJob,
+    WireWorkOrder,
+    error_text,
+)
+from jobdeck.adapters.http import HttpClient, validate
+from jobdeck.clock import Clock
+from jobdeck.errors import BadResponse, NotFound, Unreachable, Unsupported
+from jobdeck.model import (
+    ActionResult,
+    Capability,
+    Counts,
+    Job,
+    JobRef,
+    JobState,
+    LogChunk,
+    StatusEvent,
+    map_state,
+)
+from jobdeck.redact import redact
+
+#: How many of a machine's jobs the timeline follows back through ``Previous``.
+CHAIN_LENGTH = 20
+#: The issue's list of seed Job fields, shown first and in this order in the detail.
+DETAIL_ORDER = (
+    "State", "ExitState", "Machine", "Task", "Stage", "Workflow", "WorkOrder", "BootEnv", "Context",
+    "Current", "CurrentIndex", "NextIndex", "Previous", "ResultErrors", "Errors", "Independent",
+    "TargetPrefix", "TargetKey", "CreatedBy", "CreatedAt", "LastModifiedBy", "LastModifiedAt",
+    "Archived", "Meta",
+)
+ARCHIVED_NOTICE = "This job's log is archived on the DRP server (Archived=true); showing the archived entry."
+TERMINAL_RAW = frozenset({"finished", "failed"})
+
+
+def _short(uuid: str) -> str:
+    return uuid[:8]
+
+
+def _drp_error(response: httpx.Response) -> str | None:
+    try:
+        return error_text(response.json())
+    except ValueError:
+        return None
+
+
+class DrpAdapter(Adapter):
+    kind = "drp"
+    Settings = DrpSettings
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {Capability.LIST, Capability.LOG, Capability.TIMELINE, Capability.COUNTS, Capability.RETRY, Capability.PUSH}
+    )
+    unsupported_reasons: ClassVar[dict[Capability, str]] = {
+        Capability.ARCHIVE: "DRP archives job logs itself (Archived is set by the server); jobdeck keeps its own archive",
+        Capability.RESTORE: "DRP has no restore for archived jobs",
+        Capability.CANCEL: "DRP jobs cannot be canceled through the API (stop the machine's workflow instead)",
+        Capability.PROGRESS: "DRP jobs report no progress",
+        Capability.PUSH: "the DRP event websocket is off (push = false) or not reachable in-process",
+    }
+
+    def __init__(
+        self,
+        settings: BackendSettings,
+        *,
+        clock: Clock | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        super().__init__(settings, clock=clock)
+        assert isinstance(settings, DrpSettings)
+        self.drp: DrpSettings = settings
+        self._transport = transport
+        # An injected in-process transport cannot carry a websocket: polling only.
+        if not settings.push or (transport is not None and not isinstance(transport, httpx.AsyncHTTPTransport)):
+            self.capabilities = type(self).capabilities - {Capability.PUSH}
+        self._http: HttpClient | None = None
+        self._auth_headers: dict[str, str] = {}
+        self._jobs: dict[str, WireJob] = {}
+        self._raw: dict[str, dict[str, Any]] = {}
+        self._machine_names: dict[str, str] = {}
+        self._counts: dict[tuple[str, str], Counts] = {}
+        self._watermark: tuple[datetime, str] | None = None
+        self._last_full: float | None = None
+        self._deleted: set[str] = set()
+
+    # -- life cycle ---------------------------------------------------------------------
+
+    async def open(self) -> None:
+        self._auth_headers = self._credentials()
+        verify: bool | str = False if self.drp.insecure else (str(self.drp.ca_file) if self.drp.ca_file else True)
+        self._http = HttpClient(
+            backend=self.name,
+            base_url=self.drp.api_url,
+            clock=self.clock,
+            headers=self._auth_headers,
+            timeout=self.drp.timeout,
+            verify=verify,
+            transport=self._transport,
+            error_message=_drp_error,
+        )
+
+    async def close(self) -> None:
+        if self._http is not None:
+            http, self._http = self._http, None
+            await http.aclose()
+
+    def _credentials(self) -> dict[str, str]:
+        if self.drp.token_env:
+            token = read_secret(self.drp.token_env, what="DRP token")
+            return {"Authorization": f"Bearer {token}"}
+        user = read_secret(self.drp.user_env, what="DRP user name")
+        password = read_secret(self.drp.password_env, what="DRP password")
+        return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+    @property
+    def http(self) -> HttpClient:
+        if self._http is None:
+            raise Unreachable(f"{self.name}: the DRP backend is not open")
+        return self._http
+
+    def describe(self) -> dict[str, str]:
+        info = {
+            "kind": self.kind,
+            "endpoint": self.drp.api_url,
+            "auth": f"Bearer token from ${self.drp.token_env}" if self.drp.token_env
+            else f"Basic, user from ${self.drp.user_env}, password from ${self.drp.password_env}",
+            "tls": "verification OFF (insecure = true)" if self.drp.insecure
+            else f"verified with CA file {self.drp.ca_file}" if self.drp.ca_file else "verified",
+            "changes": "event websocket (register jobs.*.*), polling as fallback"
+            if Capability.PUSH in self.capabilities else "polling",
+            "list": f"newest {self.drp.max_jobs} jobs, pages of {self.drp.page_size}"
+            + (f", filters {self.drp.filters}" if self.drp.filters else ""),
+        }
+        if self.drp.insecure:
+            info["warning"] = "TLS verification off"
+        return info
+
+    # -- listing ------------------------------------------------------------------------
+
+    async def list_jobs(self) -> list[Job]:
+        now = self.clock.monotonic()
+        if self._last_full is None or self._watermark is None or now - self._last_full >= self.drp.full_refresh:
+            changed = await self._full_listing()
+            self._last_full = now
+        else:
+            changed = await self._delta_listing()
+        for uuid in self._deleted:
+            self._jobs.pop(uuid, None)
+            self._raw.pop(uuid, None)
+        self._deleted.clear()
+        self._trim()
+        await self._refresh_counts(changed)
+        return [self._to_job(job) for job in self._newest_first()]
+
+    async def _full_listing(self) -> list[WireJob]:
+        await self._load_machine_names()
+        fresh: dict[str, WireJob] = {}
+        raw: dict[str, dict[str, Any]] = {}
+        offset = 0
+        while len(fresh) < self.drp.max_jobs:
+            limit = min(self.drp.page_size, self.drp.max_jobs - len(fresh))
+            page = await self._jobs_page({"sort": "StartTime", "reverse": "true", "offset": offset, "limit": limit})
+            for job, data in page:
+                fresh[job.Uuid] = job
+                raw[job.Uuid] = data
+            if len(page) < limit:
+                break
+            offset += limit
+        self._jobs, self._raw = fresh, raw
+        self._watermark = None
+        self._advance_watermark(fresh.values())
+        return list(fresh.values())
+
+    async def _load_machine_names(self) -> None:
+        machines = await self.http.get_json("/machines")
+        self._machine_names = {m.Uuid: m.Name for m in validate(MACHINES, machines, what="the machine list", backend=self.name)}
+
+    async def _delta_listing(self) -> list[WireJob]:
+        assert self._watermark is not None
+        since = self._watermark[1]
+        changed: list[WireJob] = []
+        offset = 0
+        while True:
+            params = {"LastModifiedAt": f"Gte({since})", "sort": "LastModifiedAt", "offset": offset, "limit": self.drp.page_size}
+            page = await self._jobs_page(params)
+            for job, data in page:
+                if self._raw.get(job.Uuid) != data:  # Gte re-sends the jobs at the watermark itself
+                    changed.append(job)
+                self._jobs[job.Uuid] = job
+                self._raw[job.Uuid] = data
+            if len(page) < self.drp.page_size:
+                break
+            offset += self.drp.page_size
+        self._advance_watermark(changed)
+        return changed
+
+    async def _jobs_page(self, params: dict[str, Any]) -> list[tuple[WireJob, dict[str, Any]]]:
+        query = {**self.drp.filters, **params}
+        data = await self.http.get_json("/jobs", params=query)
+        if not isinstance(data, list):
+            raise BadResponse(f"{self.name}: GET /jobs did not return a JSON array")
+        jobs = validate(JOBS, data, what="the job list", backend=self.name)
+        return list(zip(jobs, data, strict=True))
+
+    def _advance_watermark(self, jobs: Any) -> None:
+        for job in jobs:
+            modified = job.LastModifiedAt
+            raw = self._raw.get(job.Uuid, {}).get("LastModifiedAt")
+            if modified is not None and isinstance(raw, str) and (self._watermark is None or modified > self._watermark[0]):
+                # The server's own text is sent back, so its precision is never lost.
+                self._watermark = (modified, raw)
+
+    def _newest_first(self) -> list[WireJob]:
+        floor = datetime.min.replace(tzinfo=None)
+        return sorted(
+            self._jobs.values(),
+            key=lambda job: (job.StartTime.replace(tzinfo=None) if job.StartTime else floor, job.Uuid),
+            reverse=True,
+        )
+
+    def _trim(self) -> None:
+        for job in self._newest_first()[self.drp.max_jobs :]:
+            self._jobs.pop(job.Uuid, None)
+            self._raw.pop(job.Uuid, None)
+
+    # -- counts -------------------------------------------------------------------------
+
+    async def _refresh_counts(self, changed: list[WireJob]) -> None:
+        """Counts of the machines (and work orders) whose jobs changed, newest first, within budget."""
+        wanted: list[tuple[str, str]] = []
+        for job in sorted(changed, key=lambda j: j.LastModifiedAt.timestamp() if j.LastModifiedAt else 0.0, reverse=True):
+            for key in (("Machine", job.Machine), ("WorkOrder", job.WorkOrder)):
+                if key[1] and key not in wanted:
+                    wanted.append(key)
+        for index, value in wanted[: self.drp.counts_budget]:
+            self._counts[(index, value)] = await self._count(index, value)
+
+    async def _count(self, index: str, value: str) -> Counts:
+        total = await self._head_count({index: value})
+        finished = await self._head_count({index: value, "State": "finished"})
+        failed = await self._head_count({index: value, "State": "failed"})
+        return Counts(total=total, succeeded=finished, failed=failed)
+
+    async def _head_count(self, filters: dict[str, str]) -> int:
+        # No offset/limit here: X-DRP-LIST-COUNT counts after them (the contract's trap).
+        response = await self.http.request("HEAD", "/jobs", params=filters)
+        header = response.headers.get("X-DRP-LIST-COUNT")
+        if header is None or not header.strip().isdigit():
+            raise BadResponse(f"{self.name}: HEAD /jobs gave no X-DRP-LIST-COUNT header")
+        return int(header)
+
+    # -- conversion -----------------------------------------------------------------------
+
+    def _machine_name(self, uuid: str) -> str:
+        return self._machine_names.get(uuid) or _short(uuid) or "?"
+
+    def _to_job(self, wire: WireJob, raw: dict[str, Any] | None = None) -> Job:
+        raw = raw if raw is not None else self._raw.get(wire.Uuid, {})
+        machine = self._machine_name(wire.Machine)
+        labels = {"machine": machine, "task": wire.Task, "stage": wire.Stage, "workflow": wire.Workflow}
+        if wire.WorkOrder:
+            labels["work order"] = _short(wire.WorkOrder)
+            order_counts = self._counts.get(("WorkOrder", wire.WorkOrder))
+            if order_counts is not None:
+                labels["work order jobs"] = f"{order_counts.succeeded} finished, {order_counts.failed} failed of {order_counts.total}"
+        if wire.BootEnv:
+            labels["boot env"] = wire.BootEnv
+        if wire.ExitState:
+            labels["exit"] = wire.ExitState
+        errors = [*(wire.ResultErrors or []), *(wire.Errors or [])]
+        state = map_state(wire.State, STATES)
+        return Job(
+            ref=JobRef(backend=self.name, id=wire.Uuid),
+            name=f"{wire.Task or 'job'} @ {machine}",
+            state=state,
+            raw_state=wire.State or None,
+            created=wire.CreatedAt or wire.StartTime,
+            started=wire.StartTime if wire.State != "created" else None,
+            ended=wire.EndTime,
+            updated=wire.LastModifiedAt,
+            counts=self._counts.get(("Machine", wire.Machine)),
+            archived=wire.Archived,
+            archived_by="backend" if wire.Archived else None,
+            labels={k: str(redact(v)) for k, v in labels.items() if v},
+            error="; ".join(errors) or None,
+            detail=self._detail(raw),
+        )
+
+    def _detail(self, raw: dict[str, Any]) -> dict[str, Any]:
+        visible = {k: v for k, v in raw.items() if k not in SECRET_FIELDS}
+        ordered = {k: visible[k] for k in DETAIL_ORDER if k in visible}
+        ordered.update((k, v) for k, v in visible.items() if k not in ordered)
+        if "Machine" in ordered and ordered["Machine"] in self._machine_names:
+            ordered["MachineName"] = self._machine_names[ordered["Machine"]]
+        return redact(ordered, SECRET_FIELDS)
+
+    async def _fetch(self, job_id: str) -> tuple[WireJob, dict[str, Any]]:
+        data = await self.http.get_json(f"/jobs/{job_id}")
+        job = validate(WireJob, data, what=f"job {_short(job_id)}", backend=self.name)
+        return job, data
+
+    async def get_job(self, job_id: str) -> Job:
+        job, data = await self._fetch(job_id)
+        if job.Machine and ("Machine", job.Machine) not in self._counts:
+            self._counts[("Machine", job.Machine)] = await self._count("Machine", job.Machine)
+        return self._to_job(job, data)
+
+    # -- timeline ---------------------------------------------------------------------------
+
+    async def timeline(self, job_id: str) -> list[StatusEvent]:
+        """This job's own transitions, after the machine's earlier jobs (its ``Previous`` chain)."""
+        job, _ = await self._fetch(job_id)
+        if not self._machine_names:
+            await self._load_machine_names()
+        chain: list[WireJob] = []
+        if job.Previous and job.Machine:
+            params: dict[str, Any] = {"Machine": job.Machine, "sort": "StartTime", "reverse": "true", "limit": CHAIN_LENGTH + 1}
+            data = await self.http.get_json("/jobs", params=params | ({"StartTime": f"Lte({_raw_time(job.StartTime)})"} if job.StartTime else {}))
+            known = {j.Uuid: j for j in validate(JOBS, data, what="the machine's jobs", backend=self.name)}
+            previous = job.Previous
+            while previous and previous in known and len(chain) < CHAIN_LENGTH:
+                chain.append(known[previous])
+                previous = known[previous].Previous
+        events = [self._chain_event(earlier) for earlier in reversed(chain)]
+        events.extend(self._own_events(job))
+        return [event for event in events if event is not None]
+
+    def _chain_event(self, job: WireJob) -> StatusEvent | None:
+        at = job.EndTime or job.StartTime
+        if at is None:
+            return None
+        errors = "; ".join(job.ResultErrors or [])
+        return StatusEvent(
+            at=at,
+            state=map_state(job.State, STATES),
+            raw_state=job.State,
+            message=f"earlier job {_short(job.Uuid)}: {job.Task} ({job.Stage}) {job.State}" + (f": {errors}" if errors else ""),
+            actor=f"machine {self._machine_name(job.Machine)}",
+        )
+
+    def _own_events(self, job: WireJob) -> list[StatusEvent]:
+        actor = f"machine {self._machine_name(job.Machine)}"
+        events: list[StatusEvent] = []
+        created = job.CreatedAt or job.StartTime
+        if created is not None:
+            retry = f" (re-run after {_short(job.Previous)})" if job.Previous and self._is_retry(job) else ""
+            events.append(StatusEvent(at=created, state=JobState.PENDING, raw_state="created",
+                                      message=f"{job.Task} created{retry}", actor=actor))
+        if job.StartTime is not None and job.State != "created":
+            events.append(StatusEvent(at=job.StartTime, state=JobState.RUNNING, raw_state="running",
+                                      message=f"{job.Task} running", actor=actor))
+        if job.EndTime is not None and job.State in TERMINAL_RAW | {"incomplete"}:
+            errors = "; ".join(job.ResultErrors or [])
+            events.append(StatusEvent(at=job.EndTime, state=map_state(job.State, STATES), raw_state=job.State,
+                                      message=f"{job.Task} {job.State}, exit state {job.ExitState or '-'}"
+                                      + (f": {errors}" if errors else ""), actor=actor))
+        return events
+
+    def _is_retry(self, job: WireJob) -> bool:
+        previous = self._jobs.get(job.Previous)
+        return previous is not None and previous.State == "failed" and previous.Task == job.Task
+
+    # -- log ----------------------------------------------------------------------------------
+
+    async def read_log(self, job_id: str, offset: int = 0) -> LogChunk:
+        job, _ = await self._fetch(job_id)
+        if job.Archived:
+            return await self._archived_log(job_id, offset)
+        done = job.State in TERMINAL_RAW
+        headers = {"Range": f"bytes={offset}-"} if offset else None
+        received = bytearray()
+        status = 0
+        try:
+            async with self.http.stream("GET", f"/jobs/{job_id}/log", headers=headers, expect=(200, 206, 416)) as response:
+                status = response.status_code
+                if status == 206:
+                    _check_range(response, offset, self.name)
+                if status != 416:
+                    async for piece in response.aiter_bytes():
+                        received += piece
+        except Unreachable:
+            if not received:
+                raise
+            # Dropped half way: keep whole lines only and resume from the next byte.
+            cut = received.rfind(b"\n") + 1
+            return LogChunk(text=received[:cut].decode("utf-8", "replace"), offset=offset + cut)
+        except NotFound:
+            # The job may have been archived between the two requests.
+            job, _ = await self._fetch(job_id)
+            if job.Archived:
+                return await self._archived_log(job_id, offset)
+            raise
+        if status == 200 and offset:
+            received = received[offset:]  # the server ignored the Range (e.g. an empty log)
+        cut = len(received) if done else _utf8_boundary(received)
+        return LogChunk(text=bytes(received[:cut]).decode("utf-8", "replace"), offset=offset + cut,
+                        complete=done and cut == len(received))
+
+    async def _archived_log(self, job_id: str, offset: int) -> LogChunk:
+        try:
+            response = await self.http.request("GET", f"/jobs/{job_id}/archive")
+        except NotFound:
+            return LogChunk(text="", offset=offset, complete=True,
+                            notice="This job's log is archived on the DRP server, and the archive has no entry for it.")
+        data = response.content
+        return LogChunk(text=data[offset:].decode("utf-8", "replace"), offset=max(offset, len(data)),
+                        complete=True, notice=ARCHIVED_NOTICE)
+
+    # -- push -----------------------------------------------------------------------------------
+
+    async def changes(self) -> AsyncIterator[None]:
+        if Capability.PUSH not in self.capabilities:
+            raise Unsupported(self.why_unsupported(Capability.PUSH))
+        ssl_ctx = push.ssl_context(insecure=self.drp.insecure, ca_file=self.drp.ca_file) if self.drp.api_url.startswith("https") else None
+        events = push.job_events(push.ws_url(self.drp.api_url), headers=self._auth_headers or self._credentials(),
+                                 backend=self.name, ssl_ctx=ssl_ctx)
+        async for message in events:
+            if message is not None and message.get("Action") in ("delete", "destroy") and message.get("Key"):
+                self._deleted.add(str(message["Key"]))
+            yield
+
+    # -- retry ------------------------------------------------------------------------------------
+
+    def why_not(self, capability: Capability, job: Job) -> str | None:
+        reason = super().why_not(capability, job)
+        if reason is not None or capability is not Capability.RETRY:
+            return reason
+        if job.raw_state != "failed":
+            return f"only a failed DRP job can be re-run (this one is {job.raw_state or 'unknown'})"
+        if job.detail.get("Current") is False and not job.detail.get("WorkOrder"):
+            return f"a newer job has run on {job.labels.get('machine', 'the machine')} since: DRP re-runs only a machine's current task"
+        return None
+
+    def confirm_text(self, capability: Capability, job: Job) -> str | None:
+        if capability is not Capability.RETRY:
+            return None
+        task, machine = job.labels.get("task", "the task"), job.labels.get("machine", "the machine")
+        order = job.detail.get("WorkOrder")
+        if order:
+            return (f"Restart work order {_short(str(order))} in retry mode: DRP creates a successor work order "
+                    f"and re-runs task {task} as a new job on {machine}.")
+        return (f"Make machine {machine} Runnable again: its agent re-runs task {task} "
+                f"(stage {job.labels.get('stage', '?')}) as a new job whose Previous is {_short(job.id)}.")
+
+    async def retry(self, job_id: str) -> ActionResult:
+        job, _ = await self._fetch(job_id)
+        machine = self._machine_name(job.Machine)
+        if job.WorkOrder:
+            response = await self.http.request("POST", f"/work_orders/{job.WorkOrder}/restart",
+                                               json={"mode": "retry"}, expect=(200, 201))
+            successor = validate(WireWorkOrder, self.http.decode_json(response), what="the restarted work order", backend=self.name)
+            return ActionResult(ok=True, message=f"work order {_short(job.WorkOrder)} restarted as {_short(successor.Uuid)}: "
+                                                 f"{machine} re-runs {job.Task}")
+        await self.http.request("PATCH", f"/machines/{job.Machine}",
+                                json=[{"op": "replace", "path": "/Runnable", "value": True}])
+        return ActionResult(ok=True, message=f"machine {machine} is Runnable again: it re-runs {job.Task} as a new job")
+
+
+def _raw_time(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _utf8_boundary(data: bytearray) -> int:
+    """Length of ``data`` without a trailing, incomplete UTF-8 character."""
+    for back in range(1, min(4, len(data)) + 1):
+        byte = data[-back]
+        if byte & 0xC0 != 0x80:  # a lead byte (or ASCII)
+            need = 1 if byte < 0x80 else 2 if byte >> 5 == 0b110 else 3 if byte >> 4 == 0b1110 else 4
+            return len(data) if back >= need else len(data) - back
+    return len(data)
+
+
+def _check_range(response: httpx.Response, offset: int, backend: str) -> None:
+    header = response.headers.get("Content-Range", "")
+    if not header.startswith(f"bytes {offset}-"):
+        raise BadResponse(f"{backend}: the log came back from the wrong byte ({header or 'no Content-Range'})")

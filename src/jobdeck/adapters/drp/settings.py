@@ -1,0 +1,76 @@
+"""Settings of a ``kind = "drp"`` backend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from jobdeck.adapters.base import BackendSettings
+
+#: A list filter key is a DRP index name (CapitalCase), e.g. ``Workflow``.
+_INDEX_NAME = r"^[A-Z][A-Za-z0-9]*$"
+
+
+class DrpSettings(BackendSettings):
+    kind: Literal["drp"] = "drp"
+    name: str = Field(default="drp", pattern=r"^[A-Za-z0-9_.-]+$")
+    #: ``https://host:8092`` (``/api/v3`` is added when missing).
+    endpoint: str
+    #: Basic auth: environment variables holding the user name and the password …
+    user_env: str | None = None
+    password_env: str | None = None
+    #: … or a Bearer token (``drpcli users token``).
+    token_env: str | None = None
+    #: A CA bundle to verify DRP's (usually self-signed) certificate with.
+    ca_file: Path | None = None
+    #: Skip TLS verification altogether. Allowed, and shown as a warning in the header.
+    insecure: bool = False
+    timeout: float = Field(default=10.0, gt=0, le=300)
+    #: Server-side list filters, index → value (``{"Workflow": "ubuntu-base", "State": "Ne(finished)"}``).
+    filters: dict[str, str] = Field(default_factory=dict)
+    #: The newest jobs the deck keeps (by StartTime); older ones are not fetched.
+    max_jobs: int = Field(default=500, ge=1, le=100_000)
+    page_size: int = Field(default=100, ge=1, le=1000)
+    #: Seconds between full listings; in between only jobs modified since the last poll travel.
+    full_refresh: float = Field(default=60.0, gt=0, le=86_400)
+    #: Listen on the event websocket (capability PUSH); polling stays the fallback.
+    push: bool = True
+    #: At most this many machines (and work orders) get their counts refreshed per poll.
+    counts_budget: int = Field(default=20, ge=0, le=1000)
+
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("endpoint must start with https:// (or http://), e.g. https://drp.example:8092")
+        return value
+
+    @field_validator("filters")
+    @classmethod
+    def _filters(cls, value: dict[str, str]) -> dict[str, str]:
+        import re
+
+        for key in value:
+            if not re.match(_INDEX_NAME, key) or key in ("Token",):
+                raise ValueError(f"filter key {key!r} is not a DRP index name (CapitalCase, e.g. Workflow)")
+        return value
+
+    @model_validator(mode="after")
+    def _auth_and_tls(self) -> DrpSettings:
+        basic = self.user_env is not None or self.password_env is not None
+        if basic and (self.user_env is None or self.password_env is None):
+            raise ValueError("Basic auth needs both user_env and password_env")
+        if basic and self.token_env is not None:
+            raise ValueError("set either user_env/password_env or token_env, not both")
+        if not basic and self.token_env is None:
+            raise ValueError("set user_env and password_env (Basic auth) or token_env (a Bearer token)")
+        if self.insecure and self.ca_file is not None:
+            raise ValueError("insecure = true skips verification, so ca_file would be ignored: set one of them")
+        return self
+
+    @property
+    def api_url(self) -> str:
+        return self.endpoint if self.endpoint.endswith("/api/v3") else f"{self.endpoint}/api/v3"

@@ -1,0 +1,324 @@
+"""The DRP API routes (``/api/v3``): jobs, their logs and archive, machines,
+work orders, user tokens and the event websocket.
+
+Every route authenticates first (Basic, Bearer or ``?token=``). Errors use the
+DRP body ``{Model, Key, Type, Messages, Code}``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+import jsonpatch
+import jsonpointer
+from pydantic import BaseModel, ValidationError
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.websockets import WebSocket
+
+from jobdeck.emulators.drp.events import serve_events
+from jobdeck.emulators.drp.models import Job, Machine, error_body, event, go_time
+from jobdeck.emulators.drp.queries import JOB_INDEXES, QueryError, parse_query, run_query
+
+if TYPE_CHECKING:
+    from jobdeck.emulators.drp.app import DrpEmulator
+
+API = "/api/v3"
+OCTET = "application/octet-stream"
+_RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")
+RESTART_MODES = ("retry", "continue", "from-start")
+
+
+class DrpApi:
+    def __init__(self, emulator: DrpEmulator) -> None:
+        self.emulator = emulator
+        self.world = emulator.world
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route(f"{API}/jobs", self.list_jobs, methods=["GET", "HEAD"]),
+            Route(f"{API}/indexes/jobs", self.job_indexes, methods=["GET"]),
+            Route(f"{API}/jobs/{{uuid}}", self.one_job, methods=["GET", "HEAD", "PATCH", "PUT", "DELETE"]),
+            Route(f"{API}/jobs/{{uuid}}/log", self.job_log, methods=["GET", "HEAD", "PUT"]),
+            Route(f"{API}/jobs/{{uuid}}/archive", self.job_archive, methods=["GET"]),
+            Route(f"{API}/machines", self.list_machines, methods=["GET", "HEAD"]),
+            Route(f"{API}/machines/{{uuid}}", self.one_machine, methods=["GET", "PATCH"]),
+            Route(f"{API}/work_orders/{{uuid}}", self.one_work_order, methods=["GET"]),
+            Route(f"{API}/work_orders/{{uuid}}/restart", self.restart_work_order, methods=["POST"]),
+            Route(f"{API}/users/{{name}}/token", self.user_token, methods=["GET"]),
+            WebSocketRoute(f"{API}/ws", self.websocket),
+        ]
+
+    # -- helpers ------------------------------------------------------------------
+
+    def error(self, code: int, message: str, *, model: str = "jobs", key: str = "", type_: str = "GET") -> JSONResponse:
+        return JSONResponse(error_body(model=model, key=key, type_=type_, messages=[message], code=code), status_code=code)
+
+    def _principal(self, conn: HTTPConnection) -> str | Response:
+        return self.emulator.auth.principal(conn.headers, conn.query_params)
+
+    def _now(self) -> Any:
+        return self.emulator.clock.now()
+
+    async def _json_body(self, request: Request) -> Any:
+        try:
+            return json.loads(await request.body() or b"null")
+        except ValueError:
+            return _BAD_JSON
+
+    # -- jobs ---------------------------------------------------------------------
+
+    async def list_jobs(self, request: Request) -> Response:
+        who = self._principal(request)
+        if isinstance(who, Response):
+            return who
+        try:
+            query = parse_query(list(request.query_params.multi_items()))
+        except QueryError as exc:
+            return self.error(406, exc.message, type_=request.method)
+        everything = [job.wire() for job in self.world.jobs.values()]
+        page, _ = run_query(query, everything)
+        headers = {
+            # The contract's trap: LIST-COUNT is counted after offset/limit (v3 code).
+            "X-DRP-LIST-COUNT": str(len(page)),
+            "X-DRP-LIST-TOTAL-COUNT": str(len(everything)),
+        }
+        if request.method == "HEAD":
+            return Response(status_code=200, headers=headers, media_type="application/json")
+        return JSONResponse(page, headers=headers)
+
+    async def job_indexes(self, request: Request) -> Response:
+        who = self._principal(request)
+        if isinstance(who, Response):
+            return who
+        return JSONResponse({name: {"Type": kind, "Unique": name == "Uuid"} for name, kind in JOB_INDEXES.items()})
+
+    async def one_job(self, request: Request) -> Response:
+        who = self._principal(request)
+        if isinstance(who, Response):
+            return who
+        uuid = request.path_params["uuid"]
+        job = self.world.jobs.get(uuid)
+        if job is None:
+            return self.error(404, "Not Found", key=uuid, type_=request.method)
+        if request.method == "HEAD":
+            return Response(status_code=200)
+        if request.method == "GET":
+            return JSONResponse(job.wire())
+        if request.method == "DELETE":
+            return JSONResponse(self.world.delete_job(uuid, principal=who).wire())
+        body = await self._json_body(request)
+        if request.method == "PATCH":
+            return self._patch_job(job, body, who)
+        return self._put_job(job, body, who)
+
+    def _patch_job(self, job: Job, body: Any, who: str) -> Response:
+        if not isinstance(body, list):
+            return self.error(400, "Patch must be a JSON array of RFC 6902 operations", key=job.Uuid, type_="PATCH")
+        try:
+            patched = jsonpatch.JsonPatch(body).apply(job.wire())
+        except jsonpatch.JsonPatchTestFailed as exc:
+            # 409 for a failed `test` op: DRP's convention for a stale object (contract: inference).
+            return self.error(409, f"Patch test failed: {exc}", key=job.Uuid, type_="PATCH")
+        except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException, TypeError, KeyError) as exc:
+            # A patch that cannot be applied (bad op or path) is "not acceptable" (inference).
+            return self.error(406, f"Cannot apply patch: {exc}", key=job.Uuid, type_="PATCH")
+        return self._store_job(job, patched, who, action="update", type_="PATCH")
+
+    def _put_job(self, job: Job, body: Any, who: str) -> Response:
+        if not isinstance(body, dict):
+            return self.error(400, "Body must be a Job object", key=job.Uuid, type_="PUT")
+        return self._store_job(job, body, who, action="save", type_="PUT")
+
+    def _store_job(self, job: Job, data: dict[str, Any], who: str, *, action: str, type_: str) -> Response:
+        if data.get("Uuid") != job.Uuid:
+            return self.error(400, "Key change is not allowed", key=job.Uuid, type_=type_)
+        new = _validated(Job, data)
+        if isinstance(new, str):
+            return self.error(422, new, key=job.Uuid, type_="ValidationError")
+        return JSONResponse(self.world.replace_job(new, self._now(), action=action, principal=who).wire())
+
+    # -- logs -----------------------------------------------------------------------
+
+    async def job_log(self, request: Request) -> Response:
+        who = self._principal(request)
+        if isinstance(who, Response):
+            return who
+        uuid = request.path_params["uuid"]
+        job = self.world.jobs.get(uuid)
+        if job is None:
+            return self.error(404, "Not Found", key=uuid, type_=request.method)
+        if request.method == "PUT":
+            if request.headers.get("content-type", "").split(";")[0].strip() != OCTET:
+                return self.error(415, f"Content-Type must be {OCTET}", key=uuid, type_="PUT")
+            self.world.logs.setdefault(uuid, bytearray()).extend(await request.body())
+            return Response(status_code=204)
+        if uuid not in self.world.logs:
+            # Archived: the log is no longer served from /log (contract); 404 naming the
+            # archive endpoint is our reading of "can no longer be fetched" (inference).
+            return self.error(404, f"Log archived; see {API}/jobs/{uuid}/archive", key=uuid, type_=request.method)
+        return _serve_bytes(bytes(self.world.logs[uuid]), request)
+
+    async def job_archive(self, request: Request) -> Response:
+        who = self._principal(request)
+        if isinstance(who, Response):
+            return who
+        uuid = request.path_params["uuid"]
+        if uuid not in self.world.jobs or uuid not in self.world.archives:
+            return self.error(404, "Not Found", key=uuid)
+        return Response(self.world.archives[uuid], media_type=OCTET)
+
+    # -- machines and work orders ---------------------------------------------------
+
+    async def list_machines(self, request: Request) -> Response:
+        who = self._principal(request)
+        if isinstance(who, Response):
+            return who
+        machines = [m.wire() for m in self.world.machines.values()]
+        headers = {"X-DRP-LIST-COUNT": str(len(machines)), "X-DRP-LIST-TOTAL-COUNT": str(len(machines))}
+        if request.method == "HEAD":
+            return Response(status_code=200, headers=headers, media_type="application/json")
+        return JSONResponse(machines, headers=headers)
+
+    async def one_machine(self, request: Request) -> Response:
+        who = self._principal(request)
+        if isinstance(who, Response):
+            return who
+        uuid = request.path_params["uuid"]
+        machine = self.world.machines.get(uuid)
+        if machine is None:
+            return self.error(404, "Not Found", model="machines", key=uuid, type_=request.method)
+        if request.method == "GET":
+            return JSONResponse(machine.wire())
+        body = await self._json_body(request)
+        if not isinstance(body, list):
+            return self.error(400, "Patch must be a JSON array of RFC 6902 operations", model="machines", key=uuid, type_="PATCH")
+        try:
+            patched = jsonpatch.JsonPatch(body).apply(machine.wire())
+        except jsonpatch.JsonPatchTestFailed as exc:
+            return self.error(409, f"Patch test failed: {exc}", model="machines", key=uuid, type_="PATCH")
+        except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException, TypeError, KeyError) as exc:
+            return self.error(406, f"Cannot apply patch: {exc}", model="machines", key=uuid, type_="PATCH")
+        if patched.get("Uuid") != uuid:
+            return self.error(400, "Key change is not allowed", model="machines", key=uuid, type_="PATCH")
+        new = _validated(Machine, patched)
+        if isinstance(new, str):
+            return self.error(422, new, model="machines", key=uuid, type_="ValidationError")
+        for name in type(new).model_fields:
+            if name != "Runnable":
+                setattr(machine, name, getattr(new, name))
+        # Runnable=true on a stopped machine: its agent re-runs the failed task on the next tick.
+        self.world.set_runnable(uuid, new.Runnable, self._now(), principal=who)
+        return JSONResponse(machine.wire())
+
+    async def one_work_order(self, request: Request) -> Response:
+        who = self._principal(request)
+        if isinstance(who, Response):
+            return who
+        uuid = request.path_params["uuid"]
+        order = self.world.work_orders.get(uuid)
+        if order is None:
+            return self.error(404, "Not Found", model="work_orders", key=uuid)
+        return JSONResponse(order.wire())
+
+    async def restart_work_order(self, request: Request) -> Response:
+        who = self._principal(request)
+        if isinstance(who, Response):
+            return who
+        uuid = request.path_params["uuid"]
+        order = self.world.work_orders.get(uuid)
+        if order is None:
+            return self.error(404, "Not Found", model="work_orders", key=uuid, type_="POST")
+        body = await self._json_body(request)
+        mode = "retry"
+        if isinstance(body, dict) and "mode" in body:
+            mode = str(body["mode"])
+        elif body not in (None, {}):
+            return self.error(400, "Body must be an object like {\"mode\": \"retry\"}", model="work_orders", key=uuid, type_="POST")
+        if mode not in RESTART_MODES:
+            return self.error(400, f"Invalid mode {mode!r}; use one of {', '.join(RESTART_MODES)}", model="work_orders", key=uuid, type_="POST")
+        if order.State != "failed":
+            return self.error(409, f"Work order is {order.State}, not failed", model="work_orders", key=uuid, type_="Conflict")
+        successor = self.world.restart_work_order(uuid, mode, self._now(), principal=who)
+        return JSONResponse(successor.wire())
+
+    async def user_token(self, request: Request) -> Response:
+        who = self._principal(request)
+        if isinstance(who, Response):
+            return who
+        name = request.path_params["name"]
+        if name not in self.emulator.auth.users:
+            return self.error(404, "Not Found", model="users", key=name)
+        try:
+            ttl = int(request.query_params.get("ttl", "600"))
+        except ValueError:
+            return self.error(400, "ttl must be a number of seconds", model="users", key=name)
+        token = self.emulator.auth.issue_token(name, len(self.emulator.auth.tokens) + 1)
+        return JSONResponse({"Token": token, "Info": {"User": name, "TTL": ttl, "Issued": go_time(self._now())}})
+
+    # -- events -----------------------------------------------------------------------
+
+    async def websocket(self, websocket: WebSocket) -> None:
+        who = self._principal(websocket)
+        if isinstance(who, Response):
+            if "websocket.http.response" in websocket.scope.get("extensions", {}):
+                await websocket.send_denial_response(who)
+            else:
+                await websocket.close(code=1008)
+            return
+        await websocket.accept()
+
+        def ack(command: str, pattern: str) -> dict[str, Any]:
+            return event(time=self._now(), type_="websocket", action=command, key=pattern, principal=who, obj=None)
+
+        await serve_events(websocket, self.emulator.hub, principal=who, ack=ack, sync=self.emulator.sync)
+
+
+class _BadJson:
+    """Marks a request body that is not JSON."""
+
+
+_BAD_JSON = _BadJson()
+
+
+def _validated(model: type[BaseModel], data: Any) -> Any:
+    """The model, or a DRP-style validation message."""
+    if not isinstance(data, dict):
+        return "Body must be an object"
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        return f"{where}: {first['msg']}"
+
+
+def _serve_bytes(data: bytes, request: Request) -> Response:
+    """What Go's ``http.ServeContent`` does with ``Range: bytes=N-`` (and ``N-M``)."""
+    size = len(data)
+    base = {"Accept-Ranges": "bytes"}
+    header = request.headers.get("range")
+    if request.method == "HEAD":
+        return Response(status_code=200, headers={**base, "Content-Length": str(size)}, media_type=OCTET)
+    if not header:
+        return Response(data, headers=base, media_type=OCTET)
+    match = _RANGE.match(header.strip())
+    if match is None:
+        return Response(status_code=416, headers={**base, "Content-Range": f"bytes */{size}"})
+    start = int(match.group(1))
+    end = int(match.group(2)) if match.group(2) else size - 1
+    if start >= size:
+        if size == 0:
+            # Go: an empty file ignores the Range header and answers 200 (not 416).
+            return Response(b"", headers=base, media_type=OCTET)
+        return Response(status_code=416, headers={**base, "Content-Range": f"bytes */{size}"})
+    end = min(end, size - 1)
+    return Response(
+        data[start : end + 1],
+        status_code=206,
+        headers={**base, "Content-Range": f"bytes {start}-{end}/{size}"},
+        media_type=OCTET,
+    )
