@@ -1,0 +1,71 @@
+"""The Istari registry emulator: ``/api/v2`` jobs served from a simulated tenant."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import Any
+
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute
+
+from jobdeck.emulators.core import Emulator, SimClock
+from jobdeck.emulators.faults import Faults
+from jobdeck.emulators.istari.routes import RegistryApi
+from jobdeck.emulators.istari.simulation import IstariWorld
+
+#: The personal access token the emulator accepts unless told otherwise.
+DEFAULT_TOKEN = "istari-emulator-pat"
+
+#: Schema drift: statuses renamed to values the contract does not know.
+_DRIFTED_STATUSES = {"Pending": "Queued", "Validating": "Preflight"}
+#: Optional Job fields a drifted registry leaves out.
+_DROPPED_FIELDS = ("agent_information", "tenant_id", "assigned_agent_pool_id", "comments")
+
+
+class IstariEmulator(Emulator):
+    kind = "istari"
+    tick = 1.0
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        speed: float = 1.0,
+        faults: Faults | None = None,
+        clock: SimClock | None = None,
+        token: str = DEFAULT_TOKEN,
+    ) -> None:
+        super().__init__(seed=seed, speed=speed, faults=faults, clock=clock)
+        self.token = token
+        #: Held while a request reads or changes the world (the server may run in another thread).
+        self.lock: threading.RLock = self._sync_lock
+        self.world = IstariWorld(seed=seed, start=self.clock.now())
+        self.world.backfill()
+
+    def routes(self) -> list[BaseRoute]:
+        return RegistryApi(self).routes()
+
+    def error_response(self, status: int, message: str) -> Response:
+        # FastAPI's HTTPException body.
+        return JSONResponse({"detail": message}, status_code=status)
+
+    def step(self, now: datetime) -> None:
+        self.world.step(now)
+
+    def summary(self) -> dict[str, Any]:
+        with self.lock:
+            return self.world.summary()
+
+    def drift(self, payload: Any) -> Any:
+        if isinstance(payload, dict) and isinstance(payload.get("items"), list):
+            return {**payload, "items": [self.drift(item) for item in payload["items"]]}
+        if isinstance(payload, dict) and "status_history" in payload:
+            job = {k: v for k, v in payload.items() if k not in _DROPPED_FIELDS}
+            job["priority"] = "normal"  # a field the contract does not have
+            job["status_history"] = [
+                {**entry, "name": _DRIFTED_STATUSES.get(entry.get("name"), entry.get("name"))}
+                for entry in payload.get("status_history") or []
+            ]
+            return job
+        return payload

@@ -1,0 +1,465 @@
+"""The simulated Istari registry: functions, models, agents and their jobs.
+
+Everything random comes from the world's own ``random.Random`` (not the
+emulator's, which also decides faults), and everything time-dependent from the
+``now`` passed to :meth:`IstariWorld.step`, so the state depends only on the
+seed, simulated time and the API calls made: deterministic.
+
+Agents work like Istari agents do: each polls for Pending jobs, claims one,
+then reports Validating, Running, Uploading and an end status, each with a
+message, through the same status history the API serves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from jobdeck.emulators.istari.models import (
+    ArchiveStatusName,
+    Comment,
+    File,
+    FileRevision,
+    FunctionStatus,
+    FunctionVersion,
+    Job,
+    JobAgentInformation,
+    JobStatus,
+    JobStatusName,
+    ResourceArchiveStatus,
+    Token,
+)
+
+#: The user the emulator's personal access token belongs to.
+CALLER_ID = "u-42"
+OTHER_USER_ID = "u-7"
+TENANT_ID = "t-1"
+#: How far back the world's history starts before the emulator's start time.
+BACKFILL = timedelta(minutes=15)
+#: Jobs the simulation submits at most (API submissions are not capped).
+MAX_SIMULATED_JOBS = 400
+#: Seconds between two simulated submissions (inclusive range).
+SUBMIT_EVERY = (12, 32)
+
+
+class Conflict(Exception):
+    """A request the registry refuses with 409."""
+
+
+class Missing(Exception):
+    """Something the registry does not have (404)."""
+
+
+@dataclass(frozen=True)
+class Agent:
+    id: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """A function the simulated tenant can run, and what its parameters look like."""
+
+    name: str
+    version: str
+    module: str
+    tool: str
+    tool_display: str
+    entrypoint: str
+    parameters: dict[str, object]
+    #: Chance that a job of this function fails (validation or run).
+    failure_rate: float
+
+
+FUNCTIONS: tuple[FunctionSpec, ...] = (
+    FunctionSpec("@istari:extract", "1.2.0", "@istari:cad", "catia", "CATIA V5", "extract",
+                 {"units": "mm", "include_hidden": False, "formats": ["step", "stl"]}, 0.15),
+    FunctionSpec("@istari:mesh", "2.0.1", "@istari:fea", "ansys", "Ansys Mechanical", "mesh",
+                 {"element_size": 2.5, "order": "quadratic"}, 0.25),
+    FunctionSpec("@istari:variables", "0.9.4", "@istari:nx", "nx", "Siemens NX", "extract_variables",
+                 {"expressions": True, "units": "in"}, 0.1),
+    FunctionSpec("@istari:export_step", "3.1.0", "@istari:pdm", "windchill", "Windchill", "export",
+                 {"revision": "B.2", "pdm_user": "eng-bot", "pdm_password": "hunter2"}, 0.2),
+)
+
+MODEL_IDS: tuple[str, ...] = ("m-77", "m-78", "m-81", "m-90", "m-93")
+
+AGENTS: tuple[Agent, ...] = (
+    Agent("ag-1", "agent-ubuntu-01"),
+    Agent("ag-2", "agent-windows-02"),
+    Agent("ag-3", "agent-windows-03"),
+)
+
+_FAILURES_AT_VALIDATION = (
+    "validation failed: parameter 'units' is not one of mm, in",
+    "validation failed: the model revision has no geometry",
+)
+_FAILURES_AT_RUN = (
+    "tool exited with code 3",
+    "license server unreachable (FlexLM error -15)",
+    "out of memory while meshing",
+)
+_CANCEL_MESSAGES = ("canceled by the agent: exceeded the 10 min time limit",)
+
+
+@dataclass
+class _Plan:
+    """Hidden per-job schedule: what will happen to the job and when it is next due."""
+
+    outcome: JobStatusName
+    #: The status in which the job fails (Validating or Running), if it fails.
+    fail_in: JobStatusName | None
+    seconds: dict[JobStatusName, int]
+    due: datetime | None = None
+    message: str | None = None
+
+
+@dataclass
+class IstariWorld:
+    """The registry's state plus the agents that work through its jobs."""
+
+    seed: int
+    start: datetime
+    rng: random.Random = field(init=False)
+    jobs: dict[str, Job] = field(default_factory=dict)
+    #: Stored objects (parameters files, comments) by content sha.
+    blobs: dict[str, bytes] = field(default_factory=dict)
+    functions: dict[str, FunctionVersion] = field(default_factory=dict)
+    _specs: dict[str, FunctionSpec] = field(default_factory=dict)
+    _plans: dict[str, _Plan] = field(default_factory=dict)
+    _busy: dict[str, str | None] = field(default_factory=dict)
+    _next_submit: datetime | None = None
+    _simulated: int = 0
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(f"istari-{self.seed}")
+        epoch = self.start - timedelta(days=90)
+        for spec in FUNCTIONS:
+            version = self._function_version(spec, epoch)
+            self.functions[spec.name] = version
+            self._specs[spec.name] = spec
+        self._busy = {agent.id: None for agent in AGENTS}
+
+    # -- history ----------------------------------------------------------------
+
+    def backfill(self) -> None:
+        """Give the world a past: BACKFILL of agents at work, one archived job, a comment."""
+        at = self.start - BACKFILL
+        for _ in range(4):
+            self.submit_simulated(at)
+        self._next_submit = at + timedelta(seconds=self.rng.randint(*SUBMIT_EVERY))
+        tick = timedelta(seconds=1)
+        while at < self.start:
+            at += tick
+            self.step(at)
+        finished = [job for job in self.jobs.values() if job.status_name is JobStatusName.COMPLETED]
+        if finished:
+            oldest = finished[0]
+            self.archive(oldest.id, reason="superseded by a rerun", at=self.start - timedelta(seconds=30))
+            self.add_comment(finished[-1].id, "Geometry looks right; sent to the stress team.",
+                             at=self.start - timedelta(seconds=20), by=OTHER_USER_ID)
+
+    # -- the simulation ---------------------------------------------------------
+
+    def step(self, now: datetime) -> None:
+        """Advance agents and submissions to ``now`` (one tick)."""
+        if self._next_submit is not None and now >= self._next_submit:
+            if self._simulated < MAX_SIMULATED_JOBS:
+                self.submit_simulated(now)
+            self._next_submit = now + timedelta(seconds=self.rng.randint(*SUBMIT_EVERY))
+        for job in list(self.jobs.values()):
+            plan = self._plans.get(job.id)
+            if plan is None or job.status_name.is_terminal:
+                continue
+            if job.status_name is JobStatusName.PENDING:
+                self._try_claim(job, plan, now)
+            elif plan.due is not None and now >= plan.due:
+                self._advance(job, plan, now)
+
+    def submit_simulated(self, at: datetime) -> Job:
+        spec = self.rng.choice(FUNCTIONS)
+        model_id = self.rng.choice(MODEL_IDS)
+        by = CALLER_ID if self.rng.random() < 0.7 else OTHER_USER_ID
+        revision = self.store_parameters(spec.parameters, at=at, by=by)
+        self._simulated += 1
+        return self.submit(model_id, spec.name, revision, at=at, by=by)
+
+    def _plan(self, spec: FunctionSpec, created: datetime) -> _Plan:
+        roll = self.rng.random()
+        fail_in: JobStatusName | None = None
+        if roll < spec.failure_rate:
+            outcome = JobStatusName.FAILED
+            fail_in = JobStatusName.VALIDATING if self.rng.random() < 0.35 else JobStatusName.RUNNING
+        elif roll < spec.failure_rate + 0.04:
+            outcome = JobStatusName.CANCELED
+        else:
+            outcome = JobStatusName.COMPLETED
+        seconds = {
+            JobStatusName.CREATED: self.rng.randint(1, 3),
+            JobStatusName.CLAIMED: self.rng.randint(1, 3),
+            JobStatusName.VALIDATING: self.rng.randint(2, 6),
+            JobStatusName.RUNNING: self.rng.randint(12, 75),
+            JobStatusName.UPLOADING: self.rng.randint(2, 8),
+        }
+        return _Plan(outcome=outcome, fail_in=fail_in, seconds=seconds,
+                     due=created + timedelta(seconds=seconds[JobStatusName.CREATED]))
+
+    def _try_claim(self, job: Job, plan: _Plan, now: datetime) -> None:
+        for agent in AGENTS:
+            if self._busy[agent.id] is not None:
+                continue
+            if job.assigned_agent_id not in (None, agent.id):
+                continue
+            self._busy[agent.id] = job.id
+            job.assigned_agent_id = agent.id
+            job.agent_information = JobAgentInformation(agent_id=agent.id, display_name=agent.display_name)
+            self._append_status(job, JobStatusName.CLAIMED, now, agent_id=agent.id,
+                                message=f"claimed by {agent.display_name}")
+            plan.due = now + timedelta(seconds=plan.seconds[JobStatusName.CLAIMED])
+            return
+
+    def _advance(self, job: Job, plan: _Plan, now: datetime) -> None:
+        spec = self._specs[job.function.name]
+        agent = job.assigned_agent_id
+        current = job.status_name
+        if current is JobStatusName.CREATED:
+            self._append_status(job, JobStatusName.PENDING, now, message="waiting for an agent")
+            plan.due = None
+            return
+        if current is JobStatusName.CLAIMED:
+            nxt, message = JobStatusName.VALIDATING, f"validating inputs for {spec.name}"
+        elif current is JobStatusName.VALIDATING:
+            if plan.fail_in is JobStatusName.VALIDATING:
+                nxt, message = JobStatusName.FAILED, self.rng.choice(_FAILURES_AT_VALIDATION)
+            else:
+                nxt, message = JobStatusName.RUNNING, f"running {spec.tool_display} ({spec.entrypoint})"
+        elif current is JobStatusName.RUNNING:
+            if plan.fail_in is JobStatusName.RUNNING:
+                nxt, message = JobStatusName.FAILED, self.rng.choice(_FAILURES_AT_RUN)
+            elif plan.outcome is JobStatusName.CANCELED:
+                nxt, message = JobStatusName.CANCELED, self.rng.choice(_CANCEL_MESSAGES)
+            else:
+                artifacts = self.rng.randint(1, 4)
+                nxt, message = JobStatusName.UPLOADING, f"uploading {artifacts} artifact{'s' if artifacts > 1 else ''}"
+        elif current is JobStatusName.UPLOADING:
+            nxt, message = JobStatusName.COMPLETED, "artifacts uploaded"
+        else:
+            return
+        self._append_status(job, nxt, now, agent_id=agent, message=message)
+        plan.due = now + timedelta(seconds=plan.seconds.get(nxt, 1)) if not nxt.is_terminal else None
+        if nxt.is_terminal:
+            self._release(job)
+
+    def _release(self, job: Job) -> None:
+        for agent_id, job_id in self._busy.items():
+            if job_id == job.id:
+                self._busy[agent_id] = None
+
+    # -- what the API does ------------------------------------------------------
+
+    def get(self, job_id: str) -> Job:
+        job = self.jobs.get(job_id)
+        if job is None:
+            raise Missing("Job not found")
+        return job
+
+    def select(
+        self,
+        *,
+        status: JobStatusName | None = None,
+        archived: bool | None = False,
+        name: str | None = None,
+        model_id: str | None = None,
+        newest_first: bool = True,
+    ) -> list[Job]:
+        """Jobs matching the list filters; ``archived=None`` means both."""
+        found: Iterable[Job] = self.jobs.values()
+        if newest_first:
+            found = reversed(list(found))
+        result = []
+        for job in found:
+            if archived is not None and job.archived is not archived:
+                continue
+            if status is not None and job.status_name is not status:
+                continue
+            if name is not None and name.casefold() not in job.function.name.casefold():
+                continue
+            if model_id is not None and job.model_id != model_id:
+                continue
+            result.append(job)
+        return result
+
+    def available_for(self, agent_id: str) -> list[Job]:
+        if agent_id not in self._busy:
+            raise Missing("Agent not found")
+        return [
+            job for job in self.jobs.values()
+            if job.status_name is JobStatusName.PENDING and not job.archived
+            and job.assigned_agent_id in (None, agent_id)
+        ]
+
+    def submit(
+        self,
+        model_id: str,
+        function_name: str,
+        revision: FileRevision,
+        *,
+        at: datetime,
+        by: str = CALLER_ID,
+        function_version: str | None = None,
+        assigned_agent_id: str | None = None,
+    ) -> Job:
+        function = self.functions.get(function_name)
+        if function is None or (function_version and function_version != function.version):
+            raise Missing(f"Function {function_name} {function_version or ''}".rstrip() + " not found")
+        if model_id not in MODEL_IDS:
+            raise Missing("Model not found")
+        job_id = self._uuid()
+        file_id = revision.file_id or self._uuid()
+        job = Job(
+            id=job_id,
+            created=at,
+            file=File(id=file_id, created=revision.created, revisions=[revision],
+                      resource_id=job_id, resource_type="job", created_by_id=by, tenant_id=TENANT_ID),
+            created_by_id=by,
+            function=function,
+            model_id=model_id,
+            assigned_agent_id=assigned_agent_id,
+            tenant_id=TENANT_ID,
+            archive_status_history=[self._archive_entry(job_id, ArchiveStatusName.ACTIVE, at, None, by)],
+        )
+        self._append_status(job, JobStatusName.CREATED, at, by=by, message=f"submitted for model {model_id}")
+        self.jobs[job_id] = job
+        self._plans[job_id] = self._plan(self._specs[function_name], at)
+        return job
+
+    def archive(self, job_id: str, *, reason: str | None, at: datetime, by: str = CALLER_ID) -> Job:
+        job = self.get(job_id)
+        if job.archived:
+            raise Conflict("Job is already archived")
+        job.archive_status_history.append(self._archive_entry(job_id, ArchiveStatusName.ARCHIVED, at, reason, by))
+        return job
+
+    def restore(self, job_id: str, *, reason: str | None, at: datetime, by: str = CALLER_ID) -> Job:
+        job = self.get(job_id)
+        if not job.archived:
+            raise Conflict("Job is not archived")
+        job.archive_status_history.append(self._archive_entry(job_id, ArchiveStatusName.ACTIVE, at, reason, by))
+        return job
+
+    def set_status(
+        self,
+        job_id: str,
+        status: JobStatusName,
+        *,
+        at: datetime,
+        agent_id: str | None = None,
+        message: str | None = None,
+        by: str = CALLER_ID,
+    ) -> Job:
+        job = self.get(job_id)
+        if job.status_name.is_terminal:
+            raise Conflict(f"Job is already {job.status_name.value}; it cannot become {status.value}")
+        self._append_status(job, status, at, agent_id=agent_id, message=message,
+                            by=None if agent_id else by)
+        plan = self._plans.get(job_id)
+        if status.is_terminal:
+            self._release(job)
+        elif plan is not None and status is JobStatusName.PENDING:
+            plan.due = None
+        return job
+
+    def store_parameters(self, parameters: dict[str, object], *, at: datetime, by: str) -> FileRevision:
+        content = json.dumps(parameters, indent=2).encode()
+        return self.store(content, at=at, by=by, name="parameters", extension="json", mime="application/json")
+
+    def store(self, content: bytes, *, at: datetime, by: str, name: str, extension: str, mime: str,
+              description: str | None = None) -> FileRevision:
+        salt = f"{self.rng.getrandbits(48):012x}"
+        sha = _salted_sha(content, salt)
+        self.blobs[sha] = content
+        properties = json.dumps({"name": name, "extension": extension, "mime": mime}).encode()
+        properties_salt = f"{self.rng.getrandbits(48):012x}"
+        properties_sha = _salted_sha(properties, properties_salt)
+        self.blobs[properties_sha] = properties
+        file_id = self._uuid()
+        return FileRevision(
+            id=self._uuid(), created=at, file_id=file_id,
+            content_token=Token(id=self._uuid(), created=at, sha=sha, salt=salt, created_by_id=by),
+            properties_token=Token(id=self._uuid(), created=at, sha=properties_sha, salt=properties_salt,
+                                   created_by_id=by),
+            name=name, extension=extension, size=len(content), mime=mime, description=description,
+            display_name=f"{name}.{extension}", created_by_id=by,
+        )
+
+    def add_comment(self, job_id: str, text: str, *, at: datetime, by: str) -> Comment:
+        job = self.get(job_id)
+        revision = self.store(text.encode(), at=at, by=by, name="comment", extension="md",
+                              mime="text/markdown", description=text)
+        comment_id = self._uuid()
+        comment = Comment(
+            id=comment_id, created=at, created_by_id=by, resource_id=job_id, resource_type="job",
+            file=File(id=revision.file_id or self._uuid(), created=at, revisions=[revision],
+                      resource_id=comment_id, resource_type="comment", created_by_id=by),
+            archive_status_history=[self._archive_entry(comment_id, ArchiveStatusName.ACTIVE, at, None, by)],
+        )
+        job.comments.append(comment)
+        return comment
+
+    # -- helpers ----------------------------------------------------------------
+
+    def _append_status(
+        self,
+        job: Job,
+        status: JobStatusName,
+        at: datetime,
+        *,
+        agent_id: str | None = None,
+        message: str | None = None,
+        by: str | None = None,
+    ) -> None:
+        job.status_history.append(
+            JobStatus(id=self._uuid(), created=at, job_id=job.id, name=status,
+                      created_by_id=by, message=message, agent_id=agent_id)
+        )
+
+    def _archive_entry(
+        self, resource_id: str, name: ArchiveStatusName, at: datetime, reason: str | None, by: str | None
+    ) -> ResourceArchiveStatus:
+        return ResourceArchiveStatus(id=self._uuid(), created=at, name=name, reason=reason,
+                                     created_by_id=by, resource_id=resource_id)
+
+    def _function_version(self, spec: FunctionSpec, at: datetime) -> FunctionVersion:
+        function_id = self._uuid()
+        return FunctionVersion(
+            id=self._uuid(), created=at, name=spec.name, version=spec.version,
+            module_name=spec.module, module_version="1.0.0", entrypoint=spec.entrypoint,
+            function_schema=None, run_command=f"python -m {spec.entrypoint}", created_by_id="u-1",
+            status=FunctionStatus(id=self._uuid(), created=at, created_by_id="u-1", name="supported",
+                                  reason=None, function_id=function_id),
+            tool_name=spec.tool, tool_display_name=spec.tool_display,
+        )
+
+    def _uuid(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def summary(self) -> dict[str, object]:
+        by_status: dict[str, int] = {}
+        for job in self.jobs.values():
+            by_status[job.status_name.value] = by_status.get(job.status_name.value, 0) + 1
+        return {
+            "jobs": len(self.jobs),
+            "archived": sum(job.archived for job in self.jobs.values()),
+            "by_status": by_status,
+            "agents": {agent_id: job_id for agent_id, job_id in self._busy.items()},
+        }
+
+
+def _salted_sha(content: bytes, salt: str) -> str:
+    """Istari's content hash (as ``istari_digital_core.compare_hash`` checks it): SHA-384 of content + salt."""
+    return hashlib.sha384(content + salt.encode()).hexdigest()
