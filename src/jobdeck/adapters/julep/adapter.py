@@ -1,0 +1,436 @@
+"""The ``julep`` backend: watched jobs (Temporal workflows) and the executions of tasks.
+
+Julep cannot list jobs: each watched id is fetched on its own
+(``GET /jobs/{id}``), and an id the server does not know (400 ``NOT_FOUND``)
+becomes one job in state UNKNOWN, never a failure of the whole backend. Task
+executions are listed per task; an execution's transitions are its timeline
+and its log, live through the ``transitions.stream`` event stream, with
+polling as the fallback. Cancel stops an execution; retry starts a new
+execution of the same task with the same input. Julep has no archive, so the
+monitor uses jobdeck's own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Iterable
+from typing import Any, ClassVar, TypeVar
+
+import httpx
+
+from jobdeck.adapters.base import Adapter, BackendSettings, read_secret
+from jobdeck.adapters.http import HttpClient, validate
+from jobdeck.adapters.julep.convert import (
+    event_from_transition,
+    job_from_execution,
+    job_from_status,
+    job_not_found,
+    log_line,
+    short_id,
+    summarize,
+)
+from jobdeck.adapters.julep.settings import JulepSettings, canonical_uuid
+from jobdeck.adapters.julep.sse import sse_events
+from jobdeck.adapters.julep.wire import (
+    ERROR_BODY,
+    Execution,
+    ExecutionList,
+    ExecutionStatusEvent,
+    JobStatus,
+    Transition,
+    TransitionList,
+)
+from jobdeck.clock import Clock
+from jobdeck.errors import AdapterError, BadResponse, NotFound, Unsupported
+from jobdeck.model import ActionResult, Capability, Job, JobRef, LogChunk, StatusEvent
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+#: Requests in flight at once when fetching watched jobs and task listings.
+CONCURRENCY = 8
+#: Transitions fetched per page.
+PAGE = 100
+#: Executions whose status streams are followed at once for PUSH.
+MAX_STATUS_STREAMS = 16
+#: What the deck says when a job (not an execution) is asked for a log.
+JOB_HAS_NO_LOG = "a Julep job has no log; the transitions of a task execution are its log"
+JOB_NOT_ACTIONABLE = "Julep jobs can only be read; stop or rerun one of the task's executions instead"
+
+
+class JulepAdapter(Adapter):
+    kind = "julep"
+    Settings = JulepSettings
+    capabilities = frozenset(
+        {
+            Capability.LIST,
+            Capability.LOG,
+            Capability.TIMELINE,
+            Capability.RUNS,
+            Capability.PROGRESS,
+            Capability.RETRY,
+            Capability.CANCEL,
+            Capability.PUSH,
+        }
+    )
+    unsupported_reasons: ClassVar[dict[Capability, str]] = {
+        Capability.COUNTS: "Julep reports no success or failure counts",
+        Capability.ARCHIVE: "Julep has no archive",
+        Capability.RESTORE: "Julep has no archive",
+    }
+
+    def __init__(
+        self,
+        settings: BackendSettings,
+        *,
+        clock: Clock | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        super().__init__(settings, clock=clock)
+        assert isinstance(settings, JulepSettings)
+        self.julep: JulepSettings = settings
+        self._transport = transport
+        self._http: HttpClient | None = None
+        self._watched: list[str] = list(dict.fromkeys(settings.jobs))
+        #: Status of every execution in the last listing, by id (PUSH follows the active ones).
+        self._last_status: dict[str, str] = {}
+
+    # -- life cycle -------------------------------------------------------------
+
+    async def open(self) -> None:
+        if self._http is not None:
+            return
+        key = read_secret(self.julep.api_key_env, what="Julep API key")
+        header = (
+            {"Authorization": f"Bearer {key}"} if self.julep.auth_header == "Authorization" else {"X-Auth-Key": key}
+        )
+        self._http = HttpClient(
+            backend=self.name,
+            base_url=self.julep.url,
+            clock=self.clock,
+            headers=header,
+            timeout=self.julep.timeout,
+            verify=self.julep.verify,
+            transport=self._transport,
+            error_message=julep_error_message,
+        )
+
+    async def close(self) -> None:
+        http, self._http = self._http, None
+        if http is not None:
+            await http.aclose()
+
+    def describe(self) -> dict[str, str]:
+        return {
+            "kind": self.kind,
+            "url": self.julep.url,
+            "api key": f"${self.julep.api_key_env} in {self.julep.auth_header}",
+            "watched jobs": str(len(self._watched)),
+            "tasks": str(len(self.julep.tasks)),
+        }
+
+    # -- the watched set -----------------------------------------------------------
+
+    @property
+    def watched(self) -> list[str]:
+        return list(self._watched)
+
+    def watch_job(self, job_id: str) -> None:
+        """Watch one more job id from now on (not persisted). ValueError if it is not a UUID."""
+        canonical = canonical_uuid(job_id)
+        if canonical not in self._watched:
+            self._watched.append(canonical)
+
+    def is_watched_job(self, job_id: str) -> bool:
+        return job_id in self._watched
+
+    # -- reading ------------------------------------------------------------------------
+
+    async def list_jobs(self) -> list[Job]:
+        watched = await _bounded(self._fetch_watched(job_id) for job_id in self._watched)
+        listings = await _bounded(self._list_executions(task_id) for task_id in self.julep.tasks)
+        executions = [job for listing in listings for job in listing]
+        self._last_status = {job.id: job.raw_state or "" for job in executions}
+        return [*watched, *executions]
+
+    async def get_job(self, job_id: str) -> Job:
+        if self.is_watched_job(job_id):
+            return await self._fetch_watched(job_id)
+        return self._execution_job(await self._get_execution(job_id))
+
+    async def timeline(self, job_id: str) -> list[StatusEvent]:
+        if self.is_watched_job(job_id):
+            return []  # a job keeps no history; the monitor records what it observes
+        return [event_from_transition(t) for t in await self._transitions(job_id)]
+
+    async def read_log(self, job_id: str, offset: int = 0) -> LogChunk:
+        if self.is_watched_job(job_id):
+            raise Unsupported(JOB_HAS_NO_LOG)
+        text, _, complete = await self._log_state(job_id)
+        offset = max(0, min(offset, len(text)))
+        return LogChunk(text=text[offset:].decode(errors="replace"), offset=len(text), complete=complete)
+
+    async def follow_log(self, job_id: str, offset: int = 0) -> AsyncIterator[LogChunk]:
+        """The transitions as they happen, through ``transitions.stream``; polling if the stream fails."""
+        if self.is_watched_job(job_id):
+            raise Unsupported(JOB_HAS_NO_LOG)
+        while True:
+            text, seen, complete = await self._log_state(job_id)
+            offset = max(0, min(offset, len(text)))
+            if offset < len(text) or complete:
+                yield LogChunk(text=text[offset:].decode(errors="replace"), offset=len(text), complete=complete)
+            if complete:
+                return
+            offset = len(text)
+            streamed = 0
+            try:
+                async for line in self._stream_transitions(job_id, seen):
+                    streamed += 1
+                    offset += len(line.encode())
+                    yield LogChunk(text=line, offset=offset)
+                if streamed:
+                    continue  # the stream ended with the execution: catch up and finish
+            except AdapterError as exc:
+                if isinstance(exc, NotFound) or not exc.transient:
+                    raise
+                log.info("the transitions stream of %s broke (%s); polling instead", job_id, exc)
+            # The stream broke or gave nothing: poll after a pause, then try it again.
+            await self.clock.sleep(min(1.0, self.settings.interval))
+
+    async def changes(self) -> AsyncIterator[None]:
+        """Yields when an active execution's status changes (``status.stream``)."""
+        queue: asyncio.Queue[str | BaseException] = asyncio.Queue()
+        watchers: dict[str, asyncio.Task[None]] = {}
+        yield None  # connected: the monitor counts the channel as pushing from here
+        try:
+            while True:
+                self._reconcile(watchers, queue)
+                item = await self._next_change(queue)
+                if isinstance(item, BaseException):
+                    raise item
+                if item:
+                    yield None
+        finally:
+            for task in watchers.values():
+                task.cancel()
+            await asyncio.gather(*watchers.values(), return_exceptions=True)
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def why_not(self, capability: Capability, job: Job) -> str | None:
+        if self.is_watched_job(job.id) and capability in (Capability.CANCEL, Capability.RETRY):
+            return JOB_NOT_ACTIONABLE
+        return super().why_not(capability, job)
+
+    def confirm_text(self, capability: Capability, job: Job) -> str | None:
+        task = job.labels.get("task", "its task")
+        if capability is Capability.RETRY:
+            shown = job.labels.get("input")
+            return (
+                f"Starts a new execution of task {task} with the same input"
+                + (f" ({shown})" if shown else "")
+                + "; this execution stays as it is."
+            )
+        if capability is Capability.CANCEL:
+            return f"Stops this execution of task {task} on the Julep server (its workflow is cancelled)."
+        return None
+
+    async def cancel(self, job_id: str) -> ActionResult:
+        response = await self._client().request(
+            "PUT",
+            f"/executions/{job_id}",
+            json={"status": "cancelled", "reason": "stopped from jobdeck"},
+            expect=(200, 500),
+        )
+        if response.status_code == 500:
+            return ActionResult(ok=False, message=f"Julep could not stop execution {short_id(job_id)}: "
+                                f"{julep_error_message(response) or 'server error'}")
+        return ActionResult(ok=True, message=f"stopped execution {short_id(job_id)}")
+
+    async def retry(self, job_id: str) -> ActionResult:
+        # The input comes fresh from the server: the job's own detail is redacted.
+        original = await self._get_execution(job_id)
+        metadata = dict(original.metadata) if isinstance(original.metadata, dict) else {}
+        metadata["retry_of"] = original.id
+        response = await self._client().request(
+            "POST",
+            f"/tasks/{original.task_id}/executions",
+            json={"input": original.input if original.input is not None else {}, "metadata": metadata},
+            expect=(200, 201),
+        )
+        created = self._validated(Execution, self._client().decode_json(response), "the new execution")
+        task = self._task_name(original.task_id)
+        return ActionResult(
+            ok=True,
+            message=f"started execution {short_id(created.id)} of task {task} with the same input",
+            new_ref=JobRef(backend=self.name, id=created.id),
+        )
+
+    # -- inside: requests -----------------------------------------------------------------
+
+    def _client(self) -> HttpClient:
+        if self._http is None:
+            raise Unsupported(f"{self.name}: the Julep backend is not open")
+        return self._http
+
+    def _validated(self, model: Any, data: Any, what: str) -> Any:
+        return validate(model, data, what=what, backend=self.name)
+
+    async def _fetch_watched(self, job_id: str) -> Job:
+        http = self._client()
+        response = await http.request("GET", f"/jobs/{job_id}", expect=(200, 400, 422))
+        body = http.decode_json(response)
+        if response.status_code == 200:
+            return job_from_status(self.name, self._validated(JobStatus, body, f"job {job_id}"))
+        code, message = _error_parts(body)
+        if response.status_code == 400 and code == "NOT_FOUND":
+            return job_not_found(self.name, job_id)
+        if response.status_code == 422:
+            return job_not_found(self.name, job_id).model_copy(update={"error": f"not a valid job id ({message})"})
+        raise BadResponse(f"{self.name}: GET /jobs/{job_id}: HTTP {response.status_code} {code}: {message}")
+
+    async def _list_executions(self, task_id: str) -> list[Job]:
+        params = {
+            "limit": self.julep.executions_per_task,
+            "offset": 0,
+            "sort_by": "created_at",
+            "direction": "desc",
+        }
+        body = await self._client().get_json(f"/tasks/{task_id}/executions", params=params)
+        listing = self._validated(ExecutionList, body, f"the executions of task {task_id}")
+        return [self._execution_job(execution) for execution in listing.items]
+
+    async def _get_execution(self, execution_id: str) -> Execution:
+        body = await self._client().get_json(f"/executions/{execution_id}")
+        return self._validated(Execution, body, f"execution {execution_id}")
+
+    async def _transitions(self, execution_id: str) -> list[Transition]:
+        """Every transition, oldest first (the server's default order is newest first)."""
+        found: list[Transition] = []
+        while True:
+            params = {"limit": PAGE, "offset": len(found), "sort_by": "created_at", "direction": "asc"}
+            body = await self._client().get_json(f"/executions/{execution_id}/transitions", params=params)
+            page = self._validated(TransitionList, body, f"the transitions of execution {execution_id}").items
+            found.extend(page)
+            if len(page) < PAGE:
+                return found
+
+    async def _log_state(self, execution_id: str) -> tuple[bytes, int, bool]:
+        """The whole log as bytes, how many transitions it shows, and whether it is final."""
+        # Status first: if it is terminal, the transitions read after it are all there are.
+        execution = await self._get_execution(execution_id)
+        transitions = await self._transitions(execution_id)
+        text = "".join(log_line(t) for t in transitions).encode()
+        return text, len(transitions), execution.status in _TERMINAL
+
+    async def _stream_transitions(self, execution_id: str, seen: int) -> AsyncIterator[str]:
+        """Log lines of the transitions after the first ``seen``, as the server sends them."""
+        path = f"/executions/{execution_id}/transitions.stream"
+        async with self._client().stream("GET", path, params={"next_token": seen}, expect=(200,)) as response:
+            async for event in sse_events(response.aiter_lines()):
+                transition = self._validated(Transition, _json_event(event.data, self.name), "a transition event")
+                yield log_line(transition)
+
+    # -- inside: push --------------------------------------------------------------------
+
+    def _reconcile(self, watchers: dict[str, asyncio.Task[None]], queue: asyncio.Queue[Any]) -> None:
+        """Follow the status stream of each active execution of the last listing."""
+        active = [eid for eid, status in self._last_status.items() if status not in _TERMINAL][:MAX_STATUS_STREAMS]
+        for eid, task in list(watchers.items()):
+            if eid not in active or task.done():
+                task.cancel()
+                del watchers[eid]
+        for eid in active:
+            if eid not in watchers:
+                watchers[eid] = asyncio.create_task(self._watch_status(eid, queue), name=f"julep-status-{eid[:8]}")
+
+    async def _next_change(self, queue: asyncio.Queue[Any]) -> str | BaseException | None:
+        """The next change, or None after an interval (time to look at the listing again)."""
+        getter = asyncio.ensure_future(queue.get())
+        sleeper = asyncio.ensure_future(self.clock.sleep(self.settings.interval))
+        try:
+            await asyncio.wait({getter, sleeper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (getter, sleeper):
+                task.cancel()
+            await asyncio.gather(getter, sleeper, return_exceptions=True)
+        if getter.done() and not getter.cancelled():
+            return getter.result()
+        return None
+
+    async def _watch_status(self, execution_id: str, queue: asyncio.Queue[Any]) -> None:
+        path = f"/executions/{execution_id}/status.stream"
+        try:
+            async with self._client().stream("GET", path, expect=(200,)) as response:
+                async for event in sse_events(response.aiter_lines()):
+                    status = self._validated(ExecutionStatusEvent, _json_event(event.data, self.name), "a status event")
+                    # The first event repeats the current status; only a change is news.
+                    if status.status != self._last_status.get(execution_id, status.status):
+                        self._last_status[execution_id] = status.status
+                        await queue.put(execution_id)
+        except NotFound:
+            return  # the execution is gone; the next listing says so
+        except AdapterError as exc:
+            await queue.put(exc)
+
+    # -- inside: conversion ------------------------------------------------------------------
+
+    def _execution_job(self, execution: Execution) -> Job:
+        return job_from_execution(self.name, execution, self._task_name(execution.task_id))
+
+    def _task_name(self, task_id: str) -> str:
+        return self.julep.task_names.get(task_id) or f"task {short_id(task_id)}"
+
+
+_TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
+
+
+def julep_error_message(response: httpx.Response) -> str | None:
+    """Julep's own error text: ``{"error": {"message", "code"}}`` → "message (code)"."""
+    try:
+        code, message = _error_parts(response.json())
+    except ValueError:
+        return response.reason_phrase or None
+    if not message:
+        return response.reason_phrase or None
+    return f"{message} ({code})" if code else message
+
+
+def _error_parts(body: Any) -> tuple[str, str]:
+    try:
+        error = ERROR_BODY.validate_python(body).error
+    except ValueError:
+        return "", ""
+    return error.code, redact_text(error.message)
+
+
+def redact_text(text: str) -> str:
+    # Error text is free text: nothing to redact by key, but keep it one short line.
+    return summarize(text, 200)
+
+
+def _json_event(data: str, backend: str) -> Any:
+    try:
+        return json.loads(data)
+    except ValueError:
+        raise BadResponse(f"{backend}: an event of the stream is not valid JSON") from None
+
+
+async def _bounded(calls: Iterable[Awaitable[T]]) -> list[T]:
+    """Await ``calls`` with at most CONCURRENCY in flight, results in order."""
+    semaphore = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(call: Awaitable[T]) -> T:
+        async with semaphore:
+            return await call
+
+    try:
+        # A TaskGroup cancels the other calls as soon as one fails.
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(one(call)) for call in calls]
+    except ExceptionGroup as failed:
+        raise failed.exceptions[0] from None
+    return [task.result() for task in tasks]
+
