@@ -290,6 +290,18 @@ class FakeAdapter(Adapter):
             complete=job_id in self._complete_logs,
         )
 
+    async def log_tail_offset(self, job_id: str, lines: int, before: int | None = None) -> int:
+        self._record("log_tail_offset", job_id, str(lines))
+        data = self._logs.get(job_id, b"")
+        end = len(data) if before is None else min(before, len(data))
+        # The last byte ends the last line; count newlines before it.
+        position = end - 1
+        for _ in range(lines):
+            position = data.rfind(b"\n", 0, position)
+            if position == -1:
+                return 0
+        return position + 1
+
     async def changes(self) -> AsyncIterator[None]:
         self._record("changes")
         self._require(Capability.PUSH)

@@ -143,6 +143,16 @@ class Adapter(ABC):
         """The log from byte ``offset`` to what is there now."""
         raise Unsupported(self.why_unsupported(Capability.LOG))
 
+    async def log_tail_offset(self, job_id: str, lines: int, before: int | None = None) -> int:
+        """The byte offset where the last ``lines`` lines before byte ``before`` begin
+        (before the log's end when None), at a line start.
+
+        Lets the log pane open a huge log at its tail, and page back by offset,
+        without reading the whole log. Default: 0, the beginning, for backends
+        that cannot seek (file-backed adapters use ``jobdeck.local.logtail``).
+        """
+        return 0
+
     async def follow_log(self, job_id: str, offset: int = 0) -> AsyncIterator[LogChunk]:
         """Chunks of the log from ``offset`` as they arrive, until the job ends.
 

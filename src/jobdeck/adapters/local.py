@@ -23,6 +23,7 @@ from jobdeck.adapters.base import Adapter, BackendSettings
 from jobdeck.clock import Clock
 from jobdeck.errors import NotFound, Unreachable
 from jobdeck.local import control
+from jobdeck.local.logtail import tail_offset
 from jobdeck.local.logtext import read_from
 from jobdeck.local.runner import spawn_detached
 from jobdeck.local.spool import (
@@ -51,7 +52,9 @@ T = TypeVar("T")
 _STEP_MS = 50
 #: … or after this long at most while changes keep coming.
 _LIST_DEBOUNCE_MS = 500
-_LOG_DEBOUNCE_MS = 200
+#: watchfiles groups a log's writes for this long before the pane hears of them:
+#: short, because it is most of the delay between a line written and shown.
+_LOG_DEBOUNCE_MS = 50
 #: A log follower also re-reads this often without any change seen (a missed event costs no more).
 _LOG_RECHECK_MS = 250
 
@@ -162,6 +165,13 @@ class LocalAdapter(Adapter):
     async def read_log(self, job_id: str, offset: int = 0) -> LogChunk:
         read = await self._io(self._read_log, job_id, None, offset)
         return read.chunk
+
+    async def log_tail_offset(self, job_id: str, lines: int, before: int | None = None) -> int:
+        def find() -> int:
+            run = control.read(self.spool, job_id).latest
+            return 0 if run is None else tail_offset(run.log_path, lines, before)
+
+        return await self._io(find)
 
     async def follow_log(self, job_id: str, offset: int = 0) -> AsyncGenerator[LogChunk, None]:
         """Chunks as the runner writes them, until its run ends and the tail is read.

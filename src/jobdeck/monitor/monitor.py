@@ -26,6 +26,8 @@ PUBLIC API (the UI and CLI rely on exactly this; keep it stable):
 Also available (additions, not relied on by the contract above):
 
     monitor.warnings() -> list[str]   # e.g. jobdeck's archive was corrupt and set aside
+    await monitor.log_tail_offset(ref, lines, before=None) -> int
+        # where the last `lines` lines begin (0 = from the start); never raises
 
 Behaviour worth knowing:
 
@@ -49,7 +51,7 @@ import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from jobdeck.adapters.base import Adapter
@@ -106,6 +108,11 @@ class _Backend:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     #: Signalled after every attempt; waiters compare the counters below.
     attempted: asyncio.Condition = field(default_factory=asyncio.Condition)
+    #: When jobs were first seen, by id, until that sighting is put in the observed
+    #: history: that waits until the job changes or its timeline is asked for, so a
+    #: first poll of 100,000 jobs builds no 100,000 events (issue 8). Keyed by id,
+    #: not JobRef: hashing a pydantic model costs microseconds.
+    first_seen: dict[str, datetime] = field(default_factory=dict)
     attempts_started: int = 0
     attempts_finished: int = 0
     loop_task: asyncio.Task[None] | None = None
@@ -177,9 +184,8 @@ class Monitor:
 
     def jobs(self) -> list[Job]:
         archived = self._archive.refs()
-        return [
-            self._overlay(job, archived) for backend in self._backends.values() for job in backend.jobs.values()
-        ]
+        every = [job for backend in self._backends.values() for job in backend.jobs.values()]
+        return self._overlay_all(every, archived)
 
     def job(self, ref: JobRef) -> Job | None:
         raw = self._raw_job(ref)
@@ -432,12 +438,15 @@ class Monitor:
         if not isinstance(listed, list):
             raise TypeError(f"list_jobs() returned {type(listed).__name__}, not a list")
         fresh: dict[str, Job] = {}
+        name = backend.name  # hoisted: this loop runs once per job per poll
         for job in listed:
             if not isinstance(job, Job):
                 raise TypeError(f"list_jobs() returned a {type(job).__name__}, not a Job")
-            if job.ref.backend != backend.name:
-                job = job.model_copy(update={"ref": JobRef(backend=backend.name, id=job.id)})
-            fresh[job.id] = job
+            ref = job.ref
+            if ref.backend != name:
+                ref = JobRef(backend=name, id=ref.id)
+                job = job.model_copy(update={"ref": ref})
+            fresh[ref.id] = job
         return fresh
 
     def _apply(self, backend: _Backend, fresh: dict[str, Job]) -> None:
@@ -447,31 +456,47 @@ class Monitor:
         added: list[Job] = []
         changed: list[Job] = []
         transitions: list[tuple[JobRef, StatusEvent]] = []
+        first_seen = backend.first_seen
         for job_id, job in fresh.items():
             before = previous.get(job_id)
             if before is None:
                 added.append(job)
-                self._observed.observe(job, now)
-            elif before != job:
+                first_seen[job_id] = now
+            elif before is not job and before != job:
                 changed.append(job)
+                self._record_first_sighting(backend, before)
                 event = self._observed.observe(job, now)
                 if event is not None:
                     transitions.append((job.ref, event))
-        removed = [job.ref for job_id, job in previous.items() if job_id not in fresh]
+        # The same number of jobs and none new means the same ids: nothing to look for.
+        unchanged_ids = len(fresh) == len(previous) and not added
+        removed = [] if unchanged_ids else [job.ref for job_id, job in previous.items() if job_id not in fresh]
         for ref in removed:
+            first_seen.pop(ref.id, None)
             self._observed.forget(ref)
         if added or changed or removed:
             archived = self._archive.refs()
             self._emit(
                 JobsChanged(
                     backend=backend.name,
-                    added=[self._overlay(job, archived) for job in added],
-                    changed=[self._overlay(job, archived) for job in changed],
+                    added=self._overlay_all(added, archived),
+                    changed=self._overlay_all(changed, archived),
                     removed=removed,
                 )
             )
         for ref, event in transitions:
             self._emit(TimelineChanged(ref=ref, event=event))
+
+    def _record_first_sighting(self, backend: _Backend, job: Job) -> None:
+        """Put the deferred first sighting of ``job`` (as it was then) into the observed history."""
+        seen = backend.first_seen.pop(job.id, None)
+        if seen is not None:
+            self._observed.observe(job, seen)
+
+    def _overlay_all(self, jobs: list[Job], archived: frozenset[JobRef]) -> list[Job]:
+        if not archived:  # the common case, and hashing 100,000 refs is not free
+            return jobs
+        return [self._overlay(job, archived) for job in jobs]
 
     def _overlay(self, job: Job, archived: frozenset[JobRef]) -> Job:
         if job.archived or job.ref not in archived:
@@ -488,10 +513,29 @@ class Monitor:
         backend = self._backend_of(ref)
         return await self._call(backend, "read_log", backend.adapter.read_log(ref.id, offset))
 
+    async def log_tail_offset(self, ref: JobRef, lines: int, before: int | None = None) -> int:
+        """Where the last ``lines`` lines of the log (before byte ``before``) begin; 0 when
+        the backend cannot tell or fails (the log is then read from the start, as before)."""
+        backend = self._backends.get(ref.backend)
+        if backend is None:
+            return 0
+        try:
+            offset = await backend.adapter.log_tail_offset(ref.id, lines, before)
+        except Exception as exc:
+            if not isinstance(exc, AdapterError):
+                self._as_adapter_error(backend, exc, doing="log_tail_offset")
+            log.info("the tail of the log of %s is unknown: %s", ref, exc)
+            return 0
+        return offset if isinstance(offset, int) and offset > 0 else 0
+
     async def timeline(self, ref: JobRef) -> list[StatusEvent]:
         """The backend's history merged with what the monitor observed, oldest first."""
-        observed = self._observed.events(ref)
         backend = self._backends.get(ref.backend)
+        first = backend.jobs.get(ref.id) if backend is not None else None
+        if backend is not None and first is not None:
+            # Unchanged since first seen (a change records the sighting), so this is that job.
+            self._record_first_sighting(backend, first)
+        observed = self._observed.events(ref)
         if backend is None:
             return observed
         try:

@@ -65,6 +65,23 @@ def _bounded_partial(partial: str) -> tuple[str, str | None]:
     return "", partial
 
 
+#: Anything that makes a line's width differ from its length: control characters
+#: (escape sequences, tabs, carriage returns) and everything beyond ASCII.
+_NOT_PLAIN_ASCII = re.compile(r"[^\x0a\x20-\x7e]")
+
+
+def _widest(lines: list[str], chunk: str) -> int:
+    """The widest of ``lines`` (all taken from ``chunk``) in cells.
+
+    Measuring every line cell by cell costs more than everything else an
+    append does; a chunk of plain printable ASCII (most logs) is measured
+    by length instead, in one pass of C code.
+    """
+    if not _NOT_PLAIN_ASCII.search(chunk):
+        return max(map(len, lines))
+    return max(map(display_width, lines))
+
+
 #: A pending line longer than this is measured by its length, not cell by cell,
 #: so a line that grows a character at a time stays cheap to append to.
 _MEASURED_PARTIAL = 2048
@@ -165,6 +182,8 @@ class LogView(ScrollView, can_focus=True):
         self._lines: list[str] = []
         self._partial = ""
         self._dropped = 0
+        # Bytes before the first line loaded: a long log is opened at its tail (``start_at``).
+        self._skipped_bytes = 0
         self._notice: str | None = None
         self.new_since_pause = 0
         # Widest line in cells, for horizontal scrolling without wrap.
@@ -198,6 +217,11 @@ class LogView(ScrollView, can_focus=True):
         return self._dropped
 
     @property
+    def start_offset(self) -> int:
+        """The byte offset of the log this pane started from (0: the beginning)."""
+        return self._skipped_bytes
+
+    @property
     def notice(self) -> str | None:
         return self._notice
 
@@ -213,14 +237,17 @@ class LogView(ScrollView, can_focus=True):
         """Add a raw chunk of log; a trailing partial line waits for its newline."""
         if not text:
             return
-        pieces = _LINE_SPLIT.split(self._partial + text)
+        joined = self._partial + text
+        # str.split is several times faster than the regex; most logs have no \r.
+        pieces = joined.split("\n") if "\r" not in joined else _LINE_SPLIT.split(joined)
         self._partial, flushed = _bounded_partial(pieces.pop())
         if flushed is not None:
             pieces.append(flushed)
-        new_lines = [_bounded(line) for line in pieces]
+        longest = max(map(len, pieces), default=0)
+        new_lines = pieces if longest <= MAX_LINE_CHARS else [_bounded(line) for line in pieces]
         self._lines.extend(new_lines)
         if new_lines:
-            self._max_width = max(self._max_width, max(map(display_width, new_lines)))
+            self._max_width = max(self._max_width, _widest(new_lines, joined))
             if self._wrap_width:
                 self._extend_wrap_rows(new_lines)
             if not self.following:
@@ -244,6 +271,7 @@ class LogView(ScrollView, can_focus=True):
         self._lines.clear()
         self._partial = ""
         self._dropped = 0
+        self._skipped_bytes = 0
         self._max_width = 0
         self._wrap_rows.clear()
         self._wrap_total = 0
@@ -256,6 +284,15 @@ class LogView(ScrollView, can_focus=True):
         self._set_following(True)
         self._update_virtual_size()
         self._move_to(x=0, y=0)
+        self.refresh()
+
+    def start_at(self, offset: int) -> None:
+        """Say the lines to come start at byte ``offset`` of the log: what is before it
+        was not loaded (a long log opens at its tail). Call after ``clear``."""
+        self._skipped_bytes = max(0, offset)
+        self._update_virtual_size()
+        if self.following:
+            self._scroll_to_end()
         self.refresh()
 
     def set_notice(self, text: str | None) -> None:
@@ -416,9 +453,9 @@ class LogView(ScrollView, can_focus=True):
         """The unstyled strip of one content row, or None past the end."""
         if row < 0:
             return None
-        if self._dropped:
+        if self._earlier_rows:
             if row == 0:
-                text = Text(f"… {self._dropped:,} earlier lines not kept", style=self._style("log-view--dropped"))
+                text = Text(self._earlier_text(), style=self._style("log-view--dropped"))
                 return Strip(text.render(self.app.console), text.cell_len)
             row -= 1
         if not self.wrap:
@@ -458,6 +495,17 @@ class LogView(ScrollView, can_focus=True):
             text = to_rich_text(raw)
             self._text_cache[raw] = text
         return text
+
+    @property
+    def _earlier_rows(self) -> int:
+        """1 while the row about earlier lines (not loaded, or dropped) is drawn, else 0."""
+        return 1 if self._dropped or self._skipped_bytes else 0
+
+    def _earlier_text(self) -> str:
+        if not self._skipped_bytes:
+            return f"… {self._dropped:,} earlier lines not kept"
+        text = f"… earlier lines not loaded (the first {_size_text(self._skipped_bytes)})"
+        return f"{text}, then {self._dropped:,} not kept" if self._dropped else text
 
     def _fixed_row(self, text: str, component: str, width: int) -> Strip:
         style = self.rich_style + self._style(component)
@@ -541,7 +589,7 @@ class LogView(ScrollView, can_focus=True):
 
     def _entry_row(self, index: int) -> int:
         """The first content row of a kept line (dropped-lines row included)."""
-        offset = 1 if self._dropped else 0
+        offset = self._earlier_rows
         if not self.wrap:
             return offset + index
         if index >= len(self._lines):
@@ -556,7 +604,7 @@ class LogView(ScrollView, can_focus=True):
 
     def _entry_at_row(self, row: int) -> int:
         """The kept line drawn on content row ``row`` (clamped to the kept lines)."""
-        row -= 1 if self._dropped else 0
+        row -= self._earlier_rows
         if row <= 0:
             return 0
         if not self.wrap:
@@ -568,7 +616,7 @@ class LogView(ScrollView, can_focus=True):
         rows = (
             self._wrap_total + (self._rows_of(self._partial) if self._partial else 0) if self.wrap else self.line_count
         )
-        return rows + (1 if self._dropped else 0)
+        return rows + self._earlier_rows
 
     def _update_virtual_size(self) -> None:
         fixed = (1 if self._notice else 0) + self._status_rows
@@ -589,7 +637,7 @@ class LogView(ScrollView, can_focus=True):
         self._dropped += excess
         if self._match_line is not None and self._match_line < self._dropped:
             self._match_line = None
-        # The first kept line now sits just below the dropped-lines row.
+        # The first kept line now sits just below the earlier-lines row.
         return rows_before - 1
 
     # -- moving the view ------------------------------------------------------
@@ -633,3 +681,13 @@ class LogView(ScrollView, can_focus=True):
             if not self.scroll_x <= column < self.scroll_x + width:
                 x = max(0, column - width // 3)
         self._move_to(x=x, y=y)
+
+
+def _size_text(size: int) -> str:
+    """A byte count for people: 812 bytes, 3.4 KB, 1.0 GB."""
+    value = float(size)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{size:,} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TB"  # pragma: no cover - the loop returns
