@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test screenshots clean
+.PHONY: demo test screenshots clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,18 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 screenshots: $(STAMP)
-	$(BIN)/python -m pytest tests/test_snapshots.py --snapshot-update
+	$(BIN)/python -m pytest tests/test_snapshots.py tests/test_snapshots_display.py --snapshot-update
 	$(BIN)/python scripts/screenshots.py
+
+# toolong (the comparison of toolong_open_ratio) pins textual<0.59, so it gets a
+# venv of its own in the ignored .bench-cache/ rather than downgrading ours.
+TOOLONG := .bench-cache/toolong-venv/bin/tl
+$(TOOLONG):
+	$(PYTHON) -m venv .bench-cache/toolong-venv
+	.bench-cache/toolong-venv/bin/python -m pip install --quiet toolong
+
+bench: $(STAMP) $(TOOLONG)
+	$(BIN)/python benchmarks/bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache snapshot_report.html

@@ -10,8 +10,16 @@ import shutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = ROOT / "tests" / "__snapshots__" / "test_snapshots"
+SNAPSHOTS = ROOT / "tests" / "__snapshots__"
+#: The snapshot test modules whose SVGs become screenshots.
+SOURCES = [SNAPSHOTS / "test_snapshots", SNAPSHOTS / "test_snapshots_display"]
 TARGET = ROOT / "screenshots"
+
+
+def screenshot_name(svg: Path) -> str:
+    """``test_deck_in_theme[jobdeck-light].svg`` -> ``deck_in_theme_jobdeck-light.svg``."""
+    stem = svg.stem.removeprefix("test_").replace("[", "_").replace("]", "")
+    return f"{stem}.svg"
 
 
 def main() -> None:
@@ -19,10 +27,10 @@ def main() -> None:
     for old in TARGET.glob("*.svg"):
         old.unlink()
     copied = 0
-    for svg in sorted(SOURCE.glob("*.svg")):
-        name = svg.name.removeprefix("test_")
-        shutil.copyfile(svg, TARGET / name)
-        copied += 1
+    for source in SOURCES:
+        for svg in sorted(source.glob("*.svg")):
+            shutil.copyfile(svg, TARGET / screenshot_name(svg))
+            copied += 1
     print(f"{copied} screenshots written to {TARGET.relative_to(ROOT)}/")
 
 

@@ -95,6 +95,19 @@ def build_app(
     return JobdeckApp(settings, monitor, clock=clock, read_only=read_only, kiosk=kiosk)
 
 
+async def deck_settled(app: JobdeckApp, pilot) -> None:
+    """Wait until the selected job's runs and timeline have loaded and been drawn."""
+
+    def loading() -> bool:
+        return any(
+            worker.group in ("runs", "timeline") and not worker.is_finished for worker in app.workers
+        )
+
+    await wait_until(lambda: not loading(), what="the detail and timeline to load")
+    await pilot.pause()
+    await pilot.pause()
+
+
 async def wait_for_jobs(app: JobdeckApp, count: int | None = None) -> JobList:
     """Wait until the first poll has reached the job list."""
     jobs = app.screen.query_one(JobList)

@@ -290,3 +290,20 @@ async def test_enter_on_a_job_opens_its_log(tmp_path):
         await pilot.press("enter")
         assert app.screen.query_one("#log-pane").display
         assert app.focused is app.screen.query_one(LogView)
+
+
+async def test_a_long_log_opens_at_its_tail_and_says_what_it_skipped(tmp_path):
+    clock = FrozenClock()
+    adapters = sample_backends(clock)
+    adapters[0].set_log("20260101-1158-c3", "".join(f"line {i}\n" for i in range(50_000)))
+    app = build_app(tmp_path, adapters, clock=clock)
+    async with app.run_test(size=WIDE) as pilot:
+        jobs = await wait_for_jobs(app, 6)
+        await select(pilot, jobs, "local", "20260101-1158-c3")
+        log_view = app.screen.query_one(LogView)
+        await wait_until(lambda: "line 49999" in "".join(log_view.lines_text()[-1:]), what="the tail")
+        assert log_view.line_count <= app.settings.log_lines
+        assert log_view.start_offset > 0
+        # Only the tail was read: one read from where the last lines begin.
+        reads = [call for call in adapters[0].calls if call[0] == "read_log"]
+        assert reads and int(reads[0][2]) == log_view.start_offset

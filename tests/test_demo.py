@@ -97,7 +97,8 @@ def test_the_deck_opens_on_the_demo_folder_and_closing_it_stops_only_the_long_jo
     result = invoke("demo", "--read-only")
 
     assert result.exit_code == 0, result.output
-    [backend] = seen["settings"].backends
+    # The local backend first; the emulated seed backends (tests/test_demo_emulators.py) follow it.
+    backend = seen["settings"].backends[0]
     assert (backend.kind, backend.spool) == ("local", data_dir / "demo" / "spool")
     assert seen["data"] == str(data_dir / "demo")
     assert (seen["read_only"], seen["kiosk"]) == (True, False)

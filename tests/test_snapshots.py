@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from deck_helpers import build_app, wait_for_jobs
+from deck_helpers import build_app, deck_settled, wait_for_jobs
 from fakes import wait_until
 
 from jobdeck.model import JobRef
@@ -25,7 +25,7 @@ def selecting(app, ref: JobRef, *keys: str, log_lines: int = 0):
         await pilot.pause()
         if keys:
             await pilot.press(*keys)
-        await pilot.pause()
+        await deck_settled(app, pilot)
 
     return run_before
 

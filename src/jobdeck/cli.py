@@ -15,7 +15,7 @@ import logging
 import logging.handlers
 import os
 import sys
-from collections.abc import AsyncIterator, Coroutine, Sequence
+from collections.abc import AsyncIterator, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -526,6 +526,118 @@ def demo(ctx: click.Context, read_only: bool, kiosk: bool, fresh: bool, no_deck:
     except OSError as exc:  # a demo job or folder that cannot be started or written
         _fail(f"cannot start the demo: {exc}")
     ctx.exit(code)
+
+
+# -- emulate ----------------------------------------------------------------------------
+
+
+@cli.command(short_help="Serve a local emulator of a seed backend.")
+@click.argument("kind", metavar="KIND")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port to listen on (default: a free one).")
+@click.option("--seed", type=int, default=None, help="Seed of the simulation (default: the demo's).")
+@click.option(
+    "--speed",
+    type=click.FloatRange(min=0),
+    default=1.0,
+    show_default=True,
+    help="Simulated seconds per real second (0: frozen).",
+)
+@click.option(
+    "--faults",
+    "faults_spec",
+    metavar="SPEC",
+    default="",
+    help='Faults to inject, e.g. "latency=0.2,5xx=0.1,429=0.05,401,malformed=0.1,truncated=0.1,drift,drop-log".',
+)
+def emulate(kind: str, host: str, port: int, seed: int | None, speed: float, faults_spec: str) -> None:
+    """Serve the emulator of KIND (drp, intuned, istari, julep) until Ctrl-C.
+
+    Prints the URL, the credentials the emulator accepts and a [[backends]]
+    table that points jobdeck at it. Faults can be changed while it runs
+    with PUT /_emulator/faults; POST /_emulator/advance?seconds=N moves time.
+    """
+    from jobdeck.emulators import EMULATORS, Faults, create_emulator, demo_spec, serve
+
+    if kind not in EMULATORS:
+        _fail(f"no emulator for {kind!r}; emulators: {', '.join(EMULATORS)}", EXIT_USAGE)
+    try:
+        faults = Faults.parse(faults_spec)
+    except ValueError as exc:
+        _fail(f"--faults: {exc}", EXIT_USAGE)
+    spec = demo_spec(kind)
+    try:
+        if seed is None:
+            seed = spec.seed if spec else 0
+        # Simulated time starts now, so a deck (on the real clock) shows sensible ages.
+        from jobdeck.clock import SystemClock
+        from jobdeck.emulators.core import SimClock
+
+        clock = SimClock(start=SystemClock().now(), speed=speed)
+        emulator = create_emulator(kind, seed=seed, faults=faults, clock=clock)
+    except ValueError as exc:
+        _fail(str(exc), EXIT_USAGE)
+
+    def announce(url: str) -> None:
+        click.echo(f"{kind} emulator on {url} (Ctrl-C stops)")
+        if faults.any:
+            click.echo(f"faults: {faults.spec()}")
+        if spec is not None:
+            click.echo("")
+            click.echo(_emulator_usage(spec.credentials, spec.env, spec.settings(url)))
+        sys.stdout.flush()
+
+    try:
+        serve(emulator, host=host, port=port, announce=announce)
+    except OSError as exc:
+        _fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}")
+
+
+def _emulator_usage(credentials: str, env: Mapping[str, str], backend: Mapping[str, Any]) -> str:
+    """The credentials an emulator accepts and the config table that reaches it."""
+    lines = [f"credentials: {credentials}"] if credentials else []
+    if env:
+        lines += ["set the demo credentials with:", *(f"  export {name}={value}" for name, value in env.items())]
+    lines += ["and add to config.toml:", "  [[backends]]"]
+    lines += [f"  {key} = {_toml_value(value)}" for key, value in backend.items()]
+    return "\n".join(lines)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    return json.dumps(str(value))  # a TOML basic string is a JSON string
+
+
+# -- serve ------------------------------------------------------------------------------
+
+
+@cli.command(short_help="Serve the deck in a browser (textual-serve).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--allow-actions", is_flag=True, help="Let the browser deck archive, retry and cancel (default: read-only).")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, allow_actions: bool) -> None:
+    """Serve the deck at http://HOST:PORT/, one deck per browser tab, read-only unless --allow-actions."""
+    from jobdeck.serve import deck_command, is_loopback, serve_deck
+
+    state = _state(ctx)
+    state.settings()  # a bad config is reported here, not in every browser tab
+    command = deck_command(config_path=state.config_path, allow_actions=allow_actions)
+    if not is_loopback(host):
+        click.echo(f"jobdeck: warning: serving on {host}: anyone who can reach it sees your jobs", err=True)
+    mode = "with actions" if allow_actions else "read-only"
+    click.echo(f"jobdeck: serving the deck ({mode}) at http://{host}:{port}/ (Ctrl-C stops)", err=True)
+    try:
+        serve_deck(command, host=host, port=port)
+    except ImportError:
+        _fail("the browser view needs textual-serve: pip install textual-serve")
+    except OSError as exc:
+        _fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}")
 
 
 # -- entry point ------------------------------------------------------------------------

@@ -45,6 +45,15 @@ class Settings(BaseModel):
     theme: str = Field(default="textual-dark", min_length=1)
     mode: Mode = "interactive"
     log_lines: int = Field(default=10_000, gt=0, le=1_000_000, description="lines kept per log pane")
+    #: Kiosk: seconds each failing or running job stays selected before the next.
+    kiosk_rotate_seconds: float = Field(default=10.0, gt=0, le=3600)
+    #: Kiosk: the keys that quit, pressed in order within ``kiosk_quit_within`` seconds.
+    kiosk_quit_keys: list[str] = Field(default_factory=lambda: ["ctrl+q", "ctrl+q"], min_length=1, max_length=8)
+    kiosk_quit_within: float = Field(default=2.0, gt=0, le=60)
+    #: Over slow links: slower refresh, coalesced updates, no animations.
+    low_bandwidth: bool = False
+    #: Plain ASCII only: no box-drawing, block or emoji glyphs.
+    ascii: bool = False
     #: The file these settings came from; None when they are the defaults.
     config_path: Path | None = None
 

@@ -7,8 +7,13 @@ so archiving or retrying in the demo never touches the user's real data.
 
 Backends come from ``DEMO_BACKENDS``: each entry starts its part of the demo
 in the demo folder and returns the settings of the backend that shows it.
-Today that is the local backend with four jobs; the emulated seed backends
-join the list as further entries.
+That is the local backend with four jobs, then one ``EmulatorDemo`` for each
+seed backend whose emulator ships a demo (``jobdeck.emulators.<kind>.demo.DEMO``):
+its emulator is served from this process on a free loopback port, in real
+time, its demo credentials are put in the environment, and its backend table
+is validated like a config entry. An emulator that fails to start is named
+on stderr and left out; the rest of the demo goes on. Emulators live only as
+long as this process, so ``--no-deck`` (which returns at once) starts none.
 
 Process ownership: the deck never owns a job's process, so quitting the deck
 leaves demo jobs running, as it would real ones. Two exceptions keep the demo
@@ -32,16 +37,21 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import click
+from pydantic import ValidationError
 
 from jobdeck import paths
+from jobdeck.adapters import registry
 from jobdeck.adapters.base import Adapter, BackendSettings
 from jobdeck.clock import SystemClock
 from jobdeck.config import Settings
 from jobdeck.errors import AdapterError
 from jobdeck.model import Job
+
+if TYPE_CHECKING:
+    from jobdeck.emulators.core import DemoSpec
 
 #: How long to wait for demo jobs to show up in (or leave) the spool.
 SPOOL_WAIT_SECONDS = 15.0
@@ -110,8 +120,64 @@ class LocalDemo:
         asyncio.run(cancel_active_jobs(self.spool, names=names))
 
 
-#: Every backend of the demo, in the order the deck shows them. The emulated
-#: seed backends (Digital Rebar, Intuned, Istari, Julep) are added here.
+class EmulatorDemo:
+    """One emulated seed backend: its emulator served from this process while the deck runs."""
+
+    def __init__(self, spec: DemoSpec) -> None:
+        self.spec = spec
+        self.name = spec.kind
+        self._server = contextlib.ExitStack()
+        self._saved_env: dict[str, str | None] = {}
+
+    def start(self, folder: Path) -> BackendSettings:
+        from jobdeck.clock import SystemClock
+        from jobdeck.emulators import create_emulator, running
+        from jobdeck.emulators.core import SimClock
+
+        # Simulated time starts now: the deck reads the real clock, so ages line up.
+        clock = SimClock(start=SystemClock().now(), speed=1.0)
+        emulator = create_emulator(self.spec.kind, seed=self.spec.seed, clock=clock)
+        try:
+            url = self._server.enter_context(running(emulator))
+            table = self.spec.settings(url)
+            # Validated like a [[backends]] entry of config.toml, by the adapter's own settings model.
+            settings = registry.adapter_class(str(table.get("kind", ""))).Settings.model_validate(table)
+        except BaseException:
+            self._server.close()
+            raise
+        for name, value in self.spec.env.items():
+            self._saved_env.setdefault(name, os.environ.get(name))
+            os.environ[name] = value
+        return settings
+
+    def stop(self) -> None:
+        self._server.close()
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved_env.clear()
+
+
+def emulator_demos() -> list[DemoBackend]:
+    """An EmulatorDemo for every emulator kind that ships a demo module (the others are skipped)."""
+    from jobdeck.emulators import EMULATORS, demo_spec
+
+    demos: list[DemoBackend] = []
+    for kind in EMULATORS:
+        try:
+            spec = demo_spec(kind)
+        except Exception as exc:  # a broken emulator package must not stop the demo
+            _warn_skipped(kind, exc)
+            continue
+        if spec is not None:
+            demos.append(EmulatorDemo(spec))
+    return demos
+
+
+#: Every backend of the demo that runs without the deck, in the order the deck
+#: shows them; the emulated seed backends (``emulator_demos``) follow them.
 DEMO_BACKENDS: list[Callable[[], DemoBackend]] = [LocalDemo]
 
 
@@ -122,23 +188,41 @@ def demo_folder(*, fresh: bool) -> Path:
     return paths.data_dir() / "demo"
 
 
-def start_demo(base: Settings, folder: Path) -> tuple[Settings, list[DemoBackend]]:
-    """Start every demo backend in ``folder``; the deck's settings and the started backends."""
+def start_demo(base: Settings, folder: Path, *, emulated: bool = False) -> tuple[Settings, list[DemoBackend]]:
+    """Start every demo backend in ``folder`` (with ``emulated``, the emulators too);
+    the deck's settings and the started backends."""
     folder.mkdir(parents=True, exist_ok=True)
     # A fresh demo: the previous demo's archive and action log describe jobs that are gone.
     for stale in (paths.archive_file().name, paths.action_log_file().name):
         (folder / stale).unlink(missing_ok=True)
     backends = [factory() for factory in DEMO_BACKENDS]
     backend_settings = [backend.start(folder) for backend in backends]
+    if emulated:
+        for demo in emulator_demos():
+            try:
+                backend_settings.append(demo.start(folder))
+            except Exception as exc:  # one emulator that cannot start leaves the others running
+                _warn_skipped(getattr(demo, "name", "an emulated backend"), exc)
+                continue
+            backends.append(demo)
     settings = base.model_copy(update={"backends": backend_settings, "config_path": None})
     return settings, backends
+
+
+def _warn_skipped(kind: str, exc: BaseException) -> None:
+    reason = _validation_text(exc) if isinstance(exc, ValidationError) else str(exc) or type(exc).__name__
+    click.echo(f"jobdeck: warning: the {kind} emulator is left out of the demo: {reason}", err=True)
+
+
+def _validation_text(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, error['loc']))}: {error['msg']}" for error in exc.errors()[:3])
 
 
 def run_demo(base: Settings, *, read_only: bool, kiosk: bool, fresh: bool, open_deck: bool) -> int:
     """``jobdeck demo``: start the demo jobs, then open the deck on them (unless ``open_deck`` is False)."""
     folder = demo_folder(fresh=fresh)
     with _data_dir(folder):
-        settings, backends = start_demo(base, folder)
+        settings, backends = start_demo(base, folder, emulated=open_deck)
         if not open_deck:
             spool = getattr(settings.backends[0], "spool", folder)
             click.echo(str(spool))

@@ -3,21 +3,57 @@
 Deliberately thin: the deck screen coordinates the widgets, the monitor does
 the work. The monitor runs inside one worker of this app, so every backend
 call happens off the UI's critical path and ends when the app ends.
+
+The App also owns what applies to every screen: the mode (interactive,
+read-only, kiosk and its quit sequence), the display settings (ASCII,
+low bandwidth; NO_COLOR is Textual's own), and the themes (loaded from
+files, watched, switched, remembered).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import ClassVar
 
-from textual.app import App
+from textual import events, work
+from textual.app import App, SystemCommand
+from textual.dom import DOMNode
+from textual.reactive import Reactive
+from textual.screen import Screen
+from textual.scrollbar import ScrollBarRender
+from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
 from jobdeck.clock import Clock, SystemClock
 from jobdeck.config import Settings
-from jobdeck.monitor import Monitor
-from jobdeck.ui.screens.deck import DeckScreen
+from jobdeck.monitor import Monitor, MonitorEvent
+from jobdeck.ui.coalesce import EventCoalescer
+from jobdeck.ui.quit_sequence import QuitSequence
+from jobdeck.ui.widgets.job_list import JobList
+from jobdeck.ui.themes import ThemeMemory, load_all_themes, shipped_themes_dir, theme_dirs, watch_theme_files
 
 log = logging.getLogger(__name__)
+
+#: Seconds between the deck's ticks (ages, clock, health badges).
+TICK_SECONDS = 1.0
+#: ... and over a slow link, where each tick redraws several panes.
+LOW_BANDWIDTH_TICK_SECONDS = 5.0
+#: Over a slow link, no backend is polled more often than this.
+LOW_BANDWIDTH_MIN_INTERVAL = 10.0
+
+#: Actions that must never run in kiosk mode, wherever they are bound.
+KIOSK_BLOCKED_APP_ACTIONS = frozenset({"quit", "command_palette", "change_theme", "next_theme"})
+
+
+class AsciiScrollBarRender(ScrollBarRender):
+    """Scrollbars drawn with spaces only (the thumb is its colour): no block glyphs."""
+
+    VERTICAL_BARS: ClassVar[list[str]] = [" "] * 8
+    HORIZONTAL_BARS: ClassVar[list[str]] = [" "] * 8
 
 
 class JobdeckApp(App[int]):
@@ -25,8 +61,9 @@ class JobdeckApp(App[int]):
 
     TITLE = "jobdeck"
     CSS_PATH = "app.tcss"
-    # Kiosk and read-only users get the palette too, but it only lists
-    # harmless commands: every mutation goes through the monitor's gate.
+    # Read-only users get the palette too, but it only lists harmless
+    # commands, and every mutation goes through the monitor's gate anyway.
+    # Kiosk has none (see __init__).
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(
@@ -37,25 +74,69 @@ class JobdeckApp(App[int]):
         clock: Clock | None = None,
         read_only: bool = False,
         kiosk: bool = False,
+        theme_folders: Sequence[Path] | None = None,
+        watch_themes: bool = False,
+        theme_memory: ThemeMemory | None = None,
+        handle_sigterm: bool = False,
     ) -> None:
+        if kiosk:
+            # Read by App.__init__ to decide on the ctrl+p binding, so set it first.
+            self.ENABLE_COMMAND_PALETTE = False
         super().__init__()
         self.settings = settings
         self.monitor = monitor
         self.clock: Clock = clock or SystemClock()
         self.read_only = read_only or kiosk
         self.kiosk = kiosk
-        if kiosk:
-            self.ENABLE_COMMAND_PALETTE = False
+        self.ascii = settings.ascii
+        self.low_bandwidth = settings.low_bandwidth
+        self.use_command_palette = not kiosk
+        self.quit_sequence = QuitSequence(settings.kiosk_quit_keys, settings.kiosk_quit_within)
+        self._theme_folders = list(theme_folders) if theme_folders is not None else [shipped_themes_dir()]
+        self._watch_themes = watch_themes
+        self._theme_memory = theme_memory
+        self._handle_sigterm = handle_sigterm
+        #: Names of the themes loaded from files, in file order (what ``T`` cycles through).
+        self.file_themes: list[str] = []
+        self._theme_ready = False
+        self.coalescer: EventCoalescer | None = None
+        if self.low_bandwidth:
+            self.animation_level = "none"
+        self.set_class(self.ascii, "-ascii")
 
-    def on_mount(self) -> None:
-        if self.settings.theme in self.available_themes:
-            self.theme = self.settings.theme
-        self.push_screen(DeckScreen())
-        self.run_worker(
-            self.monitor.run(), name="monitor", group="monitor", exit_on_error=False
-        )
+    @property
+    def tick_seconds(self) -> float:
+        return LOW_BANDWIDTH_TICK_SECONDS if self.low_bandwidth else TICK_SECONDS
+
+    # -- lifecycle ------------------------------------------------------------
+
+    async def on_mount(self) -> None:
+        self._load_themes()
+        self.theme = self._starting_theme()
+        self._theme_ready = True
+        if self.kiosk:
+            from jobdeck.ui.screens.kiosk import KioskScreen
+
+            await self.push_screen(KioskScreen())
+        else:
+            from jobdeck.ui.screens.deck import DeckScreen
+
+            await self.push_screen(DeckScreen())
+        self.apply_display(self.screen)
+        self.run_worker(self.monitor.run(), name="monitor", group="monitor", exit_on_error=False)
+        if self.coalescer is not None:
+            self.set_interval(self.tick_seconds, self.coalescer.flush)
+        if self._watch_themes:
+            self._watch_theme_files()
+        if self._handle_sigterm:
+            self._install_sigterm()
 
     async def on_unmount(self) -> None:
+        if self._handle_sigterm:
+            try:
+                asyncio.get_running_loop().remove_signal_handler(signal.SIGTERM)
+            except (NotImplementedError, RuntimeError):
+                pass
         await self.monitor.stop()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -70,13 +151,173 @@ class JobdeckApp(App[int]):
                 timeout=8,
             )
 
+    def _install_sigterm(self) -> None:
+        # SIGTERM ends the deck cleanly (terminal restored), in kiosk mode too.
+        try:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, self.on_sigterm)
+        except (NotImplementedError, RuntimeError):  # not the main thread, or no signals here
+            log.info("SIGTERM handler not installed")
+
+    def on_sigterm(self) -> None:
+        self.exit(0)
+
+    # -- monitor events -------------------------------------------------------
+
+    def add_monitor_listener(self, listener: Callable[[MonitorEvent], None]) -> Callable[[], None]:
+        """Subscribe ``listener`` to the monitor; over a slow link it gets merged batches each tick."""
+        if not self.low_bandwidth:
+            return self.monitor.add_listener(listener)
+        self.coalescer = EventCoalescer(listener)
+        return self.monitor.add_listener(self.coalescer)
+
+    # -- kiosk: what may run, and how to leave --------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.kiosk and action in KIOSK_BLOCKED_APP_ACTIONS:
+            return False
+        return True
+
+    async def on_event(self, event: events.Event) -> None:
+        # In kiosk mode the quit keys are taken before any binding sees them.
+        if self.kiosk and isinstance(event, events.Key) and not event.is_forwarded and self.quit_sequence.wants(event.key):
+            event.stop()
+            event.prevent_default()
+            self.kiosk_quit_key(event.key)
+            return
+        await super().on_event(event)
+
+    def kiosk_quit_key(self, key: str) -> None:
+        sequence = self.quit_sequence
+        if sequence.press(key, self.clock.monotonic()):
+            self.exit(0)
+        elif sequence.progress:
+            self.notify(f"To quit the kiosk: {sequence.describe()}", timeout=sequence.within)
+
+    # -- display --------------------------------------------------------------
+
+    @property
+    def plain_states(self) -> bool:
+        """Whether states must be spelt out: no colour, ASCII, only the terminal's 16 colours,
+        or a wall screen read from across the room."""
+        return self.ascii or self.no_color or self.current_theme.ansi or self.kiosk
+
+    def apply_display(self, node: DOMNode) -> None:
+        """Apply the display settings to every widget under ``node``: ``ascii``, and state words."""
+        plain_states = self.plain_states
+        for widget in node.query("*"):
+            if self.ascii and isinstance(getattr(type(widget), "ascii", None), Reactive):
+                widget.ascii = True  # type: ignore[attr-defined]
+            if self.ascii and widget.is_scrollable:
+                widget.vertical_scrollbar.renderer = AsciiScrollBarRender
+                widget.horizontal_scrollbar.renderer = AsciiScrollBarRender
+            if isinstance(widget, JobList):
+                widget.state_words = plain_states
+
+    # -- themes ---------------------------------------------------------------
+
+    def _load_themes(self, changed: Iterable[Path] | None = None) -> None:
+        """Register every theme file; notify (file and field) about the broken ones.
+
+        A broken file never unregisters the theme it held: the last good
+        version stays, so an edit in progress never blanks the deck.
+        """
+        themes, problems = load_all_themes(self._theme_folders)
+        for theme in themes.values():
+            self.register_theme(theme)
+        self.file_themes = list(themes)
+        wanted = set(changed) if changed is not None else None
+        for problem in problems:
+            if wanted is None or problem.file in wanted:
+                self.notify(f"{problem}\nThe current theme stays.", title="Theme not loaded", severity="warning", timeout=10)
+
+    def _starting_theme(self) -> str:
+        configured = self.settings.theme
+        remembered = self._theme_memory.recall(configured) if self._theme_memory else None
+        for name in (remembered, configured):
+            if name and name in self.available_themes:
+                return name
+        if configured not in self.available_themes:
+            self.notify(
+                f"No theme named {configured!r}; using textual-dark. Themes: {', '.join(sorted(self.available_themes))}",
+                title="Theme",
+                severity="warning",
+            )
+        return "textual-dark"
+
+    def watch_theme(self, theme: str) -> None:
+        if not self._theme_ready:
+            return
+        self.apply_display(self.screen)
+        if self._theme_memory is not None:
+            self._theme_memory.remember(theme, self.settings.theme)
+
+    def reload_themes(self, changed: Iterable[Path]) -> None:
+        """Re-read the theme files after ``changed`` changed; re-apply the current theme."""
+        before: Theme | None = self.get_theme(self.theme)
+        self._load_themes(changed)
+        if self.get_theme(self.theme) is not before:
+            # Same name, new colours: the watcher only runs on a new name, so force it.
+            self.mutate_reactive(JobdeckApp.theme)
+
+    @work(exclusive=True, group="themes", exit_on_error=False)
+    async def _watch_theme_files(self) -> None:
+        async for changed in watch_theme_files(self._theme_folders):
+            self.reload_themes(changed)
+
+    def action_next_theme(self) -> None:
+        """Switch to the next theme file's theme (the configured theme is in the cycle too)."""
+        cycle = list(self.file_themes)
+        if self.settings.theme not in cycle and self.settings.theme in self.available_themes:
+            cycle.insert(0, self.settings.theme)
+        if not cycle:
+            return
+        position = cycle.index(self.theme) if self.theme in cycle else -1
+        self.theme = cycle[(position + 1) % len(cycle)]
+        self.notify(f"Theme: {self.theme}", timeout=2)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if self.kiosk:
+            return
+        yield SystemCommand("Next theme", "Switch to the next jobdeck theme (T)", self.action_next_theme)
+        copy_ref = getattr(screen, "action_copy_ref", None)
+        copy_line = getattr(screen, "action_copy_line", None)
+        if copy_ref is not None:
+            yield SystemCommand("Copy job reference", "Copy the selected job's reference (c)", copy_ref)
+        if copy_line is not None:
+            yield SystemCommand("Copy log line", "Copy the current log line (y)", copy_line)
+        refresh = getattr(screen, "action_refresh", None)
+        if refresh is not None:
+            yield SystemCommand("Refresh now", "Poll every backend now (ctrl+r)", refresh)
+
 
 def run_deck(settings: Settings, *, read_only: bool, kiosk: bool) -> int:
     """Build the monitor for ``settings`` and run the deck until the user quits."""
     from jobdeck.wiring import build_monitor
 
     clock = SystemClock()
+    if settings.low_bandwidth:
+        settings = slower_polls(settings)
     monitor = build_monitor(settings, read_only=read_only or kiosk, clock=clock)
-    app = JobdeckApp(settings, monitor, clock=clock, read_only=read_only, kiosk=kiosk)
+    app = JobdeckApp(
+        settings,
+        monitor,
+        clock=clock,
+        read_only=read_only,
+        kiosk=kiosk,
+        theme_folders=theme_dirs(),
+        watch_themes=True,
+        theme_memory=ThemeMemory(),
+        handle_sigterm=True,
+    )
     result = app.run()
     return result or 0
+
+
+def slower_polls(settings: Settings) -> Settings:
+    """``settings`` with no backend polled more often than LOW_BANDWIDTH_MIN_INTERVAL."""
+    backends = [
+        backend.model_copy(update={"interval": max(backend.interval, LOW_BANDWIDTH_MIN_INTERVAL)})
+        for backend in settings.backends
+    ]
+    return settings.model_copy(update={"backends": backends})

@@ -81,6 +81,23 @@ def _action_bindings() -> list[Binding]:
     return bindings
 
 
+def current_log_line(log_view: LogView) -> str | None:
+    """The log line a user means by "this line": the tail while following; when
+    paused, the first line in view matching the search, else the line at the top."""
+    lines = log_view.lines_text()
+    if not lines:
+        return None
+    if log_view.following:
+        return lines[-1]
+    top = max(0, min(len(lines) - 1, int(log_view.scroll_y) - (1 if log_view.dropped_lines else 0)))
+    term = (log_view.search_term or "").casefold()
+    if term:
+        for line in lines[top:]:
+            if term in line.casefold():
+                return line
+    return lines[top]
+
+
 class DeckScreen(Screen[None]):
     """One screen, four panes."""
 
@@ -97,6 +114,11 @@ class DeckScreen(Screen[None]):
         Binding("t", "show_pane('timeline')", "Timeline", id="deck.timeline", show=False),
         Binding("l", "show_pane('log')", "Log", id="deck.log", show=False),
         Binding("ctrl+r", "refresh", "Refresh now", id="deck.refresh", show=False),
+        Binding("c", "copy_ref", "Copy ref", id="deck.copy_ref", show=False,
+                tooltip="Copy the selected job's reference to the clipboard (OSC 52)"),
+        Binding("y", "copy_line", "Copy log line", id="deck.copy_line", show=False,
+                tooltip="Copy the current log line to the clipboard (OSC 52)"),
+        Binding("T", "app.next_theme", "Next theme", id="deck.theme", show=False),
         Binding("escape", "escape", "Clear filter", id="deck.escape", show=False),
         Binding("question_mark", "help", "Keys", id="deck.help", key_display="?"),
         Binding("q", "app.quit", "Quit", id="deck.quit"),
@@ -233,12 +255,12 @@ class DeckScreen(Screen[None]):
         self.set_class(self.deck.read_only, "-read-only")
         if self.deck.kiosk:
             self.query_one("#mode", Label).update("KIOSK")
-        self._unsubscribe = monitor.add_listener(lambda event: self.post_message(MonitorUpdate(event)))
+        self._unsubscribe = self.deck.add_monitor_listener(lambda event: self.post_message(MonitorUpdate(event)))
         jobs = self.query_one(JobList)
         jobs.set_jobs(monitor.jobs())
         self._apply_health()
         self._tick()
-        self.set_interval(1.0, self._tick)
+        self.set_interval(self.deck.tick_seconds, self._tick)
         self._update_titles()
         jobs.focus()
 
@@ -302,6 +324,8 @@ class DeckScreen(Screen[None]):
                 changed = {job.ref: job for job in event.changed}
                 if self._selected in changed:
                     self._show_job(changed[self._selected], reload=False)
+                    # Its runs carry counts, errors and reasons that move with it.
+                    self._load_runs(self._selected)
                 elif self._selected in event.removed:
                     self._show_job(None)
             self._update_titles()
@@ -367,14 +391,21 @@ class DeckScreen(Screen[None]):
         events = await self.deck.monitor.timeline(ref)
         if ref == self._selected:
             self.query_one(Timeline).events = events
-            # The latest transition matters most: keep it in view.
-            self.query_one("#timeline-pane", VerticalScroll).scroll_end(animate=False)
+            # The latest transition matters most: keep it in view (once laid out).
+            pane = self.query_one("#timeline-pane", VerticalScroll)
+            self.call_after_refresh(pane.scroll_end, animate=False)
 
     @work(exclusive=True, group="log", exit_on_error=False)
     async def _follow_log(self, ref: JobRef) -> None:
         log_view = self.query_one(LogView)
         log_view.clear()
-        async for chunk in self.deck.monitor.follow_log(ref):
+        # Perf (issue 8): open the log at its last `max_lines` lines, not byte 0,
+        # so a 1 GB log shows its end at once; the pane says what was skipped.
+        start = await self.deck.monitor.log_tail_offset(ref, log_view.max_lines)
+        if ref != self._selected:
+            return
+        log_view.start_at(start)
+        async for chunk in self.deck.monitor.follow_log(ref, start):
             if ref != self._selected:
                 return
             if chunk.notice:
@@ -517,6 +548,21 @@ class DeckScreen(Screen[None]):
     def action_refresh(self) -> None:
         self.notify("Refreshing…", timeout=1)
         self.run_worker(self.deck.monitor.refresh(), group="refresh", exit_on_error=False)
+
+    def action_copy_ref(self) -> None:
+        if self._selected is None:
+            self.notify("No job is selected", severity="warning", timeout=2)
+            return
+        self.app.copy_to_clipboard(str(self._selected))
+        self.notify(f"Copied {self._selected}", timeout=2)
+
+    def action_copy_line(self) -> None:
+        line = current_log_line(self.query_one(LogView))
+        if line is None:
+            self.notify("The log is empty", severity="warning", timeout=2)
+            return
+        self.app.copy_to_clipboard(line)
+        self.notify(f"Copied log line: {line[:60]}", timeout=2)
 
     def action_help(self) -> None:
         unavailable = {

@@ -53,6 +53,8 @@ VIEWS: tuple[str, ...] = ("active", "archived")
 WIDE = 100
 #: Width from which a note column (error text, archive note) is shown.
 NOTE_MIN_WIDTH = 110
+#: How many recent filters' rows are kept for going back to them (backspace).
+_FILTERS_KEPT = 16
 #: Changes beyond this share of the view are applied by re-sorting everything.
 _PATCH_LIMIT = 0.1
 
@@ -185,6 +187,8 @@ class JobList(ScrollView, can_focus=True):
     now: reactive[datetime | None] = reactive(None, init=False)
     #: Plain ASCII glyphs instead of unicode ones.
     ascii: reactive[bool] = reactive(False, init=False)
+    #: Always show the state's word next to its glyph, even when narrow (NO_COLOR, ASCII, 16 colours).
+    state_words: reactive[bool] = reactive(False, init=False)
     #: Why the current ``filter_text`` could not be used, or None when it is fine.
     query_error: var[str | None] = var(None)
 
@@ -207,6 +211,9 @@ class JobList(ScrollView, can_focus=True):
         self._sorted: list[Job] = []
         self._rows: list[Job] = []
         self._query: Query = EMPTY_QUERY
+        # Rows of recent queries over the current sorted view, so backspacing back to
+        # an earlier filter costs nothing. Emptied whenever the sorted view changes.
+        self._filtered: dict[str, list[Job]] = {}
         self._index = JobIndex()
         # The index is complete (every job indexed) once a free-word query has
         # needed it; from then on changes keep it complete.
@@ -238,6 +245,11 @@ class JobList(ScrollView, can_focus=True):
 
     def apply_changes(self, added: Sequence[Job], changed: Sequence[Job], removed: Sequence[JobRef]) -> None:
         """Apply a diff; cheap when it is small. The cursor stays on its job."""
+        if not self.job_count and not removed:
+            # A first listing: nothing to merge with, and set_jobs defers the map by ref
+            # until something needs it, so the first frame comes sooner.
+            self.set_jobs([*added, *changed])
+            return
         by_ref = self._by_ref
         replaced: list[Job] = []
         fresh: list[Job] = []
@@ -337,7 +349,13 @@ class JobList(ScrollView, can_focus=True):
             self.query_error = str(error)
             return
         self.query_error = None
+        previous = self._query
         self._query = query
+        if query.text not in self._filtered and _narrows(previous, query) and self._rows is not self._sorted:
+            # Typing on in a free word only narrows: filter what is shown, not every job.
+            self._rows = self._remember(query.text, self._filter(self._rows))
+            self._rows_changed()
+            return
         self._refilter()
 
     def watch_sort(self) -> None:
@@ -356,6 +374,11 @@ class JobList(ScrollView, can_focus=True):
         self._header_cache.clear()
         self._redraw()
 
+    def watch_state_words(self) -> None:
+        self._columns_cache.clear()
+        self._header_cache.clear()
+        self._redraw()
+
     def notify_style_update(self) -> None:
         # A theme change: every cached strip has old colours.
         super().notify_style_update()
@@ -370,11 +393,19 @@ class JobList(ScrollView, can_focus=True):
         in_view = [job for job in self._all_jobs() if job.archived is archived]
         self._sort_now = self.now
         self._sorted = sort_jobs(in_view, self.sort, self._sort_now)
+        self._filtered.clear()
         self._refilter()
 
     def _refilter(self) -> None:
-        self._rows = self._filter(self._sorted)
+        rows = self._filtered.get(self._query.text)
+        self._rows = rows if rows is not None else self._remember(self._query.text, self._filter(self._sorted))
         self._rows_changed()
+
+    def _remember(self, text: str, rows: list[Job]) -> list[Job]:
+        if len(self._filtered) >= _FILTERS_KEPT:
+            del self._filtered[next(iter(self._filtered))]
+        self._filtered[text] = rows
+        return rows
 
     def _filter(self, jobs: list[Job]) -> list[Job]:
         query = self._query
@@ -391,6 +422,7 @@ class JobList(ScrollView, can_focus=True):
         key = sort_key(self.sort, self._sort_now)
         gone = {id(job) for job in replaced}
         shared = self._rows is self._sorted
+        self._filtered.clear()
         if gone:
             self._sorted = [job for job in self._sorted if id(job) not in gone]
         arriving = [job for job in fresh if job.archived is archived]
@@ -584,7 +616,9 @@ class JobList(ScrollView, can_focus=True):
         key = (width, self.size.width)
         cached = self._columns_cache.get(key)
         if cached is None:
-            cached = self._columns_cache[key] = _layout(width, self._backend_width, self.size.width)
+            cached = self._columns_cache[key] = _layout(
+                width, self._backend_width, self.size.width, words=self.state_words
+            )
         return cached
 
     def _header(self, width: int) -> Strip:
@@ -725,7 +759,7 @@ def _backend_width(jobs: Iterable[Job]) -> int:
     return max(7, min(12, longest))
 
 
-def _layout(width: int, backend_width: int, widget_width: int) -> tuple[_Column, ...]:
+def _layout(width: int, backend_width: int, widget_width: int, *, words: bool = False) -> tuple[_Column, ...]:
     """The columns at ``width`` cells; column 0 is left for the cursor marker.
 
     The name takes what the fixed columns leave; the narrower the list, the
@@ -733,7 +767,7 @@ def _layout(width: int, backend_width: int, widget_width: int) -> tuple[_Column,
     """
     wide = widget_width >= WIDE
     fixed: list[tuple[str, str, int, bool]] = [
-        ("state_word", "state", 11, False) if wide else ("state", "", 1, False),
+        ("state_word", "state", 11, False) if wide or words else ("state", "", 1, False),
         ("name", "name", 0, False),
         ("backend", "backend", backend_width, False),
         ("age", "age", 5, True),
@@ -761,3 +795,16 @@ def _layout(width: int, backend_width: int, widget_width: int) -> tuple[_Column,
         columns.append(_Column(name, title, x, size, align_right))
         x += size + 1
     return tuple(columns)
+
+
+def _narrows(old: Query, new: Query) -> bool:
+    """Whether every job ``new`` matches is sure to match ``old``: both are plain
+    free words (no keys, no negation) and ``new`` only lengthens or adds words."""
+    if old.is_empty or len(new.terms) < len(old.terms):
+        return False
+    if any(term.key is not None or term.negated for term in (*old.terms, *new.terms)):
+        return False
+    *kept, last = old.terms
+    if list(new.terms[: len(kept)]) != kept:
+        return False
+    return last.value.lower() in new.terms[len(kept)].value.lower()

@@ -1,0 +1,163 @@
+"""The kiosk: the deck for a wall screen.
+
+It is the deck screen with, always visible, a board of large per-backend
+counts, a clock and the age of the last refresh; the selection moves on its
+own through failing jobs, then running ones, every ``kiosk_rotate_seconds``,
+so the detail, timeline and log tail of each are shown in turn.
+
+Only harmless keys work here (the allow-list below); mutations are refused
+by the monitor's gate anyway, because a kiosk monitor is read-only. There
+is no command palette and nothing that opens a file, a shell, an editor or
+a URL. Time comes from the app's clock: tests advance a FrozenClock and
+call ``kiosk_tick``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+from textual.events import Resize
+from textual.widgets import Label
+
+from jobdeck.model import Job, JobRef, JobState
+from jobdeck.ui import format as fmt
+from jobdeck.ui.screens.deck import COMPACT_HEIGHT, LOWER_PANES, DeckScreen
+from jobdeck.ui.widgets.job_list import JobList
+from jobdeck.ui.widgets.kiosk_board import KioskBoard, count_jobs, finished_at
+
+#: Failed jobs older than this are not rotated through.
+FAILED_WINDOW = timedelta(hours=24)
+
+#: Screen actions a kiosk allows: looking, never changing or leaving.
+KIOSK_ALLOWED_ACTIONS = frozenset(
+    {"cycle_sort", "toggle_view", "follow", "wrap", "search_next", "search_previous",
+     "show_pane", "refresh", "escape", "help"}
+)
+
+
+def rotation_order(jobs: Iterable[Job], now: datetime) -> list[JobRef]:
+    """Failed jobs of the last day, latest first, then running jobs, latest started first."""
+    now = now if now.tzinfo else now.replace(tzinfo=UTC)
+    oldest = now - FAILED_WINDOW
+    failed: list[tuple[datetime, Job]] = []
+    running: list[tuple[datetime, Job]] = []
+    epoch = datetime.min.replace(tzinfo=UTC)
+    for job in jobs:
+        if job.archived:
+            continue
+        if job.state is JobState.FAILED:
+            ended = finished_at(job)
+            if ended is None or ended >= oldest:
+                failed.append((ended or epoch, job))
+        elif job.state is JobState.RUNNING:
+            started = job.started or job.created
+            running.append((_utc(started) if started else epoch, job))
+    failed.sort(key=lambda pair: (pair[0], str(pair[1].ref)), reverse=True)
+    running.sort(key=lambda pair: (pair[0], str(pair[1].ref)), reverse=True)
+    return [job.ref for _, job in failed + running]
+
+
+def next_in_rotation(order: list[JobRef], current: JobRef | None) -> JobRef | None:
+    """The job after ``current`` in ``order`` (wrapping), or the first."""
+    if not order:
+        return None
+    if current in order:
+        return order[(order.index(current) + 1) % len(order)]
+    return order[0]
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class KioskScreen(DeckScreen):
+    """Read-only deck with a counts board, a clock and a rotating selection."""
+
+    DEFAULT_CSS = """
+    KioskScreen #kiosk-clock {
+        width: auto;
+        padding: 0 1;
+        color: $text;
+        text-style: bold;
+    }
+    KioskScreen KioskBoard {
+        margin: 0 0;
+    }
+    KioskScreen Footer {
+        display: none;
+    }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rotated_at: float | None = None
+
+    def on_mount(self) -> None:
+        # Runs before DeckScreen.on_mount (Textual calls both, subclass first).
+        self.query_one("#top-bar").mount(Label(id="kiosk-clock"))
+        board = KioskBoard(id="kiosk-board")
+        board.ascii = self.deck.ascii
+        self.mount(board, before="#main")
+        self.set_interval(self.deck.tick_seconds, self.kiosk_tick)
+        self.call_after_refresh(self.kiosk_tick)
+
+    def on_resize(self, event: Resize) -> None:
+        # A short screen keeps its room for the job: plain numbers, no large digits.
+        board = self.query_one(KioskBoard)
+        board.set_class(event.size.height < COMPACT_HEIGHT, "-short")
+        board.refresh(layout=True)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action in KIOSK_ALLOWED_ACTIONS
+
+    # -- the tick: clock, counts, rotation ----------------------------------------
+
+    def kiosk_tick(self) -> None:
+        """Update the clock and the board, and move the selection on when it is time."""
+        if not self.is_mounted:
+            return
+        clock = self.deck.clock
+        now = clock.now()
+        monitor = self.deck.monitor
+        jobs = monitor.jobs()
+        board = self.query_one(KioskBoard)
+        board.counts = count_jobs(jobs, now, monitor.backends())
+        board.health = dict(monitor.health())
+        self.query_one("#kiosk-clock", Label).update(self._clock_text(now))
+        self._advance_rotation(jobs, now, clock.monotonic())
+
+    def _clock_text(self, now: datetime) -> str:
+        last_ok = [h.last_ok for h in self.deck.monitor.health().values() if h.last_ok is not None]
+        refreshed = fmt.age(max(last_ok), now) if last_ok else "never"
+        refreshed = "just now" if refreshed == "now" else f"{refreshed} ago" if last_ok else refreshed
+        return f"{_utc(now):%H:%M:%S} UTC · refreshed {refreshed}"
+
+    def _advance_rotation(self, jobs: list[Job], now: datetime, monotonic: float) -> None:
+        order = rotation_order(jobs, now)
+        if not order:
+            return
+        period = self.deck.settings.kiosk_rotate_seconds
+        due = self._rotated_at is None or monotonic - self._rotated_at >= period
+        if due or self._selected not in order:
+            self.rotate(order, monotonic)
+        if self.has_class("-compact") and self._rotated_at is not None:
+            # One lower pane fits: each job shows its detail, timeline and log in turn.
+            share = int((monotonic - self._rotated_at) / (period / len(LOWER_PANES)))
+            pane = LOWER_PANES[min(share, len(LOWER_PANES) - 1)]
+            if pane != self._lower_pane:
+                self._show_lower_pane(pane)
+
+    def rotate(self, order: list[JobRef], monotonic: float) -> None:
+        """Select the next job of ``order`` and show its detail, timeline and log tail."""
+        jobs = self.query_one(JobList)
+        # The first rotation starts at the top of the order, wherever the cursor was.
+        current = self._selected if self._rotated_at is not None else None
+        for _ in range(len(order)):
+            ref = next_in_rotation(order, current)
+            if ref is None:
+                return
+            if jobs.select_ref(ref):
+                break
+            current = ref  # not shown (filtered out): try the one after it
+        self._rotated_at = monotonic

@@ -1,0 +1,195 @@
+"""The kiosk board: large per-backend counts, readable across a room.
+
+One card per backend, titled with its health (glyph and word), holding how
+many jobs are running now, and how many failed and succeeded today (large)
+and in the last hour (small). Every number has its word next to it, so the
+board reads the same without colour.
+
+"Today" is the UTC day of the injected clock, like every time in the deck.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import ClassVar
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
+from textual.reactive import reactive
+from textual.renderables.digits import Digits
+from textual.widget import Widget
+
+from jobdeck.model import Job, JobState
+from jobdeck.monitor.events import BackendHealth, HealthStatus
+from jobdeck.ui import format as fmt
+from jobdeck.ui.widgets.health_bar import STATUS_GLYPH, STATUS_GLYPH_ASCII
+
+#: Cards narrower than this show plain numbers instead of 3-row digits.
+LARGE_DIGITS_MIN_WIDTH = 30
+
+
+@dataclass(frozen=True)
+class BackendCounts:
+    """What a backend's card shows."""
+
+    running: int = 0
+    failed_hour: int = 0
+    failed_today: int = 0
+    succeeded_hour: int = 0
+    succeeded_today: int = 0
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def finished_at(job: Job) -> datetime | None:
+    """When a finished job ended (its last update when the backend gives no end time)."""
+    moment = job.ended or job.updated
+    return _utc(moment) if moment is not None else None
+
+
+def count_jobs(jobs: Iterable[Job], now: datetime, backends: Sequence[str]) -> dict[str, BackendCounts]:
+    """Per backend (in ``backends`` order): running now, failed and succeeded in the last hour and today.
+
+    Archived jobs are left out: the board shows what needs attention.
+    """
+    now = _utc(now)
+    hour_ago = now - timedelta(hours=1)
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    tallies: dict[str, dict[str, int]] = {name: {} for name in backends}
+    for job in jobs:
+        if job.archived:
+            continue
+        tally = tallies.setdefault(job.ref.backend, {})
+        if job.state is JobState.RUNNING:
+            tally["running"] = tally.get("running", 0) + 1
+            continue
+        if job.state not in (JobState.FAILED, JobState.SUCCEEDED):
+            continue
+        ended = finished_at(job)
+        if ended is None or ended > now + timedelta(minutes=5):
+            continue
+        word = "failed" if job.state is JobState.FAILED else "succeeded"
+        if ended >= midnight:
+            tally[f"{word}_today"] = tally.get(f"{word}_today", 0) + 1
+        if ended >= hour_ago:
+            tally[f"{word}_hour"] = tally.get(f"{word}_hour", 0) + 1
+    return {name: BackendCounts(**tally) for name, tally in tallies.items()}
+
+
+class KioskBoard(Widget):
+    """Per-backend cards of large counts and health."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "kiosk-board--running",
+        "kiosk-board--failed",
+        "kiosk-board--succeeded",
+        "kiosk-board--label",
+        "kiosk-board--card",
+        "kiosk-board--ok",
+        "kiosk-board--degraded",
+        "kiosk-board--down",
+        "kiosk-board--starting",
+    }
+
+    DEFAULT_CSS = """
+    KioskBoard {
+        height: auto;
+        padding: 0 1;
+        & > .kiosk-board--running { color: $accent; text-style: bold; }
+        & > .kiosk-board--failed { color: $error; text-style: bold; }
+        & > .kiosk-board--succeeded { color: $success; text-style: bold; }
+        & > .kiosk-board--label { color: $text-muted; }
+        & > .kiosk-board--card { color: $panel-lighten-2; }
+        & > .kiosk-board--ok { color: $success; }
+        & > .kiosk-board--degraded { color: $warning; }
+        & > .kiosk-board--down { color: $error; text-style: bold; }
+        & > .kiosk-board--starting { color: $text-muted; }
+    }
+    """
+
+    #: Counts by backend name, in display order.
+    counts: reactive[dict[str, BackendCounts]] = reactive(dict, layout=True)
+    health: reactive[dict[str, BackendHealth]] = reactive(dict)
+    ascii: reactive[bool] = reactive(False, layout=True)
+
+    def render(self) -> RenderableType:
+        if not self.counts:
+            return Text("no backends configured", style=self._style("kiosk-board--label"))
+        width = max(1, self.content_region.width or self.size.width or 80)
+        cards = len(self.counts)
+        # As many cards per row as fit at a readable width.
+        per_row = max(1, min(cards, width // 34 or 1))
+        card_width = max(20, width // per_row)
+        large = card_width >= LARGE_DIGITS_MIN_WIDTH and not self.ascii and not self.has_class("-short")
+        grid = Table.grid(expand=True)
+        for _ in range(per_row):
+            grid.add_column(ratio=1)
+        row: list[RenderableType] = []
+        for name, counts in self.counts.items():
+            row.append(self._card(name, counts, large))
+            if len(row) == per_row:
+                grid.add_row(*row)
+                row = []
+        if row:
+            grid.add_row(*row, *[""] * (per_row - len(row)))
+        return grid
+
+    def _card(self, name: str, counts: BackendCounts, large: bool) -> Panel:
+        health = self.health.get(name)
+        status = health.status if health is not None else HealthStatus.STARTING
+        glyphs = STATUS_GLYPH_ASCII if self.ascii else STATUS_GLYPH
+        status_style = self._style(f"kiosk-board--{status.value}")
+        title = Text.assemble(
+            (f" {glyphs[status]} ", status_style),
+            (fmt.truncate(fmt.one_line(name), 20), Style(bold=True)),
+            (f" {status.value} ", status_style),
+        )
+        label = self._style("kiosk-board--label")
+        columns = [
+            ("running", counts.running, "now", None, "kiosk-board--running", JobState.RUNNING),
+            ("failed", counts.failed_today, "today", counts.failed_hour, "kiosk-board--failed", JobState.FAILED),
+            ("succeeded", counts.succeeded_today, "today", counts.succeeded_hour, "kiosk-board--succeeded",
+             JobState.SUCCEEDED),
+        ]
+        table = Table.grid(expand=True, padding=(0, 1))
+        for _ in columns:
+            table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+        glyph = fmt.state_glyph
+        if large:
+            table.add_row(*[
+                Text(f"{glyph(state, self.ascii)} {word} {when}", style=label)
+                for word, _, when, _, _, state in columns
+            ])
+            table.add_row(*[Group(Digits(str(value), style=self._style(style))) for _, value, _, _, style, _ in columns])
+            table.add_row(*[
+                Text("" if hour is None else f"last hour: {hour}", style=label) for _, _, _, hour, _, _ in columns
+            ])
+        else:
+            # Narrow or short: the same facts on three plain lines.
+            table.add_row(*[Text(f"{glyph(state, self.ascii)} {word}", style=label) for word, *_, state in columns])
+            table.add_row(*[
+                Text.assemble((str(value), self._style(style)), (f" {when}", label))
+                for _, value, when, _, style, _ in columns
+            ])
+            table.add_row(*[
+                Text("" if hour is None else f"{hour} last hour", style=label) for _, _, _, hour, _, _ in columns
+            ])
+        return Panel(
+            table,
+            title=title,
+            title_align="left",
+            box=box.ASCII if self.ascii else box.ROUNDED,
+            border_style=self._style("kiosk-board--card"),
+            padding=(0, 1),
+        )
+
+    def _style(self, component: str) -> Style:
+        return self.get_component_rich_style(component, partial=True)
