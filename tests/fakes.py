@@ -45,7 +45,7 @@ from jobdeck.monitor.archive_store import JobdeckArchive
 from jobdeck.monitor.monitor import Monitor
 
 #: The calls that change a backend. ``FakeAdapter.mutations`` lists only these.
-MUTATING_METHODS = frozenset({"archive", "restore", "retry", "cancel"})
+MUTATING_METHODS = frozenset({"archive", "restore", "retry", "cancel", "pause", "resume"})
 
 #: What a FakeAdapter can do unless told otherwise: everything but PUSH.
 DEFAULT_CAPABILITIES = frozenset(
@@ -314,14 +314,14 @@ class FakeAdapter(Adapter):
             self._maybe_fail("changes")
             yield None
 
-    async def archive(self, job_id: str) -> ActionResult:
-        self._record("archive", job_id)
+    async def archive(self, job_id: str, reason: str | None = None) -> ActionResult:
+        self._record("archive", job_id, *([reason] if reason else []))
         self._require(Capability.ARCHIVE)
         self.update_job(job_id, archived=True, archived_by="backend")
         return ActionResult(ok=True, message=f"archived {job_id}")
 
-    async def restore(self, job_id: str) -> ActionResult:
-        self._record("restore", job_id)
+    async def restore(self, job_id: str, reason: str | None = None) -> ActionResult:
+        self._record("restore", job_id, *([reason] if reason else []))
         self._require(Capability.RESTORE)
         self.update_job(job_id, archived=False, archived_by=None)
         return ActionResult(ok=True, message=f"restored {job_id}")
@@ -338,6 +338,26 @@ class FakeAdapter(Adapter):
             error=None,
         )
         return ActionResult(ok=True, message=f"retrying {job_id}")
+
+    def watch_job(self, job_id: str) -> None:
+        """Capability WATCH: the id becomes a listed job (in state unknown until scripted)."""
+        self.calls.append(("watch_job", job_id))
+        self._require(Capability.WATCH)
+        if not job_id.isalnum():
+            raise ValueError(f"{job_id!r} is not a job id")
+        self.upsert_job(make_job(job_id, JobState.UNKNOWN, backend=self.name, name=f"watched {job_id}"))
+
+    async def pause(self, job_id: str) -> ActionResult:
+        self._record("pause", job_id)
+        self._require(Capability.PAUSE)
+        self.update_job(job_id, state=JobState.PAUSED, raw_state=JobState.PAUSED.value)
+        return ActionResult(ok=True, message=f"paused {job_id}")
+
+    async def resume(self, job_id: str) -> ActionResult:
+        self._record("resume", job_id)
+        self._require(Capability.RESUME)
+        self.update_job(job_id, state=JobState.RUNNING, raw_state=JobState.RUNNING.value)
+        return ActionResult(ok=True, message=f"resumed {job_id}")
 
     async def cancel(self, job_id: str) -> ActionResult:
         self._record("cancel", job_id)

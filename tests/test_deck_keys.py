@@ -307,3 +307,90 @@ async def test_a_long_log_opens_at_its_tail_and_says_what_it_skipped(tmp_path):
         # Only the tail was read: one read from where the last lines begin.
         reads = [call for call in adapters[0].calls if call[0] == "read_log"]
         assert reads and int(reads[0][2]) == log_view.start_offset
+
+
+async def test_p_pauses_and_shift_p_resumes_where_the_backend_can(tmp_path):
+    from fakes import DEFAULT_CAPABILITIES
+
+    from jobdeck.model import Capability
+
+    clock = FrozenClock()
+    adapters = sample_backends(clock)
+    adapters[0].capabilities = DEFAULT_CAPABILITIES | {Capability.PAUSE, Capability.RESUME}
+    app = build_app(tmp_path, adapters, clock=clock)
+    running = JobRef(backend="local", id="20260101-1158-c3")
+    async with app.run_test(size=WIDE) as pilot:
+        jobs = await wait_for_jobs(app, 6)
+        await select(pilot, jobs, "local", running.id)
+        await pilot.press("P")  # not paused: nothing to resume
+        assert not isinstance(app.screen, ConfirmScreen)
+        await pilot.press("p")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await wait_until(lambda: app.monitor.job(running).state.value == "paused", what="the pause")
+        await pilot.press("P", "y")
+        await wait_until(lambda: ("resume", running.id) in adapters[0].mutations, what="the resume")
+        # A backend without pause says so, and nothing is asked.
+        await select(pilot, jobs, "cluster", "run-7781")
+        await pilot.press("p")
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert any("Pause is unavailable" in t for t in toasts(app))
+
+
+async def test_a_backend_that_keeps_reasons_gets_the_one_typed_in_the_confirmation(tmp_path):
+    from jobdeck.model import Capability
+
+    clock = FrozenClock()
+    adapters = sample_backends(clock)
+    adapters[0].reason_actions = frozenset({Capability.ARCHIVE})
+    app = build_app(tmp_path, adapters, clock=clock)
+    async with app.run_test(size=WIDE) as pilot:
+        jobs = await wait_for_jobs(app, 6)
+        await select(pilot, jobs, "local", "20260101-1150-a1")
+        await pilot.press("a")
+        assert app.screen.query("#confirm-reason")
+        await pilot.press("tab")  # from Cancel to Archive… and on to the reason
+        app.screen.query_one("#confirm-reason").focus()
+        await pilot.press(*"no longer needed yes", "enter")  # y and n type, not answer
+        await wait_until(
+            lambda: ("archive", "20260101-1150-a1", "no longer needed yes") in adapters[0].mutations,
+            what="the archive with its reason",
+        )
+
+
+async def test_backends_that_keep_no_reason_are_not_asked_for_one(tmp_path):
+    app = build_app(tmp_path)
+    async with app.run_test(size=WIDE) as pilot:
+        jobs = await wait_for_jobs(app, 6)
+        await select(pilot, jobs, "local", "20260101-1150-a1")
+        await pilot.press("a")
+        assert isinstance(app.screen, ConfirmScreen)
+        assert not app.screen.query("#confirm-reason")
+
+
+async def test_plus_watches_a_job_by_id_on_a_backend_that_can(tmp_path):
+    from jobdeck.model import Capability
+    from jobdeck.ui.screens.prompt import PromptScreen
+
+    clock = FrozenClock()
+    adapters = sample_backends(clock)
+    adapters[1].capabilities = adapters[1].capabilities | {Capability.WATCH}
+    app = build_app(tmp_path, adapters, clock=clock)
+    async with app.run_test(size=WIDE) as pilot:
+        jobs = await wait_for_jobs(app, 6)
+        await pilot.press("plus")
+        assert isinstance(app.screen, PromptScreen)
+        await pilot.press(*"abc123", "enter")
+        await wait_until(lambda: jobs.total_count == 7, what="the watched job")
+        assert app.monitor.job(JobRef(backend="cluster", id="abc123")) is not None
+        assert any("watching job abc123 on cluster" in t for t in toasts(app))
+        await pilot.press("plus", *"not-an-id", "enter")
+        await wait_until(lambda: any("not a job id" in t for t in toasts(app)), what="the refusal")
+
+
+async def test_plus_says_when_no_backend_can_watch_by_id(tmp_path):
+    app = build_app(tmp_path)
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_for_jobs(app, 6)
+        await pilot.press("plus")
+        assert any("No backend here can watch a job by id" in t for t in toasts(app))

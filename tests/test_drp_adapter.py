@@ -11,6 +11,7 @@ import pytest
 from fakes import make_monitor, wait_until
 
 from jobdeck.adapters.drp import DrpAdapter, DrpSettings
+from jobdeck.clock import FrozenClock
 from jobdeck.emulators.drp import DEMO_TOKEN, DrpEmulator
 from jobdeck.emulators.faults import Faults
 from jobdeck.emulators.server import running
@@ -160,9 +161,13 @@ async def test_a_wrong_password_is_auth_failed(emulator, monkeypatch):
     await drp.close()
 
 
-def test_insecure_is_allowed_and_described_as_a_warning():
+def test_insecure_is_allowed_and_described_as_a_warning(tmp_path):
     drp = DrpAdapter(settings("https://drp.example:8092", insecure=True))
     assert drp.describe()["warning"] == "TLS verification off"
+    # The header shows it beside the backend's health, for as long as it is set.
+    monitor = make_monitor(tmp_path, [drp], clock=FrozenClock())
+    assert monitor.health()["drp"].warnings == ("TLS verification off",)
+    assert DrpAdapter(settings("https://drp.example:8092")).warnings() == ()
     with pytest.raises(ValueError):
         settings("https://drp.example:8092", insecure=True, ca_file="/tmp/ca.pem")
     with pytest.raises(ValueError):

@@ -321,3 +321,18 @@ async def test_a_jobdeck_archive_that_cannot_be_written_fails_the_action(tmp_pat
     assert not result.ok and result.message.startswith("could not write jobdeck's archive")
     assert monitor.job(FAILED).archived is False
     assert action_log(tmp_path)[-1]["result"] == "failed"
+
+
+async def test_a_reason_reaches_only_backends_that_keep_one(tmp_path):
+    clock = FrozenClock()
+    keeps = FakeAdapter.build("keeps", jobs=[make_job("1", JobState.SUCCEEDED)], clock=clock)
+    keeps.reason_actions = frozenset({Capability.ARCHIVE})
+    ignores = FakeAdapter.build("ignores", jobs=[make_job("1", JobState.SUCCEEDED)], clock=clock)
+    monitor = make_monitor(tmp_path, [keeps, ignores], clock=clock)
+    await monitor.poll_once()
+    first, second = JobRef(backend="keeps", id="1"), JobRef(backend="ignores", id="1")
+    assert monitor.takes_reason(first, Action.ARCHIVE) and not monitor.takes_reason(second, Action.ARCHIVE)
+    await monitor.perform(first, Action.ARCHIVE, reason="  obsolete  ")
+    await monitor.perform(second, Action.ARCHIVE, reason="obsolete")
+    assert keeps.mutations == [("archive", "1", "obsolete")]
+    assert ignores.mutations == [("archive", "1")]

@@ -73,6 +73,10 @@ class Capability(StrEnum):
     CANCEL = "cancel"
     PUSH = "push"
     RUNS = "runs"
+    PAUSE = "pause"
+    RESUME = "resume"
+    #: Jobs known only by id can be added to what the backend lists (Julep).
+    WATCH = "watch"
 
 
 class Action(StrEnum):
@@ -82,6 +86,8 @@ class Action(StrEnum):
     RESTORE = "restore"
     RETRY = "retry"
     CANCEL = "cancel"
+    PAUSE = "pause"
+    RESUME = "resume"
 
     @property
     def capability(self) -> Capability:

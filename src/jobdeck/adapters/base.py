@@ -58,6 +58,8 @@ class Adapter(ABC):
     capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.LIST})
     #: Why a capability is missing, in words for the user (keyed by capability).
     unsupported_reasons: ClassVar[dict[Capability, str]] = {}
+    #: Actions for which the backend records an optional reason the user may give.
+    reason_actions: ClassVar[frozenset[Capability]] = frozenset()
 
     def __init__(self, settings: BackendSettings, *, clock: Clock | None = None) -> None:
         self.settings = settings
@@ -78,6 +80,11 @@ class Adapter(ABC):
     def describe(self) -> dict[str, str]:
         """What ``jobdeck info`` prints about this backend (no secrets)."""
         return {"kind": self.kind}
+
+    def warnings(self) -> tuple[str, ...]:
+        """Standing warnings about how this backend is set up, shown in the header
+        beside its health (for example "TLS verification off")."""
+        return ()
 
     # -- capabilities -----------------------------------------------------
 
@@ -104,6 +111,10 @@ class Adapter(ABC):
             return "the job is already archived"
         if capability is Capability.RESTORE and not job.archived:
             return "the job is not archived"
+        if capability is Capability.PAUSE and job.state is JobState.PAUSED:
+            return "the job is already paused"
+        if capability is Capability.RESUME and job.state is not JobState.PAUSED:
+            return f"the job is {job.state.value}, not paused"
         return None
 
     # -- reading ----------------------------------------------------------
@@ -178,10 +189,12 @@ class Adapter(ABC):
 
     # -- actions (only ever called through the monitor's gate) ------------
 
-    async def archive(self, job_id: str) -> ActionResult:
+    async def archive(self, job_id: str, reason: str | None = None) -> ActionResult:
+        """Archive on the backend; ``reason`` only where ARCHIVE is in ``reason_actions``."""
         raise Unsupported(self.why_unsupported(Capability.ARCHIVE))
 
-    async def restore(self, job_id: str) -> ActionResult:
+    async def restore(self, job_id: str, reason: str | None = None) -> ActionResult:
+        """Restore on the backend; ``reason`` only where RESTORE is in ``reason_actions``."""
         raise Unsupported(self.why_unsupported(Capability.RESTORE))
 
     async def retry(self, job_id: str) -> ActionResult:
@@ -189,6 +202,18 @@ class Adapter(ABC):
 
     async def cancel(self, job_id: str) -> ActionResult:
         raise Unsupported(self.why_unsupported(Capability.CANCEL))
+
+    async def pause(self, job_id: str) -> ActionResult:
+        """Stop new runs of the job (and pause an active one) until it is resumed."""
+        raise Unsupported(self.why_unsupported(Capability.PAUSE))
+
+    async def resume(self, job_id: str) -> ActionResult:
+        raise Unsupported(self.why_unsupported(Capability.RESUME))
+
+    def watch_job(self, job_id: str) -> None:
+        """List the job ``job_id`` from now on (capability WATCH): for backends that
+        cannot list their jobs, only fetch them by id. ValueError for a malformed id."""
+        raise Unsupported(self.why_unsupported(Capability.WATCH))
 
     def confirm_text(self, capability: Capability, job: Job) -> str | None:
         """Extra words for the confirmation dialog: what this action will really do here."""

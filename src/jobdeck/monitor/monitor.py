@@ -26,6 +26,10 @@ PUBLIC API (the UI and CLI rely on exactly this; keep it stable):
 Also available (additions, not relied on by the contract above):
 
     monitor.warnings() -> list[str]   # e.g. jobdeck's archive was corrupt and set aside
+    monitor.takes_reason(ref, action) -> bool   # the backend records an optional reason for it
+    monitor.watchable_backends() -> list[str]   # backends that can add a job by id (WATCH)
+    await monitor.watch_job(backend, job_id) -> ActionResult   # list that job from now on
+    await monitor.perform(ref, action, reason="...")   # the reason reaches such backends
     await monitor.log_tail_offset(ref, lines, before=None) -> int
         # where the last `lines` lines begin (0 = from the start); never raises
 
@@ -153,7 +157,7 @@ class Monitor:
                 raise ValueError(f"two backends are named {adapter.name!r}")
             self._backends[adapter.name] = _Backend(
                 adapter=adapter,
-                health=BackendHealth(name=adapter.name, kind=adapter.kind),
+                health=BackendHealth(name=adapter.name, kind=adapter.kind, warnings=adapter.warnings()),
                 backoff=Backoff(base=adapter.settings.interval),
             )
         self._running = False
@@ -624,21 +628,62 @@ class Monitor:
                 parts.append(extra)
         return " ".join(parts)
 
-    async def perform(self, ref: JobRef, action: Action) -> ActionResult:
-        """Do ``action`` on ``ref`` if the gate allows it; every outcome is logged."""
+    def watchable_backends(self) -> list[str]:
+        return [name for name, b in self._backends.items() if b.adapter.supports(Capability.WATCH)]
+
+    async def watch_job(self, backend: str, job_id: str) -> ActionResult:
+        """Add a job known only by id to what ``backend`` lists, then poll it.
+
+        Not an action on the backend (nothing there changes), so read-only
+        mode allows it; it is not persisted.
+        """
+        entry = self._backends.get(backend)
+        if entry is None:
+            return ActionResult(ok=False, message=f"no backend named {backend!r}")
+        adapter = entry.adapter
+        if not adapter.supports(Capability.WATCH):
+            return ActionResult(ok=False, message=adapter.why_unsupported(Capability.WATCH))
+        job_id = job_id.strip()
+        try:
+            adapter.watch_job(job_id)
+        except ValueError as exc:
+            return ActionResult(ok=False, message=f"not a job id for {backend}: {exc}")
+        except AdapterError as exc:
+            return ActionResult(ok=False, message=_describe_error(exc))
+        await self.refresh(backend)
+        return ActionResult(ok=True, message=f"watching job {job_id} on {backend}")
+
+    def takes_reason(self, ref: JobRef, action: Action) -> bool:
+        """Whether the backend records an optional reason for ``action`` on ``ref``."""
+        backend = self._backends.get(ref.backend)
+        raw = self._raw_job(ref)
+        if backend is None or raw is None or self._uses_jobdeck_archive(backend.adapter, raw, action):
+            return False
+        return action.capability in backend.adapter.reason_actions
+
+    async def perform(self, ref: JobRef, action: Action, *, reason: str | None = None) -> ActionResult:
+        """Do ``action`` on ``ref`` if the gate allows it; every outcome is logged.
+
+        ``reason`` reaches backends that record one (``takes_reason``); others ignore it.
+        """
         if self._read_only:
             self._log_action(ref, action, "refused", "read-only mode")
             raise ReadOnlyRefused(f"read-only mode: {action.value} of {ref} refused")
-        reason = self.why_not(ref, action)
-        if reason is not None:
-            return self._finish(ref, action, ActionResult(ok=False, message=reason), "refused")
+        refusal = self.why_not(ref, action)
+        if refusal is not None:
+            return self._finish(ref, action, ActionResult(ok=False, message=refusal), "refused")
         backend = self._backends[ref.backend]
         raw = backend.jobs[ref.id]
         if self._uses_jobdeck_archive(backend.adapter, raw, action):
             return self._perform_in_jobdeck_archive(backend, ref, action)
         outcome: ActionOutcome
         try:
-            result = await getattr(backend.adapter, action.value)(ref.id)
+            call = getattr(backend.adapter, action.value)
+            reason = (reason or "").strip() or None
+            if reason is not None and self.takes_reason(ref, action):
+                result = await call(ref.id, reason=reason)
+            else:
+                result = await call(ref.id)
             if not isinstance(result, ActionResult):
                 raise TypeError(f"{action.value}() returned {type(result).__name__}, not an ActionResult")
             outcome = "ok" if result.ok else "failed"

@@ -163,6 +163,10 @@ class DrpAdapter(Adapter):
             info["warning"] = "TLS verification off"
         return info
 
+    def warnings(self) -> tuple[str, ...]:
+        # DRP ships self-signed certificates, so insecure is allowed; it is never quiet.
+        return ("TLS verification off",) if self.drp.insecure else ()
+
     # -- listing ------------------------------------------------------------------------
 
     async def list_jobs(self) -> list[Job]:

@@ -91,6 +91,8 @@ class IntunedAdapter(Adapter):
             Capability.LOG,
             Capability.RETRY,
             Capability.CANCEL,
+            Capability.PAUSE,
+            Capability.RESUME,
         }
     )
     unsupported_reasons: ClassVar[dict[Capability, str]] = {
@@ -230,6 +232,12 @@ class IntunedAdapter(Adapter):
             return None
         if capability is Capability.CANCEL:
             return None if active else "no run of this job is active"
+        # The job's own state (ACTIVE or PAUSED), not its latest run's.
+        paused = str(job.detail.get("state") or "").upper() == "PAUSED"
+        if capability is Capability.PAUSE:
+            return "the job is already paused" if paused else None
+        if capability is Capability.RESUME:
+            return None if paused else "the job is not paused"
         return super().why_not(capability, job)
 
     def confirm_text(self, capability: Capability, job: Job) -> str | None:
@@ -237,6 +245,10 @@ class IntunedAdapter(Adapter):
         if capability is Capability.RETRY:
             total = job.counts.total if job.counts and job.counts.total is not None else "all its"
             return f"Intuned starts a new manual run of the whole job ({total} payloads); earlier runs are kept."
+        if capability is Capability.PAUSE:
+            return "Intuned starts no new runs of this job until it is resumed; an active run pauses too."
+        if capability is Capability.RESUME:
+            return "Intuned runs the job on its schedule again, and resumes a paused run."
         if capability is Capability.CANCEL and run:
             done = f"{job.counts.done} of {job.counts.total}" if job.counts else "some"
             return (f"Intuned terminates run {short_id(str(run.get('id')))} ({done} payloads done); "

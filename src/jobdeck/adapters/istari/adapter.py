@@ -194,6 +194,9 @@ class IstariAdapter(Adapter):
             return "Its status becomes Canceled; an agent already running it stops at its next status report."
         return None
 
+    #: Istari keeps an optional reason with each archive and restore.
+    reason_actions = frozenset({Capability.ARCHIVE, Capability.RESTORE})
+
     async def archive(self, job_id: str, reason: str | None = None) -> ActionResult:
         response = await self._client().request(
             "DELETE", f"{API}/jobs/{job_id}", json={"reason": reason} if reason else None, expect=(200, 409)

@@ -73,6 +73,7 @@ class JulepAdapter(Adapter):
             Capability.RETRY,
             Capability.CANCEL,
             Capability.PUSH,
+            Capability.WATCH,
         }
     )
     unsupported_reasons: ClassVar[dict[Capability, str]] = {

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 
-class ConfirmScreen(ModalScreen[bool]):
-    """Asks before an action. Dismisses with True only on an explicit yes.
+@dataclass(frozen=True)
+class Confirmed:
+    """The user said yes, with the reason they gave (if the dialog asked for one)."""
+
+    reason: str | None = None
+
+
+class ConfirmScreen(ModalScreen[Confirmed | None]):
+    """Asks before an action. Dismisses with ``Confirmed`` only on an explicit yes.
 
     The safe answer has the focus, so a stray Enter never archives or retries.
+    Where the backend records a reason, an optional reason field is offered;
+    Enter in it (after typing) is an explicit yes.
     """
 
     DEFAULT_CSS = """
@@ -43,6 +54,9 @@ class ConfirmScreen(ModalScreen[bool]):
     ConfirmScreen Button {
         margin-left: 2;
     }
+    ConfirmScreen #confirm-reason {
+        margin-top: 1;
+    }
     """
 
     BINDINGS = [
@@ -50,16 +64,21 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "No", id="confirm.no"),
     ]
 
-    def __init__(self, title: str, message: str, *, confirm_label: str = "Yes") -> None:
+    def __init__(
+        self, title: str, message: str, *, confirm_label: str = "Yes", ask_reason: bool = False
+    ) -> None:
         super().__init__()
         self._title = title
         self._message = message
         self._confirm_label = confirm_label
+        self._ask_reason = ask_reason
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self._title, id="confirm-title", markup=False)
             yield Static(self._message, id="confirm-message", markup=False)
+            if self._ask_reason:
+                yield Input(placeholder="reason (optional; Tab here to type one)", id="confirm-reason")
             yield Static("y to confirm · n or Esc to cancel", id="confirm-hint")
             with Horizontal():
                 yield Button("Cancel", id="no")
@@ -69,7 +88,15 @@ class ConfirmScreen(ModalScreen[bool]):
         self.query_one("#no", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
+        self.action_answer(event.button.id == "yes")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.action_answer(True)
 
     def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
+        self.dismiss(Confirmed(reason=self._reason()) if yes else None)
+
+    def _reason(self) -> str | None:
+        if not self._ask_reason:
+            return None
+        return self.query_one("#confirm-reason", Input).value.strip() or None

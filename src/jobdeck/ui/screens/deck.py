@@ -29,8 +29,9 @@ from jobdeck.monitor import (
     MonitorEvent,
     TimelineChanged,
 )
-from jobdeck.ui.screens.confirm import ConfirmScreen
+from jobdeck.ui.screens.confirm import Confirmed, ConfirmScreen
 from jobdeck.ui.screens.help import HelpScreen
+from jobdeck.ui.screens.prompt import PromptScreen
 from jobdeck.ui.widgets.health_bar import HealthBar
 from jobdeck.ui.widgets.job_list import JobList
 from jobdeck.ui.widgets.log_view import LogView
@@ -51,6 +52,18 @@ ACTION_VERBS = {
     Action.RESTORE: "Restore",
     Action.RETRY: "Retry",
     Action.CANCEL: "Cancel",
+    Action.PAUSE: "Pause",
+    Action.RESUME: "Resume",
+}
+
+#: Action keys. Pause and resume exist on few backends: `?` lists them, the footer does not.
+ACTION_KEYS = {
+    Action.ARCHIVE: ("a", True),
+    Action.RESTORE: ("u", True),
+    Action.RETRY: ("r", True),
+    Action.CANCEL: ("x", True),
+    Action.PAUSE: ("p", False),
+    Action.RESUME: ("P", False),
 }
 
 
@@ -64,15 +77,15 @@ class MonitorUpdate(Message):
 def _action_bindings() -> list[Binding]:
     """Each action key twice: the first runs it when allowed (greyed out in the
     footer when not); the hidden second answers the same key with the reason."""
-    keys = {Action.ARCHIVE: "a", Action.RESTORE: "u", Action.RETRY: "r", Action.CANCEL: "x"}
     bindings: list[Binding] = []
-    for action, key in keys.items():
+    for action, (key, in_footer) in ACTION_KEYS.items():
         verb = ACTION_VERBS[action]
         bindings.append(
             Binding(
                 key,
                 f"act('{action.value}')",
                 verb,
+                show=in_footer,
                 id=f"deck.{action.value}",
                 tooltip=f"{verb} the selected job (asks first)",
             )
@@ -114,6 +127,8 @@ class DeckScreen(Screen[None]):
         Binding("t", "show_pane('timeline')", "Timeline", id="deck.timeline", show=False),
         Binding("l", "show_pane('log')", "Log", id="deck.log", show=False),
         Binding("ctrl+r", "refresh", "Refresh now", id="deck.refresh", show=False),
+        Binding("plus", "watch_job", "Watch a job by id", id="deck.watch", show=False,
+                tooltip="Add a job known only by its id (backends that cannot list jobs, e.g. Julep)"),
         Binding("c", "copy_ref", "Copy ref", id="deck.copy_ref", show=False,
                 tooltip="Copy the selected job's reference to the clipboard (OSC 52)"),
         Binding("y", "copy_line", "Copy log line", id="deck.copy_line", show=False,
@@ -445,23 +460,24 @@ class DeckScreen(Screen[None]):
         name = job.name if job else ref.id
         verb = ACTION_VERBS[action]
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._perform(ref, action)
+        def answered(answer: Confirmed | None) -> None:
+            if answer is not None:
+                self._perform(ref, action, answer.reason)
 
         self.app.push_screen(
             ConfirmScreen(
                 f"{verb} {name}?",
                 self.deck.monitor.confirm_text(ref, action),
                 confirm_label=verb,
+                ask_reason=self.deck.monitor.takes_reason(ref, action),
             ),
             answered,
         )
 
     @work(group="actions", exit_on_error=False)
-    async def _perform(self, ref: JobRef, action: Action) -> None:
+    async def _perform(self, ref: JobRef, action: Action, reason: str | None = None) -> None:
         try:
-            result = await self.deck.monitor.perform(ref, action)
+            result = await self.deck.monitor.perform(ref, action, reason=reason)
         except ReadOnlyRefused as exc:
             self.notify(f"Refused: {exc}", severity="warning")
             return
@@ -544,6 +560,28 @@ class DeckScreen(Screen[None]):
     def action_show_pane(self, pane: str) -> None:
         self._show_lower_pane(pane)
         self.query_one(f"#{pane}-pane" if pane != "log" else "#log").focus()
+
+    def action_watch_job(self) -> None:
+        monitor = self.deck.monitor
+        backends = monitor.watchable_backends()
+        if not backends:
+            self.notify("No backend here can watch a job by id (Julep backends can).", severity="warning")
+            return
+        # The selected job's backend when it can, else the first that can.
+        backend = self._selected.backend if self._selected and self._selected.backend in backends else backends[0]
+
+        def answered(job_id: str | None) -> None:
+            if job_id:
+                self._watch_job(backend, job_id)
+
+        self.app.push_screen(
+            PromptScreen(f"Watch a job on {backend}", placeholder="job id"), answered
+        )
+
+    @work(group="actions", exit_on_error=False)
+    async def _watch_job(self, backend: str, job_id: str) -> None:
+        result = await self.deck.monitor.watch_job(backend, job_id)
+        self.notify(result.message, severity="information" if result.ok else "warning")
 
     def action_refresh(self) -> None:
         self.notify("Refreshing…", timeout=1)
