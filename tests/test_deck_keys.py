@@ -349,11 +349,11 @@ async def test_a_backend_that_keeps_reasons_gets_the_one_typed_in_the_confirmati
         await select(pilot, jobs, "local", "20260101-1150-a1")
         await pilot.press("a")
         assert app.screen.query("#confirm-reason")
-        await pilot.press("tab")  # from Cancel to Archive… and on to the reason
-        app.screen.query_one("#confirm-reason").focus()
-        await pilot.press(*"no longer needed yes", "enter")  # y and n type, not answer
+        await pilot.press("tab")  # from Cancel straight into the reason field
+        assert app.focused is app.screen.query_one("#confirm-reason")
+        await pilot.press(*"no longer needed by anyone", "enter")  # y and n type, not answer
         await wait_until(
-            lambda: ("archive", "20260101-1150-a1", "no longer needed yes") in adapters[0].mutations,
+            lambda: ("archive", "20260101-1150-a1", "no longer needed by anyone") in adapters[0].mutations,
             what="the archive with its reason",
         )
 

@@ -78,13 +78,17 @@ class ConfirmScreen(ModalScreen[Confirmed | None]):
             yield Label(self._title, id="confirm-title", markup=False)
             yield Static(self._message, id="confirm-message", markup=False)
             if self._ask_reason:
-                yield Input(placeholder="reason (optional; Tab here to type one)", id="confirm-reason")
+                yield Input(placeholder="reason (optional: Tab to type one, Enter to confirm)", id="confirm-reason")
             yield Static("y to confirm · n or Esc to cancel", id="confirm-hint")
             with Horizontal():
                 yield Button("Cancel", id="no")
                 yield Button(self._confirm_label, id="yes", variant="warning")
 
     def on_mount(self) -> None:
+        if self._ask_reason:
+            # Tab from Cancel must land in the reason field, not on the yes button:
+            # otherwise the reason typed next is read as keys (and its "y" says yes).
+            self.query_one("#yes", Button).can_focus = False
         self.query_one("#no", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
