@@ -8,7 +8,7 @@ import contextlib
 import json
 
 import pytest
-from fakes import make_monitor, wait_until
+from fakes import make_monitor
 
 from jobdeck.adapters.drp import DrpAdapter, DrpSettings
 from jobdeck.clock import FrozenClock

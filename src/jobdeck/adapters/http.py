@@ -26,6 +26,7 @@ import email.utils
 import json
 import logging
 import ssl
+from abc import abstractmethod
 from collections.abc import AsyncIterator, Callable, Container, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, TypeVar, overload
@@ -33,6 +34,7 @@ from typing import Any, TypeVar, overload
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from jobdeck.adapters.base import Adapter, BackendSettings
 from jobdeck.clock import Clock
 from jobdeck.errors import AdapterError, AuthFailed, BadResponse, NotFound, Unreachable
 
@@ -336,3 +338,41 @@ def _without_credentials(url: httpx.URL) -> str:
 def _short(text: object) -> str:
     one_line = " ".join(str(text).split())
     return one_line if len(one_line) <= ERROR_TEXT_LIMIT else one_line[: ERROR_TEXT_LIMIT - 1] + "…"
+
+
+class HttpAdapter(Adapter):
+    """Base of the adapters that speak HTTP: one ``HttpClient``, made by
+    ``connect()`` when the monitor opens the adapter and closed with it.
+
+    ``transport`` replaces the network (``emulator.transport()`` in tests).
+    """
+
+    def __init__(
+        self,
+        settings: BackendSettings,
+        *,
+        clock: Clock | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        super().__init__(settings, clock=clock)
+        self._transport = transport
+        self._http: HttpClient | None = None
+
+    @abstractmethod
+    def connect(self) -> HttpClient:
+        """The client for this backend. Reads its secrets: AuthFailed when one is missing."""
+
+    async def open(self) -> None:
+        if self._http is None:
+            self._http = self.connect()
+
+    async def close(self) -> None:
+        http, self._http = self._http, None
+        if http is not None:
+            await http.aclose()
+
+    @property
+    def http(self) -> HttpClient:
+        if self._http is None:
+            raise Unreachable(f"{self.name}: not connected (open() has not succeeded)")
+        return self._http

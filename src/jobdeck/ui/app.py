@@ -13,6 +13,7 @@ files, watched, switched, remembered).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import Callable, Iterable, Sequence
@@ -28,6 +29,7 @@ from textual.scrollbar import ScrollBarRender
 from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
+from jobdeck import paths
 from jobdeck.clock import Clock, SystemClock
 from jobdeck.config import Settings
 from jobdeck.monitor import Monitor, MonitorEvent
@@ -261,6 +263,12 @@ class JobdeckApp(App[int]):
 
     @work(exclusive=True, group="themes", exit_on_error=False)
     async def _watch_theme_files(self) -> None:
+        # The user's themes folder may not exist yet; make it, so a theme file
+        # dropped there later applies live too (watching needs a folder).
+        user_folder = paths.user_themes_dir()
+        if user_folder in self._theme_folders:
+            with contextlib.suppress(OSError):
+                user_folder.mkdir(parents=True, exist_ok=True)
         async for changed in watch_theme_files(self._theme_folders):
             self.reload_themes(changed)
 

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from jobdeck.adapters.base import Adapter, BackendSettings, read_secret
+from jobdeck.adapters.base import BackendSettings, read_secret
 from jobdeck.adapters.drp import push
 from jobdeck.adapters.drp.settings import DrpSettings
 from jobdeck.adapters.drp.wire import (
@@ -33,7 +33,7 @@ from jobdeck.adapters.drp.wire import (
     WireWorkOrder,
     error_text,
 )
-from jobdeck.adapters.http import HttpClient, validate
+from jobdeck.adapters.http import HttpAdapter, HttpClient, validate
 from jobdeck.clock import Clock
 from jobdeck.errors import BadResponse, NotFound, Unreachable, Unsupported
 from jobdeck.model import (
@@ -73,7 +73,7 @@ def _drp_error(response: httpx.Response) -> str | None:
         return None
 
 
-class DrpAdapter(Adapter):
+class DrpAdapter(HttpAdapter):
     kind = "drp"
     Settings = DrpSettings
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
@@ -94,14 +94,12 @@ class DrpAdapter(Adapter):
         clock: Clock | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        super().__init__(settings, clock=clock)
+        super().__init__(settings, clock=clock, transport=transport)
         assert isinstance(settings, DrpSettings)
         self.drp: DrpSettings = settings
-        self._transport = transport
         # An injected in-process transport cannot carry a websocket: polling only.
         if not settings.push or (transport is not None and not isinstance(transport, httpx.AsyncHTTPTransport)):
             self.capabilities = type(self).capabilities - {Capability.PUSH}
-        self._http: HttpClient | None = None
         self._auth_headers: dict[str, str] = {}
         self._jobs: dict[str, WireJob] = {}
         self._raw: dict[str, dict[str, Any]] = {}
@@ -113,10 +111,10 @@ class DrpAdapter(Adapter):
 
     # -- life cycle ---------------------------------------------------------------------
 
-    async def open(self) -> None:
+    def connect(self) -> HttpClient:
         self._auth_headers = self._credentials()
         verify: bool | str = False if self.drp.insecure else (str(self.drp.ca_file) if self.drp.ca_file else True)
-        self._http = HttpClient(
+        return HttpClient(
             backend=self.name,
             base_url=self.drp.api_url,
             clock=self.clock,
@@ -127,11 +125,6 @@ class DrpAdapter(Adapter):
             error_message=_drp_error,
         )
 
-    async def close(self) -> None:
-        if self._http is not None:
-            http, self._http = self._http, None
-            await http.aclose()
-
     def _credentials(self) -> dict[str, str]:
         if self.drp.token_env:
             token = read_secret(self.drp.token_env, what="DRP token")
@@ -139,12 +132,6 @@ class DrpAdapter(Adapter):
         user = read_secret(self.drp.user_env, what="DRP user name")
         password = read_secret(self.drp.password_env, what="DRP password")
         return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
-
-    @property
-    def http(self) -> HttpClient:
-        if self._http is None:
-            raise Unreachable(f"{self.name}: the DRP backend is not open")
-        return self._http
 
     def describe(self) -> dict[str, str]:
         info = {

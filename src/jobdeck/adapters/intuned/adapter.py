@@ -22,8 +22,8 @@ from urllib.parse import quote
 import httpx
 from pydantic import Field, TypeAdapter
 
-from jobdeck.adapters.base import Adapter, BackendSettings, read_secret
-from jobdeck.adapters.http import HttpClient, validate
+from jobdeck.adapters.base import BackendSettings, read_secret
+from jobdeck.adapters.http import HttpAdapter, HttpClient, validate
 from jobdeck.adapters.intuned.convert import (
     counts_words,
     run_events,
@@ -79,7 +79,7 @@ class RunPage:
         return max(1, -(-self.total // self.page_size))
 
 
-class IntunedAdapter(Adapter):
+class IntunedAdapter(HttpAdapter):
     kind = "intuned"
     Settings = IntunedSettings
     capabilities = frozenset(
@@ -111,19 +111,15 @@ class IntunedAdapter(Adapter):
         clock: Clock | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        super().__init__(settings, clock=clock)
-        self._transport = transport
-        self._http: HttpClient | None = None
+        super().__init__(settings, clock=clock, transport=transport)
         self._observed = ObservedRunEvents()
         self._jobs: dict[str, WireJob] = {}
 
     # -- life cycle ----------------------------------------------------------------
 
-    async def open(self) -> None:
-        if self._http is not None:
-            return
+    def connect(self) -> HttpClient:
         key = read_secret(self.settings.api_key_env, what="Intuned API key")
-        self._http = HttpClient(
+        return HttpClient(
             backend=f"intuned {self.name}",
             base_url=self.settings.base_url.rstrip("/"),
             clock=self.clock,
@@ -133,11 +129,6 @@ class IntunedAdapter(Adapter):
             transport=self._transport,
             error_message=intuned_error_message,
         )
-
-    async def close(self) -> None:
-        http, self._http = self._http, None
-        if http is not None:
-            await http.aclose()
 
     def describe(self) -> dict[str, str]:
         return {
@@ -258,7 +249,7 @@ class IntunedAdapter(Adapter):
     async def retry(self, job_id: str) -> ActionResult:
         """Trigger the job: Intuned starts a new MANUAL run."""
         response = await self._post(f"{self._job_path(job_id)}/trigger")
-        triggered = validate(WireTriggered, self._http_client.decode_json(response), what="the trigger answer",
+        triggered = validate(WireTriggered, self.http.decode_json(response), what="the trigger answer",
                              backend=self._who)
         run_id = triggered.run_id
         if not run_id:
@@ -277,7 +268,7 @@ class IntunedAdapter(Adapter):
         if run is None or run.final:
             return ActionResult(ok=False, message=f"no run of {job_id} is active")
         response = await self._post(f"{self._job_path(job_id)}/runs/{quote(run.id, safe='')}/terminate")
-        said = validate(WireMessage, self._http_client.decode_json(response), what="the terminate answer",
+        said = validate(WireMessage, self.http.decode_json(response), what="the terminate answer",
                         backend=self._who).message
         self._observed.observe(job_id, run, self.clock.now())
         return ActionResult(ok=True, message=f"terminated run {short_id(run.id)} of {job_id} "
@@ -299,12 +290,6 @@ class IntunedAdapter(Adapter):
     def _who(self) -> str:
         return f"intuned {self.name}"
 
-    @property
-    def _http_client(self) -> HttpClient:
-        if self._http is None:
-            raise Unreachable(f"{self._who}: the backend is not open")
-        return self._http
-
     def _jobs_path(self) -> str:
         workspace = quote(self.settings.workspace_id, safe="")
         return f"/{workspace}/projects/{quote(self.settings.project, safe='')}/jobs"
@@ -313,10 +298,10 @@ class IntunedAdapter(Adapter):
         return f"{self._jobs_path()}/{quote(job_id, safe='')}"
 
     async def _get(self, path: str, params: dict[str, str] | None = None) -> Any:
-        return await self._http_client.get_json(path, params=params)
+        return await self.http.get_json(path, params=params)
 
     async def _post(self, path: str) -> httpx.Response:
-        return await self._http_client.request("POST", path, expect=(200, 201))
+        return await self.http.request("POST", path, expect=(200, 201))
 
     async def _run_page(self, job_id: str, *, page: int, size: int) -> WireRunPage:
         params = {"pageSize": str(size), "pageNumber": str(page), "sortBy": "start_time,desc"}

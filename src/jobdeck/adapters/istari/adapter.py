@@ -25,11 +25,11 @@ from typing import Any, ClassVar, Literal
 import httpx
 from pydantic import Field, field_validator
 
-from jobdeck.adapters.base import Adapter, BackendSettings, read_secret
-from jobdeck.adapters.http import HttpClient, validate
+from jobdeck.adapters.base import BackendSettings, read_secret
+from jobdeck.adapters.http import HttpAdapter, HttpClient, validate
 from jobdeck.adapters.istari import convert, wire
 from jobdeck.clock import Clock
-from jobdeck.errors import AdapterError, BadResponse, Unreachable
+from jobdeck.errors import AdapterError, BadResponse
 from jobdeck.model import ActionResult, Capability, Job, JobRef, JobState, LogChunk, StatusEvent
 
 API = "/api/v2"
@@ -73,7 +73,7 @@ class IstariSettings(BackendSettings):
         return value.rstrip("/")
 
 
-class IstariAdapter(Adapter):
+class IstariAdapter(HttpAdapter):
     kind = "istari"
     Settings = IstariSettings
     capabilities = frozenset({
@@ -95,9 +95,7 @@ class IstariAdapter(Adapter):
         clock: Clock | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        super().__init__(settings, clock=clock)
-        self._transport = transport
-        self._http: HttpClient | None = None
+        super().__init__(settings, clock=clock, transport=transport)
         self._storage: HttpClient | None = None
         #: Totals per status: "" for the backend, else by function name.
         self._totals: dict[str, dict[str, int]] = {}
@@ -107,23 +105,22 @@ class IstariAdapter(Adapter):
 
     # -- life cycle -------------------------------------------------------------------
 
-    async def open(self) -> None:
+    def connect(self) -> HttpClient:
         token = read_secret(self.settings.token_env, what="Istari personal access token")
         common: dict[str, Any] = dict(
             backend=self.name, base_url=self.settings.registry_url, clock=self.clock,
             timeout=self.settings.timeout, verify=self.settings.verify, transport=self._transport,
             error_message=fastapi_error,
         )
-        await self.close()
-        self._http = HttpClient(headers={"Authorization": f"Bearer {token}"}, **common)
         # Download URLs are pre-signed: the token is never sent to object storage.
         self._storage = HttpClient(**common)
+        return HttpClient(headers={"Authorization": f"Bearer {token}"}, **common)
 
     async def close(self) -> None:
-        for client in (self._http, self._storage):
-            if client is not None:
-                await client.aclose()
-        self._http = self._storage = None
+        storage, self._storage = self._storage, None
+        if storage is not None:
+            await storage.aclose()
+        await super().close()
 
     def describe(self) -> dict[str, str]:
         info = {
@@ -198,7 +195,7 @@ class IstariAdapter(Adapter):
     reason_actions = frozenset({Capability.ARCHIVE, Capability.RESTORE})
 
     async def archive(self, job_id: str, reason: str | None = None) -> ActionResult:
-        response = await self._client().request(
+        response = await self.http.request(
             "DELETE", f"{API}/jobs/{job_id}", json={"reason": reason} if reason else None, expect=(200, 409)
         )
         if response.status_code == 409:
@@ -206,7 +203,7 @@ class IstariAdapter(Adapter):
         return ActionResult(ok=True, message=_with_reason(f"archived job {job_id} on {self.name}", reason))
 
     async def restore(self, job_id: str, reason: str | None = None) -> ActionResult:
-        response = await self._client().request(
+        response = await self.http.request(
             "POST", f"{API}/jobs/{job_id}:restore", json={"reason": reason} if reason else None, expect=(200, 409)
         )
         if response.status_code == 409:
@@ -214,7 +211,7 @@ class IstariAdapter(Adapter):
         return ActionResult(ok=True, message=_with_reason(f"restored job {job_id} on {self.name}", reason))
 
     async def cancel(self, job_id: str) -> ActionResult:
-        response = await self._client().request(
+        response = await self.http.request(
             "PUT", f"{API}/jobs/{job_id}/status", params={"status_name": "Canceled"},
             json={"message": "canceled from jobdeck"}, expect=(200, 409),
         )
@@ -223,7 +220,7 @@ class IstariAdapter(Adapter):
         return ActionResult(ok=True, message=f"canceled job {job_id} on {self.name}")
 
     async def retry(self, job_id: str) -> ActionResult:
-        raw = await self._client().get_json(f"{API}/jobs/{job_id}")
+        raw = await self.http.get_json(f"{API}/jobs/{job_id}")
         job = validate(wire.Job, raw, what=f"job {job_id}", backend=self.name)
         revisions = (raw.get("file") or {}).get("revisions") or []
         if job.function is None or not job.model_id or not revisions:
@@ -231,7 +228,7 @@ class IstariAdapter(Adapter):
                                 "or parameters file, so it cannot be submitted again")
         params = {"function_name": job.function.name, "function_version": job.function.version,
                   "tool_name": job.function.tool_name}
-        response = await self._client().request(
+        response = await self.http.request(
             "POST", f"{API}/models/{job.model_id}/jobs",
             params={key: value for key, value in params.items() if value},
             json={"revision": revisions[-1]},
@@ -242,13 +239,8 @@ class IstariAdapter(Adapter):
 
     # -- helpers ----------------------------------------------------------------------
 
-    def _client(self) -> HttpClient:
-        if self._http is None:
-            raise Unreachable(f"{self.name}: not connected (open() has not succeeded)")
-        return self._http
-
     async def _job(self, job_id: str) -> wire.Job:
-        raw = await self._client().get_json(f"{API}/jobs/{job_id}")
+        raw = await self.http.get_json(f"{API}/jobs/{job_id}")
         return validate(wire.Job, raw, what=f"job {job_id}", backend=self.name)
 
     async def _list(self, archive_status: str, status: str | None) -> list[wire.Job]:
@@ -259,7 +251,7 @@ class IstariAdapter(Adapter):
             params: dict[str, Any] = {"page": page, "size": size, "archive_status": archive_status}
             if status:
                 params["status_name"] = status
-            data = await self._client().get_json(f"{API}/jobs", params=params)
+            data = await self.http.get_json(f"{API}/jobs", params=params)
             listing = validate(wire.JobPage, data, what="the job list", backend=self.name)
             jobs.extend(listing.items)
             if len(listing.items) < size:
@@ -273,7 +265,7 @@ class IstariAdapter(Adapter):
             params["status_name"] = status
         if function:
             params["name"] = function
-        data = await self._client().get_json(f"{API}/jobs", params=params)
+        data = await self.http.get_json(f"{API}/jobs", params=params)
         return validate(wire.JobPage, data, what="the job count", backend=self.name).total
 
     async def _refresh_totals(self, functions: list[str]) -> None:
@@ -320,7 +312,7 @@ class IstariAdapter(Adapter):
     async def _download(self, sha: str) -> bytes:
         if sha in self._files:
             return self._files[sha]
-        data = await self._client().get_json(f"{API}/tokens/{sha}/download-url")
+        data = await self.http.get_json(f"{API}/tokens/{sha}/download-url")
         url = validate(wire.TemporaryUrl, data, what="the download URL", backend=self.name)
         assert self._storage is not None
         response = await self._storage.request("GET", url.url)

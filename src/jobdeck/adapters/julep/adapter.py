@@ -20,8 +20,8 @@ from typing import Any, ClassVar, TypeVar
 
 import httpx
 
-from jobdeck.adapters.base import Adapter, BackendSettings, read_secret
-from jobdeck.adapters.http import HttpClient, validate
+from jobdeck.adapters.base import BackendSettings, read_secret
+from jobdeck.adapters.http import HttpAdapter, HttpClient, validate
 from jobdeck.adapters.julep.convert import (
     event_from_transition,
     job_from_execution,
@@ -60,7 +60,7 @@ JOB_HAS_NO_LOG = "a Julep job has no log; the transitions of a task execution ar
 JOB_NOT_ACTIONABLE = "Julep jobs can only be read; stop or rerun one of the task's executions instead"
 
 
-class JulepAdapter(Adapter):
+class JulepAdapter(HttpAdapter):
     kind = "julep"
     Settings = JulepSettings
     capabilities = frozenset(
@@ -89,25 +89,21 @@ class JulepAdapter(Adapter):
         clock: Clock | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        super().__init__(settings, clock=clock)
+        super().__init__(settings, clock=clock, transport=transport)
         assert isinstance(settings, JulepSettings)
         self.julep: JulepSettings = settings
-        self._transport = transport
-        self._http: HttpClient | None = None
         self._watched: list[str] = list(dict.fromkeys(settings.jobs))
         #: Status of every execution in the last listing, by id (PUSH follows the active ones).
         self._last_status: dict[str, str] = {}
 
     # -- life cycle -------------------------------------------------------------
 
-    async def open(self) -> None:
-        if self._http is not None:
-            return
+    def connect(self) -> HttpClient:
         key = read_secret(self.julep.api_key_env, what="Julep API key")
         header = (
             {"Authorization": f"Bearer {key}"} if self.julep.auth_header == "Authorization" else {"X-Auth-Key": key}
         )
-        self._http = HttpClient(
+        return HttpClient(
             backend=self.name,
             base_url=self.julep.url,
             clock=self.clock,
@@ -117,11 +113,6 @@ class JulepAdapter(Adapter):
             transport=self._transport,
             error_message=julep_error_message,
         )
-
-    async def close(self) -> None:
-        http, self._http = self._http, None
-        if http is not None:
-            await http.aclose()
 
     def describe(self) -> dict[str, str]:
         return {
@@ -239,7 +230,7 @@ class JulepAdapter(Adapter):
         return None
 
     async def cancel(self, job_id: str) -> ActionResult:
-        response = await self._client().request(
+        response = await self.http.request(
             "PUT",
             f"/executions/{job_id}",
             json={"status": "cancelled", "reason": "stopped from jobdeck"},
@@ -255,13 +246,13 @@ class JulepAdapter(Adapter):
         original = await self._get_execution(job_id)
         metadata = dict(original.metadata) if isinstance(original.metadata, dict) else {}
         metadata["retry_of"] = original.id
-        response = await self._client().request(
+        response = await self.http.request(
             "POST",
             f"/tasks/{original.task_id}/executions",
             json={"input": original.input if original.input is not None else {}, "metadata": metadata},
             expect=(200, 201),
         )
-        created = self._validated(Execution, self._client().decode_json(response), "the new execution")
+        created = self._validated(Execution, self.http.decode_json(response), "the new execution")
         task = self._task_name(original.task_id)
         return ActionResult(
             ok=True,
@@ -271,16 +262,11 @@ class JulepAdapter(Adapter):
 
     # -- inside: requests -----------------------------------------------------------------
 
-    def _client(self) -> HttpClient:
-        if self._http is None:
-            raise Unsupported(f"{self.name}: the Julep backend is not open")
-        return self._http
-
     def _validated(self, model: Any, data: Any, what: str) -> Any:
         return validate(model, data, what=what, backend=self.name)
 
     async def _fetch_watched(self, job_id: str) -> Job:
-        http = self._client()
+        http = self.http
         response = await http.request("GET", f"/jobs/{job_id}", expect=(200, 400, 422))
         body = http.decode_json(response)
         if response.status_code == 200:
@@ -299,12 +285,12 @@ class JulepAdapter(Adapter):
             "sort_by": "created_at",
             "direction": "desc",
         }
-        body = await self._client().get_json(f"/tasks/{task_id}/executions", params=params)
+        body = await self.http.get_json(f"/tasks/{task_id}/executions", params=params)
         listing = self._validated(ExecutionList, body, f"the executions of task {task_id}")
         return [self._execution_job(execution) for execution in listing.items]
 
     async def _get_execution(self, execution_id: str) -> Execution:
-        body = await self._client().get_json(f"/executions/{execution_id}")
+        body = await self.http.get_json(f"/executions/{execution_id}")
         return self._validated(Execution, body, f"execution {execution_id}")
 
     async def _transitions(self, execution_id: str) -> list[Transition]:
@@ -312,7 +298,7 @@ class JulepAdapter(Adapter):
         found: list[Transition] = []
         while True:
             params = {"limit": PAGE, "offset": len(found), "sort_by": "created_at", "direction": "asc"}
-            body = await self._client().get_json(f"/executions/{execution_id}/transitions", params=params)
+            body = await self.http.get_json(f"/executions/{execution_id}/transitions", params=params)
             page = self._validated(TransitionList, body, f"the transitions of execution {execution_id}").items
             found.extend(page)
             if len(page) < PAGE:
@@ -329,7 +315,7 @@ class JulepAdapter(Adapter):
     async def _stream_transitions(self, execution_id: str, seen: int) -> AsyncIterator[str]:
         """Log lines of the transitions after the first ``seen``, as the server sends them."""
         path = f"/executions/{execution_id}/transitions.stream"
-        async with self._client().stream("GET", path, params={"next_token": seen}, expect=(200,)) as response:
+        async with self.http.stream("GET", path, params={"next_token": seen}, expect=(200,)) as response:
             async for event in sse_events(response.aiter_lines()):
                 transition = self._validated(Transition, _json_event(event.data, self.name), "a transition event")
                 yield log_line(transition)
@@ -364,7 +350,7 @@ class JulepAdapter(Adapter):
     async def _watch_status(self, execution_id: str, queue: asyncio.Queue[Any]) -> None:
         path = f"/executions/{execution_id}/status.stream"
         try:
-            async with self._client().stream("GET", path, expect=(200,)) as response:
+            async with self.http.stream("GET", path, expect=(200,)) as response:
                 async for event in sse_events(response.aiter_lines()):
                     status = self._validated(ExecutionStatusEvent, _json_event(event.data, self.name), "a status event")
                     # The first event repeats the current status; only a change is news.
