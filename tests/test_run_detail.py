@@ -164,6 +164,7 @@ async def test_several_runs_are_listed_and_the_latest_reason_explains_the_job() 
             job=job.ref,
             id="run-3",
             state=JobState.FAILED,
+            started=NOW - timedelta(hours=2),
             counts=Counts(total=4, succeeded=3, failed=1),
             reason="node lost",
         ),
@@ -173,9 +174,49 @@ async def test_several_runs_are_listed_and_the_latest_reason_explains_the_job() 
     async with app.run_test(size=(80, 40)) as pilot:
         rows = await show(app, pilot, job, runs)
         assert "node lost" in row(rows, "Reason")
-        first_run = rows.index(row(rows, "Runs"))
-        assert "✗ failed" in rows[first_run] and "run-3" in rows[first_run] and "3✓ 1✗ /4" in rows[first_run]
-        assert "✓ succeeded" in rows[first_run + 1] and "run-2" in rows[first_run + 1]
+        first_run = rows.index(row(rows, "Runs")) + 1
+        assert rows[first_run].startswith("▸ ✗ failed")
+        assert "run-3" in rows[first_run] and "2h" in rows[first_run] and "3✓ 1✗ /4" in rows[first_run]
+        assert rows[first_run + 1].startswith("  ✓ succeeded") and "run-2" in rows[first_run + 1]
+
+
+async def test_the_chosen_run_has_its_own_section_with_state_times_counts_and_reason() -> None:
+    job = a_job(error=None, counts=None, progress=None)
+    runs = [
+        Run(job=job.ref, id="run-3", state=JobState.RUNNING, started=NOW - timedelta(minutes=5),
+            counts=Counts(total=10, succeeded=4)),
+        Run(job=job.ref, id="run-2", state=JobState.FAILED, raw_state="FAILURE",
+            started=NOW - timedelta(hours=3), ended=NOW - timedelta(hours=2),
+            counts=Counts(total=4, succeeded=1, failed=3), error="boom\nat line 2"),
+    ]
+    app = DetailApp()
+    async with app.run_test(size=(80, 40)) as pilot:
+        await show(app, pilot, job, runs)
+        app.detail.chosen = 1
+        await pilot.pause()
+        rows = rendered_rows(app.detail)
+        title = rows.index(row(rows, "Run 2 of 2"))
+        section = rows[title:]
+        assert "run-2" in section[0]
+        assert "✗ failed (FAILURE)" in row(section, "State")
+        assert "2026-01-01 09:00:00 · 3h ago" in row(section, "Started")
+        assert "2026-01-01 10:00:00 · 2h ago" in row(section, "Ended")
+        assert "1h00m" in row(section, "Duration")
+        counts = row(section, "Counts")
+        assert "1✓ 3✗ /4" in counts and "▒" in counts and counts.rstrip().endswith("100%")
+        assert "boom" in row(section, "Error")
+        listed = rows.index(row(rows, "Runs")) + 1
+        assert rows[listed].startswith("  ▶ running") and rows[listed + 1].startswith("▸ ✗ failed")
+        assert app.detail.run_section is not None and app.detail.run_section[0] == title
+
+
+async def test_a_job_that_is_its_own_only_run_has_no_run_section() -> None:
+    job = a_job()
+    app = DetailApp()
+    async with app.run_test(size=(80, 40)) as pilot:
+        rows = await show(app, pilot, job, [Run(job=job.ref, id=job.id, state=job.state)])
+        assert not any(line.startswith(("Run ", "Runs")) for line in rows)
+        assert app.detail.run_section is None
 
 
 async def test_backend_strings_are_stripped_of_escape_sequences() -> None:

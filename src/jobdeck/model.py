@@ -225,6 +225,35 @@ class Run(BaseModel):
     detail: dict[str, Any] = Field(default_factory=dict)
 
 
+class RunPage(BaseModel):
+    """One page of a job's runs, newest first. Pages count from 0."""
+
+    model_config = ConfigDict(frozen=True)
+
+    runs: list[Run]
+    page: int = Field(default=0, ge=0)
+    #: How many pages there are, or None when the backend does not say.
+    pages: int | None = None
+    #: How many runs there are in all, or None when the backend does not say.
+    total: int | None = None
+    #: Runs per full page, or None when unknown (then run positions past page 0 are too).
+    page_size: int | None = None
+
+    @property
+    def first_position(self) -> int | None:
+        """The position (from 0, newest first) of this page's first run among all runs."""
+        if self.page == 0:
+            return 0
+        return self.page * self.page_size if self.page_size else None
+
+    @property
+    def has_older(self) -> bool:
+        """Whether a page after this one may hold older runs (unknown counts as may)."""
+        if self.pages is not None:
+            return self.page + 1 < self.pages
+        return bool(self.runs)
+
+
 class StatusEvent(BaseModel):
     """One entry of a status timeline."""
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from jobdeck.clock import Clock, SystemClock
 from jobdeck.errors import AuthFailed, NotFound, Unsupported
-from jobdeck.model import ActionResult, Capability, Job, JobState, LogChunk, Run, StatusEvent
+from jobdeck.model import ActionResult, Capability, Job, JobState, LogChunk, Run, RunPage, StatusEvent
 
 
 class BackendSettings(BaseModel):
@@ -145,6 +145,17 @@ class Adapter(ABC):
                 error=job.error,
             )
         ]
+
+    async def runs_page(self, job_id: str, page: int = 0) -> RunPage:
+        """Page ``page`` (from 0) of the job's runs, newest first.
+
+        Default: ``list_runs`` is the one and only page; later pages are empty.
+        Backends that page their runs (Intuned) override this.
+        """
+        if page > 0:
+            return RunPage(runs=[], page=page, pages=1)
+        runs = await self.list_runs(job_id)
+        return RunPage(runs=runs, page=0, pages=1, total=len(runs), page_size=len(runs) or None)
 
     async def timeline(self, job_id: str) -> list[StatusEvent]:
         """The backend's own status history, oldest first. Default: none kept."""

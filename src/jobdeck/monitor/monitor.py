@@ -32,6 +32,8 @@ Also available (additions, not relied on by the contract above):
     await monitor.perform(ref, action, reason="...")   # the reason reaches such backends
     await monitor.log_tail_offset(ref, lines, before=None) -> int
         # where the last `lines` lines begin (0 = from the start); never raises
+    await monitor.runs_page(ref, page=0) -> RunPage
+        # page `page` (from 0) of the job's runs, newest first; AdapterError on failure
 
 Behaviour worth knowing:
 
@@ -61,7 +63,7 @@ from typing import TypeVar
 from jobdeck.adapters.base import Adapter
 from jobdeck.clock import Clock
 from jobdeck.errors import AdapterError, NotFound, ReadOnlyRefused, Unsupported
-from jobdeck.model import Action, ActionResult, Capability, Job, JobRef, LogChunk, Run, StatusEvent
+from jobdeck.model import Action, ActionResult, Capability, Job, JobRef, LogChunk, Run, RunPage, StatusEvent
 from jobdeck.monitor.action_log import ActionLog, ActionOutcome
 from jobdeck.monitor.archive_store import JobdeckArchive
 from jobdeck.monitor.backoff import Backoff
@@ -512,6 +514,16 @@ class Monitor:
     async def runs(self, ref: JobRef) -> list[Run]:
         backend = self._backend_of(ref)
         return await self._call(backend, "list_runs", backend.adapter.list_runs(ref.id))
+
+    async def runs_page(self, ref: JobRef, page: int = 0) -> RunPage:
+        """Page ``page`` (from 0) of the job's runs, newest first; errors are AdapterErrors."""
+        backend = self._backend_of(ref)
+        result = await self._call(backend, "runs_page", backend.adapter.runs_page(ref.id, max(0, page)))
+        if not isinstance(result, RunPage):
+            raise self._as_adapter_error(
+                backend, TypeError(f"runs_page() returned {type(result).__name__}, not a RunPage"), doing="runs_page"
+            )
+        return result
 
     async def read_log(self, ref: JobRef, offset: int = 0) -> LogChunk:
         backend = self._backend_of(ref)

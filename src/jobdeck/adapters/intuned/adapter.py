@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 from urllib.parse import quote
 
@@ -43,7 +42,7 @@ from jobdeck.adapters.intuned.wire import (
 )
 from jobdeck.clock import Clock
 from jobdeck.errors import NotFound, Unreachable
-from jobdeck.model import ActionResult, Capability, Job, LogChunk, Run, StatusEvent
+from jobdeck.model import ActionResult, Capability, Job, LogChunk, Run, RunPage, StatusEvent
 from jobdeck.redact import redact
 
 PUBLIC_BASE_URL = "https://app.intuned.io/api/v1/workspace"
@@ -63,20 +62,6 @@ class IntunedSettings(BackendSettings):
     runs_page_size: int = Field(default=10, ge=1, le=100, description="runs per page in the detail pane")
     timeout: float = Field(default=10.0, gt=0, le=300)
     verify: bool | str = True
-
-
-@dataclass(frozen=True)
-class RunPage:
-    """One page of a job's runs, newest first."""
-
-    runs: list[Run]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
 
 
 class IntunedAdapter(HttpAdapter):
@@ -171,13 +156,22 @@ class IntunedAdapter(HttpAdapter):
         """The first page of the job's runs, newest first."""
         return (await self.list_runs_page(job_id, 0)).runs
 
+    async def runs_page(self, job_id: str, page: int = 0) -> RunPage:
+        """Page ``page`` of the job's runs, ``runs_page_size`` runs a page."""
+        return await self.list_runs_page(job_id, page)
+
     async def list_runs_page(self, job_id: str, page: int = 0, page_size: int | None = None) -> RunPage:
         """Page ``page`` (from 0) of the job's runs, newest first, with the total count."""
         size = page_size or self.settings.runs_page_size
         wire = await self._run_page(job_id, page=page, size=size)
         runs = [to_run(self.name, job_id, run) for run in wire.jobRuns]
-        return RunPage(runs=runs, total=wire.totalCount if wire.totalCount is not None else len(runs),
-                       page=page, page_size=size)
+        total = wire.totalCount
+        if total is not None:
+            pages: int | None = max(1, -(-total // size))
+        else:
+            # Without a total, a short page is the last one; a full one may not be.
+            pages = page + 1 if len(runs) < size else None
+        return RunPage(runs=runs, page=page, pages=pages, total=total, page_size=size)
 
     async def get_run(self, job_id: str, run_id: str) -> Run:
         """One run with its results link (the signature of the signed URL hidden)."""

@@ -16,12 +16,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import Resize
+from textual.geometry import Region
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label
 
 from jobdeck.errors import AdapterError, ReadOnlyRefused
-from jobdeck.model import Action, Job, JobRef
+from jobdeck.model import Action, Job, JobRef, RunPage
 from jobdeck.monitor import (
     ActionDone,
     HealthChanged,
@@ -29,6 +30,7 @@ from jobdeck.monitor import (
     MonitorEvent,
     TimelineChanged,
 )
+from jobdeck.ui.run_paging import NO_OLDER, RunRequest, pick_index, position_text, step_run
 from jobdeck.ui.screens.confirm import Confirmed, ConfirmScreen
 from jobdeck.ui.screens.help import HelpScreen
 from jobdeck.ui.screens.prompt import PromptScreen
@@ -123,6 +125,10 @@ class DeckScreen(Screen[None]):
         Binding("w", "wrap", "Wrap log", id="deck.wrap", show=False, tooltip="Wrap long log lines"),
         Binding("n", "search_next", "Next match", id="deck.next", show=False),
         Binding("N", "search_previous", "Previous match", id="deck.previous", show=False),
+        Binding("left_square_bracket", "newer_run", "Newer run", id="deck.newer_run", show=False,
+                key_display="[", tooltip="Choose the next newer run of the job (the previous page after the first)"),
+        Binding("right_square_bracket", "older_run", "Older run", id="deck.older_run", show=False,
+                key_display="]", tooltip="Choose the next older run of the job (the next page after the last)"),
         Binding("d", "show_pane('detail')", "Detail", id="deck.detail", show=False),
         Binding("t", "show_pane('timeline')", "Timeline", id="deck.timeline", show=False),
         Binding("l", "show_pane('log')", "Log", id="deck.log", show=False),
@@ -234,6 +240,8 @@ class DeckScreen(Screen[None]):
         self._selected: JobRef | None = None
         self._lower_pane = "detail"
         self._unsubscribe = None
+        #: The page of runs last asked for, and the run to choose on it.
+        self._run_request = RunRequest()
 
     @property
     def deck(self) -> JobdeckApp:
@@ -339,8 +347,9 @@ class DeckScreen(Screen[None]):
                 changed = {job.ref: job for job in event.changed}
                 if self._selected in changed:
                     self._show_job(changed[self._selected], reload=False)
-                    # Its runs carry counts, errors and reasons that move with it.
-                    self._load_runs(self._selected)
+                    # Its runs carry counts, errors and reasons that move with it;
+                    # the same page is reloaded and the chosen run kept by id.
+                    self._load_runs(self._selected, self._run_request)
                 elif self._selected in event.removed:
                     self._show_job(None)
             self._update_titles()
@@ -379,27 +388,76 @@ class DeckScreen(Screen[None]):
         detail.job = job
         new_ref = job.ref if job else None
         if reload or new_ref != self._selected:
+            if new_ref != self._selected:
+                # Another job: its newest run is chosen, and nothing of the last job's runs stays.
+                self._run_request = RunRequest()
+                self._show_runs(RunPage(runs=[]), 0)
             self._selected = new_ref
             if job is None:
-                detail.runs = []
                 self.query_one(Timeline).events = []
                 self.query_one(LogView).clear()
                 self._stop_log()
             else:
-                self._load_runs(job.ref)
+                self._load_runs(job.ref, self._run_request)
                 self._load_timeline(job.ref)
                 self._follow_log(job.ref)
         self.refresh_bindings()
 
     @work(exclusive=True, group="runs", exit_on_error=False)
-    async def _load_runs(self, ref: JobRef) -> None:
+    async def _load_runs(self, ref: JobRef, request: RunRequest, *, stepped: bool = False) -> None:
+        """Load page ``request.page`` of the job's runs and choose a run on it.
+
+        ``stepped``: the user pressed ``[`` or ``]`` to get here, so the run
+        is brought into view, and an empty page means there is no older run.
+        """
         try:
-            runs = await self.deck.monitor.runs(ref)
+            page = await self.deck.monitor.runs_page(ref, request.page)
         except AdapterError as exc:
-            runs = []
-            self.notify(f"Runs of {ref}: {exc}", severity="warning")
-        if ref == self._selected:
-            self.query_one(RunDetail).runs = runs
+            # What is shown stays: a failed reload or page turn hides nothing.
+            if ref == self._selected:
+                self.notify(f"Runs of {ref}: {exc}", severity="warning")
+            return
+        if ref != self._selected:
+            return
+        if not page.runs and page.page > 0:
+            if stepped:
+                self.notify(NO_OLDER.capitalize(), severity="warning", timeout=3)
+                self._run_request = self._shown_runs_request()
+            else:  # the page emptied (runs deleted): start again from the newest
+                self._load_runs(ref, RunRequest())
+            return
+        self._show_runs(page, pick_index(page.runs, request.keep_id, request.fallback))
+        if stepped:
+            self._reveal_chosen_run()
+
+    def _show_runs(self, page: RunPage, chosen: int) -> None:
+        detail = self.query_one(RunDetail)
+        detail.show_runs(page, chosen)
+        self._run_request = self._shown_runs_request()
+        self.query_one("#detail-pane").border_subtitle = position_text(detail.run_page, detail.chosen)
+
+    def _shown_runs_request(self) -> RunRequest:
+        """A request for what the detail shows now: reloading it keeps the chosen run."""
+        detail = self.query_one(RunDetail)
+        run = detail.chosen_run
+        return RunRequest(page=detail.run_page.page, keep_id=run.id if run else None, fallback=detail.chosen)
+
+    def _reveal_chosen_run(self) -> None:
+        """Show the detail pane, scrolled so the chosen run's section is in view."""
+        if self.has_class("-compact") and self._lower_pane != "detail":
+            self._show_lower_pane("detail")
+
+        def scroll() -> None:
+            section = self.query_one(RunDetail).run_section
+            if section is None:
+                return
+            pane = self.query_one("#detail-pane", VerticalScroll)
+            top, height = section
+            visible = max(1, pane.scrollable_content_region.height)
+            # The run's title at the top; the page's list follows it as room allows.
+            pane.scroll_to_region(Region(0, top, 1, min(height, visible)), animate=False, top=True)
+
+        self.call_after_refresh(scroll)
 
     @work(exclusive=True, group="timeline", exit_on_error=False)
     async def _load_timeline(self, ref: JobRef) -> None:
@@ -486,6 +544,29 @@ class DeckScreen(Screen[None]):
             self.refresh_bindings()
 
     # -- other keys ---------------------------------------------------------
+
+    def action_older_run(self) -> None:
+        self._step_run(+1)
+
+    def action_newer_run(self) -> None:
+        self._step_run(-1)
+
+    def _step_run(self, delta: int) -> None:
+        """Choose the run ``delta`` away (+1 older); a view only, nothing is changed."""
+        ref = self._selected
+        if ref is None:
+            self.notify("No job is selected", severity="warning", timeout=2)
+            return
+        detail = self.query_one(RunDetail)
+        step = step_run(detail.run_page, detail.chosen, delta)
+        if step.refusal is not None:
+            self.notify(step.refusal.capitalize(), severity="warning", timeout=3)
+        elif step.load is not None:
+            self._run_request = step.load
+            self._load_runs(ref, step.load, stepped=True)
+        elif step.index is not None:
+            self._show_runs(detail.run_page, step.index)
+            self._reveal_chosen_run()
 
     def action_find(self) -> None:
         in_log = self.query_one("#log-pane").has_focus_within

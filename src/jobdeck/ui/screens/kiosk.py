@@ -32,7 +32,7 @@ FAILED_WINDOW = timedelta(hours=24)
 #: Screen actions a kiosk allows: looking, never changing or leaving.
 KIOSK_ALLOWED_ACTIONS = frozenset(
     {"cycle_sort", "toggle_view", "follow", "wrap", "search_next", "search_previous",
-     "show_pane", "refresh", "escape", "help"}
+     "show_pane", "refresh", "escape", "help", "newer_run", "older_run"}
 )
 
 

@@ -1,4 +1,5 @@
-"""The run detail: everything known about one job, one field per row.
+"""The run detail: everything known about one job, one field per row, then
+the chosen one of its runs and the page of runs it was chosen from.
 
 Every string that came from a backend (names, ids, raw states, errors,
 labels, the backend's own fields) passes through ``safe_text`` before it is
@@ -20,12 +21,16 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from jobdeck.model import Counts, Job, JobState, Run
+from jobdeck.model import Counts, Job, JobState, Run, RunPage
 from jobdeck.safe_text import safe_line, to_plain
 from jobdeck.ui.format import MISSING, age, bar, counts_text, duration, percent, state_glyph, state_word, truncate
+from jobdeck.ui.run_paging import run_position
 
-#: How many of a job's runs the detail lists.
-MAX_RUNS_SHOWN = 5
+#: How many runs of a page the detail lists (a page longer than this is cut).
+MAX_RUNS_SHOWN = 25
+#: Run ids longer than this are listed by their first SHORT_ID_LENGTH characters.
+LONG_ID = 12
+SHORT_ID_LENGTH = 8
 #: How many backend fields, and how wide their values may be.
 MAX_DETAIL_FIELDS = 60
 MAX_DETAIL_VALUE = 80
@@ -70,6 +75,12 @@ def time_with_age(moment: datetime | None, now: datetime | None) -> str:
     if ago == MISSING:
         return utc_time(moment)
     return f"{utc_time(moment)} · {'just now' if ago == 'now' else ago + ' ago'}"
+
+
+def short_run_id(run_id: str) -> str:
+    """A run id for the list: long ids (UUIDs) by their first characters, like git."""
+    clean = safe_line(run_id)
+    return clean[:SHORT_ID_LENGTH] if len(clean) > LONG_ID else clean
 
 
 def _aware(moment: datetime) -> datetime:
@@ -133,7 +144,9 @@ class _FillLine:
 
 
 class RunDetail(Widget):
-    """Name, state, times, counts, progress, error, labels and backend fields of one job."""
+    """Name, state, times, counts, progress, error, labels and backend fields of
+    one job; then its chosen run (state, times, counts, error) and the page of
+    runs it was chosen from, the chosen one marked."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "run-detail--label",
@@ -160,24 +173,76 @@ class RunDetail(Widget):
     """
 
     job: reactive[Job | None] = reactive(None, layout=True)
-    runs: reactive[list[Run]] = reactive(list, layout=True, always_update=True)
+    #: The page of the job's runs shown, newest first.
+    run_page: reactive[RunPage] = reactive(lambda: RunPage(runs=[]), layout=True, always_update=True)
+    #: The index, on ``run_page``, of the chosen run.
+    chosen: reactive[int] = reactive(0, layout=True)
     now: reactive[datetime | None] = reactive(None)
     ascii: reactive[bool] = reactive(False)
 
+    def __init__(
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None, disabled: bool = False
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        #: Where the "Run" section was last drawn: (first row, rows), or None.
+        self.run_section: tuple[int, int] | None = None
+
+    @property
+    def runs(self) -> list[Run]:
+        """The runs of the page shown."""
+        return self.run_page.runs
+
+    @runs.setter
+    def runs(self, runs: list[Run]) -> None:
+        """Show ``runs`` as the job's only page, the newest chosen."""
+        runs = list(runs)
+        self.show_runs(RunPage(runs=runs, pages=1, total=len(runs), page_size=len(runs) or None), 0)
+
+    @property
+    def chosen_run(self) -> Run | None:
+        runs = self.run_page.runs
+        return runs[self.chosen] if 0 <= self.chosen < len(runs) else None
+
+    def show_runs(self, page: RunPage, chosen: int) -> None:
+        """Show ``page`` with its run at index ``chosen`` chosen."""
+        self.run_page = page
+        self.chosen = chosen
+
+    def validate_chosen(self, chosen: int) -> int:
+        return max(0, min(chosen, len(self.run_page.runs) - 1))
+
     def render(self) -> RenderableType:
         job = self.job
+        self.run_section = None
         if job is None:
             return Text("Select a job", style=self._style("run-detail--muted"))
+        parts: list[RenderableType] = [self._table(self._rows(job))]
+        run = self.chosen_run
+        if run is not None and self._has_runs_of_its_own(job):
+            section = self._run_section(run)
+            self.run_section = (self._height_of(parts), self._height_of(section))
+            parts.extend(section)
+            parts.extend(self._run_list())
         fields = list(flatten_detail(job.detail))
-        if not fields:
-            return self._table(self._rows(job))
-        # The backend's fields get their own table: their long key paths
-        # would otherwise widen the label column of every row above.
-        return Group(
-            self._table(self._rows(job)),
-            Text("Backend fields", style=self._style("run-detail--title")),
-            self._table(self._field_rows(fields)),
-        )
+        if fields:
+            # The backend's fields get their own table: their long key paths
+            # would otherwise widen the label column of every row above.
+            parts.append(Text("Backend fields", style=self._style("run-detail--title")))
+            parts.append(self._table(self._field_rows(fields)))
+        return parts[0] if len(parts) == 1 else Group(*parts)
+
+    def _has_runs_of_its_own(self, job: Job) -> bool:
+        """False when the job is its own single run: the rows above already say it all."""
+        page = self.run_page
+        single = page.page == 0 and len(page.runs) == 1 and not page.has_older
+        return not (single and page.runs[0].id == job.id)
+
+    def _height_of(self, renderables: list[RenderableType]) -> int:
+        """Rows ``renderables`` take at the widget's width (for scrolling to a section)."""
+        console = self.app.console
+        width = max(1, self.content_size.width or self.size.width or console.width)
+        options = console.options.update_width(width)
+        return sum(len(console.render_lines(part, options, pad=False)) for part in renderables)
 
     def _table(self, rows: Iterator[tuple[str, RenderableType]]) -> Table:
         table = Table.grid(padding=(0, 1))
@@ -216,8 +281,69 @@ class RunDetail(Widget):
         if job.archived:
             where = "archived in jobdeck" if job.archived_by == "jobdeck" else "archived on the backend"
             yield "Archived", Text(where, style=self._style("run-detail--muted"))
-        if len(self.runs) > 1:
-            yield "Runs", self._runs_text()
+
+    # -- the chosen run and its page -------------------------------------------
+
+    def _run_section(self, run: Run) -> list[RenderableType]:
+        """A title naming the run and its place, then its state, times, counts and error."""
+        # The place first: a long id (a UUID) may wrap, the place should not.
+        title = Text()
+        title.append("Run", style=self._style("run-detail--title"))
+        position = run_position(self.run_page, self.chosen)
+        if position is not None:
+            total = self.run_page.total
+            title.append(f" {position} of {total}" if total is not None else f" {position}",
+                         style=self._style("run-detail--title"))
+        title.append(f" · {safe_line(run.id)}", style=self._style("run-detail--muted"))
+        return [title, self._table(self._run_rows(run))]
+
+    def _run_rows(self, run: Run) -> Iterator[tuple[str, RenderableType]]:
+        now = self.now
+        yield "State", state_text(run.state, run.raw_state, ascii=self.ascii, style=self._state_style(run.state))
+        yield "Started", Text(time_with_age(run.started, now))
+        if run.ended is not None or run.state.is_terminal:
+            yield "Ended", Text(time_with_age(run.ended, now))
+        if run.started is not None:
+            yield "Duration", Text(self._duration(run.started, run.ended))
+        if run.counts is not None:
+            yield "Counts", self._counts_line(run.counts)
+        if run.progress is not None:
+            yield "Progress", self._progress_line(run.progress)
+        if run.error:
+            yield "Error", Text(_error_lines(run.error), style=self._style("run-detail--error"))
+        if run.reason:
+            yield "Reason", Text(_error_lines(run.reason), style=self._style("run-detail--error"))
+
+    def _run_list(self) -> list[RenderableType]:
+        """The page's runs, one a line, the chosen one marked."""
+        page = self.run_page
+        title = Text("Runs", style=self._style("run-detail--title"))
+        if page.pages is None:
+            title.append(f" · page {page.page + 1}", style=self._style("run-detail--muted"))
+        elif page.pages > 1:
+            title.append(f" · page {page.page + 1}/{page.pages}", style=self._style("run-detail--muted"))
+        table = Table.grid(padding=(0, 1))
+        # The fixed columns fit a 40-column pane; the counts wrap if they must.
+        table.add_column(no_wrap=True, min_width=1)  # the mark
+        table.add_column(no_wrap=True)  # state
+        table.add_column(no_wrap=True)  # id
+        table.add_column(no_wrap=True, justify="right", style=self._style("run-detail--muted"))  # started, as an age
+        table.add_column(overflow="fold")  # counts
+        mark = ">" if self.ascii else "▸"
+        for index, run in enumerate(page.runs[:MAX_RUNS_SHOWN]):
+            chosen = index == self.chosen
+            table.add_row(
+                mark if chosen else " ",
+                state_text(run.state, None, ascii=self.ascii, style=self._state_style(run.state)),
+                Text(short_run_id(run.id), style="bold" if chosen else ""),
+                age(_aware(run.started), _aware(self.now)) if run.started and self.now else MISSING,
+                counts_text(run.counts, self.ascii) if run.counts is not None else "",
+            )
+        rows: list[RenderableType] = [title, table]
+        hidden = len(page.runs) - MAX_RUNS_SHOWN
+        if hidden > 0:
+            rows.append(Text(f"… {hidden} more runs on this page", style=self._style("run-detail--muted")))
+        return rows
 
     def _duration(self, started: datetime | None, ended: datetime | None) -> str:
         if started is None:
@@ -259,29 +385,13 @@ class RunDetail(Widget):
         """The job's error, else the latest run's error or reason."""
         if job.error:
             return "Error", _error_lines(job.error)
-        if self.runs:
-            latest = self.runs[0]
+        if self.run_page.runs and self.run_page.page == 0:
+            latest = self.run_page.runs[0]
             if latest.error:
                 return "Error", _error_lines(latest.error)
             if latest.reason:
                 return "Reason", _error_lines(latest.reason)
         return "", ""
-
-    def _runs_text(self) -> Text:
-        text = Text()
-        for number, run in enumerate(self.runs[:MAX_RUNS_SHOWN]):
-            if number:
-                text.append("\n")
-            text.append_text(state_text(run.state, None, ascii=self.ascii, style=self._state_style(run.state)))
-            text.append(f"  {truncate(safe_line(run.id), 24)}")
-            if run.counts is not None:
-                text.append(f"  {counts_text(run.counts, self.ascii)}")
-            if run.started is not None:
-                text.append(f"  {self._duration(run.started, run.ended)}", style=self._style("run-detail--muted"))
-        hidden = len(self.runs) - MAX_RUNS_SHOWN
-        if hidden > 0:
-            text.append(f"\n… {hidden} earlier runs", style=self._style("run-detail--muted"))
-        return text
 
     def _state_style(self, state: JobState) -> Style:
         return self._style(STATE_COMPONENT[state])
