@@ -354,6 +354,22 @@ async def test_ages_follow_the_now_the_screen_sets() -> None:
         assert " 3m " in screen_lines(job_list)[1]
 
 
+async def test_a_tick_that_changes_no_shown_age_repaints_nothing() -> None:
+    # An idle deck must cost nothing: ages of hours do not move every second.
+    app = ListApp([make_job("1", name="job 1", updated=ago(7200), started=ago(7300), ended=ago(7200))])
+    async with app.run_test(size=(80, 24)) as pilot:
+        job_list = app.job_list
+        repaints: list[object] = []
+        original = job_list.refresh
+        job_list.refresh = lambda *args, **kwargs: (repaints.append(args), original(*args, **kwargs))[1]  # type: ignore[method-assign]
+        job_list.now = NOW + timedelta(seconds=1)
+        await pilot.pause()
+        assert repaints == []
+        job_list.now = NOW + timedelta(hours=1)
+        await pilot.pause()
+        assert repaints and " 3h " in screen_lines(job_list)[1]
+
+
 async def test_a_theme_change_redraws_rows_in_the_new_colours() -> None:
     app = ListApp(numbered(2, state=JobState.FAILED))
     async with app.run_test(size=(80, 24)) as pilot:

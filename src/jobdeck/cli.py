@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -28,8 +28,10 @@ from jobdeck.clock import SystemClock
 from jobdeck.config import Settings, load_settings, local_spool
 from jobdeck.errors import AdapterError, ConfigError
 from jobdeck.model import Job, JobRef, JobState, LogChunk
-from jobdeck.monitor import HealthStatus, Monitor
-from jobdeck.wiring import build_monitor
+
+if TYPE_CHECKING:
+    # Imported where used: `--help`, `run` and the deck's first frame need not wait for them.
+    from jobdeck.monitor import Monitor
 
 log = logging.getLogger("jobdeck.cli")
 
@@ -291,6 +293,8 @@ async def _poll(settings: Settings) -> tuple[list[Job], dict[str, str]]:
 
 
 def _failures(monitor: Monitor) -> dict[str, str]:
+    from jobdeck.monitor import HealthStatus
+
     return {
         name: health.last_error or health.status.value
         for name, health in monitor.health().items()
@@ -301,6 +305,8 @@ def _failures(monitor: Monitor) -> dict[str, str]:
 @asynccontextmanager
 async def _read_only_monitor(settings: Settings) -> AsyncIterator[Monitor]:
     """A read-only monitor for one command, stopped (adapters closed) on the way out."""
+    from jobdeck.wiring import build_monitor
+
     monitor = build_monitor(settings, read_only=True, clock=SystemClock())
     try:
         yield monitor

@@ -95,11 +95,31 @@ class HealthBar(Widget):
     """
 
     #: Health by backend name, in display order. Replace the dict to update.
-    health: reactive[dict[str, BackendHealth]] = reactive(dict)
+    health: reactive[dict[str, BackendHealth]] = reactive(dict, repaint=False)
     #: The time ages are measured to.
-    now: reactive[datetime | None] = reactive(None)
+    now: reactive[datetime | None] = reactive(None, repaint=False)
     #: Plain ASCII glyphs instead of unicode ones.
     ascii: reactive[bool] = reactive(False)
+
+    def __init__(
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None, disabled: bool = False
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        #: The line's text at every level of detail when it was last repainted.
+        self._shown: tuple[tuple[_Piece, ...], ...] | None = None
+
+    # Health and the time are set once a second; the bar repaints only when its text changes.
+    def watch_health(self) -> None:
+        self._refresh_if_changed()
+
+    def watch_now(self) -> None:
+        self._refresh_if_changed()
+
+    def _refresh_if_changed(self) -> None:
+        shown = tuple(tuple(self._pieces(detail)) for detail in _DETAIL_LEVELS)
+        if shown != self._shown:
+            self._shown = shown
+            self.refresh()
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width

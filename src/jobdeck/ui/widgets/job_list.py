@@ -184,7 +184,7 @@ class JobList(ScrollView, can_focus=True):
     #: Backends whose rows may be old (the backend is down); drawn dim and marked stale.
     stale_backends: reactive[frozenset[str]] = reactive(frozenset(), init=False)
     #: The time ages and running durations are measured to; set by the screen on a timer.
-    now: reactive[datetime | None] = reactive(None, init=False)
+    now: reactive[datetime | None] = reactive(None, init=False, repaint=False)
     #: Plain ASCII glyphs instead of unicode ones.
     ascii: reactive[bool] = reactive(False, init=False)
     #: Always show the state's word next to its glyph, even when narrow (NO_COLOR, ASCII, 16 colours).
@@ -367,8 +367,27 @@ class JobList(ScrollView, can_focus=True):
     def watch_stale_backends(self) -> None:
         self._redraw()
 
-    def watch_now(self) -> None:
-        self._redraw()
+    def watch_now(self, old: datetime | None, new: datetime | None) -> None:
+        # Set once a second: redraw only when an age or duration on screen moves.
+        if self._times_shown(old) != self._times_shown(new):
+            self._redraw()
+            return
+        # Rows off screen were drawn at an older time: they are drawn afresh when scrolled to.
+        first = int(self.scroll_y)
+        on_screen = {id(job) for job in self._rows[first : first + self._page_height]}
+        for key in list(self._row_cache.keys()):
+            if key[0] not in on_screen:
+                self._row_cache.discard(key)
+
+    def _times_shown(self, now: datetime | None) -> list[tuple[str, str]]:
+        """The age and duration texts of the rows on screen, measured to ``now``."""
+        first = int(self.scroll_y)
+        texts = []
+        for job in self._rows[first : first + self._page_height]:
+            until = now or job.ended
+            seconds = job.duration(until) if until is not None else None
+            texts.append((fmt.age(last_activity(job), now), fmt.duration(seconds)))
+        return texts
 
     def watch_ascii(self) -> None:
         self._header_cache.clear()

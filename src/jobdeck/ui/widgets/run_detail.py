@@ -177,15 +177,26 @@ class RunDetail(Widget):
     run_page: reactive[RunPage] = reactive(lambda: RunPage(runs=[]), layout=True, always_update=True)
     #: The index, on ``run_page``, of the chosen run.
     chosen: reactive[int] = reactive(0, layout=True)
-    now: reactive[datetime | None] = reactive(None)
+    #: The time ages are measured to; the pane repaints only when a text it shows moves.
+    now: reactive[datetime | None] = reactive(None, repaint=False)
     ascii: reactive[bool] = reactive(False)
 
     def __init__(
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None, disabled: bool = False
     ) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
-        #: Where the "Run" section was last drawn: (first row, rows), or None.
-        self.run_section: tuple[int, int] | None = None
+        # What was drawn above the "Run" section and the section itself, measured
+        # only when asked: measuring on every paint doubled the cost of a paint.
+        self._run_section_parts: tuple[list[RenderableType], list[RenderableType]] | None = None
+        self._run_section_place: tuple[int, int] | None = None
+
+    @property
+    def run_section(self) -> tuple[int, int] | None:
+        """Where the "Run" section was last drawn: (first row, rows), or None."""
+        if self._run_section_place is None and self._run_section_parts is not None:
+            above, section = self._run_section_parts
+            self._run_section_place = (self._height_of(above), self._height_of(section))
+        return self._run_section_place
 
     @property
     def runs(self) -> list[Run]:
@@ -211,16 +222,33 @@ class RunDetail(Widget):
     def validate_chosen(self, chosen: int) -> int:
         return max(0, min(chosen, len(self.run_page.runs) - 1))
 
+    def watch_now(self, old: datetime | None, new: datetime | None) -> None:
+        # Set once a second: re-rendering the tables each time costs idle CPU.
+        if self._times_shown(old) != self._times_shown(new):
+            self.refresh()
+
+    def _times_shown(self, now: datetime | None) -> tuple[str, ...]:
+        """Every text of the pane that depends on ``now`` (ages and durations)."""
+        job = self.job
+        if job is None:
+            return ()
+        texts = [time_with_age(moment, now) for moment in (job.created, job.started, job.ended)]
+        texts.append(self._duration_at(job.started, job.ended, now))
+        for run in self.run_page.runs:
+            texts += [time_with_age(run.started, now), time_with_age(run.ended, now)]
+            texts.append(self._duration_at(run.started, run.ended, now))
+        return tuple(texts)
+
     def render(self) -> RenderableType:
         job = self.job
-        self.run_section = None
+        self._run_section_place = self._run_section_parts = None
         if job is None:
             return Text("Select a job", style=self._style("run-detail--muted"))
         parts: list[RenderableType] = [self._table(self._rows(job))]
         run = self.chosen_run
         if run is not None and self._has_runs_of_its_own(job):
             section = self._run_section(run)
-            self.run_section = (self._height_of(parts), self._height_of(section))
+            self._run_section_parts = (list(parts), section)
             parts.extend(section)
             parts.extend(self._run_list())
         fields = list(flatten_detail(job.detail))
@@ -346,9 +374,13 @@ class RunDetail(Widget):
         return rows
 
     def _duration(self, started: datetime | None, ended: datetime | None) -> str:
+        return self._duration_at(started, ended, self.now)
+
+    @staticmethod
+    def _duration_at(started: datetime | None, ended: datetime | None, now: datetime | None) -> str:
         if started is None:
             return MISSING
-        end = ended or self.now
+        end = ended or now
         if end is None:
             return MISSING
         return duration((_aware(end) - _aware(started)).total_seconds())

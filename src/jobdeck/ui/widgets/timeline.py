@@ -90,8 +90,22 @@ class Timeline(Widget):
     """
 
     events: reactive[list[StatusEvent]] = reactive(list, layout=True, always_update=True)
-    now: reactive[datetime | None] = reactive(None)
+    #: The time ages are measured to; the pane repaints only when a text it shows moves.
+    now: reactive[datetime | None] = reactive(None, repaint=False)
     ascii: reactive[bool] = reactive(False)
+
+    def watch_now(self, old: datetime | None, new: datetime | None) -> None:
+        # Set once a second: repainting the whole table each time costs idle CPU.
+        if self._times_shown(old) != self._times_shown(new):
+            self.refresh()
+
+    def _times_shown(self, now: datetime | None) -> tuple[str, ...]:
+        """Every text of the pane that depends on ``now``."""
+        if not self.events:
+            return ()
+        last = max(self.events, key=lambda event: _utc(event.at))
+        since = age(_utc(last.at), _utc(now)) if now is not None else ""
+        return (since, *(event_time(event.at, now) for event in self.events))
 
     def render(self) -> RenderableType:
         # Oldest first, whatever order they came in (sorted() is stable for ties).
