@@ -432,6 +432,32 @@ async def wait_until(
         await asyncio.sleep(0.001)
 
 
+class InstantClock:
+    """An emulator's simulated time for an adapter under test, where waits (retry
+    backoff, Retry-After, poll fallback) return at once and are kept in ``slept``.
+
+    ``on_sleep`` runs first with each wait, e.g. an emulator's ``advance`` so that
+    waiting moves its world on instead of passing real time.
+    """
+
+    def __init__(self, sim: Clock, on_sleep: Callable[[float], object] | None = None) -> None:
+        self.sim = sim
+        self.on_sleep = on_sleep
+        self.slept: list[float] = []
+
+    def now(self) -> datetime:
+        return self.sim.now()
+
+    def monotonic(self) -> float:
+        return self.sim.monotonic()
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        if self.on_sleep is not None:
+            self.on_sleep(seconds)
+        await asyncio.sleep(0)
+
+
 class EventRecorder:
     """A listener that keeps every event it receives, for assertions.
 

@@ -24,6 +24,16 @@ async def select(pilot, jobs: JobList, backend: str, job_id: str) -> None:
     await pilot.pause()
 
 
+async def focus_train_model_log(app, pilot) -> LogView:
+    """Select the running train-model job, wait for its 30 log lines and focus the log."""
+    jobs = await wait_for_jobs(app, 6)
+    await select(pilot, jobs, "local", "20260101-1158-c3")
+    log_view = app.screen.query_one(LogView)
+    await wait_until(lambda: log_view.line_count >= 30, what="the log")
+    log_view.focus()
+    return log_view
+
+
 def toasts(app) -> list[str]:
     return [str(n.message) for n in app._notifications]
 
@@ -192,11 +202,7 @@ async def test_question_mark_lists_every_key(tmp_path):
 async def test_f_and_w_control_the_log(tmp_path):
     app = build_app(tmp_path)
     async with app.run_test(size=WIDE) as pilot:
-        jobs = await wait_for_jobs(app, 6)
-        await select(pilot, jobs, "local", "20260101-1158-c3")
-        log_view = app.screen.query_one(LogView)
-        await wait_until(lambda: log_view.line_count >= 30, what="the log")
-        log_view.focus()
+        log_view = await focus_train_model_log(app, pilot)
         await pilot.press("pageup")
         assert not log_view.following
         await pilot.press("f")
@@ -208,11 +214,7 @@ async def test_f_and_w_control_the_log(tmp_path):
 async def test_slash_in_the_log_searches_it(tmp_path):
     app = build_app(tmp_path)
     async with app.run_test(size=WIDE) as pilot:
-        jobs = await wait_for_jobs(app, 6)
-        await select(pilot, jobs, "local", "20260101-1158-c3")
-        log_view = app.screen.query_one(LogView)
-        await wait_until(lambda: log_view.line_count >= 30, what="the log")
-        log_view.focus()
+        log_view = await focus_train_model_log(app, pilot)
         await pilot.press("slash", *"epoch 3:", "enter")
         assert not log_view.following  # a search stops following, to stay on the match
         assert not any("Not found" in t for t in toasts(app))
@@ -257,11 +259,7 @@ async def test_ctrl_r_polls_every_backend_now(tmp_path):
 async def test_n_and_shift_n_step_through_log_matches(tmp_path):
     app = build_app(tmp_path)
     async with app.run_test(size=WIDE) as pilot:
-        jobs = await wait_for_jobs(app, 6)
-        await select(pilot, jobs, "local", "20260101-1158-c3")
-        log_view = app.screen.query_one(LogView)
-        await wait_until(lambda: log_view.line_count >= 30, what="the log")
-        log_view.focus()
+        log_view = await focus_train_model_log(app, pilot)
         await pilot.press("slash", *"loss=0.8", "enter")
         first = log_view.scroll_offset.y
         await pilot.press("n")

@@ -3,14 +3,12 @@ socket, through a Monitor, and with every fault switch."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import datetime
 from pathlib import Path
 
 import pytest
-from fakes import make_monitor
+from fakes import InstantClock, make_monitor
 
 from jobdeck.adapters.istari import IstariAdapter, IstariSettings
 from jobdeck.emulators.faults import Faults
@@ -23,25 +21,6 @@ from jobdeck.monitor.events import HealthStatus
 from jobdeck.redact import REDACTED
 
 TOKEN_ENV = "JOBDECK_TEST_ISTARI_PAT"
-
-
-class EmulatorTime:
-    """The emulator's (frozen) time for the adapter, with sleeps that return at once,
-    so retries and Retry-After waits cost nothing in tests."""
-
-    def __init__(self, emulator: IstariEmulator) -> None:
-        self._clock = emulator.clock
-        self.slept: list[float] = []
-
-    def now(self) -> datetime:
-        return self._clock.now()
-
-    def monotonic(self) -> float:
-        return self._clock.monotonic()
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        await asyncio.sleep(0)
 
 
 @pytest.fixture(autouse=True)
@@ -58,7 +37,7 @@ def make_adapter(emulator: IstariEmulator, url: str = "http://istari.test", *, i
                  **settings: object) -> IstariAdapter:
     return IstariAdapter(
         IstariSettings(name="istari", registry_url=url, token_env=TOKEN_ENV, **settings),
-        clock=EmulatorTime(emulator),
+        clock=InstantClock(emulator.clock),
         transport=emulator.transport() if in_process else None,
     )
 

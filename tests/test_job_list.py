@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 from fakes import make_job
 from textual.app import App, ComposeResult
+from textual.pilot import Pilot
 
 from jobdeck.model import Counts, Job, JobRef, JobState
 from jobdeck.ui.widgets.job_list import JobList
@@ -48,6 +50,12 @@ class ListApp(App[None]):
         return self.query_one(JobList)
 
 
+@asynccontextmanager
+async def running(app: ListApp, size: tuple[int, int] = (80, 24)) -> AsyncIterator[tuple[ListApp, JobList, Pilot]]:
+    async with app.run_test(size=size) as pilot:
+        yield app, app.job_list, pilot
+
+
 def screen_lines(job_list: JobList) -> list[str]:
     return [job_list.render_line(y).text for y in range(job_list.scrollable_content_region.height)]
 
@@ -58,10 +66,9 @@ async def test_rows_render_under_a_header_with_glyph_name_backend_age_and_progre
                  updated=ago(3), counts=Counts(total=12, succeeded=9, failed=1)),
         make_job("2", JobState.RUNNING, backend="drp", name="provision", started=ago(60), updated=ago(12), progress=45),
     ]
-    app = ListApp(jobs)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with running(ListApp(jobs)) as (app, job_list, pilot):
         await pilot.pause()
-        lines = screen_lines(app.job_list)
+        lines = screen_lines(job_list)
         header, first, second = lines[0], lines[1], lines[2]
         assert "name" in header and "backend" in header and "age" in header and "progress" in header
         assert "✗ nightly build" in first and "local" in first and "3s" in first and "5m00s" in first
@@ -71,18 +78,15 @@ async def test_rows_render_under_a_header_with_glyph_name_backend_age_and_progre
 
 
 async def test_a_wide_list_shows_the_state_word_beside_the_glyph() -> None:
-    app = ListApp([make_job("1", JobState.FAILED, name="nightly build", error="exit code 2")])
-    async with app.run_test(size=(140, 24)) as pilot:
+    async with running(ListApp([make_job("1", JobState.FAILED, name="nightly build", error="exit code 2")]), size=(140, 24)) as (app, job_list, pilot):
         await pilot.pause()
-        first = screen_lines(app.job_list)[1]
+        first = screen_lines(job_list)[1]
         assert "✗ failed" in first
         assert "exit code 2" in first  # the note column
 
 
 async def test_arrow_and_vim_keys_move_the_cursor_and_post_highlighted() -> None:
-    app = ListApp(numbered(5))
-    async with app.run_test(size=(80, 24)) as pilot:
-        job_list = app.job_list
+    async with running(ListApp(numbered(5))) as (app, job_list, pilot):
         job_list.focus()
         await pilot.pause()
         assert app.highlighted[-1] is not None and app.highlighted[-1].id == "0"
@@ -97,18 +101,15 @@ async def test_arrow_and_vim_keys_move_the_cursor_and_post_highlighted() -> None
 
 
 async def test_the_cursor_row_is_marked_so_it_shows_without_colour() -> None:
-    app = ListApp(numbered(3))
-    async with app.run_test(size=(80, 24)) as pilot:
-        app.job_list.focus()
+    async with running(ListApp(numbered(3))) as (app, job_list, pilot):
+        job_list.focus()
         await pilot.press("down")
-        lines = screen_lines(app.job_list)
+        lines = screen_lines(job_list)
         assert lines[2].startswith("▌") and not lines[1].startswith("▌")
 
 
 async def test_home_end_g_and_G_jump_to_the_ends_and_page_keys_move_a_page() -> None:
-    app = ListApp(numbered(100))
-    async with app.run_test(size=(80, 24)) as pilot:
-        job_list = app.job_list
+    async with running(ListApp(numbered(100))) as (app, job_list, pilot):
         job_list.focus()
         await pilot.press("end")
         assert job_list.cursor_index == 99
@@ -127,9 +128,8 @@ async def test_home_end_g_and_G_jump_to_the_ends_and_page_keys_move_a_page() -> 
 
 
 async def test_enter_posts_selected_with_the_highlighted_job() -> None:
-    app = ListApp(numbered(3))
-    async with app.run_test(size=(80, 24)) as pilot:
-        app.job_list.focus()
+    async with running(ListApp(numbered(3))) as (app, job_list, pilot):
+        job_list.focus()
         await pilot.press("down", "enter")
         await pilot.pause()
         assert [job.id for job in app.selected] == ["1"]
@@ -141,9 +141,7 @@ async def test_the_query_filters_rows_and_a_bad_query_keeps_the_last_good_filter
         make_job("2", JobState.RUNNING, name="nightly tests", updated=ago(2)),
         make_job("3", JobState.SUCCEEDED, name="backup", updated=ago(3)),
     ]
-    app = ListApp(jobs)
-    async with app.run_test(size=(80, 24)) as pilot:
-        job_list = app.job_list
+    async with running(ListApp(jobs)) as (app, job_list, pilot):
         job_list.filter_text = "nightly"
         await pilot.pause()
         assert [job.id for job in job_list.rows] == ["1", "2"]
@@ -162,9 +160,7 @@ async def test_the_query_filters_rows_and_a_bad_query_keeps_the_last_good_filter
 
 
 async def test_the_highlight_moves_to_a_shown_job_when_the_filter_hides_it() -> None:
-    app = ListApp(numbered(5))
-    async with app.run_test(size=(80, 24)) as pilot:
-        job_list = app.job_list
+    async with running(ListApp(numbered(5))) as (app, job_list, pilot):
         job_list.focus()
         await pilot.press("down")
         job_list.filter_text = "-id:1"
@@ -179,9 +175,7 @@ async def test_sort_reorders_rows_and_cycle_sort_walks_every_key() -> None:
         make_job("b", JobState.FAILED, name="alpha", updated=ago(2)),
         make_job("c", JobState.RUNNING, name="mike", updated=ago(3)),
     ]
-    app = ListApp(jobs)
-    async with app.run_test(size=(80, 24)) as pilot:
-        job_list = app.job_list
+    async with running(ListApp(jobs)) as (app, job_list, pilot):
         assert [job.id for job in job_list.rows] == ["a", "b", "c"]
         job_list.sort = "state"
         await pilot.pause()
@@ -201,9 +195,7 @@ async def test_the_archived_view_shows_only_archived_jobs_with_a_jobdeck_archive
         make_job("old", name="old job", updated=ago(2), archived=True, archived_by="jobdeck"),
         make_job("gone", name="gone job", updated=ago(3), archived=True, archived_by="backend"),
     ]
-    app = ListApp(jobs)
-    async with app.run_test(size=(80, 24)) as pilot:
-        job_list = app.job_list
+    async with running(ListApp(jobs)) as (app, job_list, pilot):
         assert [job.id for job in job_list.rows] == ["live"]
         job_list.view = "archived"
         await pilot.pause()
@@ -215,9 +207,7 @@ async def test_the_archived_view_shows_only_archived_jobs_with_a_jobdeck_archive
 
 async def test_apply_changes_keeps_the_cursor_on_the_same_job_when_rows_move() -> None:
     jobs = numbered(10)
-    app = ListApp(jobs)
-    async with app.run_test(size=(80, 24)) as pilot:
-        job_list = app.job_list
+    async with running(ListApp(jobs)) as (app, job_list, pilot):
         job_list.focus()
         await pilot.press("down", "down", "down")
         assert job_list.highlighted is not None and job_list.highlighted.id == "3"
@@ -236,9 +226,7 @@ async def test_apply_changes_keeps_the_cursor_on_the_same_job_when_rows_move() -
 
 async def test_apply_changes_moves_the_highlight_to_a_neighbour_when_its_job_is_removed() -> None:
     jobs = numbered(5)
-    app = ListApp(jobs)
-    async with app.run_test(size=(80, 24)) as pilot:
-        job_list = app.job_list
+    async with running(ListApp(jobs)) as (app, job_list, pilot):
         job_list.focus()
         await pilot.press("down")
         job_list.apply_changes([], [], [jobs[1].ref])
@@ -249,9 +237,7 @@ async def test_apply_changes_moves_the_highlight_to_a_neighbour_when_its_job_is_
 
 async def test_apply_changes_patches_a_filtered_list_without_a_full_resort() -> None:
     jobs = numbered(200)
-    app = ListApp(jobs)
-    async with app.run_test(size=(80, 24)) as pilot:
-        job_list = app.job_list
+    async with running(ListApp(jobs)) as (app, job_list, pilot):
         job_list.filter_text = "state:failed"
         await pilot.pause()
         assert job_list.visible_count == 0
@@ -267,9 +253,7 @@ async def test_apply_changes_patches_a_filtered_list_without_a_full_resort() -> 
 
 async def test_select_ref_moves_the_cursor_to_a_shown_job_only() -> None:
     jobs = numbered(200)
-    app = ListApp(jobs)
-    async with app.run_test(size=(80, 24)) as pilot:
-        job_list = app.job_list
+    async with running(ListApp(jobs)) as (app, job_list, pilot):
         assert job_list.select_ref(JobRef(backend="fake", id="150"))
         await pilot.pause()
         assert job_list.highlighted is not None and job_list.highlighted.id == "150"
@@ -281,30 +265,27 @@ async def test_select_ref_moves_the_cursor_to_a_shown_job_only() -> None:
 
 
 async def test_an_empty_list_explains_how_to_start_a_job() -> None:
-    app = ListApp([])
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with running(ListApp([])) as (app, job_list, pilot):
         await pilot.pause()
-        text = "\n".join(screen_lines(app.job_list))
+        text = "\n".join(screen_lines(job_list))
         assert "No jobs yet. Run `jobdeck run -- CMD` to start one." in text
-        assert app.job_list.highlighted is None
+        assert job_list.highlighted is None
         assert app.highlighted == [None]
 
 
 async def test_a_filter_matching_nothing_says_so_with_the_query() -> None:
-    app = ListApp(numbered(3))
-    async with app.run_test(size=(80, 24)) as pilot:
-        app.job_list.filter_text = "zebra"
+    async with running(ListApp(numbered(3))) as (app, job_list, pilot):
+        job_list.filter_text = "zebra"
         await pilot.pause()
-        assert "No jobs match zebra" in "\n".join(screen_lines(app.job_list))
+        assert "No jobs match zebra" in "\n".join(screen_lines(job_list))
         assert app.highlighted[-1] is None
 
 
 async def test_an_empty_archive_says_nothing_is_archived() -> None:
-    app = ListApp(numbered(3))
-    async with app.run_test(size=(80, 24)) as pilot:
-        app.job_list.view = "archived"
+    async with running(ListApp(numbered(3))) as (app, job_list, pilot):
+        job_list.view = "archived"
         await pilot.pause()
-        assert "Nothing archived" in "\n".join(screen_lines(app.job_list))
+        assert "Nothing archived" in "\n".join(screen_lines(job_list))
 
 
 async def test_rows_of_stale_backends_are_marked_stale_and_drawn_in_the_stale_style() -> None:
@@ -312,9 +293,7 @@ async def test_rows_of_stale_backends_are_marked_stale_and_drawn_in_the_stale_st
         make_job("1", backend="local", name="job 1", updated=ago(1)),
         make_job("2", backend="drp", name="job 2", updated=ago(2)),
     ]
-    app = ListApp(jobs)
-    async with app.run_test(size=(80, 24)) as pilot:
-        job_list = app.job_list
+    async with running(ListApp(jobs)) as (app, job_list, pilot):
         job_list.stale_backends = frozenset({"drp"})
         await pilot.pause()
         fresh_row, stale_row = screen_lines(job_list)[1:3]
@@ -327,27 +306,23 @@ async def test_rows_of_stale_backends_are_marked_stale_and_drawn_in_the_stale_st
 async def test_ascii_mode_draws_only_ascii_glyphs() -> None:
     jobs = [make_job(str(number), state, name=f"job {number}", updated=ago(number + 1), progress=50)
             for number, state in enumerate(JobState)]
-    app = ListApp(jobs)
-    async with app.run_test(size=(80, 24)) as pilot:
-        app.job_list.ascii = True
-        app.job_list.focus()
+    async with running(ListApp(jobs)) as (app, job_list, pilot):
+        job_list.ascii = True
+        job_list.focus()
         await pilot.pause()
-        for line in screen_lines(app.job_list)[1:]:
+        for line in screen_lines(job_list)[1:]:
             assert line.isascii(), line
 
 
 async def test_text_from_backends_cannot_reach_the_terminal_as_escape_sequences() -> None:
-    app = ListApp([make_job("1", name="evil \x1b]0;pwned\x07 \x1b[2J name", error="\x1b[31mred")])
-    async with app.run_test(size=(140, 24)) as pilot:
+    async with running(ListApp([make_job("1", name="evil \x1b]0;pwned\x07 \x1b[2J name", error="\x1b[31mred")]), size=(140, 24)) as (app, job_list, pilot):
         await pilot.pause()
-        for line in screen_lines(app.job_list):
+        for line in screen_lines(job_list):
             assert "\x1b" not in line and "\x07" not in line
 
 
 async def test_ages_follow_the_now_the_screen_sets() -> None:
-    app = ListApp([make_job("1", name="job 1", updated=ago(5))])
-    async with app.run_test(size=(80, 24)) as pilot:
-        job_list = app.job_list
+    async with running(ListApp([make_job("1", name="job 1", updated=ago(5))])) as (app, job_list, pilot):
         assert " 5s " in screen_lines(job_list)[1]
         job_list.now = NOW + timedelta(minutes=3)
         await pilot.pause()
@@ -356,9 +331,7 @@ async def test_ages_follow_the_now_the_screen_sets() -> None:
 
 async def test_a_tick_that_changes_no_shown_age_repaints_nothing() -> None:
     # An idle deck must cost nothing: ages of hours do not move every second.
-    app = ListApp([make_job("1", name="job 1", updated=ago(7200), started=ago(7300), ended=ago(7200))])
-    async with app.run_test(size=(80, 24)) as pilot:
-        job_list = app.job_list
+    async with running(ListApp([make_job("1", name="job 1", updated=ago(7200), started=ago(7300), ended=ago(7200))])) as (app, job_list, pilot):
         repaints: list[object] = []
         original = job_list.refresh
         job_list.refresh = lambda *args, **kwargs: (repaints.append(args), original(*args, **kwargs))[1]  # type: ignore[method-assign]
@@ -371,9 +344,7 @@ async def test_a_tick_that_changes_no_shown_age_repaints_nothing() -> None:
 
 
 async def test_a_theme_change_redraws_rows_in_the_new_colours() -> None:
-    app = ListApp(numbered(2, state=JobState.FAILED))
-    async with app.run_test(size=(80, 24)) as pilot:
-        job_list = app.job_list
+    async with running(ListApp(numbered(2, state=JobState.FAILED))) as (app, job_list, pilot):
         before = {segment.style for segment in job_list.render_line(2)}
         app.theme = "textual-light"
         await pilot.pause()
@@ -402,9 +373,7 @@ async def test_one_hundred_thousand_jobs_mount_and_paint() -> None:
         )
         for number in range(100_000)
     ]
-    app = ListApp()
-    async with app.run_test(size=(80, 24)) as pilot:
-        job_list = app.job_list
+    async with running(ListApp()) as (app, job_list, pilot):
         started = time.perf_counter()
         job_list.set_jobs(jobs)
         await pilot.pause()
@@ -419,19 +388,17 @@ async def test_one_hundred_thousand_jobs_mount_and_paint() -> None:
 
 
 async def test_clicking_a_row_highlights_it_and_a_double_click_selects_it() -> None:
-    app = ListApp(numbered(5))
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with running(ListApp(numbered(5))) as (app, job_list, pilot):
         await pilot.click(JobList, offset=(10, 3))
         await pilot.pause()
-        assert app.job_list.highlighted is not None and app.job_list.highlighted.id == "2"
+        assert job_list.highlighted is not None and job_list.highlighted.id == "2"
         await pilot.double_click(JobList, offset=(10, 2))
         await pilot.pause()
         assert [job.id for job in app.selected] == ["1"]
 
 
 async def test_without_a_now_ages_and_running_durations_show_a_dash() -> None:
-    app = ListApp([make_job("1", name="job 1", started=ago(5), updated=ago(5))])
-    async with app.run_test(size=(80, 24)) as pilot:
-        app.job_list.now = None
+    async with running(ListApp([make_job("1", name="job 1", started=ago(5), updated=ago(5))])) as (app, job_list, pilot):
+        job_list.now = None
         await pilot.pause()
-        assert "—" in screen_lines(app.job_list)[1]
+        assert "—" in screen_lines(job_list)[1]

@@ -7,10 +7,10 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
+from fakes import InstantClock, make_monitor
 
 from jobdeck.adapters.julep import JulepAdapter, JulepSettings
 from jobdeck.adapters.julep.convert import job_from_status
@@ -21,9 +21,6 @@ from jobdeck.emulators.julep import DEFAULT_API_KEY, JulepEmulator
 from jobdeck.emulators.server import running
 from jobdeck.errors import AuthFailed, Unsupported
 from jobdeck.model import Action, Capability, JobRef, JobState, LogChunk
-from jobdeck.monitor import Monitor
-from jobdeck.monitor.action_log import ActionLog
-from jobdeck.monitor.archive_store import JobdeckArchive
 from jobdeck.monitor.events import HealthStatus
 
 KEY_ENV = "JULEP_TEST_KEY"
@@ -31,23 +28,10 @@ UNKNOWN = "00000000-0000-7000-8000-000000000000"
 SECRET = "sk-demo-secret"
 
 
-class EmulatorTime:
-    """The adapter's clock in these tests: the emulator's simulated time, where
-    sleeping (retry backoff, Retry-After, poll fallback) moves the world on
-    instead of waiting for real."""
-
-    def __init__(self, emulator: JulepEmulator) -> None:
-        self.emulator = emulator
-
-    def now(self) -> datetime:
-        return self.emulator.clock.now()
-
-    def monotonic(self) -> float:
-        return self.emulator.clock.monotonic()
-
-    async def sleep(self, seconds: float) -> None:
-        self.emulator.advance(max(0.0, seconds))
-        await asyncio.sleep(0)
+def emulator_time(emulator: JulepEmulator) -> InstantClock:
+    """The emulator's simulated time, where sleeping (retry backoff, Retry-After,
+    poll fallback) moves the world on instead of waiting for real."""
+    return InstantClock(emulator.clock, on_sleep=lambda seconds: emulator.advance(max(0.0, seconds)))
 
 
 def new_emulator() -> JulepEmulator:
@@ -80,19 +64,10 @@ def emulator() -> JulepEmulator:
 
 @pytest.fixture
 async def adapter(emulator: JulepEmulator) -> AsyncIterator[JulepAdapter]:
-    adapter = JulepAdapter(settings_for(emulator), clock=EmulatorTime(emulator), transport=emulator.transport())
+    adapter = JulepAdapter(settings_for(emulator), clock=emulator_time(emulator), transport=emulator.transport())
     await adapter.open()
     yield adapter
     await adapter.close()
-
-
-def monitor_for(adapter: JulepAdapter, tmp_path: Path) -> Monitor:
-    return Monitor(
-        [adapter],
-        clock=adapter.clock,
-        archive=JobdeckArchive(tmp_path / "archive.json"),
-        action_log=ActionLog(tmp_path / "actions.jsonl"),
-    )
 
 
 def execution_with(emulator: JulepEmulator, status: str) -> str:
@@ -131,7 +106,7 @@ async def test_watched_jobs_show_state_reason_and_times(adapter, emulator):
 
 
 async def test_an_unknown_job_id_is_one_unknown_job_not_an_error_of_the_backend(adapter, tmp_path):
-    monitor = monitor_for(adapter, tmp_path)
+    monitor = make_monitor(tmp_path, [adapter], clock=adapter.clock)
     await monitor.poll_once()
     assert monitor.health()["julep"].status is HealthStatus.OK
     missing = monitor.job(JobRef(backend="julep", id=UNKNOWN))
@@ -251,7 +226,7 @@ async def test_push_yields_on_connect_and_when_an_execution_changes_status(adapt
 
 
 async def test_cancel_stops_the_execution(adapter, emulator, tmp_path):
-    monitor = monitor_for(adapter, tmp_path)
+    monitor = make_monitor(tmp_path, [adapter], clock=adapter.clock)
     await monitor.poll_once()
     ref = JobRef(backend="julep", id=execution_with(emulator, "running"))
     assert monitor.why_not(ref, Action.CANCEL) is None
@@ -263,7 +238,7 @@ async def test_cancel_stops_the_execution(adapter, emulator, tmp_path):
 
 
 async def test_retry_starts_a_new_execution_of_the_same_task_with_the_same_input(adapter, emulator, tmp_path):
-    monitor = monitor_for(adapter, tmp_path)
+    monitor = make_monitor(tmp_path, [adapter], clock=adapter.clock)
     await monitor.poll_once()
     failed = next(e for e in emulator.world.executions.values() if e.status == "failed" and "api_key" in e.input)
     ref = JobRef(backend="julep", id=failed.id)
@@ -279,7 +254,7 @@ async def test_retry_starts_a_new_execution_of_the_same_task_with_the_same_input
 
 
 async def test_jobs_cannot_be_cancelled_or_retried_and_archive_uses_jobdeck_s_own(adapter, emulator, tmp_path):
-    monitor = monitor_for(adapter, tmp_path)
+    monitor = make_monitor(tmp_path, [adapter], clock=adapter.clock)
     await monitor.poll_once()
     job_ref = JobRef(backend="julep", id=emulator.job_ids()[-1])
     assert "only be read" in (monitor.why_not(job_ref, Action.CANCEL) or "")
@@ -297,7 +272,7 @@ async def test_jobs_cannot_be_cancelled_or_retried_and_archive_uses_jobdeck_s_ow
 
 async def test_the_key_can_travel_in_x_auth_key(emulator):
     adapter = JulepAdapter(
-        settings_for(emulator, auth_header="X-Auth-Key"), clock=EmulatorTime(emulator), transport=emulator.transport()
+        settings_for(emulator, auth_header="X-Auth-Key"), clock=emulator_time(emulator), transport=emulator.transport()
     )
     await adapter.open()
     try:
@@ -308,8 +283,8 @@ async def test_the_key_can_travel_in_x_auth_key(emulator):
 
 async def test_a_missing_key_puts_the_backend_down_naming_the_variable(emulator, tmp_path, monkeypatch):
     monkeypatch.delenv(KEY_ENV)
-    adapter = JulepAdapter(settings_for(emulator), clock=EmulatorTime(emulator), transport=emulator.transport())
-    monitor = monitor_for(adapter, tmp_path)
+    adapter = JulepAdapter(settings_for(emulator), clock=emulator_time(emulator), transport=emulator.transport())
+    monitor = make_monitor(tmp_path, [adapter], clock=adapter.clock)
     await monitor.poll_once()
     health = monitor.health()["julep"]
     assert health.status is HealthStatus.DOWN and KEY_ENV in (health.last_error or "")
@@ -328,7 +303,7 @@ FAULTS = {
 
 @pytest.mark.parametrize("name", list(FAULTS))
 async def test_a_fault_makes_the_backend_degraded_or_down_and_it_recovers(adapter, emulator, tmp_path, name):
-    monitor = monitor_for(adapter, tmp_path)
+    monitor = make_monitor(tmp_path, [adapter], clock=adapter.clock)
     emulator.faults = FAULTS[name]
     await monitor.poll_once()
     health = monitor.health()["julep"]
@@ -342,14 +317,14 @@ async def test_a_fault_makes_the_backend_degraded_or_down_and_it_recovers(adapte
 
 
 async def test_latency_slows_but_does_not_break_a_poll(adapter, emulator, tmp_path):
-    monitor = monitor_for(adapter, tmp_path)
+    monitor = make_monitor(tmp_path, [adapter], clock=adapter.clock)
     emulator.faults = Faults(latency=0.01)
     await monitor.poll_once()
     assert monitor.health()["julep"].status is HealthStatus.OK
 
 
 async def test_schema_drift_keeps_the_backend_up_with_unknown_states_kept_raw(adapter, emulator, tmp_path):
-    monitor = monitor_for(adapter, tmp_path)
+    monitor = make_monitor(tmp_path, [adapter], clock=adapter.clock)
     emulator.faults = Faults(drift=True)
     await monitor.poll_once()
     assert monitor.health()["julep"].status is HealthStatus.OK
@@ -362,8 +337,8 @@ async def test_schema_drift_keeps_the_backend_up_with_unknown_states_kept_raw(ad
 
 async def test_over_loopback_the_adapter_lists_follows_the_event_stream_and_cancels(emulator, tmp_path):
     with running(emulator) as url:
-        adapter = JulepAdapter(settings_for(emulator, url=url), clock=EmulatorTime(emulator))
-        monitor = monitor_for(adapter, tmp_path)
+        adapter = JulepAdapter(settings_for(emulator, url=url), clock=emulator_time(emulator))
+        monitor = make_monitor(tmp_path, [adapter], clock=adapter.clock)
         await monitor.poll_once()
         assert monitor.health()["julep"].status is HealthStatus.OK
         assert len(monitor.jobs()) == 3 + len(emulator.world.executions)
@@ -381,7 +356,7 @@ async def test_over_loopback_the_adapter_lists_follows_the_event_stream_and_canc
 
 async def test_over_loopback_a_dropped_event_stream_is_survived(emulator):
     with running(emulator) as url:
-        adapter = JulepAdapter(settings_for(emulator, url=url), clock=EmulatorTime(emulator))
+        adapter = JulepAdapter(settings_for(emulator, url=url), clock=emulator_time(emulator))
         await adapter.open()
         try:
             emulator.faults = Faults(drop_log=True)

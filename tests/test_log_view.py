@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from rich.color import Color
 from textual.app import App, ComposeResult
+from textual.pilot import Pilot
 from textual.strip import Strip
 
 from jobdeck.ui.widgets.log_view import LogView
@@ -31,6 +34,12 @@ class LogApp(App[None]):
         return self.query_one(LogView)
 
 
+@asynccontextmanager
+async def running(app: LogApp, size: tuple[int, int] = (80, 24)) -> AsyncIterator[tuple[LogApp, LogView, Pilot]]:
+    async with app.run_test(size=size) as pilot:
+        yield app, app.log_view, pilot
+
+
 def rendered_strips(log_view: LogView) -> list[Strip]:
     return [log_view.render_line(y) for y in range(log_view.scrollable_content_region.height)]
 
@@ -44,9 +53,7 @@ def numbered(count: int, start: int = 0) -> str:
 
 
 async def test_complete_lines_and_a_pending_partial_line_are_shown() -> None:
-    app = LogApp()
-    async with app.run_test(size=(80, 24)) as pilot:
-        log = app.log_view
+    async with running(LogApp()) as (app, log, pilot):
         log.append("first\nsec")
         await pilot.pause()
         assert log.lines_text() == ["first", "sec"]
@@ -58,17 +65,14 @@ async def test_complete_lines_and_a_pending_partial_line_are_shown() -> None:
 
 
 async def test_windows_line_endings_do_not_leave_empty_lines() -> None:
-    app = LogApp()
-    async with app.run_test(size=(80, 24)) as pilot:
-        app.log_view.append("one\r\ntwo\r\n")
+    async with running(LogApp()) as (app, log, pilot):
+        log.append("one\r\ntwo\r\n")
         await pilot.pause()
-        assert app.log_view.lines_text() == ["one", "two"]
+        assert log.lines_text() == ["one", "two"]
 
 
 async def test_the_view_follows_the_tail_as_lines_arrive() -> None:
-    app = LogApp()
-    async with app.run_test(size=(80, 24)) as pilot:
-        log = app.log_view
+    async with running(LogApp()) as (app, log, pilot):
         log.append(numbered(100))
         await pilot.pause()
         assert log.following
@@ -80,9 +84,7 @@ async def test_the_view_follows_the_tail_as_lines_arrive() -> None:
 
 
 async def test_scrolling_up_pauses_following_and_counts_new_lines() -> None:
-    app = LogApp()
-    async with app.run_test(size=(80, 24)) as pilot:
-        log = app.log_view
+    async with running(LogApp()) as (app, log, pilot):
         log.focus()
         log.append(numbered(100))
         await pilot.pause()
@@ -100,9 +102,7 @@ async def test_scrolling_up_pauses_following_and_counts_new_lines() -> None:
 
 
 async def test_dragging_the_view_up_by_any_means_pauses_following() -> None:
-    app = LogApp()
-    async with app.run_test(size=(80, 24)) as pilot:
-        log = app.log_view
+    async with running(LogApp()) as (app, log, pilot):
         log.append(numbered(100))
         await pilot.pause()
         log.scroll_y = 10  # what the scrollbar or the mouse wheel does
@@ -111,9 +111,7 @@ async def test_dragging_the_view_up_by_any_means_pauses_following() -> None:
 
 
 async def test_follow_resumes_and_jumps_to_the_end() -> None:
-    app = LogApp()
-    async with app.run_test(size=(80, 24)) as pilot:
-        log = app.log_view
+    async with running(LogApp()) as (app, log, pilot):
         log.focus()
         log.append(numbered(100))
         await pilot.pause()
@@ -128,9 +126,7 @@ async def test_follow_resumes_and_jumps_to_the_end() -> None:
 
 
 async def test_the_end_key_also_resumes_following() -> None:
-    app = LogApp()
-    async with app.run_test(size=(80, 24)) as pilot:
-        log = app.log_view
+    async with running(LogApp()) as (app, log, pilot):
         log.focus()
         log.append(numbered(100))
         await pilot.press("up", "up")
@@ -141,9 +137,7 @@ async def test_the_end_key_also_resumes_following() -> None:
 
 
 async def test_scrolling_back_down_to_the_end_resumes_following() -> None:
-    app = LogApp()
-    async with app.run_test(size=(80, 24)) as pilot:
-        log = app.log_view
+    async with running(LogApp()) as (app, log, pilot):
         log.focus()
         log.append(numbered(100))
         await pilot.pause()
@@ -154,9 +148,7 @@ async def test_scrolling_back_down_to_the_end_resumes_following() -> None:
 
 
 async def test_wrapping_changes_the_virtual_height_and_back() -> None:
-    app = LogApp()
-    async with app.run_test(size=(80, 24)) as pilot:
-        log = app.log_view
+    async with running(LogApp()) as (app, log, pilot):
         long_line = "x" * 200
         log.append(f"short\n{long_line}\nend\n")
         await pilot.pause()
@@ -177,9 +169,7 @@ async def test_wrapping_changes_the_virtual_height_and_back() -> None:
 
 
 async def test_wrapped_lines_rewrap_when_the_pane_is_resized() -> None:
-    app = LogApp()
-    async with app.run_test(size=(80, 24)) as pilot:
-        log = app.log_view
+    async with running(LogApp()) as (app, log, pilot):
         log.wrap = True
         log.append("y" * 150 + "\n")
         await pilot.pause()
@@ -190,9 +180,7 @@ async def test_wrapped_lines_rewrap_when_the_pane_is_resized() -> None:
 
 
 async def test_search_finds_the_next_and_previous_match_and_scrolls_to_it() -> None:
-    app = LogApp()
-    async with app.run_test(size=(80, 24)) as pilot:
-        log = app.log_view
+    async with running(LogApp()) as (app, log, pilot):
         lines = [f"line {n}" for n in range(500)]
         lines[100] = "line 100 has the Needle"
         lines[400] = "line 400 has the needle too"
@@ -214,9 +202,7 @@ async def test_search_finds_the_next_and_previous_match_and_scrolls_to_it() -> N
 
 
 async def test_search_highlights_matches_with_the_match_style() -> None:
-    app = LogApp()
-    async with app.run_test(size=(80, 24)) as pilot:
-        log = app.log_view
+    async with running(LogApp()) as (app, log, pilot):
         log.append("alpha beta alpha\n")
         assert log.search("alpha")
         await pilot.pause()
@@ -235,9 +221,7 @@ async def test_search_highlights_matches_with_the_match_style() -> None:
 
 
 async def test_a_search_without_match_returns_false_and_leaves_the_view() -> None:
-    app = LogApp()
-    async with app.run_test(size=(80, 24)) as pilot:
-        log = app.log_view
+    async with running(LogApp()) as (app, log, pilot):
         log.append(numbered(100))
         await pilot.pause()
         scroll = log.scroll_y
@@ -247,9 +231,7 @@ async def test_a_search_without_match_returns_false_and_leaves_the_view() -> Non
 
 
 async def test_the_buffer_is_bounded_and_counts_dropped_lines() -> None:
-    app = LogApp(max_lines=100)
-    async with app.run_test(size=(80, 24)) as pilot:
-        log = app.log_view
+    async with running(LogApp(max_lines=100)) as (app, log, pilot):
         log.append(numbered(250))
         await pilot.pause()
         assert log.line_count == 100
@@ -262,9 +244,7 @@ async def test_the_buffer_is_bounded_and_counts_dropped_lines() -> None:
 
 
 async def test_a_paused_view_stays_on_its_lines_while_old_ones_are_dropped() -> None:
-    app = LogApp(max_lines=100)
-    async with app.run_test(size=(80, 24)) as pilot:
-        log = app.log_view
+    async with running(LogApp(max_lines=100)) as (app, log, pilot):
         log.focus()
         log.append(numbered(100))
         await pilot.pause()
@@ -276,9 +256,7 @@ async def test_a_paused_view_stays_on_its_lines_while_old_ones_are_dropped() -> 
 
 
 async def test_a_hostile_line_renders_without_any_escape_sequence() -> None:
-    app = LogApp()
-    async with app.run_test(size=(80, 24)) as pilot:
-        log = app.log_view
+    async with running(LogApp()) as (app, log, pilot):
         log.append(
             "\x1b]52;c;cm0gLXJmIH4=\x07\x1b]0;pwned\x07ok \x1b[31mred\x1b[0m\x1b[2J\x1b[?1049h\x9b6n\x07\x08 done\n"
         )
@@ -291,9 +269,7 @@ async def test_a_hostile_line_renders_without_any_escape_sequence() -> None:
 
 
 async def test_a_notice_banner_sits_above_the_log_and_clear_resets_everything() -> None:
-    app = LogApp()
-    async with app.run_test(size=(80, 24)) as pilot:
-        log = app.log_view
+    async with running(LogApp()) as (app, log, pilot):
         log.append(numbered(3))
         log.set_notice("Intuned has no log API: showing observed events")
         await pilot.pause()
@@ -308,9 +284,7 @@ async def test_a_notice_banner_sits_above_the_log_and_clear_resets_everything() 
 
 
 async def test_a_fire_hose_of_appends_stays_cheap() -> None:
-    app = LogApp()
-    async with app.run_test(size=(80, 24)) as pilot:
-        log = app.log_view
+    async with running(LogApp()) as (app, log, pilot):
         chunk = "".join(f"\x1b[32m{n:06d}\x1b[0m INFO step {n} finished\n" for n in range(100))
         started = time.perf_counter()
         for _ in range(1000):  # 100,000 lines in 1,000 chunks
@@ -324,9 +298,7 @@ async def test_a_fire_hose_of_appends_stays_cheap() -> None:
 
 
 async def test_wrapped_lines_keep_their_layout_as_lines_arrive_and_old_ones_go() -> None:
-    app = LogApp(max_lines=50)
-    async with app.run_test(size=(40, 12)) as pilot:
-        log = app.log_view
+    async with running(LogApp(max_lines=50), size=(40, 12)) as (app, log, pilot):
         log.wrap = True
         await pilot.pause()
         width = log.scrollable_content_region.width
@@ -346,9 +318,7 @@ async def test_wrapped_lines_keep_their_layout_as_lines_arrive_and_old_ones_go()
 
 
 async def test_search_in_wrap_mode_reveals_the_wrapped_match() -> None:
-    app = LogApp()
-    async with app.run_test(size=(40, 12)) as pilot:
-        log = app.log_view
+    async with running(LogApp(), size=(40, 12)) as (app, log, pilot):
         log.toggle_wrap()
         log.append("".join(f"{n:03d} {'w' * 60}\n" for n in range(100)))
         log.append("the target line\n")
@@ -360,9 +330,7 @@ async def test_search_in_wrap_mode_reveals_the_wrapped_match() -> None:
 
 
 async def test_a_progress_bar_that_never_ends_its_line_stays_small() -> None:
-    app = LogApp()
-    async with app.run_test(size=(80, 24)) as pilot:
-        log = app.log_view
+    async with running(LogApp()) as (app, log, pilot):
         for step in range(5_001):
             log.append(f"\rdownloading {step / 50:6.2f}%")
         await pilot.pause()
@@ -371,9 +339,7 @@ async def test_a_progress_bar_that_never_ends_its_line_stays_small() -> None:
 
 
 async def test_a_runaway_line_is_cut_and_says_so() -> None:
-    app = LogApp()
-    async with app.run_test(size=(80, 24)) as pilot:
-        log = app.log_view
+    async with running(LogApp()) as (app, log, pilot):
         log.append("x" * 100_000 + "\n")
         await pilot.pause()
         (line,) = log.lines_text()
@@ -386,9 +352,7 @@ async def test_the_status_row_can_be_left_to_the_parent() -> None:
         def compose(self) -> ComposeResult:
             yield LogView(show_status=False)
 
-    app = QuietApp()
-    async with app.run_test(size=(80, 24)) as pilot:
-        log = app.log_view
+    async with running(QuietApp()) as (app, log, pilot):
         log.focus()
         log.append(numbered(100))
         await pilot.pause()

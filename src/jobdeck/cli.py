@@ -409,9 +409,8 @@ def _resolve_ref(monitor: Monitor, text: str) -> JobRef:
             _fail(f"no job {text} (see `jobdeck ls --all`)")
         return ref
     # Then an id, then a name: whichever names exactly one job.
-    matches = [job.ref for job in monitor.jobs() if job.id == text] or [
-        job.ref for job in monitor.jobs() if job.name == text
-    ]
+    jobs = monitor.jobs()
+    matches = [job.ref for job in jobs if job.id == text] or [job.ref for job in jobs if job.name == text]
     if not matches:
         _fail(f"no job {text!r}; a job reference looks like BACKEND/ID (see `jobdeck ls --all`)")
     if len(matches) > 1:
@@ -576,7 +575,6 @@ def emulate(kind: str, host: str, port: int, seed: int | None, speed: float, fau
         if seed is None:
             seed = spec.seed if spec else 0
         # Simulated time starts now, so a deck (on the real clock) shows sensible ages.
-        from jobdeck.clock import SystemClock
         from jobdeck.emulators.core import SimClock
 
         clock = SimClock(start=SystemClock().now(), speed=speed)

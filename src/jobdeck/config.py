@@ -1,7 +1,7 @@
 """Typed settings from a TOML file.
 
 Where the file is: ``--config PATH``, else ``$JOBDECK_CONFIG``, else
-``jobdeck.paths.config_file()``. A missing default file means the defaults
+``config.toml`` in ``jobdeck.paths.config_dir()``. A missing default file means the defaults
 (one local backend); a path the user named that does not exist is an error.
 
 Each ``[[backends]]`` table is validated by the settings model of the
@@ -80,9 +80,6 @@ class Settings(BaseModel):
     @property
     def enabled_backends(self) -> list[BackendSettings]:
         return [backend for backend in self.backends if backend.enabled]
-
-    def backend(self, name: str) -> BackendSettings | None:
-        return next((backend for backend in self.backends if backend.name == name), None)
 
     def with_mode(self, *, read_only: bool = False, kiosk: bool = False) -> Settings:
         """These settings with the mode made at least as strict as the flags ask."""

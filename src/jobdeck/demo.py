@@ -33,7 +33,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,7 +130,6 @@ class EmulatorDemo:
         self._saved_env: dict[str, str | None] = {}
 
     def start(self, folder: Path) -> BackendSettings:
-        from jobdeck.clock import SystemClock
         from jobdeck.emulators import create_emulator, running
         from jobdeck.emulators.core import SimClock
 
@@ -263,33 +262,35 @@ async def cancel_active_jobs(spool: Path, *, names: set[str] | None = None, wait
     This is the demo's housekeeping of its own folder, so it does not pass
     the monitor's read-only gate.
     """
-    from jobdeck.adapters.local import LocalAdapter, LocalSettings
 
     def targeted(job: Job) -> bool:
         return job.state.is_active and (names is None or job.name in names)
 
-    adapter = LocalAdapter(LocalSettings(kind="local", name="demo", spool=spool))
-    await adapter.open()
-    try:
+    async with _spool_adapter(spool) as adapter:
         for job in await adapter.list_jobs():
             if targeted(job):
                 with contextlib.suppress(AdapterError):  # a job that ended meanwhile is fine
                     await adapter.cancel(job.id)
         if wait:
             await _until(adapter, lambda jobs: not any(targeted(job) for job in jobs))
-    finally:
-        await adapter.close()
 
 
 async def wait_for_jobs(spool: Path, count: int) -> None:
     """Wait until ``count`` jobs are in ``spool`` (each runner writes its job on start)."""
+    async with _spool_adapter(spool) as adapter:
+        if not await _until(adapter, lambda jobs: len(jobs) >= count):
+            click.echo(f"jobdeck: warning: the demo jobs are slow to start (see {spool})", err=True)
+
+
+@contextlib.asynccontextmanager
+async def _spool_adapter(spool: Path) -> AsyncIterator[Adapter]:
+    """A local adapter opened on ``spool`` for the demo's housekeeping, closed on the way out."""
     from jobdeck.adapters.local import LocalAdapter, LocalSettings
 
     adapter = LocalAdapter(LocalSettings(kind="local", name="demo", spool=spool))
     await adapter.open()
     try:
-        if not await _until(adapter, lambda jobs: len(jobs) >= count):
-            click.echo(f"jobdeck: warning: the demo jobs are slow to start (see {spool})", err=True)
+        yield adapter
     finally:
         await adapter.close()
 

@@ -1,7 +1,7 @@
 """Where jobdeck keeps things. Environment variables override every default,
 which is also how tests keep to their own temporary folders.
 
-- ``JOBDECK_CONFIG``: the config file.
+- ``JOBDECK_CONFIG``: the config file (resolved by ``jobdeck.config.config_path_from``).
 - ``JOBDECK_CONFIG_DIR``: the config folder (user themes live in ``themes/`` in it).
 - ``JOBDECK_DATA_DIR``: the data folder (spool, jobdeck's archive, action log).
 """
@@ -19,11 +19,6 @@ APP = "jobdeck"
 def config_dir() -> Path:
     override = os.environ.get("JOBDECK_CONFIG_DIR")
     return Path(override) if override else Path(platformdirs.user_config_dir(APP))
-
-
-def config_file() -> Path:
-    override = os.environ.get("JOBDECK_CONFIG")
-    return Path(override) if override else config_dir() / "config.toml"
 
 
 def data_dir() -> Path:

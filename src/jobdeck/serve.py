@@ -14,10 +14,6 @@ import shlex
 import sys
 from pathlib import Path
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8000
-
-
 def deck_command(*, config_path: Path | None, allow_actions: bool, python: str | None = None) -> str:
     """The shell command textual-serve runs for each browser session."""
     args = [python or sys.executable, "-m", "jobdeck"]

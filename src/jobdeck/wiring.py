@@ -6,8 +6,6 @@ own files fit together, so the CLI, the deck and the demo build them alike.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from jobdeck import paths
 from jobdeck.adapters.base import Adapter
 from jobdeck.adapters.registry import adapter_class
@@ -23,25 +21,14 @@ def build_adapters(settings: Settings, *, clock: Clock) -> list[Adapter]:
     return [adapter_class(backend.kind)(backend, clock=clock) for backend in settings.enabled_backends]
 
 
-def build_monitor(
-    settings: Settings,
-    *,
-    read_only: bool,
-    clock: Clock | None = None,
-    data_dir: Path | None = None,
-) -> Monitor:
-    """A monitor over every enabled backend, with jobdeck's archive and action log.
-
-    ``data_dir`` replaces the data folder for those two files (tests, the demo);
-    by default they live where ``jobdeck.paths`` says.
-    """
+def build_monitor(settings: Settings, *, read_only: bool, clock: Clock | None = None) -> Monitor:
+    """A monitor over every enabled backend, with jobdeck's archive and action log
+    where ``jobdeck.paths`` says (``JOBDECK_DATA_DIR`` moves them: tests, the demo)."""
     clock = clock or SystemClock()
-    archive_path = data_dir / paths.archive_file().name if data_dir else paths.archive_file()
-    action_log_path = data_dir / paths.action_log_file().name if data_dir else paths.action_log_file()
     return Monitor(
         build_adapters(settings, clock=clock),
         clock=clock,
-        archive=JobdeckArchive(archive_path),
-        action_log=ActionLog(action_log_path),
+        archive=JobdeckArchive(paths.archive_file()),
+        action_log=ActionLog(paths.action_log_file()),
         read_only=read_only,
     )

@@ -362,6 +362,28 @@ class HttpAdapter(Adapter):
     def connect(self) -> HttpClient:
         """The client for this backend. Reads its secrets: AuthFailed when one is missing."""
 
+    def new_client(
+        self,
+        base_url: str,
+        *,
+        timeout: float,
+        verify: bool | str = True,
+        headers: Mapping[str, str] | None = None,
+        error_message: ErrorMessage | None = None,
+        backend: str | None = None,
+    ) -> HttpClient:
+        """An ``HttpClient`` with this adapter's clock, transport and (unless given) name."""
+        return HttpClient(
+            backend=backend or self.name,
+            base_url=base_url,
+            clock=self.clock,
+            headers=headers,
+            timeout=timeout,
+            verify=verify,
+            transport=self._transport,
+            error_message=error_message,
+        )
+
     async def open(self) -> None:
         if self._http is None:
             self._http = self.connect()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from types import ModuleType
 from typing import Any
 
 from jobdeck.emulators.core import DemoSpec, Emulator, SimClock
@@ -43,15 +44,12 @@ def emulator_class(kind: str) -> type[Emulator]:
     if target is None:
         raise ValueError(f"no emulator for {kind!r}; emulators: {', '.join(available())}")
     module_name, _, attr = target.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name == module_name or module_name.startswith(f"{exc.name}."):
-            raise ValueError(
-                f"the {kind} emulator is not installed ({module_name} is missing); "
-                f"emulators: {', '.join(available()) or 'none'}"
-            ) from None
-        raise
+    module = _import_if_present(module_name)
+    if module is None:
+        raise ValueError(
+            f"the {kind} emulator is not installed ({module_name} is missing); "
+            f"emulators: {', '.join(available()) or 'none'}"
+        )
     cls = getattr(module, attr, None)
     if not (isinstance(cls, type) and issubclass(cls, Emulator)):
         raise ValueError(f"{target} is not an emulator")
@@ -65,13 +63,7 @@ def create_emulator(kind: str, **kwargs: Any) -> Emulator:
 
 def demo_spec(kind: str) -> DemoSpec | None:
     """``jobdeck.emulators.<kind>.demo.DEMO``, or None when that module is not there (yet)."""
-    module_name = f"{__name__}.{kind}.demo"
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name == module_name or module_name.startswith(f"{exc.name}."):
-            return None
-        raise
+    module = _import_if_present(f"{__name__}.{kind}.demo")
     spec = getattr(module, "DEMO", None)
     return spec if isinstance(spec, DemoSpec) else None
 
@@ -79,6 +71,16 @@ def demo_spec(kind: str) -> DemoSpec | None:
 def available() -> list[str]:
     """The kinds whose emulator module is present."""
     return [kind for kind, target in EMULATORS.items() if _module_exists(target.partition(":")[0])]
+
+
+def _import_if_present(module_name: str) -> ModuleType | None:
+    """The module, or None when it (or a package above it) is missing; other import errors raise."""
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name == module_name or module_name.startswith(f"{exc.name}."):
+            return None
+        raise
 
 
 def _module_exists(name: str) -> bool:

@@ -37,7 +37,8 @@ class JobdeckArchive:
     def __init__(self, path: Path | None = None, *, clock: Clock | None = None) -> None:
         self.path = path if path is not None else paths.archive_file()
         self._clock = clock or SystemClock()
-        self._refs: set[JobRef] = set()
+        #: Immutable, replaced on every change: ``refs()`` is read on every poll and lookup.
+        self._refs: frozenset[JobRef] = frozenset()
         #: A sentence for the user when the file could not be read as it was.
         self.warning: str | None = None
         self._load()
@@ -50,31 +51,29 @@ class JobdeckArchive:
     __contains__ = contains
 
     def refs(self) -> frozenset[JobRef]:
-        return frozenset(self._refs)
+        return self._refs
 
     def add(self, ref: JobRef) -> bool:
         """Archive ``ref``. False when it already was. OSError when the file cannot be written."""
         if ref in self._refs:
             return False
-        self._refs.add(ref)
-        try:
-            self._save()
-        except OSError:
-            self._refs.discard(ref)  # memory and disk must agree
-            raise
+        self._replace(self._refs | {ref})
         return True
 
     def remove(self, ref: JobRef) -> bool:
         """Restore ``ref``. False when it was not archived. OSError when the file cannot be written."""
         if ref not in self._refs:
             return False
-        self._refs.discard(ref)
+        self._replace(self._refs - {ref})
+        return True
+
+    def _replace(self, refs: frozenset[JobRef]) -> None:
+        previous, self._refs = self._refs, refs
         try:
             self._save()
         except OSError:
-            self._refs.add(ref)
+            self._refs = previous  # memory and disk must agree
             raise
-        return True
 
     def __len__(self) -> int:
         return len(self._refs)
@@ -135,7 +134,7 @@ class JobdeckArchive:
             raise
 
 
-def _parse(text: str) -> set[JobRef]:
+def _parse(text: str) -> frozenset[JobRef]:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -150,4 +149,4 @@ def _parse(text: str) -> set[JobRef]:
             refs.add(JobRef.parse(item))
         except ValueError as exc:
             raise ArchiveCorrupt(str(exc)) from None
-    return refs
+    return frozenset(refs)

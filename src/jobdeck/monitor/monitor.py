@@ -538,8 +538,7 @@ class Monitor:
         try:
             offset = await backend.adapter.log_tail_offset(ref.id, lines, before)
         except Exception as exc:
-            if not isinstance(exc, AdapterError):
-                self._as_adapter_error(backend, exc, doing="log_tail_offset")
+            self._as_adapter_error(backend, exc, doing="log_tail_offset")  # logs an adapter bug
             log.info("the tail of the log of %s is unknown: %s", ref, exc)
             return 0
         return offset if isinstance(offset, int) and offset > 0 else 0
@@ -557,8 +556,7 @@ class Monitor:
         try:
             history = await backend.adapter.timeline(ref.id)
         except Exception as exc:
-            if not isinstance(exc, AdapterError):
-                self._as_adapter_error(backend, exc, doing="timeline")
+            self._as_adapter_error(backend, exc, doing="timeline")  # logs an adapter bug
             log.info("timeline of %s unavailable: %s", ref, exc)
             return observed
         tolerance = max(DEFAULT_TOLERANCE, timedelta(seconds=2 * backend.adapter.settings.interval))

@@ -6,7 +6,7 @@ No Textual here, so the CLI (``jobdeck ls``) and the widgets format alike.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from rich.cells import cell_len, set_cell_size
 
@@ -33,6 +33,17 @@ STATE_GLYPH_ASCII: dict[JobState, str] = {
     JobState.CANCELED: "-",
     JobState.PAUSED: "=",
     JobState.UNKNOWN: "?",
+}
+
+#: The tone each state is drawn in: widgets name a component class after it ("timeline--ok").
+STATE_TONE: dict[JobState, str] = {
+    JobState.SUCCEEDED: "ok",
+    JobState.FAILED: "error",
+    JobState.CANCELED: "muted",
+    JobState.RUNNING: "active",
+    JobState.PENDING: "muted",
+    JobState.PAUSED: "warning",
+    JobState.UNKNOWN: "warning",
 }
 
 #: Shown where a time is missing.
@@ -71,6 +82,19 @@ def age(then: datetime | None, now: datetime | None) -> str:
     if days < 365:
         return f"{days}d"
     return f"{days // 365}y"
+
+
+def ago(then: datetime | None, now: datetime | None) -> str:
+    """``age`` as a phrase: "just now", "5m ago" (or "—")."""
+    text = age(then, now)
+    if text == MISSING:
+        return text
+    return "just now" if text == "now" else f"{text} ago"
+
+
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` in UTC; a naive time is taken to be UTC already."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def duration(seconds: float | None) -> str:

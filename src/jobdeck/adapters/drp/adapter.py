@@ -36,6 +36,7 @@ from jobdeck.adapters.drp.wire import (
 from jobdeck.adapters.http import HttpAdapter, HttpClient, validate
 from jobdeck.clock import Clock
 from jobdeck.errors import BadResponse, NotFound, Unreachable, Unsupported
+from jobdeck.local.logtext import decode_complete
 from jobdeck.model import (
     ActionResult,
     Capability,
@@ -108,20 +109,19 @@ class DrpAdapter(HttpAdapter):
         self._watermark: tuple[datetime, str] | None = None
         self._last_full: float | None = None
         self._deleted: set[str] = set()
+        #: The last listing's Jobs by uuid, with the wire job and the names and counts they show.
+        self._converted: dict[str, tuple[WireJob, tuple[Any, ...], Job]] = {}
 
     # -- life cycle ---------------------------------------------------------------------
 
     def connect(self) -> HttpClient:
         self._auth_headers = self._credentials()
         verify: bool | str = False if self.drp.insecure else (str(self.drp.ca_file) if self.drp.ca_file else True)
-        return HttpClient(
-            backend=self.name,
-            base_url=self.drp.api_url,
-            clock=self.clock,
+        return self.new_client(
+            self.drp.api_url,
             headers=self._auth_headers,
             timeout=self.drp.timeout,
             verify=verify,
-            transport=self._transport,
             error_message=_drp_error,
         )
 
@@ -167,9 +167,9 @@ class DrpAdapter(HttpAdapter):
             self._jobs.pop(uuid, None)
             self._raw.pop(uuid, None)
         self._deleted.clear()
-        self._trim()
+        kept = self._trim()
         await self._refresh_counts(changed)
-        return [self._to_job(job) for job in self._newest_first()]
+        return self._listed(kept)
 
     async def _full_listing(self) -> list[WireJob]:
         await self._load_machine_names()
@@ -237,10 +237,13 @@ class DrpAdapter(HttpAdapter):
             reverse=True,
         )
 
-    def _trim(self) -> None:
-        for job in self._newest_first()[self.drp.max_jobs :]:
+    def _trim(self) -> list[WireJob]:
+        """Forget all but the newest ``max_jobs`` jobs; those, newest first."""
+        newest = self._newest_first()
+        for job in newest[self.drp.max_jobs :]:
             self._jobs.pop(job.Uuid, None)
             self._raw.pop(job.Uuid, None)
+        return newest[: self.drp.max_jobs]
 
     # -- counts -------------------------------------------------------------------------
 
@@ -272,6 +275,21 @@ class DrpAdapter(HttpAdapter):
 
     def _machine_name(self, uuid: str) -> str:
         return self._machine_names.get(uuid) or _short(uuid) or "?"
+
+    def _listed(self, wires: list[WireJob]) -> list[Job]:
+        """``_to_job`` of each job, reusing the last poll's Job where nothing it shows changed."""
+        converted: dict[str, tuple[WireJob, tuple[Any, ...], Job]] = {}
+        for wire in wires:
+            key = (
+                self._machine_names.get(wire.Machine),
+                self._counts.get(("Machine", wire.Machine)),
+                self._counts.get(("WorkOrder", wire.WorkOrder)),
+            )
+            hit = self._converted.get(wire.Uuid)
+            job = hit[2] if hit is not None and hit[0] is wire and hit[1] == key else self._to_job(wire)
+            converted[wire.Uuid] = (wire, key, job)
+        self._converted = converted
+        return [job for _, _, job in converted.values()]
 
     def _to_job(self, wire: WireJob, raw: dict[str, Any] | None = None) -> Job:
         raw = raw if raw is not None else self._raw.get(wire.Uuid, {})
@@ -411,9 +429,8 @@ class DrpAdapter(HttpAdapter):
             raise
         if status == 200 and offset:
             received = received[offset:]  # the server ignored the Range (e.g. an empty log)
-        cut = len(received) if done else _utf8_boundary(received)
-        return LogChunk(text=bytes(received[:cut]).decode("utf-8", "replace"), offset=offset + cut,
-                        complete=done and cut == len(received))
+        text, cut = decode_complete(bytes(received), final=done)
+        return LogChunk(text=text, offset=offset + cut, complete=done and cut == len(received))
 
     async def _archived_log(self, job_id: str, offset: int) -> LogChunk:
         try:
@@ -477,16 +494,6 @@ class DrpAdapter(HttpAdapter):
 
 def _raw_time(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _utf8_boundary(data: bytearray) -> int:
-    """Length of ``data`` without a trailing, incomplete UTF-8 character."""
-    for back in range(1, min(4, len(data)) + 1):
-        byte = data[-back]
-        if byte & 0xC0 != 0x80:  # a lead byte (or ASCII)
-            need = 1 if byte < 0x80 else 2 if byte >> 5 == 0b110 else 3 if byte >> 4 == 0b1110 else 4
-            return len(data) if back >= need else len(data) - back
-    return len(data)
 
 
 def _check_range(response: httpx.Response, offset: int, backend: str) -> None:

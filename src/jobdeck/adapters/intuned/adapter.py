@@ -104,14 +104,12 @@ class IntunedAdapter(HttpAdapter):
 
     def connect(self) -> HttpClient:
         key = read_secret(self.settings.api_key_env, what="Intuned API key")
-        return HttpClient(
-            backend=f"intuned {self.name}",
-            base_url=self.settings.base_url.rstrip("/"),
-            clock=self.clock,
+        return self.new_client(
+            self.settings.base_url.rstrip("/"),
+            backend=self._who,
             headers={"x-api-key": key},
             timeout=self.settings.timeout,
             verify=self.settings.verify,
-            transport=self._transport,
             error_message=intuned_error_message,
         )
 

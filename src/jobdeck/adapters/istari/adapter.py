@@ -29,7 +29,7 @@ from jobdeck.adapters.base import BackendSettings, read_secret
 from jobdeck.adapters.http import HttpAdapter, HttpClient, validate
 from jobdeck.adapters.istari import convert, wire
 from jobdeck.clock import Clock
-from jobdeck.errors import AdapterError, BadResponse
+from jobdeck.errors import AdapterError
 from jobdeck.model import ActionResult, Capability, Job, JobRef, JobState, LogChunk, StatusEvent
 
 API = "/api/v2"
@@ -108,13 +108,11 @@ class IstariAdapter(HttpAdapter):
     def connect(self) -> HttpClient:
         token = read_secret(self.settings.token_env, what="Istari personal access token")
         common: dict[str, Any] = dict(
-            backend=self.name, base_url=self.settings.registry_url, clock=self.clock,
-            timeout=self.settings.timeout, verify=self.settings.verify, transport=self._transport,
-            error_message=fastapi_error,
+            timeout=self.settings.timeout, verify=self.settings.verify, error_message=fastapi_error
         )
         # Download URLs are pre-signed: the token is never sent to object storage.
-        self._storage = HttpClient(**common)
-        return HttpClient(headers={"Authorization": f"Bearer {token}"}, **common)
+        self._storage = self.new_client(self.settings.registry_url, **common)
+        return self.new_client(self.settings.registry_url, headers={"Authorization": f"Bearer {token}"}, **common)
 
     async def close(self) -> None:
         storage, self._storage = self._storage, None
@@ -233,7 +231,7 @@ class IstariAdapter(HttpAdapter):
             params={key: value for key, value in params.items() if value},
             json={"revision": revisions[-1]},
         )
-        new = validate(wire.Job, _json(response, self.name), what="the new job", backend=self.name)
+        new = validate(wire.Job, self.http.decode_json(response), what="the new job", backend=self.name)
         return ActionResult(ok=True, message=f"submitted job {new.id} ({job.function.name}) on {self.name}",
                             new_ref=JobRef(backend=self.name, id=new.id))
 
@@ -340,13 +338,6 @@ def fastapi_error(response: httpx.Response) -> str | None:
                 problems.append(f"{where}: {item.get('msg')}" if where else str(item.get("msg")))
         return "; ".join(problems) or None
     return response.reason_phrase or None
-
-
-def _json(response: httpx.Response, backend: str) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        raise BadResponse(f"{backend}: the response is not valid JSON") from None
 
 
 def _with_reason(message: str, reason: str | None) -> str:

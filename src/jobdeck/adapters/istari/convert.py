@@ -11,7 +11,7 @@ from typing import Any
 
 from jobdeck.adapters.istari import wire
 from jobdeck.model import Job, JobRef, JobState, StatusEvent, map_state
-from jobdeck.redact import REDACTED, redact
+from jobdeck.redact import REDACTED, SECRET_KEY_PARTS, redact
 
 #: Extensions and MIME types of parameters files worth showing as text.
 TEXT_EXTENSIONS = frozenset({"json", "txt", "yaml", "yml", "toml", "ini", "cfg", "csv", "xml", "md"})
@@ -20,7 +20,7 @@ TEXT_MIME = ("text/", "application/json", "application/xml", "application/yaml",
 MAX_COMMENTS = 5
 #: Secrets in a non-JSON text file: ``password = x`` / ``api_token: x``.
 _SECRET_LINE = re.compile(
-    r"(?im)^(\s*[\w.-]*(?:secret|password|token|apikey|api_key|api-key|authorization)[\w.-]*\s*[:=]\s*).+$"
+    rf"(?im)^(\s*[\w.-]*(?:{'|'.join(map(re.escape, SECRET_KEY_PARTS))})[\w.-]*\s*[:=]\s*).+$"
 )
 
 
@@ -185,7 +185,7 @@ def parameters_text(revision: wire.FileRevision, content: bytes) -> str:
     try:
         data = json.loads(text)
     except ValueError:
-        return _SECRET_LINE.sub(lambda m: m.group(1) + REDACTED, text).rstrip("\n") + "\n"
+        return redact_text(text).rstrip("\n") + "\n"
     return json.dumps(redact(data), indent=2, ensure_ascii=False) + "\n"
 
 

@@ -103,14 +103,11 @@ class JulepAdapter(HttpAdapter):
         header = (
             {"Authorization": f"Bearer {key}"} if self.julep.auth_header == "Authorization" else {"X-Auth-Key": key}
         )
-        return HttpClient(
-            backend=self.name,
-            base_url=self.julep.url,
-            clock=self.clock,
+        return self.new_client(
+            self.julep.url,
             headers=header,
             timeout=self.julep.timeout,
             verify=self.julep.verify,
-            transport=self._transport,
             error_message=julep_error_message,
         )
 
@@ -390,12 +387,8 @@ def _error_parts(body: Any) -> tuple[str, str]:
         error = ERROR_BODY.validate_python(body).error
     except ValueError:
         return "", ""
-    return error.code, redact_text(error.message)
-
-
-def redact_text(text: str) -> str:
     # Error text is free text: nothing to redact by key, but keep it one short line.
-    return summarize(text, 200)
+    return error.code, summarize(error.message, 200)
 
 
 def _json_event(data: str, backend: str) -> Any:

@@ -7,8 +7,10 @@ DRP body ``{Model, Key, Type, Messages, Code}``.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import jsonpatch
@@ -30,6 +32,21 @@ API = "/api/v3"
 OCTET = "application/octet-stream"
 _RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")
 RESTART_MODES = ("retry", "continue", "from-start")
+
+_Handler = Callable[["DrpApi", Request, str], Awaitable[Response]]
+
+
+def _authenticated(handler: _Handler) -> Callable[["DrpApi", Request], Awaitable[Response]]:
+    """Authenticate first: the 401/403 response, or the handler called with the principal."""
+
+    @functools.wraps(handler)
+    async def endpoint(self: DrpApi, request: Request) -> Response:
+        who = self._principal(request)
+        if isinstance(who, Response):
+            return who
+        return await handler(self, request, who)
+
+    return endpoint
 
 
 class DrpApi:
@@ -71,10 +88,8 @@ class DrpApi:
 
     # -- jobs ---------------------------------------------------------------------
 
-    async def list_jobs(self, request: Request) -> Response:
-        who = self._principal(request)
-        if isinstance(who, Response):
-            return who
+    @_authenticated
+    async def list_jobs(self, request: Request, who: str) -> Response:
         try:
             query = parse_query(list(request.query_params.multi_items()))
         except QueryError as exc:
@@ -90,16 +105,12 @@ class DrpApi:
             return Response(status_code=200, headers=headers, media_type="application/json")
         return JSONResponse(page, headers=headers)
 
-    async def job_indexes(self, request: Request) -> Response:
-        who = self._principal(request)
-        if isinstance(who, Response):
-            return who
+    @_authenticated
+    async def job_indexes(self, request: Request, who: str) -> Response:
         return JSONResponse({name: {"Type": kind, "Unique": name == "Uuid"} for name, kind in JOB_INDEXES.items()})
 
-    async def one_job(self, request: Request) -> Response:
-        who = self._principal(request)
-        if isinstance(who, Response):
-            return who
+    @_authenticated
+    async def one_job(self, request: Request, who: str) -> Response:
         uuid = request.path_params["uuid"]
         job = self.world.jobs.get(uuid)
         if job is None:
@@ -143,10 +154,8 @@ class DrpApi:
 
     # -- logs -----------------------------------------------------------------------
 
-    async def job_log(self, request: Request) -> Response:
-        who = self._principal(request)
-        if isinstance(who, Response):
-            return who
+    @_authenticated
+    async def job_log(self, request: Request, who: str) -> Response:
         uuid = request.path_params["uuid"]
         job = self.world.jobs.get(uuid)
         if job is None:
@@ -162,10 +171,8 @@ class DrpApi:
             return self.error(404, f"Log archived; see {API}/jobs/{uuid}/archive", key=uuid, type_=request.method)
         return _serve_bytes(bytes(self.world.logs[uuid]), request)
 
-    async def job_archive(self, request: Request) -> Response:
-        who = self._principal(request)
-        if isinstance(who, Response):
-            return who
+    @_authenticated
+    async def job_archive(self, request: Request, who: str) -> Response:
         uuid = request.path_params["uuid"]
         if uuid not in self.world.jobs or uuid not in self.world.archives:
             return self.error(404, "Not Found", key=uuid)
@@ -173,20 +180,16 @@ class DrpApi:
 
     # -- machines and work orders ---------------------------------------------------
 
-    async def list_machines(self, request: Request) -> Response:
-        who = self._principal(request)
-        if isinstance(who, Response):
-            return who
+    @_authenticated
+    async def list_machines(self, request: Request, who: str) -> Response:
         machines = [m.wire() for m in self.world.machines.values()]
         headers = {"X-DRP-LIST-COUNT": str(len(machines)), "X-DRP-LIST-TOTAL-COUNT": str(len(machines))}
         if request.method == "HEAD":
             return Response(status_code=200, headers=headers, media_type="application/json")
         return JSONResponse(machines, headers=headers)
 
-    async def one_machine(self, request: Request) -> Response:
-        who = self._principal(request)
-        if isinstance(who, Response):
-            return who
+    @_authenticated
+    async def one_machine(self, request: Request, who: str) -> Response:
         uuid = request.path_params["uuid"]
         machine = self.world.machines.get(uuid)
         if machine is None:
@@ -214,20 +217,16 @@ class DrpApi:
         self.world.set_runnable(uuid, new.Runnable, self._now(), principal=who)
         return JSONResponse(machine.wire())
 
-    async def one_work_order(self, request: Request) -> Response:
-        who = self._principal(request)
-        if isinstance(who, Response):
-            return who
+    @_authenticated
+    async def one_work_order(self, request: Request, who: str) -> Response:
         uuid = request.path_params["uuid"]
         order = self.world.work_orders.get(uuid)
         if order is None:
             return self.error(404, "Not Found", model="work_orders", key=uuid)
         return JSONResponse(order.wire())
 
-    async def restart_work_order(self, request: Request) -> Response:
-        who = self._principal(request)
-        if isinstance(who, Response):
-            return who
+    @_authenticated
+    async def restart_work_order(self, request: Request, who: str) -> Response:
         uuid = request.path_params["uuid"]
         order = self.world.work_orders.get(uuid)
         if order is None:
@@ -245,10 +244,8 @@ class DrpApi:
         successor = self.world.restart_work_order(uuid, mode, self._now(), principal=who)
         return JSONResponse(successor.wire())
 
-    async def user_token(self, request: Request) -> Response:
-        who = self._principal(request)
-        if isinstance(who, Response):
-            return who
+    @_authenticated
+    async def user_token(self, request: Request, who: str) -> Response:
         name = request.path_params["name"]
         if name not in self.emulator.auth.users:
             return self.error(404, "Not Found", model="users", key=name)

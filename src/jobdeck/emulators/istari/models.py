@@ -61,21 +61,21 @@ class Token(Wire):
     created_by_id: str | None = None
 
 
-class FileRevisionArchiveStatus(Wire):
+class _ArchiveStatusEntry(Wire):
+    """One entry of an archive status history; each subclass adds the id of what it is about."""
+
     id: str
     created: datetime
     name: ArchiveStatusName
     reason: str | None
     created_by_id: str | None
+
+
+class FileRevisionArchiveStatus(_ArchiveStatusEntry):
     file_revision_id: str
 
 
-class FileArchiveStatus(Wire):
-    id: str
-    created: datetime
-    name: ArchiveStatusName
-    reason: str | None
-    created_by_id: str | None
+class FileArchiveStatus(_ArchiveStatusEntry):
     file_id: str
 
 
@@ -106,12 +106,7 @@ class File(Wire):
     tenant_id: str | None = None
 
 
-class ResourceArchiveStatus(Wire):
-    id: str
-    created: datetime
-    name: ArchiveStatusName
-    reason: str | None
-    created_by_id: str | None
+class ResourceArchiveStatus(_ArchiveStatusEntry):
     resource_id: str
 
 

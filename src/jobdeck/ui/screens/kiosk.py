@@ -21,6 +21,7 @@ from textual.events import Resize
 from textual.widgets import Label
 
 from jobdeck.model import Job, JobRef, JobState
+from jobdeck.monitor.events import BackendHealth
 from jobdeck.ui import format as fmt
 from jobdeck.ui.screens.deck import COMPACT_HEIGHT, LOWER_PANES, DeckScreen
 from jobdeck.ui.widgets.job_list import JobList
@@ -38,7 +39,7 @@ KIOSK_ALLOWED_ACTIONS = frozenset(
 
 def rotation_order(jobs: Iterable[Job], now: datetime) -> list[JobRef]:
     """Failed jobs of the last day, latest first, then running jobs, latest started first."""
-    now = now if now.tzinfo else now.replace(tzinfo=UTC)
+    now = fmt.as_utc(now)
     oldest = now - FAILED_WINDOW
     failed: list[tuple[datetime, Job]] = []
     running: list[tuple[datetime, Job]] = []
@@ -52,7 +53,7 @@ def rotation_order(jobs: Iterable[Job], now: datetime) -> list[JobRef]:
                 failed.append((ended or epoch, job))
         elif job.state is JobState.RUNNING:
             started = job.started or job.created
-            running.append((_utc(started) if started else epoch, job))
+            running.append((fmt.as_utc(started) if started else epoch, job))
     failed.sort(key=lambda pair: (pair[0], str(pair[1].ref)), reverse=True)
     running.sort(key=lambda pair: (pair[0], str(pair[1].ref)), reverse=True)
     return [job.ref for _, job in failed + running]
@@ -65,10 +66,6 @@ def next_in_rotation(order: list[JobRef], current: JobRef | None) -> JobRef | No
     if current in order:
         return order[(order.index(current) + 1) % len(order)]
     return order[0]
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class KioskScreen(DeckScreen):
@@ -122,16 +119,16 @@ class KioskScreen(DeckScreen):
         monitor = self.deck.monitor
         jobs = monitor.jobs()
         board = self.query_one(KioskBoard)
+        health = monitor.health()
         board.counts = count_jobs(jobs, now, monitor.backends())
-        board.health = dict(monitor.health())
-        self.query_one("#kiosk-clock", Label).update(self._clock_text(now))
+        board.health = dict(health)
+        self.query_one("#kiosk-clock", Label).update(self._clock_text(now, health))
         self._advance_rotation(jobs, now, clock.monotonic())
 
-    def _clock_text(self, now: datetime) -> str:
-        last_ok = [h.last_ok for h in self.deck.monitor.health().values() if h.last_ok is not None]
-        refreshed = fmt.age(max(last_ok), now) if last_ok else "never"
-        refreshed = "just now" if refreshed == "now" else f"{refreshed} ago" if last_ok else refreshed
-        return f"{_utc(now):%H:%M:%S} UTC · refreshed {refreshed}"
+    def _clock_text(self, now: datetime, health: dict[str, BackendHealth]) -> str:
+        last_ok = [h.last_ok for h in health.values() if h.last_ok is not None]
+        refreshed = fmt.ago(max(last_ok), now) if last_ok else "never"
+        return f"{fmt.as_utc(now):%H:%M:%S} UTC · refreshed {refreshed}"
 
     def _advance_rotation(self, jobs: list[Job], now: datetime, monotonic: float) -> None:
         order = rotation_order(jobs, now)

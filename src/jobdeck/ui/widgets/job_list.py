@@ -382,12 +382,10 @@ class JobList(ScrollView, can_focus=True):
     def _times_shown(self, now: datetime | None) -> list[tuple[str, str]]:
         """The age and duration texts of the rows on screen, measured to ``now``."""
         first = int(self.scroll_y)
-        texts = []
-        for job in self._rows[first : first + self._page_height]:
-            until = now or job.ended
-            seconds = job.duration(until) if until is not None else None
-            texts.append((fmt.age(last_activity(job), now), fmt.duration(seconds)))
-        return texts
+        return [
+            (fmt.age(last_activity(job), now), _duration_text(job, now))
+            for job in self._rows[first : first + self._page_height]
+        ]
 
     def watch_ascii(self) -> None:
         self._header_cache.clear()
@@ -729,9 +727,7 @@ class JobList(ScrollView, can_focus=True):
         if column == "age":
             return ("stale" if stale else fmt.age(last_activity(job), self.now)), "dim"
         if column == "duration":
-            until = self.now or job.ended
-            seconds = job.duration(until) if until is not None else None
-            return fmt.duration(seconds), "dim"
+            return _duration_text(job, self.now), "dim"
         if column == "progress":
             return self._progress_text(job, _BAR_WIDTH), None
         if column == "progress_wide":
@@ -766,6 +762,12 @@ class JobList(ScrollView, can_focus=True):
 #: Bar widths inside the progress columns (the rest of the column is " 100%").
 _BAR_WIDTH = 6
 _BAR_WIDTH_WIDE = 10
+
+
+def _duration_text(job: Job, now: datetime | None) -> str:
+    """How long ``job`` has run (to ``now``, or to its end when there is no ``now``)."""
+    until = now or job.ended
+    return fmt.duration(job.duration(until) if until is not None else None)
 
 
 def _place(column: _Column, text: str) -> str:

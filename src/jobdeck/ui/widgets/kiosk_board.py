@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 from rich import box
@@ -45,14 +45,10 @@ class BackendCounts:
     succeeded_today: int = 0
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def finished_at(job: Job) -> datetime | None:
     """When a finished job ended (its last update when the backend gives no end time)."""
     moment = job.ended or job.updated
-    return _utc(moment) if moment is not None else None
+    return fmt.as_utc(moment) if moment is not None else None
 
 
 def count_jobs(jobs: Iterable[Job], now: datetime, backends: Sequence[str]) -> dict[str, BackendCounts]:
@@ -60,7 +56,7 @@ def count_jobs(jobs: Iterable[Job], now: datetime, backends: Sequence[str]) -> d
 
     Archived jobs are left out: the board shows what needs attention.
     """
-    now = _utc(now)
+    now = fmt.as_utc(now)
     hour_ago = now - timedelta(hours=1)
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     tallies: dict[str, dict[str, int]] = {name: {} for name in backends}

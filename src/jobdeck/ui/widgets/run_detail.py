@@ -10,7 +10,7 @@ the pane may be shorter than the detail.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
@@ -23,7 +23,20 @@ from textual.widget import Widget
 
 from jobdeck.model import Counts, Job, JobState, Run, RunPage
 from jobdeck.safe_text import safe_line, to_plain
-from jobdeck.ui.format import MISSING, age, bar, counts_text, duration, percent, state_glyph, state_word, truncate
+from jobdeck.ui.format import (
+    MISSING,
+    STATE_TONE,
+    age,
+    ago,
+    as_utc,
+    bar,
+    counts_text,
+    duration,
+    percent,
+    state_glyph,
+    state_word,
+    truncate,
+)
 from jobdeck.ui.run_paging import run_position
 
 #: How many runs of a page the detail lists (a page longer than this is cut).
@@ -40,15 +53,7 @@ MAX_DETAIL_DEPTH = 6
 MAX_ERROR_LINES = 6
 
 #: The component class that colours each state.
-STATE_COMPONENT: dict[JobState, str] = {
-    JobState.SUCCEEDED: "run-detail--ok",
-    JobState.FAILED: "run-detail--error",
-    JobState.CANCELED: "run-detail--muted",
-    JobState.RUNNING: "run-detail--active",
-    JobState.PENDING: "run-detail--muted",
-    JobState.PAUSED: "run-detail--warning",
-    JobState.UNKNOWN: "run-detail--warning",
-}
+STATE_COMPONENT: dict[JobState, str] = {state: f"run-detail--{tone}" for state, tone in STATE_TONE.items()}
 
 
 def state_text(state: JobState, raw_state: str | None, *, ascii: bool, style: Style) -> Text:
@@ -62,29 +67,21 @@ def state_text(state: JobState, raw_state: str | None, *, ascii: bool, style: St
 
 def utc_time(moment: datetime) -> str:
     """``2026-01-01 12:00:03``, in UTC (naive times are taken to be UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S}"
+    return f"{as_utc(moment):%Y-%m-%d %H:%M:%S}"
 
 
 def time_with_age(moment: datetime | None, now: datetime | None) -> str:
     """Absolute UTC time and how long ago: ``2026-01-01 12:00:03 · 5m ago``."""
     if moment is None:
         return MISSING
-    ago = age(_aware(moment), _aware(now) if now is not None else None)
-    if ago == MISSING:
-        return utc_time(moment)
-    return f"{utc_time(moment)} · {'just now' if ago == 'now' else ago + ' ago'}"
+    when = ago(as_utc(moment), as_utc(now) if now is not None else None)
+    return utc_time(moment) if when == MISSING else f"{utc_time(moment)} · {when}"
 
 
 def short_run_id(run_id: str) -> str:
     """A run id for the list: long ids (UUIDs) by their first characters, like git."""
     clean = safe_line(run_id)
     return clean[:SHORT_ID_LENGTH] if len(clean) > LONG_ID else clean
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def flatten_detail(detail: dict[str, Any], prefix: str = "", depth: int = 0) -> Iterator[tuple[str, str]]:
@@ -364,7 +361,7 @@ class RunDetail(Widget):
                 mark if chosen else " ",
                 state_text(run.state, None, ascii=self.ascii, style=self._state_style(run.state)),
                 Text(short_run_id(run.id), style="bold" if chosen else ""),
-                age(_aware(run.started), _aware(self.now)) if run.started and self.now else MISSING,
+                age(as_utc(run.started), as_utc(self.now)) if run.started and self.now else MISSING,
                 counts_text(run.counts, self.ascii) if run.counts is not None else "",
             )
         rows: list[RenderableType] = [title, table]
@@ -383,7 +380,7 @@ class RunDetail(Widget):
         end = ended or now
         if end is None:
             return MISSING
-        return duration((_aware(end) - _aware(started)).total_seconds())
+        return duration((as_utc(end) - as_utc(started)).total_seconds())
 
     def _counts_line(self, counts: Counts) -> _FillLine:
         ok_style = self._style("run-detail--ok")

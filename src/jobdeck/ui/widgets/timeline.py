@@ -9,7 +9,7 @@ its current state.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import ClassVar
 
 from rich.console import RenderableType
@@ -21,32 +21,20 @@ from textual.widget import Widget
 
 from jobdeck.model import JobState, StatusEvent
 from jobdeck.safe_text import safe_line
-from jobdeck.ui.format import age, duration, state_word, truncate
+from jobdeck.ui.format import STATE_TONE, age, as_utc, duration, state_word, truncate
 from jobdeck.ui.widgets.run_detail import state_text
 
 #: The component class that colours each state.
-STATE_COMPONENT: dict[JobState, str] = {
-    JobState.SUCCEEDED: "timeline--ok",
-    JobState.FAILED: "timeline--error",
-    JobState.CANCELED: "timeline--muted",
-    JobState.RUNNING: "timeline--active",
-    JobState.PENDING: "timeline--muted",
-    JobState.PAUSED: "timeline--warning",
-    JobState.UNKNOWN: "timeline--warning",
-}
+STATE_COMPONENT: dict[JobState, str] = {state: f"timeline--{tone}" for state, tone in STATE_TONE.items()}
 
 #: Messages longer than this are cut: the timeline is a summary, the log has the rest.
 MAX_MESSAGE = 120
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def event_time(moment: datetime, now: datetime | None) -> str:
     """``HH:MM:SS``, with the date in front when it is not the day of ``now`` (UTC)."""
-    moment = _utc(moment)
-    if now is not None and moment.date() == _utc(now).date():
+    moment = as_utc(moment)
+    if now is not None and moment.date() == as_utc(now).date():
         return f"{moment:%H:%M:%S}"
     return f"{moment:%Y-%m-%d %H:%M:%S}"
 
@@ -56,7 +44,7 @@ def time_in_previous_state(events: list[StatusEvent], index: int) -> str | None:
     if index == 0:
         return None
     previous, current = events[index - 1], events[index]
-    spent = (_utc(current.at) - _utc(previous.at)).total_seconds()
+    spent = (as_utc(current.at) - as_utc(previous.at)).total_seconds()
     return f"after {duration(spent)} in {state_word(previous.state)}"
 
 
@@ -103,13 +91,13 @@ class Timeline(Widget):
         """Every text of the pane that depends on ``now``."""
         if not self.events:
             return ()
-        last = max(self.events, key=lambda event: _utc(event.at))
-        since = age(_utc(last.at), _utc(now)) if now is not None else ""
+        last = max(self.events, key=lambda event: as_utc(event.at))
+        since = age(as_utc(last.at), as_utc(now)) if now is not None else ""
         return (since, *(event_time(event.at, now) for event in self.events))
 
     def render(self) -> RenderableType:
         # Oldest first, whatever order they came in (sorted() is stable for ties).
-        events = sorted(self.events, key=lambda event: _utc(event.at))
+        events = sorted(self.events, key=lambda event: as_utc(event.at))
         if not events:
             return Text("No status history yet", style=self._style("timeline--muted"))
         # Two lines per transition: what happened and when on the first, what
@@ -136,7 +124,7 @@ class Timeline(Widget):
         if after:
             parts.append(Text(after, style=muted))
         if index == len(events) - 1 and self.now is not None:
-            since = age(_utc(events[index].at), _utc(self.now))
+            since = age(as_utc(events[index].at), as_utc(self.now))
             parts.append(Text("just now" if since == "now" else f"for {since}", style=self._style("timeline--current")))
         return Text(" · ").join(parts)
 
