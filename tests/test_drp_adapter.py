@@ -8,7 +8,7 @@ import contextlib
 import json
 
 import pytest
-from fakes import make_monitor
+from fakes import InstantClock, make_monitor
 
 from jobdeck.adapters.drp import DrpAdapter, DrpSettings
 from jobdeck.clock import FrozenClock
@@ -220,25 +220,9 @@ FAULTS = [
 ]
 
 
-class InstantClock:
-    """The emulator's time, but retries and backoff waits return at once (the SimClock is frozen)."""
-
-    def __init__(self, emulator: DrpEmulator) -> None:
-        self._emulator = emulator
-
-    def now(self):
-        return self._emulator.clock.now()
-
-    def monotonic(self) -> float:
-        return self._emulator.clock.monotonic()
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(0)
-
-
 @pytest.mark.parametrize("fault", FAULTS, ids=lambda f: f.spec())
 async def test_every_fault_makes_the_backend_degraded_or_down_and_it_recovers(tmp_path, emulator, fault):
-    clock = InstantClock(emulator)
+    clock = InstantClock(emulator.clock)
     # Latency needs a real socket: only there does the adapter's timeout apply.
     with running(emulator) if fault.latency else contextlib.nullcontext("http://drp.test") as url:
         transport = None if fault.latency else emulator.transport()

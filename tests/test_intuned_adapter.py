@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from fakes import InstantClock
 
 from jobdeck.adapters.intuned import LOG_NOTICE, IntunedAdapter, IntunedSettings
 from jobdeck.emulators.core import SimClock
@@ -26,23 +27,6 @@ KEY_ENV = "JOBDECK_TEST_INTUNED_KEY"
 #: Secrets the demo jobs carry; none may ever leave the adapter.
 SECRETS = ("AKIAEMULATOR7EXAMPLE", "wJalrXUtnFEMI", "whsec_demo_5e1f0a", "shop-login-7f3a", "ops-session-91c2",
            "X-Amz-Signature", DEFAULT_API_KEY)
-
-
-class InstantClock:
-    """The emulator's simulated time, but waits (HTTP retry backoff) return at once."""
-
-    def __init__(self, sim: SimClock) -> None:
-        self.sim = sim
-        self.slept: list[float] = []
-
-    def now(self) -> datetime:
-        return self.sim.now()
-
-    def monotonic(self) -> float:
-        return self.sim.monotonic()
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
 
 
 @pytest.fixture(autouse=True)
