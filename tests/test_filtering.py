@@ -166,12 +166,14 @@ def test_an_index_computes_each_jobs_text_once_and_forgets_on_request() -> None:
     assert len(index) == 2
 
 
-def test_filter_indexed_uses_the_callers_complete_index() -> None:
+def test_select_gives_the_positions_of_matches_over_the_callers_texts() -> None:
     index = JobIndex()
     index.ensure(JOBS)
-    assert parse_query("nightly").filter_indexed(JOBS, index.haystacks) == [JOBS[0], JOBS[2]]
-    assert parse_query("nightly").needs_index
-    assert not parse_query("state:failed").needs_index
+    texts = index.texts(JOBS)
+    assert parse_query("nightly").select(JOBS, texts) == [0, 2]
+    assert parse_query("").select(JOBS, texts) == list(range(len(JOBS)))
+    failed = [i for i, job in enumerate(JOBS) if job.state is JobState.FAILED]
+    assert parse_query("state:failed").select(JOBS, texts) == failed
 
 
 # -- sorting -------------------------------------------------------------------

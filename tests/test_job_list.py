@@ -402,3 +402,90 @@ async def test_without_a_now_ages_and_running_durations_show_a_dash() -> None:
         job_list.now = None
         await pilot.pause()
         assert "—" in screen_lines(job_list)[1]
+
+
+# -- the filter pipeline: index, cached filters, narrowing, patches -----------------
+
+
+async def test_a_large_list_builds_its_filter_index_after_the_first_paint(monkeypatch) -> None:
+    monkeypatch.setattr("jobdeck.ui.widgets.job_list.INDEX_IN_BACKGROUND_FROM", 500)
+    monkeypatch.setattr("jobdeck.ui.widgets.job_list.INDEX_SLICE", 100)
+    async with running(ListApp(numbered(1_000))) as (app, job_list, pilot):
+        assert "job 0" in screen_lines(job_list)[1]
+        for _ in range(200):
+            if job_list.filter_ready:
+                break
+            await pilot.pause(0.01)
+        assert job_list.filter_ready
+        job_list.filter_text = "job 999"
+        assert [job.id for job in job_list.rows] == ["999"]
+
+
+def expected_rows(jobs: dict[str, Job], job_list: JobList, filter_text: str) -> list[str]:
+    """What a fresh list would show: the view, sorted, then filtered, from scratch."""
+    from jobdeck.ui.filtering import parse_query, sort_jobs
+
+    in_view = [job for job in jobs.values() if job.archived is (job_list.view == "archived")]
+    query = parse_query(filter_text)
+    return [job.id for job in query.filter(sort_jobs(in_view, job_list.sort, NOW))]
+
+
+async def test_any_mix_of_filters_diffs_sorts_and_views_shows_what_a_fresh_list_would(monkeypatch) -> None:
+    """Cached filters, narrowing while typing, patched diffs and the index built in
+    slices meanwhile are shortcuts: the rows must always equal the slow way."""
+    import random
+
+    monkeypatch.setattr("jobdeck.ui.widgets.job_list.INDEX_IN_BACKGROUND_FROM", 100)
+    monkeypatch.setattr("jobdeck.ui.widgets.job_list.INDEX_SLICE", 40)
+    rng = random.Random(8)
+    states = list(JobState)
+    # Distinct times and names: every sort is then a total order, ties cannot differ.
+    jobs = {
+        str(n): make_job(str(n), name=f"job {n}", started=ago(n + 500), updated=ago(n + 1), labels={"machine": "m1"})
+        for n in range(300)
+    }
+    texts = ["", "job", "job 1", "job 12", "state:fail", "-state:run", "job 2 machine:m1", "1", "12", "nope"]
+    tick = [0]
+
+    def later() -> datetime:
+        tick[0] += 1
+        return NOW + timedelta(seconds=tick[0])
+
+    good_filter = ""
+    async with running(ListApp(jobs.values())) as (app, job_list, pilot):
+        for step in range(250):
+            roll = rng.random()
+            if roll < 0.35:
+                job_list.filter_text = rng.choice(texts)
+            elif roll < 0.45:
+                job_list.filter_text = job_list.filter_text + rng.choice("0123456789 ")
+            elif roll < 0.85:
+                changed, added, removed = [], [], []
+                for _ in range(rng.randint(1, 5)):
+                    pick = jobs[rng.choice(list(jobs))]
+                    kind = rng.random()
+                    if kind < 0.6:
+                        changed.append(pick.model_copy(update={"state": rng.choice(states), "updated": later()}))
+                    elif kind < 0.7:
+                        changed.append(pick.model_copy(update={"archived": not pick.archived, "updated": later()}))
+                    elif kind < 0.85 and len(jobs) > 50:
+                        removed.append(pick.ref)
+                    else:
+                        number = 1000 + step * 10 + len(added)
+                        added.append(make_job(str(number), name=f"job {number}", started=ago(number), updated=later()))
+                changed = list({job.ref: job for job in changed if job.ref not in removed}.values())
+                job_list.apply_changes(added, changed, removed)
+                for ref in removed:
+                    jobs.pop(ref.id, None)
+                jobs.update({job.id: job for job in (*added, *changed)})
+            elif roll < 0.93:
+                job_list.cycle_sort()
+            else:
+                job_list.view = "archived" if job_list.view == "active" else "active"
+            if job_list.query_error is None:
+                good_filter = job_list.filter_text  # a bad one keeps the last good filter
+            if rng.random() < 0.3:
+                await pilot.pause()
+            expected = expected_rows(jobs, job_list, good_filter)
+            assert [job.id for job in job_list.rows] == expected, (step, job_list.filter_text, job_list.sort)
+        assert job_list.filter_ready

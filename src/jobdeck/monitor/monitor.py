@@ -67,6 +67,7 @@ from jobdeck.model import Action, ActionResult, Capability, Job, JobRef, LogChun
 from jobdeck.monitor.action_log import ActionLog, ActionOutcome
 from jobdeck.monitor.archive_store import JobdeckArchive
 from jobdeck.monitor.backoff import Backoff
+from jobdeck.monitor.listing import Listing, ListingIndex
 from jobdeck.monitor.events import (
     ActionDone,
     BackendHealth,
@@ -119,10 +120,15 @@ class _Backend:
     #: first poll of 100,000 jobs builds no 100,000 events (issue 8). Keyed by id,
     #: not JobRef: hashing a pydantic model costs microseconds.
     first_seen: dict[str, datetime] = field(default_factory=dict)
+    #: Turns each listing into ``jobs``, re-using the last poll's work.
+    listing: ListingIndex = field(init=False)
     attempts_started: int = 0
     attempts_finished: int = 0
     loop_task: asyncio.Task[None] | None = None
     push_task: asyncio.Task[None] | None = None
+
+    def __post_init__(self) -> None:
+        self.listing = ListingIndex(self.adapter.name)
 
     @property
     def name(self) -> str:
@@ -357,11 +363,11 @@ class Monitor:
     async def _poll(self, backend: _Backend) -> float:
         try:
             listed = await backend.adapter.list_jobs()
-            fresh = self._index(backend, listed)
+            listing = backend.listing.index(listed)
         except Exception as exc:
             error = self._as_adapter_error(backend, exc, doing="list_jobs")
             return self._record_failure(backend, error)
-        self._apply(backend, fresh)
+        self._apply(backend, listing)
         return self._record_success(backend)
 
     async def _push_loop(self, backend: _Backend) -> None:
@@ -439,31 +445,17 @@ class Monitor:
 
     # -- diffs and observed history ------------------------------------------------
 
-    def _index(self, backend: _Backend, listed: object) -> dict[str, Job]:
-        """The listing by id; jobs are re-referenced to this backend's name if needed."""
-        if not isinstance(listed, list):
-            raise TypeError(f"list_jobs() returned {type(listed).__name__}, not a list")
-        fresh: dict[str, Job] = {}
-        name = backend.name  # hoisted: this loop runs once per job per poll
-        for job in listed:
-            if not isinstance(job, Job):
-                raise TypeError(f"list_jobs() returned a {type(job).__name__}, not a Job")
-            ref = job.ref
-            if ref.backend != name:
-                ref = JobRef(backend=name, id=ref.id)
-                job = job.model_copy(update={"ref": ref})
-            fresh[ref.id] = job
-        return fresh
-
-    def _apply(self, backend: _Backend, fresh: dict[str, Job]) -> None:
+    def _apply(self, backend: _Backend, listing: Listing) -> None:
         previous = backend.jobs
-        backend.jobs = fresh
+        fresh = backend.jobs = listing.jobs
         now = self._clock.now()
         added: list[Job] = []
         changed: list[Job] = []
         transitions: list[tuple[JobRef, StatusEvent]] = []
         first_seen = backend.first_seen
-        for job_id, job in fresh.items():
+        # A listing with the last one's ids says which jobs are new objects: only those can differ.
+        candidates = ((job.ref.id, job) for job in listing.touched) if listing.fast else fresh.items()
+        for job_id, job in candidates:
             before = previous.get(job_id)
             if before is None:
                 added.append(job)
@@ -475,7 +467,7 @@ class Monitor:
                 if event is not None:
                     transitions.append((job.ref, event))
         # The same number of jobs and none new means the same ids: nothing to look for.
-        unchanged_ids = len(fresh) == len(previous) and not added
+        unchanged_ids = listing.fast or (len(fresh) == len(previous) and not added)
         removed = [] if unchanged_ids else [job.ref for job_id, job in previous.items() if job_id not in fresh]
         for ref in removed:
             first_seen.pop(ref.id, None)

@@ -32,7 +32,8 @@ from textual.worker import Worker, WorkerState
 from jobdeck import paths
 from jobdeck.clock import Clock, SystemClock
 from jobdeck.config import Settings
-from jobdeck.monitor import Monitor, MonitorEvent
+from jobdeck.heap import HeapKeeper
+from jobdeck.monitor import JobsChanged, Monitor, MonitorEvent
 from jobdeck.ui.coalesce import EventCoalescer
 from jobdeck.ui.quit_sequence import QuitSequence
 from jobdeck.ui.widgets.job_list import JobList
@@ -102,6 +103,7 @@ class JobdeckApp(App[int]):
         self.file_themes: list[str] = []
         self._theme_ready = False
         self.coalescer: EventCoalescer | None = None
+        self.heap = HeapKeeper()
         if self.low_bandwidth:
             self.animation_level = "none"
         self.set_class(self.ascii, "-ascii")
@@ -125,6 +127,7 @@ class JobdeckApp(App[int]):
 
             await self.push_screen(DeckScreen())
         self.apply_display(self.screen)
+        self.monitor.add_listener(self._count_new_jobs)
         self.run_worker(self.monitor.run(), name="monitor", group="monitor", exit_on_error=False)
         if self.coalescer is not None:
             self.set_interval(self.tick_seconds, self.coalescer.flush)
@@ -164,6 +167,12 @@ class JobdeckApp(App[int]):
         self.exit(0)
 
     # -- monitor events -------------------------------------------------------
+
+    def _count_new_jobs(self, event: MonitorEvent) -> None:
+        # Many new jobs: freeze them out of the garbage collector's walks (see jobdeck.heap),
+        # once the frame showing them is out.
+        if isinstance(event, JobsChanged) and self.heap.arrived(len(event.added) + len(event.changed)):
+            self.call_after_refresh(self.heap.freeze)
 
     def add_monitor_listener(self, listener: Callable[[MonitorEvent], None]) -> Callable[[], None]:
         """Subscribe ``listener`` to the monitor; over a slow link it gets merged batches each tick."""

@@ -50,8 +50,13 @@ class JobIndex:
 
     @property
     def haystacks(self) -> dict[int, str]:
-        """The id → text map itself (read-only by convention), for ``Query.filter_indexed``."""
+        """The id → text map itself (read-only by convention)."""
         return self._haystacks
+
+    def texts(self, jobs: Iterable[Job]) -> list[str]:
+        """Each job's text, in order, for ``Query.select``; every job must be indexed."""
+        haystacks = self._haystacks
+        return [haystacks[id(job)] for job in jobs]
 
     def haystack(self, job: Job) -> str:
         """Everything a free word may match, lower-cased and NUL-separated."""
@@ -94,7 +99,8 @@ class JobIndex:
 
 def _haystack(job: Job) -> str:
     ref = job.ref
-    parts = [job.name, ref.id, ref.backend, job.state.value, job.raw_state or ""]
+    # The state comes first: a state term tests the start of the text (no job object touched).
+    parts = [job.state.value, job.name, ref.id, ref.backend, job.raw_state or ""]
     parts.extend(str(value) for value in job.labels.values())
     # The separator keeps a word from matching across two fields.
     return "\x00".join(parts).lower()
@@ -138,7 +144,7 @@ _TERM = re.compile(
 # Stands in for a missing label: a NUL never appears in a query value, so nothing matches it.
 _NO_LABEL = "\x00"
 
-_FIELD_SOURCES = {"name": "j.name", "id": "j.ref.id", "backend": "j.ref.backend"}
+_FIELD_SOURCES = {"name": "J[i].name", "id": "J[i].ref.id", "backend": "J[i].ref.backend"}
 
 
 @dataclass(frozen=True)
@@ -153,10 +159,13 @@ class Term:
 class Query:
     """A compiled query. The empty query matches every job.
 
-    Each term becomes a Python expression over one job ``j`` (and ``H``, the
-    index's id → text map); the terms are joined with ``and`` and compiled
-    once into a list comprehension. The user's text never enters the source:
-    every value is passed in as a named constant.
+    Each term becomes a Python expression over ``h``, the job's indexed text
+    (see ``JobIndex``), or, for name, id, backend and label terms, over the
+    job ``J[i]`` itself; the terms are joined with ``and`` and compiled once
+    into a list comprehension over the texts. Most terms never touch a job
+    object, which matters: 100,000 pydantic objects scattered in memory cost
+    more to visit than their texts packed in one list. The user's text never
+    enters the source: every value is passed in as a named constant.
     """
 
     def __init__(
@@ -164,12 +173,11 @@ class Query:
     ) -> None:
         self.text = text
         self.terms = terms
-        self._uses_index = any("H[" in expression for expression in expressions)
-        self._select: Callable[[Sequence[Job], dict[int, str]], list[Job]] | None = None
+        self._select: Callable[[Sequence[Job], Sequence[str]], list[int]] | None = None
         if expressions:
             condition = " and ".join(f"({expression})" for expression in expressions)
             namespace: dict[str, object] = {"NO_LABEL": _NO_LABEL, "LABEL": _label_any_case, **constants}
-            source = f"lambda jobs, H: [j for j in jobs if {condition}]"
+            source = f"lambda J, T: [i for i, h in enumerate(T) if {condition}]"
             self._select = eval(compile(source, "<jobdeck query>", "eval"), namespace)  # noqa: S307
 
     def __repr__(self) -> str:
@@ -188,27 +196,21 @@ class Query:
     def matches(self, job: Job, index: JobIndex | None = None) -> bool:
         return bool(self.filter((job,), index))
 
-    @property
-    def needs_index(self) -> bool:
-        """Whether a term looks at the indexed text (a free word or phrase)."""
-        return self._uses_index
-
     def filter(self, jobs: Iterable[Job], index: JobIndex | None = None) -> list[Job]:
         """The jobs that match, in their given order."""
         items = jobs if isinstance(jobs, (list, tuple)) else list(jobs)
         if self._select is None:
             return list(items)
-        haystacks: dict[int, str] = {}
-        if self._uses_index:
-            haystacks = (index if index is not None else _DEFAULT_INDEX).ensure(items)
-        return self._select(items, haystacks)
+        index = index if index is not None else _DEFAULT_INDEX
+        index.ensure(items)
+        return [items[i] for i in self._select(items, index.texts(items))]
 
-    def filter_indexed(self, jobs: Sequence[Job], haystacks: dict[int, str]) -> list[Job]:
-        """Like ``filter``, for a caller that keeps ``haystacks`` (``JobIndex.haystacks``)
-        complete for ``jobs`` itself: skips the check for jobs not yet indexed."""
+    def select(self, jobs: Sequence[Job], texts: Sequence[str]) -> list[int]:
+        """The positions of the jobs that match; ``texts[i]`` is the indexed text of
+        ``jobs[i]`` (``JobIndex.texts``). Every position for the empty query."""
         if self._select is None:
-            return list(jobs)
-        return self._select(jobs, haystacks)
+            return list(range(len(jobs)))
+        return self._select(jobs, texts)
 
 
 EMPTY_QUERY = Query("", (), (), {})
@@ -251,10 +253,10 @@ def parse_query(text: str) -> Query:
 def _expression(term: Term, constant: Callable[[object], str]) -> str:
     key, value = (term.key.lower() if term.key else None), term.value.lower()
     if key is None:
-        return f"{constant(value)} in H[id(j)]"
+        return f"{constant(value)} in h"
     if key == "state":
-        # Identity tests: enum members are singletons, and far cheaper than hashing.
-        return " or ".join(f"j.state is {constant(state)}" for state in _parse_states(value))
+        # The text starts with the state's name and a NUL (see _haystack).
+        return f"h.startswith({constant(tuple(state.value + chr(0) for state in _parse_states(value)))})"
     if key in _FIELD_SOURCES:
         field = f"{_FIELD_SOURCES[key]}.lower()"
         return " or ".join(f"{constant(needle)} in {field}" for needle in _values(key, value))
@@ -274,7 +276,7 @@ def _label_expression(label: str, needles: tuple[str, ...], constant: Callable[[
     case-insensitive search.
     """
     key = constant(label)
-    found = f"(j.labels.get({key}) or (j.labels and LABEL({key}, j.labels)) or NO_LABEL)"
+    found = f"(J[i].labels.get({key}) or (J[i].labels and LABEL({key}, J[i].labels)) or NO_LABEL)"
     if not needles:
         return f"{found} is not NO_LABEL"
     return " or ".join(f"{constant(needle)} in {found}.lower()" for needle in needles)

@@ -242,6 +242,10 @@ class DeckScreen(Screen[None]):
         self._unsubscribe = None
         #: The page of runs last asked for, and the run to choose on it.
         self._run_request = RunRequest()
+        #: Whether each of ACTION_KEYS was available when the footer was last told.
+        self._available_actions: tuple[bool, ...] = ()
+        #: The border titles last set, by (pane, attribute).
+        self._pane_titles: dict[tuple[str, str], str] = {}
 
     @property
     def deck(self) -> JobdeckApp:
@@ -316,25 +320,28 @@ class DeckScreen(Screen[None]):
 
     def _update_titles(self) -> None:
         jobs = self.query_one(JobList)
-        pane = self.query_one("#jobs-pane")
         view = "Archived jobs" if jobs.view == "archived" else "Jobs"
-        pane.border_title = f"{view} {jobs.visible_count}/{jobs.total_count}"
         notes = [f"sort: {jobs.sort}"]
         if jobs.filter_text:
             notes.append(f"filter: {jobs.filter_text}")
-        pane.border_subtitle = " · ".join(notes)
+        self._set_pane_titles("jobs", f"{view} {jobs.visible_count}/{jobs.total_count}", " · ".join(notes))
         compact = self.has_class("-compact")
         for name in LOWER_PANES:
             title = name.capitalize()
             if compact:
                 others = " ".join(f"{p[0]} {p}" for p in LOWER_PANES if p != name)
                 title = f"{title} · {others}"
-            self.query_one(f"#{name}-pane").border_title = title
-        self._update_log_title()
-
-    def _update_log_title(self) -> None:
+            self._set_pane_titles(name, title)
         # The log view draws its own following/paused status row.
-        self.query_one("#log-pane").border_subtitle = "/ search · w wrap · f follow"
+        self._set_pane_titles("log", subtitle="/ search · w wrap · f follow")
+
+    def _set_pane_titles(self, pane: str, title: str | None = None, subtitle: str | None = None) -> None:
+        """Set a pane's border title and subtitle (None: leave it). Only a change is set:
+        setting one repaints the whole pane, and titles are set on every poll."""
+        for which, text in (("border_title", title), ("border_subtitle", subtitle)):
+            if text is not None and self._pane_titles.get((pane, which)) != text:
+                self._pane_titles[(pane, which)] = text
+                setattr(self.query_one(f"#{pane}-pane"), which, text)
 
     # -- monitor events ---------------------------------------------------
 
@@ -401,7 +408,16 @@ class DeckScreen(Screen[None]):
                 self._load_runs(job.ref, self._run_request)
                 self._load_timeline(job.ref)
                 self._follow_log(job.ref)
-        self.refresh_bindings()
+        self._refresh_action_keys()
+
+    def _refresh_action_keys(self) -> None:
+        """Tell the footer which action keys are available, when that changed: the
+        footer rebuilds all its keys on each refresh (tens of ms), and the
+        highlight moves on every filter keystroke and cursor key."""
+        available = tuple(self._why_not(action) is None for action in ACTION_KEYS)
+        if available != self._available_actions:
+            self._available_actions = available
+            self.refresh_bindings()
 
     @work(exclusive=True, group="runs", exit_on_error=False)
     async def _load_runs(self, ref: JobRef, request: RunRequest, *, stepped: bool = False) -> None:
@@ -434,7 +450,7 @@ class DeckScreen(Screen[None]):
         detail = self.query_one(RunDetail)
         detail.show_runs(page, chosen)
         self._run_request = self._shown_runs_request()
-        self.query_one("#detail-pane").border_subtitle = position_text(detail.run_page, detail.chosen)
+        self._set_pane_titles("detail", subtitle=position_text(detail.run_page, detail.chosen))
 
     def _shown_runs_request(self) -> RunRequest:
         """A request for what the detail shows now: reloading it keeps the chosen run."""
@@ -541,7 +557,7 @@ class DeckScreen(Screen[None]):
             return
         # The outcome itself arrives as an ActionDone event and is shown there.
         if result.ok:
-            self.refresh_bindings()
+            self._refresh_action_keys()
 
     # -- other keys ---------------------------------------------------------
 

@@ -15,7 +15,7 @@ A query change only re-filters; a sort or view change re-sorts; a small
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -55,6 +55,10 @@ WIDE = 100
 NOTE_MIN_WIDTH = 110
 #: How many recent filters' rows are kept for going back to them (backspace).
 _FILTERS_KEPT = 16
+#: From this many jobs, the filter index is built in the background after the first paint.
+INDEX_IN_BACKGROUND_FROM = 5_000
+#: Jobs indexed between two frames while building it (about 20 ms of work).
+INDEX_SLICE = 4_000
 #: Changes beyond this share of the view are applied by re-sorting everything.
 _PATCH_LIMIT = 0.1
 
@@ -210,19 +214,27 @@ class JobList(ScrollView, can_focus=True):
         self._views_have_duplicates = False
         self._sorted: list[Job] = []
         self._rows: list[Job] = []
+        # Each job's indexed text, in the order of _sorted and _rows (None until the
+        # index is complete): a filter reads these packed strings, not the jobs.
+        self._sorted_texts: list[str] | None = None
+        self._rows_texts: list[str] | None = None
         self._query: Query = EMPTY_QUERY
-        # Rows of recent queries over the current sorted view, so backspacing back to
-        # an earlier filter costs nothing. Emptied whenever the sorted view changes.
-        self._filtered: dict[str, list[Job]] = {}
+        # Rows (and texts) of recent queries over the current sorted view, so backspacing
+        # back to an earlier filter costs nothing. Emptied whenever the sorted view changes.
+        self._filtered: dict[str, tuple[list[Job], list[str] | None]] = {}
         self._index = JobIndex()
-        # The index is complete (every job indexed) once a free-word query has
-        # needed it; from then on changes keep it complete.
+        # The index is complete (every job indexed) once built, in slices after the
+        # first paint or at once by the first filter; from then on changes keep it complete.
         self._index_complete = False
+        # The jobs being indexed in the background (a new set_jobs starts over).
+        self._indexing: list[Job] | None = None
         self._sort_now: datetime | None = None
         self._cursor = 0
         self._highlighted_ref: JobRef | None = None
         self._announced = False
         self._backend_width = 7
+        #: (first row, cursor, the jobs on screen) when the rows last changed.
+        self._last_shown: tuple[int, int, list[Job]] | None = None
         self._row_cache: LRUCache[tuple[Any, ...], tuple[Job, Strip]] = LRUCache(1024)
         self._header_cache: dict[tuple[int, bool], Strip] = {}
         self._columns_cache: dict[tuple[int, int], tuple[_Column, ...]] = {}
@@ -242,6 +254,10 @@ class JobList(ScrollView, can_focus=True):
         self._columns_cache.clear()
         self._header_cache.clear()
         self._resort()
+        self._indexing = None
+        if len(self._given) >= INDEX_IN_BACKGROUND_FROM:
+            self._indexing = self._given
+            self.call_after_refresh(self._build_index, self._given)
 
     def apply_changes(self, added: Sequence[Job], changed: Sequence[Job], removed: Sequence[JobRef]) -> None:
         """Apply a diff; cheap when it is small. The cursor stays on its job."""
@@ -308,6 +324,12 @@ class JobList(ScrollView, can_focus=True):
         return len(self._given) if self._by_ref_map is None else len(self._by_ref_map)
 
     @property
+    def filter_ready(self) -> bool:
+        """Whether a filter runs at once: every job's text is indexed (a big list
+        builds its index in slices after the first paint; a filter finishes it)."""
+        return self._index_complete
+
+    @property
     def rows(self) -> Sequence[Job]:
         """The jobs shown, in order (read-only by convention)."""
         return self._rows
@@ -353,7 +375,7 @@ class JobList(ScrollView, can_focus=True):
         self._query = query
         if query.text not in self._filtered and _narrows(previous, query) and self._rows is not self._sorted:
             # Typing on in a free word only narrows: filter what is shown, not every job.
-            self._rows = self._remember(query.text, self._filter(self._rows))
+            self._rows, self._rows_texts = self._remember(query.text, self._filter(self._rows, self._rows_texts))
             self._rows_changed()
             return
         self._refilter()
@@ -400,6 +422,7 @@ class JobList(ScrollView, can_focus=True):
         # A theme change: every cached strip has old colours.
         super().notify_style_update()
         self._row_cache.clear()
+        self._last_shown = None
         self._header_cache.clear()
 
     # -- pipeline -----------------------------------------------------------
@@ -410,49 +433,96 @@ class JobList(ScrollView, can_focus=True):
         in_view = [job for job in self._all_jobs() if job.archived is archived]
         self._sort_now = self.now
         self._sorted = sort_jobs(in_view, self.sort, self._sort_now)
+        self._sorted_texts = self._index.texts(self._sorted) if self._index_complete else None
         self._filtered.clear()
         self._refilter()
 
     def _refilter(self) -> None:
-        rows = self._filtered.get(self._query.text)
-        self._rows = rows if rows is not None else self._remember(self._query.text, self._filter(self._sorted))
+        found = self._filtered.get(self._query.text)
+        if found is None:
+            found = self._remember(self._query.text, self._filter(self._sorted, self._sorted_texts))
+        self._rows, self._rows_texts = found
         self._rows_changed()
 
-    def _remember(self, text: str, rows: list[Job]) -> list[Job]:
+    def _remember(
+        self, text: str, found: tuple[list[Job], list[str] | None]
+    ) -> tuple[list[Job], list[str] | None]:
         if len(self._filtered) >= _FILTERS_KEPT:
             del self._filtered[next(iter(self._filtered))]
-        self._filtered[text] = rows
-        return rows
+        self._filtered[text] = found
+        return found
 
-    def _filter(self, jobs: list[Job]) -> list[Job]:
+    def _filter(self, jobs: list[Job], texts: list[str] | None) -> tuple[list[Job], list[str] | None]:
+        """The jobs of ``jobs`` (with their ``texts``) that match the query."""
         query = self._query
         if query.is_empty:
-            return jobs
-        if query.needs_index and not self._index_complete:
+            return jobs, texts
+        if texts is None:
+            self._complete_index()
+            texts = self._index.texts(jobs)
+            if jobs is self._sorted:
+                self._sorted_texts = texts
+        positions = query.select(jobs, texts)
+        return [jobs[i] for i in positions], [texts[i] for i in positions]
+
+    def _complete_index(self) -> None:
+        if not self._index_complete:
             self._index.ensure(self._all_jobs())
             self._index_complete = True
-        return query.filter_indexed(jobs, self._index.haystacks)
+
+    def _build_index(self, jobs: list[Job], start: int = 0) -> None:
+        """Index ``jobs`` a slice at a time between frames, so the first filter finds it ready."""
+        if self._index_complete or self._indexing is not jobs:
+            return  # done by a filter meanwhile, or the jobs were replaced
+        end = start + INDEX_SLICE
+        self._index.ensure(jobs[start:end])
+        if end < len(jobs):
+            self.set_timer(0.001, lambda: self._build_index(jobs, end))
+            return
+        # Jobs that changed meanwhile were indexed as they arrived, or are now; the
+        # versions they replaced may have been indexed by a slice after being let go.
+        self._indexing = None
+        self._index.retain(self._all_jobs())
+        self._complete_index()
+        self._sorted_texts = self._index.texts(self._sorted)
+        if self._rows is self._sorted:
+            self._rows_texts = self._sorted_texts
+            self._filtered[self._query.text] = (self._rows, self._rows_texts)
 
     def _patch(self, replaced: list[Job], fresh: list[Job]) -> None:
-        """Patch the sorted view and the rows in place instead of re-sorting."""
+        """Patch the sorted view and the rows (and their texts) in place instead of re-sorting."""
         archived = self.view == "archived"
         key = sort_key(self.sort, self._sort_now)
         gone = {id(job) for job in replaced}
         shared = self._rows is self._sorted
         self._filtered.clear()
-        if gone:
-            self._sorted = [job for job in self._sorted if id(job) not in gone]
         arriving = [job for job in fresh if job.archived is archived]
-        for job in arriving:
-            insort(self._sorted, job, key=key)
+        self._sorted, self._sorted_texts = self._patched(self._sorted, self._sorted_texts, gone, arriving, key)
         if shared or self._query.is_empty:
-            self._rows = self._sorted
+            self._rows, self._rows_texts = self._sorted, self._sorted_texts
         else:
-            if gone:
-                self._rows = [job for job in self._rows if id(job) not in gone]
-            for job in self._filter(arriving):
-                insort(self._rows, job, key=key)
+            matching = self._filter(arriving, self._index.texts(arriving) if self._index_complete else None)[0]
+            self._rows, self._rows_texts = self._patched(self._rows, self._rows_texts, gone, matching, key)
         self._rows_changed()
+
+    def _patched(
+        self, jobs: list[Job], texts: list[str] | None, gone: set[int], arriving: list[Job], key: Any
+    ) -> tuple[list[Job], list[str] | None]:
+        """``jobs`` without the ones in ``gone`` and with ``arriving`` put in sorted place;
+        ``texts`` kept beside them (it stays None when unknown)."""
+        if gone:
+            kept = [i for i, job in enumerate(jobs) if id(job) not in gone]
+            jobs = [jobs[i] for i in kept]
+            texts = [texts[i] for i in kept] if texts is not None else None
+        else:
+            jobs = list(jobs)
+            texts = list(texts) if texts is not None else None
+        for job in arriving:
+            position = bisect_right(jobs, key(job), key=key)
+            jobs.insert(position, job)
+            if texts is not None:
+                texts.insert(position, self._index.haystack(job))
+        return jobs, texts
 
     def _rows_changed(self) -> None:
         """Re-place the cursor on its job, resize, redraw, and announce."""
@@ -473,8 +543,24 @@ class JobList(ScrollView, can_focus=True):
                 # Keep the highlighted row where it was on screen while rows move around it.
                 self._scroll_to_row(self._cursor - screen_offset)
             self._ensure_cursor_visible()
-        self.refresh()
+        self._refresh_if_shown_changed()
         self._announce()
+
+    def _refresh_if_shown_changed(self) -> None:
+        """Repaint unless the rows on screen are the very same jobs as last painted
+        (a poll that changed only rows off screen leaves the pane alone)."""
+        first = int(self.scroll_y)
+        shown = (first, self._cursor, self._rows[first : first + self._page_height])
+        last = self._last_shown
+        self._last_shown = shown
+        if (
+            not shown[2]
+            or last is None
+            or last[:2] != shown[:2]
+            or len(last[2]) != len(shown[2])
+            or any(a is not b for a, b in zip(last[2], shown[2]))
+        ):
+            self.refresh()
 
     @property
     def _by_ref(self) -> dict[JobRef, Job]:
@@ -490,16 +576,9 @@ class JobList(ScrollView, can_focus=True):
         return self._given if self._by_ref_map is None else self._by_ref_map.values()
 
     def _position_of_ref(self, ref: JobRef) -> int | None:
-        """Where the job with ``ref`` is in the rows, without building the map."""
-        if self._by_ref_map is not None:
-            job = self._by_ref_map.get(ref)
-            return None if job is None else self._position_of(job)
-        backend, job_id = ref.backend, ref.id
-        for position, row in enumerate(self._rows):
-            row_ref = row.ref
-            if row_ref.id == job_id and row_ref.backend == backend:
-                return position
-        return None
+        """Where the job with ``ref`` is in the rows."""
+        job = self._by_ref.get(ref)
+        return None if job is None else self._position_of(job)
 
     def _position_of(self, job: Job) -> int | None:
         """Where ``job`` (this very object) is in the rows."""
@@ -520,6 +599,7 @@ class JobList(ScrollView, can_focus=True):
 
     def _redraw(self) -> None:
         self._row_cache.clear()
+        self._last_shown = None
         self.refresh()
 
     # -- cursor and scrolling ---------------------------------------------
@@ -535,6 +615,7 @@ class JobList(ScrollView, can_focus=True):
         position = max(0, min(position, len(self._rows) - 1))
         if position != self._cursor:
             self._cursor = position
+            self._last_shown = None
             self.refresh()
         if center:
             self._scroll_to_row(position - self._page_height // 2)
