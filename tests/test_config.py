@@ -294,3 +294,69 @@ def test_flags_can_only_make_the_configured_mode_stricter(
 def test_kiosk_is_the_strictest_mode() -> None:
     assert stricter_mode("kiosk", "read-only") == "kiosk"
     assert stricter_mode("interactive", "read-only") == "read-only"
+
+
+# -- a backend's name defaults to its kind ---------------------------------------------------
+
+#: The fewest keys each built-in kind needs, besides ``kind``.
+MINIMAL_BACKENDS: dict[str, str] = {
+    "local": "",
+    "drp": 'endpoint = "https://drp.example:8092"\ntoken_env = "DRP_TOKEN"\n',
+    "intuned": 'workspace_id = "ws"\nproject = "scrapers"\n',
+    "istari": 'registry_url = "https://fileservice-v2.acme.istari.app"\n',
+    "julep": "",
+}
+
+
+def test_every_builtin_kind_is_covered_here() -> None:
+    from jobdeck.adapters.registry import BUILTIN
+
+    assert set(MINIMAL_BACKENDS) == set(BUILTIN)
+
+
+@pytest.mark.parametrize("kind", sorted(MINIMAL_BACKENDS))
+def test_a_backend_without_a_name_is_named_after_its_kind(tmp_path: Path, kind: str) -> None:
+    path = write(tmp_path, f'[[backends]]\nkind = "{kind}"\n{MINIMAL_BACKENDS[kind]}')
+
+    [backend] = load_settings(path, env={}).backends
+
+    assert (backend.kind, backend.name) == (kind, kind)
+
+
+@pytest.mark.parametrize("kind", sorted(MINIMAL_BACKENDS))
+def test_a_written_name_wins_over_the_kind(tmp_path: Path, kind: str) -> None:
+    path = write(tmp_path, f'[[backends]]\nkind = "{kind}"\nname = "mine"\n{MINIMAL_BACKENDS[kind]}')
+
+    assert load_settings(path, env={}).backends[0].name == "mine"
+
+
+def test_a_julep_backend_needs_no_name(tmp_path: Path) -> None:
+    from jobdeck.adapters.julep.settings import JulepSettings
+
+    path = write(tmp_path, '[[backends]]\nkind = "julep"\ntasks = ["0190f3a2-6c1e-7b3d-9a42-5e8f1c2d3b4a"]\n')
+
+    [backend] = load_settings(path, env={}).backends
+
+    assert isinstance(backend, JulepSettings)
+    assert backend.name == "julep"
+    assert JulepSettings().name == "julep"
+
+
+def test_settings_built_in_code_default_their_name_to_the_kind() -> None:
+    assert BackendSettings(kind="slurm").name == "slurm"
+    assert fakes.FakeSettings(name="ci").name == "ci"
+
+
+def test_two_unnamed_backends_of_one_kind_are_a_duplicate_name_error(tmp_path: Path) -> None:
+    path = write(tmp_path, '[[backends]]\nkind = "julep"\n[[backends]]\nkind = "julep"\n')
+
+    message = config_error(path)
+
+    assert message.startswith(f"{path}: backends[1].name: duplicate backend name 'julep' (already used by backends[0])")
+    assert "named after its kind" in message
+
+
+def test_an_unnamed_backend_may_sit_beside_a_named_one_of_its_kind(tmp_path: Path) -> None:
+    path = write(tmp_path, '[[backends]]\nkind = "julep"\n[[backends]]\nkind = "julep"\nname = "staging"\n')
+
+    assert [b.name for b in load_settings(path, env={}).backends] == ["julep", "staging"]

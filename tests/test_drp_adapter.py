@@ -7,15 +7,18 @@ import asyncio
 import contextlib
 import json
 
+import httpx
 import pytest
 from fakes import InstantClock, make_monitor
+from inflight import InFlight
 
 from jobdeck.adapters.drp import DrpAdapter, DrpSettings
+from jobdeck.adapters.http import CONCURRENT_REQUESTS
 from jobdeck.clock import FrozenClock
 from jobdeck.emulators.drp import DEMO_TOKEN, DrpEmulator
 from jobdeck.emulators.faults import Faults
 from jobdeck.emulators.server import running
-from jobdeck.errors import AuthFailed
+from jobdeck.errors import AuthFailed, BadResponse
 from jobdeck.model import Capability, JobState
 from jobdeck.monitor.events import HealthStatus
 
@@ -249,4 +252,56 @@ async def test_schema_drift_is_tolerated_and_unknown_states_map_to_unknown(tmp_p
     assert jobs
     if any(j.State == "created" for j in emulator.world.jobs.values()):
         assert any(job.state is JobState.UNKNOWN and job.raw_state == "queued" for job in jobs)
+    await drp.close()
+
+
+# -- counts ---------------------------------------------------------------------------
+
+
+def is_head_count(request: httpx.Request) -> bool:
+    return request.method == "HEAD" and request.url.path.endswith("/jobs")
+
+
+async def test_the_counts_are_asked_concurrently_a_few_at_a_time(emulator):
+    transport = InFlight(emulator.transport(), counts=is_head_count)
+    drp = DrpAdapter(settings(), clock=emulator.clock, transport=transport)
+    await drp.open()
+    await drp.list_jobs()
+    counted = list(drp._counts.items())
+    assert len(counted) * 3 == transport.seen > CONCURRENT_REQUESTS  # a machine's (or work order's) 3 HEADs
+    assert 1 < transport.peak <= CONCURRENT_REQUESTS
+    for (index, value), counts in counted[:3]:  # the same numbers as asked one by one
+        assert await drp._count(index, value) == counts
+    await drp.close()
+
+
+class NoCountFor(httpx.AsyncBaseTransport):
+    """The emulator, but the HEAD with exactly ``params`` loses its X-DRP-LIST-COUNT header."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, params: dict[str, str]) -> None:
+        self.inner = inner
+        self.params = params
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if request.method == "HEAD" and dict(request.url.params) == self.params:
+            del response.headers["X-DRP-LIST-COUNT"]
+        return response
+
+
+async def test_a_failed_count_fails_the_poll_and_keeps_the_counts_before_it(emulator):
+    good = DrpAdapter(settings(), clock=emulator.clock, transport=emulator.transport())
+    await good.open()
+    await good.list_jobs()
+    keys = list(good._counts)
+    await good.close()
+    (index, value) = keys[2]
+    drp = DrpAdapter(settings(), clock=emulator.clock,
+                     transport=NoCountFor(emulator.transport(), {index: value, "State": "finished"}))
+    await drp.open()
+    with pytest.raises(BadResponse, match="HEAD /jobs gave no X-DRP-LIST-COUNT header"):
+        await drp.list_jobs()
+    # As when they were asked one by one: the keys before the failed one keep their counts.
+    assert list(drp._counts) == keys[:2]
+    assert drp._counts == {key: good._counts[key] for key in keys[:2]}
     await drp.close()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -12,7 +13,14 @@ import pytest
 from pydantic import BaseModel, TypeAdapter
 from toy_emulator import LOG_TEXT, TOKEN, ToyEmulator
 
-from jobdeck.adapters.http import MAX_RETRY_AFTER, HttpClient, parse_retry_after, validate
+from jobdeck.adapters.http import (
+    MAX_RETRY_AFTER,
+    HttpClient,
+    NotRun,
+    gather_bounded,
+    parse_retry_after,
+    validate,
+)
 from jobdeck.emulators import Faults, running
 from jobdeck.errors import AuthFailed, BadResponse, NotFound, Unreachable
 
@@ -336,3 +344,54 @@ def test_validate_names_the_first_bad_fields_without_their_values() -> None:
     assert message.startswith("toy: the job list is not in the expected format: jobs[0].runs: Input should be")
     assert "(and 1 more)" in message
     assert "lots" not in message and "hunter2" not in message
+
+
+# -- gather_bounded ------------------------------------------------------------------------
+
+
+class Calls:
+    """Scripted calls that note how many of them run at once; ``fail`` maps an index to its error."""
+
+    def __init__(self, fail: dict[int, Exception] | None = None) -> None:
+        self.fail = fail or {}
+        self.now = self.peak = 0
+        self.started: list[int] = []
+
+    def call(self, index: int) -> Callable[[], Awaitable[int]]:
+        async def run() -> int:
+            self.started.append(index)
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+            try:
+                for _ in range(3):
+                    await asyncio.sleep(0)
+                if index in self.fail:
+                    raise self.fail[index]
+                return index * 10
+            finally:
+                self.now -= 1
+
+        return run
+
+
+async def test_gather_bounded_runs_a_few_at_a_time_and_keeps_the_order() -> None:
+    calls = Calls()
+    outcomes = await gather_bounded([calls.call(index) for index in range(20)], limit=4)
+    assert outcomes == [index * 10 for index in range(20)]
+    assert calls.peak == 4
+
+
+async def test_gather_bounded_gives_failures_in_place_and_starts_no_later_call_after_one() -> None:
+    error = BadResponse("count 5 failed")
+    calls = Calls(fail={5: error})
+    outcomes = await gather_bounded([calls.call(index) for index in range(20)], limit=4)
+    assert outcomes[:5] == [0, 10, 20, 30, 40]  # the earlier calls all ran
+    assert outcomes[5] is error
+    later = [index for index in range(6, 20) if isinstance(outcomes[index], NotRun)]
+    assert later and len(calls.started) < 20 and not set(later) & set(calls.started)
+
+
+async def test_gather_bounded_lets_cancellation_through() -> None:
+    calls = Calls(fail={2: asyncio.CancelledError()})  # type: ignore[dict-item]
+    with pytest.raises(asyncio.CancelledError):
+        await gather_bounded([calls.call(index) for index in range(4)])

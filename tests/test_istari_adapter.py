@@ -7,10 +7,15 @@ import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fakes import InstantClock, make_monitor
+from inflight import InFlight
 
+from jobdeck.adapters.http import CONCURRENT_REQUESTS
 from jobdeck.adapters.istari import IstariAdapter, IstariSettings
+from jobdeck.adapters.istari.adapter import MAX_COUNTED_FUNCTIONS
+from jobdeck.adapters.istari.wire import STATUS_NAMES
 from jobdeck.emulators.faults import Faults
 from jobdeck.emulators.istari import DEFAULT_TOKEN, IstariEmulator
 from jobdeck.emulators.istari.models import JobStatusName
@@ -373,3 +378,58 @@ def test_the_registry_finds_the_adapter_by_kind() -> None:
     from jobdeck.adapters.registry import adapter_class
 
     assert adapter_class("istari") is IstariAdapter
+
+
+def is_count(request: httpx.Request) -> bool:
+    return request.url.params.get("include_total") == "true"
+
+
+async def test_the_totals_are_counted_concurrently_a_few_at_a_time(emulator: IstariEmulator) -> None:
+    transport = InFlight(emulator.transport(), counts=is_count)
+    adapter = IstariAdapter(IstariSettings(registry_url="http://istari.test", token_env=TOKEN_ENV),
+                            clock=InstantClock(emulator.clock), transport=transport)
+    await adapter.open()
+    jobs = await adapter.list_jobs()
+    functions = {job.labels["function"] for job in jobs}
+    assert 1 < len(functions) <= MAX_COUNTED_FUNCTIONS
+    # The backend's total and one per status, then each function's total and three statuses.
+    assert transport.seen == 1 + len(STATUS_NAMES) + 4 * len(functions)
+    assert 1 < transport.peak <= CONCURRENT_REQUESTS
+    assert set(adapter.describe()) >= {"jobs", *(f"function {name}" for name in functions)}
+    await adapter.close()
+
+
+class FailingCount(httpx.AsyncBaseTransport):
+    """The emulator, but while ``failing`` the count of ``function``'s Failed jobs is a 500."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, function: str) -> None:
+        self.inner = inner
+        self.function = function
+        self.failing = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        params = request.url.params
+        if self.failing and is_count(request) and (params.get("name"), params.get("status_name")) == (
+            self.function, "Failed"
+        ):
+            return httpx.Response(500, json={"detail": "boom"}, request=request)
+        return await self.inner.handle_async_request(request)
+
+
+async def test_a_failed_count_keeps_the_last_totals_and_the_list(emulator: IstariEmulator) -> None:
+    transport = FailingCount(emulator.transport(), "@istari:mesh")
+    clock = InstantClock(emulator.clock)
+    adapter = IstariAdapter(IstariSettings(registry_url="http://istari.test", token_env=TOKEN_ENV, counts_interval=0),
+                            clock=clock, transport=transport)
+    await adapter.open()
+    await adapter.list_jobs()
+    before = adapter.describe()
+    emulator.advance(45)  # new jobs are submitted meanwhile
+    transport.failing = True
+    jobs = await adapter.list_jobs()
+    assert jobs and clock.slept  # the list came; the 500 was retried, then given up on
+    assert adapter.describe() == before  # not half new totals: the last whole ones
+    transport.failing = False
+    await adapter.list_jobs()
+    assert adapter.describe()["jobs"] != before["jobs"]
+    await adapter.close()

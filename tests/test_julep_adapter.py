@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -74,8 +74,35 @@ def execution_with(emulator: JulepEmulator, status: str) -> str:
     return next(e.id for e in emulator.world.executions.values() if e.status == status)
 
 
-async def collect(stream: AsyncIterator[LogChunk], *, emulator: JulepEmulator, step: float = 1.0) -> list[LogChunk]:
-    """Read a followed log to its end while the simulated time moves on."""
+#: Turns of the event loop an in-process test gives the emulator's event stream, the
+#: transport and the adapter per simulated step: enough for an event to reach the reader.
+TURNS_PER_STEP = 50
+#: Simulated steps a test waits at most for what it expects.
+MAX_STEPS = 200
+
+
+async def step_until(done: Callable[[], bool], *, step: Callable[[], object], what: str) -> None:
+    """Turn the event loop a little, then ``step()`` the simulation, until ``done()``.
+
+    No real time passes: the emulator must stream in-process with ``stream_poll = 0``.
+    """
+    for _ in range(MAX_STEPS):
+        if done():
+            return
+        for _ in range(TURNS_PER_STEP):
+            await asyncio.sleep(0)
+        step()
+    assert done(), f"{what} did not happen within {MAX_STEPS} simulated steps"
+
+
+async def collect(
+    stream: AsyncIterator[LogChunk], *, emulator: JulepEmulator, step: float = 1.0, loopback: bool = False
+) -> list[LogChunk]:
+    """Read a followed log to its end while the simulated time moves on.
+
+    In-process the simulation is stepped between turns of the event loop. Over
+    ``loopback`` the emulator serves from its own thread, so real time passes.
+    """
     chunks: list[LogChunk] = []
 
     async def read() -> None:
@@ -83,12 +110,20 @@ async def collect(stream: AsyncIterator[LogChunk], *, emulator: JulepEmulator, s
             chunks.append(chunk)
 
     reader = asyncio.create_task(read())
-    for _ in range(200):
-        if reader.done():
-            break
-        await asyncio.sleep(0.02)
-        emulator.advance(step)
-    await asyncio.wait_for(reader, timeout=5)
+    try:
+        if loopback:
+            for _ in range(MAX_STEPS):
+                if reader.done():
+                    break
+                await asyncio.sleep(0.02)
+                emulator.advance(step)
+            await asyncio.wait_for(reader, timeout=5)
+        else:
+            emulator.stream_poll = 0  # the event streams look again at every turn, not after real time
+            await step_until(reader.done, step=lambda: emulator.advance(step), what="the log's end")
+            await reader
+    finally:
+        reader.cancel()
     return chunks
 
 
@@ -206,19 +241,16 @@ async def test_a_dropped_event_stream_falls_back_to_polling_without_losing_or_re
 
 async def test_push_yields_on_connect_and_when_an_execution_changes_status(adapter, emulator):
     await adapter.list_jobs()  # the active executions the push channel follows
+    emulator.stream_poll = 0  # the status streams look again at every turn, not after real time
     changes = adapter.changes()
-    await asyncio.wait_for(anext(changes), timeout=2)  # connected
-
-    async def move_on() -> None:
-        for _ in range(100):
-            await asyncio.sleep(0.02)
-            emulator.clock.advance(1)  # not the adapter's clock: its interval wait must not fire
-
-    mover = asyncio.create_task(move_on())
+    await anext(changes)  # connected
+    change = asyncio.ensure_future(anext(changes))
     try:
-        await asyncio.wait_for(anext(changes), timeout=5)
+        # Not the adapter's clock: its interval wait must not fire.
+        await step_until(change.done, step=lambda: emulator.clock.advance(1), what="a status change")
+        assert change.result() is None
     finally:
-        mover.cancel()
+        change.cancel()
         await changes.aclose()
 
 
@@ -344,7 +376,7 @@ async def test_over_loopback_the_adapter_lists_follows_the_event_stream_and_canc
         assert len(monitor.jobs()) == 3 + len(emulator.world.executions)
 
         running_id = execution_with(emulator, "running")
-        chunks = await collect(adapter.follow_log(running_id), emulator=emulator)
+        chunks = await collect(adapter.follow_log(running_id), emulator=emulator, loopback=True)
         assert chunks[-1].complete
         assert "".join(chunk.text for chunk in chunks) == (await adapter.read_log(running_id)).text
 
@@ -361,7 +393,7 @@ async def test_over_loopback_a_dropped_event_stream_is_survived(emulator):
         try:
             emulator.faults = Faults(drop_log=True)
             running_id = execution_with(emulator, "running")
-            chunks = await collect(adapter.follow_log(running_id), emulator=emulator)
+            chunks = await collect(adapter.follow_log(running_id), emulator=emulator, loopback=True)
             emulator.faults = Faults()
             assert chunks[-1].complete
             assert "".join(chunk.text for chunk in chunks) == (await adapter.read_log(running_id)).text

@@ -70,9 +70,14 @@ class Settings(BaseModel):
         seen: dict[str, int] = {}
         for index, backend in enumerate(self.backends):
             if backend.name in seen:
+                hint = (
+                    f" (a backend without a name is named after its kind: give each {backend.kind} backend its own name)"
+                    if backend.name == backend.kind
+                    else ""
+                )
                 raise ValueError(
                     f"backends[{index}].name: duplicate backend name {backend.name!r} "
-                    f"(already used by backends[{seen[backend.name]}]); names must be unique"
+                    f"(already used by backends[{seen[backend.name]}]); names must be unique{hint}"
                 )
             seen[backend.name] = index
         return self

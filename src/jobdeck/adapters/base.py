@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from jobdeck.clock import Clock, SystemClock
 from jobdeck.errors import AuthFailed, NotFound, Unsupported
@@ -26,14 +26,25 @@ class BackendSettings(BaseModel):
     Unknown keys are an error, so a typo in the config file is reported
     instead of silently ignored. Secrets are never values here: a setting
     names the environment variable that holds the secret (``*_env``).
+    A backend without a ``name`` is named after its ``kind``.
     """
 
     model_config = ConfigDict(extra="forbid")
 
     kind: str
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="unique name, used in job references")
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="unique name, used in job references; default: the kind")
     interval: float = Field(default=2.0, gt=0, le=3600, description="seconds between polls")
     enabled: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _name_defaults_to_kind(cls, data: Any) -> Any:
+        # Before validation, so the default name meets the same pattern as a written one.
+        if isinstance(data, Mapping) and "name" not in data:
+            kind = data.get("kind", cls.model_fields["kind"].default)
+            if isinstance(kind, str):
+                return {**data, "name": kind}
+        return data
 
 
 def read_secret(env_name: str | None, env: Mapping[str, str] | None = None, *, what: str) -> str:

@@ -22,12 +22,20 @@ Unreachable-class failures and 429, waiting through the injected clock
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import json
 import logging
 import ssl
 from abc import abstractmethod
-from collections.abc import AsyncIterator, Callable, Container, Mapping
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Container,
+    Mapping,
+    Sequence,
+)
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, TypeVar, overload
 
@@ -51,6 +59,8 @@ BACKOFF_SECONDS = 0.5
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD"})
 #: How much of a backend's error text goes into a message.
 ERROR_TEXT_LIMIT = 200
+#: How many requests of one batch (a poll's counts) ``gather_bounded`` keeps in flight at once.
+CONCURRENT_REQUESTS = 8
 
 ErrorMessage = Callable[[httpx.Response], str | None]
 Params = Mapping[str, Any] | None
@@ -254,6 +264,43 @@ class HttpClient:
 
 
 # -- helpers adapters use too ------------------------------------------------------------
+
+
+async def gather_bounded(
+    calls: Sequence[Callable[[], Awaitable[T]]], *, limit: int = CONCURRENT_REQUESTS
+) -> list[T | Exception]:
+    """Run ``calls`` concurrently, at most ``limit`` at once.
+
+    Their outcomes in the order of ``calls``: the result, or the exception it
+    raised. A caller that goes through them in order and stops at the first
+    exception does what a loop awaiting the calls one by one would have done.
+    Once a call has failed, the later calls not yet started are not started at
+    all (their outcome is ``NotRun``), so a failing backend is not asked
+    everything anyway; the earlier ones still run, so the order holds.
+    """
+    gate = asyncio.Semaphore(limit)
+    first_failed = len(calls)
+
+    async def run(index: int, call: Callable[[], Awaitable[T]]) -> T:
+        nonlocal first_failed
+        async with gate:
+            if index > first_failed:
+                raise NotRun
+            try:
+                return await call()
+            except Exception:
+                first_failed = min(first_failed, index)
+                raise
+
+    outcomes = await asyncio.gather(*(run(index, call) for index, call in enumerate(calls)), return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
+            raise outcome  # cancellation and the like are never an outcome
+    return outcomes  # type: ignore[return-value]  # BaseExceptions were raised above
+
+
+class NotRun(Exception):
+    """The outcome of a ``gather_bounded`` call left out because an earlier one failed."""
 
 
 def parse_retry_after(value: str | None, clock: Clock) -> float | None:

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Literal, TypeVar
 
 import watchfiles
-from pydantic import Field
 
 from jobdeck import paths
 from jobdeck.adapters.base import Adapter, BackendSettings
@@ -61,7 +60,6 @@ _LOG_RECHECK_MS = 250
 
 class LocalSettings(BackendSettings):
     kind: Literal["local"] = "local"
-    name: str = Field(default="local", pattern=r"^[A-Za-z0-9_.-]+$")
     #: The spool folder; None means ``jobdeck.paths.spool_dir()``.
     spool: Path | None = None
 

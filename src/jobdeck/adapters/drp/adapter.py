@@ -17,7 +17,8 @@ from __future__ import annotations
 import base64
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from functools import partial
+from typing import Any, ClassVar, cast
 
 import httpx
 
@@ -33,7 +34,7 @@ from jobdeck.adapters.drp.wire import (
     WireWorkOrder,
     error_text,
 )
-from jobdeck.adapters.http import HttpAdapter, HttpClient, validate
+from jobdeck.adapters.http import HttpAdapter, HttpClient, gather_bounded, validate
 from jobdeck.clock import Clock
 from jobdeck.errors import BadResponse, NotFound, Unreachable, Unsupported
 from jobdeck.local.logtext import decode_complete
@@ -50,6 +51,8 @@ from jobdeck.model import (
 )
 from jobdeck.redact import redact
 
+#: The HEAD filters of a machine's (or work order's) counts: all its jobs, finished ones, failed ones.
+_COUNTED_STATES: tuple[dict[str, str], ...] = ({}, {"State": "finished"}, {"State": "failed"})
 #: How many of a machine's jobs the timeline follows back through ``Previous``.
 CHAIN_LENGTH = 20
 #: The issue's list of seed Job fields, shown first and in this order in the detail.
@@ -254,13 +257,23 @@ class DrpAdapter(HttpAdapter):
             for key in (("Machine", job.Machine), ("WorkOrder", job.WorkOrder)):
                 if key[1] and key not in wanted:
                     wanted.append(key)
-        for index, value in wanted[: self.drp.counts_budget]:
-            self._counts[(index, value)] = await self._count(index, value)
+        wanted = wanted[: self.drp.counts_budget]
+        # Three HEADs per key (all jobs, finished, failed), sent concurrently.
+        outcomes = await gather_bounded(
+            [partial(self._head_count, {index: value, **state}) for index, value in wanted for state in _COUNTED_STATES]
+        )
+        per_key = len(_COUNTED_STATES)
+        for number, key in enumerate(wanted):
+            counts = outcomes[number * per_key : (number + 1) * per_key]
+            # As if counted one by one: the keys before the first failure keep their new counts.
+            for outcome in counts:
+                if isinstance(outcome, Exception):
+                    raise outcome
+            total, finished, failed = cast(list[int], counts)
+            self._counts[key] = Counts(total=total, succeeded=finished, failed=failed)
 
     async def _count(self, index: str, value: str) -> Counts:
-        total = await self._head_count({index: value})
-        finished = await self._head_count({index: value, "State": "finished"})
-        failed = await self._head_count({index: value, "State": "failed"})
+        total, finished, failed = [await self._head_count({index: value, **state}) for state in _COUNTED_STATES]
         return Counts(total=total, succeeded=finished, failed=failed)
 
     async def _head_count(self, filters: dict[str, str]) -> int:

@@ -15,7 +15,6 @@ _INDEX_NAME = r"^[A-Z][A-Za-z0-9]*$"
 
 class DrpSettings(BackendSettings):
     kind: Literal["drp"] = "drp"
-    name: str = Field(default="drp", pattern=r"^[A-Za-z0-9_.-]+$")
     #: ``https://host:8092`` (``/api/v3`` is added when missing).
     endpoint: str
     #: Basic auth: environment variables holding the user name and the password …

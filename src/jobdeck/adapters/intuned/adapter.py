@@ -54,7 +54,6 @@ _JOB_LIST = TypeAdapter(list[WireJob])
 
 class IntunedSettings(BackendSettings):
     kind: Literal["intuned"] = "intuned"
-    name: str = Field(default="intuned", pattern=r"^[A-Za-z0-9_.-]+$")
     workspace_id: str = Field(min_length=1, description="the workspace UUID")
     project: str = Field(min_length=1, description="the project name")
     api_key_env: str = Field(default="INTUNED_API_KEY", description="environment variable holding the API key")

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Mapping
+from functools import partial
 from typing import Any, ClassVar, Literal
 
 import httpx
 from pydantic import Field, field_validator
 
 from jobdeck.adapters.base import BackendSettings, read_secret
-from jobdeck.adapters.http import HttpAdapter, HttpClient, validate
+from jobdeck.adapters.http import HttpAdapter, HttpClient, gather_bounded, validate
 from jobdeck.adapters.istari import convert, wire
 from jobdeck.clock import Clock
 from jobdeck.errors import AdapterError
@@ -37,8 +38,10 @@ API = "/api/v2"
 PAGE_SIZE = 100
 #: Parameters files larger than this are described, not shown.
 MAX_PARAMETERS_BYTES = 64 * 1024
-#: Functions whose totals are counted at most (each costs three requests).
+#: Functions whose totals are counted at most (each costs four requests).
 MAX_COUNTED_FUNCTIONS = 12
+#: The statuses counted per function (the backend's totals count every status).
+FUNCTION_STATUSES = ("Completed", "Failed", "Canceled")
 #: Parameters files kept in memory (content is immutable per sha).
 _CACHED_FILES = 32
 LOG_NOTICE = (
@@ -49,7 +52,6 @@ LOG_NOTICE = (
 
 class IstariSettings(BackendSettings):
     kind: Literal["istari"] = "istari"
-    name: str = Field(default="istari", pattern=r"^[A-Za-z0-9_.-]+$")
     #: The tenant's registry, e.g. https://fileservice-v2.<tenant>.istari.app
     registry_url: str
     #: The environment variable holding the personal access token.
@@ -271,21 +273,26 @@ class IstariAdapter(HttpAdapter):
         now = self.clock.monotonic()
         if self._counted_at is not None and now - self._counted_at < self.settings.counts_interval:
             return
-        try:
-            totals: dict[str, dict[str, int]] = {"": {}}
-            overall: dict[str, int | None] = {"": await self._count()}
-            for status in wire.STATUS_NAMES:
-                totals[""][status] = await self._count(status=status) or 0
-            for function in functions[:MAX_COUNTED_FUNCTIONS]:
-                # ``name`` is a substring match: a function whose name contains another's counts both.
-                overall[function] = await self._count(function=function)
-                totals[function] = {
-                    status: await self._count(status=status, function=function) or 0
-                    for status in ("Completed", "Failed", "Canceled")
-                }
-        except AdapterError:
-            # The list itself succeeded: keep the last totals rather than fail the poll.
-            return
+        # (function, status) of each count: "" is the whole backend, None every status.
+        # ``name`` is a substring match: a function whose name contains another's counts both.
+        wanted: list[tuple[str, str | None]] = [("", None), *(("", status) for status in wire.STATUS_NAMES)]
+        for function in functions[:MAX_COUNTED_FUNCTIONS]:
+            wanted += [(function, None), *((function, status) for status in FUNCTION_STATUSES)]
+        outcomes = await gather_bounded(
+            [partial(self._count, status=status, function=function or None) for function, status in wanted]
+        )
+        totals: dict[str, dict[str, int]] = {}
+        overall: dict[str, int | None] = {}
+        for (function, status), outcome in zip(wanted, outcomes, strict=True):
+            if isinstance(outcome, AdapterError):
+                # The list itself succeeded: keep the last totals rather than fail the poll.
+                return
+            if isinstance(outcome, Exception):
+                raise outcome
+            if status is None:
+                overall[function], totals[function] = outcome, {}
+            else:
+                totals[function][status] = outcome or 0
         self._totals, self._overall, self._counted_at = totals, overall, now
 
     def _totals_text(self) -> dict[str, str]:
