@@ -340,7 +340,7 @@ def test_an_unexpected_error_is_one_line_and_the_traceback_goes_to_the_log(
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr("jobdeck.cli.local_spool", explode)
+    monkeypatch.setattr("jobdeck.cli.info.local_spool", explode)
 
     result = invoke("info")
 

@@ -175,7 +175,7 @@ def test_jobdeck_emulate_serves_the_kind_with_its_faults_and_stops_on_ctrl_c(
 def test_the_printed_backend_table_is_valid_toml_for_every_value_kind():
     import tomllib
 
-    from jobdeck.cli import _toml_value
+    from jobdeck.cli.emulate import _toml_value
 
     table = {"tasks": ["a", "b"], "task_names": {"a": "summarize", "b": "translate"}, "n": 2, "on": True}
     text = "\n".join(f"{key} = {_toml_value(value)}" for key, value in table.items())

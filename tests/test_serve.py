@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from processes import Processes
 
 from jobdeck.serve import deck_command, is_loopback
 
@@ -35,27 +36,17 @@ def jobdeck_env(tmp_path: Path) -> dict[str, str]:
 
 @pytest.fixture
 def start_serve(jobdeck_env) -> Iterator:
-    started: list[subprocess.Popen[bytes]] = []
+    with Processes(grace=10) as processes:
 
-    def start(*args: str) -> subprocess.Popen[bytes]:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "jobdeck", "serve", *args],
-            env=jobdeck_env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        started.append(process)
-        return process
+        def start(*args: str) -> subprocess.Popen[bytes]:
+            return processes.start(
+                [sys.executable, "-m", "jobdeck", "serve", *args],
+                env=jobdeck_env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
 
-    yield start
-    for process in started:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        yield start
 
 
 def test_the_served_deck_is_read_only_unless_actions_are_allowed(tmp_path):

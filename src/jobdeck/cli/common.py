@@ -1,0 +1,169 @@
+"""What every ``jobdeck`` command shares: exit codes, the log file, error handling.
+
+Python logging writes only to ``<data dir>/jobdeck.log``, because the deck
+owns the screen and a stray library warning would tear it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import logging.handlers
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+
+import click
+
+from jobdeck import paths
+from jobdeck.clock import SystemClock
+from jobdeck.config import Settings, load_settings
+from jobdeck.errors import ConfigError
+
+if TYPE_CHECKING:
+    # Imported where used: `--help`, `run` and the deck's first frame need not wait for them.
+    from jobdeck.monitor import Monitor
+
+log = logging.getLogger("jobdeck.cli")
+
+T = TypeVar("T")
+
+#: Exit codes.
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+LOG_FILE_NAME = "jobdeck.log"
+_LOG_MAX_BYTES = 1_000_000
+_LOG_BACKUPS = 2
+
+# -- logging ------------------------------------------------------------------------
+
+
+class _FileLog:
+    """Where Python logging goes: one small rotating file in the data folder."""
+
+    handler: logging.Handler | None = None
+    path: Path | None = None
+
+
+def configure_logging(data_dir: Path | None = None) -> Path:
+    """Send every log record to ``<data dir>/jobdeck.log`` and none to the terminal.
+
+    Idempotent: calling it again (another data folder in tests) replaces the
+    handler it installed before and leaves every other handler alone.
+    """
+    path = (data_dir or paths.data_dir()) / LOG_FILE_NAME
+    if _FileLog.path == path and _FileLog.handler is not None:
+        return path
+    root = logging.getLogger()
+    if _FileLog.handler is not None:
+        root.removeHandler(_FileLog.handler)
+        _FileLog.handler.close()
+    handler: logging.Handler
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(
+            path, maxBytes=_LOG_MAX_BYTES, backupCount=_LOG_BACKUPS, encoding="utf-8", delay=True
+        )
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    except OSError:
+        # An unwritable data folder must not stop jobdeck; the logs are lost instead.
+        handler = logging.NullHandler()
+    handler.setLevel(logging.INFO)
+    root.addHandler(handler)
+    logging.getLogger("jobdeck").setLevel(logging.INFO)
+    _FileLog.handler, _FileLog.path = handler, path
+    return path
+
+
+def log_file() -> Path:
+    """The log file in use (or the one ``configure_logging`` would use)."""
+    return _FileLog.path or paths.data_dir() / LOG_FILE_NAME
+
+
+# -- shared plumbing ----------------------------------------------------------------
+
+
+@dataclass
+class CliState:
+    """What the top-level options give every subcommand."""
+
+    config_path: Path | None
+    _settings: Settings | None = field(default=None, repr=False)
+
+    def settings(self) -> Settings:
+        """The settings, loaded once (ConfigError propagates: exit 2)."""
+        if self._settings is None:
+            self._settings = load_settings(self.config_path)
+        return self._settings
+
+
+class JobdeckGroup(click.Group):
+    """Turns every error into one line on stderr and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except ConfigError as exc:
+            click.echo(f"jobdeck: {exc}", err=True)
+            ctx.exit(EXIT_USAGE)
+        except KeyboardInterrupt:
+            # Ctrl-C is how people leave `logs -f`: a clean exit, no traceback.
+            ctx.exit(EXIT_INTERRUPTED)
+        except Exception as exc:
+            log.exception("internal error")
+            what = str(exc) or type(exc).__name__
+            click.echo(f"jobdeck: internal error: {what} (details in {log_file()})", err=True)
+            ctx.exit(EXIT_FAILED)
+
+
+def run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
+
+
+def cli_state(ctx: click.Context) -> CliState:
+    return ctx.find_object(CliState) or CliState(config_path=None)
+
+
+def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
+    click.echo(f"jobdeck: {message}", err=True)
+    raise click.exceptions.Exit(code)
+
+
+def one_line(text: str | None) -> str:
+    """Backend text made safe to print on one line: no escape sequence reaches the terminal."""
+    from jobdeck.safe_text import make_safe
+
+    return " ".join(make_safe(text or "", keep_colour=False).split())
+
+
+# -- a monitor for one command ----------------------------------------------------
+
+
+@asynccontextmanager
+async def read_only_monitor(settings: Settings) -> AsyncIterator[Monitor]:
+    """A read-only monitor for one command, stopped (adapters closed) on the way out."""
+    from jobdeck.wiring import build_monitor
+
+    monitor = build_monitor(settings, read_only=True, clock=SystemClock())
+    try:
+        yield monitor
+    finally:
+        await monitor.stop()
+
+
+def backend_failures(monitor: Monitor) -> dict[str, str]:
+    """The error (or status) of each backend that is not OK after a poll."""
+    from jobdeck.monitor import HealthStatus
+
+    return {
+        name: health.last_error or health.status.value
+        for name, health in monitor.health().items()
+        if health.status is not HealthStatus.OK
+    }

@@ -1,0 +1,29 @@
+"""``jobdeck demo``: the deck on demo jobs, in a folder of its own."""
+
+from __future__ import annotations
+
+import click
+
+from jobdeck.cli.common import cli_state, fail
+
+
+@click.command()
+@click.option("--read-only", is_flag=True, help="Open the deck read-only.")
+@click.option("--kiosk", is_flag=True, help="Open the deck as a kiosk.")
+@click.option("--fresh", is_flag=True, help="Use a new temporary folder instead of the demo folder.")
+@click.option("--no-deck", is_flag=True, help="Only start the demo jobs and print the demo spool path.")
+@click.pass_context
+def demo(ctx: click.Context, read_only: bool, kiosk: bool, fresh: bool, no_deck: bool) -> None:
+    """Open the deck on demo jobs, without touching your own jobs.
+
+    The demo keeps its jobs, archive and action log in its own folder
+    (`demo/` in the data folder, or a temporary one with --fresh).
+    """
+    from jobdeck import demo as demo_module
+
+    base = cli_state(ctx).settings()
+    try:
+        code = demo_module.run_demo(base, read_only=read_only, kiosk=kiosk, fresh=fresh, open_deck=not no_deck)
+    except OSError as exc:  # a demo job or folder that cannot be started or written
+        fail(f"cannot start the demo: {exc}")
+    ctx.exit(code)

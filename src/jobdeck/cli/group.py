@@ -1,0 +1,67 @@
+"""The ``jobdeck`` command group: its top-level options, the deck, and ``main``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from jobdeck.cli.common import CliState, JobdeckGroup, configure_logging
+from jobdeck.cli.demo import demo
+from jobdeck.cli.emulate import emulate
+from jobdeck.cli.info import info
+from jobdeck.cli.logs import logs
+from jobdeck.cli.ls import ls
+from jobdeck.cli.run import run
+from jobdeck.cli.serve import serve
+
+
+@click.group(
+    cls=JobdeckGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="PATH",
+    help="Config file (default: $JOBDECK_CONFIG, else config.toml in the config folder; see `jobdeck info`).",
+)
+@click.option("--read-only", is_flag=True, help="Refuse every change (archive, retry, cancel …).")
+@click.option("--kiosk", is_flag=True, help="Wall-screen mode (implies --read-only).")
+@click.option("--theme", metavar="NAME", help="Theme to start with (overrides the config).")
+@click.version_option(package_name="jobdeck", prog_name="jobdeck", message="%(prog)s %(version)s")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None, read_only: bool, kiosk: bool, theme: str | None) -> None:
+    """One terminal deck for every job backend.
+
+    Without a command, opens the deck. The mode in the config file applies
+    unless --read-only or --kiosk ask for a stricter one.
+    """
+    configure_logging()
+    ctx.obj = CliState(config_path=config_path)
+    if ctx.invoked_subcommand is not None:
+        return
+    settings = ctx.obj.settings().with_mode(read_only=read_only, kiosk=kiosk)
+    if theme:
+        settings = settings.model_copy(update={"theme": theme})
+    # Imported here: Textual is only needed when the deck opens.
+    from jobdeck.ui.app import run_deck
+
+    ctx.exit(run_deck(settings, read_only=settings.read_only, kiosk=settings.kiosk))
+
+
+for _command in (run, ls, logs, info, demo, emulate, serve):
+    cli.add_command(_command)
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    """The ``jobdeck`` console script."""
+    # Library warnings go to the log file, never to the screen the deck owns.
+    logging.captureWarnings(True)
+    cli.main(args=list(argv) if argv is not None else None, prog_name="jobdeck")
+    raise SystemExit(0)  # pragma: no cover - click's standalone mode always exits

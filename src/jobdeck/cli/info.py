@@ -1,0 +1,69 @@
+"""``jobdeck info``: every path jobdeck uses, and each backend with its health."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import click
+
+from jobdeck import paths
+from jobdeck.cli.common import (
+    backend_failures,
+    cli_state,
+    log_file,
+    one_line,
+    read_only_monitor,
+    run_coroutine,
+)
+from jobdeck.config import Settings, local_spool
+
+
+@click.command(short_help="Show paths, backends and their health.")
+@click.pass_context
+def info(ctx: click.Context) -> None:
+    """Show every path jobdeck uses and each backend with its health after one poll."""
+    state = cli_state(ctx)
+    from jobdeck.config import config_path_from
+
+    config_file, _ = config_path_from(state.config_path, os.environ)
+    settings = state.settings()
+    exists = "exists" if config_file.exists() else "not found, defaults in use"
+    rows = [
+        ("config file", f"{config_file} ({exists})"),
+        ("config dir", str(paths.config_dir())),
+        ("data dir", str(paths.data_dir())),
+        ("spool", str(local_spool(settings))),
+        ("archive", str(paths.archive_file())),
+        ("action log", str(paths.action_log_file())),
+        ("themes dir", str(paths.user_themes_dir())),
+        ("log file", str(log_file())),
+        ("mode", settings.mode),
+        ("theme", settings.theme),
+    ]
+    _print_pairs(rows)
+    described, failures = run_coroutine(_describe_backends(settings))
+    for backend in settings.backends:
+        click.echo("")
+        click.echo(f"backend {backend.name}")
+        pairs = [("kind", backend.kind), ("interval", f"{backend.interval:g} s")]
+        if not backend.enabled:
+            _print_pairs([*pairs, ("health", "disabled")], indent=2)
+            continue
+        fields = described.get(backend.name, {})
+        pairs += [(key, one_line(value)) for key, value in fields.items() if key != "kind"]
+        error = failures.get(backend.name)
+        pairs.append(("health", "ok" if error is None else f"error: {one_line(error)}"))
+        _print_pairs(pairs, indent=2)
+
+
+async def _describe_backends(settings: Settings) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    async with read_only_monitor(settings) as monitor:
+        await monitor.poll_once()
+        return {name: monitor.describe(name) for name in monitor.backends()}, backend_failures(monitor)
+
+
+def _print_pairs(pairs: Sequence[tuple[str, str]], indent: int = 0) -> None:
+    width = max((len(key) for key, _ in pairs), default=0)
+    for key, value in pairs:
+        click.echo(f"{' ' * indent}{key.ljust(width)}  {value}")

@@ -1,0 +1,122 @@
+"""``jobdeck logs``: print (or follow) a job's log, terminal-safe."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
+from jobdeck.cli.common import (
+    cli_state,
+    fail,
+    one_line,
+    read_only_monitor,
+    run_coroutine,
+)
+from jobdeck.config import Settings
+from jobdeck.errors import AdapterError
+from jobdeck.model import JobRef, LogChunk
+
+if TYPE_CHECKING:
+    from jobdeck.monitor import Monitor
+
+
+@click.command()
+@click.argument("ref", metavar="REF")
+@click.option("-f", "--follow", is_flag=True, help="Keep printing until the job ends (Ctrl-C stops).")
+@click.option(
+    "--colour/--no-colour",
+    "--color/--no-color",
+    "colour",
+    default=None,
+    help="Keep the log's colours (default: only on a terminal and when NO_COLOR is unset).",
+)
+@click.pass_context
+def logs(ctx: click.Context, ref: str, follow: bool, colour: bool | None) -> None:
+    """Print a job's log.
+
+    REF is BACKEND/ID, or just an ID (or a job name) that only one job has.
+    """
+    if colour is None:
+        colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    run_coroutine(_print_log(cli_state(ctx).settings(), ref, follow=follow, colour=colour))
+
+
+async def _print_log(settings: Settings, text: str, *, follow: bool, colour: bool) -> None:
+    async with read_only_monitor(settings) as monitor:
+        await monitor.poll_once()
+        ref = _resolve_ref(monitor, text)
+        printer = _LogPrinter(colour=colour)
+        try:
+            if follow:
+                async for chunk in monitor.follow_log(ref):
+                    printer.write(chunk)
+            else:
+                offset = 0
+                while True:
+                    chunk = await monitor.read_log(ref, offset)
+                    printer.write(chunk)
+                    if not chunk.text or chunk.complete or chunk.offset <= offset:
+                        break
+                    offset = chunk.offset
+        except AdapterError as exc:
+            printer.flush()
+            fail(f"cannot read the log of {ref}: {one_line(str(exc))}")
+        printer.flush()
+
+
+def _resolve_ref(monitor: Monitor, text: str) -> JobRef:
+    """``backend/id`` of a configured backend, else an id (or name) only one job has."""
+    backend, sep, job_id = text.partition("/")
+    if sep and backend in monitor.backends() and job_id:
+        ref = JobRef(backend=backend, id=job_id)
+        if monitor.job(ref) is None:
+            fail(f"no job {text} (see `jobdeck ls --all`)")
+        return ref
+    # Then an id, then a name: whichever names exactly one job.
+    jobs = monitor.jobs()
+    matches = [job.ref for job in jobs if job.id == text] or [job.ref for job in jobs if job.name == text]
+    if not matches:
+        fail(f"no job {text!r}; a job reference looks like BACKEND/ID (see `jobdeck ls --all`)")
+    if len(matches) > 1:
+        fail(f"{text!r} is ambiguous: it matches {', '.join(map(str, matches))}")
+    return matches[0]
+
+
+class _LogPrinter:
+    """Writes log chunks terminal-safe, holding back an escape sequence cut between chunks."""
+
+    def __init__(self, *, colour: bool) -> None:
+        self.colour = colour
+        self._pending = ""
+
+    def write(self, chunk: LogChunk) -> None:
+        if chunk.notice:
+            click.echo(f"jobdeck: {one_line(chunk.notice)}", err=True)
+        text, self._pending = _split_unfinished_escape(self._pending + chunk.text)
+        self._emit(text)
+
+    def flush(self) -> None:
+        text, self._pending = self._pending, ""
+        self._emit(text)
+
+    def _emit(self, text: str) -> None:
+        if not text:
+            return
+        from jobdeck.safe_text import make_safe
+
+        # color=True: make_safe already decided what may pass; click must not strip it again.
+        click.echo(make_safe(text, keep_colour=self.colour), nl=False, color=True)
+        sys.stdout.flush()
+
+
+def _split_unfinished_escape(text: str) -> tuple[str, str]:
+    """Split off a trailing escape sequence that the next chunk will finish."""
+    start = text.rfind("\x1b", max(0, len(text) - 64))
+    if start < 0:
+        return text, ""
+    tail = text[start:]
+    finished = len(tail) >= 2 and (tail[1] != "[" or any("@" <= c <= "~" for c in tail[2:]))
+    return (text, "") if finished else (text[:start], tail)

@@ -1,0 +1,128 @@
+"""``jobdeck ls``: the jobs of every backend after one poll, as a table or JSON."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+
+import click
+
+from jobdeck.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    backend_failures,
+    cli_state,
+    one_line,
+    read_only_monitor,
+    run_coroutine,
+)
+from jobdeck.clock import SystemClock
+from jobdeck.config import Settings
+from jobdeck.model import Job, JobState
+
+
+@click.command(name="ls", short_help="List jobs.")
+@click.option("--backend", "backend_names", metavar="NAME", multiple=True, help="Only this backend (repeatable).")
+@click.option(
+    "--state",
+    "states",
+    multiple=True,
+    type=click.Choice([state.value for state in JobState], case_sensitive=False),
+    help="Only jobs in this state (repeatable).",
+)
+@click.option("--archived", is_flag=True, help="List archived jobs instead of the others.")
+@click.option("--all", "include_all", is_flag=True, help="List archived and other jobs together.")
+@click.option("--json", "as_json", is_flag=True, help="A JSON list of jobs instead of a table.")
+@click.pass_context
+def ls(
+    ctx: click.Context,
+    backend_names: tuple[str, ...],
+    states: tuple[str, ...],
+    archived: bool,
+    include_all: bool,
+    as_json: bool,
+) -> None:
+    """List jobs after one poll of every backend (read-only).
+
+    A backend that fails is named on stderr with its error, the others are
+    still listed, and the exit code is 1.
+    """
+    settings = _only_backends(cli_state(ctx).settings(), backend_names)
+    jobs, failures = run_coroutine(_poll(settings))
+    wanted = {JobState(state.lower()) for state in states}
+    jobs = [
+        job
+        for job in jobs
+        if (not wanted or job.state in wanted) and (include_all or job.archived == archived)
+    ]
+    jobs.sort(key=_newest_first)
+    for backend, error in failures.items():
+        click.echo(f"jobdeck: warning: backend {backend} failed: {one_line(error)}", err=True)
+    if as_json:
+        click.echo(json.dumps([job.to_public() for job in jobs], indent=2))
+    else:
+        _print_table(jobs)
+    ctx.exit(EXIT_FAILED if failures else EXIT_OK)
+
+
+def _only_backends(settings: Settings, names: Sequence[str]) -> Settings:
+    if not names:
+        return settings
+    known = [backend.name for backend in settings.backends]
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise click.BadParameter(
+            f"no backend named {', '.join(unknown)}; configured: {', '.join(known) or 'none'}",
+            param_hint="--backend",
+        )
+    return settings.model_copy(update={"backends": [b for b in settings.backends if b.name in names]})
+
+
+async def _poll(settings: Settings) -> tuple[list[Job], dict[str, str]]:
+    """Every job after one poll, and the error of each backend that failed."""
+    async with read_only_monitor(settings) as monitor:
+        await monitor.poll_once()
+        return monitor.jobs(), backend_failures(monitor)
+
+
+def _newest_first(job: Job) -> tuple[bool, float]:
+    created = job.created.timestamp() if job.created else 0.0
+    return (job.created is None, -created)
+
+
+def _ascii_only() -> bool:
+    """True when stdout cannot encode the state glyphs (old terminals, C locale)."""
+    encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+    try:
+        "◌▶✓✗⊘‖—".encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return True
+    return False
+
+
+def _print_table(jobs: Sequence[Job]) -> None:
+    from rich.cells import cell_len
+
+    from jobdeck.ui import format as fmt
+
+    ascii_only = _ascii_only()
+    now = SystemClock().now()
+    header = ("STATE", "REF", "NAME", "AGE", "COUNTS")
+    rows = [
+        (
+            f"{fmt.state_glyph(job.state, ascii=ascii_only)} {fmt.state_word(job.state)}",
+            one_line(str(job.ref)),
+            one_line(job.name),
+            fmt.age(job.created, now).replace(fmt.MISSING, "-" if ascii_only else fmt.MISSING),
+            fmt.counts_text(job.counts, ascii=ascii_only) if job.counts else "",
+        )
+        for job in jobs
+    ]
+    if not rows:
+        click.echo("no jobs", err=True)
+        return
+    widths = [min(48, max(cell_len(row[i]) for row in [header, *rows])) for i in range(len(header))]
+    for row in [header, *rows]:
+        cells = [fmt.fit(cell, width) for cell, width in zip(row[:-1], widths[:-1], strict=True)]
+        click.echo("  ".join([*cells, row[-1]]).rstrip())
