@@ -10,6 +10,7 @@ from fakes import settle, wait_until
 from jobdeck.clock import FrozenClock
 from jobdeck.model import JobRef
 from jobdeck.ui.screens.confirm import ConfirmScreen
+from jobdeck.ui.screens.deck import DeckScreen
 from jobdeck.ui.screens.help import HelpScreen
 from jobdeck.ui.widgets.job_list import JobList
 from jobdeck.ui.widgets.log_view import LogView
@@ -392,3 +393,31 @@ async def test_plus_says_when_no_backend_can_watch_by_id(tmp_path):
         await wait_for_jobs(app, 6)
         await pilot.press("plus")
         assert any("No backend here can watch a job by id" in t for t in toasts(app))
+
+
+async def test_moving_quickly_through_the_list_shows_the_job_where_the_cursor_rests(tmp_path, monkeypatch):
+    # A long settling time, so a slow machine's key presses still count as quick.
+    monkeypatch.setattr(DeckScreen, "settle_seconds", 1.0)
+    app = build_app(tmp_path)
+    async with app.run_test(size=WIDE) as pilot:
+        jobs = await wait_for_jobs(app, 6)
+        detail = app.screen.query_one(RunDetail)
+        await wait_until(lambda: detail.job is not None, what="the first job shown")
+        await pilot.press("down", "down", "down")
+        # Moving: the panes wait (no relayout or backend calls per row passed) ...
+        assert detail.job is not None and detail.job.ref != jobs.highlighted.ref
+        # ... and catch up once the cursor rests.
+        await wait_until(lambda: detail.job is not None and detail.job.ref == jobs.highlighted.ref, what="the detail")
+
+
+async def test_an_action_key_pressed_while_moving_acts_on_the_job_under_the_cursor(tmp_path, monkeypatch):
+    monkeypatch.setattr(DeckScreen, "settle_seconds", 1.0)
+    app = build_app(tmp_path)
+    async with app.run_test(size=WIDE) as pilot:
+        jobs = await wait_for_jobs(app, 6)
+        await pilot.pause(0.3)
+        await pilot.press("down", "down")
+        target = jobs.highlighted
+        await pilot.press("c")
+        assert f"Copied {target.ref}" in toasts(app)
+        assert app.screen.query_one(RunDetail).job.ref == target.ref

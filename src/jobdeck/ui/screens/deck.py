@@ -8,6 +8,7 @@ their own state and drawing.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from textual.events import Resize
 from textual.geometry import Region
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Input, Label
 
 from jobdeck.errors import AdapterError, ReadOnlyRefused
@@ -48,6 +50,10 @@ COMPACT_WIDTH = 100
 COMPACT_HEIGHT = 30
 
 LOWER_PANES = ("detail", "timeline", "log")
+
+#: Highlights closer together than this (seconds) are moving through the list:
+#: the detail, timeline and log follow once the highlight rests this long.
+SETTLE_SECONDS = 0.15
 
 ACTION_VERBS = {
     Action.ARCHIVE: "Archive",
@@ -235,6 +241,9 @@ class DeckScreen(Screen[None]):
     }
     """
 
+    #: See SETTLE_SECONDS; 0 shows every highlight at once.
+    settle_seconds: float = SETTLE_SECONDS
+
     def __init__(self) -> None:
         super().__init__()
         self._selected: JobRef | None = None
@@ -242,6 +251,9 @@ class DeckScreen(Screen[None]):
         self._unsubscribe = None
         #: The page of runs last asked for, and the run to choose on it.
         self._run_request = RunRequest()
+        #: When the list's highlight last moved, and the timer showing it once it stops.
+        self._highlighted_at = float("-inf")
+        self._settle_timer: Timer | None = None
         #: Whether each of ACTION_KEYS was available when the footer was last told.
         self._available_actions: tuple[bool, ...] = ()
         #: The border titles last set, by (pane, attribute).
@@ -284,6 +296,7 @@ class DeckScreen(Screen[None]):
             self.query_one("#mode", Label).update("KIOSK")
         self._unsubscribe = self.deck.add_monitor_listener(lambda event: self.post_message(MonitorUpdate(event)))
         jobs = self.query_one(JobList)
+        self.watch(self.query_one("#filter", Input), "value", self._on_filter_changed, init=False)
         jobs.set_jobs(monitor.jobs())
         self._apply_health()
         self._tick()
@@ -384,11 +397,34 @@ class DeckScreen(Screen[None]):
     @on(JobList.Selected)
     def _on_selected(self) -> None:
         """Enter on a job opens its log."""
+        self._settle()
         self.action_show_pane("log")
 
     @on(JobList.Highlighted)
     def _on_highlighted(self, message: JobList.Highlighted) -> None:
-        self._show_job(message.job)
+        # Highlights in quick succession (typing a filter, a key held down) are the
+        # user moving through the list: the panes (a relayout, three backend calls)
+        # follow once it stops. Actions settle first, so they act on the job shown.
+        now = time.monotonic()
+        moving = now - self._highlighted_at < self.settle_seconds
+        self._highlighted_at = now
+        self._cancel_settle()
+        if moving:
+            self._settle_timer = self.set_timer(self.settle_seconds, self._settle)
+        else:
+            self._show_job(message.job)
+
+    def _cancel_settle(self) -> None:
+        if self._settle_timer is not None:
+            self._settle_timer.stop()
+            self._settle_timer = None
+
+    def _settle(self) -> None:
+        """Show the highlighted job now if it is not shown yet."""
+        if self._settle_timer is None:
+            return
+        self._cancel_settle()
+        self._show_job(self.query_one(JobList).highlighted)
 
     def _show_job(self, job: Job | None, *, reload: bool = True) -> None:
         detail = self.query_one(RunDetail)
@@ -508,9 +544,12 @@ class DeckScreen(Screen[None]):
     # -- actions on jobs ----------------------------------------------------
 
     def _why_not(self, action: Action) -> str | None:
-        if self._selected is None:
+        # The job under the cursor: while the panes catch up (see _on_highlighted) it is
+        # not yet the shown one, and a key pressed then acts on it after settling.
+        job = self.query_one(JobList).highlighted
+        if job is None:
             return "no job is selected"
-        return self.deck.monitor.why_not(self._selected, action)
+        return self.deck.monitor.why_not(job.ref, action)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "act" and parameters:
@@ -520,11 +559,13 @@ class DeckScreen(Screen[None]):
         return True
 
     def action_explain(self, action_name: str) -> None:
+        self._settle()
         action = Action(action_name)
         reason = self._why_not(action) or "it is not available"
         self.notify(f"{ACTION_VERBS[action]} is unavailable: {reason}", severity="warning")
 
     def action_act(self, action_name: str) -> None:
+        self._settle()
         action = Action(action_name)
         ref = self._selected
         if ref is None or self._why_not(action):
@@ -569,6 +610,7 @@ class DeckScreen(Screen[None]):
 
     def _step_run(self, delta: int) -> None:
         """Choose the run ``delta`` away (+1 older); a view only, nothing is changed."""
+        self._settle()
         ref = self._selected
         if ref is None:
             self.notify("No job is selected", severity="warning", timeout=2)
@@ -592,12 +634,14 @@ class DeckScreen(Screen[None]):
             finder.value = self.query_one(JobList).filter_text
         finder.focus()
 
-    @on(Input.Changed, "#filter")
-    def _on_filter_changed(self, event: Input.Changed) -> None:
+    def _on_filter_changed(self, text: str) -> None:
+        # Watched, not a Changed message: the list is filtered within the key press,
+        # so the echo and the filtered rows share one frame (and one relayout).
         jobs = self.query_one(JobList)
-        jobs.filter_text = event.value
-        event.input.set_class(jobs.query_error is not None, "-invalid")
-        event.input.tooltip = jobs.query_error
+        jobs.filter_text = text
+        finder = self.query_one("#filter", Input)
+        finder.set_class(jobs.query_error is not None, "-invalid")
+        finder.tooltip = jobs.query_error
         self._update_titles()
 
     @on(Input.Submitted, "#filter")
@@ -685,6 +729,7 @@ class DeckScreen(Screen[None]):
         self.run_worker(self.deck.monitor.refresh(), group="refresh", exit_on_error=False)
 
     def action_copy_ref(self) -> None:
+        self._settle()
         if self._selected is None:
             self.notify("No job is selected", severity="warning", timeout=2)
             return

@@ -71,6 +71,9 @@ def next_in_rotation(order: list[JobRef], current: JobRef | None) -> JobRef | No
 class KioskScreen(DeckScreen):
     """Read-only deck with a counts board, a clock and a rotating selection."""
 
+    # The rotation moves the highlight, not a user: show each job at once.
+    settle_seconds = 0.0
+
     DEFAULT_CSS = """
     KioskScreen #kiosk-clock {
         width: auto;
@@ -96,7 +99,7 @@ class KioskScreen(DeckScreen):
         board = KioskBoard(id="kiosk-board")
         board.ascii = self.deck.ascii
         self.mount(board, before="#main")
-        self.set_interval(self.deck.tick_seconds, self.kiosk_tick)
+        # The first frame; after it, the deck's timer runs `kiosk_tick` (see `_tick`).
         self.call_after_refresh(self.kiosk_tick)
 
     def on_resize(self, event: Resize) -> None:
@@ -109,6 +112,11 @@ class KioskScreen(DeckScreen):
         return action in KIOSK_ALLOWED_ACTIONS
 
     # -- the tick: clock, counts, rotation ----------------------------------------
+
+    def _tick(self) -> None:
+        """The deck's once-a-second tick, then the kiosk's: one timer runs both."""
+        super()._tick()
+        self.kiosk_tick()
 
     def kiosk_tick(self) -> None:
         """Update the clock and the board, and move the selection on when it is time."""

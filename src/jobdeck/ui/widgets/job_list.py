@@ -231,6 +231,9 @@ class JobList(ScrollView, can_focus=True):
         self._sort_now: datetime | None = None
         self._cursor = 0
         self._highlighted_ref: JobRef | None = None
+        # The highlighted job object, while it is one of the jobs held (found by bisecting,
+        # without the map by ref, which costs 0.15 s to build for 100,000 jobs).
+        self._highlighted_job: Job | None = None
         self._announced = False
         self._backend_width = 7
         #: (first row, cursor, the jobs on screen) when the rows last changed.
@@ -247,6 +250,7 @@ class JobList(ScrollView, can_focus=True):
         """Replace every job."""
         self._given = list(jobs)
         self._by_ref_map = None
+        self._highlighted_job = None
         self._backend_width = _backend_width(self._given)
         if len(self._index):
             self._index.retain(self._given)
@@ -577,6 +581,9 @@ class JobList(ScrollView, can_focus=True):
 
     def _position_of_ref(self, ref: JobRef) -> int | None:
         """Where the job with ``ref`` is in the rows."""
+        held = self._highlighted_job
+        if self._by_ref_map is None and held is not None and held.ref == ref:
+            return self._position_of(held)  # no diff since: the object is still the current version
         job = self._by_ref.get(ref)
         return None if job is None else self._position_of(job)
 
@@ -642,6 +649,7 @@ class JobList(ScrollView, can_focus=True):
     def _announce(self) -> None:
         job = self.highlighted
         ref = job.ref if job is not None else None
+        self._highlighted_job = job
         if ref == self._highlighted_ref and self._announced:
             return
         self._highlighted_ref = ref
