@@ -252,3 +252,12 @@ def test_sort_key_orders_like_sort_jobs(key: str) -> None:
     by_key = sorted(jobs, key=sort_key(key, NOW))
     keyed = sort_key(key, NOW)
     assert [keyed(job) for job in by_key] == [keyed(job) for job in sort_jobs(jobs, key, NOW)]
+
+
+def test_queries_that_match_the_same_jobs_share_a_key_for_caching() -> None:
+    assert parse_query("state:s").key == parse_query("state:succeeded").key
+    assert parse_query("nightly  build").key == parse_query("nightly build").key
+    assert parse_query("state:fail,run").key == parse_query("state:failed,running").key
+    assert parse_query("-st").key != parse_query("-sta").key
+    assert parse_query("state:failed").key != parse_query("-state:failed").key
+    assert parse_query("name:x").key != parse_query("id:x").key

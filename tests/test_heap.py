@@ -57,3 +57,13 @@ def test_at_most_every_full_every_seconds_a_freeze_first_collects_everything() -
     keeper.freeze()  # ... until the next full collection
     assert keeper.full_collections == 2
     assert gone() is None
+
+
+def test_installing_collects_the_oldest_generation_less_often() -> None:
+    before = gc.get_threshold()
+    try:
+        HeapKeeper.install()
+        young, middle, oldest = gc.get_threshold()
+        assert (young, middle) == before[:2] and oldest > before[2]
+    finally:
+        gc.set_threshold(*before)

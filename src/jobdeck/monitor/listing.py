@@ -13,6 +13,8 @@ the last listing: no other object can share an id with one that is alive.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import compress
+from operator import is_not
 
 from jobdeck.model import Job, JobRef
 
@@ -25,7 +27,7 @@ class Listing:
     #: unless ``fast`` (then in the last listing's order).
     jobs: dict[str, Job]
     #: Jobs that are not the very objects of the last listing; when ``fast`` is
-    #: False, every job. Only these can have been added or changed.
+    #: False, every job (in no particular order). Only these can have been added or changed.
     touched: list[Job]
     #: The same ids as the last listing (none added, none removed).
     fast: bool
@@ -60,19 +62,21 @@ class ListingIndex:
         previous, known, winner = self._jobs, self._known, self._winner
         if not previous or len(listed) != len(previous):
             return None
-        present = set(map(id, listed))
-        if len(present) != len(listed):
-            return None
-        # Set arithmetic runs in C: most polls of a quiet backend end here, at no cost per job.
-        arrived = present - known.keys()
-        replacing: dict[str, tuple[object, Job]] = {}
-        for original in [job for job in listed if id(job) in arrived] if arrived else ():
-            job = self._checked(original)
-            job_id = job.ref.id
-            # Its id must be an old one, not listed twice, and its old object not listed too.
-            if job_id not in previous or job_id in replacing or winner.get(job_id) in present:
+        replacing = self._replaced_in_place(listed)
+        if replacing is None:
+            by_key = dict(zip(map(id, listed), listed))
+            if len(by_key) != len(listed):
                 return None
-            replacing[job_id] = (original, job)
+            # Set arithmetic runs in C: a cost per job, but a small one.
+            replacing = {}
+            for key in by_key.keys() - known.keys():
+                original = by_key[key]
+                job = self._checked(original)
+                job_id = job.ref.id
+                # Its id must be an old one, not listed twice, and its old object not listed too.
+                if job_id not in previous or job_id in replacing or winner.get(job_id) in by_key:
+                    return None
+                replacing[job_id] = (original, job)
         jobs = previous.copy()
         for job_id, (original, job) in replacing.items():
             del known[winner[job_id]]
@@ -80,6 +84,30 @@ class ListingIndex:
             winner[job_id] = id(original)
             jobs[job_id] = job
         return Listing(jobs, [job for _, job in replacing.values()], fast=True)
+
+    def _replaced_in_place(self, listed: list[object]) -> dict[str, tuple[object, Job]] | None:
+        """The new objects when the listing is the last one in the same order with some
+        jobs replaced by new objects of the same id; None when it is not that.
+
+        The common case (a backend lists in a stable order), found at C speed: the
+        objects are compared pairwise by identity, no job is read unless it is new.
+        """
+        held, known = self._held, self._known
+        if len(held) != len(listed):
+            return None
+        moved = list(compress(range(len(listed)), map(is_not, listed, held)))
+        if len(moved) > len(listed) // 4:
+            return None
+        replacing: dict[str, tuple[object, Job]] = {}
+        for position in moved:
+            original = listed[position]
+            job = self._checked(original)
+            # Each new object takes the place of the one with its id: one for one, nothing
+            # listed twice (a duplicate would sit where another id was).
+            if known.get(id(held[position])) != job.ref.id:
+                return None
+            replacing[job.ref.id] = (original, job)
+        return replacing
 
     def _full(self, listed: list[object]) -> Listing:
         jobs: dict[str, Job] = {}

@@ -127,6 +127,7 @@ class JobdeckApp(App[int]):
 
             await self.push_screen(DeckScreen())
         self.apply_display(self.screen)
+        self.heap.install()
         self.monitor.add_listener(self._count_new_jobs)
         self.run_worker(self.monitor.run(), name="monitor", group="monitor", exit_on_error=False)
         if self.coalescer is not None:

@@ -174,8 +174,11 @@ class Query:
         self.text = text
         self.terms = terms
         self._select: Callable[[Sequence[Job], Sequence[str]], list[int]] | None = None
+        condition = " and ".join(f"({expression})" for expression in expressions)
+        #: Equal for queries that match the same jobs as written differently
+        #: ("state:s" and "state:succeeded"; extra spaces): one cached result serves both.
+        self.key: tuple[object, ...] = (condition, *constants.values())
         if expressions:
-            condition = " and ".join(f"({expression})" for expression in expressions)
             namespace: dict[str, object] = {"NO_LABEL": _NO_LABEL, "LABEL": _label_any_case, **constants}
             source = f"lambda J, T: [i for i, h in enumerate(T) if {condition}]"
             self._select = eval(compile(source, "<jobdeck query>", "eval"), namespace)  # noqa: S307

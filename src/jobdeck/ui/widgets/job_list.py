@@ -221,7 +221,7 @@ class JobList(ScrollView, can_focus=True):
         self._query: Query = EMPTY_QUERY
         # Rows (and texts) of recent queries over the current sorted view, so backspacing
         # back to an earlier filter costs nothing. Emptied whenever the sorted view changes.
-        self._filtered: dict[str, tuple[list[Job], list[str] | None]] = {}
+        self._filtered: dict[tuple[object, ...], tuple[list[Job], list[str] | None]] = {}
         self._index = JobIndex()
         # The index is complete (every job indexed) once built, in slices after the
         # first paint or at once by the first filter; from then on changes keep it complete.
@@ -377,9 +377,9 @@ class JobList(ScrollView, can_focus=True):
         self.query_error = None
         previous = self._query
         self._query = query
-        if query.text not in self._filtered and _narrows(previous, query) and self._rows is not self._sorted:
+        if query.key not in self._filtered and _narrows(previous, query) and self._rows is not self._sorted:
             # Typing on in a free word only narrows: filter what is shown, not every job.
-            self._rows, self._rows_texts = self._remember(query.text, self._filter(self._rows, self._rows_texts))
+            self._rows, self._rows_texts = self._remember(query.key, self._filter(self._rows, self._rows_texts))
             self._rows_changed()
             return
         self._refilter()
@@ -442,18 +442,18 @@ class JobList(ScrollView, can_focus=True):
         self._refilter()
 
     def _refilter(self) -> None:
-        found = self._filtered.get(self._query.text)
+        found = self._filtered.get(self._query.key)
         if found is None:
-            found = self._remember(self._query.text, self._filter(self._sorted, self._sorted_texts))
+            found = self._remember(self._query.key, self._filter(self._sorted, self._sorted_texts))
         self._rows, self._rows_texts = found
         self._rows_changed()
 
     def _remember(
-        self, text: str, found: tuple[list[Job], list[str] | None]
+        self, key: tuple[object, ...], found: tuple[list[Job], list[str] | None]
     ) -> tuple[list[Job], list[str] | None]:
         if len(self._filtered) >= _FILTERS_KEPT:
             del self._filtered[next(iter(self._filtered))]
-        self._filtered[text] = found
+        self._filtered[key] = found
         return found
 
     def _filter(self, jobs: list[Job], texts: list[str] | None) -> tuple[list[Job], list[str] | None]:
@@ -467,6 +467,8 @@ class JobList(ScrollView, can_focus=True):
             if jobs is self._sorted:
                 self._sorted_texts = texts
         positions = query.select(jobs, texts)
+        if len(positions) == len(jobs):
+            return jobs, texts  # all of them: the first letters of a word often match everything
         return [jobs[i] for i in positions], [texts[i] for i in positions]
 
     def _complete_index(self) -> None:
@@ -491,36 +493,35 @@ class JobList(ScrollView, can_focus=True):
         self._sorted_texts = self._index.texts(self._sorted)
         if self._rows is self._sorted:
             self._rows_texts = self._sorted_texts
-            self._filtered[self._query.text] = (self._rows, self._rows_texts)
+            self._filtered[self._query.key] = (self._rows, self._rows_texts)
 
     def _patch(self, replaced: list[Job], fresh: list[Job]) -> None:
         """Patch the sorted view and the rows (and their texts) in place instead of re-sorting."""
         archived = self.view == "archived"
         key = sort_key(self.sort, self._sort_now)
-        gone = {id(job) for job in replaced}
-        shared = self._rows is self._sorted
         self._filtered.clear()
         arriving = [job for job in fresh if job.archived is archived]
-        self._sorted, self._sorted_texts = self._patched(self._sorted, self._sorted_texts, gone, arriving, key)
-        if shared or self._query.is_empty:
+        self._sorted, self._sorted_texts = self._patched(self._sorted, self._sorted_texts, replaced, arriving, key)
+        if self._query.is_empty:
             self._rows, self._rows_texts = self._sorted, self._sorted_texts
         else:
             matching = self._filter(arriving, self._index.texts(arriving) if self._index_complete else None)[0]
-            self._rows, self._rows_texts = self._patched(self._rows, self._rows_texts, gone, matching, key)
+            self._rows, self._rows_texts = self._patched(self._rows, self._rows_texts, replaced, matching, key)
         self._rows_changed()
 
     def _patched(
-        self, jobs: list[Job], texts: list[str] | None, gone: set[int], arriving: list[Job], key: Any
+        self, jobs: list[Job], texts: list[str] | None, gone: list[Job], arriving: list[Job], key: Any
     ) -> tuple[list[Job], list[str] | None]:
-        """``jobs`` without the ones in ``gone`` and with ``arriving`` put in sorted place;
-        ``texts`` kept beside them (it stays None when unknown)."""
-        if gone:
-            kept = [i for i, job in enumerate(jobs) if id(job) not in gone]
-            jobs = [jobs[i] for i in kept]
-            texts = [texts[i] for i in kept] if texts is not None else None
-        else:
-            jobs = list(jobs)
-            texts = list(texts) if texts is not None else None
+        """Copies of ``jobs`` without ``gone`` and with ``arriving`` put in sorted place,
+        and of ``texts`` beside them (None stays None: not known)."""
+        jobs = list(jobs)
+        texts = list(texts) if texts is not None else None
+        for job in gone:
+            position = _locate(jobs, job, key)
+            if position is not None:
+                del jobs[position]
+                if texts is not None:
+                    del texts[position]
         for job in arriving:
             position = bisect_right(jobs, key(job), key=key)
             jobs.insert(position, job)
@@ -589,20 +590,7 @@ class JobList(ScrollView, can_focus=True):
 
     def _position_of(self, job: Job) -> int | None:
         """Where ``job`` (this very object) is in the rows."""
-        rows = self._rows
-        key = sort_key(self.sort, self._sort_now)
-        wanted = key(job)
-        start = bisect_left(rows, wanted, key=key)
-        for position in range(start, min(len(rows), start + 256)):
-            if rows[position] is job:
-                return position
-            if key(rows[position]) != wanted:
-                break
-        # Not where its key says (ties beyond the window): look everywhere.
-        for position, row in enumerate(rows):
-            if row is job:
-                return position
-        return None
+        return _locate(self._rows, job, sort_key(self.sort, self._sort_now))
 
     def _redraw(self) -> None:
         self._row_cache.clear()
@@ -905,6 +893,23 @@ def _layout(width: int, backend_width: int, widget_width: int, *, words: bool = 
         columns.append(_Column(name, title, x, size, align_right))
         x += size + 1
     return tuple(columns)
+
+
+def _locate(rows: Sequence[Job], job: Job, key: Any) -> int | None:
+    """Where ``job`` (this very object) is in ``rows``, sorted by ``key``: found by
+    bisecting, so a diff need not visit every row."""
+    wanted = key(job)
+    start = bisect_left(rows, wanted, key=key)
+    for position in range(start, min(len(rows), start + 256)):
+        if rows[position] is job:
+            return position
+        if key(rows[position]) != wanted:
+            break
+    # Not where its key says (ties beyond the window): look everywhere.
+    for position, row in enumerate(rows):
+        if row is job:
+            return position
+    return None
 
 
 def _narrows(old: Query, new: Query) -> bool:
