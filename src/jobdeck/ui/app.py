@@ -48,6 +48,9 @@ LOW_BANDWIDTH_TICK_SECONDS = 5.0
 #: Over a slow link, no backend is polled more often than this.
 LOW_BANDWIDTH_MIN_INTERVAL = 10.0
 
+#: Seconds after start-up before theme files are watched for changes.
+THEME_WATCH_DELAY = 1.0
+
 #: Actions that must never run in kiosk mode, wherever they are bound.
 KIOSK_BLOCKED_APP_ACTIONS = frozenset({"quit", "command_palette", "change_theme", "next_theme"})
 
@@ -133,7 +136,8 @@ class JobdeckApp(App[int]):
         if self.coalescer is not None:
             self.set_interval(self.tick_seconds, self.coalescer.flush)
         if self._watch_themes:
-            self._watch_theme_files()
+            # Not needed for the first frame, and starting it costs ~50 ms: a little later.
+            self.set_timer(THEME_WATCH_DELAY, self._watch_theme_files)
         if self._handle_sigterm:
             self._install_sigterm()
 

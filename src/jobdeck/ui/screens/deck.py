@@ -21,7 +21,7 @@ from textual.geometry import Region
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Label
+from textual.widgets import Input, Label
 
 from jobdeck.errors import AdapterError, ReadOnlyRefused
 from jobdeck.model import Action, Job, JobRef, RunPage
@@ -38,6 +38,7 @@ from jobdeck.ui.screens.help import HelpScreen
 from jobdeck.ui.screens.prompt import PromptScreen
 from jobdeck.ui.widgets.health_bar import HealthBar
 from jobdeck.ui.widgets.job_list import JobList
+from jobdeck.ui.widgets.key_footer import KeyFooter
 from jobdeck.ui.widgets.log_view import LogView
 from jobdeck.ui.widgets.run_detail import RunDetail
 from jobdeck.ui.widgets.timeline import Timeline
@@ -287,7 +288,7 @@ class DeckScreen(Screen[None]):
             yield Input(placeholder="search the log", id="log-search", classes="finder")
             yield LogView(id="log", max_lines=self.deck.settings.log_lines)
         # The palette (ctrl+p) is listed by `?`; the footer keeps its room for job keys.
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         monitor = self.deck.monitor
@@ -406,13 +407,14 @@ class DeckScreen(Screen[None]):
         # user moving through the list: the panes (a relayout, three backend calls)
         # follow once it stops. Actions settle first, so they act on the job shown.
         now = time.monotonic()
-        moving = now - self._highlighted_at < self.settle_seconds
+        moving = not message.chosen and now - self._highlighted_at < self.settle_seconds
         self._highlighted_at = now
+        pending = self._settle_timer is not None
         self._cancel_settle()
         if moving:
             self._settle_timer = self.set_timer(self.settle_seconds, self._settle)
-        else:
-            self._show_job(message.job)
+        elif not (message.chosen and not pending and message.job is not None and message.job.ref == self._selected):
+            self._show_job(message.job)  # (a job chosen again while shown stays as it is)
 
     def _cancel_settle(self) -> None:
         if self._settle_timer is not None:

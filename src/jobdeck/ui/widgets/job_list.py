@@ -151,13 +151,16 @@ class JobList(ScrollView, can_focus=True):
         """The highlighted job changed: to another job, or to none.
 
         A new version of the same job (same ref, new data) is not announced;
-        ``highlighted`` always returns the current version.
+        ``highlighted`` always returns the current version. ``chosen`` is True
+        when the job was chosen by ``select_ref`` rather than reached by moving
+        through the list (keys, a filter, rows moving).
         """
 
-        def __init__(self, job_list: JobList, job: Job | None) -> None:
+        def __init__(self, job_list: JobList, job: Job | None, *, chosen: bool = False) -> None:
             super().__init__()
             self.job_list = job_list
             self.job = job
+            self.chosen = chosen
 
         @property
         def control(self) -> JobList:
@@ -346,7 +349,7 @@ class JobList(ScrollView, can_focus=True):
         position = self._position_of(job)
         if position is None:
             return False
-        self._move_cursor(position, center=True)
+        self._move_cursor(position, center=True, chosen=True)
         return True
 
     def cycle_sort(self) -> str:
@@ -604,7 +607,7 @@ class JobList(ScrollView, can_focus=True):
         """Rows visible at once (the header takes one line)."""
         return max(1, self.scrollable_content_region.height - 1)
 
-    def _move_cursor(self, position: int, *, center: bool = False) -> None:
+    def _move_cursor(self, position: int, *, center: bool = False, chosen: bool = False) -> None:
         if not self._rows:
             return
         position = max(0, min(position, len(self._rows) - 1))
@@ -615,7 +618,7 @@ class JobList(ScrollView, can_focus=True):
         if center:
             self._scroll_to_row(position - self._page_height // 2)
         self._ensure_cursor_visible()
-        self._announce()
+        self._announce(chosen=chosen)
 
     def _ensure_cursor_visible(self) -> None:
         if not self.is_mounted:
@@ -634,16 +637,16 @@ class JobList(ScrollView, can_focus=True):
         highest = max(0, len(self._rows) - self._page_height)
         self.scroll_to(y=max(0, min(row, highest)), animate=False, force=True, immediate=True)
 
-    def _announce(self) -> None:
+    def _announce(self, *, chosen: bool = False) -> None:
         job = self.highlighted
         ref = job.ref if job is not None else None
         self._highlighted_job = job
-        if ref == self._highlighted_ref and self._announced:
+        if ref == self._highlighted_ref and self._announced and not chosen:
             return
         self._highlighted_ref = ref
         if self.is_attached:
             self._announced = True
-            self.post_message(self.Highlighted(self, job))
+            self.post_message(self.Highlighted(self, job, chosen=chosen))
 
     def on_mount(self) -> None:
         self._ensure_cursor_visible()
