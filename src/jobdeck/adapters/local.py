@@ -47,8 +47,11 @@ from jobdeck.model import (
 
 T = TypeVar("T")
 
-#: watchfiles timings (ms): a batch is yielded after this much quiet …
+#: watchfiles timings (ms): a batch is yielded after this much quiet … (the watcher's
+#: thread also wakes this often: with one spool watcher per backend always running,
+#: the list's is longer, as a new job can wait a quarter second; a followed log cannot)
 _STEP_MS = 50
+_LIST_STEP_MS = 250
 #: … or after this long at most while changes keep coming.
 _LIST_DEBOUNCE_MS = 500
 #: watchfiles groups a log's writes for this long before the pane hears of them:
@@ -215,7 +218,7 @@ class LocalAdapter(Adapter):
                 self.spool_path,
                 stop_event=stop,
                 watch_filter=changes_the_list,
-                step=_STEP_MS,
+                step=_LIST_STEP_MS,
                 debounce=_LIST_DEBOUNCE_MS,
             ):
                 yield None

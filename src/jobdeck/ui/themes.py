@@ -194,7 +194,7 @@ def load_all_themes(folders: Iterable[Path] | None = None) -> tuple[dict[str, Th
 
 
 async def watch_theme_files(
-    folders: Iterable[Path], *, debounce_ms: int = 300, step_ms: int = 50
+    folders: Iterable[Path], *, debounce_ms: int = 1000, step_ms: int = 500
 ) -> AsyncIterator[set[Path]]:
     """Yield the theme files changed (written, added or deleted) in ``folders``.
 

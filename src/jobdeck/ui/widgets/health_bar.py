@@ -154,6 +154,14 @@ class HealthBar(Widget):
             pieces.extend(self._badge(health, detail))
         return pieces
 
+    def _age_worth_showing(self, health: BackendHealth) -> bool:
+        if health.status is not HealthStatus.OK:
+            return True  # when it last answered is the news
+        if self.now is None or health.last_ok is None:
+            return False
+        overdue_after = max(QUIET_AGE_SECONDS, 2 * (health.next_poll_in or 0.0))
+        return (self.now - health.last_ok).total_seconds() > overdue_after
+
     def _badge(self, health: BackendHealth, detail: _Detail) -> list[_Piece]:
         status_class = f"health-bar--{health.status.value}"
         glyphs = STATUS_GLYPH_ASCII if self.ascii else STATUS_GLYPH
@@ -162,7 +170,7 @@ class HealthBar(Widget):
             (fmt.one_line(health.name) + " ", None),
             (health.status.value, status_class),
         ]
-        if detail.ages and health.last_ok is not None:
+        if detail.ages and health.last_ok is not None and self._age_worth_showing(health):
             pieces.append((" " + fmt.age(health.last_ok, self.now), "health-bar--detail"))
         if detail.error_width and health.last_error and health.status is not HealthStatus.OK:
             error = fmt.truncate(fmt.one_line(health.last_error), detail.error_width)
@@ -172,6 +180,12 @@ class HealthBar(Widget):
             text = f" {warning_glyph} {fmt.one_line(warning)}" if detail.warning_text else f" {warning_glyph}"
             pieces.append((text, "health-bar--warning"))
         return pieces
+
+
+#: A healthy backend's badge says when it last answered only once that is overdue:
+#: longer ago than this, and than two of its poll intervals. An age ticking by every
+#: second on a healthy backend says nothing, and would repaint the bar every second.
+QUIET_AGE_SECONDS = 10.0
 
 
 def _width(pieces: list[_Piece]) -> int:
