@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from deck_helpers import build_app, wait_for_jobs
+from deck_helpers import build_app, sample_backends, wait_for_jobs
 from fakes import make_job, wait_until
 
 from jobdeck.clock import FrozenClock
@@ -23,9 +23,9 @@ FAILED = JobRef(backend="local", id="20260101-1155-b2")
 RUNNING = JobRef(backend="local", id="20260101-1158-c3")
 
 
-def deck(tmp_path, *, kiosk: bool = False, theme: str | None = None, **settings: Any) -> JobdeckApp:
-    """The sample deck with some settings changed."""
-    sample = build_app(tmp_path, kiosk=kiosk)
+def deck(tmp_path, *, kiosk: bool = False, theme: str | None = None, adapters=None, **settings: Any) -> JobdeckApp:
+    """The sample deck (or one on ``adapters``) with some settings changed."""
+    sample = build_app(tmp_path, adapters, kiosk=kiosk)
     update = dict(settings)
     if theme:
         update["theme"] = theme
@@ -121,17 +121,23 @@ async def test_everything_is_reachable_at_80x24_without_a_mouse(tmp_path):
 
 
 async def test_low_bandwidth_turns_animations_off_ticks_slower_and_coalesces_updates(tmp_path):
-    app = deck(tmp_path, low_bandwidth=True)
+    local, cluster = sample_backends(FrozenClock())
+    app = deck(tmp_path, adapters=[local, cluster], low_bandwidth=True)
     assert app.animation_level == "none"
     assert app.tick_seconds >= 5
     async with app.run_test(size=SMALL) as pilot:
-        jobs = await wait_for_jobs(app, 3)  # the first jobs show at once
-        await wait_until(lambda: len(app.monitor.jobs()) == 6, what="both backends polled")
-        await pilot.pause()
-        assert jobs.total_count == 3  # the other backend's jobs wait for the next flush
+        jobs = await wait_for_jobs(app, 6)
         app.coalescer.flush()
         await pilot.pause()
+        # A new job arrives: the list hears of it at the next flush, not at once.
+        local.upsert_job(make_job("late-1", backend="local", name="late arrival"))
+        await app.monitor.refresh("local")
+        await wait_until(lambda: len(app.monitor.jobs()) == 7, what="the new job polled")
+        await pilot.pause()
         assert jobs.total_count == 6
+        app.coalescer.flush()
+        await pilot.pause()
+        assert jobs.total_count == 7
 
 
 def test_low_bandwidth_polls_no_backend_more_often_than_every_ten_seconds(tmp_path):
@@ -176,6 +182,13 @@ def test_the_coalescer_delivers_the_first_jobs_at_once_and_then_only_when_flushe
     assert delivered == [first] and coalescer.pending == 2
     coalescer.flush()
     assert delivered == [first]  # added then removed within one batch: nothing to show
+
+
+def test_a_coalescer_for_a_deck_that_already_shows_jobs_buffers_from_the_first_event():
+    delivered: list[object] = []
+    coalescer = EventCoalescer(delivered.append, jobs_shown=True)
+    coalescer(JobsChanged(backend="a", added=[make_job("1", backend="a")]))
+    assert delivered == [] and coalescer.pending == 1
 
 
 async def test_c_copies_the_selected_jobs_reference_with_osc_52(tmp_path):

@@ -118,6 +118,11 @@ class JobdeckApp(App[int]):
     # -- lifecycle ------------------------------------------------------------
 
     async def on_mount(self) -> None:
+        # The monitor starts first: its first poll runs while the screen is built, so
+        # the first frame can show jobs already (the screen reads monitor.jobs() on mount).
+        self.heap.install()
+        self.monitor.add_listener(self._count_new_jobs)
+        self.run_worker(self.monitor.run(), name="monitor", group="monitor", exit_on_error=False)
         self._load_themes()
         self.theme = self._starting_theme()
         self._theme_ready = True
@@ -130,9 +135,6 @@ class JobdeckApp(App[int]):
 
             await self.push_screen(DeckScreen())
         self.apply_display(self.screen)
-        self.heap.install()
-        self.monitor.add_listener(self._count_new_jobs)
-        self.run_worker(self.monitor.run(), name="monitor", group="monitor", exit_on_error=False)
         if self.coalescer is not None:
             self.set_interval(self.tick_seconds, self.coalescer.flush)
         if self._watch_themes:
@@ -183,7 +185,8 @@ class JobdeckApp(App[int]):
         """Subscribe ``listener`` to the monitor; over a slow link it gets merged batches each tick."""
         if not self.low_bandwidth:
             return self.monitor.add_listener(listener)
-        self.coalescer = EventCoalescer(listener)
+        # The listener reads monitor.jobs() as it subscribes: if there are some, it shows them.
+        self.coalescer = EventCoalescer(listener, jobs_shown=bool(self.monitor.jobs()))
         return self.monitor.add_listener(self.coalescer)
 
     # -- kiosk: what may run, and how to leave --------------------------------

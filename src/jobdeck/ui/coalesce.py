@@ -58,13 +58,14 @@ class EventCoalescer:
     """A monitor listener that buffers events until ``flush`` delivers them merged.
 
     Events pass straight through until the first jobs arrive, so the deck
-    is not empty for a whole flush period after it opens.
+    is not empty for a whole flush period after it opens (``jobs_shown``: the
+    listener already shows jobs, read from the monitor when it subscribed).
     """
 
-    def __init__(self, deliver: Callable[[MonitorEvent], None]) -> None:
+    def __init__(self, deliver: Callable[[MonitorEvent], None], *, jobs_shown: bool = False) -> None:
         self._deliver = deliver
         self._pending: list[MonitorEvent] = []
-        self._first_jobs_delivered = False
+        self._first_jobs_delivered = jobs_shown
 
     def __call__(self, event: MonitorEvent) -> None:
         if not self._first_jobs_delivered:
