@@ -132,6 +132,8 @@ class FakeAdapter(Adapter):
         self._jobs: dict[str, Job] = {}
         self._logs: dict[str, bytes] = {}
         self._complete_logs: set[str] = set()
+        #: At most this many bytes per read_log (None: the rest of the log at once).
+        self.log_read_limit: int | None = None
         self._timelines: dict[str, list[StatusEvent]] = {}
         self._runs: dict[str, list[Run]] = {}
         self._fail_counts: dict[str, tuple[int, BaseException]] = {}
@@ -284,10 +286,13 @@ class FakeAdapter(Adapter):
             raise NotFound(f"no log for job {job_id!r} on {self.name}")
         data = self._logs.get(job_id, b"")
         start = min(max(0, offset), len(data))
+        end = len(data) if self.log_read_limit is None else min(len(data), start + self.log_read_limit)
+        while start < end < len(data) and data[end] & 0xC0 == 0x80:
+            end -= 1  # like a real backend: never cut a character in two
         return LogChunk(
-            text=data[start:].decode(errors="replace"),
-            offset=len(data),
-            complete=job_id in self._complete_logs,
+            text=data[start:end].decode(errors="replace"),
+            offset=end,
+            complete=job_id in self._complete_logs and end == len(data),
         )
 
     async def log_tail_offset(self, job_id: str, lines: int, before: int | None = None) -> int:

@@ -421,3 +421,29 @@ async def test_an_action_key_pressed_while_moving_acts_on_the_job_under_the_curs
         await pilot.press("c")
         assert f"Copied {target.ref}" in toasts(app)
         assert app.screen.query_one(RunDetail).job.ref == target.ref
+
+
+async def test_b_in_the_log_pages_back_through_a_long_log_and_f_returns_to_its_end(tmp_path):
+    from fakes import FakeAdapter, make_job
+
+    adapter = FakeAdapter.build("local", jobs=[make_job("long", name="long log")])
+    adapter.set_log("long", "".join(f"line {n:04d}\n" for n in range(300)))
+    adapter.log_read_limit = 256
+    app = build_app(tmp_path, [adapter])
+    app.settings = app.settings.model_copy(update={"log_lines": 50})
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_for_jobs(app, 1)
+        log_view = app.screen.query_one(LogView)
+        await wait_until(lambda: log_view.lines_text()[-1:] == ["line 0299"], what="the tail")
+        assert log_view.lines_text()[0] == "line 0250"  # opened at its last 50 lines
+        log_view.focus()
+        await pilot.press("b")
+        await wait_until(lambda: log_view.window_end is not None, what="the earlier window")
+        assert log_view.lines_text()[0] == "line 0200" and log_view.lines_text()[-1] == "line 0249"
+        assert not log_view.following
+        await pilot.press("b")
+        await wait_until(lambda: log_view.lines_text()[0] == "line 0150", what="the window before")
+        assert log_view.lines_text()[-1] == "line 0199"
+        await pilot.press("f")
+        await wait_until(lambda: log_view.window_end is None and log_view.line_count == 50, what="the tail again")
+        assert log_view.lines_text()[-1] == "line 0299" and log_view.following

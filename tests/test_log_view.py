@@ -22,12 +22,20 @@ class LogApp(App[None]):
         super().__init__()
         self.max_lines = max_lines
         self.follow_changes: list[bool] = []
+        self.earlier_wanted = 0
+        self.tail_wanted = 0
 
     def compose(self) -> ComposeResult:
         yield LogView(max_lines=self.max_lines)
 
     def on_log_view_follow_changed(self, message: LogView.FollowChanged) -> None:
         self.follow_changes.append(message.following)
+
+    def on_log_view_earlier_wanted(self) -> None:
+        self.earlier_wanted += 1
+
+    def on_log_view_tail_wanted(self) -> None:
+        self.tail_wanted += 1
 
     @property
     def log_view(self) -> LogView:
@@ -239,7 +247,7 @@ async def test_the_buffer_is_bounded_and_counts_dropped_lines() -> None:
         assert log.lines_text()[0] == "line 150"
         log.scroll_to(y=0, animate=False)
         await pilot.pause()
-        assert rendered_rows(log)[0] == "… 150 earlier lines not kept"
+        assert rendered_rows(log)[0] == "… 150 earlier lines not kept · b loads them"
         assert rendered_rows(log)[1] == "line 150"
 
 
@@ -314,7 +322,8 @@ async def test_wrapped_lines_keep_their_layout_as_lines_arrive_and_old_ones_go()
         assert rows[-2].startswith("059") and rows[-1] == "z" * 8
         log.scroll_to(y=0, animate=False)
         await pilot.pause()
-        assert rendered_rows(log)[:2] == ["… 10 earlier lines not kept", f"010{long}"[:width]]
+        first, second = rendered_rows(log)[:2]
+        assert first.startswith("… 10 earlier lines not kept") and second == f"010{long}"[:width]
 
 
 async def test_search_in_wrap_mode_reveals_the_wrapped_match() -> None:
@@ -361,3 +370,42 @@ async def test_the_status_row_can_be_left_to_the_parent() -> None:
         await pilot.pause()
         assert not log.following and log.new_since_pause == 2
         assert not any(row.startswith("paused") for row in rendered_rows(log))
+
+
+# -- earlier lines: a window before the tail ------------------------------------------
+
+
+async def test_b_asks_for_earlier_lines_only_when_some_were_not_loaded() -> None:
+    async with running(LogApp()) as (app, log, pilot):
+        log.append(numbered(5))
+        log.focus()
+        await pilot.press("b")
+        await pilot.pause()
+        assert app.earlier_wanted == 0  # the first line is shown already
+        log.clear()
+        log.start_at(4096)
+        log.append(numbered(5, start=100))
+        assert rendered_rows(log)[0] == "… earlier lines not loaded (the first 4.0 KB) · b loads them"
+        await pilot.press("b")
+        await pilot.pause()
+        assert app.earlier_wanted == 1
+
+
+async def test_an_earlier_window_rests_on_its_last_lines_and_f_asks_for_the_tail_again() -> None:
+    async with running(LogApp(max_lines=50)) as (app, log, pilot):
+        log.show_window(numbered(50, start=1000), start=8000, end=9000)
+        await pilot.pause()
+        assert not log.following and log.window_end == 9000
+        rows = rendered_rows(log)
+        assert rows[-2] == "line 1049"
+        assert rows[-1].startswith("earlier lines, up to") and "f back to the end" in rows[-1]
+        # Its end is not the log's end: scrolling there does not follow.
+        log.focus()
+        await pilot.press("end")
+        await pilot.pause()
+        assert not log.following and app.tail_wanted == 1
+        await pilot.press("f")
+        await pilot.pause()
+        assert app.tail_wanted == 2
+        log.clear()  # what the parent does before showing the tail again
+        assert log.window_end is None and log.following

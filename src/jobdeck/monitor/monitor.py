@@ -32,6 +32,7 @@ Also available (additions, not relied on by the contract above):
     await monitor.perform(ref, action, reason="...")   # the reason reaches such backends
     await monitor.log_tail_offset(ref, lines, before=None) -> int
         # where the last `lines` lines begin (0 = from the start); never raises
+    await monitor.read_log_between(ref, start, end) -> str   # an earlier window of a log
     await monitor.runs_page(ref, page=0) -> RunPage
         # page `page` (from 0) of the job's runs, newest first; AdapterError on failure
 
@@ -520,6 +521,24 @@ class Monitor:
     async def read_log(self, ref: JobRef, offset: int = 0) -> LogChunk:
         backend = self._backend_of(ref)
         return await self._call(backend, "read_log", backend.adapter.read_log(ref.id, offset))
+
+    async def read_log_between(self, ref: JobRef, start: int, end: int) -> str:
+        """The log's text from byte ``start`` to byte ``end`` (an earlier window of a long
+        log), read in the backend's own chunks; AdapterError on failure. Text past ``end``
+        in the last chunk is cut at that byte (exact for UTF-8 text)."""
+        pieces: list[str] = []
+        offset = start
+        while offset < end:
+            chunk = await self.read_log(ref, offset)
+            if chunk.offset <= offset or not chunk.text:
+                break  # nothing more to read
+            text = chunk.text
+            if chunk.offset > end:
+                data = text.encode("utf-8", "surrogatepass")
+                text = data[: max(0, len(data) - (chunk.offset - end))].decode("utf-8", "replace")
+            pieces.append(text)
+            offset = chunk.offset
+        return "".join(pieces)
 
     async def log_tail_offset(self, ref: JobRef, lines: int, before: int | None = None) -> int:
         """Where the last ``lines`` lines of the log (before byte ``before``) begin; 0 when

@@ -250,6 +250,8 @@ class DeckScreen(Screen[None]):
         self._selected: JobRef | None = None
         self._lower_pane = "detail"
         self._unsubscribe = None
+        #: Where the followed log has been read to (byte offset).
+        self._log_end = 0
         #: The page of runs last asked for, and the run to choose on it.
         self._run_request = RunRequest()
         #: When the list's highlight last moved, and the timer showing it once it stops.
@@ -532,6 +534,7 @@ class DeckScreen(Screen[None]):
         if ref != self._selected:
             return
         log_view.start_at(start)
+        self._log_end = start
         async for chunk in self.deck.monitor.follow_log(ref, start):
             if ref != self._selected:
                 return
@@ -539,6 +542,36 @@ class DeckScreen(Screen[None]):
                 log_view.set_notice(chunk.notice)
             if chunk.text:
                 log_view.append(chunk.text)
+            self._log_end = chunk.offset
+
+    @on(LogView.EarlierWanted)
+    def _on_earlier_wanted(self) -> None:
+        if self._selected is not None:
+            self._load_earlier_log(self._selected)
+
+    @on(LogView.TailWanted)
+    def _on_tail_wanted(self) -> None:
+        if self._selected is not None:
+            self._follow_log(self._selected)
+
+    @work(exclusive=True, group="log", exit_on_error=False)
+    async def _load_earlier_log(self, ref: JobRef) -> None:
+        """Show the ``max_lines`` lines before the first one in the log pane (in place of
+        what it shows: the pane stays bounded); following stops until ``f``."""
+        log_view = self.query_one(LogView)
+        monitor = self.deck.monitor
+        first = log_view.start_offset
+        if log_view.dropped_lines:
+            # Lines went by since the pane opened: find where the first kept one begins.
+            first = await monitor.log_tail_offset(ref, log_view.line_count, before=self._log_end)
+        start = await monitor.log_tail_offset(ref, log_view.max_lines, before=first)
+        try:
+            text = await monitor.read_log_between(ref, start, first)
+        except AdapterError as exc:
+            self.notify(f"Earlier lines of {ref}: {exc}", severity="warning")
+            return
+        if ref == self._selected and first > 0:
+            log_view.show_window(text, start, first)
 
     def _stop_log(self) -> None:
         self.workers.cancel_group(self, "log")

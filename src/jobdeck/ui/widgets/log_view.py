@@ -143,6 +143,8 @@ class LogView(ScrollView, can_focus=True):
         Binding("home", "scroll_home", "Top", show=False),
         Binding("end", "scroll_end", "End (follow)", show=False),
         Binding("f", "follow", "Follow", tooltip="Jump to the end and follow new lines", id="log.follow"),
+        Binding("b", "earlier", "Earlier lines", show=False, id="log.earlier",
+                tooltip="Load the lines before the first one shown (the pane keeps a bounded window)"),
         Binding("n", "search_next", "Next match", show=False, id="log.search_next"),
         Binding("N,shift+n", "search_previous", "Previous match", show=False, id="log.search_previous"),
     ]
@@ -152,6 +154,28 @@ class LogView(ScrollView, can_focus=True):
 
     wrap: reactive[bool] = reactive(False, init=False, toggle_class="-wrap")
     """Wrap long lines to the width of the pane (else scroll horizontally)."""
+
+    class EarlierWanted(Message):
+        """The user asked for the lines before the first one in the pane (``b``)."""
+
+        def __init__(self, log_view: LogView) -> None:
+            super().__init__()
+            self.log_view = log_view
+
+        @property
+        def control(self) -> LogView:
+            return self.log_view
+
+    class TailWanted(Message):
+        """The pane shows an earlier window and the user asked for the end again (``f``, End)."""
+
+        def __init__(self, log_view: LogView) -> None:
+            super().__init__()
+            self.log_view = log_view
+
+        @property
+        def control(self) -> LogView:
+            return self.log_view
 
     class FollowChanged(Message):
         """Following the tail was paused or resumed."""
@@ -184,6 +208,8 @@ class LogView(ScrollView, can_focus=True):
         self._dropped = 0
         # Bytes before the first line loaded: a long log is opened at its tail (``start_at``).
         self._skipped_bytes = 0
+        # Where an earlier window of the log ends (``show_window``); None while on the tail.
+        self._window_end: int | None = None
         self._notice: str | None = None
         self.new_since_pause = 0
         # Widest line in cells, for horizontal scrolling without wrap.
@@ -220,6 +246,11 @@ class LogView(ScrollView, can_focus=True):
     def start_offset(self) -> int:
         """The byte offset of the log this pane started from (0: the beginning)."""
         return self._skipped_bytes
+
+    @property
+    def window_end(self) -> int | None:
+        """Where the earlier window shown ends (byte offset), or None: the pane is on the tail."""
+        return self._window_end
 
     @property
     def notice(self) -> str | None:
@@ -272,6 +303,7 @@ class LogView(ScrollView, can_focus=True):
         self._partial = ""
         self._dropped = 0
         self._skipped_bytes = 0
+        self._window_end = None
         self._max_width = 0
         self._wrap_rows.clear()
         self._wrap_total = 0
@@ -295,6 +327,22 @@ class LogView(ScrollView, can_focus=True):
             self._scroll_to_end()
         self.refresh()
 
+    def show_window(self, text: str, start: int, end: int) -> None:
+        """Show bytes ``start`` to ``end`` of the log (``text``) in place of the tail: an
+        earlier window, paged to with ``b``. The view rests on its last lines, where the
+        earlier view began; ``f`` or End asks for the tail again (``TailWanted``)."""
+        notice = self._notice
+        self.clear(notice)
+        self._skipped_bytes = max(0, start)
+        self._window_end = end
+        self.append(text)
+        if self._partial:  # the window ends where a line began: this one is whole
+            self.append("\n")
+        self._set_following(False)
+        self._update_virtual_size()
+        self._move_to(y=self.max_scroll_y)
+        self.refresh()
+
     def set_notice(self, text: str | None) -> None:
         """Show ``text`` in a one-line banner above the log (None hides it)."""
         self._notice = text or None
@@ -304,9 +352,19 @@ class LogView(ScrollView, can_focus=True):
         self.refresh()
 
     def follow(self) -> None:
-        """Resume following: jump to the end and stay there as lines arrive."""
+        """Resume following: jump to the end and stay there as lines arrive. From an
+        earlier window, the tail is asked for (``TailWanted``) and shown when it comes."""
+        if self._window_end is not None:
+            self.post_message(self.TailWanted(self))
+            return
         self._set_following(True)
         self._scroll_to_end()
+
+    def action_earlier(self) -> None:
+        if not self._skipped_bytes and not self._dropped:
+            self.notify("The log's first line is shown already", timeout=2)
+            return
+        self.post_message(self.EarlierWanted(self))
 
     def toggle_wrap(self) -> None:
         self.wrap = not self.wrap
@@ -410,6 +468,9 @@ class LogView(ScrollView, can_focus=True):
             return
         # Scrolling up (keys, wheel, scrollbar) pauses; reaching the end resumes.
         # A clamp after the content shrank lands exactly on the end: not a pause.
+        # The end of an earlier window is not the log's end: nothing resumes there.
+        if self._window_end is not None:
+            return
         if new_value < old_value and new_value < self.max_scroll_y:
             self._set_following(False)
         elif new_value > old_value and new_value >= self.max_scroll_y and not self.following:
@@ -503,9 +564,10 @@ class LogView(ScrollView, can_focus=True):
 
     def _earlier_text(self) -> str:
         if not self._skipped_bytes:
-            return f"… {self._dropped:,} earlier lines not kept"
+            return f"… {self._dropped:,} earlier lines not kept · b loads them"
         text = f"… earlier lines not loaded (the first {_size_text(self._skipped_bytes)})"
-        return f"{text}, then {self._dropped:,} not kept" if self._dropped else text
+        text = f"{text}, then {self._dropped:,} not kept" if self._dropped else text
+        return f"{text} · b loads them"
 
     def _fixed_row(self, text: str, component: str, width: int) -> Strip:
         style = self.rich_style + self._style(component)
@@ -514,6 +576,11 @@ class LogView(ScrollView, can_focus=True):
         return Strip(line.render(self.app.console), line.cell_len).extend_cell_length(width, style)
 
     def _status_text(self) -> str:
+        if self._window_end is not None:
+            parts = [f"earlier lines, up to {_size_text(self._window_end)} into the log", "b earlier", "f back to the end"]
+            if self._search_term:
+                parts.insert(1, f"/{self._search_term}")
+            return " · ".join(parts)
         parts = ["paused"]
         if self.new_since_pause:
             noun = "line" if self.new_since_pause == 1 else "lines"
