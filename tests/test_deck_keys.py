@@ -447,3 +447,21 @@ async def test_b_in_the_log_pages_back_through_a_long_log_and_f_returns_to_its_e
         await pilot.press("f")
         await wait_until(lambda: log_view.window_end is None and log_view.line_count == 50, what="the tail again")
         assert log_view.lines_text()[-1] == "line 0299" and log_view.following
+
+
+async def test_text_typed_in_one_burst_after_slash_goes_to_the_filter_not_to_the_keys(tmp_path):
+    """Over a slow link "/" and the next letters arrive together, all queued for the list
+    before "/" has opened the box: they must become filter text, never commands."""
+    from textual import events
+    from textual.widgets import Input
+
+    app = build_app(tmp_path)
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_for_jobs(app, 6)
+        await pilot.pause()
+        for key, character in (("slash", "/"), ("a", "a"), ("r", "r"), ("g", "g")):
+            app.post_message(events.Key(key, character))
+        await pilot.pause(0.2)
+        assert app.screen.query_one("#filter", Input).value == "arg"
+        assert not isinstance(app.screen, ConfirmScreen)  # "a" did not ask to archive
+        assert app.screen.query_one(JobList).filter_text == "arg"

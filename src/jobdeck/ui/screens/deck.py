@@ -16,7 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.events import Resize
+from textual.events import Key, Resize
 from textual.geometry import Region
 from textual.message import Message
 from textual.screen import Screen
@@ -667,7 +667,10 @@ class DeckScreen(Screen[None]):
         finder.add_class("-open")
         if not in_log:
             finder.value = self.query_one(JobList).filter_text
-        finder.focus()
+        # At once, not on the next turn (Widget.focus): keys typed right after "/" arrive
+        # in the same burst over a slow link, and must reach the box, not the list
+        # (where "a" would ask to archive).
+        self.set_focus(finder)
 
     def _on_filter_changed(self, text: str) -> None:
         # Watched, not a Changed message: the list is filtered within the key press,
@@ -678,6 +681,23 @@ class DeckScreen(Screen[None]):
         finder.set_class(jobs.query_error is not None, "-invalid")
         finder.tooltip = jobs.query_error
         self._update_titles()
+
+    def on_key(self, event: Key) -> None:
+        # "/" then text in one burst (a fast typist, a slow link): every key is handed to
+        # the focused list before App-level bindings run, so "/" is handled here, as it
+        # bubbles, and the keys after it, already queued for the list, are sent on to the
+        # box as text rather than run as commands ("a" would ask to archive). The box's
+        # own keys never bubble here.
+        focused = self.focused
+        if isinstance(focused, Input):
+            if focused.has_class("finder") and event.is_printable and event.character:
+                event.stop()
+                event.prevent_default()
+                focused.post_message(Key(event.key, event.character))
+        elif event.key == "slash":
+            event.stop()
+            event.prevent_default()
+            self.action_find()
 
     @on(Input.Submitted, "#filter")
     def _on_filter_submitted(self, event: Input.Submitted) -> None:
