@@ -155,27 +155,22 @@ class LogView(ScrollView, can_focus=True):
     wrap: reactive[bool] = reactive(False, init=False, toggle_class="-wrap")
     """Wrap long lines to the width of the pane (else scroll horizontally)."""
 
-    class EarlierWanted(Message):
+    class _Asked(Message):
+        """The user asked the pane's owner for other lines of the log."""
+
+        def __init__(self, log_view: LogView) -> None:
+            super().__init__()
+            self.log_view = log_view
+
+        @property
+        def control(self) -> LogView:
+            return self.log_view
+
+    class EarlierWanted(_Asked):
         """The user asked for the lines before the first one in the pane (``b``)."""
 
-        def __init__(self, log_view: LogView) -> None:
-            super().__init__()
-            self.log_view = log_view
-
-        @property
-        def control(self) -> LogView:
-            return self.log_view
-
-    class TailWanted(Message):
+    class TailWanted(_Asked):
         """The pane shows an earlier window and the user asked for the end again (``f``, End)."""
-
-        def __init__(self, log_view: LogView) -> None:
-            super().__init__()
-            self.log_view = log_view
-
-        @property
-        def control(self) -> LogView:
-            return self.log_view
 
     class FollowChanged(Message):
         """Following the tail was paused or resumed."""
