@@ -903,12 +903,15 @@ def _locate(rows: Sequence[Job], job: Job, key: Any) -> int | None:
     bisecting, so a diff need not visit every row."""
     wanted = key(job)
     start = bisect_left(rows, wanted, key=key)
-    for position in range(start, min(len(rows), start + 256)):
+    end = min(len(rows), start + 256)
+    for position in range(start, end):
         if rows[position] is job:
             return position
         if key(rows[position]) != wanted:
-            break
-    # Not where its key says (ties beyond the window): look everywhere.
+            return None  # past every row with its key: not shown (filtered out, or gone)
+    if end == len(rows):
+        return None
+    # More than 256 rows share its key: look everywhere.
     for position, row in enumerate(rows):
         if row is job:
             return position
