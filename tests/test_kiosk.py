@@ -273,3 +273,26 @@ async def test_no_binding_or_palette_command_reaches_a_backend_in_mode(tmp_path,
         await settle()
         assert app.is_running
     assert [adapter.mutations for adapter in adapters] == [[], []]
+
+
+@pytest.mark.parametrize("backends", [2, 5])
+async def test_kiosk_cards_never_cut_their_labels_at_120_columns(tmp_path, backends):
+    """Five backends at 120 columns leave each count a narrow column: the words move
+    under the digits ("today") rather than being cut ("failed t…")."""
+    from textual.app import App, ComposeResult
+
+    counts = {f"backend{n}": BackendCounts(running=3, failed_today=12, failed_hour=12, succeeded_today=7)
+              for n in range(backends)}
+
+    class BoardApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield KioskBoard()
+
+    async with BoardApp().run_test(size=WIDE) as pilot:
+        board = pilot.app.query_one(KioskBoard)
+        board.counts = counts
+        await pilot.pause()
+        text = "\n".join(line.text for line in board.render_lines(board.region.reset_offset))
+        assert "…" not in text
+        assert text.count("failed") == backends and text.count("today") == 2 * backends
+        assert text.count("12") >= backends  # the last hour's failures, beside their words

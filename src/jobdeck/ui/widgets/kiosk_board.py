@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import ClassVar
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.style import Style
@@ -130,7 +131,7 @@ class KioskBoard(Widget):
             grid.add_column(ratio=1)
         row: list[RenderableType] = []
         for name, counts in self.counts.items():
-            row.append(self._card(name, counts, large))
+            row.append(self._card(name, counts, large, card_width))
             if len(row) == per_row:
                 grid.add_row(*row)
                 row = []
@@ -138,7 +139,7 @@ class KioskBoard(Widget):
             grid.add_row(*row, *[""] * (per_row - len(row)))
         return grid
 
-    def _card(self, name: str, counts: BackendCounts, large: bool) -> Panel:
+    def _card(self, name: str, counts: BackendCounts, large: bool, card_width: int) -> Panel:
         health = self.health.get(name)
         status = health.status if health is not None else HealthStatus.STARTING
         glyphs = STATUS_GLYPH_ASCII if self.ascii else STATUS_GLYPH
@@ -159,15 +160,18 @@ class KioskBoard(Widget):
         for _ in columns:
             table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
         glyph = fmt.state_glyph
+        column = self._column_width(card_width)
         if large:
+            heads = [f"{glyph(state, self.ascii)} {word}" for word, *_, state in columns]
+            whole = all(cell_len(f"{head} {when}") <= column for head, (_, _, when, *_) in zip(heads, columns))
+            # "failed today" when it fits the column, else "today" under the digits: never "failed t…".
             table.add_row(*[
-                Text(f"{glyph(state, self.ascii)} {word} {when}", style=label)
-                for word, _, when, _, _, state in columns
+                Text(f"{head} {when}" if whole else head, style=label) for head, (_, _, when, *_) in zip(heads, columns)
             ])
             table.add_row(*[Group(Digits(str(value), style=self._style(style))) for _, value, _, _, style, _ in columns])
-            table.add_row(*[
-                Text("" if hour is None else f"last hour: {hour}", style=label) for _, _, _, hour, _, _ in columns
-            ])
+            if not whole:
+                table.add_row(*[Text(when, style=label) for _, _, when, *_ in columns])
+            table.add_row(*_hour_texts([hour for *_, hour, _, _ in columns], column, _HOUR_WORDINGS, label))
         else:
             # Narrow or short: the same facts on three plain lines.
             table.add_row(*[Text(f"{glyph(state, self.ascii)} {word}", style=label) for word, *_, state in columns])
@@ -175,9 +179,7 @@ class KioskBoard(Widget):
                 Text.assemble((str(value), self._style(style)), (f" {when}", label))
                 for _, value, when, _, style, _ in columns
             ])
-            table.add_row(*[
-                Text("" if hour is None else f"{hour} last hour", style=label) for _, _, _, hour, _, _ in columns
-            ])
+            table.add_row(*_hour_texts([hour for *_, hour, _, _ in columns], column, _HOUR_WORDINGS[1:], label))
         return Panel(
             table,
             title=title,
@@ -189,3 +191,23 @@ class KioskBoard(Widget):
 
     def _style(self, component: str) -> Style:
         return self.get_component_rich_style(component, partial=True)
+
+    @staticmethod
+    def _column_width(card_width: int) -> int:
+        """Cells of one of a card's three columns: the card less its border and padding,
+        less the gaps between columns."""
+        return max(1, (card_width - 4 - 2) // 3)
+
+
+#: How a card says its last hour's count, from the longest to the shortest.
+_HOUR_WORDINGS = ("last hour: {}", "{} last hour", "{} in 1 h")
+
+
+def _hour_texts(hours: list[int | None], column: int, wordings: Sequence[str], style: Style) -> list[Text]:
+    """The last hour's counts of a card's columns, in one wording: the first of
+    ``wordings`` that fits every column (so no count is cut to "22 last ho…")."""
+    wording = next(
+        (form for form in wordings if all(cell_len(form.format(hour)) <= column for hour in hours if hour is not None)),
+        wordings[-1],
+    )
+    return [Text("" if hour is None else wording.format(hour), style=style) for hour in hours]
