@@ -23,6 +23,7 @@ from typing import ClassVar
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.dom import DOMNode
+from textual.filter import LineFilter
 from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.scrollbar import ScrollBarRender
@@ -33,6 +34,7 @@ from jobdeck import paths
 from jobdeck.clock import Clock, SystemClock
 from jobdeck.config import Settings
 from jobdeck.heap import HeapKeeper
+from jobdeck.ui.ascii_filter import AsciiMarks
 from jobdeck.monitor import JobsChanged, Monitor, MonitorEvent
 from jobdeck.ui.coalesce import EventCoalescer
 from jobdeck.ui.quit_sequence import QuitSequence
@@ -107,9 +109,14 @@ class JobdeckApp(App[int]):
         self._theme_ready = False
         self.coalescer: EventCoalescer | None = None
         self.heap = HeapKeeper()
+        self._ascii_marks = AsciiMarks()
         if self.low_bandwidth:
             self.animation_level = "none"
         self.set_class(self.ascii, "-ascii")
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        filters = super().get_line_filters()
+        return [*filters, self._ascii_marks] if self.ascii else filters
 
     @property
     def tick_seconds(self) -> float:
