@@ -330,3 +330,22 @@ async def test_at_80x24_choosing_a_run_brings_the_detail_and_the_run_into_view(t
         assert detail.run_section is not None
         top, _ = detail.run_section
         assert pane.scroll_y <= top < pane.scroll_y + pane.scrollable_content_region.height
+
+
+async def test_brackets_pressed_faster_than_pages_load_still_move_one_run_each(tmp_path):
+    """] five times in one burst from the newest of 6 runs (pages of 2): each press is
+    one run older, across the pages loaded meanwhile, never lost to a page in flight."""
+    from textual import events
+
+    clock = FrozenClock()
+    adapter = cluster(clock, PagedFakeAdapter, runs=6)
+    app = build_app(tmp_path, [adapter], clock=clock)
+    async with app.run_test(size=WIDE) as pilot:
+        detail = await open_job(app, pilot)
+        for _ in range(5):
+            app.post_message(events.Key("right_square_bracket", "]"))
+        await wait_until(lambda: detail.chosen_run is not None and detail.chosen_run.id == "run-1",
+                         what="the oldest run")
+        await pilot.pause(0.2)
+        assert detail.run_page.page == 2 and detail.chosen_run.id == "run-1"
+        assert subtitle(app) == "run 6 of 6 · page 3/3 · [ ] choose"

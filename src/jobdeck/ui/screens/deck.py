@@ -250,6 +250,9 @@ class DeckScreen(Screen[None]):
         self._selected: JobRef | None = None
         self._lower_pane = "detail"
         self._unsubscribe = None
+        #: A page of runs asked for by [ or ] is on its way; steps pressed meanwhile wait.
+        self._page_turning = False
+        self._steps_waiting: list[int] = []
         #: Where the followed log has been read to (byte offset).
         self._log_end = 0
         #: The page of runs last asked for, and the run to choose on it.
@@ -438,6 +441,7 @@ class DeckScreen(Screen[None]):
             if new_ref != self._selected:
                 # Another job: its newest run is chosen, and nothing of the last job's runs stays.
                 self._run_request = RunRequest()
+                self._steps_waiting.clear()
                 self._show_runs(RunPage(runs=[]), 0)
             self._selected = new_ref
             if job is None:
@@ -461,6 +465,20 @@ class DeckScreen(Screen[None]):
 
     @work(exclusive=True, group="runs", exit_on_error=False)
     async def _load_runs(self, ref: JobRef, request: RunRequest, *, stepped: bool = False) -> None:
+        arrived = False
+        try:
+            await self._load_runs_page(ref, request, stepped=stepped)
+            arrived = True
+        finally:
+            if stepped:
+                self._page_turning = False
+                if not arrived:  # replaced by another load (another job, a reload)
+                    self._steps_waiting.clear()
+        # Steps pressed while the page was on its way, in order, until one turns a page again.
+        while stepped and self._steps_waiting and ref == self._selected and not self._page_turning:
+            self._step_run(self._steps_waiting.pop(0))
+
+    async def _load_runs_page(self, ref: JobRef, request: RunRequest, *, stepped: bool) -> None:
         """Load page ``request.page`` of the job's runs and choose a run on it.
 
         ``stepped``: the user pressed ``[`` or ``]`` to get here, so the run
@@ -650,12 +668,18 @@ class DeckScreen(Screen[None]):
         if ref is None:
             self.notify("No job is selected", severity="warning", timeout=2)
             return
+        if self._page_turning:
+            # The next page is on its way: this step is taken from it when it arrives.
+            self._steps_waiting.append(delta)
+            return
         detail = self.query_one(RunDetail)
         step = step_run(detail.run_page, detail.chosen, delta)
         if step.refusal is not None:
+            self._steps_waiting.clear()
             self.notify(step.refusal.capitalize(), severity="warning", timeout=3)
         elif step.load is not None:
             self._run_request = step.load
+            self._page_turning = True
             self._load_runs(ref, step.load, stepped=True)
         elif step.index is not None:
             self._show_runs(detail.run_page, step.index)
