@@ -489,3 +489,16 @@ async def test_any_mix_of_filters_diffs_sorts_and_views_shows_what_a_fresh_list_
             expected = expected_rows(jobs, job_list, good_filter)
             assert [job.id for job in job_list.rows] == expected, (step, job_list.filter_text, job_list.sort)
         assert job_list.filter_ready
+
+
+async def test_the_scrollbar_thumb_follows_a_jump_made_as_the_scrollbar_appears() -> None:
+    # Textual moves the thumb only while a scrollbar shows; this one appears at the
+    # next layout, after the jump to a row far down.
+    async with running(ListApp(numbered(3))) as (app, job_list, pilot):
+        await pilot.pause()
+        job_list.set_jobs(numbered(200))
+        assert job_list.select_ref(JobRef(backend="fake", id="150"))
+        await pilot.pause()
+        await pilot.pause()
+        assert job_list.scroll_y > 100
+        assert job_list.vertical_scrollbar.position == job_list.scroll_y

@@ -636,6 +636,14 @@ class JobList(ScrollView, can_focus=True):
             return
         highest = max(0, len(self._rows) - self._page_height)
         self.scroll_to(y=max(0, min(row, highest)), animate=False, force=True, immediate=True)
+        if not self.show_vertical_scrollbar:
+            # Textual moves the thumb only while the scrollbar shows: one that appears with
+            # the next layout (rows just arrived) would start at the top, whatever the view.
+            self.call_after_refresh(self._sync_scrollbar)
+
+    def _sync_scrollbar(self) -> None:
+        if self.show_vertical_scrollbar:
+            self.vertical_scrollbar.position = self.scroll_y
 
     def _announce(self, *, chosen: bool = False) -> None:
         job = self.highlighted
