@@ -465,3 +465,28 @@ async def test_text_typed_in_one_burst_after_slash_goes_to_the_filter_not_to_the
         assert app.screen.query_one("#filter", Input).value == "arg"
         assert not isinstance(app.screen, ConfirmScreen)  # "a" did not ask to archive
         assert app.screen.query_one(JobList).filter_text == "arg"
+
+
+async def test_b_never_reads_more_than_a_bounded_window_when_line_starts_are_unknown(tmp_path, monkeypatch):
+    from fakes import FakeAdapter, make_job
+
+    monkeypatch.setattr("jobdeck.ui.screens.deck.EARLIER_WINDOW_MAX_BYTES", 100)
+    adapter = FakeAdapter.build("local", jobs=[make_job("long", name="long log")])
+    adapter.set_log("long", "".join(f"line {n:04d}\n" for n in range(300)))
+    app = build_app(tmp_path, [adapter])
+    app.settings = app.settings.model_copy(update={"log_lines": 50})
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_for_jobs(app, 1)
+        log_view = app.screen.query_one(LogView)
+        await wait_until(lambda: log_view.lines_text()[-1:] == ["line 0299"], what="the tail")
+        first = log_view.start_offset
+
+        async def unknown(job_id, lines, before=None):
+            return 0  # this backend cannot tell where earlier lines begin
+
+        adapter.log_tail_offset = unknown  # type: ignore[method-assign]
+        log_view.focus()
+        await pilot.press("b")
+        await wait_until(lambda: log_view.window_end is not None, what="the earlier window")
+        assert log_view.window_end == first and log_view.start_offset == first - 100
+        assert len("\n".join(log_view.lines_text())) <= 100

@@ -52,6 +52,10 @@ COMPACT_HEIGHT = 30
 
 LOWER_PANES = ("detail", "timeline", "log")
 
+#: The most of a log one press of b reads (a window is log_lines lines; this bounds
+#: a backend whose line starts are unknown, or whose lines are huge).
+EARLIER_WINDOW_MAX_BYTES = 16 << 20
+
 #: Highlights closer together than this (seconds) are moving through the list:
 #: the detail, timeline and log follow once the highlight rests this long.
 SETTLE_SECONDS = 0.15
@@ -583,6 +587,9 @@ class DeckScreen(Screen[None]):
             # Lines went by since the pane opened: find where the first kept one begins.
             first = await monitor.log_tail_offset(ref, log_view.line_count, before=self._log_end)
         start = await monitor.log_tail_offset(ref, log_view.max_lines, before=first)
+        # A backend that cannot say where those lines begin answers 0: never read a whole
+        # log's head into memory for one window.
+        start = max(start, first - EARLIER_WINDOW_MAX_BYTES)
         try:
             text = await monitor.read_log_between(ref, start, first)
         except AdapterError as exc:
