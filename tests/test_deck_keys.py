@@ -423,18 +423,29 @@ async def test_an_action_key_pressed_while_moving_acts_on_the_job_under_the_curs
         assert app.screen.query_one(RunDetail).job.ref == target.ref
 
 
-async def test_b_in_the_log_pages_back_through_a_long_log_and_f_returns_to_its_end(tmp_path):
+def long_log_deck(tmp_path):
+    """A deck keeping 50 log lines, on one job whose log has 300 ("line 0000" …)."""
     from fakes import FakeAdapter, make_job
 
     adapter = FakeAdapter.build("local", jobs=[make_job("long", name="long log")])
     adapter.set_log("long", "".join(f"line {n:04d}\n" for n in range(300)))
-    adapter.log_read_limit = 256
     app = build_app(tmp_path, [adapter])
     app.settings = app.settings.model_copy(update={"log_lines": 50})
+    return app, adapter
+
+
+async def open_long_log(app) -> LogView:
+    await wait_for_jobs(app, 1)
+    log_view = app.screen.query_one(LogView)
+    await wait_until(lambda: log_view.lines_text()[-1:] == ["line 0299"], what="the tail")
+    return log_view
+
+
+async def test_b_in_the_log_pages_back_through_a_long_log_and_f_returns_to_its_end(tmp_path):
+    app, adapter = long_log_deck(tmp_path)
+    adapter.log_read_limit = 256
     async with app.run_test(size=WIDE) as pilot:
-        await wait_for_jobs(app, 1)
-        log_view = app.screen.query_one(LogView)
-        await wait_until(lambda: log_view.lines_text()[-1:] == ["line 0299"], what="the tail")
+        log_view = await open_long_log(app)
         assert log_view.lines_text()[0] == "line 0250"  # opened at its last 50 lines
         log_view.focus()
         await pilot.press("b")
@@ -468,17 +479,10 @@ async def test_text_typed_in_one_burst_after_slash_goes_to_the_filter_not_to_the
 
 
 async def test_b_never_reads_more_than_a_bounded_window_when_line_starts_are_unknown(tmp_path, monkeypatch):
-    from fakes import FakeAdapter, make_job
-
     monkeypatch.setattr("jobdeck.ui.screens.deck.EARLIER_WINDOW_MAX_BYTES", 100)
-    adapter = FakeAdapter.build("local", jobs=[make_job("long", name="long log")])
-    adapter.set_log("long", "".join(f"line {n:04d}\n" for n in range(300)))
-    app = build_app(tmp_path, [adapter])
-    app.settings = app.settings.model_copy(update={"log_lines": 50})
+    app, adapter = long_log_deck(tmp_path)
     async with app.run_test(size=WIDE) as pilot:
-        await wait_for_jobs(app, 1)
-        log_view = app.screen.query_one(LogView)
-        await wait_until(lambda: log_view.lines_text()[-1:] == ["line 0299"], what="the tail")
+        log_view = await open_long_log(app)
         first = log_view.start_offset
 
         async def unknown(job_id, lines, before=None):
