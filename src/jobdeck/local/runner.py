@@ -16,7 +16,6 @@ mirrors ``jobdeck run`` without the CLI (tests and detached retries use it).
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
 import select
@@ -425,6 +424,8 @@ class _Supervisor:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import argparse  # here: the deck imports this module too, and never parses arguments
+
     parser = argparse.ArgumentParser(prog="python -m jobdeck.local.runner")
     verbs = parser.add_subparsers(dest="verb", required=True)
     run = verbs.add_parser("run", help="run a command as a job")
