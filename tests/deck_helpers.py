@@ -95,6 +95,13 @@ def build_app(
     return JobdeckApp(settings, monitor, clock=clock, read_only=read_only, kiosk=kiosk)
 
 
+def sample_deck(tmp_path: Path, **options: bool) -> tuple[JobdeckApp, list[FakeAdapter]]:
+    """The sample deck and its backends (local, cluster), to see what reached them."""
+    clock = FrozenClock()
+    adapters = sample_backends(clock)
+    return build_app(tmp_path, adapters, clock=clock, **options), adapters
+
+
 async def deck_settled(app: JobdeckApp, pilot) -> None:
     """Wait until the selected job's runs and timeline have loaded and been drawn."""
 
@@ -114,3 +121,8 @@ async def wait_for_jobs(app: JobdeckApp, count: int | None = None) -> JobList:
     expected = count if count is not None else 1
     await wait_until(lambda: jobs.total_count >= expected, what="the first poll")
     return jobs
+
+
+def toasts(app: JobdeckApp) -> list[str]:
+    """The messages of the notifications shown so far."""
+    return [str(n.message) for n in app._notifications]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from deck_helpers import build_app, sample_backends, wait_for_jobs
+from deck_helpers import build_app, sample_backends, sample_deck, toasts, wait_for_jobs
 from fakes import settle, wait_until
 
 from jobdeck.clock import FrozenClock
@@ -33,10 +33,6 @@ async def focus_train_model_log(app, pilot) -> LogView:
     await wait_until(lambda: log_view.line_count >= 30, what="the log")
     log_view.focus()
     return log_view
-
-
-def toasts(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
 
 
 async def test_the_deck_shows_jobs_of_every_backend(tmp_path):
@@ -91,7 +87,6 @@ async def test_s_cycles_the_sort(tmp_path):
 
 async def test_archive_asks_first_and_no_leaves_the_job_alone(tmp_path):
     app = build_app(tmp_path)
-    local = app.monitor  # noqa: F841 - kept for clarity of the flow below
     async with app.run_test(size=WIDE) as pilot:
         jobs = await wait_for_jobs(app, 6)
         await select(pilot, jobs, "local", "20260101-1150-a1")
@@ -106,9 +101,7 @@ async def test_archive_asks_first_and_no_leaves_the_job_alone(tmp_path):
 
 
 async def test_archive_confirmed_archives_on_the_backend(tmp_path):
-    clock = FrozenClock()
-    adapters = sample_backends(clock)
-    app = build_app(tmp_path, adapters, clock=clock)
+    app, adapters = sample_deck(tmp_path)
     async with app.run_test(size=WIDE) as pilot:
         jobs = await wait_for_jobs(app, 6)
         await select(pilot, jobs, "local", "20260101-1150-a1")
@@ -119,9 +112,7 @@ async def test_archive_confirmed_archives_on_the_backend(tmp_path):
 
 
 async def test_archive_on_a_backend_without_one_uses_jobdecks_archive(tmp_path):
-    clock = FrozenClock()
-    adapters = sample_backends(clock)
-    app = build_app(tmp_path, adapters, clock=clock)
+    app, adapters = sample_deck(tmp_path)
     ref = JobRef(backend="cluster", id="run-7702")
     async with app.run_test(size=WIDE) as pilot:
         jobs = await wait_for_jobs(app, 6)
@@ -143,9 +134,7 @@ async def test_archive_on_a_backend_without_one_uses_jobdecks_archive(tmp_path):
 
 
 async def test_an_unavailable_key_says_why_and_asks_nothing(tmp_path):
-    clock = FrozenClock()
-    adapters = sample_backends(clock)
-    app = build_app(tmp_path, adapters, clock=clock)
+    app, adapters = sample_deck(tmp_path)
     async with app.run_test(size=WIDE) as pilot:
         jobs = await wait_for_jobs(app, 6)
         await select(pilot, jobs, "local", "20260101-1158-c3")  # running: no retry
@@ -156,9 +145,7 @@ async def test_an_unavailable_key_says_why_and_asks_nothing(tmp_path):
 
 
 async def test_retry_and_cancel_ask_and_then_act(tmp_path):
-    clock = FrozenClock()
-    adapters = sample_backends(clock)
-    app = build_app(tmp_path, adapters, clock=clock)
+    app, adapters = sample_deck(tmp_path)
     async with app.run_test(size=WIDE) as pilot:
         jobs = await wait_for_jobs(app, 6)
         await select(pilot, jobs, "local", "20260101-1155-b2")
@@ -172,9 +159,7 @@ async def test_retry_and_cancel_ask_and_then_act(tmp_path):
 
 
 async def test_read_only_refuses_every_action_key_without_touching_a_backend(tmp_path):
-    clock = FrozenClock()
-    adapters = sample_backends(clock)
-    app = build_app(tmp_path, adapters, clock=clock, read_only=True)
+    app, adapters = sample_deck(tmp_path, read_only=True)
     async with app.run_test(size=WIDE) as pilot:
         jobs = await wait_for_jobs(app, 6)
         for backend, job_id in [("local", "20260101-1155-b2"), ("cluster", "run-7781")]:
@@ -244,9 +229,7 @@ async def test_q_quits(tmp_path):
 
 
 async def test_ctrl_r_polls_every_backend_now(tmp_path):
-    clock = FrozenClock()
-    adapters = sample_backends(clock)
-    app = build_app(tmp_path, adapters, clock=clock)
+    app, adapters = sample_deck(tmp_path)
     async with app.run_test(size=WIDE) as pilot:
         await wait_for_jobs(app, 6)
         before = [a.count("list_jobs") for a in adapters]

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 import pytest
-from deck_helpers import build_app, deck_settled, wait_for_jobs
+from deck_helpers import build_app, deck_settled, toasts, wait_for_jobs
 from fakes import FakeAdapter, make_job, make_monitor, wait_until
 
 from jobdeck.adapters.intuned import IntunedAdapter, IntunedSettings
@@ -85,10 +85,6 @@ def shown(detail: RunDetail) -> str:
 
 def subtitle(app) -> str:
     return str(app.screen.query_one("#detail-pane").border_subtitle)
-
-
-def toasts(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
 
 
 # -- the rules --------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from deck_helpers import build_app, sample_backends, wait_for_jobs
+from deck_helpers import build_app, sample_deck, wait_for_jobs
 from fakes import make_job, settle, wait_until
 from textual.binding import Binding
 from textual.command import CommandPalette
@@ -232,10 +232,8 @@ async def _back_to_the_deck(pilot, app) -> None:
 
 @pytest.mark.parametrize("mode", ["kiosk", "read-only"])
 async def test_no_binding_or_palette_command_reaches_a_backend_in_mode(tmp_path, monkeypatch, mode):
-    clock = FrozenClock()
-    adapters = sample_backends(clock)
     kiosk = mode == "kiosk"
-    app = build_app(tmp_path, adapters, clock=clock, read_only=not kiosk, kiosk=kiosk)
+    app, adapters = sample_deck(tmp_path, read_only=not kiosk, kiosk=kiosk)
     keys = _keys_of(type(app), KioskScreen, DeckScreen, JobList, LogView, ConfirmScreen, HelpScreen)
     # Leaving is tested above; every other key is pressed.
     leaving = {"q", "ctrl+q", "ctrl+c"}

@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from deck_helpers import build_app, wait_for_jobs
+from deck_helpers import build_app, toasts, wait_for_jobs
 
 from jobdeck.ui.app import JobdeckApp
 from jobdeck.ui.themes import (
@@ -27,10 +27,6 @@ def write_theme(folder: Path, name: str, primary: str = "#112233", **extra: str)
     file = folder / f"{name}.toml"
     file.write_text("\n".join(lines) + "\n")
     return file
-
-
-def toasts(app: JobdeckApp) -> list[str]:
-    return [str(n.message) for n in app._notifications]
 
 
 def themed_app(tmp_path: Path, user_dir: Path, *, theme: str | None = None, watch: bool = False) -> JobdeckApp:

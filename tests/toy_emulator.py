@@ -34,7 +34,6 @@ STATES = ["queued", "running", "done"]
 
 class ToyEmulator(Emulator):
     kind = "toy"
-    tick = 1.0
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

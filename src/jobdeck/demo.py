@@ -254,7 +254,7 @@ def _data_dir(folder: Path) -> Iterator[None]:
 # -- working with a demo spool through the local adapter ------------------------------
 
 
-async def cancel_active_jobs(spool: Path, *, names: set[str] | None = None, wait: bool = True) -> None:
+async def cancel_active_jobs(spool: Path, *, names: set[str] | None = None) -> None:
     """Cancel the running jobs of ``spool`` (only those named ``names``, if given).
 
     Cancelling goes through the local adapter, which signals each job's
@@ -271,8 +271,7 @@ async def cancel_active_jobs(spool: Path, *, names: set[str] | None = None, wait
             if targeted(job):
                 with contextlib.suppress(AdapterError):  # a job that ended meanwhile is fine
                     await adapter.cancel(job.id)
-        if wait:
-            await _until(adapter, lambda jobs: not any(targeted(job) for job in jobs))
+        await _until(adapter, lambda jobs: not any(targeted(job) for job in jobs))
 
 
 async def wait_for_jobs(spool: Path, count: int) -> None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Mapping
-from typing import Any, ClassVar
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -252,6 +252,33 @@ def single_state_timeline(job: Job) -> list[StatusEvent]:
     if job.ended and job.state.is_terminal:
         events.append(StatusEvent(at=job.ended, state=job.state, raw_state=job.raw_state))
     return events
+
+
+S = TypeVar("S")
+
+
+class ListedJobs:
+    """The last listing's Jobs by id, each with what it was made from.
+
+    A poll hands back the very Job object of the last one while its source is
+    equal, so the monitor (``jobdeck.monitor.listing``) and the job list skip
+    it by identity instead of reading and redrawing every job on every poll.
+    """
+
+    def __init__(self) -> None:
+        self._last: dict[str, tuple[Any, Job]] = {}
+
+    def convert(self, sources: Iterable[tuple[str, S]], to_job: Callable[[S], Job]) -> list[Job]:
+        """``to_job`` of each ``(job id, source)``, reusing the last poll's Job where the source is equal."""
+        last, kept = self._last, {}
+        jobs: list[Job] = []
+        for job_id, source in sources:
+            hit = last.get(job_id)
+            job = hit[1] if hit is not None and (hit[0] is source or hit[0] == source) else to_job(source)
+            kept[job_id] = (source, job)
+            jobs.append(job)
+        self._last = kept
+        return jobs
 
 
 JsonDict = dict[str, Any]

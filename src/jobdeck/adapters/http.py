@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
-import logging
 import ssl
 from abc import abstractmethod
 from collections.abc import (
@@ -45,8 +44,6 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from jobdeck.adapters.base import Adapter, BackendSettings
 from jobdeck.clock import Clock
 from jobdeck.errors import AdapterError, AuthFailed, BadResponse, NotFound, Unreachable
-
-log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -164,12 +161,12 @@ class HttpClient:
 
     def decode_json(self, response: httpx.Response) -> Any:
         """The JSON body of ``response``; BadResponse if it is not valid JSON (or cut short)."""
-        path = response.request.url.path
-        base = self._client.base_url.path.rstrip("/")
-        what = f"{response.request.method} {path.removeprefix(base) if base else path}"
         try:
             return json.loads(response.content)
         except (ValueError, UnicodeDecodeError) as exc:
+            path = response.request.url.path
+            base = self._client.base_url.path.rstrip("/")
+            what = f"{response.request.method} {path.removeprefix(base) if base else path}"
             raise BadResponse(f"{self.backend}: {what}: the response is not valid JSON ({_short(exc)})") from None
 
     def stream(

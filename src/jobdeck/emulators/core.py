@@ -78,16 +78,11 @@ class SimClock:
         if seconds <= 0:
             await asyncio.sleep(0)
             return
-        if self.speed > 0:
-            # Real time may be joined by advance() meanwhile: wait for whichever comes first.
-            deadline = self.monotonic() + seconds
-            while (left := deadline - self.monotonic()) > 0:
-                await asyncio.sleep(min(left / self.speed, 0.1))
-            return
         deadline = self.monotonic() + seconds
-        # Polled, not an asyncio.Event: advance() may come from another thread and loop.
-        while self.monotonic() < deadline:
-            await asyncio.sleep(_FROZEN_POLL_SECONDS)
+        # Polled, not an asyncio.Event: advance() may come from another thread and loop,
+        # and join real time meanwhile; whichever reaches the deadline first ends the wait.
+        while (left := deadline - self.monotonic()) > 0:
+            await asyncio.sleep(min(left / self.speed, 0.1) if self.speed > 0 else _FROZEN_POLL_SECONDS)
 
 
 @dataclass(frozen=True)

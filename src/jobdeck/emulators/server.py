@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import click
 import uvicorn
@@ -23,10 +24,10 @@ from jobdeck.emulators.core import Emulator
 START_TIMEOUT_SECONDS = 10.0
 #: How long ``running`` waits for the server thread to end on exit.
 STOP_TIMEOUT_SECONDS = 5.0
-#: Open streams (logs, events) get this long to finish when the server stops.
 #: uvicorn's default websockets protocol with websockets 17 never finishes the
 #: close handshake, so every client waited out its close timeout; sans-io closes at once.
 WEBSOCKETS = "websockets-sansio"
+#: Open streams (logs, events) get this long to finish when the server stops.
 GRACEFUL_SHUTDOWN_SECONDS = 1.0
 
 
@@ -65,14 +66,7 @@ def serve(
     sock = bind(host, port)
     url = base_url(host, sock.getsockname()[1])
     (announce or (lambda text: click.echo(f"serving {emulator.kind} on {text} (Ctrl-C stops)")))(url)
-    config = uvicorn.Config(
-        emulator.app,
-        lifespan="off",
-        log_level="info",
-        ws=WEBSOCKETS,
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-    )
-    server = uvicorn.Server(config)
+    server = _uvicorn_server(emulator, log_level="info")
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:
@@ -92,16 +86,7 @@ def running(emulator: Emulator, *, host: str = "127.0.0.1", port: int = 0) -> It
     sock = bind(host, port)
     url = base_url(host, sock.getsockname()[1])
     # log_config=None: uvicorn's records go to Python logging (jobdeck sends that to its log file).
-    config = uvicorn.Config(
-        emulator.app,
-        lifespan="off",
-        log_config=None,
-        log_level="warning",
-        access_log=False,
-        ws=WEBSOCKETS,
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-    )
-    server = uvicorn.Server(config)
+    server = _uvicorn_server(emulator, log_config=None, log_level="warning", access_log=False)
     failure: list[BaseException] = []
 
     def serve_in_thread() -> None:
@@ -122,6 +107,18 @@ def running(emulator: Emulator, *, host: str = "127.0.0.1", port: int = 0) -> It
             server.force_exit = True
             thread.join(STOP_TIMEOUT_SECONDS)
         sock.close()
+
+
+def _uvicorn_server(emulator: Emulator, **logging: Any) -> uvicorn.Server:
+    """A uvicorn server for ``emulator``'s app; ``logging`` holds the Config's logging options."""
+    config = uvicorn.Config(
+        emulator.app,
+        lifespan="off",
+        ws=WEBSOCKETS,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        **logging,
+    )
+    return uvicorn.Server(config)
 
 
 def _wait_until_started(

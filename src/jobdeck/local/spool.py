@@ -247,7 +247,7 @@ class Spool:
     @staticmethod
     def run_numbers(job_folder: Path) -> list[int]:
         try:
-            names = os.listdir(job_folder / RUNS_DIR)
+            names = os.listdir(os.path.join(job_folder, RUNS_DIR))
         except OSError:
             return []
         return sorted(int(name) for name in names if name.isascii() and name.isdigit() and int(name) > 0)
@@ -363,7 +363,7 @@ class Spool:
             _stamp(os.path.join(base, SPEC_FILE)),
             _stamp(os.path.join(base, RUNS_DIR, str(numbers[-1]), EVENTS_FILE)) if numbers else None,
         )
-        cache = self._cache.setdefault(base, _JobCache())
+        cache = self._job_cache(base)
         hit = cache.record
         if hit is not None and hit[0] == key and not hit[1].state.is_active:
             return hit[1]
@@ -430,11 +430,18 @@ class Spool:
         yield from ((folder, False) for folder in live)
         yield from ((folder, True) for folder in archived)
 
+    def _job_cache(self, base: str) -> _JobCache:
+        """The cache of one job folder (``setdefault`` would build a throw-away one per call)."""
+        cache = self._cache.get(base)
+        if cache is None:
+            cache = self._cache[base] = _JobCache()
+        return cache
+
     def _parsed(self, job_folder: Path, relative: str, parse: Callable[[bytes], object]) -> object:
         """Parse a file of a job folder once per version of it."""
         base = os.fspath(job_folder)
         path = os.path.join(base, relative)
-        files = self._cache.setdefault(base, _JobCache()).files
+        files = self._job_cache(base).files
         stamp = _stamp(path)
         hit = files.get(relative)
         if hit is not None and hit.stamp == stamp:

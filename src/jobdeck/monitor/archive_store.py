@@ -75,9 +75,6 @@ class JobdeckArchive:
             self._refs = previous  # memory and disk must agree
             raise
 
-    def __len__(self) -> int:
-        return len(self._refs)
-
     # -- the file -----------------------------------------------------------
 
     def _load(self) -> None:

@@ -114,8 +114,9 @@ class ListingIndex:
         originals: dict[str, object] = {}
         for original in listed:
             job = self._checked(original)
-            jobs[job.ref.id] = job
-            originals[job.ref.id] = original
+            job_id = job.ref.id
+            jobs[job_id] = job
+            originals[job_id] = original
         self._known = {id(original): job_id for job_id, original in originals.items()}
         self._winner = {job_id: key for key, job_id in self._known.items()}
         return Listing(jobs, list(jobs.values()), fast=False)

@@ -557,13 +557,13 @@ class Monitor:
     async def timeline(self, ref: JobRef) -> list[StatusEvent]:
         """The backend's history merged with what the monitor observed, oldest first."""
         backend = self._backends.get(ref.backend)
-        first = backend.jobs.get(ref.id) if backend is not None else None
-        if backend is not None and first is not None:
+        if backend is None:
+            return self._observed.events(ref)
+        first = backend.jobs.get(ref.id)
+        if first is not None:
             # Unchanged since first seen (a change records the sighting), so this is that job.
             self._record_first_sighting(backend, first)
         observed = self._observed.events(ref)
-        if backend is None:
-            return observed
         try:
             history = await backend.adapter.timeline(ref.id)
         except Exception as exc:

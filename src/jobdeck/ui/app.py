@@ -98,7 +98,6 @@ class JobdeckApp(App[int]):
         self.kiosk = kiosk
         self.ascii = settings.ascii
         self.low_bandwidth = settings.low_bandwidth
-        self.use_command_palette = not kiosk
         self.quit_sequence = QuitSequence(settings.kiosk_quit_keys, settings.kiosk_quit_within)
         self._theme_folders = list(theme_folders) if theme_folders is not None else [shipped_themes_dir()]
         self._watch_themes = watch_themes

@@ -48,11 +48,6 @@ class JobIndex:
     def __len__(self) -> int:
         return len(self._haystacks)
 
-    @property
-    def haystacks(self) -> dict[int, str]:
-        """The id → text map itself (read-only by convention)."""
-        return self._haystacks
-
     def texts(self, jobs: Iterable[Job]) -> list[str]:
         """Each job's text, in order, for ``Query.select``; every job must be indexed."""
         haystacks = self._haystacks
@@ -67,8 +62,8 @@ class JobIndex:
             text = self._haystacks[key]
         return text
 
-    def ensure(self, jobs: Iterable[Job]) -> dict[int, str]:
-        """Index every job of ``jobs`` not yet indexed; the id → text map."""
+    def ensure(self, jobs: Iterable[Job]) -> None:
+        """Index every job of ``jobs`` not yet indexed."""
         haystacks = self._haystacks
         missing = [job for job in jobs if id(job) not in haystacks]
         if self._limit is not None and len(haystacks) + len(missing) > self._limit:
@@ -78,7 +73,6 @@ class JobIndex:
         for job in missing:
             haystacks[id(job)] = _haystack(job)
             self._jobs[id(job)] = job
-        return haystacks
 
     def discard(self, jobs: Iterable[Job]) -> None:
         for job in jobs:

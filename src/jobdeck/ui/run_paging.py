@@ -55,7 +55,7 @@ def step_run(page: RunPage, chosen: int, delta: int) -> RunStep:
         return RunStep(load=RunRequest(page=page.page + 1, fallback=0))
     if delta < 0 and page.page > 0:
         return RunStep(load=RunRequest(page=page.page - 1, fallback=-1))
-    if page.page == 0 and len(runs) == 1 and not page.has_older:
+    if only_run(page):
         return RunStep(refusal=ONLY_RUN)
     return RunStep(refusal=NO_OLDER if delta > 0 else NO_NEWER)
 
@@ -71,6 +71,18 @@ def pick_index(runs: Sequence[Run], keep_id: str | None, fallback: int) -> int:
     if fallback < 0:
         return len(runs) - 1
     return min(fallback, len(runs) - 1)
+
+
+def only_run(page: RunPage) -> bool:
+    """Whether ``page`` holds the job's one and only run."""
+    return page.page == 0 and len(page.runs) == 1 and not page.has_older
+
+
+def page_text(page: RunPage) -> str:
+    """``page 2/3`` (``page 2`` when the count is unknown), or "" when there is one page."""
+    if page.pages is None:
+        return f"page {page.page + 1}"
+    return f"page {page.page + 1}/{page.pages}" if page.pages > 1 else ""
 
 
 def run_position(page: RunPage, chosen: int) -> int | None:
@@ -90,12 +102,10 @@ def position_text(page: RunPage, chosen: int) -> str:
         parts = [f"run {position} of {page.total}"]
     else:
         parts = [f"run {position}"]
-    single = page.page == 0 and len(page.runs) == 1 and not page.has_older
-    if single:
+    if only_run(page):
         return parts[0]
-    if page.pages is None:
-        parts.append(f"page {page.page + 1}")
-    elif page.pages > 1:
-        parts.append(f"page {page.page + 1}/{page.pages}")
+    pages = page_text(page)
+    if pages:
+        parts.append(pages)
     parts.append("[ ] choose")
     return " · ".join(parts)

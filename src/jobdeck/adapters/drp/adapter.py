@@ -208,8 +208,9 @@ class DrpAdapter(HttpAdapter):
             for job, data in page:
                 if self._raw.get(job.Uuid) != data:  # Gte re-sends the jobs at the watermark itself
                     changed.append(job)
-                self._jobs[job.Uuid] = job
-                self._raw[job.Uuid] = data
+                    # An unchanged job keeps its wire object, so its Job is reused (see _listed).
+                    self._jobs[job.Uuid] = job
+                    self._raw[job.Uuid] = data
             if len(page) < self.drp.page_size:
                 break
             offset += self.drp.page_size

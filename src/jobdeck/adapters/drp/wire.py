@@ -8,7 +8,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from pydantic import BaseModel, ConfigDict, TypeAdapter, field_validator
 
 from jobdeck.model import JobState
 
@@ -103,11 +103,3 @@ def error_text(body: Any) -> str | None:
         return "; ".join(str(message) for message in body["Messages"]) or None
     return None
 
-
-class Counted(BaseModel):
-    """Finished and failed jobs of one machine or work order (from HEAD count headers)."""
-
-    total: int = 0
-    finished: int = 0
-    failed: int = 0
-    extra: dict[str, int] = Field(default_factory=dict)

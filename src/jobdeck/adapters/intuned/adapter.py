@@ -21,7 +21,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import Field, TypeAdapter
 
-from jobdeck.adapters.base import BackendSettings, read_secret
+from jobdeck.adapters.base import BackendSettings, ListedJobs, read_secret
 from jobdeck.adapters.http import HttpAdapter, HttpClient, validate
 from jobdeck.adapters.intuned.convert import (
     counts_words,
@@ -98,6 +98,7 @@ class IntunedAdapter(HttpAdapter):
         super().__init__(settings, clock=clock, transport=transport)
         self._observed = ObservedRunEvents()
         self._jobs: dict[str, WireJob] = {}
+        self._listed = ListedJobs()
 
     # -- life cycle ----------------------------------------------------------------
 
@@ -127,7 +128,7 @@ class IntunedAdapter(HttpAdapter):
         jobs = validate(_JOB_LIST, await self._get(self._jobs_path()), what="the job list", backend=self._who)
         picked = await asyncio.gather(*(self._speaking_run(job.id) for job in jobs), return_exceptions=True)
         now = self.clock.now()
-        listed: list[Job] = []
+        listed: list[tuple[str, tuple[WireJob, WireRun | None]]] = []
         self._jobs = {job.id: job for job in jobs}
         self._observed.retain(self._jobs)
         for job, run in zip(jobs, picked, strict=True):
@@ -137,8 +138,8 @@ class IntunedAdapter(HttpAdapter):
                 raise run
             if run is not None:
                 self._observed.observe(job.id, run, now)
-            listed.append(to_job(self.name, self.settings.project, job, run))
-        return listed
+            listed.append((job.id, (job, run)))
+        return self._listed.convert(listed, lambda source: to_job(self.name, self.settings.project, *source))
 
     async def get_job(self, job_id: str) -> Job:
         """One job (``GET …/jobs/{id}``, JobDetails) with the run that speaks for it."""

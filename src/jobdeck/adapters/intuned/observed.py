@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from jobdeck.model import StatusEvent
 
 from jobdeck.adapters.intuned.convert import counts_words, error_text, reason_text, run_state, short_id
-from jobdeck.adapters.intuned.wire import FINAL_STATUSES, WireRun
+from jobdeck.adapters.intuned.wire import WireRun
 
 DEFAULT_MAX_BYTES = 64 * 1024
 MAX_TRANSITIONS = 200
@@ -129,10 +129,6 @@ class ObservedRunEvents:
     def transitions(self, job_id: str) -> list[StatusEvent]:
         events = self._jobs.get(job_id)
         return list(events.transitions) if events else []
-
-    def last_run_final(self, job_id: str) -> bool:
-        events = self._jobs.get(job_id)
-        return bool(events and events.last and (events.last.status or "").upper() in FINAL_STATUSES)
 
 
 def _line(at: datetime, text: str) -> str:

@@ -26,7 +26,7 @@ from typing import Any, ClassVar, Literal
 import httpx
 from pydantic import Field, field_validator
 
-from jobdeck.adapters.base import BackendSettings, read_secret
+from jobdeck.adapters.base import BackendSettings, ListedJobs, read_secret
 from jobdeck.adapters.http import HttpAdapter, HttpClient, gather_bounded, validate
 from jobdeck.adapters.istari import convert, wire
 from jobdeck.clock import Clock
@@ -104,6 +104,7 @@ class IstariAdapter(HttpAdapter):
         self._overall: dict[str, int | None] = {}
         self._counted_at: float | None = None
         self._files: OrderedDict[str, bytes] = OrderedDict()
+        self._listed = ListedJobs()
 
     # -- life cycle -------------------------------------------------------------------
 
@@ -148,8 +149,10 @@ class IstariAdapter(HttpAdapter):
         functions = {job.function.name for job, _ in found.values() if job.function}
         await self._refresh_totals(sorted(functions))
         totals = self._totals_text()
-        return [convert.to_job(self.name, job, listed_archived=archived, totals=totals)
-                for job, archived in found.values()]
+        return self._listed.convert(
+            ((job_id, (job, archived, totals)) for job_id, (job, archived) in found.items()),
+            lambda source: convert.to_job(self.name, source[0], listed_archived=source[1], totals=source[2]),
+        )
 
     async def get_job(self, job_id: str) -> Job:
         return convert.to_job(self.name, await self._job(job_id), totals=self._totals_text())

@@ -20,7 +20,7 @@ from typing import Any, ClassVar, TypeVar
 
 import httpx
 
-from jobdeck.adapters.base import BackendSettings, read_secret
+from jobdeck.adapters.base import BackendSettings, ListedJobs, read_secret
 from jobdeck.adapters.http import HttpAdapter, HttpClient, validate
 from jobdeck.adapters.julep.convert import (
     event_from_transition,
@@ -95,6 +95,7 @@ class JulepAdapter(HttpAdapter):
         self._watched: list[str] = list(dict.fromkeys(settings.jobs))
         #: Status of every execution in the last listing, by id (PUSH follows the active ones).
         self._last_status: dict[str, str] = {}
+        self._listed = ListedJobs()
 
     # -- life cycle -------------------------------------------------------------
 
@@ -140,7 +141,9 @@ class JulepAdapter(HttpAdapter):
     async def list_jobs(self) -> list[Job]:
         watched = await _bounded(self._fetch_watched(job_id) for job_id in self._watched)
         listings = await _bounded(self._list_executions(task_id) for task_id in self.julep.tasks)
-        executions = [job for listing in listings for job in listing]
+        executions = self._listed.convert(
+            ((execution.id, execution) for listing in listings for execution in listing), self._execution_job
+        )
         self._last_status = {job.id: job.raw_state or "" for job in executions}
         return [*watched, *executions]
 
@@ -275,7 +278,7 @@ class JulepAdapter(HttpAdapter):
             return job_not_found(self.name, job_id).model_copy(update={"error": f"not a valid job id ({message})"})
         raise BadResponse(f"{self.name}: GET /jobs/{job_id}: HTTP {response.status_code} {code}: {message}")
 
-    async def _list_executions(self, task_id: str) -> list[Job]:
+    async def _list_executions(self, task_id: str) -> list[Execution]:
         params = {
             "limit": self.julep.executions_per_task,
             "offset": 0,
@@ -284,7 +287,7 @@ class JulepAdapter(HttpAdapter):
         }
         body = await self.http.get_json(f"/tasks/{task_id}/executions", params=params)
         listing = self._validated(ExecutionList, body, f"the executions of task {task_id}")
-        return [self._execution_job(execution) for execution in listing.items]
+        return listing.items
 
     async def _get_execution(self, execution_id: str) -> Execution:
         body = await self.http.get_json(f"/executions/{execution_id}")

@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from jobdeck.emulators.core import Emulator, SimClock
-from jobdeck.emulators.drp.auth import Auth, forbidden, unauthorized
+from jobdeck.emulators.drp.auth import DEFAULT_USERS, Auth, forbidden, unauthorized
 from jobdeck.emulators.drp.events import EventHub
 from jobdeck.emulators.drp.models import error_body, event
 from jobdeck.emulators.drp.routes import DrpApi
@@ -26,7 +26,6 @@ _DRIFT_DROPPED = ("Meta", "Errors", "Context", "Bundle", "Endpoint", "Pipeline",
 
 class DrpEmulator(Emulator):
     kind = "drp"
-    tick = 1.0
 
     def __init__(
         self,
@@ -41,7 +40,7 @@ class DrpEmulator(Emulator):
     ) -> None:
         super().__init__(seed=seed, speed=speed, faults=faults, clock=clock)
         self.hub = EventHub()
-        self.auth = Auth(users=dict(users) if users is not None else Auth().users, tokens={DEMO_TOKEN: "rocketskates"})
+        self.auth = Auth(users=dict(users if users is not None else DEFAULT_USERS), tokens={DEMO_TOKEN: "rocketskates"})
         self.world = World(seed=seed, machine_count=machines, publish=self._publish)
         self._warm_up(history)
         self.api = DrpApi(self)

@@ -84,10 +84,10 @@ def parse_query(items: Sequence[tuple[str, str]], indexes: dict[str, str] = JOB_
     return ListQuery(predicates, tuple(sort), reverse, offset, limit, frozenset(slim))
 
 
-def run_query(query: ListQuery, objects: Sequence[dict[str, Any]], *, key: str = "Uuid") -> tuple[list[dict[str, Any]], int]:
-    """Objects after filters, sort and paging, and the count before paging."""
+def run_query(query: ListQuery, objects: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Objects after filters, sort and paging (sorted by Uuid unless the query sorts)."""
     matched = [obj for obj in objects if all(predicate(obj) for predicate in query.predicates)]
-    order = query.sort or (key,)
+    order = query.sort or ("Uuid",)
     matched.sort(
         key=lambda obj: tuple(_sort_value(_coerce(name, obj.get(name), JOB_INDEXES.get(name, "str"))) for name in order),
         reverse=query.reverse,
@@ -97,7 +97,7 @@ def run_query(query: ListQuery, objects: Sequence[dict[str, Any]], *, key: str =
         paged = paged[: query.limit]
     if query.slim:
         paged = [{k: v for k, v in obj.items() if k not in query.slim} for obj in paged]
-    return paged, len(matched)
+    return paged
 
 
 def _non_negative(key: str, value: str) -> int:

@@ -95,7 +95,7 @@ class DrpApi:
         except QueryError as exc:
             return self.error(406, exc.message, type_=request.method)
         everything = [job.wire() for job in self.world.jobs.values()]
-        page, _ = run_query(query, everything)
+        page = run_query(query, everything)
         headers = {
             # The contract's trap: LIST-COUNT is counted after offset/limit (v3 code).
             "X-DRP-LIST-COUNT": str(len(page)),
@@ -126,17 +126,23 @@ class DrpApi:
             return self._patch_job(job, body, who)
         return self._put_job(job, body, who)
 
-    def _patch_job(self, job: Job, body: Any, who: str) -> Response:
+    def _patched(self, current: dict[str, Any], body: Any, *, model: str, key: str) -> Any:
+        """``current`` with the RFC 6902 patch ``body`` applied, or the error response for a bad patch."""
         if not isinstance(body, list):
-            return self.error(400, "Patch must be a JSON array of RFC 6902 operations", key=job.Uuid, type_="PATCH")
+            return self.error(400, "Patch must be a JSON array of RFC 6902 operations", model=model, key=key, type_="PATCH")
         try:
-            patched = jsonpatch.JsonPatch(body).apply(job.wire())
+            return jsonpatch.JsonPatch(body).apply(current)
         except jsonpatch.JsonPatchTestFailed as exc:
             # 409 for a failed `test` op: DRP's convention for a stale object (contract: inference).
-            return self.error(409, f"Patch test failed: {exc}", key=job.Uuid, type_="PATCH")
+            return self.error(409, f"Patch test failed: {exc}", model=model, key=key, type_="PATCH")
         except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException, TypeError, KeyError) as exc:
             # A patch that cannot be applied (bad op or path) is "not acceptable" (inference).
-            return self.error(406, f"Cannot apply patch: {exc}", key=job.Uuid, type_="PATCH")
+            return self.error(406, f"Cannot apply patch: {exc}", model=model, key=key, type_="PATCH")
+
+    def _patch_job(self, job: Job, body: Any, who: str) -> Response:
+        patched = self._patched(job.wire(), body, model="jobs", key=job.Uuid)
+        if isinstance(patched, Response):
+            return patched
         return self._store_job(job, patched, who, action="update", type_="PATCH")
 
     def _put_job(self, job: Job, body: Any, who: str) -> Response:
@@ -196,15 +202,9 @@ class DrpApi:
             return self.error(404, "Not Found", model="machines", key=uuid, type_=request.method)
         if request.method == "GET":
             return JSONResponse(machine.wire())
-        body = await self._json_body(request)
-        if not isinstance(body, list):
-            return self.error(400, "Patch must be a JSON array of RFC 6902 operations", model="machines", key=uuid, type_="PATCH")
-        try:
-            patched = jsonpatch.JsonPatch(body).apply(machine.wire())
-        except jsonpatch.JsonPatchTestFailed as exc:
-            return self.error(409, f"Patch test failed: {exc}", model="machines", key=uuid, type_="PATCH")
-        except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException, TypeError, KeyError) as exc:
-            return self.error(406, f"Cannot apply patch: {exc}", model="machines", key=uuid, type_="PATCH")
+        patched = self._patched(machine.wire(), await self._json_body(request), model="machines", key=uuid)
+        if isinstance(patched, Response):
+            return patched
         if patched.get("Uuid") != uuid:
             return self.error(400, "Key change is not allowed", model="machines", key=uuid, type_="PATCH")
         new = _validated(Machine, patched)
@@ -214,7 +214,7 @@ class DrpApi:
             if name != "Runnable":
                 setattr(machine, name, getattr(new, name))
         # Runnable=true on a stopped machine: its agent re-runs the failed task on the next tick.
-        self.world.set_runnable(uuid, new.Runnable, self._now(), principal=who)
+        self.world.set_runnable(uuid, new.Runnable)
         return JSONResponse(machine.wire())
 
     @_authenticated
@@ -241,7 +241,7 @@ class DrpApi:
             return self.error(400, f"Invalid mode {mode!r}; use one of {', '.join(RESTART_MODES)}", model="work_orders", key=uuid, type_="POST")
         if order.State != "failed":
             return self.error(409, f"Work order is {order.State}, not failed", model="work_orders", key=uuid, type_="Conflict")
-        successor = self.world.restart_work_order(uuid, mode, self._now(), principal=who)
+        successor = self.world.restart_work_order(uuid, mode, self._now())
         return JSONResponse(successor.wire())
 
     @_authenticated

@@ -138,7 +138,7 @@ class World:
             return
         if not machine.Runnable:
             if runner.recover_at is not None and now >= runner.recover_at:
-                self.set_runnable(machine.Uuid, True, now, principal="user:operator")
+                self.set_runnable(machine.Uuid, True)
             return
         if runner.idle_until is not None and now < runner.idle_until:
             return
@@ -254,12 +254,12 @@ class World:
 
     # -- changes made through the API ------------------------------------------------
 
-    def _modify(self, job: Job, now: datetime, *, principal: str | None = None, **fields: Any) -> None:
+    def _modify(self, job: Job, now: datetime, **fields: Any) -> None:
         original = job.wire()
         for name, value in fields.items():
             setattr(job, name, value)
         job.LastModifiedAt = now
-        who = principal or f"runner:{job.Machine}"
+        who = f"runner:{job.Machine}"
         job.LastModifiedBy = who
         self._emit("update", job, original, who)
 
@@ -279,17 +279,15 @@ class World:
         self._emit("delete", job, None, principal)
         return job
 
-    def set_runnable(self, machine_id: str, runnable: bool, now: datetime, *, principal: str) -> Machine:
+    def set_runnable(self, machine_id: str, runnable: bool) -> None:
         """``Runnable=true`` on a stopped machine: the agent's next job re-runs a failed task."""
-        machine = self.machines[machine_id]
-        machine.Runnable = runnable
+        self.machines[machine_id].Runnable = runnable
         runner = self._runners[machine_id]
         runner.recover_at = None
         if runnable:
             runner.idle_until = None
-        return machine
 
-    def restart_work_order(self, order_id: str, mode: str, now: datetime, *, principal: str) -> WorkOrder:
+    def restart_work_order(self, order_id: str, mode: str, now: datetime) -> WorkOrder:
         """``POST /work_orders/{uuid}/restart``: a successor order; ``retry`` re-runs the failed task,
         ``continue`` skips it, ``from-start`` runs every task again."""
         old = self.work_orders[order_id]
@@ -304,7 +302,7 @@ class World:
             runner.next_index = 0
         elif mode == "continue":
             runner.next_index = min(machine.CurrentTask + 1, len(machine.Tasks) - 1)
-        self.set_runnable(machine.Uuid, True, now, principal=principal)
+        self.set_runnable(machine.Uuid, True)
         return successor
 
     def _emit(self, action: str, job: Job, original: dict[str, Any] | None, principal: str) -> None:

@@ -45,7 +45,6 @@ class IntunedEmulator(Emulator):
     """A faithful local Intuned: one workspace, its projects, their jobs and runs."""
 
     kind = "intuned"
-    tick = 1.0
 
     def __init__(
         self,
@@ -71,10 +70,10 @@ class IntunedEmulator(Emulator):
     def step(self, now: datetime) -> None:
         self.sim.step(now)
 
-    def error_response(self, status: int, message: str) -> Response:
+    def error_response(self, status: int, message: str, *, details: Any = None) -> Response:
         code = _CODES.get(status, "internal-server-error")
         category = "user" if status < 500 and status != 429 else "infrastructure"
-        body = error_body(code, message, category=category, retirable=status >= 429,
+        body = error_body(code, message, category=category, retirable=status >= 429, details=details,
                           correlation_id=self._correlation_id())
         return JSONResponse(body, status_code=status)
 
@@ -134,18 +133,13 @@ class IntunedEmulator(Emulator):
             if request.headers.get("x-api-key") != self.api_key:
                 return self.error_response(401, "Invalid or missing API key")
             if request.path_params["workspace_id"] != self.workspace_id:
-                return self._error(404, f"Workspace {request.path_params['workspace_id']} not found")
+                return self.error_response(404, f"Workspace {request.path_params['workspace_id']} not found")
             try:
                 return await handler(request)
             except SimulationError as exc:
-                return self._error(exc.status, exc.message, details=exc.details)
+                return self.error_response(exc.status, exc.message, details=exc.details)
 
         return guarded
-
-    def _error(self, status: int, message: str, *, details: Any = None) -> Response:
-        body = error_body(_CODES.get(status, "internal-server-error"), message, details=details,
-                          correlation_id=self._correlation_id())
-        return JSONResponse(body, status_code=status)
 
     def _correlation_id(self) -> str:
         # Its own generator: error bodies must not shift the simulation's ids.

@@ -39,7 +39,6 @@ class SimulationError(Exception):
     """A request the simulation refuses; routes turn it into the documented error body."""
 
     status = 400
-    code = "bad-request"
 
     def __init__(self, message: str, details: Any = None) -> None:
         super().__init__(message)
@@ -49,7 +48,6 @@ class SimulationError(Exception):
 
 class NotFoundError(SimulationError):
     status = 404
-    code = "not-found"
 
 
 @dataclass

@@ -25,7 +25,6 @@ _DROPPED_FIELDS = ("agent_information", "tenant_id", "assigned_agent_pool_id", "
 
 class IstariEmulator(Emulator):
     kind = "istari"
-    tick = 1.0
 
     def __init__(
         self,

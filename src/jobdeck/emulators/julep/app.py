@@ -44,7 +44,6 @@ Handler = Callable[[Request], Awaitable[Response]]
 class JulepEmulator(Emulator):
     """A Julep agents-api with two tasks whose executions come and go."""
 
-    tick = 1.0
     kind = "julep"
 
     def __init__(
@@ -76,10 +75,6 @@ class JulepEmulator(Emulator):
 
     # -- what tests and demos read ---------------------------------------------
 
-    @property
-    def credentials(self) -> dict[str, str]:
-        return {"api_key": self.api_key}
-
     def task_ids(self) -> list[str]:
         return self.world.task_ids()
 
@@ -107,7 +102,7 @@ class JulepEmulator(Emulator):
         }
 
     def error_response(self, status: int, message: str) -> Response:
-        return JSONResponse(error_body(message, f"http_{status}", "http_error"), status_code=status)
+        return _http_error(status, message)
 
     def drift(self, payload: Any) -> Any:
         """A newer server: unknown enum values, optional fields gone, new fields added."""
@@ -151,7 +146,7 @@ class JulepEmulator(Emulator):
     def _guarded(self, handler: Handler) -> Handler:
         async def endpoint(request: Request) -> Response:
             if not self._authorized(request):
-                return _error(403, "Could not validate API KEY", "http_403", "http_error")
+                return _http_error(403, "Could not validate API KEY")
             try:
                 # One lock with sync(): a test thread may advance the world meanwhile.
                 with self._sync_lock:
@@ -183,7 +178,7 @@ class JulepEmulator(Emulator):
     async def _create_execution(self, request: Request) -> Response:
         task_id = _uuid_param(request, "task_id")
         if task_id not in self.world.tasks:
-            return _error(404, "Task not found", "http_404", "http_error")
+            return _http_error(404, "Task not found")
         body = await _body(request, CreateExecutionRequest)
         execution = self.world.create_execution(
             task_id, body.input, at=self.clock.now(), metadata=body.metadata
@@ -207,13 +202,13 @@ class JulepEmulator(Emulator):
         if status == "cancelled":
             stop = _validated(StopExecutionRequest, payload, status_code=400)
             if not self.world.stop(execution.id, stop.reason, now):
-                return _error(500, "Failed to stop execution", "http_500", "http_error")
+                return _http_error(500, "Failed to stop execution")
         elif status == "running":
             resume = _validated(ResumeExecutionRequest, payload, status_code=400)
             if not self.world.resume(execution.id, resume.input, now):
-                return _error(500, "Failed to resume execution", "http_500", "http_error")
+                return _http_error(500, "Failed to resume execution")
         else:
-            return _error(400, "Invalid request: status must be 'cancelled' or 'running'", "http_400", "http_error")
+            return _http_error(400, "Invalid request: status must be 'cancelled' or 'running'")
         # ResourceUpdatedResponse
         return JSONResponse({"id": execution.id, "updated_at": now.isoformat(), "jobs": [execution.job_id]})
 
@@ -233,7 +228,7 @@ class JulepEmulator(Emulator):
         for transition in execution.transitions:
             if transition.id == transition_id:
                 return JSONResponse(transition.wire())
-        return _error(404, "Transition not found", "http_404", "http_error")
+        return _http_error(404, "Transition not found")
 
     # -- event streams ------------------------------------------------------------------
 
@@ -286,7 +281,7 @@ class JulepEmulator(Emulator):
         execution_id = _uuid_param(request, "execution_id")
         execution = self.world.executions.get(execution_id)
         if execution is None:
-            raise _HttpError(_error(404, "Execution not found", "http_404", "http_error"))
+            raise _HttpError(_http_error(404, "Execution not found"))
         return execution
 
     def _seed_history(self, now: datetime) -> None:
@@ -327,6 +322,11 @@ class _HttpError(Exception):
 
 def _error(status: int, message: str, code: str, type_: str | None = None, **extra: Any) -> JSONResponse:
     return JSONResponse(error_body(message, code, type_, **extra), status_code=status)
+
+
+def _http_error(status: int, message: str) -> JSONResponse:
+    """The server's plain HTTPException body: code ``http_<status>``, type ``http_error``."""
+    return _error(status, message, f"http_{status}", "http_error")
 
 
 def _validation_error(field: str, received: Any, message: str, location: str = "query") -> JSONResponse:
@@ -400,7 +400,7 @@ def _validated(model: type[BaseModel], payload: Any, *, status_code: int) -> Any
         if status_code == 422:
             raise _HttpError(_error(422, "Validation error", "validation_error", details=details)) from None
         raise _HttpError(
-            _error(status_code, f"Invalid request: {details[0]['msg']}", f"http_{status_code}", "http_error")
+            _http_error(status_code, f"Invalid request: {details[0]['msg']}")
         ) from None
 
 

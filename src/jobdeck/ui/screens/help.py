@@ -40,12 +40,10 @@ def key_table(
             if not binding.description or binding.description in seen:
                 continue
             seen.add(binding.description)
-            keys = ", ".join(
+            keys = binding.key_display or ", ".join(
                 key_display(replace(binding, key=key.strip(), key_display=None))
                 for key in binding.key.split(",")
             )
-            if binding.key_display:
-                keys = binding.key_display
             what = Text(binding.description)
             reason = unavailable.get(binding.action)
             if reason:

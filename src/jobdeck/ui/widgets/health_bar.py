@@ -101,12 +101,8 @@ class HealthBar(Widget):
     #: Plain ASCII glyphs instead of unicode ones.
     ascii: reactive[bool] = reactive(False)
 
-    def __init__(
-        self, *, name: str | None = None, id: str | None = None, classes: str | None = None, disabled: bool = False
-    ) -> None:
-        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
-        #: The line's text at every level of detail when it was last repainted.
-        self._shown: tuple[tuple[_Piece, ...], ...] | None = None
+    #: The line's pieces at every level of detail (most first), as last repainted.
+    _shown: tuple[list[_Piece], ...] = ()
 
     # Health and the time are set once a second; the bar repaints only when its text changes.
     def watch_health(self) -> None:
@@ -115,8 +111,11 @@ class HealthBar(Widget):
     def watch_now(self) -> None:
         self._refresh_if_changed()
 
+    def watch_ascii(self) -> None:
+        self._refresh_if_changed()
+
     def _refresh_if_changed(self) -> None:
-        shown = tuple(tuple(self._pieces(detail)) for detail in _DETAIL_LEVELS)
+        shown = tuple(self._pieces(detail) for detail in _DETAIL_LEVELS)
         if shown != self._shown:
             self._shown = shown
             self.refresh()
@@ -133,15 +132,10 @@ class HealthBar(Widget):
         ]
         return Strip(segments).adjust_cell_length(width, base)
 
-    def plain_text(self, width: int) -> str:
-        """The line as text at ``width`` cells (what a user would read)."""
-        return "".join(text for text, _ in self._fitted(width))
-
     def _fitted(self, width: int) -> list[_Piece]:
-        if not self.health:
+        if not self.health or not self._shown:
             return [(" no backends configured", "health-bar--detail")]
-        for detail in _DETAIL_LEVELS:
-            pieces = self._pieces(detail)
+        for pieces in self._shown:
             if _width(pieces) <= width:
                 return pieces
         return _cut(pieces, width)

@@ -248,10 +248,6 @@ class LogView(ScrollView, can_focus=True):
         return self._window_end
 
     @property
-    def notice(self) -> str | None:
-        return self._notice
-
-    @property
     def search_term(self) -> str | None:
         return self._search_term
 
@@ -379,7 +375,7 @@ class LogView(ScrollView, can_focus=True):
         entries = self._entries()
         if not entries:
             return False
-        start = self._search_start(term, backwards, len(entries))
+        start = self._search_start(term, backwards)
         step = -1 if backwards else 1
         for offset in range(len(entries)):
             index = (start + step * offset) % len(entries)
@@ -641,10 +637,9 @@ class LogView(ScrollView, can_focus=True):
     def _locate_wrapped(self, row: int) -> tuple[int | None, int]:
         """(line index, row within the line) of a content row in wrap mode."""
         if row < self._wrap_total:
-            if self._wrap_starts is None:
-                self._wrap_starts = list(accumulate(self._wrap_rows, initial=0))
-            index = bisect_right(self._wrap_starts, row) - 1
-            return index, row - self._wrap_starts[index]
+            starts = self._starts()
+            index = bisect_right(starts, row) - 1
+            return index, row - starts[index]
         if self._partial and row - self._wrap_total < self._rows_of(self._partial):
             return len(self._lines), row - self._wrap_total
         return None, 0
@@ -656,9 +651,13 @@ class LogView(ScrollView, can_focus=True):
             return offset + index
         if index >= len(self._lines):
             return offset + self._wrap_total
+        return offset + self._starts()[index]
+
+    def _starts(self) -> list[int]:
+        """The first wrapped row of each kept line, built when first needed after a change."""
         if self._wrap_starts is None:
             self._wrap_starts = list(accumulate(self._wrap_rows, initial=0))
-        return offset + self._wrap_starts[index]
+        return self._wrap_starts
 
     def _top_entry(self) -> int:
         """The kept line shown at the top of the view."""
@@ -721,7 +720,7 @@ class LogView(ScrollView, can_focus=True):
     def _user_scroll(self, y: float) -> None:
         self.scroll_to(y=y, animate=False)
 
-    def _search_start(self, term: str, backwards: bool, count: int) -> int:
+    def _search_start(self, term: str, backwards: bool) -> int:
         """Where a search begins: next to the current match if on screen, else the view's edge."""
         first = self._top_entry()
         if self._match_line is not None and term.casefold() == (self._search_term or "").casefold():
@@ -747,9 +746,11 @@ class LogView(ScrollView, can_focus=True):
 
 def _size_text(size: int) -> str:
     """A byte count for people: 812 bytes, 3.4 KB, 1.0 GB."""
-    value = float(size)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{size:,} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
+    if size < 1024:
+        return f"{size:,} bytes"
+    value = size / 1024
+    for unit in ("KB", "MB"):
+        if value < 1024:
+            return f"{value:.1f} {unit}"
         value /= 1024
-    return f"{value:.1f} TB"  # pragma: no cover - the loop returns
+    return f"{value:.1f} GB"

@@ -37,7 +37,7 @@ from jobdeck.ui.format import (
     state_word,
     truncate,
 )
-from jobdeck.ui.run_paging import run_position
+from jobdeck.ui.run_paging import only_run, page_text, run_position
 
 #: How many runs of a page the detail lists (a page longer than this is cut).
 MAX_RUNS_SHOWN = 25
@@ -178,14 +178,10 @@ class RunDetail(Widget):
     now: reactive[datetime | None] = reactive(None, repaint=False)
     ascii: reactive[bool] = reactive(False)
 
-    def __init__(
-        self, *, name: str | None = None, id: str | None = None, classes: str | None = None, disabled: bool = False
-    ) -> None:
-        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
-        # What was drawn above the "Run" section and the section itself, measured
-        # only when asked: measuring on every paint doubled the cost of a paint.
-        self._run_section_parts: tuple[list[RenderableType], list[RenderableType]] | None = None
-        self._run_section_place: tuple[int, int] | None = None
+    # What was drawn above the "Run" section and the section itself, measured
+    # only when asked: measuring on every paint doubled the cost of a paint.
+    _run_section_parts: tuple[list[RenderableType], list[RenderableType]] | None = None
+    _run_section_place: tuple[int, int] | None = None
 
     @property
     def run_section(self) -> tuple[int, int] | None:
@@ -259,8 +255,7 @@ class RunDetail(Widget):
     def _has_runs_of_its_own(self, job: Job) -> bool:
         """False when the job is its own single run: the rows above already say it all."""
         page = self.run_page
-        single = page.page == 0 and len(page.runs) == 1 and not page.has_older
-        return not (single and page.runs[0].id == job.id)
+        return not (only_run(page) and page.runs[0].id == job.id)
 
     def _height_of(self, renderables: list[RenderableType]) -> int:
         """Rows ``renderables`` take at the widget's width (for scrolling to a section)."""
@@ -343,10 +338,9 @@ class RunDetail(Widget):
         """The page's runs, one a line, the chosen one marked."""
         page = self.run_page
         title = Text("Runs", style=self._style("run-detail--title"))
-        if page.pages is None:
-            title.append(f" · page {page.page + 1}", style=self._style("run-detail--muted"))
-        elif page.pages > 1:
-            title.append(f" · page {page.page + 1}/{page.pages}", style=self._style("run-detail--muted"))
+        pages = page_text(page)
+        if pages:
+            title.append(f" · {pages}", style=self._style("run-detail--muted"))
         table = Table.grid(padding=(0, 1))
         # The fixed columns fit a 40-column pane; the counts wrap if they must.
         table.add_column(no_wrap=True, min_width=1)  # the mark
