@@ -8,7 +8,6 @@ their own state and drawing.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,7 +19,6 @@ from textual.events import Key, Resize
 from textual.geometry import Region
 from textual.message import Message
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Input, Label
 
 from jobdeck.errors import AdapterError, ReadOnlyRefused
@@ -32,7 +30,10 @@ from jobdeck.monitor import (
     MonitorEvent,
     TimelineChanged,
 )
-from jobdeck.ui.run_paging import NO_OLDER, RunRequest, pick_index, position_text, step_run
+from jobdeck.ui.highlight_settling import SETTLE_SECONDS, Follow, HighlightSettler
+from jobdeck.ui.log_window import EARLIER_WINDOW_MAX_BYTES, LogWindowReader
+from jobdeck.ui.run_paging import NO_OLDER, RunRequest, pick_index, position_text
+from jobdeck.ui.run_stepping import RunStepQueue
 from jobdeck.ui.screens.confirm import Confirmed, ConfirmScreen
 from jobdeck.ui.screens.help import HelpScreen
 from jobdeck.ui.screens.prompt import PromptScreen
@@ -51,14 +52,6 @@ COMPACT_WIDTH = 100
 COMPACT_HEIGHT = 30
 
 LOWER_PANES = ("detail", "timeline", "log")
-
-#: The most of a log one press of b reads (a window is log_lines lines; this bounds
-#: a backend whose line starts are unknown, or whose lines are huge).
-EARLIER_WINDOW_MAX_BYTES = 16 << 20
-
-#: Highlights closer together than this (seconds) are moving through the list:
-#: the detail, timeline and log follow once the highlight rests this long.
-SETTLE_SECONDS = 0.15
 
 ACTION_VERBS = {
     Action.ARCHIVE: "Archive",
@@ -254,16 +247,13 @@ class DeckScreen(Screen[None]):
         self._selected: JobRef | None = None
         self._lower_pane = "detail"
         self._unsubscribe = None
-        #: A page of runs asked for by [ or ] is on its way; steps pressed meanwhile wait.
-        self._page_turning = False
-        self._steps_waiting: list[int] = []
-        #: Where the followed log has been read to (byte offset).
-        self._log_end = 0
+        self._run_steps = RunStepQueue()
+        self._log_window = LogWindowReader(max_bytes=EARLIER_WINDOW_MAX_BYTES)
         #: The page of runs last asked for, and the run to choose on it.
         self._run_request = RunRequest()
-        #: When the list's highlight last moved, and the timer showing it once it stops.
-        self._highlighted_at = float("-inf")
-        self._settle_timer: Timer | None = None
+        self._settler = HighlightSettler(
+            self.settle_seconds, show=self._show_highlighted, start_timer=self.set_timer
+        )
         #: Whether each of ACTION_KEYS was available when the footer was last told.
         self._available_actions: tuple[bool, ...] = ()
         #: The border titles last set, by (pane, attribute).
@@ -407,34 +397,20 @@ class DeckScreen(Screen[None]):
     @on(JobList.Selected)
     def _on_selected(self) -> None:
         """Enter on a job opens its log."""
-        self._settle()
+        self._settler.settle()
         self.action_show_pane("log")
 
     @on(JobList.Highlighted)
     def _on_highlighted(self, message: JobList.Highlighted) -> None:
-        # Highlights in quick succession (typing a filter, a key held down) are the
-        # user moving through the list: the panes (a relayout, three backend calls)
-        # follow once it stops. Actions settle first, so they act on the job shown.
-        now = time.monotonic()
-        moving = not message.chosen and now - self._highlighted_at < self.settle_seconds
-        self._highlighted_at = now
-        pending = self._settle_timer is not None
-        self._cancel_settle()
-        if moving:
-            self._settle_timer = self.set_timer(self.settle_seconds, self._settle)
-        elif not (message.chosen and not pending and message.job is not None and message.job.ref == self._selected):
-            self._show_job(message.job)  # (a job chosen again while shown stays as it is)
+        follow = self._settler.highlighted(message.chosen)
+        if follow is Follow.WAIT:
+            return  # the panes follow once the cursor rests
+        job = message.job
+        if follow is Follow.SHOW_IF_OTHER and job is not None and job.ref == self._selected:
+            return  # a job chosen again while shown stays as it is
+        self._show_job(job)
 
-    def _cancel_settle(self) -> None:
-        if self._settle_timer is not None:
-            self._settle_timer.stop()
-            self._settle_timer = None
-
-    def _settle(self) -> None:
-        """Show the highlighted job now if it is not shown yet."""
-        if self._settle_timer is None:
-            return
-        self._cancel_settle()
+    def _show_highlighted(self) -> None:
         self._show_job(self.query_one(JobList).highlighted)
 
     def _show_job(self, job: Job | None, *, reload: bool = True) -> None:
@@ -445,7 +421,7 @@ class DeckScreen(Screen[None]):
             if new_ref != self._selected:
                 # Another job: its newest run is chosen, and nothing of the last job's runs stays.
                 self._run_request = RunRequest()
-                self._steps_waiting.clear()
+                self._run_steps.clear()
                 self._show_runs(RunPage(runs=[]), 0)
             self._selected = new_ref
             if job is None:
@@ -474,13 +450,11 @@ class DeckScreen(Screen[None]):
             await self._load_runs_page(ref, request, stepped=stepped)
             arrived = True
         finally:
-            if stepped:
-                self._page_turning = False
-                if not arrived:  # replaced by another load (another job, a reload)
-                    self._steps_waiting.clear()
+            if stepped:  # (not arrived: replaced by another load, of another job or a reload)
+                self._run_steps.page_done(arrived=arrived)
         # Steps pressed while the page was on its way, in order, until one turns a page again.
-        while stepped and self._steps_waiting and ref == self._selected and not self._page_turning:
-            self._step_run(self._steps_waiting.pop(0))
+        while stepped and ref == self._selected and (delta := self._run_steps.next_waiting()) is not None:
+            self._step_run(delta)
 
     async def _load_runs_page(self, ref: JobRef, request: RunRequest, *, stepped: bool) -> None:
         """Load page ``request.page`` of the job's runs and choose a run on it.
@@ -556,7 +530,7 @@ class DeckScreen(Screen[None]):
         if ref != self._selected:
             return
         log_view.start_at(start)
-        self._log_end = start
+        self._log_window.followed_to = start
         async for chunk in self.deck.monitor.follow_log(ref, start):
             if ref != self._selected:
                 return
@@ -564,7 +538,7 @@ class DeckScreen(Screen[None]):
                 log_view.set_notice(chunk.notice)
             if chunk.text:
                 log_view.append(chunk.text)
-            self._log_end = chunk.offset
+            self._log_window.followed_to = chunk.offset
 
     @on(LogView.EarlierWanted)
     def _on_earlier_wanted(self) -> None:
@@ -581,22 +555,13 @@ class DeckScreen(Screen[None]):
         """Show the ``max_lines`` lines before the first one in the log pane (in place of
         what it shows: the pane stays bounded); following stops until ``f``."""
         log_view = self.query_one(LogView)
-        monitor = self.deck.monitor
-        first = log_view.start_offset
-        if log_view.dropped_lines:
-            # Lines went by since the pane opened: find where the first kept one begins.
-            first = await monitor.log_tail_offset(ref, log_view.line_count, before=self._log_end)
-        start = await monitor.log_tail_offset(ref, log_view.max_lines, before=first)
-        # A backend that cannot say where those lines begin answers 0: never read a whole
-        # log's head into memory for one window.
-        start = max(start, first - EARLIER_WINDOW_MAX_BYTES)
         try:
-            text = await monitor.read_log_between(ref, start, first)
+            window = await self._log_window.earlier(self.deck.monitor, ref, log_view)
         except AdapterError as exc:
             self.notify(f"Earlier lines of {ref}: {exc}", severity="warning")
             return
-        if ref == self._selected and first > 0:
-            log_view.show_window(text, start, first)
+        if ref == self._selected and window is not None:
+            log_view.show_window(window.text, window.start, window.end)
 
     def _stop_log(self) -> None:
         self.workers.cancel_group(self, "log")
@@ -604,7 +569,7 @@ class DeckScreen(Screen[None]):
     # -- actions on jobs ----------------------------------------------------
 
     def _why_not(self, action: Action) -> str | None:
-        # The job under the cursor: while the panes catch up (see _on_highlighted) it is
+        # The job under the cursor: while the panes catch up (see HighlightSettler) it is
         # not yet the shown one, and a key pressed then acts on it after settling.
         job = self.query_one(JobList).highlighted
         if job is None:
@@ -619,13 +584,13 @@ class DeckScreen(Screen[None]):
         return True
 
     def action_explain(self, action_name: str) -> None:
-        self._settle()
+        self._settler.settle()
         action = Action(action_name)
         reason = self._why_not(action) or "it is not available"
         self.notify(f"{ACTION_VERBS[action]} is unavailable: {reason}", severity="warning")
 
     def action_act(self, action_name: str) -> None:
-        self._settle()
+        self._settler.settle()
         action = Action(action_name)
         ref = self._selected
         if ref is None or self._why_not(action):
@@ -670,23 +635,19 @@ class DeckScreen(Screen[None]):
 
     def _step_run(self, delta: int) -> None:
         """Choose the run ``delta`` away (+1 older); a view only, nothing is changed."""
-        self._settle()
+        self._settler.settle()
         ref = self._selected
         if ref is None:
             self.notify("No job is selected", severity="warning", timeout=2)
             return
-        if self._page_turning:
-            # The next page is on its way: this step is taken from it when it arrives.
-            self._steps_waiting.append(delta)
-            return
         detail = self.query_one(RunDetail)
-        step = step_run(detail.run_page, detail.chosen, delta)
+        step = self._run_steps.step(detail.run_page, detail.chosen, delta)
+        if step is None:
+            return  # taken from the page on its way, when it arrives
         if step.refusal is not None:
-            self._steps_waiting.clear()
             self.notify(step.refusal.capitalize(), severity="warning", timeout=3)
         elif step.load is not None:
             self._run_request = step.load
-            self._page_turning = True
             self._load_runs(ref, step.load, stepped=True)
         elif step.index is not None:
             self._show_runs(detail.run_page, step.index)
@@ -815,7 +776,7 @@ class DeckScreen(Screen[None]):
         self.run_worker(self.deck.monitor.refresh(), group="refresh", exit_on_error=False)
 
     def action_copy_ref(self) -> None:
-        self._settle()
+        self._settler.settle()
         if self._selected is None:
             self.notify("No job is selected", severity="warning", timeout=2)
             return
