@@ -15,6 +15,8 @@ from jobdeck.clock import FrozenClock
 from jobdeck.errors import AuthFailed, BadResponse, Unreachable
 from jobdeck.model import Capability, JobRef, JobState
 from jobdeck.monitor import HealthChanged, HealthStatus, JobsChanged, Monitor, TimelineChanged
+from jobdeck.monitor.action_log import ActionLog
+from jobdeck.monitor.archive_store import JobdeckArchive
 
 PUSH_CAPABLE = frozenset({Capability.LIST, Capability.PUSH})
 
@@ -334,6 +336,23 @@ async def test_a_push_triggers_an_immediate_poll(tmp_path: Path, clock: FrozenCl
         await poll_done(adapter, clock, 2)
         assert monitor.health()["alpha"].pushing is True
         assert [job.id for job in monitor.jobs()] == ["pushed"]
+
+
+async def test_the_push_channel_opens_push_delay_after_the_first_poll(tmp_path: Path, clock: FrozenClock) -> None:
+    adapter = FakeAdapter.build("alpha", capabilities=PUSH_CAPABLE, clock=clock, interval=60.0)
+    monitor = Monitor(
+        [adapter],
+        clock=clock,
+        archive=JobdeckArchive(tmp_path / "archive.json"),
+        action_log=ActionLog(tmp_path / "actions.jsonl"),
+        push_delay=1.0,
+    )
+    async with running(monitor):
+        await poll_done(adapter, clock, 1, sleepers=2)  # the poll loop, and the push loop's delay
+        assert adapter.count("changes") == 0
+        clock.advance(1.0)
+        await wait_until(lambda: adapter.count("changes") == 1, what="the push channel to open")
+        assert adapter.count("list_jobs") == 1  # the next poll is still 59 s away
 
 
 async def test_a_burst_of_pushes_queues_at_most_one_extra_poll(tmp_path: Path, clock: FrozenClock) -> None:

@@ -1,6 +1,14 @@
-"""``python -m jobdeck``: the same as the ``jobdeck`` command."""
+"""``python -m jobdeck`` and the ``jobdeck`` command."""
 
-from jobdeck.cli import main
+from jobdeck import startup
+
+
+def main() -> None:
+    startup.begin()  # before the imports it speeds up (see jobdeck.startup)
+    from jobdeck.cli import main as run_command
+
+    run_command()
+
 
 if __name__ == "__main__":
     main()

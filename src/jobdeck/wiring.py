@@ -21,9 +21,12 @@ def build_adapters(settings: Settings, *, clock: Clock) -> list[Adapter]:
     return [adapter_class(backend.kind)(backend, clock=clock) for backend in settings.enabled_backends]
 
 
-def build_monitor(settings: Settings, *, read_only: bool, clock: Clock | None = None) -> Monitor:
+def build_monitor(
+    settings: Settings, *, read_only: bool, clock: Clock | None = None, push_delay: float = 0.0
+) -> Monitor:
     """A monitor over every enabled backend, with jobdeck's archive and action log
-    where ``jobdeck.paths`` says (``JOBDECK_DATA_DIR`` moves them: tests, the demo)."""
+    where ``jobdeck.paths`` says (``JOBDECK_DATA_DIR`` moves them: tests, the demo).
+    ``push_delay``: see Monitor."""
     clock = clock or SystemClock()
     return Monitor(
         build_adapters(settings, clock=clock),
@@ -31,4 +34,5 @@ def build_monitor(settings: Settings, *, read_only: bool, clock: Clock | None = 
         archive=JobdeckArchive(paths.archive_file()),
         action_log=ActionLog(paths.action_log_file()),
         read_only=read_only,
+        push_delay=push_delay,
     )

@@ -9,6 +9,7 @@ from typing import NoReturn
 
 import click
 
+from jobdeck import startup
 from jobdeck.cli.common import CliState, JobdeckGroup, configure_logging
 from jobdeck.cli.demo import demo
 from jobdeck.cli.emulate import emulate
@@ -45,6 +46,7 @@ def cli(ctx: click.Context, config_path: Path | None, read_only: bool, kiosk: bo
     configure_logging()
     ctx.obj = CliState(config_path=config_path)
     if ctx.invoked_subcommand is not None:
+        startup.end()  # only the deck's first frame is worth its settings
         return
     settings = ctx.obj.settings().with_mode(read_only=read_only, kiosk=kiosk)
     if theme:

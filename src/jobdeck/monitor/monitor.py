@@ -152,8 +152,14 @@ class Monitor:
         action_log: ActionLog,
         read_only: bool = False,
         rng: random.Random | None = None,
+        push_delay: float = 0.0,
     ) -> None:
         self._clock = clock
+        #: Seconds between a backend's first successful poll and opening its push
+        #: channel. The deck waits a little: a channel costs ~50 ms of CPU to open (the local
+        #: one imports watchfiles and anyio), which the first frame need not wait for; the
+        #: polls meanwhile catch any change.
+        self._push_delay = push_delay
         self._archive = archive
         self._action_log = action_log
         self._read_only = read_only
@@ -373,6 +379,8 @@ class Monitor:
 
     async def _push_loop(self, backend: _Backend) -> None:
         """Poll at once whenever the backend pushes a change; reconnect with backoff."""
+        if self._push_delay > 0:
+            await self._clock.sleep(self._push_delay)
         failures = 0
         while True:
             try:

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from functools import partial
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import ClassVar
@@ -28,9 +29,10 @@ from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.scrollbar import ScrollBarRender
 from textual.theme import Theme
+from textual.widget import AwaitMount
 from textual.worker import Worker, WorkerState
 
-from jobdeck import paths
+from jobdeck import paths, startup
 from jobdeck.clock import Clock, SystemClock
 from jobdeck.config import Settings
 from jobdeck.heap import HeapKeeper
@@ -52,6 +54,8 @@ LOW_BANDWIDTH_MIN_INTERVAL = 10.0
 
 #: Seconds after start-up before theme files are watched for changes.
 THEME_WATCH_DELAY = 1.0
+#: Seconds after a backend's first poll before its push channel opens (see Monitor).
+PUSH_DELAY = 1.0
 
 #: Actions that must never run in kiosk mode, wherever they are bound.
 KIOSK_BLOCKED_APP_ACTIONS = frozenset({"quit", "command_palette", "change_theme", "next_theme"})
@@ -106,6 +110,7 @@ class JobdeckApp(App[int]):
         #: Names of the themes loaded from files, in file order (what ``T`` cycles through).
         self.file_themes: list[str] = []
         self._theme_ready = False
+        self._notices_for_mount: list[Callable[[], None]] = []
         self.coalescer: EventCoalescer | None = None
         self.heap = HeapKeeper()
         self._ascii_marks = AsciiMarks()
@@ -123,26 +128,40 @@ class JobdeckApp(App[int]):
 
     # -- lifecycle ------------------------------------------------------------
 
-    async def on_mount(self) -> None:
-        # The monitor starts first: its first poll runs while the screen is built, so
-        # the first frame can show jobs already (the screen reads monitor.jobs() on mount).
-        self.heap.install()
-        self.monitor.add_listener(self._count_new_jobs)
-        self.run_worker(self.monitor.run(), name="monitor", group="monitor", exit_on_error=False)
-        self._load_themes()
-        self.theme = self._starting_theme()
+    def on_load(self) -> None:
+        # Before the first screen exists, so its first styles are the chosen theme's: a theme
+        # set after mount restyles every widget again. Notices wait for a screen to show them.
+        self._notices_for_mount = self._load_themes()
+        theme, unknown = self._starting_theme()
+        if unknown:
+            self._notices_for_mount.append(unknown)
+        self.theme = theme
         self._theme_ready = True
+
+    def get_default_screen(self) -> Screen:
+        # The deck (or kiosk) is the first screen itself: no blank screen is built, styled
+        # and drawn before it (Textual's default), which start-up would wait for.
         if self.kiosk:
             from jobdeck.ui.screens.kiosk import KioskScreen
 
-            await self.push_screen(KioskScreen())
-        else:
-            from jobdeck.ui.screens.deck import DeckScreen
+            return KioskScreen()
+        from jobdeck.ui.screens.deck import DeckScreen
 
-            await self.push_screen(DeckScreen())
-        self.apply_display(self.screen)
-        if self.coalescer is not None:
-            self.set_interval(self.tick_seconds, self.coalescer.flush)
+        return DeckScreen()
+
+    async def on_mount(self) -> None:
+        # The monitor's first poll runs while the screen is built, so the first frame can
+        # show jobs already (the screen reads monitor.jobs() on mount, then listens).
+        self.heap.install()
+        if startup.active():
+            self.set_timer(startup.LONGEST, startup.end)
+        self.monitor.add_listener(self._count_new_jobs)
+        self.run_worker(self.monitor.run(), name="monitor", group="monitor", exit_on_error=False)
+        # The first screen mounts in its own task: wait for it, as push_screen would, so the
+        # app is ready (keys, tests, pilots) only once the deck is built.
+        await AwaitMount(self.screen, [self.screen])
+        for notice in self._notices_for_mount:
+            notice()
         if self._watch_themes:
             # Not needed for the first frame, and starting it costs ~50 ms: a little later.
             self.set_timer(THEME_WATCH_DELAY, self._watch_theme_files)
@@ -182,9 +201,13 @@ class JobdeckApp(App[int]):
     # -- monitor events -------------------------------------------------------
 
     def _count_new_jobs(self, event: MonitorEvent) -> None:
+        if not isinstance(event, JobsChanged):
+            return
+        if event.added and startup.active():
+            self.call_after_refresh(startup.end)  # once the first frame with jobs is out
         # Many new jobs: freeze them out of the garbage collector's walks (see jobdeck.heap),
         # once the frame showing them is out.
-        if isinstance(event, JobsChanged) and self.heap.arrived(len(event.added) + len(event.changed)):
+        if self.heap.arrived(len(event.added) + len(event.changed)):
             self.call_after_refresh(self.heap.freeze)
 
     def add_monitor_listener(self, listener: Callable[[MonitorEvent], None]) -> Callable[[], None]:
@@ -193,6 +216,7 @@ class JobdeckApp(App[int]):
             return self.monitor.add_listener(listener)
         # The listener reads monitor.jobs() as it subscribes: if there are some, it shows them.
         self.coalescer = EventCoalescer(listener, jobs_shown=bool(self.monitor.jobs()))
+        self.set_interval(self.tick_seconds, self.coalescer.flush)
         return self.monitor.add_listener(self.coalescer)
 
     # -- kiosk: what may run, and how to leave --------------------------------
@@ -240,8 +264,9 @@ class JobdeckApp(App[int]):
 
     # -- themes ---------------------------------------------------------------
 
-    def _load_themes(self, changed: Iterable[Path] | None = None) -> None:
-        """Register every theme file; notify (file and field) about the broken ones.
+    def _load_themes(self, changed: Iterable[Path] | None = None) -> list[Callable[[], None]]:
+        """Register every theme file; a notice (to call) for each broken one among ``changed``
+        (all when None).
 
         A broken file never unregisters the theme it held: the last good
         version stays, so an edit in progress never blanks the deck.
@@ -251,23 +276,27 @@ class JobdeckApp(App[int]):
             self.register_theme(theme)
         self.file_themes = list(themes)
         wanted = set(changed) if changed is not None else None
-        for problem in problems:
-            if wanted is None or problem.file in wanted:
-                self.notify(f"{problem}\nThe current theme stays.", title="Theme not loaded", severity="warning", timeout=10)
+        return [
+            partial(
+                self.notify, f"{problem}\nThe current theme stays.", title="Theme not loaded", severity="warning", timeout=10
+            )
+            for problem in problems
+            if wanted is None or problem.file in wanted
+        ]
 
-    def _starting_theme(self) -> str:
+    def _starting_theme(self) -> tuple[str, Callable[[], None] | None]:
+        """The theme to start with, and a notice (to call) if the configured one is unknown."""
         configured = self.settings.theme
         remembered = self._theme_memory.recall(configured) if self._theme_memory else None
         for name in (remembered, configured):
             if name and name in self.available_themes:
-                return name
-        if configured not in self.available_themes:
-            self.notify(
-                f"No theme named {configured!r}; using textual-dark. Themes: {', '.join(sorted(self.available_themes))}",
-                title="Theme",
-                severity="warning",
-            )
-        return "textual-dark"
+                return name, None
+        return "textual-dark", partial(
+            self.notify,
+            f"No theme named {configured!r}; using textual-dark. Themes: {', '.join(sorted(self.available_themes))}",
+            title="Theme",
+            severity="warning",
+        )
 
     def watch_theme(self, theme: str) -> None:
         if not self._theme_ready:
@@ -279,7 +308,8 @@ class JobdeckApp(App[int]):
     def reload_themes(self, changed: Iterable[Path]) -> None:
         """Re-read the theme files after ``changed`` changed; re-apply the current theme."""
         before: Theme | None = self.get_theme(self.theme)
-        self._load_themes(changed)
+        for notice in self._load_themes(changed):
+            notice()
         if self.get_theme(self.theme) is not before:
             # Same name, new colours: the watcher only runs on a new name, so force it.
             self.mutate_reactive(JobdeckApp.theme)
@@ -329,7 +359,7 @@ def run_deck(settings: Settings, *, read_only: bool, kiosk: bool) -> int:
     clock = SystemClock()
     if settings.low_bandwidth:
         settings = slower_polls(settings)
-    monitor = build_monitor(settings, read_only=read_only or kiosk, clock=clock)
+    monitor = build_monitor(settings, read_only=read_only or kiosk, clock=clock, push_delay=PUSH_DELAY)
     app = JobdeckApp(
         settings,
         monitor,

@@ -291,6 +291,7 @@ class DeckScreen(Screen[None]):
 
     def on_mount(self) -> None:
         monitor = self.deck.monitor
+        self.deck.apply_display(self)
         self.set_class(self.deck.read_only, "-read-only")
         if self.deck.kiosk:
             self.query_one("#mode", Label).update("KIOSK")
