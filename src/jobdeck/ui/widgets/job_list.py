@@ -10,12 +10,13 @@ changes:
     all jobs (by ref) ──view + sort──▶ sorted view ──query──▶ rows (what is drawn)
 
 A query change only re-filters; a sort or view change re-sorts; a small
-``apply_changes`` patches both lists in place with ``bisect``.
+``apply_changes`` patches both lists in place with ``bisect``. The filtering
+(its index, remembered queries, patches) is ``JobFilter``'s; this widget sorts,
+draws and moves the cursor.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,16 +37,14 @@ from textual.strip import Strip
 from jobdeck.model import Job, JobRef, JobState
 from jobdeck.ui import format as fmt
 from jobdeck.ui.filtering import (
-    EMPTY_QUERY,
     SORT_KEYS,
-    JobIndex,
-    Query,
     QueryError,
     last_activity,
     parse_query,
     sort_jobs,
     sort_key,
 )
+from jobdeck.ui.widgets.job_filter import JobFilter, locate
 
 VIEWS: tuple[str, ...] = ("active", "archived")
 
@@ -53,8 +52,6 @@ VIEWS: tuple[str, ...] = ("active", "archived")
 WIDE = 100
 #: Width from which a note column (error text, archive note) is shown.
 NOTE_MIN_WIDTH = 110
-#: How many recent filters' rows are kept for going back to them (backspace).
-_FILTERS_KEPT = 16
 #: From this many jobs, the filter index is built in the background after the first paint.
 INDEX_IN_BACKGROUND_FROM = 5_000
 #: Jobs indexed between two frames while building it (about 20 ms of work).
@@ -215,22 +212,8 @@ class JobList(ScrollView, can_focus=True):
         self._given: list[Job] = []
         self._by_ref_map: dict[JobRef, Job] | None = {}
         self._views_have_duplicates = False
-        self._sorted: list[Job] = []
-        self._rows: list[Job] = []
-        # Each job's indexed text, in the order of _sorted and _rows (None until the
-        # index is complete): a filter reads these packed strings, not the jobs.
-        self._sorted_texts: list[str] | None = None
-        self._rows_texts: list[str] | None = None
-        self._query: Query = EMPTY_QUERY
-        # Rows (and texts) of recent queries over the current sorted view, so backspacing
-        # back to an earlier filter costs nothing. Emptied whenever the sorted view changes.
-        self._filtered: dict[tuple[object, ...], tuple[list[Job], list[str] | None]] = {}
-        self._index = JobIndex()
-        # The index is complete (every job indexed) once built, in slices after the
-        # first paint or at once by the first filter; from then on changes keep it complete.
-        self._index_complete = False
-        # The jobs being indexed in the background (a new set_jobs starts over).
-        self._indexing: list[Job] | None = None
+        # The sorted view and the rows drawn, with what filtering them needs.
+        self._filter = JobFilter(self._all_jobs)
         self._sort_now: datetime | None = None
         self._cursor = 0
         self._highlighted_ref: JobRef | None = None
@@ -255,15 +238,12 @@ class JobList(ScrollView, can_focus=True):
         self._by_ref_map = None
         self._highlighted_job = None
         self._backend_width = _backend_width(self._given)
-        if len(self._index):
-            self._index.retain(self._given)
-        self._index_complete = False
+        in_slices = len(self._given) >= INDEX_IN_BACKGROUND_FROM
+        self._filter.reset(self._given, in_slices=in_slices)
         self._columns_cache.clear()
         self._header_cache.clear()
         self._resort()
-        self._indexing = None
-        if len(self._given) >= INDEX_IN_BACKGROUND_FROM:
-            self._indexing = self._given
+        if in_slices:
             self.call_after_refresh(self._build_index, self._given)
 
     def apply_changes(self, added: Sequence[Job], changed: Sequence[Job], removed: Sequence[JobRef]) -> None:
@@ -290,18 +270,19 @@ class JobList(ScrollView, can_focus=True):
                 replaced.append(old)
         if not replaced and not fresh:
             return
-        self._index.discard(replaced)
-        if self._index_complete:
-            self._index.ensure(fresh)
+        self._filter.update_index(replaced, fresh)
         width = _backend_width(fresh)
         if width > self._backend_width:
             self._backend_width = width
             self._columns_cache.clear()
             self._header_cache.clear()
-        if self._views_have_duplicates or len(replaced) + len(fresh) > max(64, _PATCH_LIMIT * len(self._sorted)):
+        if self._views_have_duplicates or len(replaced) + len(fresh) > max(64, _PATCH_LIMIT * len(self._filter.sorted)):
             self._resort()
         else:
-            self._patch(replaced, fresh)
+            archived = self.view == "archived"
+            arriving = [job for job in fresh if job.archived is archived]
+            self._filter.patch(replaced, arriving, sort_key(self.sort, self._sort_now))
+            self._rows_changed()
 
     @property
     def highlighted(self) -> Job | None:
@@ -323,7 +304,7 @@ class JobList(ScrollView, can_focus=True):
     @property
     def total_count(self) -> int:
         """Jobs in the current view before filtering."""
-        return len(self._sorted)
+        return len(self._filter.sorted)
 
     @property
     def job_count(self) -> int:
@@ -334,7 +315,7 @@ class JobList(ScrollView, can_focus=True):
     def filter_ready(self) -> bool:
         """Whether a filter runs at once: every job's text is indexed (a big list
         builds its index in slices after the first paint; a filter finishes it)."""
-        return self._index_complete
+        return self._filter.ready
 
     @property
     def rows(self) -> Sequence[Job]:
@@ -378,14 +359,8 @@ class JobList(ScrollView, can_focus=True):
             self.query_error = str(error)
             return
         self.query_error = None
-        previous = self._query
-        self._query = query
-        if query.key not in self._filtered and _narrows(previous, query) and self._rows is not self._sorted:
-            # Typing on in a free word only narrows: filter what is shown, not every job.
-            self._rows, self._rows_texts = self._remember(query.key, self._filter(self._rows, self._rows_texts))
-            self._rows_changed()
-            return
-        self._refilter()
+        self._filter.set_query(query)
+        self._rows_changed()
 
     def watch_sort(self) -> None:
         self._resort()
@@ -434,103 +409,24 @@ class JobList(ScrollView, can_focus=True):
 
     # -- pipeline -----------------------------------------------------------
 
+    @property
+    def _rows(self) -> list[Job]:
+        """The jobs drawn: the sorted view as filtered."""
+        return self._filter.rows
+
     def _resort(self) -> None:
         self._views_have_duplicates = False
         archived = self.view == "archived"
         in_view = [job for job in self._all_jobs() if job.archived is archived]
         self._sort_now = self.now
-        self._sorted = sort_jobs(in_view, self.sort, self._sort_now)
-        self._sorted_texts = self._index.texts(self._sorted) if self._index_complete else None
-        self._filtered.clear()
-        self._refilter()
-
-    def _refilter(self) -> None:
-        found = self._filtered.get(self._query.key)
-        if found is None:
-            found = self._remember(self._query.key, self._filter(self._sorted, self._sorted_texts))
-        self._rows, self._rows_texts = found
+        self._filter.set_sorted(sort_jobs(in_view, self.sort, self._sort_now))
         self._rows_changed()
-
-    def _remember(
-        self, key: tuple[object, ...], found: tuple[list[Job], list[str] | None]
-    ) -> tuple[list[Job], list[str] | None]:
-        if len(self._filtered) >= _FILTERS_KEPT:
-            del self._filtered[next(iter(self._filtered))]
-        self._filtered[key] = found
-        return found
-
-    def _filter(self, jobs: list[Job], texts: list[str] | None) -> tuple[list[Job], list[str] | None]:
-        """The jobs of ``jobs`` (with their ``texts``) that match the query."""
-        query = self._query
-        if query.is_empty:
-            return jobs, texts
-        if texts is None:
-            self._complete_index()
-            texts = self._index.texts(jobs)
-            if jobs is self._sorted:
-                self._sorted_texts = texts
-        positions = query.select(jobs, texts)
-        if len(positions) == len(jobs):
-            return jobs, texts  # all of them: the first letters of a word often match everything
-        return [jobs[i] for i in positions], [texts[i] for i in positions]
-
-    def _complete_index(self) -> None:
-        if not self._index_complete:
-            self._index.ensure(self._all_jobs())
-            self._index_complete = True
 
     def _build_index(self, jobs: list[Job], start: int = 0) -> None:
         """Index ``jobs`` a slice at a time between frames, so the first filter finds it ready."""
-        if self._index_complete or self._indexing is not jobs:
-            return  # done by a filter meanwhile, or the jobs were replaced
-        end = start + INDEX_SLICE
-        self._index.ensure(jobs[start:end])
-        if end < len(jobs):
+        end = self._filter.index_slice(jobs, start, INDEX_SLICE)
+        if end is not None:
             self.set_timer(0.001, lambda: self._build_index(jobs, end))
-            return
-        # Jobs that changed meanwhile were indexed as they arrived, or are now; the
-        # versions they replaced may have been indexed by a slice after being let go.
-        self._indexing = None
-        self._index.retain(self._all_jobs())
-        self._complete_index()
-        self._sorted_texts = self._index.texts(self._sorted)
-        if self._rows is self._sorted:
-            self._rows_texts = self._sorted_texts
-            self._filtered[self._query.key] = (self._rows, self._rows_texts)
-
-    def _patch(self, replaced: list[Job], fresh: list[Job]) -> None:
-        """Patch the sorted view and the rows (and their texts) in place instead of re-sorting."""
-        archived = self.view == "archived"
-        key = sort_key(self.sort, self._sort_now)
-        self._filtered.clear()
-        arriving = [job for job in fresh if job.archived is archived]
-        self._sorted, self._sorted_texts = self._patched(self._sorted, self._sorted_texts, replaced, arriving, key)
-        if self._query.is_empty:
-            self._rows, self._rows_texts = self._sorted, self._sorted_texts
-        else:
-            matching = self._filter(arriving, self._index.texts(arriving) if self._index_complete else None)[0]
-            self._rows, self._rows_texts = self._patched(self._rows, self._rows_texts, replaced, matching, key)
-        self._rows_changed()
-
-    def _patched(
-        self, jobs: list[Job], texts: list[str] | None, gone: list[Job], arriving: list[Job], key: Any
-    ) -> tuple[list[Job], list[str] | None]:
-        """Copies of ``jobs`` without ``gone`` and with ``arriving`` put in sorted place,
-        and of ``texts`` beside them (None stays None: not known)."""
-        jobs = list(jobs)
-        texts = list(texts) if texts is not None else None
-        for job in gone:
-            position = _locate(jobs, job, key)
-            if position is not None:
-                del jobs[position]
-                if texts is not None:
-                    del texts[position]
-        for job in arriving:
-            position = bisect_right(jobs, key(job), key=key)
-            jobs.insert(position, job)
-            if texts is not None:
-                texts.insert(position, self._index.haystack(job))
-        return jobs, texts
 
     def _rows_changed(self) -> None:
         """Re-place the cursor on its job, resize, redraw, and announce."""
@@ -593,7 +489,7 @@ class JobList(ScrollView, can_focus=True):
 
     def _position_of(self, job: Job) -> int | None:
         """Where ``job`` (this very object) is in the rows."""
-        return _locate(self._rows, job, sort_key(self.sort, self._sort_now))
+        return locate(self._rows, job, sort_key(self.sort, self._sort_now))
 
     def _redraw(self) -> None:
         self._row_cache.clear()
@@ -752,12 +648,12 @@ class JobList(ScrollView, can_focus=True):
         if not self.job_count:
             return "No jobs yet. Run `jobdeck run -- CMD` to start one."
         archived = self.view == "archived"
-        if not self._sorted:
+        if not self._filter.sorted:
             if archived:
                 return "Nothing archived"
             return f"No active jobs ({self.job_count} archived)"
         where = "archived jobs" if archived else "jobs"
-        return f"No {where} match {fmt.one_line(self._query.text)}"
+        return f"No {where} match {fmt.one_line(self._filter.query.text)}"
 
     def _row(self, job: Job, is_cursor: bool, width: int) -> Strip:
         key = (id(job), is_cursor, width, self.has_focus)
@@ -904,36 +800,3 @@ def _layout(width: int, backend_width: int, widget_width: int, *, words: bool = 
         columns.append(_Column(name, title, x, size, align_right))
         x += size + 1
     return tuple(columns)
-
-
-def _locate(rows: Sequence[Job], job: Job, key: Any) -> int | None:
-    """Where ``job`` (this very object) is in ``rows``, sorted by ``key``: found by
-    bisecting, so a diff need not visit every row."""
-    wanted = key(job)
-    start = bisect_left(rows, wanted, key=key)
-    end = min(len(rows), start + 256)
-    for position in range(start, end):
-        if rows[position] is job:
-            return position
-        if key(rows[position]) != wanted:
-            return None  # past every row with its key: not shown (filtered out, or gone)
-    if end == len(rows):
-        return None
-    # More than 256 rows share its key: look everywhere.
-    for position, row in enumerate(rows):
-        if row is job:
-            return position
-    return None
-
-
-def _narrows(old: Query, new: Query) -> bool:
-    """Whether every job ``new`` matches is sure to match ``old``: both are plain
-    free words (no keys, no negation) and ``new`` only lengthens or adds words."""
-    if old.is_empty or len(new.terms) < len(old.terms):
-        return False
-    if any(term.key is not None or term.negated for term in (*old.terms, *new.terms)):
-        return False
-    *kept, last = old.terms
-    if list(new.terms[: len(kept)]) != kept:
-        return False
-    return last.value.lower() in new.terms[len(kept)].value.lower()

@@ -1,0 +1,206 @@
+"""The job list's filter on the data side, apart from drawing: which jobs of the
+sorted view match the query, at 100,000 jobs within a keystroke.
+
+No Textual here, so it is tested without an app; the list decides when the
+index is built (between frames) and when a diff is patched rather than re-sorted.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from jobdeck.model import Job
+from jobdeck.ui.filtering import EMPTY_QUERY, JobIndex, Query
+
+#: How many recent filters' rows are kept for going back to them (backspace).
+_FILTERS_KEPT = 16
+
+
+class JobFilter:
+    """A sorted view of jobs and its ``rows``: the jobs that match ``query``.
+
+    Each job's indexed text is kept beside both lists, in the same order: a
+    filter reads these packed strings, not the jobs (visiting 100,000 scattered
+    objects costs more). The texts are None until the index is complete: built
+    in slices by ``index_slice``, or at once by the first filter that needs it;
+    from then on ``update_index`` keeps it complete.
+
+    ``sorted`` and ``rows`` are read-only by convention; the lists are replaced,
+    never changed in place, so a caller may compare them by identity.
+    """
+
+    def __init__(self, all_jobs: Callable[[], Iterable[Job]]) -> None:
+        # Every job, in any view: what a complete index holds.
+        self._all_jobs = all_jobs
+        self.sorted: list[Job] = []
+        self.rows: list[Job] = []
+        self.query: Query = EMPTY_QUERY
+        self._sorted_texts: list[str] | None = None
+        self._rows_texts: list[str] | None = None
+        # Rows (and texts) of recent queries over the current sorted view, so backspacing
+        # back to an earlier filter costs nothing. Emptied whenever the sorted view changes.
+        self._filtered: dict[tuple[object, ...], tuple[list[Job], list[str] | None]] = {}
+        self._index = JobIndex()
+        self._index_complete = False
+        # The jobs being indexed in slices (a new reset starts over).
+        self._indexing: list[Job] | None = None
+
+    @property
+    def ready(self) -> bool:
+        """Whether a filter runs at once: every job's text is indexed."""
+        return self._index_complete
+
+    def reset(self, jobs: list[Job], *, in_slices: bool = False) -> None:
+        """Every job was replaced by ``jobs``: the index is incomplete again (texts of
+        jobs still held stay). With ``in_slices``, ``index_slice`` builds it for ``jobs``.
+        Call ``set_sorted`` next."""
+        if len(self._index):
+            self._index.retain(jobs)
+        self._index_complete = False
+        self._indexing = jobs if in_slices else None
+
+    def update_index(self, gone: Iterable[Job], fresh: Iterable[Job]) -> None:
+        """Jobs were let go and new ones (or new versions) arrived: forget the old texts,
+        and index the new ones now if the index is complete (completing it will otherwise)."""
+        self._index.discard(gone)
+        if self._index_complete:
+            self._index.ensure(fresh)
+
+    def set_sorted(self, jobs: list[Job]) -> None:
+        """A new sorted view (of a new sort, view or set of jobs): filter it afresh."""
+        self.sorted = jobs
+        self._sorted_texts = self._index.texts(jobs) if self._index_complete else None
+        self._filtered.clear()
+        self._refilter()
+
+    def set_query(self, query: Query) -> None:
+        """Filter by ``query``: from the remembered rows when it was used lately, from the
+        rows shown when it only narrows them, else from the whole sorted view."""
+        previous = self.query
+        self.query = query
+        if query.key not in self._filtered and _narrows(previous, query) and self.rows is not self.sorted:
+            # Typing on in a free word only narrows: filter what is shown, not every job.
+            self.rows, self._rows_texts = self._remember(query.key, self._filter(self.rows, self._rows_texts))
+            return
+        self._refilter()
+
+    def patch(self, gone: list[Job], arriving: list[Job], key: Callable[[Job], Any]) -> None:
+        """Take ``gone`` out of the sorted view and the rows, and put ``arriving`` (jobs of
+        this view, in any order) in sorted place by ``key``, instead of re-sorting."""
+        self._filtered.clear()
+        self.sorted, self._sorted_texts = self._patched(self.sorted, self._sorted_texts, gone, arriving, key)
+        if self.query.is_empty:
+            self.rows, self._rows_texts = self.sorted, self._sorted_texts
+        else:
+            matching = self._filter(arriving, self._index.texts(arriving) if self._index_complete else None)[0]
+            self.rows, self._rows_texts = self._patched(self.rows, self._rows_texts, gone, matching, key)
+
+    def index_slice(self, jobs: list[Job], start: int, size: int) -> int | None:
+        """Index ``size`` jobs of ``jobs`` (given to ``reset``) from ``start``. Returns
+        where the next slice starts, or None when nothing is left to do: this slice
+        completed the index, a filter did meanwhile, or the jobs were replaced."""
+        if self._index_complete or self._indexing is not jobs:
+            return None
+        end = start + size
+        self._index.ensure(jobs[start:end])
+        if end < len(jobs):
+            return end
+        # Jobs that changed meanwhile were indexed as they arrived, or are now; the
+        # versions they replaced may have been indexed by a slice after being let go.
+        self._indexing = None
+        self._index.retain(self._all_jobs())
+        self._complete_index()
+        self._sorted_texts = self._index.texts(self.sorted)
+        if self.rows is self.sorted:
+            self._rows_texts = self._sorted_texts
+            self._filtered[self.query.key] = (self.rows, self._rows_texts)
+        return None
+
+    def _refilter(self) -> None:
+        found = self._filtered.get(self.query.key)
+        if found is None:
+            found = self._remember(self.query.key, self._filter(self.sorted, self._sorted_texts))
+        self.rows, self._rows_texts = found
+
+    def _remember(
+        self, key: tuple[object, ...], found: tuple[list[Job], list[str] | None]
+    ) -> tuple[list[Job], list[str] | None]:
+        if len(self._filtered) >= _FILTERS_KEPT:
+            del self._filtered[next(iter(self._filtered))]
+        self._filtered[key] = found
+        return found
+
+    def _filter(self, jobs: list[Job], texts: list[str] | None) -> tuple[list[Job], list[str] | None]:
+        """The jobs of ``jobs`` (with their ``texts``) that match the query."""
+        query = self.query
+        if query.is_empty:
+            return jobs, texts
+        if texts is None:
+            self._complete_index()
+            texts = self._index.texts(jobs)
+            if jobs is self.sorted:
+                self._sorted_texts = texts
+        positions = query.select(jobs, texts)
+        if len(positions) == len(jobs):
+            return jobs, texts  # all of them: the first letters of a word often match everything
+        return [jobs[i] for i in positions], [texts[i] for i in positions]
+
+    def _complete_index(self) -> None:
+        if not self._index_complete:
+            self._index.ensure(self._all_jobs())
+            self._index_complete = True
+
+    def _patched(
+        self, jobs: list[Job], texts: list[str] | None, gone: list[Job], arriving: list[Job], key: Any
+    ) -> tuple[list[Job], list[str] | None]:
+        """Copies of ``jobs`` without ``gone`` and with ``arriving`` put in sorted place,
+        and of ``texts`` beside them (None stays None: not known)."""
+        jobs = list(jobs)
+        texts = list(texts) if texts is not None else None
+        for job in gone:
+            position = locate(jobs, job, key)
+            if position is not None:
+                del jobs[position]
+                if texts is not None:
+                    del texts[position]
+        for job in arriving:
+            position = bisect_right(jobs, key(job), key=key)
+            jobs.insert(position, job)
+            if texts is not None:
+                texts.insert(position, self._index.haystack(job))
+        return jobs, texts
+
+
+def locate(rows: Sequence[Job], job: Job, key: Any) -> int | None:
+    """Where ``job`` (this very object) is in ``rows``, sorted by ``key``: found by
+    bisecting, so a diff need not visit every row."""
+    wanted = key(job)
+    start = bisect_left(rows, wanted, key=key)
+    end = min(len(rows), start + 256)
+    for position in range(start, end):
+        if rows[position] is job:
+            return position
+        if key(rows[position]) != wanted:
+            return None  # past every row with its key: not shown (filtered out, or gone)
+    if end == len(rows):
+        return None
+    # More than 256 rows share its key: look everywhere.
+    for position, row in enumerate(rows):
+        if row is job:
+            return position
+    return None
+
+
+def _narrows(old: Query, new: Query) -> bool:
+    """Whether every job ``new`` matches is sure to match ``old``: both are plain
+    free words (no keys, no negation) and ``new`` only lengthens or adds words."""
+    if old.is_empty or len(new.terms) < len(old.terms):
+        return False
+    if any(term.key is not None or term.negated for term in (*old.terms, *new.terms)):
+        return False
+    *kept, last = old.terms
+    if list(new.terms[: len(kept)]) != kept:
+        return False
+    return last.value.lower() in new.terms[len(kept)].value.lower()
