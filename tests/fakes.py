@@ -85,7 +85,6 @@ def make_job(
 
 class FakeSettings(BackendSettings):
     kind: Literal["fake"] = "fake"
-    name: str = "fake"
 
 
 class _PushEnded:

@@ -18,11 +18,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pytest
-from click.testing import CliRunner, Result
+from cli_helpers import invoke
 
 from jobdeck.adapters import registry
 from jobdeck.adapters.base import Adapter, BackendSettings
-from jobdeck.cli import cli
 from jobdeck.errors import Unreachable
 from jobdeck.model import Job
 
@@ -94,10 +93,6 @@ def empty_sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
     for name, value in sandbox.env.items():
         monkeypatch.setenv(name, value)
     return sandbox
-
-
-def invoke(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), prog_name="jobdeck")
 
 
 def listed(*args: str) -> list[dict[str, Any]]:

@@ -12,16 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from cli_helpers import invoke
 
-from jobdeck.cli import cli
 from jobdeck.demo import LOCAL_DEMO_JOBS, cancel_active_jobs
 
 DEMO_NAMES = sorted(job.name for job in LOCAL_DEMO_JOBS)
-
-
-def invoke(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), prog_name="jobdeck")
 
 
 def listed(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:

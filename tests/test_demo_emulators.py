@@ -13,11 +13,10 @@ from typing import Any
 
 import httpx
 import pytest
-from click.testing import CliRunner
+from cli_helpers import invoke
 from fakes import FakeSettings
 
 from jobdeck import demo
-from jobdeck.cli import cli
 from jobdeck.config import Settings
 from jobdeck.emulators import EMULATORS, DemoSpec
 
@@ -134,7 +133,7 @@ def test_the_deck_of_jobdeck_demo_shows_every_seed_emulator_and_they_stop_when_i
     module.run_deck = run_deck  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "jobdeck.ui.app", module)
 
-    result = CliRunner().invoke(cli, ["demo", "--fresh"], prog_name="jobdeck")
+    result = invoke("demo", "--fresh")
 
     assert result.exit_code == 0, result.output
     ready = [kind for kind in EMULATORS if kind in seen["kinds"]]

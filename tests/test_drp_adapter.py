@@ -19,7 +19,7 @@ from jobdeck.emulators.drp import DEMO_TOKEN, DrpEmulator
 from jobdeck.emulators.faults import Faults
 from jobdeck.emulators.server import running
 from jobdeck.errors import AuthFailed, BadResponse
-from jobdeck.model import Capability, JobState
+from jobdeck.model import Capability, Counts, JobState
 from jobdeck.monitor.events import HealthStatus
 
 ENV = {"DRP_TEST_USER": "rocketskates", "DRP_TEST_PASSWORD": "r0cketsk8ts", "DRP_TEST_TOKEN": DEMO_TOKEN}
@@ -213,13 +213,19 @@ async def test_over_loopback_a_dropped_log_connection_resumes_with_no_line_lost(
         await drp.close()
 
 
+#: The adapter's timeout in the fault test: the healthy polls around the fault must
+#: never reach it, even on a loaded machine (eight HEADs share the server's thread).
+TIMEOUT = 1.0
+#: The latency fault: so far beyond TIMEOUT that every request of the faulted poll times out.
+LATENCY = 30 * TIMEOUT
+
 FAULTS = [
     Faults(error_rate=1.0),
     Faults(rate_limit=1.0, retry_after=0),
     Faults(unauthorized=True),
     Faults(malformed=1.0),
     Faults(truncated=1.0),
-    Faults(latency=0.3),  # longer than the adapter's timeout below
+    Faults(latency=LATENCY),
 ]
 
 
@@ -229,7 +235,7 @@ async def test_every_fault_makes_the_backend_degraded_or_down_and_it_recovers(tm
     # Latency needs a real socket: only there does the adapter's timeout apply.
     with running(emulator) if fault.latency else contextlib.nullcontext("http://drp.test") as url:
         transport = None if fault.latency else emulator.transport()
-        drp = DrpAdapter(settings(url, timeout=0.1), clock=clock, transport=transport)
+        drp = DrpAdapter(settings(url, timeout=TIMEOUT), clock=clock, transport=transport)
         monitor = make_monitor(tmp_path, [drp], clock=clock)
         await monitor.poll_once()
         assert monitor.health()["drp"].status is HealthStatus.OK
@@ -271,7 +277,24 @@ async def test_the_counts_are_asked_concurrently_a_few_at_a_time(emulator):
     assert len(counted) * 3 == transport.seen > CONCURRENT_REQUESTS  # a machine's (or work order's) 3 HEADs
     assert 1 < transport.peak <= CONCURRENT_REQUESTS
     for (index, value), counts in counted[:3]:  # the same numbers as asked one by one
-        assert await drp._count(index, value) == counts
+        total, finished, failed = [
+            await drp._head_count({index: value, **state}) for state in ({}, {"State": "finished"}, {"State": "failed"})
+        ]
+        assert counts == Counts(total=total, succeeded=finished, failed=failed)
+    await drp.close()
+
+
+async def test_a_job_fetched_alone_gets_its_machine_s_counts_the_same_way(emulator):
+    listed = DrpAdapter(settings(), clock=emulator.clock, transport=emulator.transport())
+    await listed.open()
+    job = next(job for job in await listed.list_jobs() if job.counts is not None)
+    await listed.close()
+    transport = InFlight(emulator.transport(), counts=is_head_count)
+    drp = DrpAdapter(settings(), clock=emulator.clock, transport=transport)
+    await drp.open()
+    fetched = await drp.get_job(job.id)
+    assert fetched.counts == job.counts
+    assert transport.seen == transport.peak == 3  # all, finished, failed: at once
     await drp.close()
 
 

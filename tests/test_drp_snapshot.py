@@ -34,9 +34,6 @@ def test_a_failed_drp_job_at_120x40(snap_compare, tmp_path):
 
     async def run_before(pilot) -> None:
         jobs = await wait_for_jobs(app)
-        # Let the list's first layout (its scrollbar appearing) settle before it scrolls to the job:
-        # selected in the same frame, the scrollbar would keep showing the top of the list.
-        await pilot.pause()
         await wait_until(lambda: jobs.select_ref(JobRef(backend="drp", id=failed.Uuid)), what="the failed job")
         log_view = app.screen.query_one(LogView)
         await wait_until(lambda: log_view.line_count >= log_lines, what="the log")

@@ -13,19 +13,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from click.testing import CliRunner, Result
+from cli_helpers import invoke
 
-from jobdeck.cli import cli
 from jobdeck.emulators import EMULATORS, create_emulator, demo_spec
 from jobdeck.emulators.server import bind
 
 TESTS = Path(__file__).parent
 #: How long a child process gets to print its URL, and to stop after Ctrl-C.
 PROCESS_TIMEOUT = 20.0
-
-
-def invoke(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), prog_name="jobdeck")
 
 
 def emulator_ready(kind: str) -> bool:

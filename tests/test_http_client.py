@@ -17,6 +17,7 @@ from jobdeck.adapters.http import (
     MAX_RETRY_AFTER,
     HttpClient,
     NotRun,
+    all_results,
     gather_bounded,
     parse_retry_after,
     validate,
@@ -395,3 +396,22 @@ async def test_gather_bounded_lets_cancellation_through() -> None:
     calls = Calls(fail={2: asyncio.CancelledError()})  # type: ignore[dict-item]
     with pytest.raises(asyncio.CancelledError):
         await gather_bounded([calls.call(index) for index in range(4)])
+
+
+async def test_all_results_are_the_results_in_order_or_the_first_failure_in_the_order_of_the_calls() -> None:
+    calls = Calls()
+    assert all_results(await gather_bounded([calls.call(index) for index in range(6)], limit=2)) == [0, 10, 20, 30, 40, 50]
+
+    earlier, later = BadResponse("the first call failed"), BadResponse("the second call failed")
+
+    async def fails_late() -> int:
+        for _ in range(5):
+            await asyncio.sleep(0)
+        raise earlier
+
+    async def fails_at_once() -> int:
+        raise later
+
+    with pytest.raises(BadResponse) as raised:
+        all_results(await gather_bounded([fails_late, fails_at_once]))
+    assert raised.value is earlier  # not the one that failed first in time

@@ -20,6 +20,19 @@ class Clock(Protocol):
         """Wait ``seconds`` of this clock's time."""
 
 
+def assume_utc(moment: datetime) -> datetime:
+    """``moment`` as it is if it has a zone; a naive one (no zone given) is taken to be UTC.
+
+    So that times from files and backends that leave the zone out still compare.
+    """
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` in UTC; a naive one is taken to be UTC already."""
+    return assume_utc(moment).astimezone(UTC)
+
+
 class SystemClock:
     """The real clock."""
 

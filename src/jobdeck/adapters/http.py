@@ -296,6 +296,19 @@ async def gather_bounded(
     return outcomes  # type: ignore[return-value]  # BaseExceptions were raised above
 
 
+def all_results(outcomes: Sequence[T | Exception]) -> list[T]:
+    """The results of a ``gather_bounded`` batch that needs them all: its first exception is raised instead.
+
+    First in the order of the calls, as a loop awaiting them one by one would have raised it.
+    """
+    results: list[T] = []
+    for outcome in outcomes:
+        if isinstance(outcome, Exception):
+            raise outcome
+        results.append(outcome)
+    return results
+
+
 class NotRun(Exception):
     """The outcome of a ``gather_bounded`` call left out because an earlier one failed."""
 

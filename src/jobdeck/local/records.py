@@ -6,10 +6,11 @@ sentence saying what is wrong instead of a traceback.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from jobdeck.clock import assume_utc
 from jobdeck.model import JobState
 
 SPEC_VERSION = 1
@@ -29,11 +30,6 @@ ACTOR_RUNNER = "runner"
 ACTOR_JOBDECK = "jobdeck"
 
 
-def _aware(value: datetime) -> datetime:
-    """A time without a zone (a hand-edited file) is taken as UTC, so times always compare."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 class JobSpec(BaseModel):
     """``spec.json``: what a job runs. Written once, when the job is created."""
 
@@ -47,7 +43,8 @@ class JobSpec(BaseModel):
     created: datetime
     host: str
 
-    _created_aware = field_validator("created")(_aware)
+    # A time without a zone (a hand-edited file) is taken as UTC, so times always compare.
+    _created_aware = field_validator("created")(assume_utc)
 
 
 class RunEvent(BaseModel):
@@ -69,7 +66,7 @@ class RunEvent(BaseModel):
     runner_start: int | None = None
     actor: str | None = None
 
-    _at_aware = field_validator("at")(_aware)
+    _at_aware = field_validator("at")(assume_utc)
 
     def to_line(self) -> bytes:
         return (self.model_dump_json(exclude_none=True) + "\n").encode("utf-8")

@@ -29,6 +29,7 @@ from typing import Any
 
 from jobdeck import paths
 from jobdeck.clock import Clock, SystemClock
+from jobdeck.files import write_all, write_atomic
 from jobdeck.local import procs
 from jobdeck.local.records import (
     ACTOR_RUNNER,
@@ -44,7 +45,7 @@ from jobdeck.local.records import (
     RunEvent,
 )
 from jobdeck.local.progress import ProgressReport, ProgressScanner
-from jobdeck.local.spool import PROGRESS_FILE, JobNotFound, SpecProblem, Spool, write_all, write_atomic
+from jobdeck.local.spool import PROGRESS_FILE, JobNotFound, SpecProblem, Spool
 from jobdeck.model import JobState
 
 EXIT_OWN_FAILURE = 125

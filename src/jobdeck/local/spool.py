@@ -25,6 +25,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from jobdeck.clock import Clock
+from jobdeck.files import write_all, write_atomic
 from jobdeck.local import procs
 from jobdeck.local.progress import ProgressReport
 from jobdeck.local.records import (
@@ -461,25 +462,6 @@ class Spool:
 
 
 # -- helpers --------------------------------------------------------------
-
-
-def write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``path`` so readers see the old content or the new, never half."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    try:
-        write_all(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(temporary, path)
 
 
 def _stamp(path: str) -> Stamp:

@@ -15,11 +15,11 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 from pathlib import Path
 
 from jobdeck import paths
 from jobdeck.clock import Clock, SystemClock
+from jobdeck.files import write_atomic
 from jobdeck.model import JobRef
 
 log = logging.getLogger(__name__)
@@ -114,21 +114,8 @@ class JobdeckArchive:
     def _save(self) -> None:
         document = {"version": FORMAT_VERSION, "refs": sorted(str(ref) for ref in self._refs)}
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        # Write a sibling temporary file, then rename over: a crash leaves the old or the new file.
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(document, handle, indent=1)
-                handle.write("\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp_name, self.path)
-        except BaseException:
-            try:
-                os.unlink(tmp_name)
-            except OSError:
-                pass
-            raise
+        # A crash leaves the old file or the new one; only the user may read it.
+        write_atomic(self.path, (json.dumps(document, indent=1) + "\n").encode(), mode=0o600)
 
 
 def _parse(text: str) -> frozenset[JobRef]:

@@ -9,19 +9,15 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+from jobdeck.clock import assume_utc
 from jobdeck.model import Job, JobRef, JobState, StatusEvent
 
 #: How many observed events are kept per job; older ones fall off.
 DEFAULT_LIMIT = 200
 #: An observed event this close to a backend event of the same state is the same transition.
 DEFAULT_TOLERANCE = timedelta(seconds=5)
-
-
-def as_utc(moment: datetime) -> datetime:
-    """Naive datetimes are taken as UTC, so that mixed inputs still compare."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 class ObservedHistory:
@@ -77,9 +73,9 @@ def _when(job: Job, *, after: datetime | None, now: datetime) -> datetime:
     for candidate in (own, job.updated, job.started, job.created):
         if candidate is None:
             continue
-        candidate = as_utc(candidate)
-        if after is None or candidate >= as_utc(after):
-            if candidate <= as_utc(now):
+        candidate = assume_utc(candidate)
+        if after is None or candidate >= assume_utc(after):
+            if candidate <= assume_utc(now):
                 return candidate
     return now
 
@@ -95,11 +91,11 @@ def merge_timelines(
     merged = list(backend_events)
     for event in observed:
         covered = any(
-            known.state is event.state and abs(as_utc(known.at) - as_utc(event.at)) <= tolerance
+            known.state is event.state and abs(assume_utc(known.at) - assume_utc(event.at)) <= tolerance
             for known in backend_events
         )
         if not covered:
             merged.append(event)
     # Stable sort: on equal times the backend's own event comes first.
-    merged.sort(key=lambda event: as_utc(event.at))
+    merged.sort(key=lambda event: assume_utc(event.at))
     return merged

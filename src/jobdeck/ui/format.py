@@ -6,7 +6,7 @@ No Textual here, so the CLI (``jobdeck ls``) and the widgets format alike.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from rich.cells import cell_len, set_cell_size
 
@@ -90,11 +90,6 @@ def ago(then: datetime | None, now: datetime | None) -> str:
     if text == MISSING:
         return text
     return "just now" if text == "now" else f"{text} ago"
-
-
-def as_utc(moment: datetime) -> datetime:
-    """``moment`` in UTC; a naive time is taken to be UTC already."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def duration(seconds: float | None) -> str:

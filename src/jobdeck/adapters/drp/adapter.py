@@ -258,13 +258,15 @@ class DrpAdapter(HttpAdapter):
             for key in (("Machine", job.Machine), ("WorkOrder", job.WorkOrder)):
                 if key[1] and key not in wanted:
                     wanted.append(key)
-        wanted = wanted[: self.drp.counts_budget]
-        # Three HEADs per key (all jobs, finished, failed), sent concurrently.
+        await self._count(wanted[: self.drp.counts_budget])
+
+    async def _count(self, keys: list[tuple[str, str]]) -> None:
+        """Count the jobs of each (index, value) key: three HEADs per key (all, finished, failed), concurrently."""
         outcomes = await gather_bounded(
-            [partial(self._head_count, {index: value, **state}) for index, value in wanted for state in _COUNTED_STATES]
+            [partial(self._head_count, {index: value, **state}) for index, value in keys for state in _COUNTED_STATES]
         )
         per_key = len(_COUNTED_STATES)
-        for number, key in enumerate(wanted):
+        for number, key in enumerate(keys):
             counts = outcomes[number * per_key : (number + 1) * per_key]
             # As if counted one by one: the keys before the first failure keep their new counts.
             for outcome in counts:
@@ -272,10 +274,6 @@ class DrpAdapter(HttpAdapter):
                     raise outcome
             total, finished, failed = cast(list[int], counts)
             self._counts[key] = Counts(total=total, succeeded=finished, failed=failed)
-
-    async def _count(self, index: str, value: str) -> Counts:
-        total, finished, failed = [await self._head_count({index: value, **state}) for state in _COUNTED_STATES]
-        return Counts(total=total, succeeded=finished, failed=failed)
 
     async def _head_count(self, filters: dict[str, str]) -> int:
         # No offset/limit here: X-DRP-LIST-COUNT counts after them (the contract's trap).
@@ -353,7 +351,7 @@ class DrpAdapter(HttpAdapter):
     async def get_job(self, job_id: str) -> Job:
         job, data = await self._fetch(job_id)
         if job.Machine and ("Machine", job.Machine) not in self._counts:
-            self._counts[("Machine", job.Machine)] = await self._count("Machine", job.Machine)
+            await self._count([("Machine", job.Machine)])
         return self._to_job(job, data)
 
     # -- timeline ---------------------------------------------------------------------------

@@ -5,11 +5,12 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, field_validator
 
+from jobdeck.clock import assume_utc
 from jobdeck.model import JobState
 
 STATES: dict[str, JobState] = {
@@ -38,7 +39,7 @@ def parse_time(value: Any) -> datetime | None:
     if match:
         text = text[: match.start()] + "." + match.group(1)[:6].ljust(6, "0") + text[match.end() :]
     parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return assume_utc(parsed)
 
 
 class WireJob(BaseModel):

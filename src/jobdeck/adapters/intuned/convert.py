@@ -8,10 +8,11 @@ run's; its counts are that run's ``payloads`` / ``successful_runs`` /
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from jobdeck.clock import as_utc
 from jobdeck.model import Counts, Job, JobRef, JobState, Run, StatusEvent, map_state
 from jobdeck.redact import REDACTED, redact
 
@@ -149,8 +150,7 @@ def moment(value: datetime | None) -> str | None:
     """``2026-01-01 12:00`` in UTC, for labels."""
     if value is None:
         return None
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return f"{aware.astimezone(UTC):%Y-%m-%d %H:%M}"
+    return f"{as_utc(value):%Y-%m-%d %H:%M}"
 
 
 def iso(value: datetime | None) -> str | None:

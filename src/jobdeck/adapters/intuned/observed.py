@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
+from jobdeck.clock import as_utc
 from jobdeck.model import StatusEvent
 
 from jobdeck.adapters.intuned.convert import counts_words, error_text, reason_text, run_state, short_id
@@ -132,5 +133,4 @@ class ObservedRunEvents:
 
 
 def _line(at: datetime, text: str) -> str:
-    aware = at if at.tzinfo else at.replace(tzinfo=UTC)
-    return f"{aware.astimezone(UTC):%Y-%m-%d %H:%M:%S}  {text}\n"
+    return f"{as_utc(at):%Y-%m-%d %H:%M:%S}  {text}\n"

@@ -32,6 +32,7 @@ from jobdeck.adapters.istari import convert, wire
 from jobdeck.clock import Clock
 from jobdeck.errors import AdapterError
 from jobdeck.model import ActionResult, Capability, Job, JobRef, JobState, LogChunk, StatusEvent
+from jobdeck.sizes import byte_size
 
 API = "/api/v2"
 #: The largest page the registry serves.
@@ -310,7 +311,7 @@ class IstariAdapter(HttpAdapter):
         if not convert.is_text_file(revision):
             return f"{head}: {revision.mime or 'binary'}, not shown ---\n"
         if revision.size is not None and revision.size > MAX_PARAMETERS_BYTES:
-            return f"{head}: {convert.human_size(revision.size)}, too large to show ---\n"
+            return f"{head}: {byte_size(revision.size)}, too large to show ---\n"
         try:
             content = await self._download(revision.content_token.sha)
         except AdapterError as exc:

@@ -12,6 +12,7 @@ from typing import Any
 from jobdeck.adapters.istari import wire
 from jobdeck.model import Job, JobRef, JobState, StatusEvent, map_state
 from jobdeck.redact import REDACTED, SECRET_KEY_PARTS, redact
+from jobdeck.sizes import byte_size
 
 #: Extensions and MIME types of parameters files worth showing as text.
 TEXT_EXTENSIONS = frozenset({"json", "txt", "yaml", "yml", "toml", "ini", "cfg", "csv", "xml", "md"})
@@ -102,7 +103,7 @@ def detail_of(job: wire.Job, totals: Mapping[str, str]) -> dict[str, Any]:
         "tenant": job.tenant_id,
         "input file": {
             "name": revision.file_name if revision else None,
-            "size": human_size(revision.size) if revision and revision.size is not None else None,
+            "size": byte_size(revision.size) if revision and revision.size is not None else None,
             "type": revision.mime if revision else None,
         },
         "comments": comments_of(job) or "none",
@@ -181,7 +182,7 @@ def parameters_text(revision: wire.FileRevision, content: bytes) -> str:
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError:
-        return f"(the parameters file is binary, {human_size(len(content))}; not shown)\n"
+        return f"(the parameters file is binary, {byte_size(len(content))}; not shown)\n"
     try:
         data = json.loads(text)
     except ValueError:
@@ -191,17 +192,6 @@ def parameters_text(revision: wire.FileRevision, content: bytes) -> str:
 
 def redact_text(text: str) -> str:
     return _SECRET_LINE.sub(lambda m: m.group(1) + REDACTED, text)
-
-
-def human_size(size: int) -> str:
-    if size < 1024:
-        return f"{size} B"
-    value = float(size)
-    for unit in ("KiB", "MiB", "GiB", "TiB"):
-        value /= 1024
-        if value < 1024 or unit == "TiB":
-            return f"{value:.1f} {unit}"
-    return f"{size} B"  # pragma: no cover
 
 
 def totals_text(totals: Mapping[str, int], overall: int | None) -> str:

@@ -15,13 +15,20 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Iterable
-from typing import Any, ClassVar, TypeVar
+from collections.abc import AsyncIterator
+from functools import partial
+from typing import Any, ClassVar
 
 import httpx
 
 from jobdeck.adapters.base import BackendSettings, ListedJobs, read_secret
-from jobdeck.adapters.http import HttpAdapter, HttpClient, validate
+from jobdeck.adapters.http import (
+    HttpAdapter,
+    HttpClient,
+    all_results,
+    gather_bounded,
+    validate,
+)
 from jobdeck.adapters.julep.convert import (
     event_from_transition,
     job_from_execution,
@@ -47,10 +54,7 @@ from jobdeck.errors import AdapterError, BadResponse, NotFound, Unsupported
 from jobdeck.model import ActionResult, Capability, Job, JobRef, LogChunk, StatusEvent
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
-#: Requests in flight at once when fetching watched jobs and task listings.
-CONCURRENCY = 8
 #: Transitions fetched per page.
 PAGE = 100
 #: Executions whose status streams are followed at once for PUSH.
@@ -139,8 +143,10 @@ class JulepAdapter(HttpAdapter):
     # -- reading ------------------------------------------------------------------------
 
     async def list_jobs(self) -> list[Job]:
-        watched = await _bounded(self._fetch_watched(job_id) for job_id in self._watched)
-        listings = await _bounded(self._list_executions(task_id) for task_id in self.julep.tasks)
+        watched = all_results(await gather_bounded([partial(self._fetch_watched, job_id) for job_id in self._watched]))
+        listings = all_results(
+            await gather_bounded([partial(self._list_executions, task_id) for task_id in self.julep.tasks])
+        )
         executions = self._listed.convert(
             ((execution.id, execution) for listing in listings for execution in listing), self._execution_job
         )
@@ -399,21 +405,3 @@ def _json_event(data: str, backend: str) -> Any:
         return json.loads(data)
     except ValueError:
         raise BadResponse(f"{backend}: an event of the stream is not valid JSON") from None
-
-
-async def _bounded(calls: Iterable[Awaitable[T]]) -> list[T]:
-    """Await ``calls`` with at most CONCURRENCY in flight, results in order."""
-    semaphore = asyncio.Semaphore(CONCURRENCY)
-
-    async def one(call: Awaitable[T]) -> T:
-        async with semaphore:
-            return await call
-
-    try:
-        # A TaskGroup cancels the other calls as soon as one fails.
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(one(call)) for call in calls]
-    except ExceptionGroup as failed:
-        raise failed.exceptions[0] from None
-    return [task.result() for task in tasks]
-

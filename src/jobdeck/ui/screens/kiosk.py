@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from textual.events import Resize
 from textual.widgets import Label
 
+from jobdeck.clock import as_utc
 from jobdeck.model import Job, JobRef, JobState
 from jobdeck.monitor.events import BackendHealth
 from jobdeck.ui import format as fmt
@@ -39,7 +40,7 @@ KIOSK_ALLOWED_ACTIONS = frozenset(
 
 def rotation_order(jobs: Iterable[Job], now: datetime) -> list[JobRef]:
     """Failed jobs of the last day, latest first, then running jobs, latest started first."""
-    now = fmt.as_utc(now)
+    now = as_utc(now)
     oldest = now - FAILED_WINDOW
     failed: list[tuple[datetime, Job]] = []
     running: list[tuple[datetime, Job]] = []
@@ -53,7 +54,7 @@ def rotation_order(jobs: Iterable[Job], now: datetime) -> list[JobRef]:
                 failed.append((ended or epoch, job))
         elif job.state is JobState.RUNNING:
             started = job.started or job.created
-            running.append((fmt.as_utc(started) if started else epoch, job))
+            running.append((as_utc(started) if started else epoch, job))
     failed.sort(key=lambda pair: (pair[0], str(pair[1].ref)), reverse=True)
     running.sort(key=lambda pair: (pair[0], str(pair[1].ref)), reverse=True)
     return [job.ref for _, job in failed + running]
@@ -136,7 +137,7 @@ class KioskScreen(DeckScreen):
     def _clock_text(self, now: datetime, health: dict[str, BackendHealth]) -> str:
         last_ok = [h.last_ok for h in health.values() if h.last_ok is not None]
         refreshed = fmt.ago(max(last_ok), now) if last_ok else "never"
-        return f"{fmt.as_utc(now):%H:%M:%S} UTC · refreshed {refreshed}"
+        return f"{as_utc(now):%H:%M:%S} UTC · refreshed {refreshed}"
 
     def _advance_rotation(self, jobs: list[Job], now: datetime, monotonic: float) -> None:
         order = rotation_order(jobs, now)

@@ -26,6 +26,7 @@ from textual.reactive import reactive
 from textual.renderables.digits import Digits
 from textual.widget import Widget
 
+from jobdeck.clock import as_utc
 from jobdeck.model import Job, JobState
 from jobdeck.monitor.events import BackendHealth, HealthStatus
 from jobdeck.ui import format as fmt
@@ -49,7 +50,7 @@ class BackendCounts:
 def finished_at(job: Job) -> datetime | None:
     """When a finished job ended (its last update when the backend gives no end time)."""
     moment = job.ended or job.updated
-    return fmt.as_utc(moment) if moment is not None else None
+    return as_utc(moment) if moment is not None else None
 
 
 def count_jobs(jobs: Iterable[Job], now: datetime, backends: Sequence[str]) -> dict[str, BackendCounts]:
@@ -57,7 +58,7 @@ def count_jobs(jobs: Iterable[Job], now: datetime, backends: Sequence[str]) -> d
 
     Archived jobs are left out: the board shows what needs attention.
     """
-    now = fmt.as_utc(now)
+    now = as_utc(now)
     hour_ago = now - timedelta(hours=1)
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     tallies: dict[str, dict[str, int]] = {name: {} for name in backends}

@@ -35,6 +35,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from jobdeck.safe_text import display_width, to_plain, to_rich_text
+from jobdeck.sizes import byte_size
 
 _LINE_SPLIT = re.compile(r"\r?\n")
 
@@ -746,11 +747,4 @@ class LogView(ScrollView, can_focus=True):
 
 def _size_text(size: int) -> str:
     """A byte count for people: 812 bytes, 3.4 KB, 1.0 GB."""
-    if size < 1024:
-        return f"{size:,} bytes"
-    value = size / 1024
-    for unit in ("KB", "MB"):
-        if value < 1024:
-            return f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GB"
+    return byte_size(size, ("bytes", "KB", "MB", "GB"), grouping=",")

@@ -21,6 +21,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from jobdeck.clock import as_utc
 from jobdeck.model import Counts, Job, JobState, Run, RunPage
 from jobdeck.safe_text import safe_line, to_plain
 from jobdeck.ui.format import (
@@ -28,7 +29,6 @@ from jobdeck.ui.format import (
     STATE_TONE,
     age,
     ago,
-    as_utc,
     bar,
     counts_text,
     duration,

@@ -19,9 +19,10 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from jobdeck.clock import as_utc
 from jobdeck.model import JobState, StatusEvent
 from jobdeck.safe_text import safe_line
-from jobdeck.ui.format import STATE_TONE, age, as_utc, duration, state_word, truncate
+from jobdeck.ui.format import STATE_TONE, age, duration, state_word, truncate
 from jobdeck.ui.widgets.run_detail import state_text
 
 #: The component class that colours each state.

@@ -1,0 +1,61 @@
+"""The shared atomic file write (spool specs and progress, jobdeck's archive)."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from jobdeck.files import write_all, write_atomic
+
+
+def mode_of(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture
+def umask_022():
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o644])
+def test_the_file_gets_the_content_and_the_mode_and_no_temporary_is_left(tmp_path: Path, umask_022, mode: int) -> None:
+    target = tmp_path / "state.json"
+    write_atomic(target, b"first\n", mode=mode)
+    write_atomic(target, b"second\n", mode=mode)
+
+    assert target.read_bytes() == b"second\n"
+    assert mode_of(target) == mode
+    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
+
+
+def test_the_default_mode_is_readable_by_all(tmp_path: Path, umask_022) -> None:
+    write_atomic(tmp_path / "spec.json", b"{}")
+    assert mode_of(tmp_path / "spec.json") == 0o644
+
+
+def test_a_failed_rename_leaves_the_old_content_and_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "taken"
+    target.mkdir()  # a folder cannot be replaced by a file
+    (target / "inside").write_bytes(b"old")
+
+    with pytest.raises(OSError):
+        write_atomic(target, b"new")
+
+    assert (target / "inside").read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["taken"]
+
+
+def test_write_all_writes_everything_even_in_short_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_write = os.write
+    monkeypatch.setattr(os, "write", lambda fd, data: real_write(fd, bytes(data[:3])))
+    fd = os.open(tmp_path / "log", os.O_WRONLY | os.O_CREAT)
+    try:
+        write_all(fd, b"0123456789")
+    finally:
+        os.close(fd)
+    assert (tmp_path / "log").read_bytes() == b"0123456789"
