@@ -343,6 +343,21 @@ async def test_a_tick_that_changes_no_shown_age_repaints_nothing() -> None:
         assert repaints and " 3h " in screen_lines(job_list)[1]
 
 
+async def test_a_tick_redraws_only_the_rows_whose_age_moved() -> None:
+    # While jobs are fresh their ages tick every second: only their rows are drawn again.
+    jobs = [make_job("1", name="fresh", updated=ago(5)), make_job("2", name="old", updated=ago(7200))]
+    async with running(ListApp(jobs)) as (app, job_list, pilot):
+        repaints: list[tuple[object, ...]] = []
+        original = job_list.refresh
+        job_list.refresh = lambda *args, **kwargs: (repaints.append(args), original(*args, **kwargs))[1]  # type: ignore[method-assign]
+        job_list.now = NOW + timedelta(seconds=1)
+        await pilot.pause()
+        assert [region.y for (region,) in repaints] == [1]  # line 0 is the header
+        lines = screen_lines(job_list)
+        assert " 6s " in lines[1] and "fresh" in lines[1]
+        assert " 2h " in lines[2] and "old" in lines[2]
+
+
 async def test_a_theme_change_redraws_rows_in_the_new_colours() -> None:
     async with running(ListApp(numbered(2, state=JobState.FAILED))) as (app, job_list, pilot):
         before = {segment.style for segment in job_list.render_line(2)}

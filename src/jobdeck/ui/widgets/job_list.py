@@ -28,7 +28,7 @@ from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive, var
 from textual.scroll_view import ScrollView
@@ -372,16 +372,24 @@ class JobList(ScrollView, can_focus=True):
         self._redraw()
 
     def watch_now(self, old: datetime | None, new: datetime | None) -> None:
-        # Set once a second: redraw only when an age or duration on screen moves.
-        if self._times_shown(old) != self._times_shown(new):
-            self._redraw()
-            return
-        # Rows off screen were drawn at an older time: they are drawn afresh when scrolled to.
+        # Set once a second. Only the rows whose age or duration moved are drawn again:
+        # while jobs are fresh their ages tick every second, and a whole-list repaint
+        # each second was most of an idle deck's CPU (and of its output over SSH).
         first = int(self.scroll_y)
-        on_screen = {id(job) for job in self._rows[first : first + self._page_height]}
+        shown = self._rows[first : first + self._page_height]
+        moved = {
+            line
+            for line, (before, after) in enumerate(zip(self._times_shown(old), self._times_shown(new)), start=1)
+            if before != after
+        }
+        # Rows off screen, or whose times moved, are drawn afresh when next shown.
+        kept = {id(job) for line, job in enumerate(shown, start=1) if line not in moved}
         for key in list(self._row_cache.keys()):
-            if key[0] not in on_screen:
+            if key[0] not in kept:
                 self._row_cache.discard(key)
+        width = self.scrollable_content_region.width
+        for line in sorted(moved):
+            self.refresh(Region(0, line, width, 1))
 
     def _times_shown(self, now: datetime | None) -> list[tuple[str, str]]:
         """The age and duration texts of the rows on screen, measured to ``now``."""
