@@ -14,7 +14,9 @@ from typing import Any
 import pytest
 from cli_helpers import invoke
 
-from jobdeck.demo import LOCAL_DEMO_JOBS, cancel_active_jobs
+from jobdeck.clock import SystemClock
+from jobdeck.demo import LOCAL_DEMO_JOBS, cancel_active_jobs, wait_for_jobs
+from jobdeck.local.spool import Spool
 
 DEMO_NAMES = sorted(job.name for job in LOCAL_DEMO_JOBS)
 
@@ -100,3 +102,18 @@ def test_the_deck_opens_on_the_demo_folder_and_closing_it_stops_only_the_long_jo
     states = {job["name"]: job["state"] for job in listed(data_dir / "demo", monkeypatch)}
     assert states["reindex-catalog"] == "canceled"
     assert states["build-docs"] in {"pending", "running", "succeeded"}
+
+
+def test_waiting_for_the_demo_jobs_counts_only_jobs_whose_spec_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A runner makes its job's folder a moment before it writes the spec: such a job
+    # would be listed by its id. The wait must not end on it.
+    monkeypatch.setattr("jobdeck.demo.SPOOL_WAIT_SECONDS", 0.3)
+    spool = tmp_path / "spool"
+    Spool(spool).create_job(argv=["true"], name="written", cwd=str(tmp_path), clock=SystemClock(), host="here")
+    (spool / "20260101-000000-nospec").mkdir()
+    asyncio.run(wait_for_jobs(spool, 1))
+    assert "slow to start" not in capsys.readouterr().err
+    asyncio.run(wait_for_jobs(spool, 2))
+    assert "slow to start" in capsys.readouterr().err

@@ -275,9 +275,17 @@ async def cancel_active_jobs(spool: Path, *, names: set[str] | None = None) -> N
 
 
 async def wait_for_jobs(spool: Path, count: int) -> None:
-    """Wait until ``count`` jobs are in ``spool`` (each runner writes its job on start)."""
+    """Wait until ``count`` jobs are in ``spool`` (each runner writes its job on start).
+
+    A job's folder appears a moment before its spec is written: only jobs whose spec
+    was read count (those have a command label), else a listing right after this
+    could show a job by its id instead of its name."""
+
+    def started(jobs: list[Job]) -> bool:
+        return sum("command" in job.labels for job in jobs) >= count
+
     async with _spool_adapter(spool) as adapter:
-        if not await _until(adapter, lambda jobs: len(jobs) >= count):
+        if not await _until(adapter, started):
             click.echo(f"jobdeck: warning: the demo jobs are slow to start (see {spool})", err=True)
 
 
