@@ -322,6 +322,24 @@ async def test_an_unsubscribed_listener_hears_nothing_more(tmp_path: Path, clock
     assert recorder.events == []
 
 
+async def test_first_polls_returns_once_every_backend_was_polled_or_failed(tmp_path: Path, clock: FrozenClock) -> None:
+    good = FakeAdapter.build("good", clock=clock, jobs=[make_job("1")])
+    slow = FakeAdapter.build("slow", clock=clock)
+    broken = FakeAdapter.build("broken", clock=clock)
+    broken.fail_always(Unreachable("connection refused"))
+    slow.hold_polls()
+    monitor = make_monitor(tmp_path, [good, slow, broken], clock=clock)
+    async with running(monitor):
+        waiting = asyncio.create_task(monitor.first_polls())
+        await wait_until(lambda: slow.count("list_jobs") == 1 and broken.count("list_jobs") == 1)
+        await settle()
+        assert not waiting.done()  # the slow backend has not answered yet
+        slow.release_polls()
+        await asyncio.wait_for(waiting, 5)
+        assert monitor.health()["broken"].status is not HealthStatus.OK
+        assert [job.id for job in monitor.jobs()] == ["1"]
+
+
 # -- push -----------------------------------------------------------------------------------
 
 

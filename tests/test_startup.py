@@ -3,6 +3,7 @@ with jobs, then the interpreter's own settings back (jobdeck.startup)."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import sys
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from deck_helpers import sample_deck
 
 from jobdeck import startup
 from jobdeck.cli import cli
+from jobdeck.monitor import HealthStatus
 
 
 @pytest.fixture(autouse=True)
@@ -102,3 +104,27 @@ async def test_a_deck_without_jobs_ends_start_up_after_the_longest_wait(
         await pilot.pause(0.2)
         assert not app.monitor.jobs()
         assert not startup.active()
+
+
+async def test_the_first_frame_waits_for_the_first_polls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Nothing is drawn before the app is ready: by then the jobs are in hand, so the first
+    # frame shows them instead of an empty list drawn again a moment later.
+    monkeypatch.setattr("jobdeck.ui.app.FIRST_POLL_WAIT", 5.0)
+    app, adapters = sample_deck(tmp_path)
+    for adapter in adapters:
+        adapter.hold_polls()  # answered only 0.3 s on, while the screen is long built
+    asyncio.get_running_loop().call_later(0.3, lambda: [adapter.release_polls() for adapter in adapters])
+    async with app.run_test(size=(120, 40)):
+        assert app.monitor.jobs()
+
+
+async def test_a_backend_that_does_not_answer_holds_the_first_frame_only_briefly(tmp_path: Path) -> None:
+    app, adapters = sample_deck(tmp_path)
+    for adapter in adapters:
+        adapter.hold_polls()
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert not app.monitor.jobs()
+        assert {health.status for health in app.monitor.health().values()} == {HealthStatus.STARTING}
+        for adapter in adapters:
+            adapter.release_polls()
+        await pilot.pause()

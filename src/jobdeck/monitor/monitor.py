@@ -270,6 +270,12 @@ class Monitor:
         targets = [self._backend(backend)] if backend is not None else list(self._backends.values())
         await asyncio.gather(*(self._poll_now(target) for target in targets))
 
+    async def first_polls(self) -> None:
+        """Return once every backend has finished its first attempt (listed, or failed to)."""
+        for backend in self._backends.values():
+            async with backend.attempted:
+                await backend.attempted.wait_for(lambda backend=backend: backend.attempts_finished >= 1)
+
     async def poll_once(self) -> None:
         """One poll of every backend, concurrently, opening adapters as needed."""
         await self.refresh(None)

@@ -54,6 +54,8 @@ LOW_BANDWIDTH_MIN_INTERVAL = 10.0
 
 #: Seconds after start-up before theme files are watched for changes.
 THEME_WATCH_DELAY = 1.0
+#: The longest the first frame waits for the backends' first polls (seconds).
+FIRST_POLL_WAIT = 0.2
 #: Seconds after a backend's first poll before its push channel opens (see Monitor).
 PUSH_DELAY = 1.0
 
@@ -160,6 +162,10 @@ class JobdeckApp(App[int]):
         # The first screen mounts in its own task: wait for it, as push_screen would, so the
         # app is ready (keys, tests, pilots) only once the deck is built.
         await AwaitMount(self.screen, [self.screen])
+        # Nothing is drawn until on_mount returns: wait a moment for the first polls, so the
+        # first frame shows jobs rather than an empty list drawn again a tenth of a second on.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.monitor.first_polls(), FIRST_POLL_WAIT)
         for notice in self._notices_for_mount:
             notice()
         if self._watch_themes:
