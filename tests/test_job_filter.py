@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 
 from fakes import make_job
@@ -149,6 +150,25 @@ def test_a_patch_puts_new_jobs_in_sorted_place_and_drops_gone_ones() -> None:
     deck.change(newest, middle, gone_ids=("1",))
     assert ids(deck.filter.sorted) == ["9", "0", "3", "2", "4"]
     assert deck.filter.rows is deck.filter.sorted
+
+
+def test_many_changes_at_once_keep_the_view_sorted_and_each_text_beside_its_job() -> None:
+    rng = random.Random(7)
+    # Few distinct times: many ties, as a busy backend's second-resolution clock gives.
+    deck = Deck([make_job(str(n), name=f"job {n}", updated=NOW - timedelta(seconds=rng.randrange(30))) for n in range(300)])
+    deck.query("job")  # completes the index: from now on the texts are patched with the jobs
+    for round_number in range(25):
+        deck.query(rng.choice(["", "job", "r1"]))
+        fresh = [
+            make_job(job_id, name=f"job {job_id} r{round_number}", updated=NOW - timedelta(seconds=rng.randrange(40)))
+            for job_id in rng.sample(sorted(deck.jobs), 40)
+        ]
+        deck.change(*fresh, gone_ids=tuple(rng.sample(sorted(set(deck.jobs) - {job.id for job in fresh}), 3)))
+        shown = deck.filter.sorted
+        assert [RECENT(job) for job in shown] == sorted(RECENT(job) for job in shown)
+        assert all(deck.jobs[job.id] is job for job in shown) and len(shown) == len(deck.jobs)
+        for text in ("", f"r{round_number}", "r1"):
+            assert sorted(deck.query(text)) == sorted(deck.expected(text))
 
 
 def test_a_patch_under_a_query_adds_only_the_new_jobs_that_match() -> None:

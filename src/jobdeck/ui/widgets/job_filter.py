@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from jobdeck.model import Job
 from jobdeck.ui.filtering import EMPTY_QUERY, JobIndex, Query
+
+T = TypeVar("T")
 
 #: How many recent filters' rows are kept for going back to them (backspace).
 _FILTERS_KEPT = 16
@@ -155,22 +157,24 @@ class JobFilter:
     def _patched(
         self, jobs: list[Job], texts: list[str] | None, gone: list[Job], arriving: list[Job], key: Any
     ) -> tuple[list[Job], list[str] | None]:
-        """Copies of ``jobs`` without ``gone`` and with ``arriving`` put in sorted place,
-        and of ``texts`` beside them (None stays None: not known)."""
-        jobs = list(jobs)
-        texts = list(texts) if texts is not None else None
-        for job in gone:
-            position = locate(jobs, job, key)
-            if position is not None:
-                del jobs[position]
-                if texts is not None:
-                    del texts[position]
-        for job in arriving:
-            position = bisect_right(jobs, key(job), key=key)
-            jobs.insert(position, job)
-            if texts is not None:
-                texts.insert(position, self._index.haystack(job))
-        return jobs, texts
+        """New ``jobs`` without ``gone`` and with ``arriving`` in sorted place, and new
+        ``texts`` beside them (None stays None: not known).
+
+        Each place is found by bisecting ``jobs``; the new lists are then copied in one
+        pass, slice by slice: deleting and inserting one by one would move the whole
+        tail of the list each time (a hundred changes in 10,000 jobs moved 16 MB)."""
+        key = _memoized(key)  # the bisections of one patch meet the same middle jobs
+        dropped = sorted(position for position in (locate(jobs, job, key) for job in gone) if position is not None)
+        # Sequential inserts put a job after those with an equal key, earlier arrivals
+        # included: sorting by (place, key, arrival) gives that order at once.
+        keyed = [(key(job), order, job) for order, job in enumerate(arriving)]
+        placed = sorted((bisect_right(jobs, job_key, key=key), job_key, order, job) for job_key, order, job in keyed)
+        places = [(place, job) for place, _, _, job in placed]
+        new_jobs = _spliced(jobs, dropped, places)
+        if texts is None:
+            return new_jobs, None
+        haystack = self._index.haystack
+        return new_jobs, _spliced(texts, dropped, [(place, haystack(job)) for place, job in places])
 
 
 def locate(rows: Sequence[Job], job: Job, key: Any) -> int | None:
@@ -191,6 +195,38 @@ def locate(rows: Sequence[Job], job: Job, key: Any) -> int | None:
         if row is job:
             return position
     return None
+
+
+def _memoized(key: Callable[[Job], Any]) -> Callable[[Job], Any]:
+    """``key``, computed once per job. Only for the length of one call: a job's id is
+    unique only while it is alive (every job met here is held by the lists meanwhile)."""
+    memo: dict[int, Any] = {}
+
+    def cached(job: Job) -> Any:
+        value = memo.get(id(job))
+        if value is None:
+            value = memo[id(job)] = key(job)
+        return value
+
+    return cached
+
+
+def _spliced(items: list[T], dropped: list[int], inserted: list[tuple[int, T]]) -> list[T]:
+    """``items`` without the positions ``dropped`` (ascending) and with each
+    ``(position, item)`` of ``inserted`` (ascending) put before ``items[position]``."""
+    result: list[T] = []
+    start = 0
+    next_drop = 0
+    for place, item in [*inserted, (len(items), None)]:
+        while next_drop < len(dropped) and dropped[next_drop] < place:
+            result += items[start : dropped[next_drop]]
+            start = dropped[next_drop] + 1
+            next_drop += 1
+        result += items[start:place]
+        start = place
+        if item is not None:
+            result.append(item)
+    return result
 
 
 def _narrows(old: Query, new: Query) -> bool:
