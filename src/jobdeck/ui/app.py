@@ -16,8 +16,8 @@ import asyncio
 import contextlib
 import logging
 import signal
-from functools import partial
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
