@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
@@ -39,6 +40,7 @@ from jobdeck.heap import HeapKeeper
 from jobdeck.ui.ascii_filter import AsciiMarks
 from jobdeck.monitor import JobsChanged, Monitor, MonitorEvent
 from jobdeck.ui.coalesce import EventCoalescer
+from jobdeck.ui.hangup import watch_terminal
 from jobdeck.ui.quit_sequence import QuitSequence
 from jobdeck.ui.widgets.job_list import JobList
 from jobdeck.ui.themes import ThemeMemory, load_all_themes, shipped_themes_dir, theme_dirs, watch_theme_files
@@ -377,7 +379,13 @@ def run_deck(settings: Settings, *, read_only: bool, kiosk: bool) -> int:
         theme_memory=ThemeMemory(),
         handle_sigterm=True,
     )
-    result = app.run()
+    terminal = sys.__stdin__.fileno() if sys.__stdin__ is not None and sys.__stdin__.isatty() else None
+    stop_watching = watch_terminal(terminal) if terminal is not None else None
+    try:
+        result = app.run()
+    finally:
+        if stop_watching is not None:
+            stop_watching.set()
     return result or 0
 
 
