@@ -517,3 +517,17 @@ async def test_the_scrollbar_thumb_follows_a_jump_made_as_the_scrollbar_appears(
         await pilot.pause()
         assert job_list.scroll_y > 100
         assert job_list.vertical_scrollbar.position == job_list.scroll_y
+
+
+async def test_the_backend_column_is_sized_from_the_backend_names_given() -> None:
+    # The deck names its backends, so 100,000 jobs need no pass to size the column;
+    # a job from a backend with a longer name still widens it when it arrives.
+    async with running(ListApp([])) as (app, job_list, pilot):
+        job_list.backend_names = ("local", "cluster-east")
+        job_list.set_jobs([make_job("1", name="job 1", backend="local")])
+        assert job_list._backend_width == len("cluster-east")
+        job_list.backend_names = ("local", "web")
+        job_list.set_jobs([make_job("1", name="job 1", backend="local")])
+        job_list.apply_changes([make_job("2", name="job 2", backend="backend-long", updated=NOW)], [], [])
+        await pilot.pause()
+        assert any("backend-long" in line for line in screen_lines(job_list))

@@ -42,6 +42,9 @@ class ListingIndex:
         self._known: dict[int, str] = {}
         # job id -> id(listed object): the inverse of _known.
         self._winner: dict[str, int] = {}
+        # After a full index, the objects that won their ids: _known and _winner are built
+        # from them when the next poll needs them, not on the way to the first frame.
+        self._winners: dict[str, object] | None = None
         # The last listing itself: keeps its objects alive, so their ids stay theirs.
         self._held: list[Job] = []
         self._jobs: dict[str, Job] = {}
@@ -59,9 +62,10 @@ class ListingIndex:
 
     def _same_ids(self, listed: list[object]) -> Listing | None:
         """The listing when it has exactly the last one's ids and no object twice; else None."""
-        previous, known, winner = self._jobs, self._known, self._winner
+        previous = self._jobs
         if not previous or len(listed) != len(previous):
             return None
+        known, winner = self._id_maps()
         replacing = self._replaced_in_place(listed)
         if replacing is None:
             by_key = dict(zip(map(id, listed), listed))
@@ -92,7 +96,7 @@ class ListingIndex:
         The common case (a backend lists in a stable order), found at C speed: the
         objects are compared pairwise by identity, no job is read unless it is new.
         """
-        held, known = self._held, self._known
+        held, known = self._held, self._id_maps()[0]
         if len(held) != len(listed):
             return None
         moved = list(compress(range(len(listed)), map(is_not, listed, held)))
@@ -117,9 +121,16 @@ class ListingIndex:
             job_id = job.ref.id
             jobs[job_id] = job
             originals[job_id] = original
-        self._known = {id(original): job_id for job_id, original in originals.items()}
-        self._winner = {job_id: key for key, job_id in self._known.items()}
+        self._winners = originals
         return Listing(jobs, list(jobs.values()), fast=False)
+
+    def _id_maps(self) -> tuple[dict[int, str], dict[str, int]]:
+        """_known and _winner, built first if a full index left them to build."""
+        if self._winners is not None:
+            self._known = {id(original): job_id for job_id, original in self._winners.items()}
+            self._winner = {job_id: key for key, job_id in self._known.items()}
+            self._winners = None
+        return self._known, self._winner
 
     def _checked(self, job: object) -> Job:
         """``job`` as a Job of this backend: a TypeError for anything else."""

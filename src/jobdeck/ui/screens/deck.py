@@ -298,6 +298,7 @@ class DeckScreen(Screen[None]):
         self._unsubscribe = self.deck.add_monitor_listener(lambda event: self.post_message(MonitorUpdate(event)))
         jobs = self.query_one(JobList)
         self.watch(self.query_one("#filter", Input), "value", self._on_filter_changed, init=False)
+        jobs.backend_names = tuple(monitor.backends())
         jobs.set_jobs(monitor.jobs())
         self._apply_health()
         self._tick()

@@ -195,6 +195,9 @@ class JobList(ScrollView, can_focus=True):
     state_words: reactive[bool] = reactive(False, init=False)
     #: Why the current ``filter_text`` could not be used, or None when it is fine.
     query_error: var[str | None] = var(None)
+    #: The backends' names when known (the deck sets them from the monitor): the backend
+    #: column is sized from them rather than by a pass over every job (100,000 of them).
+    backend_names: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -237,7 +240,8 @@ class JobList(ScrollView, can_focus=True):
         self._given = list(jobs)
         self._by_ref_map = None
         self._highlighted_job = None
-        self._backend_width = _backend_width(self._given)
+        names = self.backend_names or {job.ref.backend for job in self._given}
+        self._backend_width = _names_width(names)
         in_slices = len(self._given) >= INDEX_IN_BACKGROUND_FROM
         self._filter.reset(self._given, in_slices=in_slices)
         self._columns_cache.clear()
@@ -271,7 +275,7 @@ class JobList(ScrollView, can_focus=True):
         if not replaced and not fresh:
             return
         self._filter.update_index(replaced, fresh)
-        width = _backend_width(fresh)
+        width = _names_width({job.ref.backend for job in fresh})
         if width > self._backend_width:
             self._backend_width = width
             self._columns_cache.clear()
@@ -766,8 +770,8 @@ def _place(column: _Column, text: str) -> str:
     return fmt.fit(text, column.width, align_right=column.align_right)
 
 
-def _backend_width(jobs: Iterable[Job]) -> int:
-    names = {job.ref.backend for job in jobs}
+def _names_width(names: Iterable[str]) -> int:
+    """The backend column's width for these backend names."""
     longest = max((cell_len(name) for name in names), default=0)
     return max(7, min(12, longest))
 
