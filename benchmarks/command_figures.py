@@ -4,9 +4,9 @@ opening a 1 GB log against toolong. Each returns (value, details for the table).
 from __future__ import annotations
 
 import statistics
-from datetime import datetime, timedelta
 import sys
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from jobdeck.clock import Clock, SystemClock

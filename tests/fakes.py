@@ -498,6 +498,7 @@ def make_monitor(
     clock: Clock,
     read_only: bool = False,
     rng: random.Random | None = None,
+    push_delay: float = 0.0,
 ) -> Monitor:
     """A Monitor over ``adapters`` with its archive and action log in ``tmp_path``.
 
@@ -510,4 +511,5 @@ def make_monitor(
         action_log=ActionLog(tmp_path / "actions.jsonl"),
         read_only=read_only,
         rng=rng or NoJitter(),
+        push_delay=push_delay,
     )

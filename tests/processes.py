@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Sequence
-from types import TracebackType
 from typing import Any, Self
 
 
@@ -29,26 +28,16 @@ class Processes:
         self._started.append(process)
         return process
 
-    def stop_all(self) -> None:
-        for process in self._started:
-            stop(process, grace=self.grace)
-
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop_all()
-
-
-def stop(process: subprocess.Popen[bytes], *, grace: float) -> None:
-    """Terminate ``process`` if it still runs; kill it if it has not ended after ``grace`` seconds."""
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    def __exit__(self, *exc_info: object) -> None:
+        for process in self._started:
+            if process.poll() is not None:
+                continue
+            process.terminate()
+            try:
+                process.wait(timeout=self.grace)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

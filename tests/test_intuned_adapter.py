@@ -8,13 +8,22 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from fakes import InstantClock
+from inflight import InFlight
 
+from jobdeck.adapters.http import CONCURRENT_REQUESTS
 from jobdeck.adapters.intuned import LOG_NOTICE, IntunedAdapter, IntunedSettings
 from jobdeck.emulators.core import SimClock
 from jobdeck.emulators.faults import Faults
-from jobdeck.emulators.intuned import DEFAULT_API_KEY, DEFAULT_PROJECT, DEFAULT_WORKSPACE_ID, IntunedEmulator
+from jobdeck.emulators.intuned import (
+    DEFAULT_API_KEY,
+    DEFAULT_PROJECT,
+    DEFAULT_WORKSPACE_ID,
+    IntunedEmulator,
+)
+from jobdeck.emulators.intuned.models import CreateJob
 from jobdeck.emulators.server import running
 from jobdeck.errors import AdapterError, AuthFailed, BadResponse, NotFound
 from jobdeck.model import Action, Capability, Job, JobState
@@ -39,12 +48,15 @@ def emulator() -> IntunedEmulator:
     return IntunedEmulator(seed=11, clock=SimClock(speed=0))
 
 
-def make_adapter(emulator: IntunedEmulator, *, url: str | None = None, **settings: object) -> IntunedAdapter:
+def make_adapter(emulator: IntunedEmulator, *, url: str | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None, **settings: object) -> IntunedAdapter:
+    """An adapter of the emulator: in-process unless ``url`` (loopback); ``transport`` wraps the in-process one."""
     config = IntunedSettings(
         name="shop", workspace_id=DEFAULT_WORKSPACE_ID, project=DEFAULT_PROJECT, api_key_env=KEY_ENV,
         base_url=f"{url or 'http://intuned.test'}/api/v1/workspace", **settings,
     )
-    transport = None if url else emulator.transport()
+    if not url and transport is None:
+        transport = emulator.transport()
     return IntunedAdapter(config, clock=InstantClock(emulator.clock), transport=transport)
 
 
@@ -430,8 +442,6 @@ def test_the_observed_event_buffer_is_bounded_and_a_reader_behind_it_resumes_at_
 
 
 async def test_proxy_credentials_and_notification_headers_are_redacted_too(adapter, emulator):
-    import httpx
-
     body = {
         "id": "proxied",
         "payload": [{"apiName": "scrape", "parameters": {"apiKey": "param-secret-1"}}],
@@ -451,3 +461,53 @@ async def test_proxy_credentials_and_notification_headers_are_redacted_too(adapt
     for secret in ("proxy-pass-9", "notif-secret", "proxied-session-1", "param-secret-1"):
         assert secret not in shown, secret
     assert "proxy.example:8080" in shown
+
+
+# -- one runs request per job -----------------------------------------------------------
+
+
+def is_runs_request(request: httpx.Request) -> bool:
+    return request.method == "GET" and request.url.path.endswith("/runs")
+
+
+def add_jobs(emulator: IntunedEmulator, count: int) -> list[str]:
+    ids = [f"extra-{number}" for number in range(count)]
+    for job_id in ids:
+        body = CreateJob.model_validate({"id": job_id, "payload": [{"apiName": "scrape"}], "configuration": {}})
+        emulator.sim.create_job(DEFAULT_PROJECT, body, emulator.clock.now())
+    return ids
+
+
+async def test_the_runs_of_many_jobs_are_asked_concurrently_a_few_at_a_time(emulator):
+    add_jobs(emulator, 2 * CONCURRENT_REQUESTS)
+    transport = InFlight(emulator.transport(), counts=is_runs_request)
+    adapter = make_adapter(emulator, transport=transport)
+    await adapter.open()
+    jobs = await adapter.list_jobs()
+    assert transport.seen == len(jobs) > CONCURRENT_REQUESTS  # one runs request per job
+    assert 1 < transport.peak <= CONCURRENT_REQUESTS
+    await adapter.close()
+
+
+class DeletesOnRuns(httpx.AsyncBaseTransport):
+    """The emulator, but ``job_id`` is deleted just as its runs are asked for (after the job list)."""
+
+    def __init__(self, emulator: IntunedEmulator, job_id: str) -> None:
+        self.emulator = emulator
+        self.inner = emulator.transport()
+        self.job_id = job_id
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if is_runs_request(request) and request.url.path.endswith(f"/jobs/{self.job_id}/runs"):
+            self.emulator.sim.delete_job(DEFAULT_PROJECT, self.job_id)
+        return await self.inner.handle_async_request(request)
+
+
+async def test_a_job_deleted_between_the_list_and_its_runs_is_left_out_and_the_later_jobs_still_listed(emulator):
+    extra = add_jobs(emulator, 2 * CONCURRENT_REQUESTS)
+    adapter = make_adapter(emulator, transport=DeletesOnRuns(emulator, "nightly-prices"))
+    await adapter.open()
+    jobs = by_id(await adapter.list_jobs())
+    assert set(jobs) == {"catalog-sync", "weekly-report", "login-check", *extra}
+    assert jobs["login-check"].state is JobState.FAILED
+    await adapter.close()

@@ -531,3 +531,14 @@ async def test_the_backend_column_is_sized_from_the_backend_names_given() -> Non
         job_list.apply_changes([make_job("2", name="job 2", backend="backend-long", updated=NOW)], [], [])
         await pilot.pause()
         assert any("backend-long" in line for line in screen_lines(job_list))
+
+
+async def test_rows_already_drawn_follow_the_backend_column_when_a_diff_widens_it() -> None:
+    # The new job sorts off screen; the rows on screen must still move with the header.
+    jobs = [make_job(str(n), name=f"job {n}", backend="local", updated=ago(n + 1)) for n in range(100)]
+    async with running(ListApp(jobs)) as (app, job_list, pilot):
+        await pilot.pause()
+        job_list.apply_changes([make_job("x", name="job x", backend="backend-long", updated=ago(9_999))], [], [])
+        await pilot.pause()
+        header, first = screen_lines(job_list)[:2]
+        assert first.index("local") == header.index("backend")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from fakes import make_job
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fakes import make_job
 from jobdeck.model import Job, JobState
 from jobdeck.monitor.listing import ListingIndex
 

@@ -15,8 +15,6 @@ from jobdeck.clock import FrozenClock
 from jobdeck.errors import AuthFailed, BadResponse, Unreachable
 from jobdeck.model import Capability, JobRef, JobState
 from jobdeck.monitor import HealthChanged, HealthStatus, JobsChanged, Monitor, TimelineChanged
-from jobdeck.monitor.action_log import ActionLog
-from jobdeck.monitor.archive_store import JobdeckArchive
 
 PUSH_CAPABLE = frozenset({Capability.LIST, Capability.PUSH})
 
@@ -358,13 +356,7 @@ async def test_a_push_triggers_an_immediate_poll(tmp_path: Path, clock: FrozenCl
 
 async def test_the_push_channel_opens_push_delay_after_the_first_poll(tmp_path: Path, clock: FrozenClock) -> None:
     adapter = FakeAdapter.build("alpha", capabilities=PUSH_CAPABLE, clock=clock, interval=60.0)
-    monitor = Monitor(
-        [adapter],
-        clock=clock,
-        archive=JobdeckArchive(tmp_path / "archive.json"),
-        action_log=ActionLog(tmp_path / "actions.jsonl"),
-        push_delay=1.0,
-    )
+    monitor = make_monitor(tmp_path, [adapter], clock=clock, push_delay=1.0)
     async with running(monitor):
         await poll_done(adapter, clock, 1, sleepers=2)  # the poll loop, and the push loop's delay
         assert adapter.count("changes") == 0

@@ -10,11 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from cli_helpers import invoke
 from deck_helpers import sample_deck
 
 from jobdeck import startup
-from jobdeck.cli import cli
 from jobdeck.monitor import HealthStatus
 
 
@@ -76,7 +75,7 @@ def test_a_command_other_than_the_deck_ends_start_up_at_once(tmp_path: Path, mon
     monkeypatch.setenv("JOBDECK_CONFIG", str(tmp_path / "config.toml"))
     monkeypatch.setenv("JOBDECK_DATA_DIR", str(tmp_path / "data"))
     startup.begin()
-    result = CliRunner().invoke(cli, ["info"])
+    result = invoke("info")
     assert result.exit_code == 0, result.output
     assert not startup.active()
 

@@ -60,11 +60,9 @@ class HeapKeeper:
 
     def arrived(self, count: int) -> bool:
         """``count`` new job objects arrived; True (once, until ``freeze``) when that calls for a freeze."""
-        if self._arrived >= self.freeze_after:
-            self._arrived += count
-            return False  # a freeze is due already
+        before = self._arrived
         self._arrived += count
-        return self._arrived >= self.freeze_after
+        return before < self.freeze_after <= self._arrived  # not when one is due already
 
     def freeze(self) -> None:
         """Freeze the heap now (call it between frames: a full collection may pause)."""

@@ -14,6 +14,7 @@ import shlex
 import sys
 from pathlib import Path
 
+
 def deck_command(*, config_path: Path | None, allow_actions: bool, python: str | None = None) -> str:
     """The shell command textual-serve runs for each browser session."""
     args = [python or sys.executable, "-m", "jobdeck"]

@@ -6,7 +6,6 @@ own files fit together, so the CLI, the deck and the demo build them alike.
 
 from __future__ import annotations
 
-from jobdeck import paths
 from jobdeck.adapters.base import Adapter
 from jobdeck.adapters.registry import adapter_class
 from jobdeck.clock import Clock, SystemClock
@@ -31,8 +30,8 @@ def build_monitor(
     return Monitor(
         build_adapters(settings, clock=clock),
         clock=clock,
-        archive=JobdeckArchive(paths.archive_file()),
-        action_log=ActionLog(paths.action_log_file()),
+        archive=JobdeckArchive(),
+        action_log=ActionLog(),
         read_only=read_only,
         push_delay=push_delay,
     )

@@ -15,9 +15,8 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeVar
 
-
 from jobdeck import paths
-from jobdeck.adapters.base import Adapter, BackendSettings
+from jobdeck.adapters.base import Adapter, BackendSettings, ListedJobs
 from jobdeck.clock import Clock
 from jobdeck.errors import NotFound, Unreachable
 from jobdeck.local import control
@@ -95,7 +94,7 @@ class LocalAdapter(Adapter):
         super().__init__(settings, clock=clock)
         configured: Path | None = getattr(settings, "spool", None)
         self.spool = Spool(Path(configured) if configured else paths.spool_dir())
-        self._converted: dict[str, tuple[JobRecord, Job]] = {}
+        self._listed = ListedJobs()
 
     @property
     def spool_path(self) -> Path:
@@ -281,16 +280,8 @@ class LocalAdapter(Adapter):
             ) from exc
 
     def _list_jobs(self) -> list[Job]:
-        jobs: list[Job] = []
-        converted: dict[str, tuple[JobRecord, Job]] = {}
-        for record in self._scan():
-            # The spool hands back the same record object while a job is unchanged.
-            hit = self._converted.get(str(record.folder))
-            job = hit[1] if hit is not None and hit[0] is record else self._job(record)
-            converted[str(record.folder)] = (record, job)
-            jobs.append(job)
-        self._converted = converted
-        return jobs
+        # An unchanged job keeps its Job: the spool hands back the same record (or an equal one).
+        return self._listed.convert(((str(record.folder), record) for record in self._scan()), self._job)
 
     def _read_with_runs(self, job_id: str) -> tuple[JobRecord, list[RunRecord]]:
         record = control.read(self.spool, job_id)

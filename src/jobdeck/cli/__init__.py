@@ -16,27 +16,6 @@ the monitor, the adapters) inside its function, not at the top of its module.
 
 from __future__ import annotations
 
-from jobdeck.cli.common import (
-    EXIT_FAILED,
-    EXIT_INTERRUPTED,
-    EXIT_OK,
-    EXIT_USAGE,
-    LOG_FILE_NAME,
-    CliState,
-    JobdeckGroup,
-    configure_logging,
-)
 from jobdeck.cli.group import cli, main
 
-__all__ = [
-    "EXIT_FAILED",
-    "EXIT_INTERRUPTED",
-    "EXIT_OK",
-    "EXIT_USAGE",
-    "LOG_FILE_NAME",
-    "CliState",
-    "JobdeckGroup",
-    "cli",
-    "configure_logging",
-    "main",
-]
+__all__ = ["cli", "main"]

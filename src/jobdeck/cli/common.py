@@ -6,14 +6,13 @@ owns the screen and a stray library warning would tear it.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import logging.handlers
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -27,8 +26,6 @@ if TYPE_CHECKING:
     from jobdeck.monitor import Monitor
 
 log = logging.getLogger("jobdeck.cli")
-
-T = TypeVar("T")
 
 #: Exit codes.
 EXIT_OK = 0
@@ -123,10 +120,6 @@ class JobdeckGroup(click.Group):
             ctx.exit(EXIT_FAILED)
 
 
-def run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(coro)
-
-
 def cli_state(ctx: click.Context) -> CliState:
     return ctx.find_object(CliState) or CliState(config_path=None)
 
@@ -136,23 +129,18 @@ def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
     raise click.exceptions.Exit(code)
 
 
-def one_line(text: str | None) -> str:
-    """Backend text made safe to print on one line: no escape sequence reaches the terminal."""
-    from jobdeck.safe_text import make_safe
-
-    return " ".join(make_safe(text or "", keep_colour=False).split())
-
-
 # -- a monitor for one command ----------------------------------------------------
 
 
 @asynccontextmanager
-async def read_only_monitor(settings: Settings) -> AsyncIterator[Monitor]:
-    """A read-only monitor for one command, stopped (adapters closed) on the way out."""
+async def polled_monitor(settings: Settings) -> AsyncIterator[Monitor]:
+    """A read-only monitor for one command, after one poll of every backend;
+    stopped (adapters closed) on the way out."""
     from jobdeck.wiring import build_monitor
 
     monitor = build_monitor(settings, read_only=True, clock=SystemClock())
     try:
+        await monitor.poll_once()
         yield monitor
     finally:
         await monitor.stop()

@@ -62,7 +62,7 @@ for _command in (run, ls, logs, info, demo, emulate, serve):
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
-    """The ``jobdeck`` console script."""
+    """Run the ``jobdeck`` command (``jobdeck.__main__.main`` calls it after ``startup.begin()``)."""
     # Library warnings go to the log file, never to the screen the deck owns.
     logging.captureWarnings(True)
     cli.main(args=list(argv) if argv is not None else None, prog_name="jobdeck")

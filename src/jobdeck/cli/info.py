@@ -2,30 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Sequence
 
 import click
 
 from jobdeck import paths
-from jobdeck.cli.common import (
-    backend_failures,
-    cli_state,
-    log_file,
-    one_line,
-    read_only_monitor,
-    run_coroutine,
-)
-from jobdeck.config import Settings, local_spool
+from jobdeck.cli.common import backend_failures, cli_state, log_file, polled_monitor
+from jobdeck.config import Settings, config_path_from, local_spool
 
 
 @click.command(short_help="Show paths, backends and their health.")
 @click.pass_context
 def info(ctx: click.Context) -> None:
     """Show every path jobdeck uses and each backend with its health after one poll."""
-    state = cli_state(ctx)
-    from jobdeck.config import config_path_from
+    from jobdeck.ui.format import one_line
 
+    state = cli_state(ctx)
     config_file, _ = config_path_from(state.config_path, os.environ)
     settings = state.settings()
     exists = "exists" if config_file.exists() else "not found, defaults in use"
@@ -42,7 +36,7 @@ def info(ctx: click.Context) -> None:
         ("theme", settings.theme),
     ]
     _print_pairs(rows)
-    described, failures = run_coroutine(_describe_backends(settings))
+    described, failures = asyncio.run(_describe_backends(settings))
     for backend in settings.backends:
         click.echo("")
         click.echo(f"backend {backend.name}")
@@ -58,8 +52,7 @@ def info(ctx: click.Context) -> None:
 
 
 async def _describe_backends(settings: Settings) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
-    async with read_only_monitor(settings) as monitor:
-        await monitor.poll_once()
+    async with polled_monitor(settings) as monitor:
         return {name: monitor.describe(name) for name in monitor.backends()}, backend_failures(monitor)
 
 

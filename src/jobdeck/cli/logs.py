@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 from typing import TYPE_CHECKING
 
 import click
 
-from jobdeck.cli.common import (
-    cli_state,
-    fail,
-    one_line,
-    read_only_monitor,
-    run_coroutine,
-)
+from jobdeck.cli.common import cli_state, fail, polled_monitor
 from jobdeck.config import Settings
 from jobdeck.errors import AdapterError
 from jobdeck.model import JobRef, LogChunk
@@ -41,12 +36,11 @@ def logs(ctx: click.Context, ref: str, follow: bool, colour: bool | None) -> Non
     """
     if colour is None:
         colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    run_coroutine(_print_log(cli_state(ctx).settings(), ref, follow=follow, colour=colour))
+    asyncio.run(_print_log(cli_state(ctx).settings(), ref, follow=follow, colour=colour))
 
 
 async def _print_log(settings: Settings, text: str, *, follow: bool, colour: bool) -> None:
-    async with read_only_monitor(settings) as monitor:
-        await monitor.poll_once()
+    async with polled_monitor(settings) as monitor:
         ref = _resolve_ref(monitor, text)
         printer = _LogPrinter(colour=colour)
         try:
@@ -62,6 +56,8 @@ async def _print_log(settings: Settings, text: str, *, follow: bool, colour: boo
                         break
                     offset = chunk.offset
         except AdapterError as exc:
+            from jobdeck.ui.format import one_line
+
             printer.flush()
             fail(f"cannot read the log of {ref}: {one_line(str(exc))}")
         printer.flush()
@@ -94,6 +90,8 @@ class _LogPrinter:
 
     def write(self, chunk: LogChunk) -> None:
         if chunk.notice:
+            from jobdeck.ui.format import one_line
+
             click.echo(f"jobdeck: {one_line(chunk.notice)}", err=True)
         text, self._pending = _split_unfinished_escape(self._pending + chunk.text)
         self._emit(text)

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from collections.abc import Sequence
 
 import click
 
-from jobdeck.cli.common import (
-    EXIT_FAILED,
-    EXIT_OK,
-    backend_failures,
-    cli_state,
-    one_line,
-    read_only_monitor,
-    run_coroutine,
-)
+from jobdeck.cli.common import EXIT_FAILED, EXIT_OK, backend_failures, cli_state, polled_monitor
 from jobdeck.clock import SystemClock
 from jobdeck.config import Settings
 from jobdeck.model import Job, JobState
@@ -49,7 +42,7 @@ def ls(
     still listed, and the exit code is 1.
     """
     settings = _only_backends(cli_state(ctx).settings(), backend_names)
-    jobs, failures = run_coroutine(_poll(settings))
+    jobs, failures = asyncio.run(_poll(settings))
     wanted = {JobState(state.lower()) for state in states}
     jobs = [
         job
@@ -57,8 +50,11 @@ def ls(
         if (not wanted or job.state in wanted) and (include_all or job.archived == archived)
     ]
     jobs.sort(key=_newest_first)
-    for backend, error in failures.items():
-        click.echo(f"jobdeck: warning: backend {backend} failed: {one_line(error)}", err=True)
+    if failures:
+        from jobdeck.ui.format import one_line
+
+        for backend, error in failures.items():
+            click.echo(f"jobdeck: warning: backend {backend} failed: {one_line(error)}", err=True)
     if as_json:
         click.echo(json.dumps([job.to_public() for job in jobs], indent=2))
     else:
@@ -81,8 +77,7 @@ def _only_backends(settings: Settings, names: Sequence[str]) -> Settings:
 
 async def _poll(settings: Settings) -> tuple[list[Job], dict[str, str]]:
     """Every job after one poll, and the error of each backend that failed."""
-    async with read_only_monitor(settings) as monitor:
-        await monitor.poll_once()
+    async with polled_monitor(settings) as monitor:
         return monitor.jobs(), backend_failures(monitor)
 
 
@@ -112,8 +107,8 @@ def _print_table(jobs: Sequence[Job]) -> None:
     rows = [
         (
             f"{fmt.state_glyph(job.state, ascii=ascii_only)} {fmt.state_word(job.state)}",
-            one_line(str(job.ref)),
-            one_line(job.name),
+            fmt.one_line(str(job.ref)),
+            fmt.one_line(job.name),
             fmt.age(job.created, now).replace(fmt.MISSING, "-" if ascii_only else fmt.MISSING),
             fmt.counts_text(job.counts, ascii=ascii_only) if job.counts else "",
         )

@@ -66,7 +66,7 @@ class ListingIndex:
         if not previous or len(listed) != len(previous):
             return None
         known, winner = self._id_maps()
-        replacing = self._replaced_in_place(listed)
+        replacing = self._replaced_in_place(listed, known)
         if replacing is None:
             by_key = dict(zip(map(id, listed), listed))
             if len(by_key) != len(listed):
@@ -89,14 +89,14 @@ class ListingIndex:
             jobs[job_id] = job
         return Listing(jobs, [job for _, job in replacing.values()], fast=True)
 
-    def _replaced_in_place(self, listed: list[object]) -> dict[str, tuple[object, Job]] | None:
+    def _replaced_in_place(self, listed: list[object], known: dict[int, str]) -> dict[str, tuple[object, Job]] | None:
         """The new objects when the listing is the last one in the same order with some
         jobs replaced by new objects of the same id; None when it is not that.
 
         The common case (a backend lists in a stable order), found at C speed: the
         objects are compared pairwise by identity, no job is read unless it is new.
         """
-        held, known = self._held, self._id_maps()[0]
+        held = self._held
         if len(held) != len(listed):
             return None
         moved = list(compress(range(len(listed)), map(is_not, listed, held)))

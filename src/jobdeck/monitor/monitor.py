@@ -68,7 +68,6 @@ from jobdeck.model import Action, ActionResult, Capability, Job, JobRef, LogChun
 from jobdeck.monitor.action_log import ActionLog, ActionOutcome
 from jobdeck.monitor.archive_store import JobdeckArchive
 from jobdeck.monitor.backoff import Backoff
-from jobdeck.monitor.listing import Listing, ListingIndex
 from jobdeck.monitor.events import (
     ActionDone,
     BackendHealth,
@@ -78,6 +77,7 @@ from jobdeck.monitor.events import (
     MonitorEvent,
     TimelineChanged,
 )
+from jobdeck.monitor.listing import Listing, ListingIndex
 from jobdeck.monitor.observed import DEFAULT_TOLERANCE, ObservedHistory, merge_timelines
 
 log = logging.getLogger(__name__)
@@ -155,7 +155,7 @@ class Monitor:
         push_delay: float = 0.0,
     ) -> None:
         self._clock = clock
-        #: Seconds between a backend's first successful poll and opening its push
+        #: Seconds between a backend's first poll (once it is open) and opening its push
         #: channel. The deck waits a little: a channel costs ~50 ms of CPU to open (the local
         #: one imports watchfiles and anyio), which the first frame need not wait for; the
         #: polls meanwhile catch any change.

@@ -37,8 +37,8 @@ from jobdeck import paths, startup
 from jobdeck.clock import Clock, SystemClock
 from jobdeck.config import Settings
 from jobdeck.heap import HeapKeeper
-from jobdeck.ui.ascii_filter import AsciiMarks
 from jobdeck.monitor import JobsChanged, Monitor, MonitorEvent
+from jobdeck.ui.ascii_filter import AsciiMarks
 from jobdeck.ui.coalesce import EventCoalescer
 from jobdeck.ui.hangup import watch_terminal
 from jobdeck.ui.quit_sequence import QuitSequence

@@ -67,9 +67,10 @@ class LogWindowReader:
         if shown.dropped_lines:
             # Lines went by since the pane opened: find where the first kept one begins.
             first = await source.log_tail_offset(ref, shown.line_count, before=self.followed_to)
+        if first <= 0:
+            return None  # nothing before it: no backend call
         start = await source.log_tail_offset(ref, shown.max_lines, before=first)
         # A backend that cannot say where those lines begin answers 0: never read a whole
         # log's head into memory for one window.
         start = max(start, first - self.max_bytes)
-        text = await source.read_log_between(ref, start, first)
-        return LogWindow(text, start, first) if first > 0 else None
+        return LogWindow(await source.read_log_between(ref, start, first), start, first)

@@ -34,6 +34,7 @@ from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
 from jobdeck import paths
+from jobdeck.files import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -236,9 +237,7 @@ class ThemeMemory:
         data.update(theme=theme, over=configured)
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self.file.with_suffix(".tmp")
-            temporary.write_text(json.dumps(data), encoding="utf-8")
-            temporary.replace(self.file)
+            write_atomic(self.file, json.dumps(data).encode())
         except OSError as exc:
             # Forgetting the theme is a small loss; failing the switch would be worse.
             log.warning("cannot remember the theme in %s: %s", self.file, exc)

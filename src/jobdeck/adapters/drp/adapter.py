@@ -18,37 +18,19 @@ import base64
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 import httpx
 
-from jobdeck.adapters.base import BackendSettings, read_secret
+from jobdeck.adapters.base import BackendSettings, ListedJobs, read_secret
 from jobdeck.adapters.drp import push
 from jobdeck.adapters.drp.settings import DrpSettings
-from jobdeck.adapters.drp.wire import (
-    JOBS,
-    MACHINES,
-    SECRET_FIELDS,
-    STATES,
-    WireJob,
-    WireWorkOrder,
-    error_text,
-)
-from jobdeck.adapters.http import HttpAdapter, HttpClient, gather_bounded, validate
+from jobdeck.adapters.drp.wire import JOBS, MACHINES, SECRET_FIELDS, STATES, WireJob, WireWorkOrder, error_text
+from jobdeck.adapters.http import HttpAdapter, HttpClient, all_results, gather_bounded, validate
 from jobdeck.clock import Clock
 from jobdeck.errors import BadResponse, NotFound, Unreachable, Unsupported
 from jobdeck.local.logtext import decode_complete
-from jobdeck.model import (
-    ActionResult,
-    Capability,
-    Counts,
-    Job,
-    JobRef,
-    JobState,
-    LogChunk,
-    StatusEvent,
-    map_state,
-)
+from jobdeck.model import ActionResult, Capability, Counts, Job, JobRef, JobState, LogChunk, StatusEvent, map_state
 from jobdeck.redact import redact
 
 #: The HEAD filters of a machine's (or work order's) counts: all its jobs, finished ones, failed ones.
@@ -112,8 +94,7 @@ class DrpAdapter(HttpAdapter):
         self._watermark: tuple[datetime, str] | None = None
         self._last_full: float | None = None
         self._deleted: set[str] = set()
-        #: The last listing's Jobs by uuid, with the wire job and the names and counts they show.
-        self._converted: dict[str, tuple[WireJob, tuple[Any, ...], Job]] = {}
+        self._listed = ListedJobs()
 
     # -- life cycle ---------------------------------------------------------------------
 
@@ -172,7 +153,8 @@ class DrpAdapter(HttpAdapter):
         self._deleted.clear()
         kept = self._trim()
         await self._refresh_counts(changed)
-        return self._listed(kept)
+        shown = ((wire.Uuid, self._shown(wire)) for wire in kept)
+        return self._listed.convert(shown, lambda source: self._to_job(source[0], source[1]))
 
     async def _full_listing(self) -> list[WireJob]:
         await self._load_machine_names()
@@ -208,7 +190,7 @@ class DrpAdapter(HttpAdapter):
             for job, data in page:
                 if self._raw.get(job.Uuid) != data:  # Gte re-sends the jobs at the watermark itself
                     changed.append(job)
-                    # An unchanged job keeps its wire object, so its Job is reused (see _listed).
+                    # An unchanged job keeps its wire object: ListedJobs then reuses its Job by identity.
                     self._jobs[job.Uuid] = job
                     self._raw[job.Uuid] = data
             if len(page) < self.drp.page_size:
@@ -267,12 +249,8 @@ class DrpAdapter(HttpAdapter):
         )
         per_key = len(_COUNTED_STATES)
         for number, key in enumerate(keys):
-            counts = outcomes[number * per_key : (number + 1) * per_key]
             # As if counted one by one: the keys before the first failure keep their new counts.
-            for outcome in counts:
-                if isinstance(outcome, Exception):
-                    raise outcome
-            total, finished, failed = cast(list[int], counts)
+            total, finished, failed = all_results(outcomes[number * per_key : (number + 1) * per_key])
             self._counts[key] = Counts(total=total, succeeded=finished, failed=failed)
 
     async def _head_count(self, filters: dict[str, str]) -> int:
@@ -288,20 +266,15 @@ class DrpAdapter(HttpAdapter):
     def _machine_name(self, uuid: str) -> str:
         return self._machine_names.get(uuid) or _short(uuid) or "?"
 
-    def _listed(self, wires: list[WireJob]) -> list[Job]:
-        """``_to_job`` of each job, reusing the last poll's Job where nothing it shows changed."""
-        converted: dict[str, tuple[WireJob, tuple[Any, ...], Job]] = {}
-        for wire in wires:
-            key = (
-                self._machine_names.get(wire.Machine),
-                self._counts.get(("Machine", wire.Machine)),
-                self._counts.get(("WorkOrder", wire.WorkOrder)),
-            )
-            hit = self._converted.get(wire.Uuid)
-            job = hit[2] if hit is not None and hit[0] is wire and hit[1] == key else self._to_job(wire)
-            converted[wire.Uuid] = (wire, key, job)
-        self._converted = converted
-        return [job for _, _, job in converted.values()]
+    def _shown(self, wire: WireJob) -> tuple[WireJob, dict[str, Any], str | None, Counts | None, Counts | None]:
+        """All ``_to_job`` reads of a listed job: it as sent, its machine's name and counts, its work order's counts."""
+        return (
+            wire,
+            self._raw.get(wire.Uuid, {}),
+            self._machine_names.get(wire.Machine),
+            self._counts.get(("Machine", wire.Machine)),
+            self._counts.get(("WorkOrder", wire.WorkOrder)),
+        )
 
     def _to_job(self, wire: WireJob, raw: dict[str, Any] | None = None) -> Job:
         raw = raw if raw is not None else self._raw.get(wire.Uuid, {})

@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-import asyncio
+from functools import partial
 from typing import Any, ClassVar, Literal
 from urllib.parse import quote
 
@@ -22,14 +22,8 @@ import httpx
 from pydantic import Field, TypeAdapter
 
 from jobdeck.adapters.base import BackendSettings, ListedJobs, read_secret
-from jobdeck.adapters.http import HttpAdapter, HttpClient, validate
-from jobdeck.adapters.intuned.convert import (
-    counts_words,
-    run_events,
-    short_id,
-    to_job,
-    to_run,
-)
+from jobdeck.adapters.http import HttpAdapter, HttpClient, gather_bounded, validate
+from jobdeck.adapters.intuned.convert import counts_words, run_events, short_id, to_job, to_run
 from jobdeck.adapters.intuned.observed import ObservedRunEvents
 from jobdeck.adapters.intuned.wire import (
     FINAL_STATUSES,
@@ -126,19 +120,21 @@ class IntunedAdapter(HttpAdapter):
 
     async def list_jobs(self) -> list[Job]:
         jobs = validate(_JOB_LIST, await self._get(self._jobs_path()), what="the job list", backend=self._who)
-        picked = await asyncio.gather(*(self._speaking_run(job.id) for job in jobs), return_exceptions=True)
+        # One runs request per job: a few at a time, not all of a big project's at once.
+        picked = await gather_bounded([partial(self._with_speaking_run, job) for job in jobs])
         now = self.clock.now()
         listed: list[tuple[str, tuple[WireJob, WireRun | None]]] = []
         self._jobs = {job.id: job for job in jobs}
         self._observed.retain(self._jobs)
-        for job, run in zip(jobs, picked, strict=True):
-            if isinstance(run, NotFound):  # deleted between the two requests
+        for outcome in picked:
+            if isinstance(outcome, Exception):
+                raise outcome
+            if outcome is None:  # deleted between the two requests
                 continue
-            if isinstance(run, BaseException):
-                raise run
+            job, run = outcome
             if run is not None:
                 self._observed.observe(job.id, run, now)
-            listed.append((job.id, (job, run)))
+            listed.append((job.id, outcome))
         return self._listed.convert(listed, lambda source: to_job(self.name, self.settings.project, *source))
 
     async def get_job(self, job_id: str) -> Job:
@@ -299,6 +295,13 @@ class IntunedAdapter(HttpAdapter):
         params = {"pageSize": str(size), "pageNumber": str(page), "sortBy": "start_time,desc"}
         data = await self._get(f"{self._job_path(job_id)}/runs", params)
         return validate(WireRunPage, data, what="the job's runs", backend=self._who)
+
+    async def _with_speaking_run(self, job: WireJob) -> tuple[WireJob, WireRun | None] | None:
+        """The job with the run that speaks for it; None if the job is gone (not a failure of the batch)."""
+        try:
+            return job, await self._speaking_run(job.id)
+        except NotFound:
+            return None
 
     async def _speaking_run(self, job_id: str) -> WireRun | None:
         """The active run if any (a newer run may be a canceled trigger), else the newest."""

@@ -27,7 +27,7 @@ import httpx
 from pydantic import Field, field_validator
 
 from jobdeck.adapters.base import BackendSettings, ListedJobs, read_secret
-from jobdeck.adapters.http import HttpAdapter, HttpClient, gather_bounded, validate
+from jobdeck.adapters.http import HttpAdapter, HttpClient, all_results, gather_bounded, validate
 from jobdeck.adapters.istari import convert, wire
 from jobdeck.clock import Clock
 from jobdeck.errors import AdapterError
@@ -282,21 +282,20 @@ class IstariAdapter(HttpAdapter):
         wanted: list[tuple[str, str | None]] = [("", None), *(("", status) for status in wire.STATUS_NAMES)]
         for function in functions[:MAX_COUNTED_FUNCTIONS]:
             wanted += [(function, None), *((function, status) for status in FUNCTION_STATUSES)]
-        outcomes = await gather_bounded(
-            [partial(self._count, status=status, function=function or None) for function, status in wanted]
-        )
+        try:
+            counted = all_results(await gather_bounded(
+                [partial(self._count, status=status, function=function or None) for function, status in wanted]
+            ))
+        except AdapterError:
+            # The list itself succeeded: keep the last totals rather than fail the poll.
+            return
         totals: dict[str, dict[str, int]] = {}
         overall: dict[str, int | None] = {}
-        for (function, status), outcome in zip(wanted, outcomes, strict=True):
-            if isinstance(outcome, AdapterError):
-                # The list itself succeeded: keep the last totals rather than fail the poll.
-                return
-            if isinstance(outcome, Exception):
-                raise outcome
+        for (function, status), count in zip(wanted, counted, strict=True):
             if status is None:
-                overall[function], totals[function] = outcome, {}
+                overall[function], totals[function] = count, {}
             else:
-                totals[function][status] = outcome or 0
+                totals[function][status] = count or 0
         self._totals, self._overall, self._counted_at = totals, overall, now
 
     def _totals_text(self) -> dict[str, str]:

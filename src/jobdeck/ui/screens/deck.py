@@ -9,6 +9,7 @@ their own state and drawing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -25,6 +26,7 @@ from jobdeck.errors import AdapterError, ReadOnlyRefused
 from jobdeck.model import Action, Job, JobRef, RunPage
 from jobdeck.monitor import (
     ActionDone,
+    BackendHealth,
     HealthChanged,
     JobsChanged,
     MonitorEvent,
@@ -324,10 +326,12 @@ class DeckScreen(Screen[None]):
 
     def _tick(self) -> None:
         """Once a second: ages and durations move on."""
-        now = self.deck.clock.now()
         # Health is re-read here: the monitor announces status changes, not
         # every good poll, and the badges show the age of the last one.
-        self._apply_health()
+        self._show_time(self.deck.clock.now(), self._apply_health())
+
+    def _show_time(self, now: datetime, health: dict[str, BackendHealth]) -> None:
+        """What a tick moves on (``health``: as read for it, for a subclass to show too)."""
         self.query_one(JobList).now = now
         self.query_one(RunDetail).now = now
         self.query_one(Timeline).now = now
@@ -366,9 +370,10 @@ class DeckScreen(Screen[None]):
         if isinstance(event, JobsChanged):
             self.query_one(JobList).apply_changes(event.added, event.changed, event.removed)
             if self._selected is not None:
-                changed = {job.ref: job for job in event.changed}
-                if self._selected in changed:
-                    self._show_job(changed[self._selected], reload=False)
+                # A scan, not a map by ref: a poll may change 100,000 jobs to find one in.
+                selected = next((job for job in event.changed if job.ref == self._selected), None)
+                if selected is not None:
+                    self._show_job(selected, reload=False)
                     # Its runs carry counts, errors and reasons that move with it;
                     # the same page is reloaded and the chosen run kept by id.
                     self._load_runs(self._selected, self._run_request)
@@ -387,12 +392,14 @@ class DeckScreen(Screen[None]):
                 verb = ACTION_VERBS[event.action]
                 self.notify(event.result.message, title=f"{verb} not done", severity="error")
 
-    def _apply_health(self) -> None:
+    def _apply_health(self) -> dict[str, BackendHealth]:
+        """Show the backends' health; returns it, as read."""
         health = self.deck.monitor.health()
         self.query_one(HealthBar).health = dict(health)
         self.query_one(JobList).stale_backends = frozenset(
             name for name, h in health.items() if h.stale
         )
+        return health
 
     # -- selection ----------------------------------------------------------
 

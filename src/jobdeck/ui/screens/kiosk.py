@@ -100,7 +100,7 @@ class KioskScreen(DeckScreen):
         board = KioskBoard(id="kiosk-board")
         board.ascii = self.deck.ascii
         self.mount(board, before="#main")
-        # The first frame; after it, the deck's timer runs `kiosk_tick` (see `_tick`).
+        # The kiosk's part of the deck's tick (see `_show_time`) waits for the first frame.
         self.call_after_refresh(self.kiosk_tick)
 
     def on_resize(self, event: Resize) -> None:
@@ -114,25 +114,22 @@ class KioskScreen(DeckScreen):
 
     # -- the tick: clock, counts, rotation ----------------------------------------
 
-    def _tick(self) -> None:
-        """The deck's once-a-second tick, then the kiosk's: one timer runs both."""
-        super()._tick()
-        self.kiosk_tick()
-
-    def kiosk_tick(self) -> None:
-        """Update the clock and the board, and move the selection on when it is time."""
+    def _show_time(self, now: datetime, health: dict[str, BackendHealth]) -> None:
+        """The deck's tick, then the kiosk's: one timer, one reading of the clock and health."""
+        super()._show_time(now, health)
         if not self.is_mounted:
-            return
-        clock = self.deck.clock
-        now = clock.now()
+            return  # the first one runs after the first frame (see on_mount)
         monitor = self.deck.monitor
         jobs = monitor.jobs()
         board = self.query_one(KioskBoard)
-        health = monitor.health()
         board.counts = count_jobs(jobs, now, monitor.backends())
         board.health = dict(health)
         self.query_one("#kiosk-clock", Label).update(self._clock_text(now, health))
-        self._advance_rotation(jobs, now, clock.monotonic())
+        self._advance_rotation(jobs, now, self.deck.clock.monotonic())
+
+    def kiosk_tick(self) -> None:
+        """A tick now: update the clock and the board, and move the selection on when it is time."""
+        self._tick()
 
     def _clock_text(self, now: datetime, health: dict[str, BackendHealth]) -> str:
         last_ok = [h.last_ok for h in health.values() if h.last_ok is not None]

@@ -96,7 +96,7 @@ class JobFilter:
         if self.query.is_empty:
             self.rows, self._rows_texts = self.sorted, self._sorted_texts
         else:
-            matching = self._filter(arriving, self._index.texts(arriving) if self._index_complete else None)[0]
+            matching = self._filter(arriving, None)[0]  # completes the index if need be
             self.rows, self._rows_texts = self._patched(self.rows, self._rows_texts, gone, matching, key)
 
     def index_slice(self, jobs: list[Job], start: int, size: int) -> int | None:

@@ -244,8 +244,7 @@ class JobList(ScrollView, can_focus=True):
         self._backend_width = _names_width(names)
         in_slices = len(self._given) >= INDEX_IN_BACKGROUND_FROM
         self._filter.reset(self._given, in_slices=in_slices)
-        self._columns_cache.clear()
-        self._header_cache.clear()
+        self._columns_changed()
         self._resort()
         if in_slices:
             self.call_after_refresh(self._build_index, self._given)
@@ -278,8 +277,7 @@ class JobList(ScrollView, can_focus=True):
         width = _names_width({job.ref.backend for job in fresh})
         if width > self._backend_width:
             self._backend_width = width
-            self._columns_cache.clear()
-            self._header_cache.clear()
+            self._columns_changed()
         if self._views_have_duplicates or len(replaced) + len(fresh) > max(64, _PATCH_LIMIT * len(self._filter.sorted)):
             self._resort()
         else:
@@ -381,36 +379,27 @@ class JobList(ScrollView, can_focus=True):
         # each second was most of an idle deck's CPU (and of its output over SSH).
         first = int(self.scroll_y)
         shown = self._rows[first : first + self._page_height]
-        moved = {
-            line
-            for line, (before, after) in enumerate(zip(self._times_shown(old), self._times_shown(new)), start=1)
-            if before != after
-        }
         # Rows off screen, or whose times moved, are drawn afresh when next shown.
-        kept = {id(job) for line, job in enumerate(shown, start=1) if line not in moved}
+        kept: set[int] = set()
+        moved: list[int] = []
+        for line, job in enumerate(shown, start=1):
+            if _times(job, old) == _times(job, new):
+                kept.add(id(job))
+            else:
+                moved.append(line)
         for key in list(self._row_cache.keys()):
             if key[0] not in kept:
                 self._row_cache.discard(key)
         width = self.scrollable_content_region.width
-        for line in sorted(moved):
+        for line in moved:
             self.refresh(Region(0, line, width, 1))
-
-    def _times_shown(self, now: datetime | None) -> list[tuple[str, str]]:
-        """The age and duration texts of the rows on screen, measured to ``now``."""
-        first = int(self.scroll_y)
-        return [
-            (fmt.age(last_activity(job), now), _duration_text(job, now))
-            for job in self._rows[first : first + self._page_height]
-        ]
 
     def watch_ascii(self) -> None:
         self._header_cache.clear()
         self._redraw()
 
     def watch_state_words(self) -> None:
-        self._columns_cache.clear()
-        self._header_cache.clear()
-        self._redraw()
+        self._columns_changed()
 
     def notify_style_update(self) -> None:
         # A theme change: every cached strip has old colours.
@@ -507,6 +496,12 @@ class JobList(ScrollView, can_focus=True):
         self._row_cache.clear()
         self._last_shown = None
         self.refresh()
+
+    def _columns_changed(self) -> None:
+        """The columns moved (the backend column's width, state words): every cached line is stale."""
+        self._columns_cache.clear()
+        self._header_cache.clear()
+        self._redraw()
 
     # -- cursor and scrolling ---------------------------------------------
 
@@ -764,6 +759,11 @@ def _duration_text(job: Job, now: datetime | None) -> str:
     """How long ``job`` has run (to ``now``, or to its end when there is no ``now``)."""
     until = now or job.ended
     return fmt.duration(job.duration(until) if until is not None else None)
+
+
+def _times(job: Job, now: datetime | None) -> tuple[str, str]:
+    """The age and duration texts of ``job``'s row, measured to ``now``."""
+    return fmt.age(last_activity(job), now), _duration_text(job, now)
 
 
 def _place(column: _Column, text: str) -> str:

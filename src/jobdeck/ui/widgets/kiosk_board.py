@@ -160,27 +160,28 @@ class KioskBoard(Widget):
         table = Table.grid(expand=True, padding=(0, 1))
         for _ in columns:
             table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
-        glyph = fmt.state_glyph
+        heads = [f"{fmt.state_glyph(state, self.ascii)} {word}" for word, *_, state in columns]
+        whens = [when for _, _, when, *_ in columns]
+        hours = [hour for _, _, _, hour, _, _ in columns]
         column = self._column_width(card_width)
         if large:
-            heads = [f"{glyph(state, self.ascii)} {word}" for word, *_, state in columns]
-            whole = all(cell_len(f"{head} {when}") <= column for head, (_, _, when, *_) in zip(heads, columns))
+            whole = all(cell_len(f"{head} {when}") <= column for head, when in zip(heads, whens))
             # "failed today" when it fits the column, else "today" under the digits: never "failed t…".
             table.add_row(*[
-                Text(f"{head} {when}" if whole else head, style=label) for head, (_, _, when, *_) in zip(heads, columns)
+                Text(f"{head} {when}" if whole else head, style=label) for head, when in zip(heads, whens)
             ])
             table.add_row(*[Group(Digits(str(value), style=self._style(style))) for _, value, _, _, style, _ in columns])
             if not whole:
-                table.add_row(*[Text(when, style=label) for _, _, when, *_ in columns])
-            table.add_row(*_hour_texts([hour for *_, hour, _, _ in columns], column, _HOUR_WORDINGS, label))
+                table.add_row(*[Text(when, style=label) for when in whens])
+            table.add_row(*_hour_texts(hours, column, _HOUR_WORDINGS, label))
         else:
             # Narrow or short: the same facts on three plain lines.
-            table.add_row(*[Text(f"{glyph(state, self.ascii)} {word}", style=label) for word, *_, state in columns])
+            table.add_row(*[Text(head, style=label) for head in heads])
             table.add_row(*[
                 Text.assemble((str(value), self._style(style)), (f" {when}", label))
                 for _, value, when, _, style, _ in columns
             ])
-            table.add_row(*_hour_texts([hour for *_, hour, _, _ in columns], column, _HOUR_WORDINGS[1:], label))
+            table.add_row(*_hour_texts(hours, column, _HOUR_WORDINGS[1:], label))
         return Panel(
             table,
             title=title,
