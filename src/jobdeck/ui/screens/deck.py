@@ -16,7 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.events import Key, Resize
+from textual.events import Key, Resize, ScreenResume
 from textual.geometry import Region
 from textual.message import Message
 from textual.screen import Screen
@@ -249,6 +249,8 @@ class DeckScreen(Screen[None]):
         self._selected: JobRef | None = None
         self._lower_pane = "detail"
         self._unsubscribe = None
+        #: Whether the screen has been current before (see on_screen_resume).
+        self._resumed = False
         self._run_steps = RunStepQueue()
         self._log_window = LogWindowReader(max_bytes=EARLIER_WINDOW_MAX_BYTES)
         #: The page of runs last asked for, and the run to choose on it.
@@ -307,6 +309,14 @@ class DeckScreen(Screen[None]):
         self.set_interval(self.deck.tick_seconds, self._tick)
         self._update_titles()
         jobs.focus()
+
+    def on_screen_resume(self, event: ScreenResume) -> None:
+        # Textual restyles the whole screen each time it becomes current. The first time,
+        # every widget was styled a moment before, as it mounted (the theme is chosen
+        # before the screen exists): the restyle would only cost start-up time.
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
 
     def on_unmount(self) -> None:
         if self._unsubscribe is not None:
