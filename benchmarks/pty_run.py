@@ -83,6 +83,10 @@ class PtyProcess:
                 self._changed.wait(min(remaining, 0.05))
             return time.monotonic() - self.started
 
+    def send(self, keys: str) -> None:
+        """Type ``keys`` into the program's terminal."""
+        os.write(self._master, keys.encode())
+
     def cpu_seconds(self) -> float:
         """User + system CPU time the process (all its threads) has used so far."""
         with open(f"/proc/{self.process.pid}/stat") as handle:

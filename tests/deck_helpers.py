@@ -18,6 +18,7 @@ from jobdeck.monitor import Monitor
 from jobdeck.monitor.action_log import ActionLog
 from jobdeck.monitor.archive_store import JobdeckArchive
 from jobdeck.ui.app import JobdeckApp
+from jobdeck.ui.css_cache import ParsedCssCache
 from jobdeck.ui.widgets.job_list import JobList
 
 #: Everything but the backend's own archive: archive/restore use jobdeck's.
@@ -81,6 +82,7 @@ def build_app(
     clock: FrozenClock | None = None,
     read_only: bool = False,
     kiosk: bool = False,
+    css_cache: ParsedCssCache | None = None,
 ) -> JobdeckApp:
     clock = clock or FrozenClock()
     adapters = adapters if adapters is not None else sample_backends(clock)
@@ -92,7 +94,7 @@ def build_app(
         read_only=read_only or kiosk,
     )
     settings = Settings(backends=[a.settings for a in adapters])
-    return JobdeckApp(settings, monitor, clock=clock, read_only=read_only, kiosk=kiosk)
+    return JobdeckApp(settings, monitor, clock=clock, read_only=read_only, kiosk=kiosk, css_cache=css_cache)
 
 
 def sample_deck(tmp_path: Path, **options: bool) -> tuple[JobdeckApp, list[FakeAdapter]]:

@@ -210,7 +210,9 @@ def _iso(value: datetime | None) -> str | None:
 class Run(BaseModel):
     """One execution of a job. Backends with one execution per job expose the job as its single run."""
 
-    model_config = ConfigDict(frozen=True)
+    # defer_build here and below: pydantic builds a validator at the first use, not at
+    # import. The first frame needs none of these models (start-up time).
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     job: JobRef
     id: str
@@ -228,7 +230,7 @@ class Run(BaseModel):
 class RunPage(BaseModel):
     """One page of a job's runs, newest first. Pages count from 0."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     runs: list[Run]
     page: int = Field(default=0, ge=0)
@@ -257,7 +259,7 @@ class RunPage(BaseModel):
 class StatusEvent(BaseModel):
     """One entry of a status timeline."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     at: datetime
     state: JobState
@@ -271,7 +273,7 @@ class StatusEvent(BaseModel):
 class LogChunk(BaseModel):
     """A piece of a log and the byte offset just after it, so a stream resumes exactly."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     text: str
     offset: int
@@ -284,7 +286,7 @@ class LogChunk(BaseModel):
 class ActionResult(BaseModel):
     """What an action did, in words for the user and the action log."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     ok: bool
     message: str

@@ -4,6 +4,7 @@ which is also how tests keep to their own temporary folders.
 - ``JOBDECK_CONFIG``: the config file (resolved by ``jobdeck.config.config_path_from``).
 - ``JOBDECK_CONFIG_DIR``: the config folder (user themes live in ``themes/`` in it).
 - ``JOBDECK_DATA_DIR``: the data folder (spool, jobdeck's archive, action log).
+- ``JOBDECK_CACHE_DIR``: the cache folder (what can be made again: parsed CSS).
 """
 
 from __future__ import annotations
@@ -23,6 +24,11 @@ def config_dir() -> Path:
 def data_dir() -> Path:
     override = os.environ.get("JOBDECK_DATA_DIR")
     return Path(override) if override else _user_dir("XDG_DATA_HOME", ".local/share", "user_data_dir")
+
+
+def cache_dir() -> Path:
+    override = os.environ.get("JOBDECK_CACHE_DIR")
+    return Path(override) if override else _user_dir("XDG_CACHE_HOME", ".cache", "user_cache_dir")
 
 
 def _user_dir(xdg_variable: str, xdg_default: str, platformdirs_function: str) -> Path:

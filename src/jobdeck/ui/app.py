@@ -40,6 +40,7 @@ from jobdeck.heap import HeapKeeper
 from jobdeck.monitor import JobsChanged, Monitor, MonitorEvent
 from jobdeck.ui.ascii_filter import AsciiMarks
 from jobdeck.ui.coalesce import EventCoalescer
+from jobdeck.ui.css_cache import CachedStylesheet, ParsedCssCache
 from jobdeck.ui.hangup import watch_terminal
 from jobdeck.ui.quit_sequence import QuitSequence
 from jobdeck.ui.widgets.job_list import JobList
@@ -60,6 +61,8 @@ THEME_WATCH_DELAY = 1.0
 FIRST_POLL_WAIT = 0.2
 #: Seconds after a backend's first poll before its push channel opens (see Monitor).
 PUSH_DELAY = 1.0
+#: Seconds after start-up before the CSS parsed for it is written to the cache.
+CSS_SAVE_DELAY = 3.0
 
 #: Actions that must never run in kiosk mode, wherever they are bound.
 KIOSK_BLOCKED_APP_ACTIONS = frozenset({"quit", "command_palette", "change_theme", "next_theme"})
@@ -94,11 +97,16 @@ class JobdeckApp(App[int]):
         watch_themes: bool = False,
         theme_memory: ThemeMemory | None = None,
         handle_sigterm: bool = False,
+        css_cache: ParsedCssCache | None = None,
     ) -> None:
         if kiosk:
             # Read by App.__init__ to decide on the ctrl+p binding, so set it first.
             self.ENABLE_COMMAND_PALETTE = False
         super().__init__()
+        self._css_cache = css_cache
+        if css_cache is not None:
+            # Before App.run adds any CSS to it (see jobdeck.ui.css_cache).
+            self.stylesheet = CachedStylesheet(variables=self.get_css_variables(), cache=css_cache)
         self.settings = settings
         self.monitor = monitor
         self.clock: Clock = clock or SystemClock()
@@ -175,8 +183,16 @@ class JobdeckApp(App[int]):
             self.set_timer(THEME_WATCH_DELAY, self._watch_theme_files)
         if self._handle_sigterm:
             self._install_sigterm()
+        if self._css_cache is not None:
+            self.set_timer(CSS_SAVE_DELAY, self._keep_parsed_css)
+
+    def _keep_parsed_css(self) -> None:
+        if self._css_cache is not None:
+            self.run_worker(self._css_cache.save, name="parsed CSS", group="css-cache", thread=True, exit_on_error=False)
 
     async def on_unmount(self) -> None:
+        if self._css_cache is not None:
+            self._css_cache.save()  # what start-up parsed, if the deck ends before CSS_SAVE_DELAY
         if self._handle_sigterm:
             try:
                 asyncio.get_running_loop().remove_signal_handler(signal.SIGTERM)
@@ -378,6 +394,7 @@ def run_deck(settings: Settings, *, read_only: bool, kiosk: bool) -> int:
         watch_themes=True,
         theme_memory=ThemeMemory(),
         handle_sigterm=True,
+        css_cache=ParsedCssCache(paths.cache_dir() / "css"),
     )
     terminal = sys.__stdin__.fileno() if sys.__stdin__ is not None and sys.__stdin__.isatty() else None
     stop_watching = watch_terminal(terminal) if terminal is not None else None

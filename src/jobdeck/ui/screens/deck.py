@@ -36,9 +36,6 @@ from jobdeck.ui.highlight_settling import SETTLE_SECONDS, Follow, HighlightSettl
 from jobdeck.ui.log_window import EARLIER_WINDOW_MAX_BYTES, LogWindowReader
 from jobdeck.ui.run_paging import NO_OLDER, RunRequest, pick_index, position_text
 from jobdeck.ui.run_stepping import RunStepQueue
-from jobdeck.ui.screens.confirm import Confirmed, ConfirmScreen
-from jobdeck.ui.screens.help import HelpScreen
-from jobdeck.ui.screens.prompt import PromptScreen
 from jobdeck.ui.widgets.health_bar import HealthBar
 from jobdeck.ui.widgets.job_list import JobList
 from jobdeck.ui.widgets.key_footer import KeyFooter
@@ -48,6 +45,7 @@ from jobdeck.ui.widgets.timeline import Timeline
 
 if TYPE_CHECKING:
     from jobdeck.ui.app import JobdeckApp
+    from jobdeck.ui.screens.confirm import Confirmed
 
 #: Below this size the deck shows the job list and one other pane at a time.
 COMPACT_WIDTH = 100
@@ -623,6 +621,9 @@ class DeckScreen(Screen[None]):
             if answer is not None:
                 self._perform(ref, action, answer.reason)
 
+        # The dialogs are imported when first needed: the first frame does without them.
+        from jobdeck.ui.screens.confirm import ConfirmScreen
+
         self.app.push_screen(
             ConfirmScreen(
                 f"{verb} {name}?",
@@ -781,6 +782,8 @@ class DeckScreen(Screen[None]):
             if job_id:
                 self._watch_job(backend, job_id)
 
+        from jobdeck.ui.screens.prompt import PromptScreen
+
         self.app.push_screen(
             PromptScreen(f"Watch a job on {backend}", placeholder="job id"), answered
         )
@@ -821,4 +824,6 @@ class DeckScreen(Screen[None]):
             ("Job list", [b for b in JobList.BINDINGS if isinstance(b, Binding)], {}),
             ("Log", [b for b in LogView.BINDINGS if isinstance(b, Binding)], {}),
         ]
+        from jobdeck.ui.screens.help import HelpScreen
+
         self.app.push_screen(HelpScreen(sections))
