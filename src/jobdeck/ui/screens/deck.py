@@ -308,6 +308,15 @@ class DeckScreen(Screen[None]):
         self._update_titles()
         jobs.focus()
 
+    def _compositor_refresh(self) -> None:
+        # While the app batches updates (all of start-up, until the first poll is shown),
+        # Textual renders each refresh in full and then throws the frame away
+        # (App._display). Skipping the render keeps its dirty regions for the first frame
+        # drawn after the batch: the driver's first Resize always asks for that one.
+        if self.app._batch_count:
+            return
+        super()._compositor_refresh()
+
     def on_screen_resume(self, event: ScreenResume) -> None:
         # Textual restyles the whole screen each time it becomes current. The first time,
         # every widget was styled a moment before, as it mounted (the theme is chosen
