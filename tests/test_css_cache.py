@@ -63,6 +63,18 @@ def test_each_theme_has_its_own_rules(tmp_path: Path) -> None:
     assert len(list(tmp_path.iterdir())) == 2
 
 
+def test_rules_parsed_after_a_theme_change_are_kept_for_that_theme(tmp_path: Path) -> None:
+    cache = ParsedCssCache(tmp_path)
+    stylesheet = CachedStylesheet(variables=dict(THEME), cache=cache)
+    stylesheet.add_source(CSS, read_from=("widgets.py", "JobList.DEFAULT_CSS"), is_default_css=True, scope="JobList")
+    stylesheet.parse()
+    stylesheet.set_variables({**THEME, "primary": "#ff0000"})
+    stylesheet.add_source("Timeline { color: $primary; }", read_from=("widgets.py", "Timeline.DEFAULT_CSS"))
+    stylesheet.parse()
+    cache.save()
+    assert len(list(tmp_path.iterdir())) == 2
+
+
 def test_only_the_newest_theme_files_are_kept(tmp_path: Path) -> None:
     for number in range(MAX_FILES + 3):
         cache = ParsedCssCache(tmp_path)

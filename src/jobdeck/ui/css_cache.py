@@ -66,17 +66,22 @@ class ParsedCssCache:
         self._unsaved: set[str] = set()
         self._lock = threading.Lock()
 
-    def rules(self, variables: Mapping[str, str], key: ParseKey) -> list[RuleSet] | None:
-        """The rules kept for this CSS under these variables, or None."""
-        with self._lock:
-            return self._entries(variables).get(_digest(repr(key)))
+    def file_name(self, variables: Mapping[str, str]) -> str:
+        """The file of the rules parsed under ``variables`` (a theme's)."""
+        if self._fingerprint is None:
+            self._fingerprint = _code_fingerprint()
+        return _digest(repr((self._fingerprint, sorted(variables.items())))) + SUFFIX
 
-    def keep(self, variables: Mapping[str, str], key: ParseKey, rules: list[RuleSet]) -> None:
+    def rules(self, file_name: str, key: ParseKey) -> list[RuleSet] | None:
+        """The rules kept in ``file_name`` for this CSS, or None."""
+        with self._lock:
+            return self._entries(file_name).get(_digest(repr(key)))
+
+    def keep(self, file_name: str, key: ParseKey, rules: list[RuleSet]) -> None:
         """Remember what a parse gave, to be written by the next ``save``."""
         with self._lock:
-            name = self._file_name(variables)
-            self._entries(variables)[_digest(repr(key))] = rules
-            self._unsaved.add(name)
+            self._entries(file_name)[_digest(repr(key))] = rules
+            self._unsaved.add(file_name)
 
     def save(self) -> None:
         """Write the files that have new rules (blocking: call it from a thread)."""
@@ -94,17 +99,11 @@ class ParsedCssCache:
             # Only start-up time is lost: the next start parses again.
             log.warning("cannot keep the parsed CSS in %s: %s", self.folder, exc)
 
-    def _entries(self, variables: Mapping[str, str]) -> dict[str, list[RuleSet]]:
-        name = self._file_name(variables)
-        entries = self._files.get(name)
+    def _entries(self, file_name: str) -> dict[str, list[RuleSet]]:
+        entries = self._files.get(file_name)
         if entries is None:
-            entries = self._files[name] = self._read(self.folder / name)
+            entries = self._files[file_name] = self._read(self.folder / file_name)
         return entries
-
-    def _file_name(self, variables: Mapping[str, str]) -> str:
-        if self._fingerprint is None:
-            self._fingerprint = _code_fingerprint()
-        return _digest(repr((self._fingerprint, sorted(variables.items())))) + SUFFIX
 
     @staticmethod
     def _read(file: Path) -> dict[str, list[RuleSet]]:
@@ -138,6 +137,11 @@ class CachedStylesheet(Stylesheet):
     def __init__(self, *, variables: dict[str, str] | None = None, cache: ParsedCssCache) -> None:
         super().__init__(variables=variables)
         self.css_cache = cache
+        self._file_name: str | None = None  # of the variables in use, worked out when needed
+
+    def set_variables(self, variables: dict[str, str]) -> None:
+        super().set_variables(variables)
+        self._file_name = None
 
     def _parse_rules(
         self,
@@ -150,12 +154,13 @@ class CachedStylesheet(Stylesheet):
         key: ParseKey = (css, read_from, is_default_rules, tie_breaker, scope)
         if key in self._parse_cache:
             return self._parse_cache[key]
-        # Textual substitutes the theme's variables as it parses: they are part of the key.
-        variables = self._variables
-        rules = self.css_cache.rules(variables, key)
+        # Textual substitutes the theme's variables as it parses: each theme has its file.
+        if self._file_name is None:
+            self._file_name = self.css_cache.file_name(self._variables)
+        rules = self.css_cache.rules(self._file_name, key)
         if rules is None:
             rules = super()._parse_rules(css, read_from, is_default_rules, tie_breaker, scope)
-            self.css_cache.keep(variables, key, rules)
+            self.css_cache.keep(self._file_name, key, rules)
         else:
             self._parse_cache[key] = rules
         return rules
