@@ -55,6 +55,19 @@ def test_nothing_is_written_before_save_and_the_file_is_the_users_alone(tmp_path
     assert (tmp_path / "css").stat().st_mode & 0o077 == 0
 
 
+def test_only_what_start_up_parsed_is_kept_not_later_dialogs(tmp_path: Path) -> None:
+    cache = ParsedCssCache(tmp_path)
+    stylesheet = CachedStylesheet(variables=dict(THEME), cache=cache)
+    stylesheet.add_source(CSS, read_from=("widgets.py", "JobList.DEFAULT_CSS"), is_default_css=True, scope="JobList")
+    stylesheet.parse()
+    cache.save()
+    size = next(tmp_path.iterdir()).stat().st_size
+    stylesheet.add_source("HelpScreen { color: $primary; }", read_from=("help.py", "HelpScreen.DEFAULT_CSS"))
+    stylesheet.parse()
+    cache.save()
+    assert next(tmp_path.iterdir()).stat().st_size == size
+
+
 def test_each_theme_has_its_own_rules(tmp_path: Path) -> None:
     cache = ParsedCssCache(tmp_path)
     dark, light = parsed(cache), parsed(cache, {**THEME, "primary": "#ff0000"})

@@ -64,6 +64,7 @@ class ParsedCssCache:
         self._fingerprint: str | None = None
         self._files: dict[str, dict[str, list[RuleSet]]] = {}
         self._unsaved: set[str] = set()
+        self._saved = False
         self._lock = threading.Lock()
 
     def file_name(self, variables: Mapping[str, str]) -> str:
@@ -78,14 +79,21 @@ class ParsedCssCache:
             return self._entries(file_name).get(_digest(repr(key)))
 
     def keep(self, file_name: str, key: ParseKey, rules: list[RuleSet]) -> None:
-        """Remember what a parse gave, to be written by the next ``save``."""
+        """Remember what a parse gave, to be written by ``save`` (ignored after it)."""
         with self._lock:
+            if self._saved:
+                return
             self._entries(file_name)[_digest(repr(key))] = rules
             self._unsaved.add(file_name)
 
     def save(self) -> None:
-        """Write the files that have new rules (blocking: call it from a thread)."""
+        """Write the files that have new rules (blocking: call it from a thread).
+
+        The first call ends the keeping: the files hold what a start parses, not the
+        CSS of every dialog opened later, which every start would then read for nothing.
+        """
         with self._lock:
+            self._saved = True
             pending = {name: pickle.dumps(self._files[name], pickle.HIGHEST_PROTOCOL) for name in self._unsaved}
             self._unsaved.clear()
         if not pending:
