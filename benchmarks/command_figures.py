@@ -41,6 +41,7 @@ def _environment(workdir: Path, config: str) -> dict[str, str]:
         "JOBDECK_CONFIG": str(workdir / "config" / "config.toml"),
         "JOBDECK_CONFIG_DIR": str(workdir / "config"),
         "JOBDECK_DATA_DIR": str(workdir / "data"),
+        "JOBDECK_CACHE_DIR": str(workdir / "cache"),
     }
 
 
@@ -54,7 +55,6 @@ def startup(workdir: Path, runs: int = 5) -> tuple[float, str]:
     spool = workdir / "spool"
     _spool_with_jobs(spool, 20, "startup-job")
     env = _environment(workdir, f'[[backends]]\nkind = "local"\nname = "local"\nspool = "{spool}"\n')
-    env["JOBDECK_CACHE_DIR"] = str(workdir / "cache")
     argv = [PYTHON, "-m", "jobdeck"]
     with PtyProcess(argv, env=env) as first:
         cold = first.wait_for("startup-job-", timeout=30)
