@@ -145,6 +145,24 @@ def test_run_without_a_command_is_a_usage_error(empty_sandbox: Sandbox) -> None:
     assert "missing the command to run" in result.stderr
 
 
+def test_run_reports_an_option_it_does_not_know_instead_of_running_it(tmp_path: Path) -> None:
+    spool = tmp_path / "spool"
+
+    result = invoke("run", "--spool", str(spool), "--nmae", "backup", "--", "true")
+
+    assert result.exit_code == 2
+    assert "No such option '--nmae'" in result.stderr
+    assert not spool.exists()
+
+
+def test_run_leaves_the_commands_own_options_to_it(empty_sandbox: Sandbox, tmp_path: Path) -> None:
+    spool = tmp_path / "spool"
+
+    result = jobdeck(empty_sandbox, "run", "--spool", str(spool), PYTHON, "-c", "import sys; sys.exit(5)")
+
+    assert result.returncode == 5
+
+
 def test_run_puts_the_job_in_the_spool_given(empty_sandbox: Sandbox, tmp_path: Path) -> None:
     spool = tmp_path / "elsewhere"
 

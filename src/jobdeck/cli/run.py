@@ -12,7 +12,9 @@ from jobdeck.config import local_spool
 
 @click.command(
     short_help="Run a command as a local job.",
-    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+    # Parsing stops at the command: its own options (ls -la) are never jobdeck's. Before it,
+    # an option jobdeck does not know is a mistake to report, not a command to run.
+    context_settings={"allow_interspersed_args": False},
 )
 @click.option("--name", help="Name shown in the deck (default: the command).")
 @click.option(
