@@ -376,6 +376,9 @@ class FakeAdapter(Adapter):
 
     # -- internals --------------------------------------------------------------
 
+    def forget_cached(self) -> None:
+        self.calls.append(("forget_cached",))
+
     def _record(self, method: str, *args: str) -> None:
         """Record the call, then raise a scripted failure for it if there is one."""
         self.calls.append((method, *args))

@@ -15,6 +15,7 @@ from inflight import InFlight
 
 from jobdeck.adapters.http import CONCURRENT_REQUESTS
 from jobdeck.adapters.intuned import LOG_NOTICE, IntunedAdapter, IntunedSettings
+from jobdeck.adapters.intuned.adapter import SETTLED_RUNS_SECONDS
 from jobdeck.emulators.core import SimClock
 from jobdeck.emulators.faults import Faults
 from jobdeck.emulators.intuned import (
@@ -511,3 +512,65 @@ async def test_a_job_deleted_between_the_list_and_its_runs_is_left_out_and_the_l
     assert set(jobs) == {"catalog-sync", "weekly-report", "login-check", *extra}
     assert jobs["login-check"].state is JobState.FAILED
     await adapter.close()
+
+
+# -- finished jobs are not asked for their runs at every poll ------------------------------
+
+
+def active_jobs(emulator: IntunedEmulator) -> set[str]:
+    """The emulator's jobs with a run in flight (their counts move: asked every poll)."""
+    sim = emulator.sim
+    return {job.id for job in sim.project_jobs(DEFAULT_PROJECT).values() if sim.active_run(DEFAULT_PROJECT, job.id)}
+
+
+@pytest.fixture
+async def counted(emulator: IntunedEmulator) -> AsyncIterator[tuple[IntunedAdapter, InFlight]]:
+    transport = InFlight(emulator.transport(), counts=is_runs_request)
+    adapter = make_adapter(emulator, transport=transport)
+    await adapter.open()
+    yield adapter, transport
+    await adapter.close()
+
+
+async def runs_asked_by_a_poll(adapter: IntunedAdapter, transport: InFlight) -> tuple[list[Job], int]:
+    before = transport.seen
+    jobs = await adapter.list_jobs()
+    return jobs, transport.seen - before
+
+
+async def test_a_poll_asks_runs_only_of_jobs_with_a_run_in_flight_or_a_changed_record(counted, emulator):
+    adapter, transport = counted
+    first, asked = await runs_asked_by_a_poll(adapter, transport)
+    assert asked == len(first) == 4
+    second, asked = await runs_asked_by_a_poll(adapter, transport)
+    assert asked == len(active_jobs(emulator)) < len(first)
+    assert second == first
+
+
+async def test_a_run_started_elsewhere_shows_at_the_next_poll(counted, emulator):
+    adapter, transport = counted
+    await adapter.list_jobs()
+    finished = next(job for job in await adapter.list_jobs() if job.id not in active_jobs(emulator)
+                    and job.state is not JobState.PAUSED)
+    emulator.sim.trigger(DEFAULT_PROJECT, finished.id, emulator.clock.now())  # another client: the record moves
+    jobs = by_id(await adapter.list_jobs())
+    assert finished.state.is_terminal and jobs[finished.id].state.is_active
+
+
+async def test_a_finished_jobs_runs_are_asked_again_after_a_while(counted, emulator):
+    adapter, transport = counted
+    await adapter.list_jobs()
+    emulator.advance(SETTLED_RUNS_SECONDS + 1)
+    jobs, asked = await runs_asked_by_a_poll(adapter, transport)
+    assert asked == len(jobs)
+
+
+async def test_an_action_or_a_refresh_asks_every_job_again(counted, emulator):
+    adapter, transport = counted
+    jobs = await adapter.list_jobs()
+    await adapter.pause("catalog-sync")
+    _, asked = await runs_asked_by_a_poll(adapter, transport)
+    assert asked == len(jobs)
+    adapter.forget_cached()
+    _, asked = await runs_asked_by_a_poll(adapter, transport)
+    assert asked == len(jobs)

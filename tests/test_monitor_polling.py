@@ -158,6 +158,19 @@ async def test_the_loop_polls_on_the_backends_interval(tmp_path: Path, clock: Fr
         await poll_done(adapter, clock, 2)
 
 
+async def test_a_refresh_asks_the_backend_afresh_and_the_loops_polls_do_not(tmp_path: Path, clock: FrozenClock) -> None:
+    adapter = FakeAdapter.build("alpha", clock=clock, interval=5.0)
+    monitor = make_monitor(tmp_path, [adapter], clock=clock)
+    async with running(monitor):
+        await poll_done(adapter, clock, 1)
+        clock.advance(5.0)
+        await poll_done(adapter, clock, 2)
+        assert adapter.count("forget_cached") == 0
+        await monitor.refresh()
+        assert adapter.count("forget_cached") == 1
+        assert adapter.count("list_jobs") == 3
+
+
 async def test_the_loop_backs_off_while_failing(tmp_path: Path, clock: FrozenClock) -> None:
     adapter = FakeAdapter.build("alpha", clock=clock, interval=2.0)
     adapter.fail_always(Unreachable("connection refused"))

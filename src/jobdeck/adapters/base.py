@@ -88,6 +88,10 @@ class Adapter(ABC):
     async def close(self) -> None:
         """Release clients and connections. Safe to call twice."""
 
+    def forget_cached(self) -> None:
+        """Drop what is kept from earlier polls, so that the next poll asks the backend
+        for everything. The monitor calls it when the user asks for a refresh."""
+
     def describe(self) -> dict[str, str]:
         """What ``jobdeck info`` prints about this backend (no secrets)."""
         return {"kind": self.kind}

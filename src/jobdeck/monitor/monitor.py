@@ -8,7 +8,7 @@ PUBLIC API (the UI and CLI rely on exactly this; keep it stable):
     monitor.add_listener(fn: Callable[[MonitorEvent], None]) -> Callable[[], None]  # returns unsubscribe
     await monitor.run()            # runs every backend's loop until stop() or cancellation
     await monitor.stop()
-    await monitor.refresh(backend: str | None = None)   # poll now (all backends when None)
+    await monitor.refresh(backend: str | None = None)   # poll now, nothing from caches (all backends when None)
     await monitor.poll_once()      # one poll of every backend, no loop (CLI `ls`, tests)
     monitor.jobs() -> list[Job]    # every known job, jobdeck-archive overlay applied
     monitor.job(ref) -> Job | None
@@ -268,6 +268,8 @@ class Monitor:
     async def refresh(self, backend: str | None = None) -> None:
         """Poll now; return when a poll started after this call has finished."""
         targets = [self._backend(backend)] if backend is not None else list(self._backends.values())
+        for target in targets:
+            target.adapter.forget_cached()  # "now" means from the backend, not from a cache
         await asyncio.gather(*(self._poll_now(target) for target in targets))
 
     async def first_polls(self) -> None:

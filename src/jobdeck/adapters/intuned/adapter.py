@@ -1,7 +1,11 @@
 """The ``intuned`` backend: Intuned's Jobs / JobRuns API.
 
 - List: one row per job (``GET …/jobs``, not paginated), each with the run
-  that speaks for it (``GET …/jobs/{id}/runs``, page 0, newest first).
+  that speaks for it (``GET …/jobs/{id}/runs``, page 0, newest first). A job
+  whose run is over and whose record has not changed since (a new run moves
+  its ``last_run_time``) keeps that run for up to SETTLED_RUNS_SECONDS, so a
+  project of finished jobs costs one request a poll, not one a job. An action,
+  or a refresh the user asks for, asks every job again.
 - Runs: paged (``pageNumber`` from 0, ``pageSize``), with their counts.
 - Timeline: the job's runs (start, end, status) plus the status changes
   jobdeck observed; Intuned keeps no history.
@@ -42,6 +46,11 @@ from jobdeck.redact import redact
 PUBLIC_BASE_URL = "https://app.intuned.io/api/v1/workspace"
 #: Runs read per job when listing, to find an active run behind a newer canceled one.
 RUNS_PER_JOB = 5
+#: Seconds a job's finished run is taken to still speak for it while the job's record
+#: stays the same. The contract does not promise that a new run changes the record
+#: (the emulator, like the service as far as seen, moves ``last_run_time``): this bounds
+#: how late a run started elsewhere can show.
+SETTLED_RUNS_SECONDS = 60.0
 LOG_NOTICE = "Intuned has no log API: these are the run events jobdeck observed."
 _JOB_LIST = TypeAdapter(list[WireJob])
 
@@ -93,6 +102,8 @@ class IntunedAdapter(HttpAdapter):
         self._observed = ObservedRunEvents()
         self._jobs: dict[str, WireJob] = {}
         self._listed = ListedJobs()
+        #: Jobs whose run is over: the record and run last asked, and when (monotonic).
+        self._settled: dict[str, tuple[WireJob, WireRun | None, float]] = {}
 
     # -- life cycle ----------------------------------------------------------------
 
@@ -126,6 +137,7 @@ class IntunedAdapter(HttpAdapter):
         listed: list[tuple[str, tuple[WireJob, WireRun | None]]] = []
         self._jobs = {job.id: job for job in jobs}
         self._observed.retain(self._jobs)
+        self._settled = {job_id: kept for job_id, kept in self._settled.items() if job_id in self._jobs}
         for outcome in picked:
             if isinstance(outcome, Exception):
                 raise outcome
@@ -289,6 +301,7 @@ class IntunedAdapter(HttpAdapter):
         return await self.http.get_json(path, params=params)
 
     async def _post(self, path: str) -> httpx.Response:
+        self._settled.clear()  # an action may start, end or pause a run of any job asked next
         return await self.http.request("POST", path, expect=(200, 201))
 
     async def _run_page(self, job_id: str, *, page: int, size: int) -> WireRunPage:
@@ -298,10 +311,22 @@ class IntunedAdapter(HttpAdapter):
 
     async def _with_speaking_run(self, job: WireJob) -> tuple[WireJob, WireRun | None] | None:
         """The job with the run that speaks for it; None if the job is gone (not a failure of the batch)."""
+        now = self.clock.monotonic()
+        kept = self._settled.get(job.id)
+        if kept is not None and kept[0] == job and now - kept[2] < SETTLED_RUNS_SECONDS:
+            return job, kept[1]
         try:
-            return job, await self._speaking_run(job.id)
+            run = await self._speaking_run(job.id)
         except NotFound:
             return None
+        if run is None or run.final:
+            self._settled[job.id] = (job, run, now)
+        else:
+            self._settled.pop(job.id, None)  # an active run's counts move: asked every poll
+        return job, run
+
+    def forget_cached(self) -> None:
+        self._settled.clear()
 
     async def _speaking_run(self, job_id: str) -> WireRun | None:
         """The active run if any (a newer run may be a canceled trigger), else the newest."""
