@@ -83,6 +83,7 @@ def build_app(
     read_only: bool = False,
     kiosk: bool = False,
     css_cache: ParsedCssCache | None = None,
+    time_zone: str = "UTC",
 ) -> JobdeckApp:
     clock = clock or FrozenClock()
     adapters = adapters if adapters is not None else sample_backends(clock)
@@ -93,7 +94,7 @@ def build_app(
         action_log=ActionLog(tmp_path / "actions.jsonl"),
         read_only=read_only or kiosk,
     )
-    settings = Settings(backends=[a.settings for a in adapters])
+    settings = Settings(backends=[a.settings for a in adapters], time_zone=time_zone)
     return JobdeckApp(settings, monitor, clock=clock, read_only=read_only, kiosk=kiosk, css_cache=css_cache)
 
 
@@ -123,6 +124,11 @@ async def wait_for_jobs(app: JobdeckApp, count: int | None = None) -> JobList:
     expected = count if count is not None else 1
     await wait_until(lambda: jobs.total_count >= expected, what="the first poll")
     return jobs
+
+
+def screen_text(app: JobdeckApp) -> str:
+    """The screen as plain text, a line per row."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 def toasts(app: JobdeckApp) -> list[str]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from jobdeck.clock import as_utc, assume_utc
+import pytest
+
+from jobdeck.clock import as_utc, assume_utc, display_zone
 
 NAIVE = datetime(2026, 1, 1, 12, 0, 3)
 PARIS = timezone(timedelta(hours=1))
@@ -25,3 +27,19 @@ def test_as_utc_converts_a_time_with_a_zone_to_utc() -> None:
     converted = as_utc(moment)
     assert converted == moment and converted.tzinfo is UTC
     assert f"{converted:%H:%M:%S}" == "12:00:03"
+
+
+# -- the zone times are shown in ---------------------------------------------------------
+
+
+def test_a_display_zone_is_utc_local_or_an_iana_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert display_zone("UTC") is UTC and display_zone("utc") is UTC
+    assert str(display_zone("Europe/Berlin")) == "Europe/Berlin"
+    monkeypatch.setenv("TZ", "America/New_York")
+    assert str(display_zone("local")) == "America/New_York"
+
+
+@pytest.mark.parametrize("name", ["Mars/Olympus", "", "../../etc/passwd", "local/../x"])
+def test_an_unknown_zone_is_refused_with_the_choices(name: str) -> None:
+    with pytest.raises(ValueError, match="use UTC, local, or an IANA name"):
+        display_zone(name)

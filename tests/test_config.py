@@ -8,7 +8,7 @@ import fakes  # registers the "fake" backend kind
 import pytest
 
 from jobdeck.adapters.base import BackendSettings
-from jobdeck.config import Settings, load_settings, stricter_mode
+from jobdeck.config import Settings, load_settings, settings_from_toml, stricter_mode
 from jobdeck.errors import ConfigError
 
 
@@ -360,3 +360,10 @@ def test_an_unnamed_backend_may_sit_beside_a_named_one_of_its_kind(tmp_path: Pat
     path = write(tmp_path, '[[backends]]\nkind = "julep"\n[[backends]]\nkind = "julep"\nname = "staging"\n')
 
     assert [b.name for b in load_settings(path, env={}).backends] == ["julep", "staging"]
+
+
+def test_times_are_shown_in_utc_unless_the_config_names_a_zone(tmp_path: Path) -> None:
+    assert settings_from_toml("").time_zone == "UTC"
+    assert settings_from_toml('time_zone = "Europe/Berlin"').time_zone == "Europe/Berlin"
+    with pytest.raises(ConfigError, match=r"time_zone: unknown time zone 'Europe/Atlantis': use UTC, local"):
+        settings_from_toml('time_zone = "Europe/Atlantis"')

@@ -3,10 +3,11 @@ key or palette command in kiosk or read-only mode changes a backend."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
-from deck_helpers import build_app, sample_deck, wait_for_jobs
+from deck_helpers import build_app, sample_deck, screen_text, wait_for_jobs
 from fakes import make_job, settle, wait_until
 from textual.binding import Binding
 from textual.command import CommandPalette
@@ -23,6 +24,7 @@ from jobdeck.ui.screens.kiosk import KioskScreen, next_in_rotation, rotation_ord
 from jobdeck.ui.widgets.job_list import JobList
 from jobdeck.ui.widgets.kiosk_board import BackendCounts, KioskBoard, count_jobs
 from jobdeck.ui.widgets.log_view import LogView
+from jobdeck.ui.widgets.run_detail import RunDetail
 
 WIDE = (120, 40)
 FAILED = JobRef(backend="local", id="20260101-1155-b2")
@@ -49,6 +51,17 @@ def test_counts_are_per_backend_for_the_last_hour_and_today():
     assert counts["a"] == BackendCounts(running=1, failed_hour=1, failed_today=2)
     assert counts["b"] == BackendCounts(succeeded_hour=1, succeeded_today=1)
     assert counts["c"] == BackendCounts()
+
+
+def test_today_is_the_day_in_the_zone_of_now():
+    tokyo = ZoneInfo("Asia/Tokyo")
+    now = datetime(2026, 1, 2, 0, 30, tzinfo=tokyo)  # 2026-01-01 15:30 UTC
+    jobs = [
+        make_job("after-midnight", JobState.FAILED, backend="a", ended=datetime(2026, 1, 1, 15, 10, tzinfo=UTC)),
+        make_job("before-midnight", JobState.FAILED, backend="a", ended=datetime(2026, 1, 1, 14, 50, tzinfo=UTC)),
+    ]
+    assert count_jobs(jobs, now, ["a"])["a"] == BackendCounts(failed_hour=2, failed_today=1)
+    assert count_jobs(jobs, now.astimezone(UTC), ["a"])["a"] == BackendCounts(failed_hour=2, failed_today=2)
 
 
 def test_rotation_goes_through_failed_jobs_latest_first_then_running_ones():
@@ -102,6 +115,20 @@ async def test_kiosk_shows_counts_health_and_a_clock(tmp_path):
         clock_text = str(screen.query_one("#kiosk-clock").render())
         assert "12:00:00 UTC" in clock_text and "refreshed just now" in clock_text
         assert str(screen.query_one("#mode").render()) == "KIOSK"
+
+
+async def test_the_clock_today_and_the_panes_use_the_configured_time_zone(tmp_path):
+    app = build_app(tmp_path, kiosk=True, time_zone="Asia/Tokyo")  # UTC+9: 12:00 UTC is 21:00
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_for_jobs(app, 6)
+        app.screen.kiosk_tick()
+        await pilot.pause()
+        assert "21:00:00 JST" in str(app.screen.query_one("#kiosk-clock").render())
+        detail = app.screen.query_one(RunDetail)
+        await wait_until(lambda: detail.job is not None, what="a job in the detail")
+        await pilot.pause()
+        created = detail.job.created.astimezone(ZoneInfo("Asia/Tokyo"))
+        assert f"{created:%Y-%m-%d %H:%M:%S}" in screen_text(app)
 
 
 async def test_kiosk_rotates_through_failing_then_running_jobs_on_the_app_clock(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from deck_helpers import build_app, sample_backends, toasts, wait_for_jobs
+from deck_helpers import build_app, sample_backends, screen_text, toasts, wait_for_jobs
 from fakes import make_job, wait_until
 
 from jobdeck.clock import FrozenClock
@@ -36,10 +36,6 @@ def deck(tmp_path, *, kiosk: bool = False, theme: str | None = None, adapters=No
         kiosk=kiosk,
         theme_folders=[shipped_themes_dir()],
     )
-
-
-def screen_text(app: JobdeckApp) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 async def test_the_ascii_setting_draws_no_glyph_outside_ascii(tmp_path):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from textual.app import App, ComposeResult
 
@@ -137,3 +138,12 @@ def test_event_time_is_short_for_today_and_dated_otherwise() -> None:
     now = FrozenClock().now()
     assert event_time(now - timedelta(hours=1), now) == "11:00:00"
     assert event_time(now - timedelta(days=1), now) == "2025-12-31 12:00:00"
+
+
+def test_event_time_is_in_the_zone_of_now_and_dated_by_its_day() -> None:
+    tokyo = ZoneInfo("Asia/Tokyo")  # UTC+9, no daylight saving
+    now = FrozenClock().now().astimezone(tokyo)  # 2026-01-01 21:00 in Tokyo
+    assert event_time(now - timedelta(hours=1), now) == "20:00:00"
+    # 14:30 UTC on new year's day is 23:30 in Tokyo: today there. 16:00 UTC is tomorrow.
+    assert event_time(datetime(2026, 1, 1, 14, 30, tzinfo=UTC), now) == "23:30:00"
+    assert event_time(datetime(2026, 1, 1, 16, 0), now) == "2026-01-02 01:00:00"  # naive: UTC

@@ -4,8 +4,9 @@ so tests and snapshots can freeze it."""
 from __future__ import annotations
 
 import asyncio
+import os
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Protocol
 
 
@@ -31,6 +32,44 @@ def assume_utc(moment: datetime) -> datetime:
 def as_utc(moment: datetime) -> datetime:
     """``moment`` in UTC; a naive one is taken to be UTC already."""
     return assume_utc(moment).astimezone(UTC)
+
+
+#: The ``time_zone`` setting that means the machine's own zone.
+LOCAL_ZONE = "local"
+
+
+def display_zone(name: str) -> tzinfo:
+    """The zone times are shown in: ``UTC``, ``local`` (the machine's) or an IANA name
+    such as ``Europe/Berlin``. ValueError names the choices when ``name`` is none of them."""
+    if name.upper() == "UTC":
+        return UTC
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if name == LOCAL_ZONE:
+        return _machine_zone()
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {name!r}: use UTC, local, or an IANA name such as Europe/Berlin"
+        ) from None
+
+
+def _machine_zone() -> tzinfo:
+    """The machine's zone with its daylight-saving rules when they can be found (TZ, or
+    the zone file /etc/localtime links to), else its present offset from UTC."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    key = os.environ.get("TZ", "").lstrip(":")
+    if not key:
+        target = os.path.realpath("/etc/localtime")
+        key = target.partition("/zoneinfo/")[2]
+    if key:
+        try:
+            return ZoneInfo(key)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return datetime.now().astimezone().tzinfo or UTC
 
 
 class SystemClock:

@@ -25,6 +25,7 @@ from pydantic_core import ErrorDetails
 from jobdeck import paths
 from jobdeck.adapters.base import BackendSettings
 from jobdeck.adapters.registry import adapter_class, available_kinds
+from jobdeck.clock import display_zone
 from jobdeck.errors import ConfigError
 
 Mode = Literal["interactive", "read-only", "kiosk"]
@@ -54,6 +55,8 @@ class Settings(BaseModel):
     low_bandwidth: bool = False
     #: Plain ASCII only: no box-drawing, block or emoji glyphs.
     ascii: bool = False
+    #: The zone the deck shows times in, and the kiosk's "today": UTC, local or an IANA name.
+    time_zone: str = "UTC"
     #: The file these settings came from; None when they are the defaults.
     config_path: Path | None = None
 
@@ -63,6 +66,12 @@ class Settings(BaseModel):
         # Tables become their adapter's own settings model; models pass through.
         if isinstance(value, Sequence) and not isinstance(value, str | bytes):
             return [_backend_settings(item) if isinstance(item, Mapping) else item for item in value]
+        return value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _a_zone_the_deck_can_show(cls, value: str) -> str:
+        display_zone(value)  # ValueError names the choices
         return value
 
     @model_validator(mode="after")

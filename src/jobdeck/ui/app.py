@@ -34,7 +34,7 @@ from textual.widget import AwaitMount
 from textual.worker import Worker, WorkerState
 
 from jobdeck import paths, startup
-from jobdeck.clock import Clock, SystemClock
+from jobdeck.clock import Clock, SystemClock, display_zone
 from jobdeck.config import Settings
 from jobdeck.heap import HeapKeeper
 from jobdeck.monitor import JobsChanged, Monitor, MonitorEvent
@@ -110,6 +110,8 @@ class JobdeckApp(App[int]):
         self.settings = settings
         self.monitor = monitor
         self.clock: Clock = clock or SystemClock()
+        #: The zone times are shown in (the settings' ``time_zone``).
+        self.time_zone = display_zone(settings.time_zone)
         self.read_only = read_only or kiosk
         self.kiosk = kiosk
         self.ascii = settings.ascii

@@ -344,8 +344,9 @@ class DeckScreen(Screen[None]):
     def _tick(self) -> None:
         """Once a second: ages and durations move on."""
         # Health is re-read here: the monitor announces status changes, not
-        # every good poll, and the badges show the age of the last one.
-        self._show_time(self.deck.clock.now(), self._apply_health())
+        # every good poll, and the badges show the age of the last one. The panes
+        # show times in the zone of the ``now`` they are given.
+        self._show_time(self.deck.clock.now().astimezone(self.deck.time_zone), self._apply_health())
 
     def _show_time(self, now: datetime, health: dict[str, BackendHealth]) -> None:
         """What a tick moves on (``health``: as read for it, for a subclass to show too)."""

@@ -134,7 +134,7 @@ class KioskScreen(DeckScreen):
     def _clock_text(self, now: datetime, health: dict[str, BackendHealth]) -> str:
         last_ok = [h.last_ok for h in health.values() if h.last_ok is not None]
         refreshed = fmt.ago(max(last_ok), now) if last_ok else "never"
-        return f"{as_utc(now):%H:%M:%S} UTC · refreshed {refreshed}"
+        return f"{now:%H:%M:%S} {now.tzname() or 'UTC'} · refreshed {refreshed}"
 
     def _advance_rotation(self, jobs: list[Job], now: datetime, monotonic: float) -> None:
         order = rotation_order(jobs, now)

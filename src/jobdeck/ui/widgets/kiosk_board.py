@@ -5,7 +5,8 @@ many jobs are running now, and how many failed and succeeded today (large)
 and in the last hour (small). Every number has its word next to it, so the
 board reads the same without colour.
 
-"Today" is the UTC day of the injected clock, like every time in the deck.
+"Today" is the day in the zone of the ``now`` it is given: the deck's
+``time_zone`` (UTC unless the config says otherwise).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from textual.reactive import reactive
 from textual.renderables.digits import Digits
 from textual.widget import Widget
 
-from jobdeck.clock import as_utc
+from jobdeck.clock import as_utc, assume_utc
 from jobdeck.model import Job, JobState
 from jobdeck.monitor.events import BackendHealth, HealthStatus
 from jobdeck.ui import format as fmt
@@ -58,7 +59,7 @@ def count_jobs(jobs: Iterable[Job], now: datetime, backends: Sequence[str]) -> d
 
     Archived jobs are left out: the board shows what needs attention.
     """
-    now = as_utc(now)
+    now = assume_utc(now)  # its zone is the one "today" is counted in
     hour_ago = now - timedelta(hours=1)
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     tallies: dict[str, dict[str, int]] = {name: {} for name in backends}

@@ -10,7 +10,7 @@ the pane may be shorter than the detail.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any, ClassVar
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
@@ -21,7 +21,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from jobdeck.clock import as_utc
+from jobdeck.clock import as_utc, assume_utc
 from jobdeck.model import Counts, Job, JobState, Run, RunPage
 from jobdeck.safe_text import safe_line, to_plain
 from jobdeck.ui.format import (
@@ -65,17 +65,19 @@ def state_text(state: JobState, raw_state: str | None, *, ascii: bool, style: St
     return text
 
 
-def utc_time(moment: datetime) -> str:
-    """``2026-01-01 12:00:03``, in UTC (naive times are taken to be UTC)."""
-    return f"{as_utc(moment):%Y-%m-%d %H:%M:%S}"
+def wall_time(moment: datetime, zone: tzinfo = UTC) -> str:
+    """``2026-01-01 12:00:03`` in ``zone`` (naive times are taken to be UTC)."""
+    return f"{assume_utc(moment).astimezone(zone):%Y-%m-%d %H:%M:%S}"
 
 
 def time_with_age(moment: datetime | None, now: datetime | None) -> str:
-    """Absolute UTC time and how long ago: ``2026-01-01 12:00:03 · 5m ago``."""
+    """The time in the zone of ``now`` (UTC without one) and how long ago:
+    ``2026-01-01 12:00:03 · 5m ago``."""
     if moment is None:
         return MISSING
+    shown = wall_time(moment, now.tzinfo or UTC) if now is not None else wall_time(moment)
     when = ago(as_utc(moment), as_utc(now) if now is not None else None)
-    return utc_time(moment) if when == MISSING else f"{utc_time(moment)} · {when}"
+    return shown if when == MISSING else f"{shown} · {when}"
 
 
 def short_run_id(run_id: str) -> str:

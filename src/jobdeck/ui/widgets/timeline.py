@@ -9,7 +9,7 @@ its current state.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import ClassVar
 
 from rich.console import RenderableType
@@ -19,7 +19,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from jobdeck.clock import as_utc
+from jobdeck.clock import as_utc, assume_utc
 from jobdeck.model import JobState, StatusEvent
 from jobdeck.safe_text import safe_line
 from jobdeck.ui.format import STATE_TONE, age, duration, state_word, truncate
@@ -33,9 +33,11 @@ MAX_MESSAGE = 120
 
 
 def event_time(moment: datetime, now: datetime | None) -> str:
-    """``HH:MM:SS``, with the date in front when it is not the day of ``now`` (UTC)."""
-    moment = as_utc(moment)
-    if now is not None and moment.date() == as_utc(now).date():
+    """``HH:MM:SS`` in the zone of ``now`` (UTC without one), with the date in front
+    when it is not the day of ``now``."""
+    zone = now.tzinfo if now is not None and now.tzinfo is not None else UTC
+    moment = assume_utc(moment).astimezone(zone)
+    if now is not None and moment.date() == assume_utc(now).astimezone(zone).date():
         return f"{moment:%H:%M:%S}"
     return f"{moment:%Y-%m-%d %H:%M:%S}"
 
