@@ -158,3 +158,21 @@ async def test_the_deck_from_kept_rules_is_styled_as_from_parsed_ones(tmp_path: 
         assert list((tmp_path / "cache").iterdir())
     assert styles[0] == styles[1]
     assert any(component for *_, component in styles[0])
+
+
+def test_rules_of_css_that_changed_since_are_not_kept_again(tmp_path: Path) -> None:
+    old = ParsedCssCache(tmp_path)
+    stylesheet = CachedStylesheet(variables=dict(THEME), cache=old)
+    stylesheet.add_source("JobList { color: red; }", read_from=("job_list.py", "JobList.DEFAULT_CSS"))
+    stylesheet.parse()
+    old.save()
+    upgraded = ParsedCssCache(tmp_path)
+    expected = parsed(upgraded)  # the same widget, its CSS changed
+    upgraded.save()
+    fresh = ParsedCssCache(tmp_path / "fresh")
+    parsed(fresh)
+    fresh.save()
+    (file,) = (f for f in tmp_path.iterdir() if f.is_file())
+    (only_new,) = (tmp_path / "fresh").iterdir()
+    assert file.read_bytes() == only_new.read_bytes()  # the old rules are gone
+    assert parsed(ParsedCssCache(tmp_path)) == expected

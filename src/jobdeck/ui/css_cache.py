@@ -63,6 +63,9 @@ class ParsedCssCache:
         self.folder = folder
         self._fingerprint: str | None = None
         self._files: dict[str, dict[str, list[RuleSet]]] = {}
+        #: Per file, the entries this start read or parsed: a save writes those alone, so
+        #: rules of CSS that has changed since (an upgrade) do not pile up in the file.
+        self._used: dict[str, set[str]] = {}
         self._unsaved: set[str] = set()
         self._saved = False
         self._lock = threading.Lock()
@@ -75,15 +78,21 @@ class ParsedCssCache:
 
     def rules(self, file_name: str, key: ParseKey) -> list[RuleSet] | None:
         """The rules kept in ``file_name`` for this CSS, or None."""
+        digest = _digest(repr(key))
         with self._lock:
-            return self._entries(file_name).get(_digest(repr(key)))
+            rules = self._entries(file_name).get(digest)
+            if rules is not None:
+                self._used.setdefault(file_name, set()).add(digest)
+            return rules
 
     def keep(self, file_name: str, key: ParseKey, rules: list[RuleSet]) -> None:
         """Remember what a parse gave, to be written by ``save`` (ignored after it)."""
         with self._lock:
             if self._saved:
                 return
-            self._entries(file_name)[_digest(repr(key))] = rules
+            digest = _digest(repr(key))
+            self._entries(file_name)[digest] = rules
+            self._used.setdefault(file_name, set()).add(digest)
             self._unsaved.add(file_name)
 
     def save(self) -> None:
@@ -94,7 +103,12 @@ class ParsedCssCache:
         """
         with self._lock:
             self._saved = True
-            pending = {name: pickle.dumps(self._files[name], pickle.HIGHEST_PROTOCOL) for name in self._unsaved}
+            pending = {
+                name: pickle.dumps(
+                    {digest: self._files[name][digest] for digest in self._used[name]}, pickle.HIGHEST_PROTOCOL
+                )
+                for name in self._unsaved
+            }
             self._unsaved.clear()
         if not pending:
             return
