@@ -45,7 +45,7 @@ def display_zone(name: str) -> tzinfo:
         return UTC
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    if name == LOCAL_ZONE:
+    if name.lower() == LOCAL_ZONE:
         return _machine_zone()
     try:
         return ZoneInfo(name)
