@@ -306,7 +306,8 @@ def test_info_lists_every_path_and_each_backend_with_its_health(in_sandbox: Sand
 
     assert result.exit_code == 0
     out = result.stdout
-    for label in ("config file", "config dir", "data dir", "spool", "archive", "action log", "themes dir"):
+    for label in ("config file", "config dir", "data dir", "spool", "archive", "action log", "themes dir", "cache dir",
+                  "time zone"):
         assert label in out
     assert str(in_sandbox.data_dir) in out
     assert "not found, defaults in use" in out

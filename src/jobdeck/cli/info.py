@@ -31,9 +31,11 @@ def info(ctx: click.Context) -> None:
         ("archive", str(paths.archive_file())),
         ("action log", str(paths.action_log_file())),
         ("themes dir", str(paths.user_themes_dir())),
+        ("cache dir", str(paths.cache_dir())),
         ("log file", str(log_file())),
         ("mode", settings.mode),
         ("theme", settings.theme),
+        ("time zone", settings.time_zone),
     ]
     _print_pairs(rows)
     described, failures = asyncio.run(_describe_backends(settings))
