@@ -374,10 +374,11 @@ class FakeAdapter(Adapter):
         )
         return ActionResult(ok=True, message=f"canceled {job_id}")
 
-    # -- internals --------------------------------------------------------------
-
     def forget_cached(self) -> None:
+        """Recorded only: a fake keeps no cache (never fails, as the base's does not)."""
         self.calls.append(("forget_cached",))
+
+    # -- internals --------------------------------------------------------------
 
     def _record(self, method: str, *args: str) -> None:
         """Record the call, then raise a scripted failure for it if there is one."""

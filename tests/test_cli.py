@@ -145,7 +145,7 @@ def test_run_without_a_command_is_a_usage_error(empty_sandbox: Sandbox) -> None:
     assert "missing the command to run" in result.stderr
 
 
-def test_run_reports_an_option_it_does_not_know_instead_of_running_it(tmp_path: Path) -> None:
+def test_run_reports_an_option_it_does_not_know_instead_of_running_it(empty_sandbox: Sandbox, tmp_path: Path) -> None:
     spool = tmp_path / "spool"
 
     result = invoke("run", "--spool", str(spool), "--nmae", "backup", "--", "true")

@@ -90,6 +90,24 @@ async def test_between_full_listings_only_changed_jobs_are_merged(adapter, emula
     assert all(second[i].raw_state == emulator.world.jobs[i].State for i in second)
 
 
+def is_full_listing(request: httpx.Request) -> bool:
+    return request.method == "GET" and request.url.path.endswith("/jobs") and "LastModifiedAt" not in request.url.params
+
+
+async def test_a_refresh_the_user_asks_for_lists_every_job_afresh(emulator):
+    transport = InFlight(emulator.transport(), counts=is_full_listing)
+    drp = DrpAdapter(settings(), clock=emulator.clock, transport=transport)
+    await drp.open()
+    await drp.list_jobs()
+    full = transport.seen
+    await drp.list_jobs()
+    assert transport.seen == full  # a delta between full listings
+    drp.forget_cached()
+    await drp.list_jobs()
+    assert transport.seen == 2 * full
+    await drp.close()
+
+
 async def test_the_log_resumes_from_the_last_byte_without_loss_or_repeat(adapter, emulator):
     while not any(j.State in ("running", "created") for j in emulator.world.jobs.values()):
         emulator.advance(1)

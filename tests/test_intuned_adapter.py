@@ -547,8 +547,7 @@ async def test_a_poll_asks_runs_only_of_jobs_with_a_run_in_flight_or_a_changed_r
     assert second == first
 
 
-async def test_a_run_started_elsewhere_shows_at_the_next_poll(counted, emulator):
-    adapter, transport = counted
+async def test_a_run_started_elsewhere_shows_at_the_next_poll(adapter, emulator):
     await adapter.list_jobs()
     finished = next(job for job in await adapter.list_jobs() if job.id not in active_jobs(emulator)
                     and job.state is not JobState.PAUSED)

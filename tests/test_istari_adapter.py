@@ -384,6 +384,21 @@ def is_count(request: httpx.Request) -> bool:
     return request.url.params.get("include_total") == "true"
 
 
+async def test_a_refresh_the_user_asks_for_counts_the_totals_afresh(emulator: IstariEmulator) -> None:
+    transport = InFlight(emulator.transport(), counts=is_count)
+    adapter = IstariAdapter(IstariSettings(registry_url="http://istari.test", token_env=TOKEN_ENV, counts_interval=60),
+                            clock=InstantClock(emulator.clock), transport=transport)
+    await adapter.open()
+    await adapter.list_jobs()
+    counted = transport.seen
+    await adapter.list_jobs()
+    assert transport.seen == counted  # within counts_interval
+    adapter.forget_cached()
+    await adapter.list_jobs()
+    assert transport.seen == 2 * counted
+    await adapter.close()
+
+
 async def test_the_totals_are_counted_concurrently_a_few_at_a_time(emulator: IstariEmulator) -> None:
     transport = InFlight(emulator.transport(), counts=is_count)
     adapter = IstariAdapter(IstariSettings(registry_url="http://istari.test", token_env=TOKEN_ENV),

@@ -156,6 +156,9 @@ class DrpAdapter(HttpAdapter):
         shown = ((wire.Uuid, self._shown(wire)) for wire in kept)
         return self._listed.convert(shown, lambda source: self._to_job(source[0], source[1]))
 
+    def forget_cached(self) -> None:
+        self._last_full = None  # the next poll lists every job, not the changes since the last
+
     async def _full_listing(self) -> list[WireJob]:
         await self._load_machine_names()
         fresh: dict[str, WireJob] = {}
@@ -276,8 +279,7 @@ class DrpAdapter(HttpAdapter):
             self._counts.get(("WorkOrder", wire.WorkOrder)),
         )
 
-    def _to_job(self, wire: WireJob, raw: dict[str, Any] | None = None) -> Job:
-        raw = raw if raw is not None else self._raw.get(wire.Uuid, {})
+    def _to_job(self, wire: WireJob, raw: dict[str, Any]) -> Job:
         machine = self._machine_name(wire.Machine)
         labels = {"machine": machine, "task": wire.Task, "stage": wire.Stage, "workflow": wire.Workflow}
         if wire.WorkOrder:

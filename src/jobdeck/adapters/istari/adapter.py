@@ -272,6 +272,9 @@ class IstariAdapter(HttpAdapter):
         data = await self.http.get_json(f"{API}/jobs", params=params)
         return validate(wire.JobPage, data, what="the job count", backend=self.name).total
 
+    def forget_cached(self) -> None:
+        self._counted_at = None  # the next poll counts the totals afresh
+
     async def _refresh_totals(self, functions: list[str]) -> None:
         """Per-status totals for the backend and each function, at most every counts_interval."""
         now = self.clock.monotonic()

@@ -126,7 +126,7 @@ class DrpApi:
             return self._patch_job(job, body, who)
         return self._put_job(job, body, who)
 
-    def _patched(self, current: dict[str, Any], body: Any, *, model: str, key: str) -> Any:
+    def _patched(self, current: dict[str, Any], body: Any, *, model: str, key: str) -> dict[str, Any] | Response:
         """``current`` with the RFC 6902 patch ``body`` applied, or the error response for a bad patch."""
         if not isinstance(body, list):
             return self.error(400, "Patch must be a JSON array of RFC 6902 operations", model=model, key=key, type_="PATCH")

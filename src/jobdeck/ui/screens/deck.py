@@ -247,8 +247,6 @@ class DeckScreen(Screen[None]):
         self._selected: JobRef | None = None
         self._lower_pane = "detail"
         self._unsubscribe = None
-        #: Whether the screen has been current before (see on_screen_resume).
-        self._resumed = False
         self._run_steps = RunStepQueue()
         self._log_window = LogWindowReader(max_bytes=EARLIER_WINDOW_MAX_BYTES)
         #: The page of runs last asked for, and the run to choose on it.
@@ -302,8 +300,7 @@ class DeckScreen(Screen[None]):
         self.watch(self.query_one("#filter", Input), "value", self._on_filter_changed, init=False)
         jobs.backend_names = tuple(monitor.backends())
         jobs.set_jobs(monitor.jobs())
-        self._apply_health()
-        self._tick()
+        self._tick()  # (it shows the health too)
         self.set_interval(self.deck.tick_seconds, self._tick)
         self._update_titles()
         jobs.focus()
@@ -321,8 +318,8 @@ class DeckScreen(Screen[None]):
         # Textual restyles the whole screen each time it becomes current. The first time,
         # every widget was styled a moment before, as it mounted (the theme is chosen
         # before the screen exists): the restyle would only cost start-up time.
-        if not self._resumed:
-            self._resumed = True
+        # (Screen's own handler, which runs after this one, counts the resumes.)
+        if self.stack_updates == 0:
             event.refresh_styles = False
 
     def on_unmount(self) -> None:

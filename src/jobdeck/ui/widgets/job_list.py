@@ -44,7 +44,7 @@ from jobdeck.ui.filtering import (
     sort_jobs,
     sort_key,
 )
-from jobdeck.ui.widgets.job_filter import JobFilter, locate
+from jobdeck.ui.job_filter import JobFilter, locate
 
 VIEWS: tuple[str, ...] = ("active", "archived")
 

@@ -60,8 +60,11 @@ def count_jobs(jobs: Iterable[Job], now: datetime, backends: Sequence[str]) -> d
     Archived jobs are left out: the board shows what needs attention.
     """
     now = assume_utc(now)  # its zone is the one "today" is counted in
-    hour_ago = now - timedelta(hours=1)
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    # The hour (and the slack for clocks ahead) are counted in UTC: arithmetic on a
+    # zone's wall clock is an hour off across a daylight-saving change.
+    hour_ago = as_utc(now) - timedelta(hours=1)
+    latest = as_utc(now) + timedelta(minutes=5)
     tallies: dict[str, dict[str, int]] = {name: {} for name in backends}
     for job in jobs:
         if job.archived:
@@ -73,7 +76,7 @@ def count_jobs(jobs: Iterable[Job], now: datetime, backends: Sequence[str]) -> d
         if job.state not in (JobState.FAILED, JobState.SUCCEEDED):
             continue
         ended = finished_at(job)
-        if ended is None or ended > now + timedelta(minutes=5):
+        if ended is None or ended > latest:
             continue
         word = "failed" if job.state is JobState.FAILED else "succeeded"
         if ended >= midnight:

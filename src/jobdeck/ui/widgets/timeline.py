@@ -9,7 +9,7 @@ its current state.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import ClassVar
 
 from rich.console import RenderableType
@@ -23,7 +23,7 @@ from jobdeck.clock import as_utc, assume_utc
 from jobdeck.model import JobState, StatusEvent
 from jobdeck.safe_text import safe_line
 from jobdeck.ui.format import STATE_TONE, age, duration, state_word, truncate
-from jobdeck.ui.widgets.run_detail import state_text
+from jobdeck.ui.widgets.run_detail import state_text, wall_time
 
 #: The component class that colours each state.
 STATE_COMPONENT: dict[JobState, str] = {state: f"timeline--{tone}" for state, tone in STATE_TONE.items()}
@@ -35,11 +35,11 @@ MAX_MESSAGE = 120
 def event_time(moment: datetime, now: datetime | None) -> str:
     """``HH:MM:SS`` in the zone of ``now`` (UTC without one), with the date in front
     when it is not the day of ``now``."""
-    zone = now.tzinfo if now is not None and now.tzinfo is not None else UTC
-    moment = assume_utc(moment).astimezone(zone)
-    if now is not None and moment.date() == assume_utc(now).astimezone(zone).date():
-        return f"{moment:%H:%M:%S}"
-    return f"{moment:%Y-%m-%d %H:%M:%S}"
+    if now is None:
+        return wall_time(moment)
+    now = assume_utc(now)
+    local = assume_utc(moment).astimezone(now.tzinfo)
+    return f"{local:%H:%M:%S}" if local.date() == now.date() else wall_time(moment, now.tzinfo)
 
 
 def time_in_previous_state(events: list[StatusEvent], index: int) -> str | None:
