@@ -12,7 +12,15 @@ from rich.color import Color
 from rich.style import Style
 from rich.text import Text
 
-from jobdeck.safe_text import display_width, make_safe, to_plain, to_rich_text
+from jobdeck.safe_text import (
+    display_width,
+    make_safe,
+    safe_clipboard,
+    safe_line,
+    safe_message,
+    to_plain,
+    to_rich_text,
+)
 
 
 def span_styles(text: Text) -> list[Style]:
@@ -169,3 +177,38 @@ def test_make_safe_emits_only_sgr_sequences_and_newlines(raw: str) -> None:
     assert not CONTROL.search(make_safe(raw, keep_colour=False).replace("\n", ""))
     coloured = make_safe(raw)
     assert not CONTROL.search(NORMALISED_SGR.sub("", coloured).replace("\n", ""))
+
+
+# -- bidi controls, lone surrogates, messages and the clipboard -----------------------
+
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+@pytest.mark.parametrize("control", list(BIDI_CONTROLS), ids=[f"U+{ord(c):04X}" for c in BIDI_CONTROLS])
+def test_bidi_embeddings_overrides_and_isolates_are_removed(control: str) -> None:
+    # A column cut before the closing mark would reorder the rest of the row.
+    assert to_plain(f"invoice{control}fdp.exe") == "invoicefdp.exe"
+    assert to_rich_text(f"a{control}b").plain == "ab"
+    assert make_safe(f"a{control}b\nc") == "ab\nc"
+    assert safe_line(f"a{control}b") == "ab"
+
+
+def test_a_lone_surrogate_becomes_the_replacement_character_and_can_be_encoded() -> None:
+    for made_safe in (to_plain("x\ud800y"), to_rich_text("x\udfffy").plain, make_safe("x\ud800y"),
+                      safe_line("x\ud800y"), safe_message("x\ud800y"), safe_clipboard("x\ud800y")):
+        assert made_safe == "x\ufffdy"
+        made_safe.encode("utf-8")
+
+
+def test_a_message_is_plain_text_with_line_breaks_and_no_escapes() -> None:
+    message = safe_message("Copied [/tmp]\x1b]0;title\x07\u202eok\r\nnext\rline")
+    assert message == "Copied [/tmp]ok\nnext line"  # a lone CR hides nothing
+
+
+def test_a_long_message_is_cut_to_its_limit() -> None:
+    message = safe_message("x" * 5000, limit=100)
+    assert len(message) == 100 and message.endswith("…")
+
+
+def test_the_clipboard_gets_one_printable_line() -> None:
+    assert safe_clipboard("rm -rf ~\x1b[2K\rls\n\u202etxt") == "ls txt"

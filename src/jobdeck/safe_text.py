@@ -25,14 +25,32 @@ from rich.color import Color
 from rich.style import Style
 from rich.text import Span, Text
 
-__all__ = ["display_width", "make_safe", "safe_line", "to_plain", "to_rich_text"]
+__all__ = [
+    "display_width",
+    "make_safe",
+    "safe_clipboard",
+    "safe_line",
+    "safe_message",
+    "to_plain",
+    "to_rich_text",
+]
 
 TAB_SIZE = 8
 
-# Any C0/C1 control or DEL. A line without one takes the fast path.
-_NEEDS_WORK = re.compile("[\x00-\x1f\x7f-\x9f]")
+# Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069):
+# they reorder the text after them ("Trojan Source"), and a column cut off before
+# the closing mark lets one field reorder the rest of the row. Removed, not balanced.
+_BIDI = "\u202a-\u202e\u2066-\u2069"
+# A lone surrogate (JSON "\ud800") cannot be encoded: the terminal, the clipboard
+# and every file would fail on it. It becomes U+FFFD.
+_SURROGATE = "\ud800-\udfff"
+REPLACEMENT = "\ufffd"
+
+# Any C0/C1 control, DEL, bidi control or lone surrogate. A line without one
+# takes the fast path.
+_NEEDS_WORK = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}{_SURROGATE}]")
 # The same, newline excepted, for multi-line text.
-_NEEDS_WORK_MULTILINE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+_NEEDS_WORK_MULTILINE = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_BIDI}{_SURROGATE}]")
 
 # One token per match; plain text lies between matches. Order matters: SGR
 # before the general CSI, string sequences (OSC, DCS, SOS, PM, APC) before the
@@ -55,8 +73,9 @@ _TOKEN = re.compile(
     r"|(?P<tab>\t)"
     r"|(?P<cr>\r)"
     r"|(?P<newline>\n)"
-    # Every remaining control: C0, DEL, C1 (backspace and BEL included).
-    r"|[\x00-\x1f\x7f-\x9f]"
+    f"|(?P<surrogate>[{_SURROGATE}])"
+    # Every remaining control: C0, DEL, C1 (backspace and BEL included), bidi controls.
+    f"|[\x00-\x1f\x7f-\x9f{_BIDI}]"
 )
 
 # For make_safe: a line break with its optional carriage return.
@@ -266,6 +285,8 @@ def _parse_line(raw: str, pen: _Pen, keep_colour: bool) -> tuple[list[tuple[str,
             add(" " * (TAB_SIZE - column % TAB_SIZE))
         elif kind == "cr":
             rewind = True
+        elif kind == "surrogate":
+            add(REPLACEMENT)
         # Everything else (other escape sequences, controls, stray newlines) is dropped.
     if position < len(raw):
         add(raw[position:])
@@ -301,13 +322,18 @@ def to_rich_text(raw: str, *, keep_colour: bool = True) -> Text:
     return Text("".join(plain_parts), spans=spans, end="")
 
 
+def _dropped(match: re.Match[str]) -> str:
+    return REPLACEMENT if match.lastgroup == "surrogate" else ""
+
+
 def to_plain(raw: str) -> str:
     """The visible text of one line, with nothing but printable characters."""
     if not _NEEDS_WORK.search(raw):
         return raw
     if "\t" not in raw and "\r" not in raw:
-        # Without tabs and carriage returns every token is simply dropped.
-        return _TOKEN.sub("", raw)
+        # Without tabs and carriage returns every token is simply dropped
+        # (a lone surrogate replaced).
+        return _TOKEN.sub(_dropped, raw)
     runs, _ = _parse_line(raw, _PLAIN_PEN, keep_colour=False)
     return "".join(text for text, _ in runs)
 
@@ -348,3 +374,29 @@ def safe_line(raw: str | None) -> str:
     if not raw:
         return ""
     return " ".join(to_plain(line) for line in _LINE_BREAK.split(raw.strip("\r\n"))).strip()
+
+
+#: The longest message (a toast, a line on stderr) that quotes backend text:
+#: an error body of a megabyte must not fill the screen.
+MESSAGE_LIMIT = 1000
+
+
+def safe_message(raw: object, *, limit: int = MESSAGE_LIMIT) -> str:
+    """Any text for a message to the user (a toast, stderr): line breaks kept,
+    every escape sequence, control and bidi control gone, at most ``limit``
+    characters (cut with "…").
+
+    The one place where text that may hold backend or file content becomes a
+    message; it is plain text, so a caller must not then read it as markup.
+    """
+    # A lone carriage return would hide what came before it: a space instead.
+    text = make_safe(str(raw).replace("\r\n", "\n").replace("\r", " "), keep_colour=False)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text
+
+
+def safe_clipboard(raw: str) -> str:
+    """Text for the clipboard: one line, printable only (no paste-jacking by a
+    control character, a hidden line break or a bidi override)."""
+    return safe_line(raw)

@@ -26,6 +26,7 @@ from textual import events, work
 from textual.app import App, SystemCommand
 from textual.dom import DOMNode
 from textual.filter import LineFilter
+from textual.notifications import SeverityLevel
 from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.scrollbar import ScrollBarRender
@@ -38,6 +39,7 @@ from jobdeck.clock import Clock, SystemClock, display_zone
 from jobdeck.config import Settings
 from jobdeck.heap import HeapKeeper
 from jobdeck.monitor import JobsChanged, Monitor, MonitorEvent
+from jobdeck.safe_text import safe_clipboard, safe_line, safe_message
 from jobdeck.ui.ascii_filter import AsciiMarks
 from jobdeck.ui.coalesce import EventCoalescer
 from jobdeck.ui.css_cache import CachedStylesheet, ParsedCssCache
@@ -201,6 +203,27 @@ class JobdeckApp(App[int]):
             except (NotImplementedError, RuntimeError):
                 pass
         await self.monitor.stop()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every toast, whoever raises it, is plain text made safe: a message may
+        quote a backend (a job id, an error body), so markup is never read
+        (``markup`` is accepted for Textual's signature and ignored)."""
+        super().notify(
+            safe_message(message), title=safe_line(title), severity=severity, timeout=timeout, markup=False
+        )
+
+    def copy_to_clipboard(self, text: str) -> None:
+        """Copy one line of printable text: what a backend wrote may hold control
+        characters or bidi overrides that a paste would obey."""
+        super().copy_to_clipboard(safe_clipboard(text))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One place for workers that failed: the user gets a message, never a traceback."""

@@ -10,6 +10,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from jobdeck.safe_text import safe_line, safe_message
+
 
 @dataclass(frozen=True)
 class Confirmed:
@@ -68,8 +70,9 @@ class ConfirmScreen(ModalScreen[Confirmed | None]):
         self, title: str, message: str, *, confirm_label: str = "Yes", ask_reason: bool = False
     ) -> None:
         super().__init__()
-        self._title = title
-        self._message = message
+        # Both may quote the job's name or a backend's words.
+        self._title = safe_line(title)
+        self._message = safe_message(message)
         self._confirm_label = confirm_label
         self._ask_reason = ask_reason
 

@@ -16,6 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.events import Key, Resize, ScreenResume
 from textual.geometry import Region
 from textual.message import Message
@@ -32,6 +33,7 @@ from jobdeck.monitor import (
     MonitorEvent,
     TimelineChanged,
 )
+from jobdeck.safe_text import safe_line
 from jobdeck.ui.highlight_settling import SETTLE_SECONDS, Follow, HighlightSettler
 from jobdeck.ui.log_window import EARLIER_WINDOW_MAX_BYTES, LogWindowReader
 from jobdeck.ui.run_paging import NO_OLDER, RunRequest, pick_index, position_text
@@ -375,7 +377,9 @@ class DeckScreen(Screen[None]):
         for which, text in (("border_title", title), ("border_subtitle", subtitle)):
             if text is not None and self._pane_titles.get((pane, which)) != text:
                 self._pane_titles[(pane, which)] = text
-                setattr(self.query_one(f"#{pane}-pane"), which, text)
+                # Content, not a str: a str is read as markup, and a title may
+                # quote what the user typed (a filter of "[/tmp]").
+                setattr(self.query_one(f"#{pane}-pane"), which, Content(safe_line(text)))
 
     # -- monitor events ---------------------------------------------------
 

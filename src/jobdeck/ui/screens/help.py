@@ -13,6 +13,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from jobdeck.safe_text import safe_line
+
 FILTER_HELP = [
     ("text", "jobs whose name, id, backend, raw state or labels contain it"),
     ("state:failed", "by state (several: state:failed,running)"),
@@ -47,7 +49,7 @@ def key_table(
             what = Text(binding.description)
             reason = unavailable.get(binding.action)
             if reason:
-                what.append(f"  (unavailable: {reason})", style="dim")
+                what.append(f"  (unavailable: {safe_line(reason)})", style="dim")
             table.add_row(keys, what)
         table.add_row("", "")
     return table

@@ -8,6 +8,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from jobdeck.safe_text import safe_line
+
 
 class PromptScreen(ModalScreen[str | None]):
     """Dismisses with the text typed (stripped), or None when cancelled or empty."""
@@ -38,7 +40,7 @@ class PromptScreen(ModalScreen[str | None]):
 
     def __init__(self, title: str, *, placeholder: str = "", hint: str = "Enter to accept · Esc to cancel") -> None:
         super().__init__()
-        self._title = title
+        self._title = safe_line(title)  # it names a backend of the config
         self._placeholder = placeholder
         self._hint = hint
 
