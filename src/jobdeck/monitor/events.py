@@ -10,10 +10,12 @@ from jobdeck.model import Action, ActionResult, Job, JobRef, StatusEvent
 
 
 class HealthStatus(StrEnum):
-    STARTING = "starting"  # no poll has finished yet
+    """What a backend's rows are worth (the rules: ``jobdeck.monitor.health``)."""
+
+    STARTING = "starting"  # the first poll is under way, and not overdue yet
     OK = "ok"
-    DEGRADED = "degraded"  # failing, but not for long; data shown is recent
-    DOWN = "down"  # failing repeatedly, or credentials refused; rows are stale
+    DEGRADED = "degraded"  # worked before, failing (or not answering) since, not for long; rows are recent
+    DOWN = "down"  # never worked yet, failing repeatedly, or credentials refused; rows are stale
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,9 @@ class BackendHealth:
     next_poll_in: float | None = None
     #: True while the backend's push channel (capability PUSH) is connected.
     pushing: bool = False
+    #: Why the push channel is not connected while it is being reconnected (None when it
+    #: is connected, not opened yet, or the backend has none). Polls go on meanwhile.
+    push_error: str | None = None
     #: Short warnings to show in the header, e.g. "TLS verification off".
     warnings: tuple[str, ...] = ()
 

@@ -47,7 +47,11 @@ Behaviour worth knowing:
 - ``TimelineChanged`` is emitted for a state change of a job already known; a
   job's first sighting is recorded too but announced by ``JobsChanged.added``.
 - A push channel counts as connected (``pushing=True``) from its first yield,
-  so push adapters should yield once when the channel connects.
+  so push adapters should yield once when the channel has connected (not
+  before). While a broken channel is reconnected, ``push_error`` says why.
+- What each health state means, and when it changes: ``jobdeck.monitor.health``.
+  A poll that has not answered within ``answer_deadline`` makes its backend
+  "not answering" (down if it never worked, else degraded) while it goes on.
 """
 
 from __future__ import annotations
@@ -57,7 +61,7 @@ import contextlib
 import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -65,6 +69,7 @@ from jobdeck.adapters.base import Adapter
 from jobdeck.clock import Clock
 from jobdeck.errors import AdapterError, NotFound, ReadOnlyRefused, Unsupported
 from jobdeck.model import Action, ActionResult, Capability, Job, JobRef, LogChunk, Run, RunPage, StatusEvent
+from jobdeck.monitor import health as health_rules
 from jobdeck.monitor.action_log import ActionLog, ActionOutcome
 from jobdeck.monitor.archive_store import JobdeckArchive
 from jobdeck.monitor.backoff import Backoff
@@ -72,11 +77,12 @@ from jobdeck.monitor.events import (
     ActionDone,
     BackendHealth,
     HealthChanged,
-    HealthStatus,
     JobsChanged,
     MonitorEvent,
     TimelineChanged,
 )
+from jobdeck.monitor.health import InternalError as _InternalError
+from jobdeck.monitor.health import describe_error as _describe_error
 from jobdeck.monitor.listing import Listing, ListingIndex
 from jobdeck.monitor.observed import DEFAULT_TOLERANCE, ObservedHistory, merge_timelines
 
@@ -85,19 +91,11 @@ log = logging.getLogger(__name__)
 Listener = Callable[[MonitorEvent], None]
 _T = TypeVar("_T")
 
-#: Consecutive failures after which a backend is DOWN (non-transient errors: at once).
-DOWN_AFTER = 3
 #: How long a followed log waits before resuming after a transient error, at first.
 FOLLOW_RETRY_BASE = 1.0
 #: ... and at most, so a log pane catches up soon after the backend is back.
 FOLLOW_RETRY_CAP = 10.0
 JOBDECK_ARCHIVE_NOTE = "(kept in jobdeck's own archive; the backend is not changed)"
-
-
-class _InternalError(AdapterError):
-    """A non-AdapterError exception from an adapter: a bug, reported like a failure."""
-
-    kind = "internal error"
 
 
 @dataclass(eq=False)
@@ -125,6 +123,9 @@ class _Backend:
     listing: ListingIndex = field(init=False)
     attempts_started: int = 0
     attempts_finished: int = 0
+    #: Seconds the last successful poll took (None before one): a slow backend's polls
+    #: are given longer before it counts as not answering.
+    last_good_poll: float | None = None
     loop_task: asyncio.Task[None] | None = None
     push_task: asyncio.Task[None] | None = None
 
@@ -305,7 +306,7 @@ class Monitor:
         for backend in self._backends.values():
             backend.loop_task = backend.push_task = None
             if backend.health.pushing:
-                self._set_health(backend, replace(backend.health, pushing=False))
+                self._set_health(backend, health_rules.push_off(backend.health))
 
     async def _close_adapters(self) -> None:
         for backend in self._backends.values():
@@ -356,11 +357,14 @@ class Monitor:
         async with backend.lock:
             backend.attempts_started += 1
             backend.wake.clear()
+            deadline = health_rules.poll_deadline(backend.adapter.settings, backend.last_good_poll)
+            watchdog = asyncio.ensure_future(self._not_answering_after(backend, deadline))
             try:
                 if not backend.opened and not await self._open(backend):
                     return backend.health.next_poll_in or backend.backoff.cap
                 return await self._poll(backend)
             finally:
+                watchdog.cancel()
                 backend.attempts_finished += 1
                 async with backend.attempted:
                     backend.attempted.notify_all()
@@ -375,13 +379,21 @@ class Monitor:
         backend.opened = True
         return True
 
+    async def _not_answering_after(self, backend: _Backend, seconds: float) -> None:
+        """Say the backend is not answering once the attempt has waited ``seconds``
+        (cancelled when it ends first); the attempt goes on waiting."""
+        await self._clock.sleep(seconds)
+        self._set_health(backend, health_rules.not_answering(backend.health, seconds))
+
     async def _poll(self, backend: _Backend) -> float:
+        started = self._clock.monotonic()
         try:
             listed = await backend.adapter.list_jobs()
             listing = backend.listing.index(listed)
         except Exception as exc:
             error = self._as_adapter_error(backend, exc, doing="list_jobs")
             return self._record_failure(backend, error)
+        backend.last_good_poll = self._clock.monotonic() - started
         self._apply(backend, listing)
         return self._record_success(backend)
 
@@ -391,74 +403,48 @@ class Monitor:
             await self._clock.sleep(self._push_delay)
         failures = 0
         while True:
+            reason = health_rules.PUSH_CLOSED
             try:
                 stream = backend.adapter.changes()
                 async with _closing(stream):
                     async for _ in stream:
                         failures = 0
                         if not backend.health.pushing:
-                            self._set_health(backend, replace(backend.health, pushing=True))
+                            self._set_health(backend, health_rules.push_connected(backend.health))
                         backend.wake.set()
                 log.info("the push channel of %r ended", backend.name)
             except Exception as exc:
                 error = self._as_adapter_error(backend, exc, doing="changes")
+                reason = _describe_error(error)
                 log.info("the push channel of %r failed: %s", backend.name, error)
-            if backend.health.pushing:
-                self._set_health(backend, replace(backend.health, pushing=False))
+            # Polls go on; the health says live updates are off until the channel is back.
+            self._set_health(backend, health_rules.push_lost(backend.health, reason))
             failures += 1
             await self._clock.sleep(backend.backoff.delay(failures, rng=self._rng))
 
     # -- health -----------------------------------------------------------------
 
+    # (what each state means, and when it changes: jobdeck.monitor.health)
+
     def _record_success(self, backend: _Backend) -> float:
         interval = backend.adapter.settings.interval
-        self._set_health(
-            backend,
-            replace(
-                backend.health,
-                status=HealthStatus.OK,
-                last_ok=self._clock.now(),
-                last_error=None,
-                consecutive_failures=0,
-                next_poll_in=interval,
-            ),
-        )
+        self._set_health(backend, health_rules.after_success(backend.health, now=self._clock.now(), interval=interval))
         return interval
 
     def _record_failure(self, backend: _Backend, error: AdapterError, *, down: bool = False) -> float:
         failures = backend.health.consecutive_failures + 1
-        is_down = down or not error.transient or failures >= DOWN_AFTER
         delay = backend.backoff.delay(failures, rng=self._rng, retry_after=error.retry_after)
-        self._set_health(
-            backend,
-            replace(
-                backend.health,
-                status=HealthStatus.DOWN if is_down else HealthStatus.DEGRADED,
-                last_error=_describe_error(error),
-                consecutive_failures=failures,
-                next_poll_in=delay,
-            ),
-        )
+        self._set_health(backend, health_rules.after_failure(backend.health, error, delay=delay, down=down))
         return delay
 
     def _set_health(self, backend: _Backend, health: BackendHealth) -> None:
         previous = backend.health
         backend.health = health
-        # last_ok moves on every good poll; alone it is not news (keeps an idle deck quiet).
-        if replace(previous, last_ok=None) != replace(health, last_ok=None):
+        if health_rules.is_news(previous, health):
             self._emit(HealthChanged(health))
 
     def _as_adapter_error(self, backend: _Backend, exc: Exception, *, doing: str) -> AdapterError:
-        if isinstance(exc, AdapterError):
-            return exc
-        log.error(
-            "internal error in the %s adapter (%r) during %s",
-            backend.kind,
-            backend.name,
-            doing,
-            exc_info=exc,
-        )
-        return _InternalError(f"internal error in {backend.kind} adapter: {exc}")
+        return health_rules.as_adapter_error(exc, kind=backend.kind, name=backend.name, doing=doing)
 
     # -- diffs and observed history ------------------------------------------------
 
@@ -802,9 +788,3 @@ async def _closing(stream: AsyncIterator[_T]) -> AsyncIterator[AsyncIterator[_T]
         aclose = getattr(stream, "aclose", None)
         if aclose is not None:
             await aclose()
-
-
-def _describe_error(error: AdapterError) -> str:
-    if isinstance(error, _InternalError):
-        return error.message
-    return f"{error.kind}: {error.message}"
