@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from rich.cells import cell_len
 
+from jobdeck import present
 from jobdeck.model import Counts, JobState
 from jobdeck.ui import format as fmt
 
@@ -14,18 +15,18 @@ NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
 
 
 def test_every_state_has_a_distinct_glyph_in_unicode_and_in_ascii() -> None:
-    for table in (fmt.STATE_GLYPH, fmt.STATE_GLYPH_ASCII):
+    for table in (present.STATE_GLYPH, present.STATE_GLYPH_ASCII):
         assert set(table) == set(JobState)
         assert len(set(table.values())) == len(JobState)
         assert all(cell_len(glyph) == 1 for glyph in table.values())
-    assert all(glyph.isascii() for glyph in fmt.STATE_GLYPH_ASCII.values())
+    assert all(glyph.isascii() for glyph in present.STATE_GLYPH_ASCII.values())
 
 
 def test_state_glyph_picks_the_table_and_state_word_is_the_filter_word() -> None:
-    assert fmt.state_glyph(JobState.FAILED) == "✗"
-    assert fmt.state_glyph(JobState.FAILED, ascii=True) == "x"
-    assert fmt.state_word(JobState.FAILED) == "failed"
-    assert fmt.state_word(JobState.SUCCEEDED) == "succeeded"
+    assert present.state_glyph(JobState.FAILED) == "✗"
+    assert present.state_glyph(JobState.FAILED, ascii=True) == "x"
+    assert present.state_word(JobState.FAILED) == "failed"
+    assert present.state_word(JobState.SUCCEEDED) == "succeeded"
 
 
 @pytest.mark.parametrize(
@@ -44,12 +45,12 @@ def test_state_glyph_picks_the_table_and_state_word_is_the_filter_word() -> None
     ],
 )
 def test_age_is_compact(seconds_ago: float, expected: str) -> None:
-    assert fmt.age(NOW - timedelta(seconds=seconds_ago), NOW) == expected
+    assert present.age(NOW - timedelta(seconds=seconds_ago), NOW) == expected
 
 
 def test_age_of_a_missing_time_or_without_a_now_is_a_dash() -> None:
-    assert fmt.age(None, NOW) == "—"
-    assert fmt.age(NOW, None) == "—"
+    assert present.age(None, NOW) == "—"
+    assert present.age(NOW, None) == "—"
 
 
 @pytest.mark.parametrize(
@@ -89,9 +90,9 @@ def test_bar_fills_with_blocks_and_eighths() -> None:
 
 def test_counts_text_shows_successes_failures_and_the_total() -> None:
     counts = Counts(total=12, succeeded=9, failed=1)
-    assert fmt.counts_text(counts) == "9✓ 1✗ /12"
-    assert fmt.counts_text(counts, ascii=True) == "9 ok 1 fail /12"
-    assert fmt.counts_text(Counts(succeeded=3, failed=0)) == "3✓ 0✗"
+    assert present.counts_text(counts) == "9✓ 1✗ /12"
+    assert present.counts_text(counts, ascii=True) == "9 ok 1 fail /12"
+    assert present.counts_text(Counts(succeeded=3, failed=0)) == "3✓ 0✗"
 
 
 def test_percent() -> None:
@@ -107,20 +108,20 @@ def test_terminal_safe_removes_escape_sequences_and_control_characters() -> None
 
 
 def test_one_line_joins_lines_and_is_terminal_safe() -> None:
-    assert fmt.one_line("first\nsecond\r\n  third") == "first second third"
-    assert fmt.one_line(None) == ""
-    assert fmt.one_line("boom\x1b[31m  red\x1b[0m") == "boom red"
+    assert present.one_line("first\nsecond\r\n  third") == "first second third"
+    assert present.one_line(None) == ""
+    assert present.one_line("boom\x1b[31m  red\x1b[0m") == "boom red"
 
 
 def test_truncate_marks_the_cut_with_an_ellipsis_and_respects_wide_characters() -> None:
-    assert fmt.truncate("nightly build", 20) == "nightly build"
-    assert fmt.truncate("nightly build", 8) == "nightly…"
-    assert cell_len(fmt.truncate("日本語のジョブ", 5)) <= 5
-    assert fmt.truncate("anything", 1) == "…"
-    assert fmt.truncate("anything", 0) == ""
+    assert present.truncate("nightly build", 20) == "nightly build"
+    assert present.truncate("nightly build", 8) == "nightly…"
+    assert cell_len(present.truncate("日本語のジョブ", 5)) <= 5
+    assert present.truncate("anything", 1) == "…"
+    assert present.truncate("anything", 0) == ""
 
 
 def test_fit_pads_to_exactly_the_width_on_either_side() -> None:
-    assert fmt.fit("ab", 4) == "ab  "
-    assert fmt.fit("ab", 4, align_right=True) == "  ab"
-    assert fmt.fit("abcdef", 4) == "abc…"
+    assert present.fit("ab", 4) == "ab  "
+    assert present.fit("ab", 4, align_right=True) == "  ab"
+    assert present.fit("abcdef", 4) == "abc…"

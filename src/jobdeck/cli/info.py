@@ -17,7 +17,7 @@ from jobdeck.config import Settings, config_path_from, local_spool
 @click.pass_context
 def info(ctx: click.Context) -> None:
     """Show every path jobdeck uses and each backend with its health after one poll."""
-    from jobdeck.ui.format import one_line
+    from jobdeck.present import one_line
 
     state = cli_state(ctx)
     config_file, _ = config_path_from(state.config_path, os.environ)

@@ -56,7 +56,7 @@ async def _print_log(settings: Settings, text: str, *, follow: bool, colour: boo
                         break
                     offset = chunk.offset
         except AdapterError as exc:
-            from jobdeck.ui.format import one_line
+            from jobdeck.present import one_line
 
             printer.flush()
             fail(f"cannot read the log of {ref}: {one_line(str(exc))}")
@@ -90,7 +90,7 @@ class _LogPrinter:
 
     def write(self, chunk: LogChunk) -> None:
         if chunk.notice:
-            from jobdeck.ui.format import one_line
+            from jobdeck.present import one_line
 
             click.echo(f"jobdeck: {one_line(chunk.notice)}", err=True)
         text, self._pending = _split_unfinished_escape(self._pending + chunk.text)

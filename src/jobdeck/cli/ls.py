@@ -51,7 +51,7 @@ def ls(
     ]
     jobs.sort(key=_newest_first)
     if failures:
-        from jobdeck.ui.format import one_line
+        from jobdeck.present import one_line
 
         for backend, error in failures.items():
             click.echo(f"jobdeck: warning: backend {backend} failed: {one_line(error)}", err=True)
@@ -99,18 +99,18 @@ def _ascii_only() -> bool:
 def _print_table(jobs: Sequence[Job]) -> None:
     from rich.cells import cell_len
 
-    from jobdeck.ui import format as fmt
+    from jobdeck import present
 
     ascii_only = _ascii_only()
     now = SystemClock().now()
     header = ("STATE", "REF", "NAME", "AGE", "COUNTS")
     rows = [
         (
-            f"{fmt.state_glyph(job.state, ascii=ascii_only)} {fmt.state_word(job.state)}",
-            fmt.one_line(str(job.ref)),
-            fmt.one_line(job.name),
-            fmt.age(job.created, now).replace(fmt.MISSING, "-" if ascii_only else fmt.MISSING),
-            fmt.counts_text(job.counts, ascii=ascii_only) if job.counts else "",
+            f"{present.state_glyph(job.state, ascii=ascii_only)} {present.state_word(job.state)}",
+            present.one_line(str(job.ref)),
+            present.one_line(job.name),
+            present.age(job.created, now).replace(present.MISSING, "-" if ascii_only else present.MISSING),
+            present.counts_text(job.counts, ascii=ascii_only) if job.counts else "",
         )
         for job in jobs
     ]
@@ -119,5 +119,5 @@ def _print_table(jobs: Sequence[Job]) -> None:
         return
     widths = [min(48, max(cell_len(row[i]) for row in [header, *rows])) for i in range(len(header))]
     for row in [header, *rows]:
-        cells = [fmt.fit(cell, width) for cell, width in zip(row[:-1], widths[:-1], strict=True)]
+        cells = [present.fit(cell, width) for cell, width in zip(row[:-1], widths[:-1], strict=True)]
         click.echo("  ".join([*cells, row[-1]]).rstrip())

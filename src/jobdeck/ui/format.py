@@ -1,39 +1,24 @@
-"""Pure formatting helpers for the deck: state glyphs and words, ages,
-durations, progress bars, counts and terminal-safe text.
+"""Formatting only the deck draws: the tone of each state (its component
+classes), a state as styled text, backend health glyphs, wall-clock times,
+progress bars, percentages, durations and "… ago". Shared by the widgets, so
+no widget imports another for a helper.
 
-No Textual here, so the CLI (``jobdeck ls``) and the widgets format alike.
+How a job reads as plain text, shared with the CLI, is in ``jobdeck.present``.
+No Textual here.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
-from rich.cells import cell_len, set_cell_size
+from rich.style import Style
+from rich.text import Text
 
-from jobdeck.model import Counts, JobState
+from jobdeck.clock import assume_utc
+from jobdeck.model import JobState
+from jobdeck.monitor.events import HealthStatus
+from jobdeck.present import MISSING, age, state_glyph, state_word
 from jobdeck.safe_text import make_safe, safe_line
-
-#: One glyph per state. Colour is never the only cue: the glyph differs too.
-STATE_GLYPH: dict[JobState, str] = {
-    JobState.PENDING: "◌",
-    JobState.RUNNING: "▶",
-    JobState.SUCCEEDED: "✓",
-    JobState.FAILED: "✗",
-    JobState.CANCELED: "⊘",
-    JobState.PAUSED: "‖",
-    JobState.UNKNOWN: "?",
-}
-
-#: The same in plain ASCII, for terminals without the glyphs.
-STATE_GLYPH_ASCII: dict[JobState, str] = {
-    JobState.PENDING: ".",
-    JobState.RUNNING: ">",
-    JobState.SUCCEEDED: "+",
-    JobState.FAILED: "x",
-    JobState.CANCELED: "-",
-    JobState.PAUSED: "=",
-    JobState.UNKNOWN: "?",
-}
 
 #: The tone each state is drawn in: widgets name a component class after it ("timeline--ok").
 STATE_TONE: dict[JobState, str] = {
@@ -46,42 +31,37 @@ STATE_TONE: dict[JobState, str] = {
     JobState.UNKNOWN: "warning",
 }
 
-#: Shown where a time is missing.
-MISSING = "—"
+#: One glyph per backend health status (the health bar, the kiosk's backend cards).
+STATUS_GLYPH: dict[HealthStatus, str] = {
+    HealthStatus.STARTING: "◌",
+    HealthStatus.OK: "●",
+    HealthStatus.DEGRADED: "◐",
+    HealthStatus.DOWN: "✗",
+}
+STATUS_GLYPH_ASCII: dict[HealthStatus, str] = {
+    HealthStatus.STARTING: ".",
+    HealthStatus.OK: "+",
+    HealthStatus.DEGRADED: "~",
+    HealthStatus.DOWN: "x",
+}
 
 # Eighth blocks, index = eighths filled (0 is an empty cell).
 _PARTIAL_BLOCKS = " ▏▎▍▌▋▊▉"
 _FULL_BLOCK = "█"
 
 
-def state_glyph(state: JobState, ascii: bool = False) -> str:
-    """The one-cell glyph of ``state``."""
-    return (STATE_GLYPH_ASCII if ascii else STATE_GLYPH)[state]
+def state_text(state: JobState, raw_state: str | None, *, ascii: bool, style: Style) -> Text:
+    """Glyph and word of a state, plus the backend's raw state when it says something else."""
+    text = Text(f"{state_glyph(state, ascii)} {state_word(state)}", style=style)
+    raw = safe_line(raw_state)
+    if raw and raw.casefold() != state.value:
+        text.append(f" ({raw})")
+    return text
 
 
-def state_word(state: JobState) -> str:
-    """The short word for ``state``; the same word the filter's ``state:`` accepts."""
-    return state.value
-
-
-def age(then: datetime | None, now: datetime | None) -> str:
-    """How long ago ``then`` was, compactly: "now", "12s", "5m", "3h", "4d", "2y"."""
-    if then is None or now is None:
-        return MISSING
-    seconds = (now - then).total_seconds()
-    if seconds < 1:
-        # Also the future: a backend's clock slightly ahead of ours.
-        return "now"
-    if seconds < 60:
-        return f"{int(seconds)}s"
-    if seconds < 3600:
-        return f"{int(seconds // 60)}m"
-    if seconds < 86400:
-        return f"{int(seconds // 3600)}h"
-    days = int(seconds // 86400)
-    if days < 365:
-        return f"{days}d"
-    return f"{days // 365}y"
+def wall_time(moment: datetime, zone: tzinfo = UTC) -> str:
+    """``2026-01-01 12:00:03`` in ``zone`` (naive times are taken to be UTC)."""
+    return f"{assume_utc(moment).astimezone(zone):%Y-%m-%d %H:%M:%S}"
 
 
 def ago(then: datetime | None, now: datetime | None) -> str:
@@ -132,41 +112,8 @@ def percent(progress: float | None) -> str:
     return f"{int(progress)}%"
 
 
-def counts_text(counts: Counts, ascii: bool = False) -> str:
-    """Success and failure counts: "9✓ 1✗ /12" (ASCII: "9 ok 1 fail /12")."""
-    ok, fail = (" ok", " fail") if ascii else ("✓", "✗")
-    text = f"{counts.succeeded}{ok} {counts.failed}{fail}"
-    if counts.total is not None:
-        text += f" /{counts.total}"
-    return text
-
-
 def terminal_safe(text: str | None) -> str:
     """``text`` with every escape sequence and control character gone (newlines kept)."""
     if not text:
         return ""
     return make_safe(text, keep_colour=False)
-
-
-def one_line(text: str | None) -> str:
-    """``text`` made terminal-safe on one line: line breaks and runs of spaces become one space."""
-    return " ".join(safe_line(text).split())
-
-
-def truncate(text: str, width: int, ellipsis: str = "…") -> str:
-    """``text`` cut to at most ``width`` cells, ending in ``ellipsis`` when cut."""
-    if width <= 0:
-        return ""
-    if cell_len(text) <= width:
-        return text
-    keep = width - cell_len(ellipsis)
-    if keep <= 0:
-        return set_cell_size(ellipsis, width)
-    return set_cell_size(text, keep).rstrip() + ellipsis
-
-
-def fit(text: str, width: int, *, align_right: bool = False) -> str:
-    """``text`` truncated with an ellipsis and padded to exactly ``width`` cells."""
-    text = truncate(text, width)
-    pad = " " * (width - cell_len(text))
-    return pad + text if align_right else text + pad

@@ -19,21 +19,9 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
+from jobdeck import present
 from jobdeck.monitor.events import BackendHealth, HealthStatus
-from jobdeck.ui import format as fmt
-
-STATUS_GLYPH: dict[HealthStatus, str] = {
-    HealthStatus.STARTING: "◌",
-    HealthStatus.OK: "●",
-    HealthStatus.DEGRADED: "◐",
-    HealthStatus.DOWN: "✗",
-}
-STATUS_GLYPH_ASCII: dict[HealthStatus, str] = {
-    HealthStatus.STARTING: ".",
-    HealthStatus.OK: "+",
-    HealthStatus.DEGRADED: "~",
-    HealthStatus.DOWN: "x",
-}
+from jobdeck.ui.format import STATUS_GLYPH, STATUS_GLYPH_ASCII
 
 _SEPARATOR = "  "
 
@@ -161,17 +149,17 @@ class HealthBar(Widget):
         glyphs = STATUS_GLYPH_ASCII if self.ascii else STATUS_GLYPH
         pieces: list[_Piece] = [
             (glyphs[health.status] + " ", status_class),
-            (fmt.one_line(health.name) + " ", None),
+            (present.one_line(health.name) + " ", None),
             (health.status.value, status_class),
         ]
         if detail.ages and health.last_ok is not None and self._age_worth_showing(health):
-            pieces.append((" " + fmt.age(health.last_ok, self.now), "health-bar--detail"))
+            pieces.append((" " + present.age(health.last_ok, self.now), "health-bar--detail"))
         if detail.error_width and health.last_error and health.status is not HealthStatus.OK:
-            error = fmt.truncate(fmt.one_line(health.last_error), detail.error_width)
+            error = present.truncate(present.one_line(health.last_error), detail.error_width)
             pieces.append((": " + error, "health-bar--detail"))
         warning_glyph = "!" if self.ascii else "⚠"
         for warning in health.warnings:
-            text = f" {warning_glyph} {fmt.one_line(warning)}" if detail.warning_text else f" {warning_glyph}"
+            text = f" {warning_glyph} {present.one_line(warning)}" if detail.warning_text else f" {warning_glyph}"
             pieces.append((text, "health-bar--warning"))
         return pieces
 
@@ -197,6 +185,6 @@ def _cut(pieces: list[_Piece], width: int) -> list[_Piece]:
             room -= size
             continue
         # Something always follows here (the whole line did not fit), so mark the cut.
-        kept.append((fmt.fit(set_cell_size(text, max(0, room - 1)).rstrip() + "…", room), name))
+        kept.append((present.fit(set_cell_size(text, max(0, room - 1)).rstrip() + "…", room), name))
         break
     return kept

@@ -34,6 +34,7 @@ from textual.reactive import reactive, var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from jobdeck import present
 from jobdeck.model import Job, JobRef, JobState
 from jobdeck.ui import format as fmt
 from jobdeck.ui.filtering import (
@@ -637,7 +638,7 @@ class JobList(ScrollView, can_focus=True):
             text = ""
             for column in self._columns(width):
                 text = text.ljust(column.x) + _place(column, column.title)
-            strip = Strip([Segment(fmt.fit(text, width), style)], width)
+            strip = Strip([Segment(present.fit(text, width), style)], width)
             self._header_cache[key] = strip
         return strip
 
@@ -645,9 +646,9 @@ class JobList(ScrollView, can_focus=True):
         middle = max(1, (self.scrollable_content_region.height) // 2)
         if y != middle:
             return Strip.blank(width, self.rich_style)
-        message = fmt.truncate(self._empty_message(), max(1, width - 2))
+        message = present.truncate(self._empty_message(), max(1, width - 2))
         pad = max(0, (width - cell_len(message)) // 2)
-        text = fmt.fit(" " * pad + message, width)
+        text = present.fit(" " * pad + message, width)
         return Strip([Segment(text, self.get_visual_style("job-list--dim").rich_style)], width)
 
     def _empty_message(self) -> str:
@@ -660,7 +661,7 @@ class JobList(ScrollView, can_focus=True):
                 return "Nothing archived"
             return f"No active jobs ({self.job_count} archived)"
         where = "archived jobs" if archived else "jobs"
-        return f"No {where} match {fmt.one_line(self._filter.query.text)}"
+        return f"No {where} match {present.one_line(self._filter.query.text)}"
 
     def _row(self, job: Job, is_cursor: bool, width: int) -> Strip:
         key = (id(job), is_cursor, width, self.has_focus)
@@ -695,7 +696,7 @@ class JobList(ScrollView, can_focus=True):
                 cell_style = style_of(_STATE_CLASS[job.state])
             elif cell_class == "dim":
                 cell_style = dim
-            if self.ascii and text == fmt.MISSING:
+            if self.ascii and text == present.MISSING:
                 text = "-"
             segments.append(Segment(_place(column, text), cell_style))
             x = column.x + column.width
@@ -705,18 +706,18 @@ class JobList(ScrollView, can_focus=True):
         """The text of one cell and its kind of style ("state", "dim" or None)."""
         ascii = self.ascii
         if column == "state":
-            return fmt.state_glyph(job.state, ascii), "state"
+            return present.state_glyph(job.state, ascii), "state"
         if column == "state_word":
-            return f"{fmt.state_glyph(job.state, ascii)} {fmt.state_word(job.state)}", "state"
+            return f"{present.state_glyph(job.state, ascii)} {present.state_word(job.state)}", "state"
         if column == "name":
             prefix = ""
             if job.archived and job.archived_by == "jobdeck":
                 prefix = "[A] " if ascii else "⌂ "
-            return prefix + fmt.one_line(job.name), None
+            return prefix + present.one_line(job.name), None
         if column == "backend":
-            return fmt.one_line(job.ref.backend), "dim"
+            return present.one_line(job.ref.backend), "dim"
         if column == "age":
-            return ("stale" if stale else fmt.age(last_activity(job), self.now)), "dim"
+            return ("stale" if stale else present.age(last_activity(job), self.now)), "dim"
         if column == "duration":
             return _duration_text(job, self.now), "dim"
         if column == "progress":
@@ -733,7 +734,7 @@ class JobList(ScrollView, can_focus=True):
             return f"{fmt.bar(job.progress / 100, bar_width, ascii)} {fmt.percent(job.progress):>4}"
         counts = job.counts
         if counts is not None and (counts.total or counts.done):
-            text = fmt.counts_text(counts, ascii)
+            text = present.counts_text(counts, ascii)
             if cell_len(text) <= bar_width + 5 or counts.fraction is None:
                 return text
             return f"{fmt.bar(counts.fraction, bar_width, ascii)} {int(counts.fraction * 100):>3}%"
@@ -746,7 +747,7 @@ class JobList(ScrollView, can_focus=True):
         if job.archived and job.archived_by == "jobdeck":
             notes.append("⌂ archived in jobdeck" if not self.ascii else "archived in jobdeck")
         if job.error:
-            notes.append(fmt.one_line(job.error))
+            notes.append(present.one_line(job.error))
         return "; ".join(notes)
 
 
@@ -763,11 +764,11 @@ def _duration_text(job: Job, now: datetime | None) -> str:
 
 def _times(job: Job, now: datetime | None) -> tuple[str, str]:
     """The age and duration texts of ``job``'s row, measured to ``now``."""
-    return fmt.age(last_activity(job), now), _duration_text(job, now)
+    return present.age(last_activity(job), now), _duration_text(job, now)
 
 
 def _place(column: _Column, text: str) -> str:
-    return fmt.fit(text, column.width, align_right=column.align_right)
+    return present.fit(text, column.width, align_right=column.align_right)
 
 
 def _names_width(names: Iterable[str]) -> int:

@@ -27,11 +27,11 @@ from textual.reactive import reactive
 from textual.renderables.digits import Digits
 from textual.widget import Widget
 
+from jobdeck import present
 from jobdeck.clock import as_utc, assume_utc
 from jobdeck.model import Job, JobState
 from jobdeck.monitor.events import BackendHealth, HealthStatus
-from jobdeck.ui import format as fmt
-from jobdeck.ui.widgets.health_bar import STATUS_GLYPH, STATUS_GLYPH_ASCII
+from jobdeck.ui.format import STATUS_GLYPH, STATUS_GLYPH_ASCII
 
 #: Cards narrower than this show plain numbers instead of 3-row digits.
 LARGE_DIGITS_MIN_WIDTH = 30
@@ -151,7 +151,7 @@ class KioskBoard(Widget):
         status_style = self._style(f"kiosk-board--{status.value}")
         title = Text.assemble(
             (f" {glyphs[status]} ", status_style),
-            (fmt.truncate(fmt.one_line(name), 20), Style(bold=True)),
+            (present.truncate(present.one_line(name), 20), Style(bold=True)),
             (f" {status.value} ", status_style),
         )
         label = self._style("kiosk-board--label")
@@ -164,7 +164,7 @@ class KioskBoard(Widget):
         table = Table.grid(expand=True, padding=(0, 1))
         for _ in columns:
             table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
-        heads = [f"{fmt.state_glyph(state, self.ascii)} {word}" for word, *_, state in columns]
+        heads = [f"{present.state_glyph(state, self.ascii)} {word}" for word, *_, state in columns]
         whens = [when for _, _, when, *_ in columns]
         hours = [hour for _, _, _, hour, _, _ in columns]
         column = self._column_width(card_width)

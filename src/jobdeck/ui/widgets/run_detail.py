@@ -10,7 +10,7 @@ the pane may be shorter than the detail.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
@@ -21,22 +21,11 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from jobdeck.clock import as_utc, assume_utc
+from jobdeck.clock import as_utc
 from jobdeck.model import Counts, Job, JobState, Run, RunPage
+from jobdeck.present import MISSING, age, counts_text, truncate
 from jobdeck.safe_text import safe_line, to_plain
-from jobdeck.ui.format import (
-    MISSING,
-    STATE_TONE,
-    age,
-    ago,
-    bar,
-    counts_text,
-    duration,
-    percent,
-    state_glyph,
-    state_word,
-    truncate,
-)
+from jobdeck.ui.format import STATE_TONE, ago, bar, duration, percent, state_text, wall_time
 from jobdeck.ui.run_paging import only_run, page_text, run_position
 
 #: How many runs of a page the detail lists (a page longer than this is cut).
@@ -54,20 +43,6 @@ MAX_ERROR_LINES = 6
 
 #: The component class that colours each state.
 STATE_COMPONENT: dict[JobState, str] = {state: f"run-detail--{tone}" for state, tone in STATE_TONE.items()}
-
-
-def state_text(state: JobState, raw_state: str | None, *, ascii: bool, style: Style) -> Text:
-    """Glyph and word of a state, plus the backend's raw state when it says something else."""
-    text = Text(f"{state_glyph(state, ascii)} {state_word(state)}", style=style)
-    raw = safe_line(raw_state)
-    if raw and raw.casefold() != state.value:
-        text.append(f" ({raw})")
-    return text
-
-
-def wall_time(moment: datetime, zone: tzinfo = UTC) -> str:
-    """``2026-01-01 12:00:03`` in ``zone`` (naive times are taken to be UTC)."""
-    return f"{assume_utc(moment).astimezone(zone):%Y-%m-%d %H:%M:%S}"
 
 
 def time_with_age(moment: datetime | None, now: datetime | None) -> str:

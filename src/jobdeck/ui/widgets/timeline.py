@@ -21,9 +21,9 @@ from textual.widget import Widget
 
 from jobdeck.clock import as_utc, assume_utc
 from jobdeck.model import JobState, StatusEvent
+from jobdeck.present import age, state_word, truncate
 from jobdeck.safe_text import safe_line
-from jobdeck.ui.format import STATE_TONE, age, duration, state_word, truncate
-from jobdeck.ui.widgets.run_detail import state_text, wall_time
+from jobdeck.ui.format import STATE_TONE, duration, state_text, wall_time
 
 #: The component class that colours each state.
 STATE_COMPONENT: dict[JobState, str] = {state: f"timeline--{tone}" for state, tone in STATE_TONE.items()}
