@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from rich.cells import cell_len
 from textual.app import App, ComposeResult
 
@@ -111,3 +112,54 @@ async def test_replacing_the_health_dict_redraws_the_bar() -> None:
         app.bar.health = {"local": BackendHealth("local", "local", HealthStatus.DOWN, last_error="gone")}
         await pilot.pause()
         assert "local down: gone" in app.bar.render_line(0).text
+
+
+# -- what each state reads like ------------------------------------------------------------------
+
+NOT_ANSWERING = "no reply within 5 s (still waiting)"
+REFUSED = "unreachable: julep: cannot connect to http://julep.test (connection refused)"
+
+#: Each state of one backend, and the whole line it shows at 80 columns.
+EVERY_STATE = {
+    "starting": (BackendHealth("julep", "julep"), "◌ julep starting"),
+    "ok": (BackendHealth("julep", "julep", HealthStatus.OK, last_ok=ago(1)), "● julep ok"),
+    "ok, live updates reconnecting": (
+        BackendHealth("julep", "julep", HealthStatus.OK, last_ok=ago(1), push_error="unreachable: stream broke"),
+        "● julep ok · live updates reconnecting",
+    ),
+    "degraded": (
+        BackendHealth("julep", "julep", HealthStatus.DEGRADED, last_ok=ago(12), last_error="HTTP 503"),
+        "◐ julep degraded 12s: HTTP 503",
+    ),
+    "degraded, not answering": (
+        BackendHealth("julep", "julep", HealthStatus.DEGRADED, last_ok=ago(7), last_error=NOT_ANSWERING),
+        f"◐ julep degraded 7s: {NOT_ANSWERING}",
+    ),
+    "down, never answered": (
+        BackendHealth("julep", "julep", HealthStatus.DOWN, last_error=REFUSED, push_error="unreachable: refused"),
+        "✗ julep down: unreachable: julep: cannot connect to h…",  # error texts: 40 cells at most
+    ),
+    "down, not answering": (
+        BackendHealth("julep", "julep", HealthStatus.DOWN, last_error=NOT_ANSWERING),
+        f"✗ julep down: {NOT_ANSWERING}",
+    ),
+}
+
+
+@pytest.mark.parametrize("state", list(EVERY_STATE))
+async def test_every_state_reads_plainly_at_80_columns(state: str) -> None:
+    health, line = EVERY_STATE[state]
+    assert (await shown(80, {"julep": health})).strip() == line
+
+
+async def test_a_crowded_bar_shortens_the_live_updates_note_but_keeps_it() -> None:
+    demo = {
+        name: BackendHealth(name, name, HealthStatus.OK, last_ok=ago(1))
+        for name in ("local", "drp", "intuned", "istari")
+    }
+    demo["julep"] = BackendHealth("julep", "julep", HealthStatus.OK, last_ok=ago(1), push_error="timed out")
+    text = await shown(80, demo)
+    assert text.rstrip().endswith("● julep ok · no live updates")
+    wide = await shown(120, demo)
+    assert "● julep ok · live updates reconnecting" in wide
+    assert "+ julep ok - no live updates" in await shown(80, demo, ascii=True)

@@ -1,10 +1,15 @@
 """One line of backend badges: is each backend answering, since when, and why not.
 
     ● local ok 2s  ✗ drp down 1m: connection refused  ◐ julep degraded 12s ⚠ TLS verification off
+    ● julep ok · live updates reconnecting
+
+A backend whose polls work while its push channel is being reconnected says
+so after its status ("live updates reconnecting"), so "ok" never hides it.
 
 When the line is too narrow it sheds detail in a fixed order: error texts
-first (shortened, then dropped), then ages, then warning texts (their ⚠ stays), and finally cuts the
-line with an ellipsis.
+first (shortened, then dropped), then ages, then warning texts (their ⚠ stays)
+with the live-updates note shortened ("no live updates"), and finally cuts
+the line with an ellipsis.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ class _Detail:
     error_width: int = 40
     ages: bool = True
     warning_text: bool = True
+    #: The live-updates note in full ("live updates reconnecting"), else short.
+    push_text: bool = True
 
 
 # From the most detail to the least; the first that fits is drawn.
@@ -42,8 +49,12 @@ _DETAIL_LEVELS = (
     _Detail(error_width=16),
     _Detail(error_width=0),
     _Detail(error_width=0, ages=False),
-    _Detail(error_width=0, ages=False, warning_text=False),
+    _Detail(error_width=0, ages=False, warning_text=False, push_text=False),
 )
+
+#: After the status of a backend whose polls work while its push channel is reconnected.
+PUSH_NOTE = "live updates reconnecting"
+PUSH_NOTE_SHORT = "no live updates"
 
 # (text, component class or None for the base style)
 _Piece = tuple[str, str | None]
@@ -157,6 +168,10 @@ class HealthBar(Widget):
         if detail.error_width and health.last_error and health.status is not HealthStatus.OK:
             error = present.truncate(present.one_line(health.last_error), detail.error_width)
             pieces.append((": " + error, "health-bar--detail"))
+        if health.push_error and health.status in (HealthStatus.OK, HealthStatus.DEGRADED):
+            # (When it is down, polls fail too: the push channel's state is no news.)
+            dot = "-" if self.ascii else "·"
+            pieces.append((f" {dot} {PUSH_NOTE if detail.push_text else PUSH_NOTE_SHORT}", "health-bar--warning"))
         warning_glyph = "!" if self.ascii else "⚠"
         for warning in health.warnings:
             text = f" {warning_glyph} {present.one_line(warning)}" if detail.warning_text else f" {warning_glyph}"
