@@ -11,7 +11,6 @@ import os
 import re
 import subprocess
 import sys
-import types
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -372,14 +371,12 @@ def test_an_unexpected_error_is_one_line_and_the_traceback_goes_to_the_log(
 def deck_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """Replaces the deck's entry point so the tests see how it would be opened."""
     calls: list[dict[str, Any]] = []
-    module = types.ModuleType("jobdeck.ui.app")
 
     def run_deck(settings: Any, *, read_only: bool, kiosk: bool) -> int:
         calls.append({"settings": settings, "read_only": read_only, "kiosk": kiosk})
         return 0
 
-    module.run_deck = run_deck  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "jobdeck.ui.app", module)
+    monkeypatch.setattr("jobdeck.wiring.run_deck", run_deck)
     return calls
 
 

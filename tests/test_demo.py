@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import sys
-import types
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -82,14 +80,12 @@ def test_the_deck_opens_on_the_demo_folder_and_closing_it_stops_only_the_long_jo
     data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: dict[str, Any] = {}
-    module = types.ModuleType("jobdeck.ui.app")
 
     def run_deck(settings: Any, *, read_only: bool, kiosk: bool) -> int:
         seen.update(settings=settings, read_only=read_only, kiosk=kiosk, data=os.environ["JOBDECK_DATA_DIR"])
         return 0
 
-    module.run_deck = run_deck  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "jobdeck.ui.app", module)
+    monkeypatch.setattr("jobdeck.wiring.run_deck", run_deck)
 
     result = invoke("demo", "--read-only")
 

@@ -4,9 +4,7 @@ deck runs, its credentials are in the environment, and one that fails is left ou
 from __future__ import annotations
 
 import os
-import sys
 import threading
-import types
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -129,9 +127,7 @@ def test_the_deck_of_jobdeck_demo_shows_every_seed_emulator_and_they_stop_when_i
         seen["threads"] = emulator_threads()
         return 0
 
-    module = types.ModuleType("jobdeck.ui.app")
-    module.run_deck = run_deck  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "jobdeck.ui.app", module)
+    monkeypatch.setattr("jobdeck.wiring.run_deck", run_deck)
 
     result = invoke("demo", "--fresh")
 

@@ -11,11 +11,12 @@ from fakes import make_job, wait_until
 from jobdeck.clock import FrozenClock
 from jobdeck.model import JobRef, JobState, StatusEvent
 from jobdeck.monitor.events import BackendHealth, HealthChanged, HealthStatus, JobsChanged, TimelineChanged
-from jobdeck.ui.app import LOW_BANDWIDTH_MIN_INTERVAL, JobdeckApp, slower_polls
+from jobdeck.ui.app import JobdeckApp
 from jobdeck.ui.coalesce import EventCoalescer, merge_events
 from jobdeck.ui.themes import shipped_themes_dir
 from jobdeck.ui.widgets.job_list import JobList
 from jobdeck.ui.widgets.log_view import LogView
+from jobdeck.wiring import LOW_BANDWIDTH_MIN_INTERVAL, slower_polls
 
 SMALL = (80, 24)
 WIDE = (120, 40)

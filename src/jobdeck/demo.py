@@ -229,7 +229,7 @@ def run_demo(base: Settings, *, read_only: bool, kiosk: bool, fresh: bool, open_
             return 0
         settings = settings.with_mode(read_only=read_only, kiosk=kiosk)
         try:
-            from jobdeck.ui.app import run_deck
+            from jobdeck.wiring import run_deck
 
             return run_deck(settings, read_only=settings.read_only, kiosk=settings.kiosk)
         finally:

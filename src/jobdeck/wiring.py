@@ -1,11 +1,17 @@
-"""Builds the running parts from settings: the adapters and the monitor.
+"""Builds the running parts from settings: the adapters, the monitor and the deck.
 
-The one place that knows how settings, adapters, the monitor and jobdeck's
-own files fit together, so the CLI, the deck and the demo build them alike.
+The one place that knows how settings, adapters, the monitor, the deck and
+jobdeck's own files fit together, so the CLI, the deck and the demo build
+them alike. It sits above ``ui``: the App is handed a monitor, never builds one.
+The deck's modules are imported only when a deck is run, so ``jobdeck ls``
+(which builds a monitor here) does not load Textual.
 """
 
 from __future__ import annotations
 
+import sys
+
+from jobdeck import paths
 from jobdeck.adapters.base import Adapter
 from jobdeck.adapters.registry import adapter_class
 from jobdeck.clock import Clock, SystemClock
@@ -13,6 +19,11 @@ from jobdeck.config import Settings
 from jobdeck.monitor import Monitor
 from jobdeck.monitor.action_log import ActionLog
 from jobdeck.monitor.archive_store import JobdeckArchive
+
+#: Over a slow link, no backend is polled more often than this.
+LOW_BANDWIDTH_MIN_INTERVAL = 10.0
+#: Seconds after a backend's first poll before its push channel opens (see Monitor).
+PUSH_DELAY = 1.0
 
 
 def build_adapters(settings: Settings, *, clock: Clock) -> list[Adapter]:
@@ -35,3 +46,45 @@ def build_monitor(
         read_only=read_only,
         push_delay=push_delay,
     )
+
+
+def run_deck(settings: Settings, *, read_only: bool, kiosk: bool) -> int:
+    """Build the monitor for ``settings`` and run the deck until the user quits."""
+    from jobdeck.ui.app import JobdeckApp
+    from jobdeck.ui.css_cache import ParsedCssCache
+    from jobdeck.ui.hangup import watch_terminal
+    from jobdeck.ui.themes import ThemeMemory, theme_dirs
+
+    clock = SystemClock()
+    if settings.low_bandwidth:
+        settings = slower_polls(settings)
+    monitor = build_monitor(settings, read_only=read_only or kiosk, clock=clock, push_delay=PUSH_DELAY)
+    app = JobdeckApp(
+        settings,
+        monitor,
+        clock=clock,
+        read_only=read_only,
+        kiosk=kiosk,
+        theme_folders=theme_dirs(),
+        watch_themes=True,
+        theme_memory=ThemeMemory(),
+        handle_sigterm=True,
+        css_cache=ParsedCssCache(paths.cache_dir() / "css"),
+    )
+    terminal = sys.__stdin__.fileno() if sys.__stdin__ is not None and sys.__stdin__.isatty() else None
+    stop_watching = watch_terminal(terminal) if terminal is not None else None
+    try:
+        result = app.run()
+    finally:
+        if stop_watching is not None:
+            stop_watching.set()
+    return result or 0
+
+
+def slower_polls(settings: Settings) -> Settings:
+    """``settings`` with no backend polled more often than LOW_BANDWIDTH_MIN_INTERVAL."""
+    backends = [
+        backend.model_copy(update={"interval": max(backend.interval, LOW_BANDWIDTH_MIN_INTERVAL)})
+        for backend in settings.backends
+    ]
+    return settings.model_copy(update={"backends": backends})

@@ -52,7 +52,7 @@ def cli(ctx: click.Context, config_path: Path | None, read_only: bool, kiosk: bo
     if theme:
         settings = settings.model_copy(update={"theme": theme})
     # Imported here: Textual is only needed when the deck opens.
-    from jobdeck.ui.app import run_deck
+    from jobdeck.wiring import run_deck
 
     ctx.exit(run_deck(settings, read_only=settings.read_only, kiosk=settings.kiosk))
 

@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import logging
 import signal
-import sys
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
@@ -43,10 +42,9 @@ from jobdeck.safe_text import safe_clipboard, safe_line, safe_message
 from jobdeck.ui.ascii_filter import AsciiMarks
 from jobdeck.ui.coalesce import EventCoalescer
 from jobdeck.ui.css_cache import CachedStylesheet, ParsedCssCache
-from jobdeck.ui.hangup import watch_terminal
 from jobdeck.ui.quit_sequence import QuitSequence
 from jobdeck.ui.widgets.job_list import JobList
-from jobdeck.ui.themes import ThemeMemory, load_all_themes, shipped_themes_dir, theme_dirs, watch_theme_files
+from jobdeck.ui.themes import ThemeMemory, load_all_themes, shipped_themes_dir, watch_theme_files
 
 log = logging.getLogger(__name__)
 
@@ -54,15 +52,11 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 1.0
 #: ... and over a slow link, where each tick redraws several panes.
 LOW_BANDWIDTH_TICK_SECONDS = 5.0
-#: Over a slow link, no backend is polled more often than this.
-LOW_BANDWIDTH_MIN_INTERVAL = 10.0
 
 #: Seconds after start-up before theme files are watched for changes.
 THEME_WATCH_DELAY = 1.0
 #: The longest the first frame waits for the backends' first polls (seconds).
 FIRST_POLL_WAIT = 0.2
-#: Seconds after a backend's first poll before its push channel opens (see Monitor).
-PUSH_DELAY = 1.0
 #: Seconds after start-up before the CSS parsed for it is written to the cache.
 CSS_SAVE_DELAY = 3.0
 
@@ -400,41 +394,3 @@ class JobdeckApp(App[int]):
         if refresh is not None:
             yield SystemCommand("Refresh now", "Poll every backend now (ctrl+r)", refresh)
 
-
-def run_deck(settings: Settings, *, read_only: bool, kiosk: bool) -> int:
-    """Build the monitor for ``settings`` and run the deck until the user quits."""
-    from jobdeck.wiring import build_monitor
-
-    clock = SystemClock()
-    if settings.low_bandwidth:
-        settings = slower_polls(settings)
-    monitor = build_monitor(settings, read_only=read_only or kiosk, clock=clock, push_delay=PUSH_DELAY)
-    app = JobdeckApp(
-        settings,
-        monitor,
-        clock=clock,
-        read_only=read_only,
-        kiosk=kiosk,
-        theme_folders=theme_dirs(),
-        watch_themes=True,
-        theme_memory=ThemeMemory(),
-        handle_sigterm=True,
-        css_cache=ParsedCssCache(paths.cache_dir() / "css"),
-    )
-    terminal = sys.__stdin__.fileno() if sys.__stdin__ is not None and sys.__stdin__.isatty() else None
-    stop_watching = watch_terminal(terminal) if terminal is not None else None
-    try:
-        result = app.run()
-    finally:
-        if stop_watching is not None:
-            stop_watching.set()
-    return result or 0
-
-
-def slower_polls(settings: Settings) -> Settings:
-    """``settings`` with no backend polled more often than LOW_BANDWIDTH_MIN_INTERVAL."""
-    backends = [
-        backend.model_copy(update={"interval": max(backend.interval, LOW_BANDWIDTH_MIN_INTERVAL)})
-        for backend in settings.backends
-    ]
-    return settings.model_copy(update={"backends": backends})
