@@ -34,6 +34,7 @@ from jobdeck.monitor import (
     TimelineChanged,
 )
 from jobdeck.safe_text import safe_line
+from jobdeck.ui.deck_host import DeckHost
 from jobdeck.ui.highlight_settling import SETTLE_SECONDS, Follow, HighlightSettler
 from jobdeck.ui.log_window import EARLIER_WINDOW_MAX_BYTES, LogWindowReader
 from jobdeck.ui.run_paging import NO_OLDER, RunRequest, pick_index, position_text
@@ -46,7 +47,6 @@ from jobdeck.ui.widgets.run_detail import RunDetail
 from jobdeck.ui.widgets.timeline import Timeline
 
 if TYPE_CHECKING:
-    from jobdeck.ui.app import JobdeckApp
     from jobdeck.ui.screens.confirm import Confirmed
 
 #: Below this size the deck shows the job list and one other pane at a time.
@@ -262,7 +262,7 @@ class DeckScreen(Screen[None]):
         self._pane_titles: dict[tuple[str, str], str] = {}
 
     @property
-    def deck(self) -> JobdeckApp:
+    def deck(self) -> DeckHost:
         return self.app  # type: ignore[return-value]
 
     # -- layout -------------------------------------------------------------

@@ -1,0 +1,46 @@
+"""What the deck's screens need from the App, as a protocol.
+
+The screens read the monitor, the settings and the display choices through
+this, never through ``JobdeckApp`` itself: the App builds the screens, so a
+screen naming the App would be an arrow pointing back up (and an import
+cycle). ``JobdeckApp`` satisfies it; a test may hand any object that does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import tzinfo
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from textual.dom import DOMNode
+
+    from jobdeck.clock import Clock
+    from jobdeck.config import Settings
+    from jobdeck.monitor import Monitor, MonitorEvent
+
+
+class DeckHost(Protocol):
+    """The App as its screens see it: modes, display settings, clock, monitor."""
+
+    settings: Settings
+    monitor: Monitor
+    clock: Clock
+    #: The zone times are shown in (the settings' ``time_zone``).
+    time_zone: tzinfo
+    read_only: bool
+    kiosk: bool
+    ascii: bool
+
+    @property
+    def tick_seconds(self) -> float:
+        """Seconds between the deck's ticks (ages, clock, health badges)."""
+        ...
+
+    def apply_display(self, node: DOMNode) -> None:
+        """Apply the display settings (ASCII, state words) to every widget under ``node``."""
+        ...
+
+    def add_monitor_listener(self, listener: Callable[[MonitorEvent], None]) -> Callable[[], None]:
+        """Subscribe ``listener`` to the monitor; returns the call that unsubscribes it."""
+        ...
