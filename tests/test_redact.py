@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jobdeck.redact import REDACTED, is_secret_key, redact
+from jobdeck.redact import REDACTED, SecretScrubber, header_secrets, is_secret_key, redact, secret_values
 
 
 def test_values_under_the_named_keys_are_hidden_whatever_their_case() -> None:
@@ -57,3 +57,32 @@ def test_is_secret_key_says_what_redact_would_hide() -> None:
     assert is_secret_key("X-Auth-Token")
     assert is_secret_key("pat", ["PAT"])
     assert not is_secret_key("state")
+
+
+# -- secrets by value ------------------------------------------------------------------
+
+
+def test_the_secrets_a_backend_configures_are_what_its_env_settings_name_and_secret_looking_values() -> None:
+    settings = {"kind": "drp", "name": "x", "token_env": "T", "user_env": "U", "password_env": "UNSET",
+                "api_key": "k-inline-1", "endpoint": "https://drp:8092", "filters": {"Token": "nested"}}
+    env = {"T": "tok-123456", "U": "robot-user"}
+    assert secret_values(settings, env) == {"tok-123456", "robot-user", "k-inline-1"}
+
+
+def test_credential_headers_give_their_whole_value_and_their_credential_alone() -> None:
+    headers = {"Authorization": "Bearer abc.def", "x-api-key": "k1234"}
+    assert header_secrets(headers) == ["Bearer abc.def", "abc.def", "k1234"]
+
+
+def test_a_scrubber_hides_each_secret_however_a_server_echoes_it() -> None:
+    scrub = SecretScrubber(["to/k+en=1"])
+    for echoed in ("to/k+en=1", "to\\/k+en=1", "to%2Fk%2Ben%3D1"):
+        assert scrub.text(f"you sent {echoed}!") == f"you sent {REDACTED}!"
+    assert scrub.data(b'{"echo": "Bearer to\\/k+en=1"}') == f'{{"echo": "Bearer {REDACTED}"}}'.encode()
+
+
+def test_a_scrubber_hides_the_longest_secret_whole_and_ignores_tiny_ones() -> None:
+    scrub = SecretScrubber(["abcd", "abcd-efgh", "xy"])
+    assert scrub.text("abcd-efgh abcd xy") == f"{REDACTED} {REDACTED} xy"
+    assert not SecretScrubber(["", "xy"])
+    assert SecretScrubber([]).text("plain") == "plain"
