@@ -251,21 +251,35 @@ async def test_a_429_retry_after_given_as_an_http_date_is_honoured(
 async def test_a_429_that_persists_is_unreachable_with_its_retry_after(
     make_client: Callable[..., HttpClient], clock: RecordingClock
 ) -> None:
+    client = make_client(Script(httpx.Response(429, headers={"Retry-After": "4"})), retries=1)
+
+    with pytest.raises(Unreachable) as raised:
+        await client.get_json("/jobs")
+
+    assert raised.value.retry_after == 4
+    assert clock.slept == [4]
+    assert str(raised.value) == "toy: GET /jobs was refused: too many requests (HTTP 429); retry after 4 s"
+
+
+async def test_a_429_asking_for_longer_than_the_client_waits_fails_at_once(
+    make_client: Callable[..., HttpClient], clock: RecordingClock
+) -> None:
     client = make_client(Script(httpx.Response(429, headers={"Retry-After": "120"})), retries=1)
 
     with pytest.raises(Unreachable) as raised:
         await client.get_json("/jobs")
 
-    assert raised.value.retry_after == MAX_RETRY_AFTER
-    assert clock.slept == [MAX_RETRY_AFTER]
-    assert "too many requests (HTTP 429)" in str(raised.value)
+    assert raised.value.retry_after == 120
+    assert clock.slept == []
+    assert f"the server asked to wait 120 s, longer than jobdeck waits ({MAX_RETRY_AFTER:g} s)" in str(raised.value)
 
 
-def test_retry_after_is_read_as_seconds_or_a_date_and_capped(clock: RecordingClock) -> None:
+def test_retry_after_is_read_as_seconds_or_a_date_as_the_server_asked(clock: RecordingClock) -> None:
     assert parse_retry_after("2", clock) == 2
-    assert parse_retry_after("999", clock) == MAX_RETRY_AFTER
+    assert parse_retry_after("999999", clock) == 999999
     assert parse_retry_after(format_datetime(START - timedelta(seconds=5), usegmt=True), clock) == 0
     assert parse_retry_after("whenever", clock) is None
+    assert parse_retry_after("inf", clock) is None
     assert parse_retry_after(None, clock) is None
 
 

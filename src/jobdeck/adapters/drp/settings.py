@@ -7,13 +7,13 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from jobdeck.adapters.base import BackendSettings
+from jobdeck.adapters.http_settings import HttpBackendSettings
 
 #: A list filter key is a DRP index name (CapitalCase), e.g. ``Workflow``.
 _INDEX_NAME = r"^[A-Z][A-Za-z0-9]*$"
 
 
-class DrpSettings(BackendSettings):
+class DrpSettings(HttpBackendSettings):
     kind: Literal["drp"] = "drp"
     #: ``https://host:8092`` (``/api/v3`` is added when missing).
     endpoint: str
@@ -26,7 +26,6 @@ class DrpSettings(BackendSettings):
     ca_file: Path | None = None
     #: Skip TLS verification altogether. Allowed, and shown as a warning in the header.
     insecure: bool = False
-    timeout: float = Field(default=10.0, gt=0, le=300)
     #: Server-side list filters, index → value (``{"Workflow": "ubuntu-base", "State": "Ne(finished)"}``).
     filters: dict[str, str] = Field(default_factory=dict)
     #: The newest jobs the deck keeps (by StartTime); older ones are not fetched.

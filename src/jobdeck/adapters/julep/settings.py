@@ -7,10 +7,10 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from jobdeck.adapters.base import BackendSettings
+from jobdeck.adapters.http_settings import HttpBackendSettings
 
 
-class JulepSettings(BackendSettings):
+class JulepSettings(HttpBackendSettings):
     kind: Literal["julep"] = "julep"
     #: The agents-api base URL (hosted: https://api.julep.ai/api).
     url: str = Field(default="https://api.julep.ai/api", min_length=1)
@@ -26,7 +26,6 @@ class JulepSettings(BackendSettings):
     task_names: dict[str, str] = Field(default_factory=dict)
     #: The newest executions listed per task.
     executions_per_task: int = Field(default=50, ge=1, le=999)
-    timeout: float = Field(default=10.0, gt=0, le=300)
     #: TLS verification: true, false, or the path of a CA bundle.
     verify: bool | str = True
 

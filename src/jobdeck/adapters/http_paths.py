@@ -1,0 +1,23 @@
+"""Putting untrusted values in a URL path, and keeping credentials out of messages."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import httpx
+
+
+def segment(value: object) -> str:
+    """``value`` percent-encoded as one path segment: a ``/``, ``?``, ``#``, space or control
+    character in an id is sent as part of it, never as a separator (nor as an invalid URL)."""
+    return quote(str(value), safe="")
+
+
+def path_only(path: str) -> str:
+    """``path`` without its query string: query strings can carry credentials (DRP's ?token=)."""
+    return path.split("?", 1)[0]
+
+
+def without_credentials(url: httpx.URL) -> str:
+    """``url`` as text without user, password or query."""
+    return str(url.copy_with(username=None, password=None, query=None)).rstrip("/")
