@@ -37,13 +37,11 @@ import asyncio
 import json
 import random
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import ClientDisconnect
-
-if TYPE_CHECKING:
-    from jobdeck.emulators.core import Emulator
+from starlette.responses import Response
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -140,6 +138,20 @@ class Faults(BaseModel):
 # -- the middleware -----------------------------------------------------------------
 
 
+class FaultedEmulator(Protocol):
+    """What the middleware needs of the emulator it wraps (``core.Emulator`` has it all;
+    named here, not imported, so the fault switch sits below the emulators' base)."""
+
+    faults: Faults
+    fault_rng: random.Random
+
+    def sync(self) -> None: ...
+
+    def error_response(self, status: int, message: str) -> Response: ...
+
+    def drift(self, payload: Any) -> Any: ...
+
+
 class _ConnectionDropped(Exception):
     """Raised into the app's ``send`` once the fault has dropped the connection."""
 
@@ -151,7 +163,7 @@ class FaultMiddleware:
     every request, faulted or not, so the simulation needs no background task.
     """
 
-    def __init__(self, app: ASGIApp, emulator: Emulator) -> None:
+    def __init__(self, app: ASGIApp, emulator: FaultedEmulator) -> None:
         self.app = app
         self.emulator = emulator
 

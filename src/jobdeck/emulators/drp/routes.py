@@ -11,7 +11,7 @@ import functools
 import json
 import re
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import jsonpatch
 import jsonpointer
@@ -26,7 +26,10 @@ from jobdeck.emulators.drp.models import Job, Machine, error_body, event, go_tim
 from jobdeck.emulators.drp.queries import JOB_INDEXES, QueryError, parse_query, run_query
 
 if TYPE_CHECKING:
-    from jobdeck.emulators.drp.app import DrpEmulator
+    from jobdeck.emulators.core import SimClock
+    from jobdeck.emulators.drp.auth import Auth
+    from jobdeck.emulators.drp.events import EventHub
+    from jobdeck.emulators.drp.simulation import World
 
 API = "/api/v3"
 OCTET = "application/octet-stream"
@@ -49,8 +52,20 @@ def _authenticated(handler: _Handler) -> Callable[["DrpApi", Request], Awaitable
     return endpoint
 
 
+class DrpServer(Protocol):
+    """What the routes need of the emulator serving them (``DrpEmulator`` has it all;
+    named here, not imported: the emulator builds the routes, not the other way round)."""
+
+    world: World
+    auth: Auth
+    hub: EventHub
+    clock: SimClock
+
+    def sync(self) -> None: ...
+
+
 class DrpApi:
-    def __init__(self, emulator: DrpEmulator) -> None:
+    def __init__(self, emulator: DrpServer) -> None:
         self.emulator = emulator
         self.world = emulator.world
 

@@ -8,7 +8,7 @@ import hmac
 import math
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -37,7 +37,9 @@ from jobdeck.emulators.istari.requests import (
 from jobdeck.emulators.istari.simulation import MODEL_IDS, Conflict, IstariWorld, Missing
 
 if TYPE_CHECKING:
-    from jobdeck.emulators.istari.emulator import IstariEmulator
+    import threading
+
+    from jobdeck.emulators.core import SimClock
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -53,10 +55,25 @@ def _job(job: Job) -> dict[str, Any]:
     return job.model_dump(mode="json")
 
 
+class RegistryServer(Protocol):
+    """What the routes need of the emulator serving them (``IstariEmulator`` has it all;
+    named here, not imported: the emulator builds the routes, not the other way round)."""
+
+    world: IstariWorld
+    clock: SimClock
+    #: The personal access token requests must carry.
+    token: str
+    #: Held while a request reads or changes the world.
+    lock: threading.RLock
+    seed: int
+
+    def error_response(self, status: int, message: str) -> Response: ...
+
+
 class RegistryApi:
     """Route handlers bound to one emulator (its world, clock, token and lock)."""
 
-    def __init__(self, emulator: IstariEmulator) -> None:
+    def __init__(self, emulator: RegistryServer) -> None:
         self.emulator = emulator
 
     @property
