@@ -27,6 +27,7 @@ from jobdeck.adapters.drp import push
 from jobdeck.adapters.drp.settings import DrpSettings
 from jobdeck.adapters.drp.wire import JOBS, MACHINES, SECRET_FIELDS, STATES, WireJob, WireWorkOrder, error_text
 from jobdeck.adapters.http import HttpAdapter, HttpClient, all_results, gather_bounded, validate
+from jobdeck.adapters.http_paths import segment
 from jobdeck.clock import Clock
 from jobdeck.errors import BadResponse, NotFound, Unreachable, Unsupported
 from jobdeck.local.logtext import decode_complete
@@ -319,7 +320,7 @@ class DrpAdapter(HttpAdapter):
         return redact(ordered, SECRET_FIELDS)
 
     async def _fetch(self, job_id: str) -> tuple[WireJob, dict[str, Any]]:
-        data = await self.http.get_json(f"/jobs/{job_id}")
+        data = await self.http.get_json(f"/jobs/{segment(job_id)}")
         job = validate(WireJob, data, what=f"job {_short(job_id)}", backend=self.name)
         return job, data
 
@@ -395,7 +396,7 @@ class DrpAdapter(HttpAdapter):
         received = bytearray()
         status = 0
         try:
-            async with self.http.stream("GET", f"/jobs/{job_id}/log", headers=headers, expect=(200, 206, 416)) as response:
+            async with self.http.stream("GET", f"/jobs/{segment(job_id)}/log", headers=headers, expect=(200, 206, 416)) as response:
                 status = response.status_code
                 if status == 206:
                     _check_range(response, offset, self.name)
@@ -421,7 +422,7 @@ class DrpAdapter(HttpAdapter):
 
     async def _archived_log(self, job_id: str, offset: int) -> LogChunk:
         try:
-            response = await self.http.request("GET", f"/jobs/{job_id}/archive")
+            response = await self.http.request("GET", f"/jobs/{segment(job_id)}/archive")
         except NotFound:
             return LogChunk(text="", offset=offset, complete=True,
                             notice="This job's log is archived on the DRP server, and the archive has no entry for it.")
@@ -469,12 +470,12 @@ class DrpAdapter(HttpAdapter):
         job, _ = await self._fetch(job_id)
         machine = self._machine_name(job.Machine)
         if job.WorkOrder:
-            response = await self.http.request("POST", f"/work_orders/{job.WorkOrder}/restart",
+            response = await self.http.request("POST", f"/work_orders/{segment(job.WorkOrder)}/restart",
                                                json={"mode": "retry"}, expect=(200, 201))
             successor = validate(WireWorkOrder, self.http.decode_json(response), what="the restarted work order", backend=self.name)
             return ActionResult(ok=True, message=f"work order {_short(job.WorkOrder)} restarted as {_short(successor.Uuid)}: "
                                                  f"{machine} re-runs {job.Task}")
-        await self.http.request("PATCH", f"/machines/{job.Machine}",
+        await self.http.request("PATCH", f"/machines/{segment(job.Machine)}",
                                 json=[{"op": "replace", "path": "/Runnable", "value": True}])
         return ActionResult(ok=True, message=f"machine {machine} is Runnable again: it re-runs {job.Task} as a new job")
 

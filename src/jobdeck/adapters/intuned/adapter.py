@@ -20,13 +20,14 @@ from __future__ import annotations
 
 from functools import partial
 from typing import Any, ClassVar, Literal
-from urllib.parse import quote
 
 import httpx
 from pydantic import Field, TypeAdapter
 
 from jobdeck.adapters.base import BackendSettings, ListedJobs, read_secret
 from jobdeck.adapters.http import HttpAdapter, HttpClient, gather_bounded, validate
+from jobdeck.adapters.http_paths import segment
+from jobdeck.adapters.http_settings import HttpBackendSettings
 from jobdeck.adapters.intuned.convert import counts_words, run_events, short_id, to_job, to_run
 from jobdeck.adapters.intuned.observed import ObservedRunEvents
 from jobdeck.adapters.intuned.wire import (
@@ -55,14 +56,13 @@ LOG_NOTICE = "Intuned has no log API: these are the run events jobdeck observed.
 _JOB_LIST = TypeAdapter(list[WireJob])
 
 
-class IntunedSettings(BackendSettings):
+class IntunedSettings(HttpBackendSettings):
     kind: Literal["intuned"] = "intuned"
     workspace_id: str = Field(min_length=1, description="the workspace UUID")
     project: str = Field(min_length=1, description="the project name")
     api_key_env: str = Field(default="INTUNED_API_KEY", description="environment variable holding the API key")
     base_url: str = PUBLIC_BASE_URL
     runs_page_size: int = Field(default=10, ge=1, le=100, description="runs per page in the detail pane")
-    timeout: float = Field(default=10.0, gt=0, le=300)
     verify: bool | str = True
 
 
@@ -181,7 +181,7 @@ class IntunedAdapter(HttpAdapter):
 
     async def get_run(self, job_id: str, run_id: str) -> Run:
         """One run with its results link (the signature of the signed URL hidden)."""
-        data = await self._get(f"{self._job_path(job_id)}/runs/{quote(run_id, safe='')}")
+        data = await self._get(f"{self._job_path(job_id)}/runs/{segment(run_id)}")
         detail = validate(WireRunDetail, data, what="the job run", backend=self._who)
         return to_run(self.name, job_id, detail.jobRun, detail.results)
 
@@ -267,7 +267,7 @@ class IntunedAdapter(HttpAdapter):
         run = await self._speaking_run(job_id)
         if run is None or run.final:
             return ActionResult(ok=False, message=f"no run of {job_id} is active")
-        response = await self._post(f"{self._job_path(job_id)}/runs/{quote(run.id, safe='')}/terminate")
+        response = await self._post(f"{self._job_path(job_id)}/runs/{segment(run.id)}/terminate")
         said = validate(WireMessage, self.http.decode_json(response), what="the terminate answer",
                         backend=self._who).message
         self._observed.observe(job_id, run, self.clock.now())
@@ -291,11 +291,11 @@ class IntunedAdapter(HttpAdapter):
         return f"intuned {self.name}"
 
     def _jobs_path(self) -> str:
-        workspace = quote(self.settings.workspace_id, safe="")
-        return f"/{workspace}/projects/{quote(self.settings.project, safe='')}/jobs"
+        workspace = segment(self.settings.workspace_id)
+        return f"/{workspace}/projects/{segment(self.settings.project)}/jobs"
 
     def _job_path(self, job_id: str) -> str:
-        return f"{self._jobs_path()}/{quote(job_id, safe='')}"
+        return f"{self._jobs_path()}/{segment(job_id)}"
 
     async def _get(self, path: str, params: dict[str, str] | None = None) -> Any:
         return await self.http.get_json(path, params=params)

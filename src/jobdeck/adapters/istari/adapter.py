@@ -26,8 +26,10 @@ from typing import Any, ClassVar, Literal
 import httpx
 from pydantic import Field, field_validator
 
-from jobdeck.adapters.base import BackendSettings, ListedJobs, read_secret
+from jobdeck.adapters.base import ListedJobs, read_secret
 from jobdeck.adapters.http import HttpAdapter, HttpClient, all_results, gather_bounded, validate
+from jobdeck.adapters.http_paths import segment
+from jobdeck.adapters.http_settings import HttpBackendSettings
 from jobdeck.adapters.istari import convert, wire
 from jobdeck.clock import Clock
 from jobdeck.errors import AdapterError
@@ -51,7 +53,7 @@ LOG_NOTICE = (
 )
 
 
-class IstariSettings(BackendSettings):
+class IstariSettings(HttpBackendSettings):
     kind: Literal["istari"] = "istari"
     #: The tenant's registry, e.g. https://fileservice-v2.<tenant>.istari.app
     registry_url: str
@@ -59,7 +61,6 @@ class IstariSettings(BackendSettings):
     token_env: str = "ISTARI_PERSONAL_ACCESS_TOKEN"
     #: TLS verification: True, False, or the path of a CA bundle.
     verify: bool | str = True
-    timeout: float = Field(default=10.0, gt=0, le=300)
     #: The newest jobs listed, per archive state.
     max_jobs: int = Field(default=500, ge=1, le=100_000)
     #: Whether archived jobs are listed (they appear in the deck's archived view).
@@ -200,7 +201,7 @@ class IstariAdapter(HttpAdapter):
 
     async def archive(self, job_id: str, reason: str | None = None) -> ActionResult:
         response = await self.http.request(
-            "DELETE", f"{API}/jobs/{job_id}", json={"reason": reason} if reason else None, expect=(200, 409)
+            "DELETE", f"{API}/jobs/{segment(job_id)}", json={"reason": reason} if reason else None, expect=(200, 409)
         )
         if response.status_code == 409:
             return ActionResult(ok=False, message=f"{self.name}: {fastapi_error(response) or 'already archived'}")
@@ -208,7 +209,7 @@ class IstariAdapter(HttpAdapter):
 
     async def restore(self, job_id: str, reason: str | None = None) -> ActionResult:
         response = await self.http.request(
-            "POST", f"{API}/jobs/{job_id}:restore", json={"reason": reason} if reason else None, expect=(200, 409)
+            "POST", f"{API}/jobs/{segment(job_id)}:restore", json={"reason": reason} if reason else None, expect=(200, 409)
         )
         if response.status_code == 409:
             return ActionResult(ok=False, message=f"{self.name}: {fastapi_error(response) or 'not archived'}")
@@ -216,7 +217,7 @@ class IstariAdapter(HttpAdapter):
 
     async def cancel(self, job_id: str) -> ActionResult:
         response = await self.http.request(
-            "PUT", f"{API}/jobs/{job_id}/status", params={"status_name": "Canceled"},
+            "PUT", f"{API}/jobs/{segment(job_id)}/status", params={"status_name": "Canceled"},
             json={"message": "canceled from jobdeck"}, expect=(200, 409),
         )
         if response.status_code == 409:
@@ -224,7 +225,7 @@ class IstariAdapter(HttpAdapter):
         return ActionResult(ok=True, message=f"canceled job {job_id} on {self.name}")
 
     async def retry(self, job_id: str) -> ActionResult:
-        raw = await self.http.get_json(f"{API}/jobs/{job_id}")
+        raw = await self.http.get_json(f"{API}/jobs/{segment(job_id)}")
         job = validate(wire.Job, raw, what=f"job {job_id}", backend=self.name)
         revisions = (raw.get("file") or {}).get("revisions") or []
         if job.function is None or not job.model_id or not revisions:
@@ -233,7 +234,7 @@ class IstariAdapter(HttpAdapter):
         params = {"function_name": job.function.name, "function_version": job.function.version,
                   "tool_name": job.function.tool_name}
         response = await self.http.request(
-            "POST", f"{API}/models/{job.model_id}/jobs",
+            "POST", f"{API}/models/{segment(job.model_id)}/jobs",
             params={key: value for key, value in params.items() if value},
             json={"revision": revisions[-1]},
         )
@@ -244,7 +245,7 @@ class IstariAdapter(HttpAdapter):
     # -- helpers ----------------------------------------------------------------------
 
     async def _job(self, job_id: str) -> wire.Job:
-        raw = await self.http.get_json(f"{API}/jobs/{job_id}")
+        raw = await self.http.get_json(f"{API}/jobs/{segment(job_id)}")
         return validate(wire.Job, raw, what=f"job {job_id}", backend=self.name)
 
     async def _list(self, archive_status: str, status: str | None) -> list[wire.Job]:
@@ -323,7 +324,7 @@ class IstariAdapter(HttpAdapter):
     async def _download(self, sha: str) -> bytes:
         if sha in self._files:
             return self._files[sha]
-        data = await self.http.get_json(f"{API}/tokens/{sha}/download-url")
+        data = await self.http.get_json(f"{API}/tokens/{segment(sha)}/download-url")
         url = validate(wire.TemporaryUrl, data, what="the download URL", backend=self.name)
         assert self._storage is not None
         response = await self._storage.request("GET", url.url)

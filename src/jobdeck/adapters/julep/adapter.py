@@ -13,7 +13,6 @@ monitor uses jobdeck's own.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import AsyncIterator
 from functools import partial
@@ -29,6 +28,8 @@ from jobdeck.adapters.http import (
     gather_bounded,
     validate,
 )
+from jobdeck.adapters.http_body import loads
+from jobdeck.adapters.http_paths import segment
 from jobdeck.adapters.julep.convert import (
     event_from_transition,
     job_from_execution,
@@ -238,7 +239,7 @@ class JulepAdapter(HttpAdapter):
     async def cancel(self, job_id: str) -> ActionResult:
         response = await self.http.request(
             "PUT",
-            f"/executions/{job_id}",
+            f"/executions/{segment(job_id)}",
             json={"status": "cancelled", "reason": "stopped from jobdeck"},
             expect=(200, 500),
         )
@@ -254,7 +255,7 @@ class JulepAdapter(HttpAdapter):
         metadata["retry_of"] = original.id
         response = await self.http.request(
             "POST",
-            f"/tasks/{original.task_id}/executions",
+            f"/tasks/{segment(original.task_id)}/executions",
             json={"input": original.input if original.input is not None else {}, "metadata": metadata},
             expect=(200, 201),
         )
@@ -273,7 +274,7 @@ class JulepAdapter(HttpAdapter):
 
     async def _fetch_watched(self, job_id: str) -> Job:
         http = self.http
-        response = await http.request("GET", f"/jobs/{job_id}", expect=(200, 400, 422))
+        response = await http.request("GET", f"/jobs/{segment(job_id)}", expect=(200, 400, 422))
         body = http.decode_json(response)
         if response.status_code == 200:
             return job_from_status(self.name, self._validated(JobStatus, body, f"job {job_id}"))
@@ -291,12 +292,12 @@ class JulepAdapter(HttpAdapter):
             "sort_by": "created_at",
             "direction": "desc",
         }
-        body = await self.http.get_json(f"/tasks/{task_id}/executions", params=params)
+        body = await self.http.get_json(f"/tasks/{segment(task_id)}/executions", params=params)
         listing = self._validated(ExecutionList, body, f"the executions of task {task_id}")
         return listing.items
 
     async def _get_execution(self, execution_id: str) -> Execution:
-        body = await self.http.get_json(f"/executions/{execution_id}")
+        body = await self.http.get_json(f"/executions/{segment(execution_id)}")
         return self._validated(Execution, body, f"execution {execution_id}")
 
     async def _transitions(self, execution_id: str) -> list[Transition]:
@@ -304,7 +305,7 @@ class JulepAdapter(HttpAdapter):
         found: list[Transition] = []
         while True:
             params = {"limit": PAGE, "offset": len(found), "sort_by": "created_at", "direction": "asc"}
-            body = await self.http.get_json(f"/executions/{execution_id}/transitions", params=params)
+            body = await self.http.get_json(f"/executions/{segment(execution_id)}/transitions", params=params)
             page = self._validated(TransitionList, body, f"the transitions of execution {execution_id}").items
             found.extend(page)
             if len(page) < PAGE:
@@ -320,7 +321,7 @@ class JulepAdapter(HttpAdapter):
 
     async def _stream_transitions(self, execution_id: str, seen: int) -> AsyncIterator[str]:
         """Log lines of the transitions after the first ``seen``, as the server sends them."""
-        path = f"/executions/{execution_id}/transitions.stream"
+        path = f"/executions/{segment(execution_id)}/transitions.stream"
         async with self.http.stream("GET", path, params={"next_token": seen}, expect=(200,)) as response:
             async for event in sse_events(response.aiter_lines()):
                 transition = self._validated(Transition, _json_event(event.data, self.name), "a transition event")
@@ -354,7 +355,7 @@ class JulepAdapter(HttpAdapter):
         return None
 
     async def _watch_status(self, execution_id: str, queue: asyncio.Queue[Any]) -> None:
-        path = f"/executions/{execution_id}/status.stream"
+        path = f"/executions/{segment(execution_id)}/status.stream"
         try:
             async with self.http.stream("GET", path, expect=(200,)) as response:
                 async for event in sse_events(response.aiter_lines()):
@@ -402,6 +403,6 @@ def _error_parts(body: Any) -> tuple[str, str]:
 
 def _json_event(data: str, backend: str) -> Any:
     try:
-        return json.loads(data)
+        return loads(data)
     except ValueError:
         raise BadResponse(f"{backend}: an event of the stream is not valid JSON") from None
