@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import click
 
+from jobdeck.adapters.http_waits import one_shot_waits
 from jobdeck.cli.common import EXIT_FAILED, EXIT_OK, backend_failures, cli_state, polled_monitor
 from jobdeck.clock import SystemClock
 from jobdeck.config import Settings
@@ -42,7 +43,9 @@ def ls(
     still listed, and the exit code is 1.
     """
     settings = _only_backends(cli_state(ctx).settings(), backend_names)
-    jobs, failures = asyncio.run(_poll(settings))
+    # One poll, not a watch: a backend asking to wait long fails now, and a short wait is said.
+    with one_shot_waits(lambda waiting: click.echo(f"jobdeck: {waiting}", err=True)):
+        jobs, failures = asyncio.run(_poll(settings))
     wanted = {JobState(state.lower()) for state in states}
     jobs = [
         job
