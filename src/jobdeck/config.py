@@ -6,26 +6,28 @@ Where the file is: ``--config PATH``, else ``$JOBDECK_CONFIG``, else
 
 Each ``[[backends]]`` table is validated by the settings model of the
 adapter its ``kind`` names (found through the adapter registry), so every
-backend checks its own keys. Every error becomes a ``ConfigError`` whose
-message names the file and the key path, e.g.
-``/home/me/.config/jobdeck/config.toml: backends[2].interval: Input should be greater than 0 (got -1)``.
+backend checks its own keys. Every problem of the file, top-level and of
+each backend, is found in one pass and becomes one line of a ``ConfigError``
+that names the file and the key path, e.g.
+``/home/me/.config/jobdeck/config.toml: backends[2].interval: Input should be greater than 0 (got -1)``;
+past the first 20 only their number is told (``jobdeck.config_problems``).
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from pydantic_core import ErrorDetails
 
 from jobdeck import paths
 from jobdeck.adapters.base import BackendSettings
 from jobdeck.adapters.registry import adapter_class, available_kinds
 from jobdeck.clock import display_zone
+from jobdeck.config_problems import ProblemReport, shown, shown_path, unknown_keys
 from jobdeck.errors import ConfigError
 
 Mode = Literal["interactive", "read-only", "kiosk"]
@@ -68,6 +70,15 @@ class Settings(BaseModel):
             return [_backend_settings(item) if isinstance(item, Mapping) else item for item in value]
         return value
 
+    @field_validator("kiosk_quit_keys")
+    @classmethod
+    def _keys_that_can_be_pressed(cls, keys: list[str]) -> list[str]:
+        # An empty name, a space or a control character is no key: a kiosk that nobody can leave.
+        for key in keys:
+            if not key or not key.isascii() or not key.isprintable() or " " in key:
+                raise ValueError(f"{key!r} is not a key name; name keys as Textual does, e.g. ctrl+q, f10 or escape")
+        return keys
+
     @field_validator("time_zone")
     @classmethod
     def _a_zone_the_deck_can_show(cls, value: str) -> str:
@@ -76,19 +87,8 @@ class Settings(BaseModel):
 
     @model_validator(mode="after")
     def _backend_names_are_unique(self) -> Settings:
-        seen: dict[str, int] = {}
-        for index, backend in enumerate(self.backends):
-            if backend.name in seen:
-                hint = (
-                    f" (a backend without a name is named after its kind: give each {backend.kind} backend its own name)"
-                    if backend.name == backend.kind
-                    else ""
-                )
-                raise ValueError(
-                    f"backends[{index}].name: duplicate backend name {backend.name!r} "
-                    f"(already used by backends[{seen[backend.name]}]); names must be unique{hint}"
-                )
-            seen[backend.name] = index
+        for problem in duplicate_names(enumerate(self.backends)):
+            raise ValueError(problem)
         return self
 
     @property
@@ -107,6 +107,34 @@ class Settings(BaseModel):
     @property
     def kiosk(self) -> bool:
         return self.mode == "kiosk"
+
+
+#: Settings jobdeck fills in itself, each with why a file cannot set it.
+SET_BY_JOBDECK: dict[str, str] = {"config_path": "it is set by jobdeck, not in the file"}
+#: The keys a config file may have at its top level (what an unknown key's message lists).
+FILE_KEYS: tuple[str, ...] = tuple(name for name in Settings.model_fields if name not in SET_BY_JOBDECK)
+#: A config file is a few kilobytes; past this it is the wrong file (or /dev/zero), not read whole.
+MAX_CONFIG_BYTES = 16 * 1024 * 1024
+
+
+def duplicate_names(backends: Iterable[tuple[int, BackendSettings]]) -> list[str]:
+    """A problem for each backend whose name an earlier one has (by their index in the file)."""
+    seen: dict[str, int] = {}
+    problems: list[str] = []
+    for index, backend in backends:
+        if backend.name not in seen:
+            seen[backend.name] = index
+            continue
+        hint = (
+            f" (a backend without a name is named after its kind: give each {backend.kind} backend its own name)"
+            if backend.name == backend.kind
+            else ""
+        )
+        problems.append(
+            f"backends[{index}].name: duplicate backend name {backend.name!r} "
+            f"(already used by backends[{seen[backend.name]}]); names must be unique{hint}"
+        )
+    return problems
 
 
 def stricter_mode(a: Mode, b: Mode) -> Mode:
@@ -143,109 +171,115 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
     if not file.exists():
         if explicit:
             origin = "" if path is not None else " (named by JOBDECK_CONFIG)"
-            raise ConfigError(f"config file {file}{origin} does not exist")
+            raise ConfigError(f"config file {shown_path(file)}{origin} does not exist")
         return Settings()
     return settings_from_toml(_read(file), file)
 
 
 def settings_from_toml(text: str, file: Path | None = None) -> Settings:
     """Parse and validate TOML text. ``file`` is only used in messages and ``config_path``."""
-    where = str(file) if file else "<config>"
+    where = shown_path(file) if file else "<config>"
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{where}: invalid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses into nested arrays and tables
+        raise ConfigError(f"{where}: invalid TOML: arrays or tables nested too deeply") from None
     return settings_from_dict(data, file)
 
 
 def settings_from_dict(data: Mapping[str, Any], file: Path | None = None) -> Settings:
-    """Validate a parsed config table; every problem is reported with its key path."""
-    where = str(file) if file else "<config>"
-    problems: list[str] = []
-    fields = dict(data)
-    if "config_path" in fields:
-        problems.append("config_path: unknown key (it is set by jobdeck, not in the file)")
-        del fields["config_path"]
+    """Validate a parsed config table; every problem, top-level and of each backend, is reported at once
+    (the first ``MAX_SHOWN`` with their key path, then how many more)."""
+    report = ProblemReport()
+    fields = unknown_keys(report, data, FILE_KEYS, notes=SET_BY_JOBDECK)
+    backends: list[BackendSettings] | None = None
     if "backends" in fields:
-        backends, backend_problems = _validate_backends(fields["backends"])
-        problems += backend_problems
-        fields["backends"] = backends
-    if not problems:
-        try:
-            return Settings.model_validate({**fields, "config_path": file})
-        except ValidationError as exc:
-            problems += [_describe_error(error, allowed=Settings.model_fields) for error in exc.errors()]
-    raise ConfigError("\n".join(f"{where}: {problem}" for problem in problems))
+        backends = _validate_backends(fields.pop("backends"), report)
+    # The other keys are checked even when a backend is wrong; with the backends only when all are right,
+    # so that a wrong one is not reported twice (and the default backend stands in meanwhile).
+    top = {**fields, "config_path": file}
+    if backends is not None:
+        top["backends"] = backends
+    settings: Settings | None = None
+    try:
+        settings = Settings.model_validate(top)
+    except ValidationError as exc:
+        report.add_validation_error(exc, allowed=FILE_KEYS)
+    if report or settings is None:
+        raise ConfigError(report.text(str(file) if file else "<config>"))
+    return settings
 
 
-def _validate_backends(value: Any) -> tuple[list[BackendSettings], list[str]]:
+def _validate_backends(value: Any, report: ProblemReport) -> list[BackendSettings] | None:
+    """Each ``[[backends]]`` table validated by its kind's model; None if any is wrong (told in ``report``)."""
     if not isinstance(value, list):
-        return [], ["backends: should be a list of [[backends]] tables"]
-    valid: list[BackendSettings] = []
-    problems: list[str] = []
+        report.add("backends: should be a list of [[backends]] tables")
+        return None
+    valid: list[tuple[int, BackendSettings]] = []
+    problems_before = report.total
     for index, table in enumerate(value):
         at = f"backends[{index}]"
-        if not isinstance(table, dict):
-            problems.append(f"{at}: should be a [[backends]] table, not {table!r}")
-            continue
-        kind = table.get("kind")
-        if kind is None:
-            problems.append(f"{at}.kind: missing; known kinds: {', '.join(available_kinds())}")
-            continue
-        if not isinstance(kind, str):
-            problems.append(f"{at}.kind: should be a string, not {kind!r}")
-            continue
-        try:
-            model = adapter_class(kind).Settings
-        except ConfigError as exc:
-            problems.append(f"{at}.kind: {exc}")
-            continue
-        try:
-            valid.append(model.model_validate(table))
-        except ValidationError as exc:
-            problems += [f"{at}.{_describe_error(error, allowed=model.model_fields)}" for error in exc.errors()]
-    return valid, problems
+        backend = _validate_backend(table, at, report)
+        if backend is not None:
+            valid.append((index, backend))
+    for problem in duplicate_names(valid):
+        report.add(problem)
+    return [backend for _, backend in valid] if report.total == problems_before else None
 
 
-def _describe_error(error: ErrorDetails, *, allowed: Mapping[str, Any]) -> str:
-    """``key.path: what is wrong (got value)`` for one pydantic error."""
-    location = _format_location(error["loc"])
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        key = str(error["loc"][-1]) if error["loc"] else ""
-        if f"{key}_env" in allowed:
-            # A secret written into the file: say how it is given instead.
-            return (
-                f"{location}: secrets are not written in the config file; set {key}_env "
-                f"to the name of the environment variable that holds it"
-            )
-        return f"{location}: unknown key; allowed keys: {', '.join(allowed)}"
-    if kind == "missing":
-        return f"{location}: missing required key"
-    message = error["msg"]
-    if error["type"] == "value_error":
-        # Our own validators already say where (e.g. duplicate names).
-        message = message.removeprefix("Value error, ")
-        return message if not location else f"{location}: {message}"
-    value = error.get("input")
-    got = "" if isinstance(value, dict | list) else f" (got {value!r})"
-    return f"{location}: {message}{got}"
+def _validate_backend(table: Any, at: str, report: ProblemReport) -> BackendSettings | None:
+    if not isinstance(table, dict):
+        report.add(f"{at}: should be a [[backends]] table, not {shown(table)}")
+        return None
+    kind = table.get("kind")
+    if kind is None:
+        report.add(f"{at}.kind: missing; known kinds: {', '.join(available_kinds())}")
+        return None
+    if not isinstance(kind, str):
+        report.add(f"{at}.kind: should be a string, not {shown(kind)}")
+        return None
+    try:
+        model = adapter_class(kind).Settings
+    except ConfigError as exc:
+        report.add(f"{at}.kind: {exc}")
+        return None
+    allowed = _writable_keys(model)
+    problems_before = report.total
+    if model.model_config.get("extra") == "forbid":
+        # Told here rather than by pydantic: a table of 200,000 unknown keys costs a pass over them, no more.
+        table = unknown_keys(report, table, allowed, at=at)
+    try:
+        backend = model.model_validate(table)
+    except ValidationError as exc:
+        report.add_validation_error(exc, at=at, allowed=allowed)
+        return None
+    return backend if report.total == problems_before else None
 
 
-def _format_location(loc: tuple[int | str, ...]) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
+def _writable_keys(model: type[BaseModel]) -> tuple[str, ...]:
+    """The keys a table for ``model`` may have: its fields, by their alias where they have one."""
+    return tuple(
+        field.validation_alias if isinstance(field.validation_alias, str) else field.alias or name
+        for name, field in model.model_fields.items()
+    )
 
 
 def _read(file: Path) -> str:
+    """The file's text, read no further than ``MAX_CONFIG_BYTES`` (a FIFO or /dev/zero must not hang us)."""
     try:
-        return file.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{file}: not UTF-8 text (byte {exc.start})") from None
+        with file.open("rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
     except OSError as exc:
-        raise ConfigError(f"{file}: cannot read the config file: {exc.strerror or exc}") from None
+        raise ConfigError(f"{shown_path(file)}: cannot read the config file: {exc.strerror or exc}") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"{shown_path(file)}: larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MiB; is it the config file?"
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{shown_path(file)}: not UTF-8 text (byte {exc.start})") from None
 
 
 def local_spool(settings: Settings) -> Path:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from pathlib import PurePath
 from typing import Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from jobdeck.clock import Clock, SystemClock
 from jobdeck.errors import AuthFailed, NotFound, Unsupported
@@ -45,6 +46,21 @@ class BackendSettings(BaseModel):
             if isinstance(kind, str):
                 return {**data, "name": kind}
         return data
+
+    @field_validator("*")
+    @classmethod
+    def _paths_are_usable(cls, value: Any) -> Any:
+        # Every path setting of every kind: "~" is the home folder, as in a shell (so `jobdeck run`
+        # and the deck agree on a spool), and a NUL byte, which no system call takes, is refused here
+        # rather than failing later as an internal error.
+        if not isinstance(value, PurePath):
+            return value
+        if "\x00" in str(value):
+            raise ValueError("a path cannot contain a NUL character")
+        try:
+            return value.expanduser()
+        except RuntimeError as exc:  # "~someone" without such a user, or no home folder at all
+            raise ValueError(f"cannot expand ~ in {str(value)!r}: {exc}") from None
 
 
 def read_secret(env_name: str | None, env: Mapping[str, str] | None = None, *, what: str) -> str:
