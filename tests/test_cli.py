@@ -156,6 +156,7 @@ def test_run_reports_an_option_it_does_not_know_instead_of_running_it(empty_sand
 
 def test_run_leaves_the_commands_own_options_to_it(empty_sandbox: Sandbox, tmp_path: Path) -> None:
     spool = tmp_path / "spool"
+    spool.mkdir()
 
     result = jobdeck(empty_sandbox, "run", "--spool", str(spool), PYTHON, "-c", "import sys; sys.exit(5)")
 
@@ -164,6 +165,7 @@ def test_run_leaves_the_commands_own_options_to_it(empty_sandbox: Sandbox, tmp_p
 
 def test_run_puts_the_job_in_the_spool_given(empty_sandbox: Sandbox, tmp_path: Path) -> None:
     spool = tmp_path / "elsewhere"
+    spool.mkdir()
 
     result = jobdeck(empty_sandbox, "run", "--name", "here", "--spool", str(spool), "--", PYTHON, "-c", "pass")
 
@@ -173,6 +175,7 @@ def test_run_puts_the_job_in_the_spool_given(empty_sandbox: Sandbox, tmp_path: P
 
 def test_a_hidden_rerun_option_runs_a_spooled_job_again(empty_sandbox: Sandbox, tmp_path: Path) -> None:
     spool = tmp_path / "spool"
+    spool.mkdir()
     crash = "import sys; print('again'); sys.exit(4)"
     assert jobdeck(empty_sandbox, "run", "--spool", str(spool), "--", PYTHON, "-c", crash).returncode == 4
     [job_id] = [p.name for p in spool.iterdir() if not p.name.startswith(".")]

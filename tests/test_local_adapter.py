@@ -45,7 +45,9 @@ async def process_gone(pid: int) -> bool:
 
 @pytest.fixture
 def spool(tmp_path: Path) -> Path:
-    return tmp_path / "spool"
+    folder = tmp_path / "spool"
+    folder.mkdir()  # a spool the settings name must exist; only the default one is created
+    return folder
 
 
 @pytest.fixture
@@ -157,14 +159,25 @@ async def test_a_finished_job_is_listed_with_its_labels_and_detail(
     assert not job.archived
 
 
-async def test_a_missing_spool_is_created(adapter: LocalAdapter, spool: Path) -> None:
-    assert await adapter.list_jobs() == []
-    assert spool.is_dir()
+async def test_a_missing_default_spool_is_created(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JOBDECK_DATA_DIR", str(tmp_path))
+
+    assert await LocalAdapter(LocalSettings()).list_jobs() == []
+    assert (tmp_path / "spool").is_dir()
+
+
+async def test_a_missing_spool_named_in_the_settings_is_unreachable_and_not_created(tmp_path: Path) -> None:
+    named = tmp_path / "typo"
+
+    with pytest.raises(Unreachable, match=f"spool folder {named} does not exist"):
+        await LocalAdapter(LocalSettings(spool=named)).list_jobs()
+    assert not named.exists()
 
 
 async def test_a_spool_that_is_a_file_is_unreachable_with_a_clear_message(
     adapter: LocalAdapter, spool: Path
 ) -> None:
+    spool.rmdir()
     spool.write_text("oops")
     with pytest.raises(Unreachable, match="is not a folder"):
         await adapter.list_jobs()

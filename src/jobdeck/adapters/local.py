@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Literal, TypeVar
 
 from jobdeck import paths
 from jobdeck.adapters.base import Adapter, BackendSettings, ListedJobs
+from jobdeck.adapters.logtext import read_from
 from jobdeck.clock import Clock
 from jobdeck.errors import NotFound, Unreachable
 from jobdeck.local import control
 from jobdeck.local.logtail import tail_offset
-from jobdeck.local.logtext import read_from
 from jobdeck.local.runner import spawn_detached
 from jobdeck.local.spool import (
     ARCHIVE_DIR,
@@ -259,6 +259,10 @@ class LocalAdapter(Adapter):
             raise Unreachable(f"the spool {self.spool_path}: {exc.strerror or exc}") from exc
 
     def _ensure_spool(self) -> None:
+        # Only the default spool is made on first use; one the config names must exist, as for
+        # `jobdeck run --spool` (a typo must not become a new, empty spool).
+        if self.spool_path != paths.spool_dir() and not self.spool_path.exists():
+            raise Unreachable(f"spool folder {self.spool_path} does not exist")
         try:
             self.spool.ensure()
         except FileExistsError:

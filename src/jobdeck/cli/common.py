@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import math
+import os
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -32,6 +35,9 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+#: The reader of our output went away (``jobdeck ls | head``): 128 + SIGPIPE, what a shell reports
+#: for a Unix tool that SIGPIPE stopped, so `set -o pipefail` scripts see the same as with `cat`.
+EXIT_BROKEN_PIPE = 141
 
 LOG_FILE_NAME = "jobdeck.log"
 _LOG_MAX_BYTES = 1_000_000
@@ -102,13 +108,25 @@ class CliState:
 class JobdeckGroup(click.Group):
     """Turns every error into one line on stderr and an exit code."""
 
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        # `jobdeck --help | head -1`: the help is printed while the options are parsed.
+        try:
+            return super().make_context(*args, **kwargs)
+        except BrokenPipeError:
+            leave_quietly_on_broken_pipe()
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
+        except BrokenPipeError:
+            leave_quietly_on_broken_pipe()
         except ConfigError as exc:
-            click.echo(f"jobdeck: {exc}", err=True)
+            from jobdeck.safe_text import safe_line
+
+            # One problem a line (config.py made them safe already; other ConfigErrors may not be).
+            click.echo("jobdeck: " + "\n".join(safe_line(line) for line in str(exc).splitlines()), err=True)
             ctx.exit(EXIT_USAGE)
         except KeyboardInterrupt:
             # Ctrl-C is how people leave `logs -f`: a clean exit, no traceback.
@@ -118,6 +136,51 @@ class JobdeckGroup(click.Group):
             what = str(exc) or type(exc).__name__
             click.echo(f"jobdeck: internal error: {what} (details in {log_file()})", err=True)
             ctx.exit(EXIT_FAILED)
+
+
+def leave_quietly_on_broken_pipe() -> NoReturn:
+    """Exit as a Unix tool does when its reader has gone: no message, EXIT_BROKEN_PIPE.
+
+    stdout is pointed at /dev/null first, so that flushing what is left in its
+    buffer at exit cannot fail a second time (Python would print "Exception
+    ignored ... BrokenPipeError" and exit 120).
+    """
+    silence_stdout()
+    raise click.exceptions.Exit(EXIT_BROKEN_PIPE)
+
+
+def silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        return
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no file descriptor (a test's captured stdout): nothing will flush to a pipe
+        pass
+    finally:
+        os.close(devnull)
+
+
+class FiniteFloatRange(click.FloatRange):
+    """A FloatRange that also refuses nan and inf: nan passes every comparison a range makes,
+    and either later fails deep inside as an internal error instead of here as a usage one."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{number} is not a finite number", param, ctx)
+        return number
+
+
+def non_empty_path(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
+    """The callback of a path option (a ``click.Path`` without ``path_type``): an empty path
+    (``--spool "$UNSET"``) is a mistake, not the current folder that ``Path("")`` would be."""
+    if value is None:
+        return None
+    if not value.strip():
+        raise click.BadParameter("the path is empty (an unset variable?)")
+    return Path(value)
 
 
 def cli_state(ctx: click.Context) -> CliState:

@@ -9,8 +9,12 @@ from typing import Any
 
 import click
 
-from jobdeck.cli.common import EXIT_USAGE, fail
+from jobdeck.cli.common import EXIT_USAGE, FiniteFloatRange, fail
 from jobdeck.clock import SystemClock
+
+#: Simulated seconds per real second at most: a day in under nine seconds. Far faster, simulated
+#: times soon pass what a datetime can hold (an internal error, not a usage one).
+MAX_SPEED = 10_000
 
 
 @click.command(short_help="Serve a local emulator of a seed backend.")
@@ -20,7 +24,7 @@ from jobdeck.clock import SystemClock
 @click.option("--seed", type=int, default=None, help="Seed of the simulation (default: the demo's).")
 @click.option(
     "--speed",
-    type=click.FloatRange(min=0),
+    type=FiniteFloatRange(min=0, max=MAX_SPEED),
     default=1.0,
     show_default=True,
     help="Simulated seconds per real second (0: frozen).",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -10,7 +11,14 @@ from typing import NoReturn
 import click
 
 from jobdeck import startup
-from jobdeck.cli.common import CliState, JobdeckGroup, configure_logging
+from jobdeck.cli.common import (
+    EXIT_BROKEN_PIPE,
+    CliState,
+    JobdeckGroup,
+    configure_logging,
+    non_empty_path,
+    silence_stdout,
+)
 from jobdeck.cli.demo import demo
 from jobdeck.cli.emulate import emulate
 from jobdeck.cli.info import info
@@ -28,7 +36,8 @@ from jobdeck.cli.serve import serve
 @click.option(
     "--config",
     "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=click.Path(dir_okay=False),
+    callback=non_empty_path,
     metavar="PATH",
     help="Config file (default: $JOBDECK_CONFIG, else config.toml in the config folder; see `jobdeck info`).",
 )
@@ -65,5 +74,16 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Run the ``jobdeck`` command (``jobdeck.__main__.main`` calls it after ``startup.begin()``)."""
     # Library warnings go to the log file, never to the screen the deck owns.
     logging.captureWarnings(True)
-    cli.main(args=list(argv) if argv is not None else None, prog_name="jobdeck")
-    raise SystemExit(0)  # pragma: no cover - click's standalone mode always exits
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="jobdeck")
+        code: int | str | None = 0  # pragma: no cover - click's standalone mode always exits
+    except SystemExit as done:
+        code = done.code
+    # What is still buffered is written now, while a reader that has gone can be handled;
+    # at interpreter exit it would be "Exception ignored ... BrokenPipeError" and exit 120.
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        silence_stdout()
+        code = EXIT_BROKEN_PIPE
+    raise SystemExit(code)
