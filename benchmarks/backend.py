@@ -18,9 +18,9 @@ from typing import Literal
 
 from jobdeck.adapters import registry
 from jobdeck.adapters.base import Adapter, BackendSettings
+from jobdeck.adapters.logtext import read_from
 from jobdeck.errors import NotFound
 from jobdeck.local.logtail import tail_offset
-from jobdeck.local.logtext import read_from
 from jobdeck.model import Capability, Counts, Job, JobRef, JobState, LogChunk
 
 #: How often a followed log is re-read once its end is reached.

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
+from jobdeck.adapters.logtext import decode_complete, read_from
 from jobdeck.clock import FrozenClock
 from jobdeck.local import procs
-from jobdeck.local.logtext import decode_complete, read_from
 from jobdeck.local.records import RunEvent
 from jobdeck.local.spool import JobNotFound, SpecProblem, Spool
 from jobdeck.model import JobState

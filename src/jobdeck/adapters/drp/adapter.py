@@ -28,9 +28,9 @@ from jobdeck.adapters.drp.settings import DrpSettings
 from jobdeck.adapters.drp.wire import JOBS, MACHINES, SECRET_FIELDS, STATES, WireJob, WireWorkOrder, error_text
 from jobdeck.adapters.http import HttpAdapter, HttpClient, all_results, gather_bounded, validate
 from jobdeck.adapters.http_paths import segment
+from jobdeck.adapters.logtext import decode_complete
 from jobdeck.clock import Clock
 from jobdeck.errors import BadResponse, NotFound, Unreachable, Unsupported
-from jobdeck.local.logtext import decode_complete
 from jobdeck.model import ActionResult, Capability, Counts, Job, JobRef, JobState, LogChunk, StatusEvent, map_state
 from jobdeck.redact import redact
 

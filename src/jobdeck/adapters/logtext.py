@@ -1,4 +1,8 @@
-"""Reading a growing log from a byte offset, as text, without splitting a character."""
+"""Reading a growing log from a byte offset, as text, without splitting a character.
+
+Shared by the adapters that get a log as raw bytes: the local spool's log
+files and DRP's log endpoint.
+"""
 
 from __future__ import annotations
 
