@@ -1,14 +1,16 @@
-"""The shared atomic file write (spool specs and progress, jobdeck's archive)."""
+"""The shared atomic file write (spool specs and progress, jobdeck's archive), the lock
+several decks take to change one file, and opening without following a link."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import stat
 from pathlib import Path
 
 import pytest
 
-from jobdeck.files import write_all, write_atomic
+from jobdeck.files import LockBusy, Refused, locked, open_no_follow, remove_temporaries, write_all, write_atomic
 
 
 def mode_of(path: Path) -> int:
@@ -59,3 +61,36 @@ def test_write_all_writes_everything_even_in_short_writes(tmp_path: Path, monkey
     finally:
         os.close(fd)
     assert (tmp_path / "log").read_bytes() == b"0123456789"
+
+
+def test_a_lock_held_elsewhere_is_waited_for_then_refused_in_words(tmp_path: Path) -> None:
+    lock = tmp_path / "state.lock"
+    holder = os.open(lock, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        with pytest.raises(LockBusy) as refused, locked(lock, timeout=0.01):
+            pass
+    finally:
+        os.close(holder)
+    assert str(refused.value) == "state.lock is in use by another jobdeck; try again"
+    with locked(lock, timeout=0.01):  # free again
+        pass
+
+
+def test_a_link_is_refused_not_followed(tmp_path: Path) -> None:
+    target = tmp_path / "target"
+    target.write_bytes(b"untouched")
+    link = tmp_path / "link"
+    link.symlink_to(target)
+    with pytest.raises(Refused, match="is a symbolic link; jobdeck does not follow it"):
+        open_no_follow(link, os.O_WRONLY | os.O_APPEND)
+    assert target.read_bytes() == b"untouched"
+
+
+def test_leftover_temporaries_of_a_file_are_removed_and_nothing_else(tmp_path: Path) -> None:
+    target = tmp_path / "state.json"
+    for name in (".state.json.123.ab12cd34.tmp", ".other.json.123.ab12cd34.tmp", "state.json", ".state.json.keep"):
+        (tmp_path / name).write_bytes(b"")
+    remove_temporaries(target)
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == [".other.json.123.ab12cd34.tmp", ".state.json.keep", "state.json"]

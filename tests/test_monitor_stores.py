@@ -51,7 +51,7 @@ def test_removed_refs_stay_removed(tmp_path: Path) -> None:
 def test_the_file_is_written_atomically_with_no_temporary_left_behind(tmp_path: Path) -> None:
     archive = JobdeckArchive(tmp_path / "archive.json")
     archive.add(REF)
-    assert [p.name for p in tmp_path.iterdir()] == ["archive.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["archive.json", "archive.json.lock"]
     assert json.loads((tmp_path / "archive.json").read_text()) == {"version": 1, "refs": ["julep/task-7"]}
 
 
