@@ -133,8 +133,10 @@ class JobdeckGroup(click.Group):
             ctx.exit(EXIT_INTERRUPTED)
         except Exception as exc:
             log.exception("internal error")
+            from jobdeck.safe_text import safe_message
+
             what = str(exc) or type(exc).__name__
-            click.echo(f"jobdeck: internal error: {what} (details in {log_file()})", err=True)
+            click.echo(f"jobdeck: internal error: {safe_message(what)} (details in {log_file()})", err=True)
             ctx.exit(EXIT_FAILED)
 
 
@@ -188,7 +190,11 @@ def cli_state(ctx: click.Context) -> CliState:
 
 
 def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
-    click.echo(f"jobdeck: {message}", err=True)
+    """Leave with ``message`` on stderr, made safe: it may quote a backend or what the user typed."""
+    # Imported here: rich (below safe_text) would slow every command's start, `run` included.
+    from jobdeck.safe_text import safe_message
+
+    click.echo(f"jobdeck: {safe_message(message)}", err=True)
     raise click.exceptions.Exit(code)
 
 
