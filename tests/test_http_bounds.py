@@ -152,6 +152,12 @@ async def test_an_answer_without_a_length_is_counted_as_it_arrives_and_cut_off_p
     assert body.read == 65
 
 
+async def test_a_head_answer_is_not_refused_for_the_length_of_the_body_a_get_would_have(clock: SleepLog) -> None:
+    client = client_of(lambda request: httpx.Response(200, headers={"Content-Length": str(10**9), "X-Count": "7"}),
+                       clock, max_response_bytes=64 * 1024)
+    assert (await client.request("HEAD", "/jobs")).headers["X-Count"] == "7"
+
+
 async def test_an_answer_within_the_limit_is_read_whole(clock: SleepLog) -> None:
     client = client_of(lambda request: httpx.Response(200, stream=Body(pieces=64)), clock,
                        max_response_bytes=64 * 1024)

@@ -50,6 +50,8 @@ class BodyTooLarge(Exception):
 
 async def read_within(response: httpx.Response, limit: int) -> bytes:
     """The (decoded) body of a streamed ``response``; BodyTooLarge once it passes ``limit`` bytes."""
+    if response.request.method == "HEAD":
+        return b""  # its Content-Length is that of the GET's body, which is not sent
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge(int(declared))
