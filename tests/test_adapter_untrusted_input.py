@@ -14,11 +14,12 @@ import pytest
 from fakes import InstantClock
 
 from jobdeck.adapters.drp import DrpAdapter, DrpSettings
-from jobdeck.adapters.http import HttpAdapter
+from jobdeck.adapters.http import HttpAdapter, HttpClient
 from jobdeck.adapters.http_body import loads
 from jobdeck.adapters.intuned import IntunedAdapter, IntunedSettings
 from jobdeck.adapters.istari import IstariAdapter, IstariSettings
 from jobdeck.adapters.julep import JulepAdapter, JulepSettings
+from jobdeck.clock import FrozenClock
 from jobdeck.emulators.core import SimClock
 from jobdeck.emulators.drp import DEMO_TOKEN, DrpEmulator
 from jobdeck.emulators.intuned import DEFAULT_API_KEY as INTUNED_KEY
@@ -49,6 +50,14 @@ def test_raw_surrogate_bytes_and_bytes_that_are_not_utf8_become_the_replacement_
 
 def test_a_stream_event_decoded_from_text_is_cleaned_too() -> None:
     assert loads('{"output": "x\\ud800"}') == {"output": "x\ufffd"}
+
+
+async def test_an_error_body_an_adapter_reads_itself_has_its_lone_surrogates_replaced() -> None:
+    body = b'{"detail": "job is \\ud800 locked"}'
+    client = HttpClient(backend="toy", base_url="http://toy.example", clock=FrozenClock(),
+                        transport=httpx.MockTransport(lambda request: httpx.Response(409, content=body)))
+    response = await client.request("POST", "/jobs/1:restore", expect=(200, 409))
+    assert response.json() == {"detail": "job is \ufffd locked"}
 
 
 # -- the four adapters against their emulators --------------------------------------------------------

@@ -100,6 +100,20 @@ async def loads_off_loop(content: bytes) -> Any:
     return await asyncio.to_thread(_loads_in_pieces, content)
 
 
+def error_body_cleaned(body: bytes) -> bytes:
+    """A JSON error body with its lone surrogates replaced; any other body as it is.
+
+    Adapters read error bodies themselves (``response.json()``) for the text of a
+    refused action: it must be writable like everything else from a backend.
+    """
+    if not _may_hold_surrogate(body):
+        return body
+    try:
+        return json.dumps(loads(body)).encode()
+    except ValueError:
+        return body
+
+
 def without_lone_surrogates(data: Any) -> Any:
     """``data`` (decoded JSON) with every lone surrogate in its strings, keys included, replaced by U+FFFD."""
     if isinstance(data, str):

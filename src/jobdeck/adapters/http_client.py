@@ -15,6 +15,7 @@ from jobdeck.adapters.http_body import (
     DEFAULT_MAX_RESPONSE_MB,
     MIB,
     BodyTooLarge,
+    error_body_cleaned,
     loads,
     loads_off_loop,
     read_within,
@@ -234,13 +235,14 @@ class HttpClient:
             await response.aclose()
 
     async def _read(self, response: httpx.Response, what: str) -> httpx.Response:
-        """``response`` with its body read (within the limit); an error body has the secrets scrubbed out."""
+        """``response`` with its body read (within the limit); an error body has the secrets scrubbed
+        out, and its lone surrogates replaced."""
         try:
             body = await read_within(response, self.max_response_bytes)
         except BodyTooLarge as large:
             raise self._fail.too_large(what, large.size) from None
         if response.status_code >= 400:
-            body = self._scrub.data(body)
+            body = error_body_cleaned(self._scrub.data(body))
         return with_body(response, body)
 
     # -- mapping failures ---------------------------------------------------------------
