@@ -8,13 +8,18 @@ and its log, live through the ``transitions.stream`` event stream, with
 polling as the fallback. Cancel stops an execution; retry starts a new
 execution of the same task with the same input. Julep has no archive, so the
 monitor uses jobdeck's own.
+
+Event streams (a log followed live, and the push channel: ``push.py``) go
+through a client of their own, whose read timeout outlasts the server's
+heartbeats. A backend with nothing to watch still asks the server something
+on each poll, so that "ok" always means the server answered.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from functools import partial
 from typing import Any, ClassVar
 
@@ -39,6 +44,7 @@ from jobdeck.adapters.julep.convert import (
     short_id,
     summarize,
 )
+from jobdeck.adapters.julep.push import STREAM_READ_TIMEOUT, TERMINAL, StatusStreams
 from jobdeck.adapters.julep.settings import JulepSettings, canonical_uuid
 from jobdeck.adapters.julep.sse import sse_events
 from jobdeck.adapters.julep.wire import (
@@ -58,8 +64,9 @@ log = logging.getLogger(__name__)
 
 #: Transitions fetched per page.
 PAGE = 100
-#: Executions whose status streams are followed at once for PUSH.
-MAX_STATUS_STREAMS = 16
+#: A job id no server knows (the nil UUID). Asking for it (400 NOT_FOUND) is the cheapest
+#: request that proves the server answers and takes the key, when nothing else is asked.
+PROBE_JOB = "00000000-0000-0000-0000-000000000000"
 #: What the deck says when a job (not an execution) is asked for a log.
 JOB_HAS_NO_LOG = "a Julep job has no log; the transitions of a task execution are its log"
 JOB_NOT_ACTIONABLE = "Julep jobs can only be read; stop or rerun one of the task's executions instead"
@@ -101,10 +108,39 @@ class JulepAdapter(HttpAdapter):
         #: Status of every execution in the last listing, by id (PUSH follows the active ones).
         self._last_status: dict[str, str] = {}
         self._listed = ListedJobs()
+        #: The client of the event streams (made when first needed, closed with the adapter).
+        self._streams_http: HttpClient | None = None
+        self._push = StatusStreams(
+            clock=self.clock,
+            interval=settings.interval,
+            statuses=lambda: self._last_status,
+            open_stream=self._open_status_stream,
+            read_event=self._status_event,
+        )
 
     # -- life cycle -------------------------------------------------------------
 
     def connect(self) -> HttpClient:
+        return self._new_client(timeout=self.julep.timeout)
+
+    @property
+    def streams_http(self) -> HttpClient:
+        """The client of the event streams: connections of their own (a stream holds one for
+        as long as it lasts), and a read timeout longer than the server's heartbeat."""
+        if self._streams_http is None:
+            self.http  # noqa: B018 - Unreachable when not open
+            self._streams_http = self._new_client(timeout=max(self.julep.timeout, STREAM_READ_TIMEOUT))
+        return self._streams_http
+
+    async def close(self) -> None:
+        streams, self._streams_http = self._streams_http, None
+        try:
+            if streams is not None:
+                await streams.aclose()
+        finally:
+            await super().close()
+
+    def _new_client(self, *, timeout: float) -> HttpClient:
         key = read_secret(self.julep.api_key_env, what="Julep API key")
         header = (
             {"Authorization": f"Bearer {key}"} if self.julep.auth_header == "Authorization" else {"X-Auth-Key": key}
@@ -112,7 +148,7 @@ class JulepAdapter(HttpAdapter):
         return self.new_client(
             self.julep.url,
             headers=header,
-            timeout=self.julep.timeout,
+            timeout=timeout,
             verify=self.julep.verify,
             error_message=julep_error_message,
         )
@@ -144,6 +180,9 @@ class JulepAdapter(HttpAdapter):
     # -- reading ------------------------------------------------------------------------
 
     async def list_jobs(self) -> list[Job]:
+        if not self._watched and not self.julep.tasks:
+            await self._probe()  # nothing to ask: ask something, or "ok" would mean nothing
+            return []
         watched = all_results(await gather_bounded([partial(self._fetch_watched, job_id) for job_id in self._watched]))
         listings = all_results(
             await gather_bounded([partial(self._list_executions, task_id) for task_id in self.julep.tasks])
@@ -198,23 +237,10 @@ class JulepAdapter(HttpAdapter):
             # The stream broke or gave nothing: poll after a pause, then try it again.
             await self.clock.sleep(min(1.0, self.settings.interval))
 
-    async def changes(self) -> AsyncIterator[None]:
-        """Yields when an active execution's status changes (``status.stream``)."""
-        queue: asyncio.Queue[str | BaseException] = asyncio.Queue()
-        watchers: dict[str, asyncio.Task[None]] = {}
-        yield None  # connected: the monitor counts the channel as pushing from here
-        try:
-            while True:
-                self._reconcile(watchers, queue)
-                item = await self._next_change(queue)
-                if isinstance(item, BaseException):
-                    raise item
-                if item:
-                    yield None
-        finally:
-            for task in watchers.values():
-                task.cancel()
-            await asyncio.gather(*watchers.values(), return_exceptions=True)
+    def changes(self) -> AsyncIterator[None]:
+        """Yields once the status streams of the active executions have answered, then
+        whenever the status of one changes (``push.py``)."""
+        return self._push.changes()
 
     # -- actions ----------------------------------------------------------------------------
 
@@ -272,6 +298,9 @@ class JulepAdapter(HttpAdapter):
     def _validated(self, model: Any, data: Any, what: str) -> Any:
         return validate(model, data, what=what, backend=self.name)
 
+    async def _probe(self) -> None:
+        await self.http.request("GET", f"/jobs/{PROBE_JOB}", expect=(200, 400))
+
     async def _fetch_watched(self, job_id: str) -> Job:
         http = self.http
         response = await http.request("GET", f"/jobs/{segment(job_id)}", expect=(200, 400, 422))
@@ -317,57 +346,23 @@ class JulepAdapter(HttpAdapter):
         execution = await self._get_execution(execution_id)
         transitions = await self._transitions(execution_id)
         text = "".join(log_line(t) for t in transitions).encode()
-        return text, len(transitions), execution.status in _TERMINAL
+        return text, len(transitions), execution.status in TERMINAL
 
     async def _stream_transitions(self, execution_id: str, seen: int) -> AsyncIterator[str]:
         """Log lines of the transitions after the first ``seen``, as the server sends them."""
         path = f"/executions/{segment(execution_id)}/transitions.stream"
-        async with self.http.stream("GET", path, params={"next_token": seen}, expect=(200,)) as response:
+        async with self.streams_http.stream("GET", path, params={"next_token": seen}, expect=(200,)) as response:
             async for event in sse_events(response.aiter_lines()):
                 transition = self._validated(Transition, _json_event(event.data, self.name), "a transition event")
                 yield log_line(transition)
 
-    # -- inside: push --------------------------------------------------------------------
+    # -- inside: push (the channel itself: push.py) ------------------------------------------
 
-    def _reconcile(self, watchers: dict[str, asyncio.Task[None]], queue: asyncio.Queue[Any]) -> None:
-        """Follow the status stream of each active execution of the last listing."""
-        active = [eid for eid, status in self._last_status.items() if status not in _TERMINAL][:MAX_STATUS_STREAMS]
-        for eid, task in list(watchers.items()):
-            if eid not in active or task.done():
-                task.cancel()
-                del watchers[eid]
-        for eid in active:
-            if eid not in watchers:
-                watchers[eid] = asyncio.create_task(self._watch_status(eid, queue), name=f"julep-status-{eid[:8]}")
+    def _open_status_stream(self, execution_id: str) -> AbstractAsyncContextManager[httpx.Response]:
+        return self.streams_http.stream("GET", f"/executions/{segment(execution_id)}/status.stream", expect=(200,))
 
-    async def _next_change(self, queue: asyncio.Queue[Any]) -> str | BaseException | None:
-        """The next change, or None after an interval (time to look at the listing again)."""
-        getter = asyncio.ensure_future(queue.get())
-        sleeper = asyncio.ensure_future(self.clock.sleep(self.settings.interval))
-        try:
-            await asyncio.wait({getter, sleeper}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in (getter, sleeper):
-                task.cancel()
-            await asyncio.gather(getter, sleeper, return_exceptions=True)
-        if getter.done() and not getter.cancelled():
-            return getter.result()
-        return None
-
-    async def _watch_status(self, execution_id: str, queue: asyncio.Queue[Any]) -> None:
-        path = f"/executions/{segment(execution_id)}/status.stream"
-        try:
-            async with self.http.stream("GET", path, expect=(200,)) as response:
-                async for event in sse_events(response.aiter_lines()):
-                    status = self._validated(ExecutionStatusEvent, _json_event(event.data, self.name), "a status event")
-                    # The first event repeats the current status; only a change is news.
-                    if status.status != self._last_status.get(execution_id, status.status):
-                        self._last_status[execution_id] = status.status
-                        await queue.put(execution_id)
-        except NotFound:
-            return  # the execution is gone; the next listing says so
-        except AdapterError as exc:
-            await queue.put(exc)
+    def _status_event(self, data: str) -> ExecutionStatusEvent:
+        return self._validated(ExecutionStatusEvent, _json_event(data, self.name), "a status event")
 
     # -- inside: conversion ------------------------------------------------------------------
 
@@ -376,9 +371,6 @@ class JulepAdapter(HttpAdapter):
 
     def _task_name(self, task_id: str) -> str:
         return self.julep.task_names.get(task_id) or f"task {short_id(task_id)}"
-
-
-_TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
 
 
 def julep_error_message(response: httpx.Response) -> str | None:

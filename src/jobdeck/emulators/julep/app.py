@@ -9,6 +9,8 @@ Faithful details worth knowing:
   ``X-Auth-Key: <key>``; a wrong or missing key answers 403.
 - Every error body is wrapped: ``{"error": {"message", "code", "type"?}}``.
 - The event streams poll the world and close once the execution has ended.
+  While they have nothing to send they write a comment line (``: ping``) every
+  ``heartbeat`` seconds, as the agents-api's sse-starlette does every 15 s.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from starlette.routing import BaseRoute, Route
 
 from jobdeck.emulators.core import Emulator, SimClock
 from jobdeck.emulators.faults import Faults
+from jobdeck.emulators.julep.heartbeat import PING, Heartbeat
 from jobdeck.emulators.julep.models import (
     CreateExecutionRequest,
     ResumeExecutionRequest,
@@ -57,11 +60,14 @@ class JulepEmulator(Emulator):
         spawn_every: float | None = 12.0,
         history: bool = True,
         stream_poll: float = 0.25,
+        heartbeat: float = 15.0,
     ) -> None:
         super().__init__(seed=seed, speed=speed, faults=faults, clock=clock)
         self.api_key = api_key
         #: Real seconds between the event streams' looks at the world.
         self.stream_poll = stream_poll
+        #: Real seconds of quiet after which an event stream writes a comment line.
+        self.heartbeat = heartbeat
         # The world starts at the clock's start, not at "now": the ids it makes are then
         # the same on every run with this seed, however long construction took (demo.py needs them).
         origin = self.clock.start
@@ -237,6 +243,7 @@ class JulepEmulator(Emulator):
 
         async def events() -> AsyncIterator[bytes]:
             last: str | None = None
+            quiet = Heartbeat(lambda: self.heartbeat)
             while True:
                 self.sync()
                 with self._sync_lock:
@@ -244,7 +251,9 @@ class JulepEmulator(Emulator):
                 text = json.dumps(event.wire())
                 if text != last:
                     last = text
-                    yield _sse(text, event_id=str(event.transition_count or 0))
+                    yield quiet.sent(_sse(text, event_id=str(event.transition_count or 0)))
+                elif quiet.too_long():
+                    yield quiet.sent(PING)
                 if execution.terminal:
                     return
                 await asyncio.sleep(self.stream_poll)
@@ -261,6 +270,7 @@ class JulepEmulator(Emulator):
 
         async def events() -> AsyncIterator[bytes]:
             sent = start
+            quiet = Heartbeat(lambda: self.heartbeat)
             while True:
                 self.sync()
                 with self._sync_lock:
@@ -268,7 +278,9 @@ class JulepEmulator(Emulator):
                     ended = execution.terminal
                 for transition in fresh:
                     sent += 1
-                    yield _sse(json.dumps(transition.wire()), event_id=str(sent))
+                    yield quiet.sent(_sse(json.dumps(transition.wire()), event_id=str(sent)))
+                if not fresh and quiet.too_long():
+                    yield quiet.sent(PING)
                 if ended:
                     return
                 await asyncio.sleep(self.stream_poll)
