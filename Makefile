@@ -17,7 +17,9 @@ $(STAMP): $(BIN)/python pyproject.toml
 demo: $(STAMP)
 	$(BIN)/jobdeck demo
 
+# The architecture first (seconds): the layers and contracts in pyproject.toml.
 test: $(STAMP)
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/python -m pytest
 
 screenshots: $(STAMP)
