@@ -6,16 +6,17 @@ owns the screen and a stray library warning would tear it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import logging.handlers
 import math
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -187,6 +188,15 @@ def non_empty_path(ctx: click.Context, param: click.Parameter, value: str | None
 
 def cli_state(ctx: click.Context) -> CliState:
     return ctx.find_object(CliState) or CliState(config_path=None)
+
+
+def run_one_shot(main: Coroutine[Any, Any, _T]) -> _T:
+    """Run a command's ``main`` as one look at the backends, not a watch: a backend
+    asking to wait long (Retry-After) fails now, and a short wait is said on stderr."""
+    from jobdeck.adapters.http_waits import one_shot_waits
+
+    with one_shot_waits(lambda waiting: click.echo(f"jobdeck: {waiting}", err=True)):
+        return asyncio.run(main)
 
 
 def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Sequence
 
 import click
 
 from jobdeck import paths
-from jobdeck.cli.common import backend_failures, cli_state, log_file, polled_monitor
+from jobdeck.cli.common import backend_failures, cli_state, log_file, polled_monitor, run_one_shot
 from jobdeck.config import Settings, config_path_from, local_spool
 
 
@@ -38,7 +37,7 @@ def info(ctx: click.Context) -> None:
         ("time zone", settings.time_zone),
     ]
     _print_pairs(rows)
-    described, failures = asyncio.run(_describe_backends(settings))
+    described, failures = run_one_shot(_describe_backends(settings))
     for backend in settings.backends:
         click.echo("")
         click.echo(f"backend {backend.name}")
@@ -59,6 +58,10 @@ async def _describe_backends(settings: Settings) -> tuple[dict[str, dict[str, st
 
 
 def _print_pairs(pairs: Sequence[tuple[str, str]], indent: int = 0) -> None:
+    from jobdeck.safe_text import safe_line
+
+    # Values quote the config (paths, names) and the backends: one safe line each.
+    pairs = [(safe_line(key), safe_line(value)) for key, value in pairs]
     width = max((len(key) for key, _ in pairs), default=0)
     for key, value in pairs:
         click.echo(f"{' ' * indent}{key.ljust(width)}  {value}")

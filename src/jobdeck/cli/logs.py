@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from jobdeck.cli.common import cli_state, fail, polled_monitor
+from jobdeck.cli.common import cli_state, fail, polled_monitor, run_one_shot
 from jobdeck.config import Settings
 from jobdeck.errors import AdapterError
 from jobdeck.model import JobRef, LogChunk
@@ -36,7 +36,9 @@ def logs(ctx: click.Context, ref: str, follow: bool, colour: bool | None) -> Non
     """
     if colour is None:
         colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    asyncio.run(_print_log(cli_state(ctx).settings(), ref, follow=follow, colour=colour))
+    printing = _print_log(cli_state(ctx).settings(), ref, follow=follow, colour=colour)
+    # Following is a watch: it may wait out a rate limit as the deck does.
+    asyncio.run(printing) if follow else run_one_shot(printing)
 
 
 async def _print_log(settings: Settings, text: str, *, follow: bool, colour: bool) -> None:

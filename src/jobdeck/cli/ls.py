@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from collections.abc import Sequence
 
 import click
 
-from jobdeck.adapters.http_waits import one_shot_waits
-from jobdeck.cli.common import EXIT_FAILED, EXIT_OK, backend_failures, cli_state, polled_monitor
+from jobdeck.cli.common import EXIT_FAILED, EXIT_OK, backend_failures, cli_state, polled_monitor, run_one_shot
 from jobdeck.clock import SystemClock
 from jobdeck.config import Settings
 from jobdeck.model import Job, JobState
@@ -43,9 +41,7 @@ def ls(
     still listed, and the exit code is 1.
     """
     settings = _only_backends(cli_state(ctx).settings(), backend_names)
-    # One poll, not a watch: a backend asking to wait long fails now, and a short wait is said.
-    with one_shot_waits(lambda waiting: click.echo(f"jobdeck: {waiting}", err=True)):
-        jobs, failures = asyncio.run(_poll(settings))
+    jobs, failures = run_one_shot(_poll(settings))
     wanted = {JobState(state.lower()) for state in states}
     jobs = [
         job
