@@ -2,30 +2,61 @@
 
 from __future__ import annotations
 
+import errno
+
 import click
 
 from jobdeck.cli.common import cli_state, fail
 
 
+def _host(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from jobdeck.serve import listen_host
+
+    try:
+        return listen_host(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @click.command(short_help="Serve the deck in a browser (textual-serve).")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    callback=_host,
+    help="Address to listen on (loopback by default; any other needs the printed token).",
+)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.option("--allow-actions", is_flag=True, help="Let the browser deck archive, retry and cancel (default: read-only).")
+@click.option("--require-token", is_flag=True, help="Ask for the printed token on loopback too (shared machines).")
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, allow_actions: bool) -> None:
-    """Serve the deck at http://HOST:PORT/, one deck per browser tab, read-only unless --allow-actions."""
-    from jobdeck.serve import deck_command, is_loopback, serve_deck
+def serve(ctx: click.Context, host: str, port: int, allow_actions: bool, require_token: bool) -> None:
+    """Serve the deck at http://HOST:PORT/, one deck per browser tab, read-only unless --allow-actions.
+
+    Only pages of the server's own origin may open the deck. Off loopback (or
+    with --require-token) the page also needs the token in the URL printed at start.
+    """
+    from jobdeck.serve import Access, deck_command, is_loopback, serve_deck, token_required
 
     state = cli_state(ctx)
     state.settings()  # a bad config is reported here, not in every browser tab
     command = deck_command(config_path=state.config_path, allow_actions=allow_actions)
-    if not is_loopback(host):
-        click.echo(f"jobdeck: warning: serving on {host}: anyone who can reach it sees your jobs", err=True)
+    access = Access(token_required=token_required(host, require_token=require_token))
     mode = "with actions" if allow_actions else "read-only"
-    click.echo(f"jobdeck: serving the deck ({mode}) at http://{host}:{port}/ (Ctrl-C stops)", err=True)
+
+    def announce(url: str) -> None:
+        if not is_loopback(host):
+            click.echo(
+                f"jobdeck: warning: serving on {host} over plain HTTP: anyone with the URL below sees your jobs",
+                err=True,
+            )
+        click.echo(f"jobdeck: serving the deck ({mode}) at {url} (Ctrl-C stops)", err=True)
+
     try:
-        serve_deck(command, host=host, port=port)
+        serve_deck(command, host=host, port=port, access=access, announce=announce)
     except ImportError:
         fail("the browser view needs textual-serve: pip install textual-serve")
     except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            fail(f"cannot serve on {host}:{port}: the port is already in use")
         fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}")
