@@ -25,7 +25,6 @@ import re
 import secrets
 import shlex
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -136,15 +135,3 @@ class Access:
 
 def _same_origin(origin: str, scheme: str, host: str) -> bool:
     return origin.lower() == f"{scheme}://{host}".lower()
-
-
-def serve_deck(
-    command: str, *, host: str, port: int, access: Access, announce: Callable[[str], None]
-) -> None:
-    """Serve ``command`` on http://host:port/ until Ctrl-C or SIGTERM; ``announce`` gets the URL once bound.
-
-    ImportError if textual-serve is missing; OSError if the address cannot be had.
-    """
-    from jobdeck.serve_server import run
-
-    run(command, host=host, port=port, access=access, announce=announce)

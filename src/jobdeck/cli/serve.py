@@ -36,7 +36,7 @@ def serve(ctx: click.Context, host: str, port: int, allow_actions: bool, require
     Only pages of the server's own origin may open the deck. Off loopback (or
     with --require-token) the page also needs the token in the URL printed at start.
     """
-    from jobdeck.serve import Access, deck_command, is_loopback, serve_deck, token_required
+    from jobdeck.serve import Access, deck_command, is_loopback, token_required
 
     state = cli_state(ctx)
     state.settings()  # a bad config is reported here, not in every browser tab
@@ -53,7 +53,10 @@ def serve(ctx: click.Context, host: str, port: int, allow_actions: bool, require
         click.echo(f"jobdeck: serving the deck ({mode}) at {url} (Ctrl-C stops)", err=True)
 
     try:
-        serve_deck(command, host=host, port=port, access=access, announce=announce)
+        # Imported here: an ImportError means textual-serve is missing.
+        from jobdeck.serve_server import run
+
+        run(command, host=host, port=port, access=access, announce=announce)
     except ImportError:
         fail("the browser view needs textual-serve: pip install textual-serve")
     except OSError as exc:
