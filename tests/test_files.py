@@ -10,7 +10,19 @@ from pathlib import Path
 
 import pytest
 
-from jobdeck.files import LockBusy, Refused, locked, open_no_follow, remove_temporaries, write_all, write_atomic
+import jobdeck.files
+from jobdeck.files import (
+    LockBusy,
+    NotARegularFile,
+    OutsideFolder,
+    Refused,
+    locked,
+    open_inside,
+    open_no_follow,
+    remove_temporaries,
+    write_all,
+    write_atomic,
+)
 
 
 def mode_of(path: Path) -> int:
@@ -94,3 +106,50 @@ def test_leftover_temporaries_of_a_file_are_removed_and_nothing_else(tmp_path: P
     remove_temporaries(target)
     left = sorted(p.name for p in tmp_path.iterdir())
     assert left == [".other.json.123.ab12cd34.tmp", ".state.json.keep", "state.json"]
+
+
+# -- reading only inside a folder -------------------------------------------------------
+
+
+@pytest.fixture
+def folder_and_outside(tmp_path: Path) -> tuple[Path, Path]:
+    inside, outside = tmp_path / "spool", tmp_path / "outside"
+    (inside / "job").mkdir(parents=True)
+    outside.mkdir()
+    (inside / "job" / "log").write_bytes(b"mine\n")
+    (outside / "log").write_bytes(b"secret\n")
+    return inside, outside
+
+
+def test_a_file_inside_is_opened_and_one_linked_outside_is_refused(folder_and_outside: tuple[Path, Path]) -> None:
+    inside, outside = folder_and_outside
+    with open_inside(inside / "job" / "log", inside) as handle:
+        assert handle.read() == b"mine\n"
+    (inside / "job" / "elsewhere").symlink_to(outside / "log")
+    with pytest.raises(OutsideFolder):
+        open_inside(inside / "job" / "elsewhere", inside)
+    with pytest.raises(FileNotFoundError):
+        open_inside(inside / "job" / "nothing", inside)
+    with pytest.raises(NotARegularFile):
+        open_inside(inside / "job", inside)
+
+
+@pytest.mark.parametrize("proc", [True, False], ids=["with-proc", "without-proc"])
+def test_a_folder_swapped_for_a_link_after_the_check_is_caught_on_the_open_file(
+    folder_and_outside: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, proc: bool
+) -> None:
+    inside, outside = folder_and_outside
+    if not proc:
+        monkeypatch.setattr(jobdeck.files, "opened_path", lambda fd: None)
+    real_open = os.open
+
+    def swap_then_open(path, flags, *args):
+        # Between the check and the open, the job folder becomes a link out.
+        if not (inside / "job").is_symlink():
+            (inside / "job").rename(inside / "was-job")
+            (inside / "job").symlink_to(outside)
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(os, "open", swap_then_open)
+    with pytest.raises(OutsideFolder):
+        open_inside(inside / "job" / "log", inside)

@@ -1,5 +1,6 @@
 """Writing files so that readers, and a crash, see the old content or the new, never half;
-and one writer at a time where several processes share a file."""
+one writer at a time where several processes share a file; and opening a file only
+where it is meant to be (no link followed out of its folder)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import errno
 import fcntl
 import os
 import secrets
+import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 #: How often a writer waiting for a lock tries again.
 _LOCK_RETRY = 0.005
@@ -27,6 +30,14 @@ class Refused(OSError):
 
 class LockBusy(Refused):
     """Another process held the lock for longer than the caller would wait."""
+
+
+class OutsideFolder(Refused):
+    """The path leads, through a link, out of the folder it must stay in."""
+
+
+class NotARegularFile(Refused):
+    """A FIFO, device or folder where a file should be: reading it could hang or never end."""
 
 
 def open_no_follow(path: Path, flags: int, mode: int = 0o600) -> int:
@@ -70,6 +81,67 @@ def write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
         except OSError:
             pass
         raise
+
+
+def open_inside(path: Path, folder: Path) -> BinaryIO:
+    """Open ``path`` for reading only if it is a regular file inside ``folder``.
+
+    Links are resolved first (those that stay inside are fine): OutsideFolder when
+    the file, or a folder on its way, leads out of ``folder``; NotARegularFile for a
+    FIFO, a device or a folder; FileNotFoundError when there is nothing. The file
+    opened is checked again, so a link swapped in after the first check is caught.
+    """
+    root = os.path.realpath(folder)
+    target = os.path.realpath(path)
+    if not _is_within(target, root):
+        raise OutsideFolder(errno.EACCES, f"{path} leads outside {folder}")
+    try:
+        # Non-blocking: opening a FIFO would otherwise wait for a writer.
+        fd = os.open(target, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.EMLINK):  # it became a link since it was resolved
+            raise OutsideFolder(errno.EACCES, f"{path} leads outside {folder}") from None
+        raise
+    try:
+        opened = os.fstat(fd)
+        if not stat.S_ISREG(opened.st_mode):
+            raise NotARegularFile(errno.EACCES, f"{path} is not a regular file")
+        if not _opened_within(fd, opened, target, root):
+            raise OutsideFolder(errno.EACCES, f"{path} leads outside {folder}")
+        return open(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _is_within(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def opened_path(fd: int) -> str | None:
+    """Where the kernel says the open file ``fd`` is (Linux ``/proc``), or None if it cannot."""
+    try:
+        where = os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return None
+    if not where.startswith(os.sep):
+        return None  # a pipe or socket, not a path
+    return where.removesuffix(" (deleted)")
+
+
+def _opened_within(fd: int, opened: os.stat_result, target: str, root: str) -> bool:
+    """Whether the file open as ``fd`` is inside ``root``: a folder on the way to
+    ``target`` may have been swapped for a link between the check and the open."""
+    where = opened_path(fd)
+    if where is not None:
+        return _is_within(where, root)
+    # No /proc: the resolved path must still lead, inside the folder, to the file opened.
+    try:
+        now = os.stat(target, follow_symlinks=False)
+    except OSError:
+        return False
+    same = (now.st_dev, now.st_ino) == (opened.st_dev, opened.st_ino)
+    return same and _is_within(os.path.realpath(target), root)
 
 
 def remove_temporaries(path: Path) -> None:

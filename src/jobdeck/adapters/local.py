@@ -19,7 +19,8 @@ from jobdeck import paths
 from jobdeck.adapters.base import Adapter, BackendSettings, ListedJobs
 from jobdeck.adapters.logtext import read_from
 from jobdeck.clock import Clock
-from jobdeck.errors import NotFound, Unreachable
+from jobdeck.errors import AdapterError, NotFound, Unreachable
+from jobdeck.files import NotARegularFile, Refused
 from jobdeck.local import control
 from jobdeck.local.logtail import tail_offset
 from jobdeck.local.runner import spawn_detached
@@ -60,6 +61,14 @@ _LIST_DEBOUNCE_MS = 500
 _LOG_DEBOUNCE_MS = 50
 #: A log follower also re-reads this often without any change seen (a missed event costs no more).
 _LOG_RECHECK_MS = 250
+
+
+class LogRefused(AdapterError):
+    """A run's log that jobdeck will not read: it leads out of the spool (a link to
+    /etc/passwd, say), or is not a regular file (a FIFO would hang the reader)."""
+
+    kind = "refused"
+    transient = False
 
 
 class LocalSettings(BackendSettings):
@@ -171,7 +180,12 @@ class LocalAdapter(Adapter):
     async def log_tail_offset(self, job_id: str, lines: int, before: int | None = None) -> int:
         def find() -> int:
             run = control.read(self.spool, job_id).latest
-            return 0 if run is None else tail_offset(run.log_path, lines, before)
+            if run is None:
+                return 0
+            try:
+                return tail_offset(run.log_path, lines, before, inside=self.spool.root)
+            except Refused as exc:
+                raise _log_refused(job_id, exc) from None
 
         return await self._io(find)
 
@@ -309,7 +323,10 @@ class LocalAdapter(Adapter):
         else:
             run, orphaned = self.spool.read_run(record.folder, number), False
         final = run.state.is_terminal or orphaned
-        piece = read_from(run.log_path, offset, final=final)
+        try:
+            piece = read_from(run.log_path, offset, final=final, inside=self.spool.root)
+        except Refused as exc:
+            raise _log_refused(job_id, exc) from None
         notice = f"the supervisor (pid {record.supervisor_gone}) is gone" if orphaned else None
         chunk = LogChunk(text=piece.text, offset=piece.offset, complete=final and piece.at_end, notice=notice)
         return _LogRead(chunk, run.number, piece.at_end)
@@ -417,6 +434,11 @@ async def _next_change(watcher: AsyncGenerator[set[tuple[watchfiles.Change, str]
     except (OSError, RuntimeError, StopAsyncIteration):
         return False
     return True
+
+
+def _log_refused(job_id: str, exc: Refused) -> LogRefused:
+    what = "is not a regular file" if isinstance(exc, NotARegularFile) else "points outside the spool"
+    return LogRefused(f"the log of {job_id} {what}; not read")
 
 
 def _result(outcome: control.Outcome) -> ActionResult:

@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from jobdeck.files import open_inside
+
 #: The most bytes one read returns, so a huge log never lands in memory at once;
 #: callers continue from the returned offset.
 MAX_READ = 1 << 20
@@ -38,15 +40,19 @@ def decode_complete(data: bytes, *, final: bool) -> tuple[str, int]:
     return text, len(data) - kept_back
 
 
-def read_from(path: Path, offset: int, *, final: bool, limit: int = MAX_READ) -> LogPiece:
+def read_from(
+    path: Path, offset: int, *, final: bool, limit: int = MAX_READ, inside: Path | None = None
+) -> LogPiece:
     """The text of ``path`` from byte ``offset``; a missing file reads as empty.
 
     ``final`` says the writer is done, so an incomplete last character is
-    decoded (as U+FFFD) rather than kept for the next read.
+    decoded (as U+FFFD) rather than kept for the next read. With ``inside``, the
+    file is read only if it is a regular file in that folder, links resolved
+    (``jobdeck.files.open_inside``: a ``Refused`` error otherwise).
     """
     offset = max(0, offset)
     try:
-        with open(path, "rb") as handle:
+        with open(path, "rb") if inside is None else open_inside(path, inside) as handle:
             size = os.fstat(handle.fileno()).st_size
             handle.seek(offset)
             data = handle.read(min(limit, max(0, size - offset)))

@@ -8,8 +8,12 @@ Layout of a spool (``jobdeck.paths.spool_dir()`` by default)::
     <spool>/.archive/<job_id>/...            archived jobs, same layout
 
 Modules: ``records`` (the file formats), ``spool`` (reading and writing the
-layout), ``procs`` (is a process still alive), ``logtext`` (reading a log from
-a byte offset), ``runner`` (``jobdeck run``: the supervisor of one job) and
+layout), ``procs`` (is a process still alive), ``logtail`` (where a log's last
+lines begin), ``runner`` (``jobdeck run``: the supervisor of one job) and
 ``control`` (cancel, retry, archive, restore).
+
+A run's log is read only if it is a regular file inside the spool, links
+resolved (``jobdeck.files.open_inside``): a ``log`` that links to /etc/passwd is
+refused with a sentence, never shown.
 The adapter that shows a spool in the deck is ``jobdeck.adapters.local``.
 """

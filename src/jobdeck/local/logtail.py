@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import BinaryIO
+
+from jobdeck.files import open_inside
 
 #: Bytes read per step while walking back.
 _BLOCK = 1 << 16
@@ -16,19 +19,25 @@ _BLOCK = 1 << 16
 MAX_SCAN = 16 << 20
 
 
-def tail_offset(path: Path, lines: int, before: int | None = None, *, max_scan: int = MAX_SCAN) -> int:
+def tail_offset(
+    path: Path, lines: int, before: int | None = None, *, max_scan: int = MAX_SCAN, inside: Path | None = None
+) -> int:
     """The byte offset where the last ``lines`` lines before byte ``before`` begin.
 
     ``before`` defaults to the end of the file. The offset is always at a line
     start (just after a newline) or 0; an unfinished last line counts as a
     line. A missing file gives 0. When ``max_scan`` bytes hold fewer lines,
-    the offset is the start of the earliest whole line found.
+    the offset is the start of the earliest whole line found. With ``inside``,
+    the file is read only if it is a regular file in that folder, links resolved
+    (``jobdeck.files.open_inside``: a ``Refused`` error otherwise).
     """
-    if lines <= 0:
-        return before if before is not None else _size(path)
+    if lines <= 0 and before is not None:
+        return before
     try:
-        with open(path, "rb") as handle:
+        with _open(path, inside) as handle:
             size = os.fstat(handle.fileno()).st_size
+            if lines <= 0:
+                return size
             end = size if before is None else max(0, min(before, size))
             # The byte just before ``end`` ends the last line; it separates nothing.
             position = end - 1
@@ -56,8 +65,5 @@ def tail_offset(path: Path, lines: int, before: int | None = None, *, max_scan: 
     return earliest if earliest < end else position
 
 
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except FileNotFoundError:
-        return 0
+def _open(path: Path, inside: Path | None) -> BinaryIO:
+    return open(path, "rb") if inside is None else open_inside(path, inside)
