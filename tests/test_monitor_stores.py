@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -118,3 +119,51 @@ def test_reading_skips_garbage_lines(tmp_path: Path) -> None:
     path = tmp_path / "actions.jsonl"
     path.write_text('garbage\n{"job": "1"}\n[1, 2]\n')
     assert ActionLog(path).entries() == [{"job": "1"}]
+
+
+def test_an_action_log_that_is_a_link_is_refused_not_followed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    target = tmp_path / "elsewhere"
+    target.write_text("not a log\n")
+    (tmp_path / "actions.jsonl").symlink_to(target)
+    action_log = ActionLog(tmp_path / "actions.jsonl")
+
+    with caplog.at_level(logging.WARNING):
+        written = action_log.append(at=AT, backend="b", job="j", action="cancel", result="ok", message="m")
+
+    assert written is False
+    assert "is a symbolic link; jobdeck does not follow it" in caplog.text
+    assert target.read_text() == "not a log\n"
+    assert action_log.entries() == []
+
+
+def test_an_entry_after_a_cut_last_line_starts_on_a_line_of_its_own(tmp_path: Path) -> None:
+    path = tmp_path / "actions.jsonl"
+    path.write_text('{"job": "1"}\n{"job": "cut sh')  # a crash in the middle of a write
+    action_log = ActionLog(path)
+
+    assert action_log.append(at=AT, backend="b", job="2", action="retry", result="ok", message="m")
+    assert action_log.append(at=AT, backend="b", job="3", action="retry", result="ok", message="m")
+
+    assert [entry["job"] for entry in action_log.entries()] == ["1", "2", "3"]
+    assert path.read_text().splitlines()[1] == '{"job": "cut sh'
+
+
+def test_an_action_log_that_is_not_a_file_is_refused_without_waiting(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    os.mkfifo(tmp_path / "actions.jsonl")  # opening it to write would wait for a reader
+    with caplog.at_level(logging.WARNING):
+        written = ActionLog(tmp_path / "actions.jsonl").append(
+            at=AT, backend="b", job="j", action="cancel", result="ok", message="m"
+        )
+    assert written is False
+    assert "not a regular file" in caplog.text
+
+
+def test_a_message_with_unicode_line_separators_stays_one_entry(tmp_path: Path) -> None:
+    action_log = ActionLog(tmp_path / "actions.jsonl")
+    message = "backend said\u2028no\u0085really\x1c"
+    action_log.append(at=AT, backend="b", job="j", action="cancel", result="failed", message=message)
+    assert [entry["message"] for entry in action_log.entries()] == [message]
