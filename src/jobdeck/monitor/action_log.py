@@ -3,8 +3,9 @@
     {"at": "2026-01-01T12:00:00+00:00", "backend": "julep", "job": "task-7",
      "action": "archive", "result": "ok", "message": "archived task-7"}
 
-``result`` is "ok", "failed" (the backend said no or broke) or "refused"
-(jobdeck's gate said no: read-only mode, unsupported, wrong state).
+``result`` is "ok", "failed" (the backend could not: it answered no, or broke)
+or "refused" (jobdeck's gate said no: read-only mode, unsupported, wrong state,
+unknown job; or the backend said it never will: Unsupported, ReadOnlyRefused).
 Writing the log must never break the action it records, so a failed write is
 reported to the python logger and otherwise ignored. The log is never written
 through a link, nor into a FIFO or device; and an entry after a last line cut

@@ -713,7 +713,8 @@ class Monitor:
         except Exception as exc:
             error = self._as_adapter_error(backend, exc, doing=action.value)
             result = ActionResult(ok=False, message=_describe_error(error))
-            outcome = "refused" if isinstance(error, ReadOnlyRefused) else "failed"
+            # The backend said it will not (rather than could not): a refusal, as the gate's are.
+            outcome = "refused" if isinstance(error, (ReadOnlyRefused, Unsupported)) else "failed"
         self._finish(ref, action, result, outcome)
         await self.refresh(backend.name)
         return result
