@@ -616,6 +616,16 @@ class DeckScreen(Screen[None]):
         action = Action(action_name)
         reason = self._why_not(action) or "it is not available"
         self.notify(f"{ACTION_VERBS[action]} is unavailable: {reason}", severity="warning")
+        if self.deck.monitor.read_only and self._selected is not None:
+            self._refuse_read_only(self._selected, action)
+
+    @work(group="actions", exit_on_error=False)
+    async def _refuse_read_only(self, ref: JobRef, action: Action) -> None:
+        """Let the gate refuse it: every refusal is in the action log; nothing reaches a backend."""
+        try:
+            await self.deck.monitor.perform(ref, action)
+        except ReadOnlyRefused:
+            pass  # expected: the toast above said why
 
     def action_act(self, action_name: str) -> None:
         self._settler.settle()
