@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -517,3 +517,24 @@ def make_monitor(
         rng=rng or NoJitter(),
         push_delay=push_delay,
     )
+
+
+class RecordingClock:
+    """A frozen clock (at 2026-01-01 12:00 UTC) whose sleep returns at once, moving
+    time and noting how long it slept."""
+
+    START = datetime(2026, 1, 1, 12, tzinfo=UTC)
+
+    def __init__(self) -> None:
+        self._now = self.START
+        self.slept: list[float] = []
+
+    def now(self) -> datetime:
+        return self._now
+
+    def monotonic(self) -> float:
+        return (self._now - self.START).total_seconds()
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self._now += timedelta(seconds=seconds)

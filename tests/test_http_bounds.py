@@ -6,13 +6,12 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from fakes import InstantClock, make_monitor
+from fakes import InstantClock, RecordingClock, make_monitor
 from scripted_server import Reply, serving
 
 from jobdeck.adapters.drp import DrpAdapter, DrpSettings
@@ -24,33 +23,14 @@ from jobdeck.emulators.faults import Faults
 from jobdeck.errors import BadResponse, Unreachable
 from jobdeck.monitor.events import HealthStatus
 
-START = datetime(2026, 1, 1, 12, tzinfo=UTC)
-
-
-class SleepLog:
-    """A frozen clock whose sleep returns at once, noting how long it was asked to sleep."""
-
-    def __init__(self) -> None:
-        self._now = START
-        self.slept: list[float] = []
-
-    def now(self) -> datetime:
-        return self._now
-
-    def monotonic(self) -> float:
-        return (self._now - START).total_seconds()
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self._now += timedelta(seconds=seconds)
 
 
 @pytest.fixture
-def clock() -> SleepLog:
-    return SleepLog()
+def clock() -> RecordingClock:
+    return RecordingClock()
 
 
-def client_of(handler: Callable[[httpx.Request], httpx.Response], clock: SleepLog, **kwargs: Any) -> HttpClient:
+def client_of(handler: Callable[[httpx.Request], httpx.Response], clock: RecordingClock, **kwargs: Any) -> HttpClient:
     return HttpClient(backend="toy", base_url="http://toy.example", clock=clock,
                       transport=httpx.MockTransport(handler), **kwargs)
 
@@ -58,7 +38,7 @@ def client_of(handler: Callable[[httpx.Request], httpx.Response], clock: SleepLo
 # -- the deadline ------------------------------------------------------------------------------
 
 
-async def test_an_answer_trickling_in_a_byte_at_a_time_is_cut_off_at_the_deadline(clock: SleepLog) -> None:
+async def test_an_answer_trickling_in_a_byte_at_a_time_is_cut_off_at_the_deadline(clock: RecordingClock) -> None:
     body = json.dumps({"jobs": ["x" * 40]}).encode()
     with serving(lambda asked: Reply(body=body, trickle=0.05)) as served:
         # Each byte comes well within the read timeout: only the deadline can end this.
@@ -71,7 +51,7 @@ async def test_an_answer_trickling_in_a_byte_at_a_time_is_cut_off_at_the_deadlin
     assert str(raised.value) == "toy: GET /jobs: no complete answer within 0.3 s"
 
 
-async def test_the_deadline_covers_the_retries_too(clock: SleepLog) -> None:
+async def test_the_deadline_covers_the_retries_too(clock: RecordingClock) -> None:
     asked = 0
 
     async def slow_failure(request: httpx.Request) -> httpx.Response:
@@ -128,7 +108,7 @@ class Body(httpx.AsyncByteStream):
             yield b" " * 1024
 
 
-async def test_an_answer_longer_than_the_limit_by_its_content_length_is_refused_unread(clock: SleepLog) -> None:
+async def test_an_answer_longer_than_the_limit_by_its_content_length_is_refused_unread(clock: RecordingClock) -> None:
     body = Body(pieces=10_000)
     client = client_of(lambda request: httpx.Response(200, headers={"Content-Length": str(10_000 * 1024)},
                                                       stream=body), clock, max_response_bytes=64 * 1024)
@@ -142,7 +122,7 @@ async def test_an_answer_longer_than_the_limit_by_its_content_length_is_refused_
 
 
 async def test_an_answer_without_a_length_is_counted_as_it_arrives_and_cut_off_past_the_limit(
-    clock: SleepLog,
+    clock: RecordingClock,
 ) -> None:
     body = Body(pieces=None)  # endless
     client = client_of(lambda request: httpx.Response(200, stream=body), clock, max_response_bytes=64 * 1024)
@@ -152,13 +132,13 @@ async def test_an_answer_without_a_length_is_counted_as_it_arrives_and_cut_off_p
     assert body.read == 65
 
 
-async def test_a_head_answer_is_not_refused_for_the_length_of_the_body_a_get_would_have(clock: SleepLog) -> None:
+async def test_a_head_answer_is_not_refused_for_the_length_of_the_body_a_get_would_have(clock: RecordingClock) -> None:
     client = client_of(lambda request: httpx.Response(200, headers={"Content-Length": str(10**9), "X-Count": "7"}),
                        clock, max_response_bytes=64 * 1024)
     assert (await client.request("HEAD", "/jobs")).headers["X-Count"] == "7"
 
 
-async def test_an_answer_within_the_limit_is_read_whole(clock: SleepLog) -> None:
+async def test_an_answer_within_the_limit_is_read_whole(clock: RecordingClock) -> None:
     client = client_of(lambda request: httpx.Response(200, stream=Body(pieces=64)), clock,
                        max_response_bytes=64 * 1024)
     assert len((await client.request("GET", "/log")).content) == 64 * 1024
@@ -222,7 +202,7 @@ async def test_a_large_body_that_is_not_json_is_a_value_error(text: str) -> None
         loads(text.encode())
 
 
-async def test_a_large_body_is_decoded_by_get_json(clock: SleepLog) -> None:
+async def test_a_large_body_is_decoded_by_get_json(clock: RecordingClock) -> None:
     body = big_listing()
     client = client_of(lambda request: httpx.Response(200, content=body), clock)
     assert await client.get_json("/jobs") == json.loads(body)
@@ -237,7 +217,7 @@ def rate_limited_then(answer: httpx.Response, retry_after: str) -> Callable[[htt
 
 
 async def test_a_retry_after_longer_than_the_deck_waits_is_not_waited_for_and_the_error_says_what_was_asked(
-    clock: SleepLog,
+    clock: RecordingClock,
 ) -> None:
     client = client_of(rate_limited_then(httpx.Response(200, json={}), "999999"), clock)
     with pytest.raises(Unreachable) as raised:
@@ -250,7 +230,7 @@ async def test_a_retry_after_longer_than_the_deck_waits_is_not_waited_for_and_th
     assert raised.value.retry_after == 999999  # the monitor's backoff honours it (within its own cap)
 
 
-async def test_a_one_shot_command_waits_less_and_says_what_it_waits_for(clock: SleepLog) -> None:
+async def test_a_one_shot_command_waits_less_and_says_what_it_waits_for(clock: RecordingClock) -> None:
     said: list[str] = []
     with one_shot_waits(said.append):
         waited = client_of(rate_limited_then(httpx.Response(200, json={"ok": 1}), "5"), clock)
@@ -263,7 +243,7 @@ async def test_a_one_shot_command_waits_less_and_says_what_it_waits_for(clock: S
     assert said == ["toy: rate limited, retrying in 5 s"]
 
 
-async def test_outside_a_one_shot_command_waits_are_not_reported(clock: SleepLog) -> None:
+async def test_outside_a_one_shot_command_waits_are_not_reported(clock: RecordingClock) -> None:
     said: list[str] = []
     with one_shot_waits(said.append):
         pass
@@ -272,7 +252,7 @@ async def test_outside_a_one_shot_command_waits_are_not_reported(clock: SleepLog
     assert clock.slept == [12.0] and said == []
 
 
-async def test_a_retry_after_past_the_deadline_is_not_waited_for(clock: SleepLog) -> None:
+async def test_a_retry_after_past_the_deadline_is_not_waited_for(clock: RecordingClock) -> None:
     client = client_of(rate_limited_then(httpx.Response(200, json={}), "20"), clock, deadline=10)
     with pytest.raises(Unreachable, match=r"asked to wait 20 s, longer than is left of the 10 s deadline"):
         await client.get_json("/jobs")

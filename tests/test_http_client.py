@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from email.utils import format_datetime
 
 import httpx
 import pytest
+from fakes import RecordingClock
 from pydantic import BaseModel, TypeAdapter
 from toy_emulator import LOG_TEXT, TOKEN, ToyEmulator
 
@@ -25,26 +26,8 @@ from jobdeck.adapters.http import (
 from jobdeck.emulators import Faults, running
 from jobdeck.errors import AuthFailed, BadResponse, NotFound, Unreachable
 
-START = datetime(2026, 1, 1, 12, tzinfo=UTC)
+START = RecordingClock.START
 Handler = Callable[[httpx.Request], httpx.Response]
-
-
-class RecordingClock:
-    """A frozen clock whose sleep returns at once, moving time and noting how long it slept."""
-
-    def __init__(self) -> None:
-        self._now = START
-        self.slept: list[float] = []
-
-    def now(self) -> datetime:
-        return self._now
-
-    def monotonic(self) -> float:
-        return (self._now - START).total_seconds()
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self._now += timedelta(seconds=seconds)
 
 
 class Script:
