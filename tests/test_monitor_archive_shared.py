@@ -13,13 +13,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from fakes import FakeAdapter, make_job, make_monitor
+from fakes import EventRecorder, FakeAdapter, make_job, make_monitor
 from processes import Processes
 
 import jobdeck.files
 from jobdeck.clock import FrozenClock
 from jobdeck.model import Action, Capability, JobRef, JobState
 from jobdeck.monitor.archive_store import JobdeckArchive
+from jobdeck.monitor.events import JobsChanged
 
 REF = JobRef(backend="julep", id="task-7")
 OTHER = JobRef(backend="local", id="a/b")
@@ -140,6 +141,31 @@ async def test_two_monitors_on_one_data_folder_share_jobdecks_archive(tmp_path: 
     assert first.job(done).archived_by == "jobdeck"
     assert second.why_not(failed, Action.ARCHIVE) == "the job is already archived"
     assert on_disk(tmp_path / "archive.json") == {"alpha/fail", "alpha/done"}
+
+
+async def test_a_deck_redraws_a_job_another_deck_archived_at_its_next_poll(tmp_path: Path) -> None:
+    clock = FrozenClock()
+    no_archive = frozenset({Capability.LIST, Capability.RETRY, Capability.CANCEL})
+
+    def deck():
+        jobs = [make_job("fail", JobState.FAILED), make_job("done", JobState.SUCCEEDED)]
+        return make_monitor(tmp_path, [FakeAdapter.build("alpha", clock=clock, capabilities=no_archive, jobs=jobs)],
+                            clock=clock)
+
+    first, second = deck(), deck()
+    await first.poll_once()
+    await second.poll_once()
+    events = EventRecorder()
+    first.add_listener(events)
+    failed = JobRef(backend="alpha", id="fail")
+
+    assert (await second.perform(failed, Action.ARCHIVE)).ok
+    await first.poll_once()  # the job itself did not change on the backend
+    assert [[job.ref for job in event.changed] for event in events.of(JobsChanged)] == [[failed]]
+    assert events.of(JobsChanged)[0].changed[0].archived
+
+    await first.poll_once()  # nothing moved since: nothing to draw
+    assert len(events.of(JobsChanged)) == 1
 
 
 # -- what must keep holding ---------------------------------------------------------

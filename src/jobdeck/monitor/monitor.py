@@ -128,6 +128,9 @@ class _Backend:
     last_good_poll: float | None = None
     loop_task: asyncio.Task[None] | None = None
     push_task: asyncio.Task[None] | None = None
+    #: jobdeck's archive as the last poll applied it: another deck on the data folder
+    #: may change it between polls.
+    archive_seen: frozenset[JobRef] = frozenset()
 
     def __post_init__(self) -> None:
         self.listing = ListingIndex(self.adapter.name)
@@ -475,8 +478,10 @@ class Monitor:
         for ref in removed:
             first_seen.pop(ref.id, None)
             self._observed.forget(ref)
+        archived = self._archive.refs()
+        if archived is not backend.archive_seen:
+            changed += self._archive_moves(backend, archived, previous, added, changed)
         if added or changed or removed:
-            archived = self._archive.refs()
             self._emit(
                 JobsChanged(
                     backend=backend.name,
@@ -487,6 +492,22 @@ class Monitor:
             )
         for ref, event in transitions:
             self._emit(TimelineChanged(ref=ref, event=event))
+
+    def _archive_moves(
+        self,
+        backend: _Backend,
+        archived: frozenset[JobRef],
+        previous: dict[str, Job],
+        added: list[Job],
+        changed: list[Job],
+    ) -> list[Job]:
+        """Jobs of ``backend`` archived or restored since the last poll (by another deck
+        on this data folder, or by this one) that the poll did not change otherwise:
+        their rows must be drawn again all the same."""
+        moved = {ref.id for ref in archived ^ backend.archive_seen if ref.backend == backend.name}
+        backend.archive_seen = archived
+        moved -= {job.id for job in added} | {job.id for job in changed}
+        return [backend.jobs[job_id] for job_id in moved if job_id in backend.jobs and job_id in previous]
 
     def _record_first_sighting(self, backend: _Backend, job: Job) -> None:
         """Put the deferred first sighting of ``job`` (as it was then) into the observed history."""
