@@ -62,7 +62,7 @@ import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TypeVar
 
 from jobdeck.adapters.base import Adapter
@@ -79,12 +79,11 @@ from jobdeck.monitor.events import (
     HealthChanged,
     JobsChanged,
     MonitorEvent,
-    TimelineChanged,
 )
 from jobdeck.monitor.health import InternalError as _InternalError
 from jobdeck.monitor.health import describe_error as _describe_error
-from jobdeck.monitor.listing import Listing, ListingIndex
-from jobdeck.monitor.observed import DEFAULT_TOLERANCE, ObservedHistory, merge_timelines
+from jobdeck.monitor.job_table import JobTable
+from jobdeck.monitor.observed import DEFAULT_TOLERANCE, merge_timelines
 
 log = logging.getLogger(__name__)
 
@@ -105,8 +104,6 @@ class _Backend:
     adapter: Adapter
     health: BackendHealth
     backoff: Backoff
-    #: The adapter's last successful listing, by job id, in the backend's order.
-    jobs: dict[str, Job] = field(default_factory=dict)
     opened: bool = False
     #: Set to make the loop poll at once; cleared when a poll starts (so bursts coalesce).
     wake: asyncio.Event = field(default_factory=asyncio.Event)
@@ -114,13 +111,6 @@ class _Backend:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     #: Signalled after every attempt; waiters compare the counters below.
     attempted: asyncio.Condition = field(default_factory=asyncio.Condition)
-    #: When jobs were first seen, by id, until that sighting is put in the observed
-    #: history: that waits until the job changes or its timeline is asked for, so a
-    #: first poll of 100,000 jobs builds no 100,000 events (issue 8). Keyed by id,
-    #: not JobRef: hashing a pydantic model costs microseconds.
-    first_seen: dict[str, datetime] = field(default_factory=dict)
-    #: Turns each listing into ``jobs``, re-using the last poll's work.
-    listing: ListingIndex = field(init=False)
     attempts_started: int = 0
     attempts_finished: int = 0
     #: Seconds the last successful poll took (None before one): a slow backend's polls
@@ -128,12 +118,6 @@ class _Backend:
     last_good_poll: float | None = None
     loop_task: asyncio.Task[None] | None = None
     push_task: asyncio.Task[None] | None = None
-    #: jobdeck's archive as the last poll applied it: another deck on the data folder
-    #: may change it between polls.
-    archive_seen: frozenset[JobRef] = frozenset()
-
-    def __post_init__(self) -> None:
-        self.listing = ListingIndex(self.adapter.name)
 
     @property
     def name(self) -> str:
@@ -169,7 +153,6 @@ class Monitor:
         self._read_only = read_only
         self._rng = rng or random.Random()
         self._listeners: list[Listener] = []
-        self._observed = ObservedHistory()
         self._backends: dict[str, _Backend] = {}
         for adapter in adapters:
             if adapter.name in self._backends:
@@ -179,6 +162,7 @@ class Monitor:
                 health=BackendHealth(name=adapter.name, kind=adapter.kind, warnings=adapter.warnings()),
                 backoff=Backoff(base=adapter.settings.interval),
             )
+        self._table = JobTable(self._backends, archive=archive, clock=clock, emit=self._emit)
         self._running = False
         self._stop_requested: asyncio.Event | None = None
         self._stopped: asyncio.Event | None = None
@@ -206,13 +190,10 @@ class Monitor:
             return {"kind": adapter.kind, "error": f"internal error in {adapter.kind} adapter: {exc}"}
 
     def jobs(self) -> list[Job]:
-        archived = self._archive.refs()
-        every = [job for backend in self._backends.values() for job in backend.jobs.values()]
-        return self._overlay_all(every, archived)
+        return self._table.jobs()
 
     def job(self, ref: JobRef) -> Job | None:
-        raw = self._raw_job(ref)
-        return self._overlay(raw, self._archive.refs()) if raw else None
+        return self._table.job(ref)
 
     def warnings(self) -> list[str]:
         return [self._archive.warning] if self._archive.warning else []
@@ -392,12 +373,12 @@ class Monitor:
         started = self._clock.monotonic()
         try:
             listed = await backend.adapter.list_jobs()
-            listing = backend.listing.index(listed)
+            listing = self._table.index(backend.name, listed)
         except Exception as exc:
             error = self._as_adapter_error(backend, exc, doing="list_jobs")
             return self._record_failure(backend, error)
         backend.last_good_poll = self._clock.monotonic() - started
-        self._apply(backend, listing)
+        self._table.apply(backend.name, listing)
         return self._record_success(backend)
 
     async def _push_loop(self, backend: _Backend) -> None:
@@ -448,82 +429,6 @@ class Monitor:
 
     def _as_adapter_error(self, backend: _Backend, exc: Exception, *, doing: str) -> AdapterError:
         return health_rules.as_adapter_error(exc, kind=backend.kind, name=backend.name, doing=doing)
-
-    # -- diffs and observed history ------------------------------------------------
-
-    def _apply(self, backend: _Backend, listing: Listing) -> None:
-        previous = backend.jobs
-        fresh = backend.jobs = listing.jobs
-        now = self._clock.now()
-        added: list[Job] = []
-        changed: list[Job] = []
-        transitions: list[tuple[JobRef, StatusEvent]] = []
-        first_seen = backend.first_seen
-        # A listing with the last one's ids says which jobs are new objects: only those can differ.
-        candidates = ((job.ref.id, job) for job in listing.touched) if listing.fast else fresh.items()
-        for job_id, job in candidates:
-            before = previous.get(job_id)
-            if before is None:
-                added.append(job)
-                first_seen[job_id] = now
-            elif before is not job and before != job:
-                changed.append(job)
-                self._record_first_sighting(backend, before)
-                event = self._observed.observe(job, now)
-                if event is not None:
-                    transitions.append((job.ref, event))
-        # The same number of jobs and none new means the same ids: nothing to look for.
-        unchanged_ids = listing.fast or (len(fresh) == len(previous) and not added)
-        removed = [] if unchanged_ids else [job.ref for job_id, job in previous.items() if job_id not in fresh]
-        for ref in removed:
-            first_seen.pop(ref.id, None)
-            self._observed.forget(ref)
-        archived = self._archive.refs()
-        if archived is not backend.archive_seen:
-            changed += self._archive_moves(backend, archived, previous, added, changed)
-        if added or changed or removed:
-            self._emit(
-                JobsChanged(
-                    backend=backend.name,
-                    added=self._overlay_all(added, archived),
-                    changed=self._overlay_all(changed, archived),
-                    removed=removed,
-                )
-            )
-        for ref, event in transitions:
-            self._emit(TimelineChanged(ref=ref, event=event))
-
-    def _archive_moves(
-        self,
-        backend: _Backend,
-        archived: frozenset[JobRef],
-        previous: dict[str, Job],
-        added: list[Job],
-        changed: list[Job],
-    ) -> list[Job]:
-        """Jobs of ``backend`` archived or restored since the last poll (by another deck
-        on this data folder, or by this one) that the poll did not change otherwise:
-        their rows must be drawn again all the same."""
-        moved = {ref.id for ref in archived ^ backend.archive_seen if ref.backend == backend.name}
-        backend.archive_seen = archived
-        moved -= {job.id for job in added} | {job.id for job in changed}
-        return [backend.jobs[job_id] for job_id in moved if job_id in backend.jobs and job_id in previous]
-
-    def _record_first_sighting(self, backend: _Backend, job: Job) -> None:
-        """Put the deferred first sighting of ``job`` (as it was then) into the observed history."""
-        seen = backend.first_seen.pop(job.id, None)
-        if seen is not None:
-            self._observed.observe(job, seen)
-
-    def _overlay_all(self, jobs: list[Job], archived: frozenset[JobRef]) -> list[Job]:
-        if not archived:  # the common case, and hashing 100,000 refs is not free
-            return jobs
-        return [self._overlay(job, archived) for job in jobs]
-
-    def _overlay(self, job: Job, archived: frozenset[JobRef]) -> Job:
-        if job.archived or job.ref not in archived:
-            return job
-        return job.model_copy(update={"archived": True, "archived_by": "jobdeck"})
 
     # -- reading through the monitor ------------------------------------------------
 
@@ -579,14 +484,10 @@ class Monitor:
 
     async def timeline(self, ref: JobRef) -> list[StatusEvent]:
         """The backend's history merged with what the monitor observed, oldest first."""
+        observed = self._table.observed(ref)
         backend = self._backends.get(ref.backend)
         if backend is None:
-            return self._observed.events(ref)
-        first = backend.jobs.get(ref.id)
-        if first is not None:
-            # Unchanged since first seen (a change records the sighting), so this is that job.
-            self._record_first_sighting(backend, first)
-        observed = self._observed.events(ref)
+            return observed
         try:
             history = await backend.adapter.timeline(ref.id)
         except Exception as exc:
@@ -650,7 +551,7 @@ class Monitor:
             if ref in self._archive:
                 return None
             return adapter.why_unsupported(Capability.RESTORE) if raw.archived else "the job is not archived"
-        job = self._overlay(raw, self._archive.refs())
+        job = self._table.marked(raw)
         return adapter.why_not(action.capability, job)
 
     def confirm_text(self, ref: JobRef, action: Action) -> str:
@@ -664,7 +565,7 @@ class Monitor:
             parts.append(JOBDECK_ARCHIVE_NOTE)
         else:
             try:
-                extra = backend.adapter.confirm_text(action.capability, self._overlay(raw, self._archive.refs()))
+                extra = backend.adapter.confirm_text(action.capability, self._table.marked(raw))
             except Exception:
                 log.exception("confirm_text() failed in the %s adapter", backend.kind)
                 extra = None
@@ -717,7 +618,8 @@ class Monitor:
         if refusal is not None:
             return self._finish(ref, action, ActionResult(ok=False, message=refusal), "refused")
         backend = self._backends[ref.backend]
-        raw = backend.jobs[ref.id]
+        raw = self._table.raw_job(ref)
+        assert raw is not None  # the gate let it through: it is listed
         if self._uses_jobdeck_archive(backend.adapter, raw, action):
             return self._perform_in_jobdeck_archive(backend, ref, action)
         outcome: ActionOutcome
@@ -797,8 +699,7 @@ class Monitor:
         return backend
 
     def _raw_job(self, ref: JobRef) -> Job | None:
-        backend = self._backends.get(ref.backend)
-        return backend.jobs.get(ref.id) if backend else None
+        return self._table.raw_job(ref)
 
 
 @contextlib.asynccontextmanager
