@@ -48,7 +48,7 @@ def _environment(workdir: Path, config: str) -> dict[str, str]:
 def startup(workdir: Path, runs: int = 5) -> tuple[float, str]:
     """``python -m jobdeck`` → the first frame showing jobs of a local spool; median of ``runs``.
 
-    The deck keeps the CSS it parsed in its cache folder (jobdeck.ui.css_cache), so the
+    The deck keeps the CSS it parsed in its cache folder (jobdeck.ui.runtime.css_cache), so the
     first start after an install or upgrade is a little slower than the others: it is
     timed apart, and the figure is the starts after it, as a user meets them every day.
     """

@@ -18,7 +18,7 @@ from jobdeck.monitor import Monitor
 from jobdeck.monitor.action_log import ActionLog
 from jobdeck.monitor.archive_store import JobdeckArchive
 from jobdeck.ui.app import JobdeckApp
-from jobdeck.ui.css_cache import ParsedCssCache
+from jobdeck.ui.runtime.css_cache import ParsedCssCache
 from jobdeck.ui.widgets.job_list import JobList
 
 #: Everything but the backend's own archive: archive/restore use jobdeck's.

@@ -10,7 +10,7 @@ import pytest
 import textual.css.stylesheet
 from deck_helpers import build_app, deck_settled, wait_for_jobs
 
-from jobdeck.ui.css_cache import MAX_FILES, SUFFIX, CachedStylesheet, ParsedCssCache
+from jobdeck.ui.runtime.css_cache import MAX_FILES, SUFFIX, CachedStylesheet, ParsedCssCache
 
 CSS = """
 JobList { background: $surface; color: $foreground; }

@@ -1,4 +1,4 @@
-"""Leaving when the terminal is gone (jobdeck.ui.hangup)."""
+"""Leaving when the terminal is gone (jobdeck.ui.runtime.hangup)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import os
 import pty
 import threading
 
-from jobdeck.ui.hangup import watch_terminal
+from jobdeck.ui.runtime.hangup import watch_terminal
 
 
 def test_a_terminal_that_hangs_up_is_noticed() -> None:

@@ -16,7 +16,7 @@ from textual.widgets import Input
 from jobdeck.clock import FrozenClock
 from jobdeck.model import JobRef, JobState
 from jobdeck.ui.app import JobdeckApp
-from jobdeck.ui.quit_sequence import QuitSequence
+from jobdeck.ui.runtime.quit_sequence import QuitSequence
 from jobdeck.ui.screens.confirm import ConfirmScreen
 from jobdeck.ui.screens.deck import DeckScreen
 from jobdeck.ui.screens.help import HelpScreen

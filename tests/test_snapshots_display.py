@@ -12,7 +12,7 @@ from fakes import wait_until
 
 from jobdeck.model import JobRef
 from jobdeck.ui.app import JobdeckApp
-from jobdeck.ui.themes import shipped_themes_dir
+from jobdeck.ui.runtime.themes import shipped_themes_dir
 from jobdeck.ui.widgets.log_view import LogView
 
 FAILED = JobRef(backend="local", id="20260101-1155-b2")

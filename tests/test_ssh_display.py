@@ -12,8 +12,8 @@ from jobdeck.clock import FrozenClock
 from jobdeck.model import JobRef, JobState, StatusEvent
 from jobdeck.monitor.events import BackendHealth, HealthChanged, HealthStatus, JobsChanged, TimelineChanged
 from jobdeck.ui.app import JobdeckApp
-from jobdeck.ui.coalesce import EventCoalescer, merge_events
-from jobdeck.ui.themes import shipped_themes_dir
+from jobdeck.ui.runtime.event_coalescer import EventCoalescer, merge_events
+from jobdeck.ui.runtime.themes import shipped_themes_dir
 from jobdeck.ui.widgets.job_list import JobList
 from jobdeck.ui.widgets.log_view import LogView
 from jobdeck.wiring import LOW_BANDWIDTH_MIN_INTERVAL, slower_polls

@@ -9,7 +9,7 @@ import pytest
 from deck_helpers import build_app, toasts, wait_for_jobs
 
 from jobdeck.ui.app import JobdeckApp
-from jobdeck.ui.themes import (
+from jobdeck.ui.runtime.themes import (
     ThemeMemory,
     load_all_themes,
     load_theme_dir,

@@ -3,7 +3,7 @@ and words, ages, counts, and text made safe and fitted to a width.
 
 Below both ``cli`` and ``ui`` (no Textual here), so ``jobdeck ls`` and the
 job list show a job the same way. What only the deck draws (tones, bars,
-durations) is in ``jobdeck.ui.format``.
+durations) is in ``jobdeck.ui.deck_text``.
 """
 
 from __future__ import annotations

@@ -51,9 +51,9 @@ def build_monitor(
 def run_deck(settings: Settings, *, read_only: bool, kiosk: bool) -> int:
     """Build the monitor for ``settings`` and run the deck until the user quits."""
     from jobdeck.ui.app import JobdeckApp
-    from jobdeck.ui.css_cache import ParsedCssCache
-    from jobdeck.ui.hangup import watch_terminal
-    from jobdeck.ui.themes import ThemeMemory, theme_dirs
+    from jobdeck.ui.runtime.css_cache import ParsedCssCache
+    from jobdeck.ui.runtime.hangup import watch_terminal
+    from jobdeck.ui.runtime.themes import ThemeMemory, theme_dirs
 
     clock = SystemClock()
     if settings.low_bandwidth:

@@ -19,7 +19,6 @@ import signal
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import ClassVar
 
 from textual import events, work
 from textual.app import App, SystemCommand
@@ -28,9 +27,7 @@ from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
 from textual.reactive import Reactive
 from textual.screen import Screen
-from textual.scrollbar import ScrollBarRender
 from textual.theme import Theme
-from textual.widget import AwaitMount
 from textual.worker import Worker, WorkerState
 
 from jobdeck import paths, startup
@@ -39,12 +36,13 @@ from jobdeck.config import Settings
 from jobdeck.heap import HeapKeeper
 from jobdeck.monitor import JobsChanged, Monitor, MonitorEvent
 from jobdeck.safe_text import safe_clipboard, safe_line, safe_message
-from jobdeck.ui.ascii_filter import AsciiMarks
-from jobdeck.ui.coalesce import EventCoalescer
-from jobdeck.ui.css_cache import CachedStylesheet, ParsedCssCache
-from jobdeck.ui.quit_sequence import QuitSequence
+from jobdeck.ui.runtime.ascii_mode import AsciiMarks, AsciiScrollBarRender
+from jobdeck.ui.runtime.css_cache import ParsedCssCache
+from jobdeck.ui.runtime.event_coalescer import EventCoalescer
+from jobdeck.ui.runtime.first_frame import first_screen_mounted, use_parsed_css_cache
+from jobdeck.ui.runtime.quit_sequence import QuitSequence
+from jobdeck.ui.runtime.themes import ThemeMemory, load_all_themes, shipped_themes_dir, watch_theme_files
 from jobdeck.ui.widgets.job_list import JobList
-from jobdeck.ui.themes import ThemeMemory, load_all_themes, shipped_themes_dir, watch_theme_files
 
 log = logging.getLogger(__name__)
 
@@ -62,13 +60,6 @@ CSS_SAVE_DELAY = 3.0
 
 #: Actions that must never run in kiosk mode, wherever they are bound.
 KIOSK_BLOCKED_APP_ACTIONS = frozenset({"quit", "command_palette", "change_theme", "next_theme"})
-
-
-class AsciiScrollBarRender(ScrollBarRender):
-    """Scrollbars drawn with spaces only (the thumb is its colour): no block glyphs."""
-
-    VERTICAL_BARS: ClassVar[list[str]] = [" "] * 8
-    HORIZONTAL_BARS: ClassVar[list[str]] = [" "] * 8
 
 
 class JobdeckApp(App[int]):
@@ -101,8 +92,7 @@ class JobdeckApp(App[int]):
         super().__init__()
         self._css_cache = css_cache
         if css_cache is not None:
-            # Before App.run adds any CSS to it (see jobdeck.ui.css_cache).
-            self.stylesheet = CachedStylesheet(variables=self.get_css_variables(), cache=css_cache)
+            use_parsed_css_cache(self, css_cache)
         self.settings = settings
         self.monitor = monitor
         self.clock: Clock = clock or SystemClock()
@@ -167,9 +157,8 @@ class JobdeckApp(App[int]):
             self.set_timer(startup.LONGEST, startup.end)
         self.monitor.add_listener(self._count_new_jobs)
         self.run_worker(self.monitor.run(), name="monitor", group="monitor", exit_on_error=False)
-        # The first screen mounts in its own task: wait for it, as push_screen would, so the
-        # app is ready (keys, tests, pilots) only once the deck is built.
-        await AwaitMount(self.screen, [self.screen])
+        # The app is ready (keys, tests, pilots) only once the deck is built.
+        await first_screen_mounted(self)
         # Nothing is drawn until on_mount returns: wait a moment for the first polls, so the
         # first frame shows jobs rather than an empty list drawn again a tenth of a second on.
         with contextlib.suppress(TimeoutError):

@@ -23,7 +23,7 @@ from textual.widgets import Label
 from jobdeck.clock import as_utc
 from jobdeck.model import Job, JobRef, JobState
 from jobdeck.monitor.events import BackendHealth
-from jobdeck.ui import format as fmt
+from jobdeck.ui import deck_text as fmt
 from jobdeck.ui.screens.deck import COMPACT_HEIGHT, LOWER_PANES, DeckScreen
 from jobdeck.ui.widgets.job_list import JobList
 from jobdeck.ui.widgets.kiosk_board import KioskBoard, count_jobs, finished_at

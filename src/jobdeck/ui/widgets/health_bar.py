@@ -26,7 +26,7 @@ from textual.widget import Widget
 
 from jobdeck import present
 from jobdeck.monitor.events import BackendHealth, HealthStatus
-from jobdeck.ui.format import STATUS_GLYPH, STATUS_GLYPH_ASCII
+from jobdeck.ui.deck_text import STATUS_GLYPH, STATUS_GLYPH_ASCII
 
 _SEPARATOR = "  "
 

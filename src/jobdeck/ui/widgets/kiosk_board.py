@@ -31,7 +31,7 @@ from jobdeck import present
 from jobdeck.clock import as_utc, assume_utc
 from jobdeck.model import Job, JobState
 from jobdeck.monitor.events import BackendHealth, HealthStatus
-from jobdeck.ui.format import STATUS_GLYPH, STATUS_GLYPH_ASCII
+from jobdeck.ui.deck_text import STATUS_GLYPH, STATUS_GLYPH_ASCII
 
 #: Cards narrower than this show plain numbers instead of 3-row digits.
 LARGE_DIGITS_MIN_WIDTH = 30

@@ -23,7 +23,7 @@ from jobdeck.clock import as_utc, assume_utc
 from jobdeck.model import JobState, StatusEvent
 from jobdeck.present import age, state_word, truncate
 from jobdeck.safe_text import safe_line
-from jobdeck.ui.format import STATE_TONE, duration, state_text, wall_time
+from jobdeck.ui.deck_text import STATE_TONE, duration, state_text, wall_time
 
 #: The component class that colours each state.
 STATE_COMPONENT: dict[JobState, str] = {state: f"timeline--{tone}" for state, tone in STATE_TONE.items()}

@@ -174,8 +174,8 @@ def shipped_themes_dir() -> Path:
     packaged = Path(str(resources.files("jobdeck"))) / "themes"
     if packaged.is_dir():
         return packaged
-    # An editable install: src/jobdeck/ui/themes.py -> the repository root.
-    return Path(__file__).resolve().parents[3] / "themes"
+    # An editable install: src/jobdeck/ui/runtime/themes.py -> the repository root.
+    return Path(__file__).resolve().parents[4] / "themes"
 
 
 def theme_dirs() -> list[Path]:

@@ -1,4 +1,5 @@
-"""Formatting helpers: glyphs, words, ages, durations, bars, counts, safe text."""
+"""Text the deck draws (jobdeck.ui.deck_text) and text it shares with the CLI (jobdeck.present):
+glyphs, words, ages, durations, bars, counts, safe text."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from rich.cells import cell_len
 
 from jobdeck import present
 from jobdeck.model import Counts, JobState
-from jobdeck.ui import format as fmt
+from jobdeck.ui import deck_text
 
 NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -66,26 +67,26 @@ def test_age_of_a_missing_time_or_without_a_now_is_a_dash() -> None:
     ],
 )
 def test_duration_is_compact(seconds: float, expected: str) -> None:
-    assert fmt.duration(seconds) == expected
+    assert deck_text.duration(seconds) == expected
 
 
 def test_duration_of_nothing_is_a_dash() -> None:
-    assert fmt.duration(None) == "—"
+    assert deck_text.duration(None) == "—"
 
 
 @pytest.mark.parametrize("fraction", [0.0, 0.01, 0.33, 0.5, 0.999, 1.0, 1.7, -1.0, None])
 @pytest.mark.parametrize("ascii", [False, True])
 def test_bar_is_always_exactly_the_width_asked(fraction: float | None, ascii: bool) -> None:
-    assert cell_len(fmt.bar(fraction, 8, ascii=ascii)) == 8
+    assert cell_len(deck_text.bar(fraction, 8, ascii=ascii)) == 8
 
 
 def test_bar_fills_with_blocks_and_eighths() -> None:
-    assert fmt.bar(1.0, 4) == "████"
-    assert fmt.bar(0.0, 4) == "    "
-    assert fmt.bar(0.5, 4) == "██  "
-    assert fmt.bar(0.5625, 4) == "██▎ "  # 2.25 cells: two full and a quarter
-    assert fmt.bar(0.5, 4, ascii=True) == "##--"
-    assert fmt.bar(0.5, 0) == ""
+    assert deck_text.bar(1.0, 4) == "████"
+    assert deck_text.bar(0.0, 4) == "    "
+    assert deck_text.bar(0.5, 4) == "██  "
+    assert deck_text.bar(0.5625, 4) == "██▎ "  # 2.25 cells: two full and a quarter
+    assert deck_text.bar(0.5, 4, ascii=True) == "##--"
+    assert deck_text.bar(0.5, 0) == ""
 
 
 def test_counts_text_shows_successes_failures_and_the_total() -> None:
@@ -96,12 +97,12 @@ def test_counts_text_shows_successes_failures_and_the_total() -> None:
 
 
 def test_percent() -> None:
-    assert fmt.percent(45.7) == "45%"
-    assert fmt.percent(None) == "—"
+    assert deck_text.percent(45.7) == "45%"
+    assert deck_text.percent(None) == "—"
 
 
 def test_terminal_safe_removes_escape_sequences_and_control_characters() -> None:
-    text = fmt.terminal_safe("red \x1b[31mX\x1b[0m\x07 bell\tt\x9b")
+    text = deck_text.terminal_safe("red \x1b[31mX\x1b[0m\x07 bell\tt\x9b")
     assert "\x1b" not in text and "\x07" not in text and "\x9b" not in text
     assert "\t" not in text
     assert text.startswith("red X")  # the whole sequence goes, not just its ESC

@@ -1,7 +1,7 @@
-"""Formatting only the deck draws: the tone of each state (its component
-classes), a state as styled text, backend health glyphs, wall-clock times,
-progress bars, percentages, durations and "… ago". Shared by the widgets, so
-no widget imports another for a helper.
+"""Text only the deck draws: the tone of each state (its component classes),
+a state as styled text, backend health glyphs, wall-clock times, progress
+bars, percentages, durations and "… ago". Shared by the widgets, so no
+widget imports another for a helper.
 
 How a job reads as plain text, shared with the CLI, is in ``jobdeck.present``.
 No Textual here.
