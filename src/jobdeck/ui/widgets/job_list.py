@@ -37,7 +37,7 @@ from textual.strip import Strip
 from jobdeck import present
 from jobdeck.model import Job, JobRef, JobState
 from jobdeck.ui import deck_text as fmt
-from jobdeck.query import (
+from jobdeck.ui.filtering import (
     SORT_KEYS,
     QueryError,
     last_activity,
