@@ -22,7 +22,7 @@ import logging
 from dataclasses import replace
 from datetime import datetime
 
-from jobdeck.adapters.base import BackendSettings
+from jobdeck.adapters.base import Adapter, BackendSettings
 from jobdeck.errors import AdapterError
 from jobdeck.monitor.events import BackendHealth, HealthStatus
 
@@ -57,6 +57,11 @@ def as_adapter_error(exc: Exception, *, kind: str, name: str, doing: str) -> Ada
         return exc
     log.error("internal error in the %s adapter (%r) during %s", kind, name, doing, exc_info=exc)
     return InternalError(f"internal error in {kind} adapter: {exc}")
+
+
+def adapter_failure(adapter: Adapter, exc: Exception, *, doing: str) -> AdapterError:
+    """``exc``, raised by ``adapter`` during ``doing``, as an AdapterError (see ``as_adapter_error``)."""
+    return as_adapter_error(exc, kind=adapter.kind, name=adapter.name, doing=doing)
 
 
 def describe_error(error: AdapterError) -> str:

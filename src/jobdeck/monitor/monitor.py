@@ -60,14 +60,12 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import TypeVar
 
 from jobdeck.adapters.base import Adapter
 from jobdeck.clock import Clock
-from jobdeck.errors import AdapterError, NotFound, ReadOnlyRefused, Unsupported
+from jobdeck.errors import AdapterError, ReadOnlyRefused, Unsupported
 from jobdeck.model import Action, ActionResult, Capability, Job, JobRef, LogChunk, Run, RunPage, StatusEvent
 from jobdeck.monitor import health as health_rules
 from jobdeck.monitor.action_log import ActionLog, ActionOutcome
@@ -80,20 +78,15 @@ from jobdeck.monitor.events import (
     JobsChanged,
     MonitorEvent,
 )
-from jobdeck.monitor.health import InternalError as _InternalError
 from jobdeck.monitor.health import describe_error as _describe_error
 from jobdeck.monitor.job_table import JobTable
-from jobdeck.monitor.observed import DEFAULT_TOLERANCE, merge_timelines
+from jobdeck.monitor.reads import Reads
+from jobdeck.monitor.streams import closing
 
 log = logging.getLogger(__name__)
 
 Listener = Callable[[MonitorEvent], None]
-_T = TypeVar("_T")
 
-#: How long a followed log waits before resuming after a transient error, at first.
-FOLLOW_RETRY_BASE = 1.0
-#: ... and at most, so a log pane catches up soon after the backend is back.
-FOLLOW_RETRY_CAP = 10.0
 JOBDECK_ARCHIVE_NOTE = "(kept in jobdeck's own archive; the backend is not changed)"
 
 
@@ -163,6 +156,8 @@ class Monitor:
                 backoff=Backoff(base=adapter.settings.interval),
             )
         self._table = JobTable(self._backends, archive=archive, clock=clock, emit=self._emit)
+        adapters = {name: backend.adapter for name, backend in self._backends.items()}
+        self._reads = Reads(adapters, table=self._table, clock=clock, rng=self._rng)
         self._running = False
         self._stop_requested: asyncio.Event | None = None
         self._stopped: asyncio.Event | None = None
@@ -390,7 +385,7 @@ class Monitor:
             reason = health_rules.PUSH_CLOSED
             try:
                 stream = backend.adapter.changes()
-                async with _closing(stream):
+                async with closing(stream):
                     async for _ in stream:
                         failures = 0
                         if not backend.health.pushing:
@@ -433,107 +428,31 @@ class Monitor:
     # -- reading through the monitor ------------------------------------------------
 
     async def runs(self, ref: JobRef) -> list[Run]:
-        backend = self._backend_of(ref)
-        return await self._call(backend, "list_runs", backend.adapter.list_runs(ref.id))
+        return await self._reads.runs(ref)
 
     async def runs_page(self, ref: JobRef, page: int = 0) -> RunPage:
         """Page ``page`` (from 0) of the job's runs, newest first; errors are AdapterErrors."""
-        backend = self._backend_of(ref)
-        result = await self._call(backend, "runs_page", backend.adapter.runs_page(ref.id, max(0, page)))
-        if not isinstance(result, RunPage):
-            raise self._as_adapter_error(
-                backend, TypeError(f"runs_page() returned {type(result).__name__}, not a RunPage"), doing="runs_page"
-            )
-        return result
+        return await self._reads.runs_page(ref, page)
 
     async def read_log(self, ref: JobRef, offset: int = 0) -> LogChunk:
-        backend = self._backend_of(ref)
-        return await self._call(backend, "read_log", backend.adapter.read_log(ref.id, offset))
+        return await self._reads.read_log(ref, offset)
 
     async def read_log_between(self, ref: JobRef, start: int, end: int) -> str:
-        """The log's text from byte ``start`` to byte ``end`` (an earlier window of a long
-        log), read in the backend's own chunks; AdapterError on failure. Text past ``end``
-        in the last chunk is cut at that byte (exact for UTF-8 text)."""
-        pieces: list[str] = []
-        offset = start
-        while offset < end:
-            chunk = await self.read_log(ref, offset)
-            if chunk.offset <= offset or not chunk.text:
-                break  # nothing more to read
-            text = chunk.text
-            if chunk.offset > end:
-                data = text.encode("utf-8", "surrogatepass")
-                text = data[: max(0, len(data) - (chunk.offset - end))].decode("utf-8", "replace")
-            pieces.append(text)
-            offset = chunk.offset
-        return "".join(pieces)
+        """The log's text from byte ``start`` to byte ``end`` (an earlier window of a long log)."""
+        return await self._reads.read_log_between(ref, start, end)
 
     async def log_tail_offset(self, ref: JobRef, lines: int, before: int | None = None) -> int:
-        """Where the last ``lines`` lines of the log (before byte ``before``) begin; 0 when
-        the backend cannot tell or fails (the log is then read from the start, as before)."""
-        backend = self._backends.get(ref.backend)
-        if backend is None:
-            return 0
-        try:
-            offset = await backend.adapter.log_tail_offset(ref.id, lines, before)
-        except Exception as exc:
-            self._as_adapter_error(backend, exc, doing="log_tail_offset")  # logs an adapter bug
-            log.info("the tail of the log of %s is unknown: %s", ref, exc)
-            return 0
-        return offset if isinstance(offset, int) and offset > 0 else 0
+        """Where the last ``lines`` lines of the log (before byte ``before``) begin; 0 when unknown."""
+        return await self._reads.log_tail_offset(ref, lines, before)
 
     async def timeline(self, ref: JobRef) -> list[StatusEvent]:
         """The backend's history merged with what the monitor observed, oldest first."""
-        observed = self._table.observed(ref)
-        backend = self._backends.get(ref.backend)
-        if backend is None:
-            return observed
-        try:
-            history = await backend.adapter.timeline(ref.id)
-        except Exception as exc:
-            self._as_adapter_error(backend, exc, doing="timeline")  # logs an adapter bug
-            log.info("timeline of %s unavailable: %s", ref, exc)
-            return observed
-        tolerance = max(DEFAULT_TOLERANCE, timedelta(seconds=2 * backend.adapter.settings.interval))
-        return merge_timelines(history, observed, tolerance=tolerance)
+        return await self._reads.timeline(ref)
 
-    async def follow_log(self, ref: JobRef, offset: int = 0) -> AsyncIterator[LogChunk]:
-        """The log as it grows. Resumes from the last offset after transient errors;
-        ends with a notice chunk when the log cannot be followed any more."""
-        backend = self._backends.get(ref.backend)
-        if backend is None:
-            yield LogChunk(text="", offset=offset, notice=f"not found: no backend named {ref.backend!r}")
-            return
-        retry = Backoff(base=FOLLOW_RETRY_BASE, cap=FOLLOW_RETRY_CAP)
-        failures = 0
-        while True:
-            try:
-                stream = backend.adapter.follow_log(ref.id, offset)
-                async with _closing(stream):
-                    async for chunk in stream:
-                        failures = 0
-                        offset = chunk.offset
-                        yield chunk
-                        if chunk.complete:
-                            return
-                return
-            except Exception as exc:
-                error = self._as_adapter_error(backend, exc, doing="follow_log")
-                if isinstance(error, (NotFound, Unsupported, _InternalError)) or not error.transient:
-                    yield LogChunk(text="", offset=offset, notice=_describe_error(error))
-                    return
-                failures += 1
-                log.info("following the log of %s failed (%s); resuming at byte %d", ref, error, offset)
-                await self._clock.sleep(retry.delay(failures, rng=self._rng, retry_after=error.retry_after))
-
-    async def _call(self, backend: _Backend, doing: str, call: Awaitable[_T]) -> _T:
-        """Await an adapter call; a bug in the adapter surfaces as an AdapterError with words."""
-        try:
-            return await call
-        except AdapterError:
-            raise
-        except Exception as exc:
-            raise self._as_adapter_error(backend, exc, doing=doing) from exc
+    def follow_log(self, ref: JobRef, offset: int = 0) -> AsyncIterator[LogChunk]:
+        """The log as it grows, resumed after transient errors; ends with a notice chunk
+        when the log cannot be followed any more."""
+        return self._reads.follow_log(ref, offset)
 
     # -- the action gate ------------------------------------------------------------
 
@@ -692,22 +611,5 @@ class Monitor:
         except KeyError:
             raise KeyError(f"no backend named {name!r}; backends: {', '.join(self._backends)}") from None
 
-    def _backend_of(self, ref: JobRef) -> _Backend:
-        backend = self._backends.get(ref.backend)
-        if backend is None:
-            raise NotFound(f"no backend named {ref.backend!r}")
-        return backend
-
     def _raw_job(self, ref: JobRef) -> Job | None:
         return self._table.raw_job(ref)
-
-
-@contextlib.asynccontextmanager
-async def _closing(stream: AsyncIterator[_T]) -> AsyncIterator[AsyncIterator[_T]]:
-    """Close an adapter's stream on the way out, if it can be closed (async generators can)."""
-    try:
-        yield stream
-    finally:
-        aclose = getattr(stream, "aclose", None)
-        if aclose is not None:
-            await aclose()
