@@ -17,7 +17,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from jobdeck.ui.filtering import sort_jobs
+from jobdeck.query import sort_jobs
 from jobdeck.ui.widgets.job_list import JobList
 from jobdeck.ui.widgets.log_view import LogView
 

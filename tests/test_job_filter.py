@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from fakes import make_job
 
 from jobdeck.model import Job, JobState
-from jobdeck.ui.filtering import Query, parse_query, sort_jobs, sort_key
+from jobdeck.query import Query, parse_query, sort_jobs, sort_key
 from jobdeck.ui.job_filter import JobFilter, locate
 
 NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)

@@ -438,7 +438,7 @@ async def test_a_large_list_builds_its_filter_index_after_the_first_paint(monkey
 
 def expected_rows(jobs: dict[str, Job], job_list: JobList, filter_text: str) -> list[str]:
     """What a fresh list would show: the view, sorted, then filtered, from scratch."""
-    from jobdeck.ui.filtering import parse_query, sort_jobs
+    from jobdeck.query import parse_query, sort_jobs
 
     in_view = [job for job in jobs.values() if job.archived is (job_list.view == "archived")]
     query = parse_query(filter_text)

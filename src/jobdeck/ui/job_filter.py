@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from jobdeck.model import Job
-from jobdeck.ui.filtering import EMPTY_QUERY, JobIndex, Query
+from jobdeck.query import EMPTY_QUERY, JobIndex, Query
 
 T = TypeVar("T")
 

@@ -37,7 +37,7 @@ from textual.strip import Strip
 from jobdeck import present
 from jobdeck.model import Job, JobRef, JobState
 from jobdeck.ui import deck_text as fmt
-from jobdeck.ui.filtering import (
+from jobdeck.query import (
     SORT_KEYS,
     QueryError,
     last_activity,

@@ -1,4 +1,5 @@
-"""The job filter language and job sorting. Pure Python, no Textual.
+"""The job filter language and job sorting. Pure Python, below the deck: the job
+list reads a query and sorts with it, and so can the CLI and the history store.
 
 Query syntax (terms are ANDed, matching is case-insensitive)::
 

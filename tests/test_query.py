@@ -8,7 +8,7 @@ import pytest
 from fakes import make_job
 
 from jobdeck.model import Job, JobState
-from jobdeck.ui.filtering import (
+from jobdeck.query import (
     SORT_KEYS,
     JobIndex,
     QueryError,
