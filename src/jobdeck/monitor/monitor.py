@@ -65,20 +65,15 @@ from dataclasses import dataclass, field
 
 from jobdeck.adapters.base import Adapter
 from jobdeck.clock import Clock
-from jobdeck.errors import AdapterError, ReadOnlyRefused, Unsupported
+from jobdeck.errors import AdapterError
 from jobdeck.model import Action, ActionResult, Capability, Job, JobRef, LogChunk, Run, RunPage, StatusEvent
 from jobdeck.monitor import health as health_rules
-from jobdeck.monitor.action_log import ActionLog, ActionOutcome
+from jobdeck.monitor.action_log import ActionLog
 from jobdeck.monitor.archive_store import JobdeckArchive
 from jobdeck.monitor.backoff import Backoff
-from jobdeck.monitor.events import (
-    ActionDone,
-    BackendHealth,
-    HealthChanged,
-    JobsChanged,
-    MonitorEvent,
-)
+from jobdeck.monitor.events import BackendHealth, HealthChanged, MonitorEvent
 from jobdeck.monitor.health import describe_error as _describe_error
+from jobdeck.monitor.gate import ActionGate
 from jobdeck.monitor.job_table import JobTable
 from jobdeck.monitor.reads import Reads
 from jobdeck.monitor.streams import closing
@@ -87,7 +82,6 @@ log = logging.getLogger(__name__)
 
 Listener = Callable[[MonitorEvent], None]
 
-JOBDECK_ARCHIVE_NOTE = "(kept in jobdeck's own archive; the backend is not changed)"
 
 
 @dataclass(eq=False)
@@ -142,8 +136,6 @@ class Monitor:
         #: polls meanwhile catch any change.
         self._push_delay = push_delay
         self._archive = archive
-        self._action_log = action_log
-        self._read_only = read_only
         self._rng = rng or random.Random()
         self._listeners: list[Listener] = []
         self._backends: dict[str, _Backend] = {}
@@ -158,6 +150,16 @@ class Monitor:
         self._table = JobTable(self._backends, archive=archive, clock=clock, emit=self._emit)
         adapters = {name: backend.adapter for name, backend in self._backends.items()}
         self._reads = Reads(adapters, table=self._table, clock=clock, rng=self._rng)
+        self._gate = ActionGate(
+            adapters,
+            table=self._table,
+            archive=archive,
+            action_log=action_log,
+            clock=clock,
+            read_only=read_only,
+            emit=self._emit,
+            refresh=self.refresh,
+        )
         self._running = False
         self._stop_requested: asyncio.Event | None = None
         self._stopped: asyncio.Event | None = None
@@ -168,7 +170,8 @@ class Monitor:
 
     @property
     def read_only(self) -> bool:
-        return self._read_only
+        """Whether the gate refuses every action (the one owner of read-only mode)."""
+        return self._gate.read_only
 
     def backends(self) -> list[str]:
         return list(self._backends)
@@ -457,40 +460,23 @@ class Monitor:
     # -- the action gate ------------------------------------------------------------
 
     def why_not(self, ref: JobRef, action: Action) -> str | None:
-        if self._read_only:
-            return "read-only mode"
-        backend = self._backends.get(ref.backend)
-        raw = self._raw_job(ref)
-        if backend is None or raw is None:
-            return f"unknown job {ref}"
-        adapter = backend.adapter
-        if self._uses_jobdeck_archive(adapter, raw, action):
-            if action is Action.ARCHIVE:
-                return "the job is already archived" if raw.archived or ref in self._archive else None
-            if ref in self._archive:
-                return None
-            return adapter.why_unsupported(Capability.RESTORE) if raw.archived else "the job is not archived"
-        job = self._table.marked(raw)
-        return adapter.why_not(action.capability, job)
+        """None when ``action`` on ``ref`` is allowed; else the reason (read-only included)."""
+        return self._gate.why_not(ref, action)
 
     def confirm_text(self, ref: JobRef, action: Action) -> str:
-        verb = action.value.capitalize()
-        backend = self._backends.get(ref.backend)
-        raw = self._raw_job(ref)
-        if backend is None or raw is None:
-            return f"{verb} job {ref}?"
-        parts = [f"{verb} job “{raw.name}” (id {raw.id}) on backend {backend.name}?"]
-        if self._uses_jobdeck_archive(backend.adapter, raw, action):
-            parts.append(JOBDECK_ARCHIVE_NOTE)
-        else:
-            try:
-                extra = backend.adapter.confirm_text(action.capability, self._table.marked(raw))
-            except Exception:
-                log.exception("confirm_text() failed in the %s adapter", backend.kind)
-                extra = None
-            if extra:
-                parts.append(extra)
-        return " ".join(parts)
+        """What will happen, naming the job and its backend."""
+        return self._gate.confirm_text(ref, action)
+
+    def takes_reason(self, ref: JobRef, action: Action) -> bool:
+        """Whether the backend records an optional reason for ``action`` on ``ref``."""
+        return self._gate.takes_reason(ref, action)
+
+    async def perform(self, ref: JobRef, action: Action, *, reason: str | None = None) -> ActionResult:
+        """Do ``action`` on ``ref`` if the gate allows it; every outcome is logged.
+        Raises ReadOnlyRefused in read-only mode."""
+        return await self._gate.perform(ref, action, reason=reason)
+
+    # -- watching a job by id ---------------------------------------------------------
 
     def watchable_backends(self) -> list[str]:
         return [name for name, b in self._backends.items() if b.adapter.supports(Capability.WATCH)]
@@ -517,92 +503,6 @@ class Monitor:
         await self.refresh(backend)
         return ActionResult(ok=True, message=f"watching job {job_id} on {backend}")
 
-    def takes_reason(self, ref: JobRef, action: Action) -> bool:
-        """Whether the backend records an optional reason for ``action`` on ``ref``."""
-        backend = self._backends.get(ref.backend)
-        raw = self._raw_job(ref)
-        if backend is None or raw is None or self._uses_jobdeck_archive(backend.adapter, raw, action):
-            return False
-        return action.capability in backend.adapter.reason_actions
-
-    async def perform(self, ref: JobRef, action: Action, *, reason: str | None = None) -> ActionResult:
-        """Do ``action`` on ``ref`` if the gate allows it; every outcome is logged.
-
-        ``reason`` reaches backends that record one (``takes_reason``); others ignore it.
-        """
-        if self._read_only:
-            self._log_action(ref, action, "refused", "read-only mode")
-            raise ReadOnlyRefused(f"read-only mode: {action.value} of {ref} refused")
-        refusal = self.why_not(ref, action)
-        if refusal is not None:
-            return self._finish(ref, action, ActionResult(ok=False, message=refusal), "refused")
-        backend = self._backends[ref.backend]
-        raw = self._table.raw_job(ref)
-        assert raw is not None  # the gate let it through: it is listed
-        if self._uses_jobdeck_archive(backend.adapter, raw, action):
-            return self._perform_in_jobdeck_archive(backend, ref, action)
-        outcome: ActionOutcome
-        try:
-            call = getattr(backend.adapter, action.value)
-            reason = (reason or "").strip() or None
-            if reason is not None and self.takes_reason(ref, action):
-                result = await call(ref.id, reason=reason)
-            else:
-                result = await call(ref.id)
-            if not isinstance(result, ActionResult):
-                raise TypeError(f"{action.value}() returned {type(result).__name__}, not an ActionResult")
-            outcome = "ok" if result.ok else "failed"
-        except Exception as exc:
-            error = self._as_adapter_error(backend, exc, doing=action.value)
-            result = ActionResult(ok=False, message=_describe_error(error))
-            # The backend said it will not (rather than could not): a refusal, as the gate's are.
-            outcome = "refused" if isinstance(error, (ReadOnlyRefused, Unsupported)) else "failed"
-        self._finish(ref, action, result, outcome)
-        await self.refresh(backend.name)
-        return result
-
-    def _perform_in_jobdeck_archive(self, backend: _Backend, ref: JobRef, action: Action) -> ActionResult:
-        try:
-            if action is Action.ARCHIVE:
-                self._archive.add(ref)
-                result = ActionResult(ok=True, message=f"archived {ref} in jobdeck {JOBDECK_ARCHIVE_NOTE}")
-            else:
-                self._archive.remove(ref)
-                result = ActionResult(ok=True, message=f"restored {ref} from jobdeck's archive")
-        except OSError as exc:
-            result = ActionResult(ok=False, message=f"could not write jobdeck's archive: {exc}")
-            return self._finish(ref, action, result, "failed")
-        self._finish(ref, action, result, "ok")
-        job = self.job(ref)
-        if job is not None:
-            self._emit(JobsChanged(backend=backend.name, changed=[job]))
-        return result
-
-    def _finish(self, ref: JobRef, action: Action, result: ActionResult, outcome: ActionOutcome) -> ActionResult:
-        self._log_action(ref, action, outcome, result.message)
-        self._emit(ActionDone(ref=ref, action=action, result=result))
-        return result
-
-    def _log_action(self, ref: JobRef, action: Action, outcome: ActionOutcome, message: str) -> None:
-        self._action_log.append(
-            at=self._clock.now(),
-            backend=ref.backend,
-            job=ref.id,
-            action=action.value,
-            result=outcome,
-            message=message,
-        )
-
-    def _uses_jobdeck_archive(self, adapter: Adapter, raw: Job, action: Action) -> bool:
-        """Whether ``action`` goes to jobdeck's archive rather than the backend."""
-        if action is Action.ARCHIVE:
-            return not adapter.supports(Capability.ARCHIVE)
-        if action is Action.RESTORE:
-            # A job jobdeck archived is restored by jobdeck, whatever the backend can do.
-            jobdeck_archived = raw.ref in self._archive and not raw.archived
-            return jobdeck_archived or not adapter.supports(Capability.RESTORE)
-        return False
-
     # -- lookups ----------------------------------------------------------------------
 
     def _backend(self, name: str) -> _Backend:
@@ -610,6 +510,3 @@ class Monitor:
             return self._backends[name]
         except KeyError:
             raise KeyError(f"no backend named {name!r}; backends: {', '.join(self._backends)}") from None
-
-    def _raw_job(self, ref: JobRef) -> Job | None:
-        return self._table.raw_job(ref)
