@@ -3,8 +3,12 @@
 Import it as ``from toy_emulator import ToyEmulator`` (``tests/`` is on ``sys.path``).
 
 Wire format:
-- ``GET /jobs`` (needs ``Authorization: Bearer toy-token``) → ``{"jobs": [{"id", "state", "runs", "optional"}]}``;
-  every tick each job may move on, decided by the seeded rng.
+- ``GET /jobs`` (needs ``Authorization: Bearer toy-token``, like every guarded route)
+  → ``{"jobs": [{"id", "state", "runs", "optional"}]}``; every tick each job may move on,
+  decided by the seeded rng.
+- ``GET /jobs/{id}`` (guarded) → the job; an unknown id raises ``UnknownJob``, answered 404.
+- ``GET /trouble/{what}`` (guarded): ``refusal`` raises a ``Refusal`` (409), ``bug`` a RuntimeError
+  (a 500), ``lock`` answers whether another thread could take the emulator's lock meanwhile.
 - ``GET /log`` → ``LOG_TEXT`` as text/plain with a Content-Length.
 - ``GET /events`` → ``EVENTS`` streamed as server-sent events (no Content-Length); ``?endless=1`` never ends.
 - ``WS /ws`` → sends ``WS_MESSAGES`` then closes normally.
@@ -14,6 +18,7 @@ Wire format:
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
@@ -23,13 +28,17 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response, Strea
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
-from jobdeck.emulators.core import Emulator
+from jobdeck.emulators.core import Emulator, Refusal
 
 TOKEN = "toy-token"
 LOG_TEXT = "".join(f"line {n:03d}\n" for n in range(100))
 EVENTS = [f"data: event {n}\n\n" for n in range(4)]
 WS_MESSAGES = ["one", "two", "three"]
 STATES = ["queued", "running", "done"]
+
+
+class UnknownJob(Exception):
+    """What the toy's own code raises for a job it does not have."""
 
 
 class ToyEmulator(Emulator):
@@ -43,11 +52,21 @@ class ToyEmulator(Emulator):
 
     def routes(self) -> list[BaseRoute]:
         return [
-            Route("/jobs", self.list_jobs),
+            Route("/jobs", self.guarded(self.list_jobs)),
+            Route("/jobs/{job_id}", self.guarded(self.one_job)),
+            Route("/trouble/{what}", self.guarded(self.trouble)),
             Route("/log", self.log),
             Route("/events", self.events),
             WebSocketRoute("/ws", self.websocket),
         ]
+
+    def refuse(self, request: Request) -> Response | None:
+        if request.headers.get("authorization") != f"Bearer {TOKEN}":
+            return self.error_response(401, "missing or wrong token")
+        return None
+
+    def answer(self, exc: Exception) -> Response | None:
+        return self.error_response(404, f"no job {exc}") if isinstance(exc, UnknownJob) else None
 
     def error_response(self, status: int, message: str) -> Response:
         return JSONResponse({"error": {"message": message, "code": status}}, status_code=status)
@@ -69,9 +88,28 @@ class ToyEmulator(Emulator):
         return {"jobs": len(self.jobs)}
 
     async def list_jobs(self, request: Request) -> Response:
-        if request.headers.get("authorization") != f"Bearer {TOKEN}":
-            return self.error_response(401, "missing or wrong token")
         return JSONResponse({"jobs": self.jobs})
+
+    async def one_job(self, request: Request) -> Response:
+        job_id = request.path_params["job_id"]
+        for job in self.jobs:
+            if job["id"] == job_id:
+                return JSONResponse(job)
+        raise UnknownJob(job_id)
+
+    async def trouble(self, request: Request) -> Response:
+        what = request.path_params["what"]
+        if what == "refusal":
+            raise Refusal(self.error_response(409, "refused from inside"))
+        if what == "lock":
+            taken: list[bool] = []
+            other = threading.Thread(target=lambda: taken.append(self.lock.acquire(blocking=False)))
+            other.start()
+            other.join()
+            if taken[0]:
+                self.lock.release()
+            return JSONResponse({"another_thread_took_the_lock": taken[0]})
+        raise RuntimeError(f"a bug: {what}")
 
     async def log(self, request: Request) -> Response:
         return PlainTextResponse(LOG_TEXT)

@@ -1,5 +1,7 @@
 """The base of every emulator: a simulated clock, a lazy deterministic
-simulation, the admin routes and the fault switch around the app.
+simulation, and the app set-up they all share: the guard around each API
+handler, the admin routes, errors in the backend's format and the fault
+switch around the app. An emulator declares only its routes and hooks.
 
 An emulator is a faithful local server for one backend's wire contract. It
 imports nothing from ``jobdeck.adapters``: it is built from the contract, so
@@ -17,10 +19,10 @@ import asyncio
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import cached_property
+from functools import cached_property, wraps
 from typing import Any
 
 import httpx
@@ -39,6 +41,9 @@ DEFAULT_START = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
 
 #: How often a frozen SimClock's ``sleep`` looks whether time has moved (real seconds).
 _FROZEN_POLL_SECONDS = 0.01
+
+#: A route's handler, as Starlette calls it.
+Handler = Callable[[Request], Awaitable[Response]]
 
 
 class SimClock:
@@ -102,8 +107,18 @@ class DemoSpec:
     credentials: str = ""
 
 
+class Refusal(Exception):
+    """Raised inside a guarded handler (or anything it calls) to answer at once with
+    ``response``, an error already in the backend's own format."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
 class Emulator:
-    """Base class of the seed emulators. Subclasses provide the hooks below."""
+    """Base class of every emulator (the seed ones and plugins'). Subclasses provide
+    the hooks below; their ``routes`` wrap each API handler in ``guarded``."""
 
     #: Simulated seconds per ``step``.
     tick: float = 1.0
@@ -127,13 +142,26 @@ class Emulator:
         self.fault_rng = random.Random(f"faults:{seed}")
         self.steps = 0
         self._simulated_until = self.clock.now()
-        self._sync_lock = threading.RLock()
+        #: Held by ``sync`` and by every guarded handler: a request reads or changes the
+        #: simulation while no other thread (a test's, or the server's) moves it.
+        self.lock = threading.RLock()
 
     # -- hooks for subclasses --------------------------------------------------
 
     def routes(self) -> list[BaseRoute]:
         """The backend's own routes."""
         return []
+
+    def refuse(self, request: Request) -> Response | None:
+        """The backend's own check of a request before its handler runs (credentials, the
+        tenant it names): the answer refusing it (401, 403 … in the backend's format),
+        or None to serve it. Open by default."""
+        return None
+
+    def answer(self, exc: Exception) -> Response | None:
+        """The backend's answer to an exception its own code raised in a guarded handler
+        (an unknown job → 404 …); None leaves it to be a 500 in the backend's format."""
+        return None
 
     def error_response(self, status: int, message: str) -> Response:
         """An error in the backend's own body format (overridden by every emulator)."""
@@ -154,7 +182,7 @@ class Emulator:
 
     def sync(self) -> None:
         """Run ``step`` for every whole tick between the last step and ``clock.now()``."""
-        with self._sync_lock:
+        with self.lock:
             now = self.clock.now()
             tick = timedelta(seconds=self.tick)
             while self._simulated_until + tick <= now:
@@ -168,6 +196,29 @@ class Emulator:
         self.sync()
 
     # -- serving ------------------------------------------------------------------
+
+    def guarded(self, handler: Handler) -> Handler:
+        """``handler`` behind what every request of the backend's API passes: ``refuse``
+        first, then the handler under ``lock``; a Refusal raised inside is answered with
+        its response, any other exception by ``answer`` (or it is a 500)."""
+
+        @wraps(handler)
+        async def endpoint(request: Request) -> Response:
+            refused = self.refuse(request)
+            if refused is not None:
+                return refused
+            try:
+                with self.lock:
+                    return await handler(request)
+            except Refusal as refusal:
+                return refusal.response
+            except Exception as exc:
+                answered = self.answer(exc)
+                if answered is None:
+                    raise
+                return answered
+
+        return endpoint
 
     @cached_property
     def app(self) -> FaultMiddleware:

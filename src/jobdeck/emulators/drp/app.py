@@ -6,6 +6,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
+from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
@@ -61,6 +62,13 @@ class DrpEmulator(Emulator):
 
     def step(self, now: datetime) -> None:
         self.world.step(now)
+
+    def refuse(self, request: Request) -> Response | None:
+        who = self.auth.principal(request.headers, request.query_params)
+        if isinstance(who, Response):
+            return who
+        request.state.principal = who  # the routes record who changed a job
+        return None
 
     def error_response(self, status: int, message: str) -> Response:
         # DRP answers a missing/bad credential with an empty body (contract: Auth).

@@ -1,16 +1,14 @@
 """The DRP API routes (``/api/v3``): jobs, their logs and archive, machines,
 work orders, user tokens and the event websocket.
 
-Every route authenticates first (Basic, Bearer or ``?token=``). Errors use the
-DRP body ``{Model, Key, Type, Messages, Code}``.
+Every route is guarded: the emulator authenticates first (Basic, Bearer or
+``?token=``). Errors use the DRP body ``{Model, Key, Type, Messages, Code}``.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import re
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 import jsonpatch
@@ -26,7 +24,7 @@ from jobdeck.emulators.drp.models import Job, Machine, error_body, event, go_tim
 from jobdeck.emulators.drp.queries import JOB_INDEXES, QueryError, parse_query, run_query
 
 if TYPE_CHECKING:
-    from jobdeck.emulators.core import SimClock
+    from jobdeck.emulators.core import Handler, SimClock
     from jobdeck.emulators.drp.auth import Auth
     from jobdeck.emulators.drp.events import EventHub
     from jobdeck.emulators.drp.simulation import World
@@ -35,22 +33,6 @@ API = "/api/v3"
 OCTET = "application/octet-stream"
 _RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")
 RESTART_MODES = ("retry", "continue", "from-start")
-
-_Handler = Callable[["DrpApi", Request, str], Awaitable[Response]]
-
-
-def _authenticated(handler: _Handler) -> Callable[["DrpApi", Request], Awaitable[Response]]:
-    """Authenticate first: the 401/403 response, or the handler called with the principal."""
-
-    @functools.wraps(handler)
-    async def endpoint(self: DrpApi, request: Request) -> Response:
-        who = self._principal(request)
-        if isinstance(who, Response):
-            return who
-        return await handler(self, request, who)
-
-    return endpoint
-
 
 class DrpServer(Protocol):
     """What the routes need of the emulator serving them (``DrpEmulator`` has it all;
@@ -63,6 +45,8 @@ class DrpServer(Protocol):
 
     def sync(self) -> None: ...
 
+    def guarded(self, handler: Handler) -> Handler: ...
+
 
 class DrpApi:
     def __init__(self, emulator: DrpServer) -> None:
@@ -70,17 +54,20 @@ class DrpApi:
         self.world = emulator.world
 
     def routes(self) -> list[BaseRoute]:
+        """The API's routes, each behind the emulator's guard (its credential check, its lock);
+        the event websocket checks credentials itself, to refuse a handshake as DRP does."""
+        guarded = self.emulator.guarded
         return [
-            Route(f"{API}/jobs", self.list_jobs, methods=["GET", "HEAD"]),
-            Route(f"{API}/indexes/jobs", self.job_indexes, methods=["GET"]),
-            Route(f"{API}/jobs/{{uuid}}", self.one_job, methods=["GET", "HEAD", "PATCH", "PUT", "DELETE"]),
-            Route(f"{API}/jobs/{{uuid}}/log", self.job_log, methods=["GET", "HEAD", "PUT"]),
-            Route(f"{API}/jobs/{{uuid}}/archive", self.job_archive, methods=["GET"]),
-            Route(f"{API}/machines", self.list_machines, methods=["GET", "HEAD"]),
-            Route(f"{API}/machines/{{uuid}}", self.one_machine, methods=["GET", "PATCH"]),
-            Route(f"{API}/work_orders/{{uuid}}", self.one_work_order, methods=["GET"]),
-            Route(f"{API}/work_orders/{{uuid}}/restart", self.restart_work_order, methods=["POST"]),
-            Route(f"{API}/users/{{name}}/token", self.user_token, methods=["GET"]),
+            Route(f"{API}/jobs", guarded(self.list_jobs), methods=["GET", "HEAD"]),
+            Route(f"{API}/indexes/jobs", guarded(self.job_indexes), methods=["GET"]),
+            Route(f"{API}/jobs/{{uuid}}", guarded(self.one_job), methods=["GET", "HEAD", "PATCH", "PUT", "DELETE"]),
+            Route(f"{API}/jobs/{{uuid}}/log", guarded(self.job_log), methods=["GET", "HEAD", "PUT"]),
+            Route(f"{API}/jobs/{{uuid}}/archive", guarded(self.job_archive), methods=["GET"]),
+            Route(f"{API}/machines", guarded(self.list_machines), methods=["GET", "HEAD"]),
+            Route(f"{API}/machines/{{uuid}}", guarded(self.one_machine), methods=["GET", "PATCH"]),
+            Route(f"{API}/work_orders/{{uuid}}", guarded(self.one_work_order), methods=["GET"]),
+            Route(f"{API}/work_orders/{{uuid}}/restart", guarded(self.restart_work_order), methods=["POST"]),
+            Route(f"{API}/users/{{name}}/token", guarded(self.user_token), methods=["GET"]),
             WebSocketRoute(f"{API}/ws", self.websocket),
         ]
 
@@ -103,8 +90,7 @@ class DrpApi:
 
     # -- jobs ---------------------------------------------------------------------
 
-    @_authenticated
-    async def list_jobs(self, request: Request, who: str) -> Response:
+    async def list_jobs(self, request: Request) -> Response:
         try:
             query = parse_query(list(request.query_params.multi_items()))
         except QueryError as exc:
@@ -120,12 +106,10 @@ class DrpApi:
             return Response(status_code=200, headers=headers, media_type="application/json")
         return JSONResponse(page, headers=headers)
 
-    @_authenticated
-    async def job_indexes(self, request: Request, who: str) -> Response:
+    async def job_indexes(self, request: Request) -> Response:
         return JSONResponse({name: {"Type": kind, "Unique": name == "Uuid"} for name, kind in JOB_INDEXES.items()})
 
-    @_authenticated
-    async def one_job(self, request: Request, who: str) -> Response:
+    async def one_job(self, request: Request) -> Response:
         uuid = request.path_params["uuid"]
         job = self.world.jobs.get(uuid)
         if job is None:
@@ -134,6 +118,7 @@ class DrpApi:
             return Response(status_code=200)
         if request.method == "GET":
             return JSONResponse(job.wire())
+        who = _who(request)
         if request.method == "DELETE":
             return JSONResponse(self.world.delete_job(uuid, principal=who).wire())
         body = await self._json_body(request)
@@ -175,8 +160,7 @@ class DrpApi:
 
     # -- logs -----------------------------------------------------------------------
 
-    @_authenticated
-    async def job_log(self, request: Request, who: str) -> Response:
+    async def job_log(self, request: Request) -> Response:
         uuid = request.path_params["uuid"]
         job = self.world.jobs.get(uuid)
         if job is None:
@@ -192,8 +176,7 @@ class DrpApi:
             return self.error(404, f"Log archived; see {API}/jobs/{uuid}/archive", key=uuid, type_=request.method)
         return _serve_bytes(bytes(self.world.logs[uuid]), request)
 
-    @_authenticated
-    async def job_archive(self, request: Request, who: str) -> Response:
+    async def job_archive(self, request: Request) -> Response:
         uuid = request.path_params["uuid"]
         if uuid not in self.world.jobs or uuid not in self.world.archives:
             return self.error(404, "Not Found", key=uuid)
@@ -201,16 +184,14 @@ class DrpApi:
 
     # -- machines and work orders ---------------------------------------------------
 
-    @_authenticated
-    async def list_machines(self, request: Request, who: str) -> Response:
+    async def list_machines(self, request: Request) -> Response:
         machines = [m.wire() for m in self.world.machines.values()]
         headers = {"X-DRP-LIST-COUNT": str(len(machines)), "X-DRP-LIST-TOTAL-COUNT": str(len(machines))}
         if request.method == "HEAD":
             return Response(status_code=200, headers=headers, media_type="application/json")
         return JSONResponse(machines, headers=headers)
 
-    @_authenticated
-    async def one_machine(self, request: Request, who: str) -> Response:
+    async def one_machine(self, request: Request) -> Response:
         uuid = request.path_params["uuid"]
         machine = self.world.machines.get(uuid)
         if machine is None:
@@ -232,16 +213,14 @@ class DrpApi:
         self.world.set_runnable(uuid, new.Runnable)
         return JSONResponse(machine.wire())
 
-    @_authenticated
-    async def one_work_order(self, request: Request, who: str) -> Response:
+    async def one_work_order(self, request: Request) -> Response:
         uuid = request.path_params["uuid"]
         order = self.world.work_orders.get(uuid)
         if order is None:
             return self.error(404, "Not Found", model="work_orders", key=uuid)
         return JSONResponse(order.wire())
 
-    @_authenticated
-    async def restart_work_order(self, request: Request, who: str) -> Response:
+    async def restart_work_order(self, request: Request) -> Response:
         uuid = request.path_params["uuid"]
         order = self.world.work_orders.get(uuid)
         if order is None:
@@ -259,8 +238,7 @@ class DrpApi:
         successor = self.world.restart_work_order(uuid, mode, self._now())
         return JSONResponse(successor.wire())
 
-    @_authenticated
-    async def user_token(self, request: Request, who: str) -> Response:
+    async def user_token(self, request: Request) -> Response:
         name = request.path_params["name"]
         if name not in self.emulator.auth.users:
             return self.error(404, "Not Found", model="users", key=name)
@@ -287,6 +265,11 @@ class DrpApi:
             return event(time=self._now(), type_="websocket", action=command, key=pattern, principal=who, obj=None)
 
         await serve_events(websocket, self.emulator.hub, principal=who, ack=ack, sync=self.emulator.sync)
+
+
+def _who(request: Request) -> str:
+    """Who sent ``request`` (``user:<name>``), as the emulator's credential check found."""
+    return str(request.state.principal)
 
 
 class _BadJson:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -37,7 +36,6 @@ SORT_FIELDS = frozenset({"start_time", "end_time", "created_at", "updated_at", "
 _CODES = {400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",
           429: "too-many-requests"}
 
-Handler = Callable[[Request], Awaitable[Response]]
 _Model = TypeVar("_Model", bound=BaseModel)
 
 
@@ -111,7 +109,7 @@ class IntunedEmulator(Emulator):
     # -- routes ---------------------------------------------------------------------
 
     def routes(self) -> list[BaseRoute]:
-        guarded = self._guarded
+        guarded = self.guarded
         return [
             Route(BASE, guarded(self._list_jobs), methods=["GET"]),
             Route(BASE, guarded(self._create_job), methods=["POST"]),
@@ -126,20 +124,17 @@ class IntunedEmulator(Emulator):
             Route(BASE + "/{job_id}/runs/{run_id}/terminate", guarded(self._terminate), methods=["POST"]),
         ]
 
-    def _guarded(self, handler: Handler) -> Handler:
-        """Auth, workspace check and the documented error body around a handler."""
+    def refuse(self, request: Request) -> Response | None:
+        if request.headers.get("x-api-key") != self.api_key:
+            return self.error_response(401, "Invalid or missing API key")
+        if request.path_params["workspace_id"] != self.workspace_id:
+            return self.error_response(404, f"Workspace {request.path_params['workspace_id']} not found")
+        return None
 
-        async def guarded(request: Request) -> Response:
-            if request.headers.get("x-api-key") != self.api_key:
-                return self.error_response(401, "Invalid or missing API key")
-            if request.path_params["workspace_id"] != self.workspace_id:
-                return self.error_response(404, f"Workspace {request.path_params['workspace_id']} not found")
-            try:
-                return await handler(request)
-            except SimulationError as exc:
-                return self.error_response(exc.status, exc.message, details=exc.details)
-
-        return guarded
+    def answer(self, exc: Exception) -> Response | None:
+        if isinstance(exc, SimulationError):
+            return self.error_response(exc.status, exc.message, details=exc.details)
+        return None
 
     def _correlation_id(self) -> str:
         # Its own generator: error bodies must not shift the simulation's ids.

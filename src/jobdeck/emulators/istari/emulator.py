@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import threading
+import hmac
 from datetime import datetime
 from typing import Any
 
+from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from jobdeck.emulators.core import Emulator, SimClock
 from jobdeck.emulators.faults import Faults
 from jobdeck.emulators.istari.routes import RegistryApi
-from jobdeck.emulators.istari.simulation import IstariWorld
+from jobdeck.emulators.istari.simulation import Conflict, IstariWorld, Missing
 
 #: The personal access token the emulator accepts unless told otherwise.
 DEFAULT_TOKEN = "istari-emulator-pat"
@@ -37,13 +38,29 @@ class IstariEmulator(Emulator):
     ) -> None:
         super().__init__(seed=seed, speed=speed, faults=faults, clock=clock)
         self.token = token
-        #: Held while a request reads or changes the world (the server may run in another thread).
-        self.lock: threading.RLock = self._sync_lock
         self.world = IstariWorld(seed=seed, start=self.clock.now())
         self.world.backfill()
 
     def routes(self) -> list[BaseRoute]:
         return RegistryApi(self).routes()
+
+    def refuse(self, request: Request) -> Response | None:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            response = self.error_response(401, "Not authenticated")
+        elif not hmac.compare_digest(token.strip(), self.token):
+            response = self.error_response(401, "Invalid authentication credentials")
+        else:
+            return None
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+
+    def answer(self, exc: Exception) -> Response | None:
+        if isinstance(exc, Missing):
+            return self.error_response(404, str(exc))
+        if isinstance(exc, Conflict):
+            return self.error_response(409, str(exc))
+        return None
 
     def error_response(self, status: int, message: str) -> Response:
         # FastAPI's HTTPException body.

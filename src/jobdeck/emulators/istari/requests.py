@@ -10,20 +10,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from jobdeck.emulators.core import Refusal
 from jobdeck.emulators.istari.models import ArchiveStatus, JobStatusName
 
 M = TypeVar("M", bound=BaseModel)
 
 
-class Invalid(Exception):
+class Invalid(Refusal):
     """A request FastAPI would answer with 422; ``errors`` is its ``detail`` list."""
 
     def __init__(self, errors: list[dict[str, Any]]) -> None:
-        super().__init__("validation error")
+        super().__init__(JSONResponse({"detail": errors}, status_code=422))
         self.errors = errors
-
-    def response(self) -> JSONResponse:
-        return JSONResponse({"detail": self.errors}, status_code=422)
 
 
 class Query(BaseModel):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -24,7 +23,6 @@ from jobdeck.emulators.istari.models import (
     TemporaryUrl,
 )
 from jobdeck.emulators.istari.requests import (
-    Invalid,
     ListJobsQuery,
     ModelJobsQuery,
     PageQuery,
@@ -34,14 +32,12 @@ from jobdeck.emulators.istari.requests import (
     query,
     required_body,
 )
-from jobdeck.emulators.istari.simulation import MODEL_IDS, Conflict, IstariWorld, Missing
+from jobdeck.emulators.istari.simulation import MODEL_IDS, IstariWorld, Missing
 
 if TYPE_CHECKING:
     import threading
 
-    from jobdeck.emulators.core import SimClock
-
-Handler = Callable[[Request], Awaitable[Response]]
+    from jobdeck.emulators.core import Handler, SimClock
 
 #: How long a download URL stays valid (simulated seconds).
 DOWNLOAD_URL_LIFETIME = timedelta(minutes=15)
@@ -61,17 +57,15 @@ class RegistryServer(Protocol):
 
     world: IstariWorld
     clock: SimClock
-    #: The personal access token requests must carry.
-    token: str
     #: Held while a request reads or changes the world.
     lock: threading.RLock
     seed: int
 
-    def error_response(self, status: int, message: str) -> Response: ...
+    def guarded(self, handler: Handler) -> Handler: ...
 
 
 class RegistryApi:
-    """Route handlers bound to one emulator (its world, clock, token and lock)."""
+    """Route handlers bound to one emulator (its world, clock and lock)."""
 
     def __init__(self, emulator: RegistryServer) -> None:
         self.emulator = emulator
@@ -81,50 +75,23 @@ class RegistryApi:
         return self.emulator.world
 
     def routes(self) -> list[BaseRoute]:
+        """The API's routes, each behind the emulator's guard: its bearer token, its lock,
+        and 422 (``Invalid``), 404 (``Missing``) and 409 (``Conflict``) answered as FastAPI would."""
         api = "/api/v2"
+        guarded = self.emulator.guarded
         return [
-            Route(f"{api}/jobs", self._guard(self.list_jobs), methods=["GET"]),
-            Route(f"{api}/jobs/{{job_id}}:restore", self._guard(self.restore), methods=["POST"]),
-            Route(f"{api}/jobs/{{job_id}}/status", self._guard(self.set_status), methods=["PUT"]),
-            Route(f"{api}/jobs/{{job_id}}", self._guard(self.get_job), methods=["GET"]),
-            Route(f"{api}/jobs/{{job_id}}", self._guard(self.archive), methods=["DELETE"]),
-            Route(f"{api}/models/{{model_id}}/jobs", self._guard(self.list_model_jobs), methods=["GET"]),
-            Route(f"{api}/models/{{model_id}}/jobs", self._guard(self.submit), methods=["POST"]),
-            Route(f"{api}/agents/{{agent_id}}/available_jobs", self._guard(self.available_jobs), methods=["GET"]),
-            Route(f"{api}/tokens/{{sha}}/download-url", self._guard(self.download_url), methods=["GET"]),
+            Route(f"{api}/jobs", guarded(self.list_jobs), methods=["GET"]),
+            Route(f"{api}/jobs/{{job_id}}:restore", guarded(self.restore), methods=["POST"]),
+            Route(f"{api}/jobs/{{job_id}}/status", guarded(self.set_status), methods=["PUT"]),
+            Route(f"{api}/jobs/{{job_id}}", guarded(self.get_job), methods=["GET"]),
+            Route(f"{api}/jobs/{{job_id}}", guarded(self.archive), methods=["DELETE"]),
+            Route(f"{api}/models/{{model_id}}/jobs", guarded(self.list_model_jobs), methods=["GET"]),
+            Route(f"{api}/models/{{model_id}}/jobs", guarded(self.submit), methods=["POST"]),
+            Route(f"{api}/agents/{{agent_id}}/available_jobs", guarded(self.available_jobs), methods=["GET"]),
+            Route(f"{api}/tokens/{{sha}}/download-url", guarded(self.download_url), methods=["GET"]),
             # Object storage: pre-signed, so no bearer token (as on S3).
             Route("/storage/objects/{sha}", self.download, methods=["GET"]),
         ]
-
-    # -- the common wrapper: auth, 422, 404, 409 ---------------------------------------
-
-    def _guard(self, handler: Handler) -> Handler:
-        async def guarded(request: Request) -> Response:
-            denied = self._authenticate(request)
-            if denied is not None:
-                return denied
-            try:
-                with self.emulator.lock:
-                    return await handler(request)
-            except Invalid as exc:
-                return exc.response()
-            except Missing as exc:
-                return self.emulator.error_response(404, str(exc))
-            except Conflict as exc:
-                return self.emulator.error_response(409, str(exc))
-
-        return guarded
-
-    def _authenticate(self, request: Request) -> Response | None:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            response = self.emulator.error_response(401, "Not authenticated")
-        elif not hmac.compare_digest(token.strip(), self.emulator.token):
-            response = self.emulator.error_response(401, "Invalid authentication credentials")
-        else:
-            return None
-        response.headers["WWW-Authenticate"] = "Bearer"
-        return response
 
     # -- jobs -------------------------------------------------------------------------
 

@@ -17,31 +17,36 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from jobdeck.emulators.core import Emulator, SimClock
+from jobdeck.emulators.core import Emulator, Refusal, SimClock
 from jobdeck.emulators.faults import Faults
 from jobdeck.emulators.julep.heartbeat import PING, Heartbeat
 from jobdeck.emulators.julep.models import (
     CreateExecutionRequest,
     ResumeExecutionRequest,
     StopExecutionRequest,
-    error_body,
+)
+from jobdeck.emulators.julep.requests import (
+    error,
+    http_error,
+    json_body,
+    model_body,
+    paging,
+    uuid_param,
+    validated,
+    validation_error,
 )
 from jobdeck.emulators.julep.simulation import JulepWorld, SimExecution
 
 #: The key the emulator accepts unless told otherwise (printed by `jobdeck emulate`).
 DEFAULT_API_KEY = "julep-emulator-key"
-
-Handler = Callable[[Request], Awaitable[Response]]
 
 
 class JulepEmulator(Emulator):
@@ -108,7 +113,7 @@ class JulepEmulator(Emulator):
         }
 
     def error_response(self, status: int, message: str) -> Response:
-        return _http_error(status, message)
+        return http_error(status, message)
 
     def drift(self, payload: Any) -> Any:
         """A newer server: unknown enum values, optional fields gone, new fields added."""
@@ -126,7 +131,7 @@ class JulepEmulator(Emulator):
         return drifted
 
     def routes(self) -> list[BaseRoute]:
-        guarded = self._guarded
+        guarded = self.guarded
         return [
             Route("/jobs/{job_id}", guarded(self._get_job), methods=["GET"]),
             Route("/tasks/{task_id}/executions", guarded(self._create_execution), methods=["POST"]),
@@ -147,53 +152,38 @@ class JulepEmulator(Emulator):
             ),
         ]
 
-    # -- auth and errors ------------------------------------------------------------
-
-    def _guarded(self, handler: Handler) -> Handler:
-        async def endpoint(request: Request) -> Response:
-            if not self._authorized(request):
-                return _http_error(403, "Could not validate API KEY")
-            try:
-                # One lock with sync(): a test thread may advance the world meanwhile.
-                with self._sync_lock:
-                    return await handler(request)
-            except _HttpError as exc:
-                return exc.response
-
-        return endpoint
-
-    def _authorized(self, request: Request) -> bool:
+    def refuse(self, request: Request) -> Response | None:
         # The server strips a leading "Bearer " from whichever header it reads.
         for header in ("authorization", "x-auth-key"):
             value = request.headers.get(header, "")
             if value.removeprefix("Bearer ").strip() == self.api_key:
-                return True
-        return False
+                return None
+        return http_error(403, "Could not validate API KEY")
 
     # -- jobs -------------------------------------------------------------------------
 
     async def _get_job(self, request: Request) -> Response:
-        job_id = _uuid_param(request, "job_id")
+        job_id = uuid_param(request, "job_id")
         execution = self.world.execution_by_job(job_id)
         if execution is None:
-            return _error(400, "job not found or invalid", "NOT_FOUND", "rpc_error")
+            return error(400, "job not found or invalid", "NOT_FOUND", "rpc_error")
         return JSONResponse(execution.job_status().wire())
 
     # -- executions -----------------------------------------------------------------
 
     async def _create_execution(self, request: Request) -> Response:
-        task_id = _uuid_param(request, "task_id")
+        task_id = uuid_param(request, "task_id")
         if task_id not in self.world.tasks:
-            return _http_error(404, "Task not found")
-        body = await _body(request, CreateExecutionRequest)
+            return http_error(404, "Task not found")
+        body = await model_body(request, CreateExecutionRequest)
         execution = self.world.create_execution(
             task_id, body.input, at=self.clock.now(), metadata=body.metadata
         )
         return JSONResponse(execution.wire().wire(), status_code=201)
 
     async def _list_executions(self, request: Request) -> Response:
-        task_id = _uuid_param(request, "task_id")
-        page = _page(request, default_direction="desc")
+        task_id = uuid_param(request, "task_id")
+        page = paging(request, default_direction="desc")
         executions = page.apply(self.world.executions_of(task_id), lambda e: (e.created_at, e.updated_at))
         return JSONResponse({"items": [execution.wire().wire() for execution in executions]})
 
@@ -202,19 +192,19 @@ class JulepEmulator(Emulator):
 
     async def _update_execution(self, request: Request) -> Response:
         execution = self._execution(request)
-        payload = await _json(request)
+        payload = await json_body(request)
         now = self.clock.now()
         status = payload.get("status") if isinstance(payload, dict) else None
         if status == "cancelled":
-            stop = _validated(StopExecutionRequest, payload, status_code=400)
+            stop = validated(StopExecutionRequest, payload, status_code=400)
             if not self.world.stop(execution.id, stop.reason, now):
-                return _http_error(500, "Failed to stop execution")
+                return http_error(500, "Failed to stop execution")
         elif status == "running":
-            resume = _validated(ResumeExecutionRequest, payload, status_code=400)
+            resume = validated(ResumeExecutionRequest, payload, status_code=400)
             if not self.world.resume(execution.id, resume.input, now):
-                return _http_error(500, "Failed to resume execution")
+                return http_error(500, "Failed to resume execution")
         else:
-            return _http_error(400, "Invalid request: status must be 'cancelled' or 'running'")
+            return http_error(400, "Invalid request: status must be 'cancelled' or 'running'")
         # ResourceUpdatedResponse
         return JSONResponse({"id": execution.id, "updated_at": now.isoformat(), "jobs": [execution.job_id]})
 
@@ -222,7 +212,7 @@ class JulepEmulator(Emulator):
 
     async def _list_transitions(self, request: Request) -> Response:
         execution = self._execution(request)
-        page = _page(request, default_direction="desc")
+        page = paging(request, default_direction="desc")
         scope_id = request.query_params.get("scope_id")
         transitions = [t for t in execution.transitions if not scope_id or t.current.scope_id == scope_id]
         chosen = page.apply(transitions, lambda t: (t.created_at, t.updated_at))
@@ -230,11 +220,11 @@ class JulepEmulator(Emulator):
 
     async def _get_transition(self, request: Request) -> Response:
         execution = self._execution(request)
-        transition_id = _uuid_param(request, "transition_id")
+        transition_id = uuid_param(request, "transition_id")
         for transition in execution.transitions:
             if transition.id == transition_id:
                 return JSONResponse(transition.wire())
-        return _http_error(404, "Transition not found")
+        return http_error(404, "Transition not found")
 
     # -- event streams ------------------------------------------------------------------
 
@@ -246,7 +236,7 @@ class JulepEmulator(Emulator):
             quiet = Heartbeat(lambda: self.heartbeat)
             while True:
                 self.sync()
-                with self._sync_lock:
+                with self.lock:
                     event = execution.status_event()
                 text = json.dumps(event.wire())
                 if text != last:
@@ -265,7 +255,7 @@ class JulepEmulator(Emulator):
         # The contract names the resume token next_token; the vendor SDK sends next_page_token.
         token = request.query_params.get("next_token") or request.query_params.get("next_page_token") or "0"
         if not token.isdigit():
-            return _validation_error("next_token", token, "Input should be a valid next token")
+            return validation_error("next_token", token, "Input should be a valid next token")
         start = int(token)
 
         async def events() -> AsyncIterator[bytes]:
@@ -273,7 +263,7 @@ class JulepEmulator(Emulator):
             quiet = Heartbeat(lambda: self.heartbeat)
             while True:
                 self.sync()
-                with self._sync_lock:
+                with self.lock:
                     fresh = execution.transitions[sent:]
                     ended = execution.terminal
                 for transition in fresh:
@@ -290,10 +280,10 @@ class JulepEmulator(Emulator):
     # -- helpers ----------------------------------------------------------------------------
 
     def _execution(self, request: Request) -> SimExecution:
-        execution_id = _uuid_param(request, "execution_id")
+        execution_id = uuid_param(request, "execution_id")
         execution = self.world.executions.get(execution_id)
         if execution is None:
-            raise _HttpError(_http_error(404, "Execution not found"))
+            raise Refusal(http_error(404, "Execution not found"))
         return execution
 
     def _seed_history(self, now: datetime) -> None:
@@ -322,98 +312,6 @@ class JulepEmulator(Emulator):
 
 
 _OPTIONAL_FIELDS = frozenset({"reason", "has_progress", "progress", "metadata", "transition_count", "step_label"})
-
-
-class _HttpError(Exception):
-    """Ends a handler early with a ready error response."""
-
-    def __init__(self, response: Response) -> None:
-        super().__init__(response.status_code)
-        self.response = response
-
-
-def _error(status: int, message: str, code: str, type_: str | None = None, **extra: Any) -> JSONResponse:
-    return JSONResponse(error_body(message, code, type_, **extra), status_code=status)
-
-
-def _http_error(status: int, message: str) -> JSONResponse:
-    """The server's plain HTTPException body: code ``http_<status>``, type ``http_error``."""
-    return _error(status, message, f"http_{status}", "http_error")
-
-
-def _validation_error(field: str, received: Any, message: str, location: str = "query") -> JSONResponse:
-    detail = {"type": "value_error", "msg": message, "loc": [location, field], "received": received}
-    return _error(422, "Validation error", "validation_error", details=[detail])
-
-
-def _uuid_param(request: Request, name: str) -> str:
-    raw = str(request.path_params[name])
-    try:
-        return str(uuid.UUID(raw))
-    except ValueError:
-        raise _HttpError(_validation_error(name, raw, "Input should be a valid UUID", "path")) from None
-
-
-class _Page:
-    def __init__(self, limit: int, offset: int, sort_by: str, direction: str) -> None:
-        self.limit, self.offset, self.sort_by, self.direction = limit, offset, sort_by, direction
-
-    def apply(self, items: list[Any], keys: Callable[[Any], tuple[datetime, datetime]]) -> list[Any]:
-        index = 0 if self.sort_by == "created_at" else 1
-        # Python's sort is stable: ties keep creation order (uuid7 order on the server).
-        ordered = sorted(items, key=lambda item: keys(item)[index], reverse=self.direction == "desc")
-        return ordered[self.offset : self.offset + self.limit]
-
-
-def _page(request: Request, *, default_direction: str) -> _Page:
-    params = request.query_params
-    limit = _int_param(params.get("limit"), "limit", default=100, low=1, high=999)
-    offset = _int_param(params.get("offset"), "offset", default=0, low=0, high=None)
-    sort_by = params.get("sort_by", "created_at")
-    if sort_by not in ("created_at", "updated_at"):
-        raise _HttpError(_validation_error("sort_by", sort_by, "Input should be 'created_at' or 'updated_at'"))
-    direction = params.get("direction", default_direction)
-    if direction not in ("asc", "desc"):
-        raise _HttpError(_validation_error("direction", direction, "Input should be 'asc' or 'desc'"))
-    return _Page(limit, offset, sort_by, direction)
-
-
-def _int_param(raw: str | None, name: str, *, default: int, low: int, high: int | None) -> int:
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise _HttpError(_validation_error(name, raw, "Input should be a valid integer")) from None
-    if value < low or (high is not None and value > high):
-        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise _HttpError(_validation_error(name, value, f"Input should be {bound}"))
-    return value
-
-
-async def _json(request: Request) -> Any:
-    try:
-        return json.loads(await request.body() or b"null")
-    except ValueError:
-        raise _HttpError(_validation_error("body", None, "JSON decode error", "body")) from None
-
-
-async def _body(request: Request, model: type[BaseModel]) -> Any:
-    return _validated(model, await _json(request), status_code=422)
-
-
-def _validated(model: type[BaseModel], payload: Any, *, status_code: int) -> Any:
-    try:
-        return model.model_validate(payload)
-    except ValidationError as exc:
-        details = [
-            {"type": e["type"], "msg": e["msg"], "loc": ["body", *map(str, e["loc"])]} for e in exc.errors()[:5]
-        ]
-        if status_code == 422:
-            raise _HttpError(_error(422, "Validation error", "validation_error", details=details)) from None
-        raise _HttpError(
-            _http_error(status_code, f"Invalid request: {details[0]['msg']}")
-        ) from None
 
 
 def _sse(data: str, *, event_id: str) -> bytes:
