@@ -16,7 +16,7 @@ from fakes import FakeSettings
 
 from jobdeck import demo
 from jobdeck.config import Settings
-from jobdeck.emulators import EMULATORS, DemoSpec
+from jobdeck.emulators import DemoSpec, available_kinds
 
 TOY_ENV = "JOBDECK_TEST_TOY_TOKEN"
 
@@ -35,7 +35,7 @@ def toy_spec(kind: str = "toy", *, settings_kind: str = "fake") -> DemoSpec:
 def toy_kinds(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """``toy`` and ``toy2`` are emulator kinds served by tests/toy_emulator.py; the seed kinds are hidden."""
     toys = {"toy": "toy_emulator:ToyEmulator", "toy2": "toy_emulator:ToyEmulator"}
-    monkeypatch.setattr("jobdeck.emulators.EMULATORS", toys)
+    monkeypatch.setattr("jobdeck.emulators.registry.targets", lambda: dict(toys))
     monkeypatch.delenv(TOY_ENV, raising=False)
     yield
 
@@ -132,7 +132,7 @@ def test_the_deck_of_jobdeck_demo_shows_every_seed_emulator_and_they_stop_when_i
     result = invoke("demo", "--fresh")
 
     assert result.exit_code == 0, result.output
-    ready = [kind for kind in EMULATORS if kind in seen["kinds"]]
+    ready = [kind for kind in available_kinds() if kind in seen["kinds"]]
     assert ready == seen["kinds"], result.stderr  # every backend shown is an emulated seed backend
     assert len(seen["threads"]) == len(ready)
     assert emulator_threads() == []

@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import select
-import signal
-import subprocess
 import sys
-import time
-from collections.abc import Iterator, Sequence
-from pathlib import Path
 
-import httpx
 import pytest
 from cli_helpers import invoke
+from served_emulators import Served, serve_process, wait_until_served  # noqa: F401 (serve_process: a fixture)
 
-from jobdeck.emulators import EMULATORS, create_emulator, demo_spec
+from jobdeck.emulators import available_kinds, create_emulator, demo_spec
 from jobdeck.emulators.server import bind
-
-TESTS = Path(__file__).parent
-#: How long a child process gets to print its URL, and to stop after Ctrl-C.
-PROCESS_TIMEOUT = 20.0
 
 
 def emulator_ready(kind: str) -> bool:
@@ -29,60 +18,6 @@ def emulator_ready(kind: str) -> bool:
     except Exception:
         return False
     return True
-
-
-class Served:
-    """A child process serving an emulator: its first stdout line holds the URL."""
-
-    def __init__(self, argv: Sequence[str]) -> None:
-        python_path = os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": python_path}
-        # Unbuffered bytes: readline must not swallow output that communicate() reads later.
-        self.process = subprocess.Popen(list(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0, env=env)
-        assert self.process.stdout is not None
-        ready, _, _ = select.select([self.process.stdout], [], [], PROCESS_TIMEOUT)
-        first = self.process.stdout.readline().decode() if ready else ""
-        self.url = next((word for word in first.split() if word.startswith("http://")), "")
-        assert self.url, f"no URL in {first!r}; stderr: {self.stop()[2]}"
-
-    def stop(self) -> tuple[int, str, str]:
-        """Ctrl-C the process; its exit code, the rest of its stdout, and its stderr."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-        try:
-            out, err = self.process.communicate(timeout=PROCESS_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.communicate()
-            pytest.fail(f"the emulator did not stop within {PROCESS_TIMEOUT} s of Ctrl-C")
-        return self.process.returncode, out.decode(), err.decode()
-
-
-@pytest.fixture
-def serve_process() -> Iterator[type[Served]]:
-    started: list[Served] = []
-
-    class Tracked(Served):
-        def __init__(self, argv: Sequence[str]) -> None:
-            started.append(self)
-            super().__init__(argv)
-
-    yield Tracked
-    for served in started:
-        if served.process.poll() is None:
-            served.process.kill()
-            served.process.wait(PROCESS_TIMEOUT)
-
-
-def wait_until_served(url: str) -> httpx.Response:
-    deadline = time.monotonic() + PROCESS_TIMEOUT
-    while True:
-        try:
-            return httpx.get(f"{url}/_emulator/state", timeout=2)
-        except httpx.TransportError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
 
 
 # -- refusals ------------------------------------------------------------------------------------
@@ -116,7 +51,7 @@ def test_a_negative_speed_is_refused_by_the_option() -> None:
 
 
 def test_a_port_already_taken_is_reported_without_a_traceback() -> None:
-    kind = next((kind for kind in sorted(EMULATORS) if emulator_ready(kind)), None)
+    kind = next((kind for kind in available_kinds() if emulator_ready(kind)), None)
     if kind is None:
         pytest.skip("no seed emulator is there yet")
     taken = bind("127.0.0.1", 0)
@@ -146,7 +81,7 @@ def test_serve_prints_its_url_serves_and_stops_cleanly_on_ctrl_c(serve_process: 
     assert "Traceback" not in stderr
 
 
-@pytest.mark.parametrize("kind", sorted(EMULATORS))
+@pytest.mark.parametrize("kind", available_kinds())
 def test_jobdeck_emulate_serves_the_kind_with_its_faults_and_stops_on_ctrl_c(
     serve_process: type[Served], kind: str
 ) -> None:

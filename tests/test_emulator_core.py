@@ -15,7 +15,7 @@ from toy_emulator import EVENTS, LOG_TEXT, TOKEN, WS_MESSAGES, ToyEmulator
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosedError, InvalidStatus
 
-from jobdeck.emulators import EMULATORS, Faults, SimClock, create_emulator, running
+from jobdeck.emulators import Faults, SimClock, running
 from jobdeck.emulators.core import DEFAULT_START
 from jobdeck.emulators.faults import MALFORMED_BODY
 from jobdeck.emulators.server import bind
@@ -388,18 +388,6 @@ def test_a_fraction_named_without_a_value_always_happens() -> None:
 def test_a_bad_faults_spec_names_the_bad_item(spec: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         Faults.parse(spec)
-
-
-# -- the registry of emulators ---------------------------------------------------------------------
-
-
-def test_an_unknown_emulator_kind_is_refused_with_the_known_kinds() -> None:
-    with pytest.raises(ValueError, match="no emulator for 'nope'; emulators:"):
-        create_emulator("nope")
-
-
-def test_every_seed_backend_has_an_emulator_entry() -> None:
-    assert set(EMULATORS) == {"drp", "intuned", "istari", "julep"}
 
 
 # -- over loopback -----------------------------------------------------------------------------

@@ -160,11 +160,11 @@ class EmulatorDemo:
 
 
 def emulator_demos() -> list[DemoBackend]:
-    """An EmulatorDemo for every emulator kind that ships a demo module (the others are skipped)."""
-    from jobdeck.emulators import EMULATORS, demo_spec
+    """An EmulatorDemo for every emulator kind, seed or plugin, that ships a demo module (the others are skipped)."""
+    from jobdeck.emulators import available_kinds, demo_spec
 
     demos: list[DemoBackend] = []
-    for kind in EMULATORS:
+    for kind in available_kinds():
         try:
             spec = demo_spec(kind)
         except Exception as exc:  # a broken emulator package must not stop the demo

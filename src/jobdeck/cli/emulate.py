@@ -37,29 +37,31 @@ MAX_SPEED = 10_000
     help='Faults to inject, e.g. "latency=0.2,5xx=0.1,429=0.05,401,malformed=0.1,truncated=0.1,drift,drop-log".',
 )
 def emulate(kind: str, host: str, port: int, seed: int | None, speed: float, faults_spec: str) -> None:
-    """Serve the emulator of KIND (drp, intuned, istari, julep) until Ctrl-C.
+    """Serve the emulator of KIND (drp, intuned, istari, julep, or a plugin's) until Ctrl-C.
 
     Prints the URL, the credentials the emulator accepts and a [[backends]]
     table that points jobdeck at it. Faults can be changed while it runs
     with PUT /_emulator/faults; POST /_emulator/advance?seconds=N moves time.
     """
-    from jobdeck.emulators import EMULATORS, Faults, create_emulator, demo_spec, serve
+    from jobdeck.emulators import Faults, demo_spec, emulator_class, serve
 
-    if kind not in EMULATORS:
-        fail(f"no emulator for {kind!r}; emulators: {', '.join(EMULATORS)}", EXIT_USAGE)
+    try:  # an unknown kind, or a plugin that fails to load, is refused naming why
+        emulator_type = emulator_class(kind)
+    except ValueError as exc:
+        fail(str(exc), EXIT_USAGE)
     try:
         faults = Faults.parse(faults_spec)
     except ValueError as exc:
         fail(f"--faults: {exc}", EXIT_USAGE)
-    spec = demo_spec(kind)
     try:
+        spec = demo_spec(kind)
         if seed is None:
             seed = spec.seed if spec else 0
         # Simulated time starts now, so a deck (on the real clock) shows sensible ages.
         from jobdeck.emulators.core import SimClock
 
         clock = SimClock(start=SystemClock().now(), speed=speed)
-        emulator = create_emulator(kind, seed=seed, faults=faults, clock=clock)
+        emulator = emulator_type(seed=seed, faults=faults, clock=clock)
     except ValueError as exc:
         fail(str(exc), EXIT_USAGE)
 
