@@ -1,0 +1,311 @@
+"""Poll and push scheduling: one loop per backend, its health and its backoff.
+
+Each backend's loop opens its adapter, polls it (the listing goes to the job
+table), and waits its interval, or longer after failures (``Backoff``, a
+backend's Retry-After honoured), or less when a poll is asked for (``refresh``,
+a change pushed by the backend). A backend that can push gets a push channel
+beside its loop, reconnected with backoff while the polls go on. Every attempt
+updates the backend's health by the rules in ``jobdeck.monitor.health``; a
+change worth telling is announced (``HealthChanged``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from jobdeck.adapters.base import Adapter
+from jobdeck.clock import Clock
+from jobdeck.errors import AdapterError
+from jobdeck.model import Capability
+from jobdeck.monitor import health as health_rules
+from jobdeck.monitor.backoff import Backoff
+from jobdeck.monitor.events import BackendHealth, HealthChanged, MonitorEvent
+from jobdeck.monitor.health import adapter_failure, describe_error
+from jobdeck.monitor.job_table import JobTable
+from jobdeck.monitor.streams import closing
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(eq=False)
+class PolledBackend:
+    """Everything the scheduler keeps about one configured backend."""
+
+    adapter: Adapter
+    health: BackendHealth
+    backoff: Backoff
+    opened: bool = False
+    #: Set to make the loop poll at once; cleared when a poll starts (so bursts coalesce).
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    #: One attempt (open + list) at a time.
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    #: Signalled after every attempt; waiters compare the counters below.
+    attempted: asyncio.Condition = field(default_factory=asyncio.Condition)
+    attempts_started: int = 0
+    attempts_finished: int = 0
+    #: Seconds the last successful poll took (None before one): a slow backend's polls
+    #: are given longer before it counts as not answering.
+    last_good_poll: float | None = None
+    loop_task: asyncio.Task[None] | None = None
+    push_task: asyncio.Task[None] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.adapter.name
+
+    @property
+    def kind(self) -> str:
+        return self.adapter.kind
+
+
+
+class Scheduler:
+    """Runs every backend's poll loop and push channel, and keeps their health."""
+
+    def __init__(
+        self,
+        adapters: Iterable[Adapter],
+        *,
+        table: JobTable,
+        clock: Clock,
+        rng: random.Random,
+        push_delay: float,
+        emit: Callable[[MonitorEvent], None],
+    ) -> None:
+        self._table = table
+        self._clock = clock
+        self._rng = rng
+        #: Seconds between a backend's first poll (once it is open) and opening its push
+        #: channel. The deck waits a little: a channel costs ~50 ms of CPU to open (the local
+        #: one imports watchfiles and anyio), which the first frame need not wait for; the
+        #: polls meanwhile catch any change.
+        self._push_delay = push_delay
+        self._emit = emit
+        self._backends = {
+            adapter.name: PolledBackend(
+                adapter=adapter,
+                health=BackendHealth(name=adapter.name, kind=adapter.kind, warnings=adapter.warnings()),
+                backoff=Backoff(base=adapter.settings.interval),
+            )
+            for adapter in adapters
+        }
+        self._running = False
+        self._stop_requested: asyncio.Event | None = None
+        self._stopped: asyncio.Event | None = None
+        # stop() called before run() got going: the run() that follows returns at once.
+        self._stop_before_run = False
+
+    def health(self) -> dict[str, BackendHealth]:
+        """Each backend's health, by name, in config order."""
+        return {name: backend.health for name, backend in self._backends.items()}
+
+    # -- life cycle -----------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Run every backend's loop until ``stop()`` or cancellation, then close the adapters."""
+        if self._running:
+            raise RuntimeError("the monitor is already running")
+        self._running = True
+        self._stop_requested = asyncio.Event()
+        self._stopped = asyncio.Event()
+        if self._stop_before_run:
+            self._stop_before_run = False
+            self._stop_requested.set()
+        try:
+            for backend in self._backends.values():
+                backend.loop_task = asyncio.create_task(
+                    self._backend_loop(backend), name=f"jobdeck-poll-{backend.name}"
+                )
+            await self._stop_requested.wait()
+        finally:
+            self._running = False
+            await self._cancel_tasks()
+            await self._close_adapters()
+            await self._notify_all_waiters()
+            self._stopped.set()
+
+    async def stop(self) -> None:
+        """Stop ``run()`` and wait until it has closed the adapters (or just close them)."""
+        if self._running and self._stop_requested is not None and self._stopped is not None:
+            self._stop_requested.set()
+            await self._stopped.wait()
+        else:
+            self._stop_before_run = True
+            await self._close_adapters()
+
+    async def refresh(self, backend: str | None = None) -> None:
+        """Poll now; return when a poll started after this call has finished."""
+        targets = [self._backends[backend]] if backend is not None else list(self._backends.values())
+        for target in targets:
+            target.adapter.forget_cached()  # "now" means from the backend, not from a cache
+        await asyncio.gather(*(self._poll_now(target) for target in targets))
+
+    async def first_polls(self) -> None:
+        """Return once every backend has finished its first attempt (listed, or failed to)."""
+        for backend in self._backends.values():
+            async with backend.attempted:
+                await backend.attempted.wait_for(lambda backend=backend: backend.attempts_finished >= 1)
+
+    async def _poll_now(self, backend: PolledBackend) -> None:
+        if not (self._running and backend.loop_task and not backend.loop_task.done()):
+            await self._attempt(backend)
+            return
+        # The loop does the polling: wake it and wait for an attempt that starts from now on.
+        target = backend.attempts_started + 1
+        backend.wake.set()
+        async with backend.attempted:
+            await backend.attempted.wait_for(lambda: backend.attempts_finished >= target or not self._running)
+
+    async def _cancel_tasks(self) -> None:
+        tasks = [
+            task
+            for backend in self._backends.values()
+            for task in (backend.loop_task, backend.push_task)
+            if task is not None
+        ]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for backend in self._backends.values():
+            backend.loop_task = backend.push_task = None
+            if backend.health.pushing:
+                self._set_health(backend, health_rules.push_off(backend.health))
+
+    async def _close_adapters(self) -> None:
+        for backend in self._backends.values():
+            if not backend.opened:
+                continue
+            backend.opened = False
+            try:
+                await backend.adapter.close()
+            except Exception:
+                log.exception("closing the %s backend %r failed", backend.kind, backend.name)
+
+    async def _notify_all_waiters(self) -> None:
+        for backend in self._backends.values():
+            async with backend.attempted:
+                backend.attempted.notify_all()
+
+    # -- the loops ----------------------------------------------------------------
+
+    async def _backend_loop(self, backend: PolledBackend) -> None:
+        while True:
+            try:
+                delay = await self._attempt(backend)
+            except Exception:
+                # A bug of ours must not end this backend's polling, nor the others'.
+                log.exception("the monitor failed while polling %r", backend.name)
+                delay = backend.backoff.cap
+            if backend.opened and backend.push_task is None and backend.adapter.supports(Capability.PUSH):
+                backend.push_task = asyncio.create_task(
+                    self._push_loop(backend), name=f"jobdeck-push-{backend.name}"
+                )
+            await self._wait(backend, delay)
+
+    async def _wait(self, backend: PolledBackend, delay: float) -> None:
+        """Sleep ``delay`` on the clock, or less if someone asks for a poll."""
+        if backend.wake.is_set():
+            return
+        sleeper = asyncio.ensure_future(self._clock.sleep(delay))
+        waker = asyncio.ensure_future(backend.wake.wait())
+        try:
+            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (sleeper, waker):
+                task.cancel()
+            await asyncio.gather(sleeper, waker, return_exceptions=True)
+
+    async def _attempt(self, backend: PolledBackend) -> float:
+        """Open the adapter if needed, then poll it. Returns the wait until the next attempt."""
+        async with backend.lock:
+            backend.attempts_started += 1
+            backend.wake.clear()
+            deadline = health_rules.poll_deadline(backend.adapter.settings, backend.last_good_poll)
+            watchdog = asyncio.ensure_future(self._not_answering_after(backend, deadline))
+            try:
+                if not backend.opened and not await self._open(backend):
+                    return backend.health.next_poll_in or backend.backoff.cap
+                return await self._poll(backend)
+            finally:
+                watchdog.cancel()
+                backend.attempts_finished += 1
+                async with backend.attempted:
+                    backend.attempted.notify_all()
+
+    async def _open(self, backend: PolledBackend) -> bool:
+        try:
+            await backend.adapter.open()
+        except Exception as exc:
+            error = adapter_failure(backend.adapter, exc, doing="open")
+            self._record_failure(backend, error, down=True)
+            return False
+        backend.opened = True
+        return True
+
+    async def _not_answering_after(self, backend: PolledBackend, seconds: float) -> None:
+        """Say the backend is not answering once the attempt has waited ``seconds``
+        (cancelled when it ends first); the attempt goes on waiting."""
+        await self._clock.sleep(seconds)
+        self._set_health(backend, health_rules.not_answering(backend.health, seconds))
+
+    async def _poll(self, backend: PolledBackend) -> float:
+        started = self._clock.monotonic()
+        try:
+            listed = await backend.adapter.list_jobs()
+            listing = self._table.index(backend.name, listed)
+        except Exception as exc:
+            error = adapter_failure(backend.adapter, exc, doing="list_jobs")
+            return self._record_failure(backend, error)
+        backend.last_good_poll = self._clock.monotonic() - started
+        self._table.apply(backend.name, listing)
+        return self._record_success(backend)
+
+    async def _push_loop(self, backend: PolledBackend) -> None:
+        """Poll at once whenever the backend pushes a change; reconnect with backoff."""
+        if self._push_delay > 0:
+            await self._clock.sleep(self._push_delay)
+        failures = 0
+        while True:
+            reason = health_rules.PUSH_CLOSED
+            try:
+                stream = backend.adapter.changes()
+                async with closing(stream):
+                    async for _ in stream:
+                        failures = 0
+                        if not backend.health.pushing:
+                            self._set_health(backend, health_rules.push_connected(backend.health))
+                        backend.wake.set()
+                log.info("the push channel of %r ended", backend.name)
+            except Exception as exc:
+                error = adapter_failure(backend.adapter, exc, doing="changes")
+                reason = describe_error(error)
+                log.info("the push channel of %r failed: %s", backend.name, error)
+            # Polls go on; the health says live updates are off until the channel is back.
+            self._set_health(backend, health_rules.push_lost(backend.health, reason))
+            failures += 1
+            await self._clock.sleep(backend.backoff.delay(failures, rng=self._rng))
+
+    # -- health -----------------------------------------------------------------
+
+    # (what each state means, and when it changes: jobdeck.monitor.health)
+
+    def _record_success(self, backend: PolledBackend) -> float:
+        interval = backend.adapter.settings.interval
+        self._set_health(backend, health_rules.after_success(backend.health, now=self._clock.now(), interval=interval))
+        return interval
+
+    def _record_failure(self, backend: PolledBackend, error: AdapterError, *, down: bool = False) -> float:
+        failures = backend.health.consecutive_failures + 1
+        delay = backend.backoff.delay(failures, rng=self._rng, retry_after=error.retry_after)
+        self._set_health(backend, health_rules.after_failure(backend.health, error, delay=delay, down=down))
+        return delay
+
+    def _set_health(self, backend: PolledBackend, health: BackendHealth) -> None:
+        previous = backend.health
+        backend.health = health
+        if health_rules.is_news(previous, health):
+            self._emit(HealthChanged(health))
