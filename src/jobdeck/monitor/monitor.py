@@ -34,6 +34,7 @@ PUBLIC API (the UI and CLI rely on exactly this; keep it stable):
 Also available (additions, not relied on by the contract above):
 
     monitor.warnings() -> list[str]   # e.g. jobdeck's archive was corrupt and set aside
+    await monitor.first_polls()       # returns once every backend has had its first attempt
     monitor.takes_reason(ref, action) -> bool   # the backend records an optional reason for it
     monitor.watchable_backends() -> list[str]   # backends that can add a job by id (WATCH)
     await monitor.watch_job(backend, job_id) -> ActionResult   # list that job from now on
