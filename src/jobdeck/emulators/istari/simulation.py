@@ -1,13 +1,12 @@
-"""The simulated Istari registry: functions, models, agents and their jobs.
+"""The simulated Istari registry: its jobs, stored files and functions, and what the API does to them.
 
 Everything random comes from the world's own ``random.Random`` (not the
 emulator's, which also decides faults), and everything time-dependent from the
 ``now`` passed to :meth:`IstariWorld.step`, so the state depends only on the
 seed, simulated time and the API calls made: deterministic.
 
-Agents work like Istari agents do: each polls for Pending jobs, claims one,
-then reports Validating, Running, Uploading and an end status, each with a
-message, through the same status history the API serves.
+The tenant's fixed data is in ``tenant``; the agents that work through the jobs
+in ``agents``, by the step rules in ``rules``.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from jobdeck.emulators.istari.agents import Agents
 from jobdeck.emulators.istari.models import (
     ArchiveStatusName,
     Comment,
@@ -28,17 +28,40 @@ from jobdeck.emulators.istari.models import (
     FunctionStatus,
     FunctionVersion,
     Job,
-    JobAgentInformation,
     JobStatus,
     JobStatusName,
     ResourceArchiveStatus,
     Token,
 )
+from jobdeck.emulators.istari.rules import Plan, plan_job
+from jobdeck.emulators.istari.tenant import (
+    AGENTS,
+    CALLER_ID,
+    FUNCTIONS,
+    MODEL_IDS,
+    OTHER_USER_ID,
+    TENANT_ID,
+    Agent,
+    FunctionSpec,
+)
 
-#: The user the emulator's personal access token belongs to.
-CALLER_ID = "u-42"
-OTHER_USER_ID = "u-7"
-TENANT_ID = "t-1"
+__all__ = [
+    "AGENTS",
+    "BACKFILL",
+    "CALLER_ID",
+    "FUNCTIONS",
+    "MAX_SIMULATED_JOBS",
+    "MODEL_IDS",
+    "OTHER_USER_ID",
+    "SUBMIT_EVERY",
+    "TENANT_ID",
+    "Agent",
+    "Conflict",
+    "FunctionSpec",
+    "IstariWorld",
+    "Missing",
+]
+
 #: How far back the world's history starts before the emulator's start time.
 BACKFILL = timedelta(minutes=15)
 #: Jobs the simulation submits at most (API submissions are not capped).
@@ -55,70 +78,6 @@ class Missing(Exception):
     """Something the registry does not have (404)."""
 
 
-@dataclass(frozen=True)
-class Agent:
-    id: str
-    display_name: str
-
-
-@dataclass(frozen=True)
-class FunctionSpec:
-    """A function the simulated tenant can run, and what its parameters look like."""
-
-    name: str
-    version: str
-    module: str
-    tool: str
-    tool_display: str
-    entrypoint: str
-    parameters: dict[str, object]
-    #: Chance that a job of this function fails (validation or run).
-    failure_rate: float
-
-
-FUNCTIONS: tuple[FunctionSpec, ...] = (
-    FunctionSpec("@istari:extract", "1.2.0", "@istari:cad", "catia", "CATIA V5", "extract",
-                 {"units": "mm", "include_hidden": False, "formats": ["step", "stl"]}, 0.15),
-    FunctionSpec("@istari:mesh", "2.0.1", "@istari:fea", "ansys", "Ansys Mechanical", "mesh",
-                 {"element_size": 2.5, "order": "quadratic"}, 0.25),
-    FunctionSpec("@istari:variables", "0.9.4", "@istari:nx", "nx", "Siemens NX", "extract_variables",
-                 {"expressions": True, "units": "in"}, 0.1),
-    FunctionSpec("@istari:export_step", "3.1.0", "@istari:pdm", "windchill", "Windchill", "export",
-                 {"revision": "B.2", "pdm_user": "eng-bot", "pdm_password": "hunter2"}, 0.2),
-)
-
-MODEL_IDS: tuple[str, ...] = ("m-77", "m-78", "m-81", "m-90", "m-93")
-
-AGENTS: tuple[Agent, ...] = (
-    Agent("ag-1", "agent-ubuntu-01"),
-    Agent("ag-2", "agent-windows-02"),
-    Agent("ag-3", "agent-windows-03"),
-)
-
-_FAILURES_AT_VALIDATION = (
-    "validation failed: parameter 'units' is not one of mm, in",
-    "validation failed: the model revision has no geometry",
-)
-_FAILURES_AT_RUN = (
-    "tool exited with code 3",
-    "license server unreachable (FlexLM error -15)",
-    "out of memory while meshing",
-)
-_CANCEL_MESSAGES = ("canceled by the agent: exceeded the 10 min time limit",)
-
-
-@dataclass
-class _Plan:
-    """Hidden per-job schedule: what will happen to the job and when it is next due."""
-
-    outcome: JobStatusName
-    #: The status in which the job fails (Validating or Running), if it fails.
-    fail_in: JobStatusName | None
-    seconds: dict[JobStatusName, int]
-    due: datetime | None = None
-    message: str | None = None
-
-
 @dataclass
 class IstariWorld:
     """The registry's state plus the agents that work through its jobs."""
@@ -130,9 +89,9 @@ class IstariWorld:
     #: Stored objects (parameters files, comments) by content sha.
     blobs: dict[str, bytes] = field(default_factory=dict)
     functions: dict[str, FunctionVersion] = field(default_factory=dict)
+    agents: Agents = field(init=False)
     _specs: dict[str, FunctionSpec] = field(default_factory=dict)
-    _plans: dict[str, _Plan] = field(default_factory=dict)
-    _busy: dict[str, str | None] = field(default_factory=dict)
+    _plans: dict[str, Plan] = field(default_factory=dict)
     _next_submit: datetime | None = None
     _simulated: int = 0
 
@@ -143,7 +102,7 @@ class IstariWorld:
             version = self._function_version(spec, epoch)
             self.functions[spec.name] = version
             self._specs[spec.name] = spec
-        self._busy = {agent.id: None for agent in AGENTS}
+        self.agents = Agents(self)
 
     # -- history ----------------------------------------------------------------
 
@@ -176,10 +135,7 @@ class IstariWorld:
             plan = self._plans.get(job.id)
             if plan is None or job.status_name.is_terminal:
                 continue
-            if job.status_name is JobStatusName.PENDING:
-                self._try_claim(job, plan, now)
-            elif plan.due is not None and now >= plan.due:
-                self._advance(job, plan, now)
+            self.agents.work(job, plan, now)
 
     def submit_simulated(self, at: datetime) -> Job:
         spec = self.rng.choice(FUNCTIONS)
@@ -189,76 +145,9 @@ class IstariWorld:
         self._simulated += 1
         return self.submit(model_id, spec.name, revision, at=at, by=by)
 
-    def _plan(self, spec: FunctionSpec, created: datetime) -> _Plan:
-        roll = self.rng.random()
-        fail_in: JobStatusName | None = None
-        if roll < spec.failure_rate:
-            outcome = JobStatusName.FAILED
-            fail_in = JobStatusName.VALIDATING if self.rng.random() < 0.35 else JobStatusName.RUNNING
-        elif roll < spec.failure_rate + 0.04:
-            outcome = JobStatusName.CANCELED
-        else:
-            outcome = JobStatusName.COMPLETED
-        seconds = {
-            JobStatusName.CREATED: self.rng.randint(1, 3),
-            JobStatusName.CLAIMED: self.rng.randint(1, 3),
-            JobStatusName.VALIDATING: self.rng.randint(2, 6),
-            JobStatusName.RUNNING: self.rng.randint(12, 75),
-            JobStatusName.UPLOADING: self.rng.randint(2, 8),
-        }
-        return _Plan(outcome=outcome, fail_in=fail_in, seconds=seconds,
-                     due=created + timedelta(seconds=seconds[JobStatusName.CREATED]))
-
-    def _try_claim(self, job: Job, plan: _Plan, now: datetime) -> None:
-        for agent in AGENTS:
-            if self._busy[agent.id] is not None:
-                continue
-            if job.assigned_agent_id not in (None, agent.id):
-                continue
-            self._busy[agent.id] = job.id
-            job.assigned_agent_id = agent.id
-            job.agent_information = JobAgentInformation(agent_id=agent.id, display_name=agent.display_name)
-            self._append_status(job, JobStatusName.CLAIMED, now, agent_id=agent.id,
-                                message=f"claimed by {agent.display_name}")
-            plan.due = now + timedelta(seconds=plan.seconds[JobStatusName.CLAIMED])
-            return
-
-    def _advance(self, job: Job, plan: _Plan, now: datetime) -> None:
-        spec = self._specs[job.function.name]
-        agent = job.assigned_agent_id
-        current = job.status_name
-        if current is JobStatusName.CREATED:
-            self._append_status(job, JobStatusName.PENDING, now, message="waiting for an agent")
-            plan.due = None
-            return
-        if current is JobStatusName.CLAIMED:
-            nxt, message = JobStatusName.VALIDATING, f"validating inputs for {spec.name}"
-        elif current is JobStatusName.VALIDATING:
-            if plan.fail_in is JobStatusName.VALIDATING:
-                nxt, message = JobStatusName.FAILED, self.rng.choice(_FAILURES_AT_VALIDATION)
-            else:
-                nxt, message = JobStatusName.RUNNING, f"running {spec.tool_display} ({spec.entrypoint})"
-        elif current is JobStatusName.RUNNING:
-            if plan.fail_in is JobStatusName.RUNNING:
-                nxt, message = JobStatusName.FAILED, self.rng.choice(_FAILURES_AT_RUN)
-            elif plan.outcome is JobStatusName.CANCELED:
-                nxt, message = JobStatusName.CANCELED, self.rng.choice(_CANCEL_MESSAGES)
-            else:
-                artifacts = self.rng.randint(1, 4)
-                nxt, message = JobStatusName.UPLOADING, f"uploading {artifacts} artifact{'s' if artifacts > 1 else ''}"
-        elif current is JobStatusName.UPLOADING:
-            nxt, message = JobStatusName.COMPLETED, "artifacts uploaded"
-        else:
-            return
-        self._append_status(job, nxt, now, agent_id=agent, message=message)
-        plan.due = now + timedelta(seconds=plan.seconds.get(nxt, 1)) if not nxt.is_terminal else None
-        if nxt.is_terminal:
-            self._release(job)
-
-    def _release(self, job: Job) -> None:
-        for agent_id, job_id in self._busy.items():
-            if job_id == job.id:
-                self._busy[agent_id] = None
+    def function_spec(self, job: Job) -> FunctionSpec:
+        """What the tenant knows of the function ``job`` runs."""
+        return self._specs[job.function.name]
 
     # -- what the API does ------------------------------------------------------
 
@@ -295,13 +184,9 @@ class IstariWorld:
         return result
 
     def available_for(self, agent_id: str) -> list[Job]:
-        if agent_id not in self._busy:
+        if not self.agents.knows(agent_id):
             raise Missing("Agent not found")
-        return [
-            job for job in self.jobs.values()
-            if job.status_name is JobStatusName.PENDING and not job.archived
-            and job.assigned_agent_id in (None, agent_id)
-        ]
+        return [job for job in self.jobs.values() if self.agents.may_claim(agent_id, job)]
 
     def submit(
         self,
@@ -333,9 +218,9 @@ class IstariWorld:
             tenant_id=TENANT_ID,
             archive_status_history=[self._archive_entry(job_id, ArchiveStatusName.ACTIVE, at, None, by)],
         )
-        self._append_status(job, JobStatusName.CREATED, at, by=by, message=f"submitted for model {model_id}")
+        self.append_status(job, JobStatusName.CREATED, at, by=by, message=f"submitted for model {model_id}")
         self.jobs[job_id] = job
-        self._plans[job_id] = self._plan(self._specs[function_name], at)
+        self._plans[job_id] = plan_job(self._specs[function_name], at, self.rng)
         return job
 
     def archive(self, job_id: str, *, reason: str | None, at: datetime, by: str = CALLER_ID) -> Job:
@@ -365,11 +250,11 @@ class IstariWorld:
         job = self.get(job_id)
         if job.status_name.is_terminal:
             raise Conflict(f"Job is already {job.status_name.value}; it cannot become {status.value}")
-        self._append_status(job, status, at, agent_id=agent_id, message=message,
+        self.append_status(job, status, at, agent_id=agent_id, message=message,
                             by=None if agent_id else by)
         plan = self._plans.get(job_id)
         if status.is_terminal:
-            self._release(job)
+            self.agents.release(job)
         elif plan is not None and status is JobStatusName.PENDING:
             plan.due = None
         return job
@@ -413,7 +298,7 @@ class IstariWorld:
 
     # -- helpers ----------------------------------------------------------------
 
-    def _append_status(
+    def append_status(
         self,
         job: Job,
         status: JobStatusName,
@@ -423,6 +308,7 @@ class IstariWorld:
         message: str | None = None,
         by: str | None = None,
     ) -> None:
+        """Add ``status`` to the job's history (the agents report through here too)."""
         job.status_history.append(
             JobStatus(id=self._uuid(), created=at, job_id=job.id, name=status,
                       created_by_id=by, message=message, agent_id=agent_id)
@@ -456,7 +342,7 @@ class IstariWorld:
             "jobs": len(self.jobs),
             "archived": sum(job.archived for job in self.jobs.values()),
             "by_status": by_status,
-            "agents": {agent_id: job_id for agent_id, job_id in self._busy.items()},
+            "agents": dict(self.agents.busy),
         }
 
 
