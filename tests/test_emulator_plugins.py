@@ -8,6 +8,7 @@ import sys
 import textwrap
 import tomllib
 from importlib.metadata import entry_points
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -40,8 +41,12 @@ def install_plugin(folder: Path, entries: dict[str, str], *, modules: dict[str, 
     return folder
 
 
+#: Installs a plugin distribution (its entry points, and its modules' sources by file name); its folder.
+Install = Callable[..., Path]
+
+
 @pytest.fixture
-def plugins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def plugins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Install]:
     """Installs plugin distributions for one test (they are gone after it)."""
 
     installed: list[Path] = []
@@ -66,7 +71,6 @@ def test_the_entry_points_and_the_emulator_registry_agree() -> None:
 
     assert declared == BUILTIN, "pyproject.toml's jobdeck.emulators entry points differ from registry.BUILTIN"
     assert installed == BUILTIN, "the installed entry points are stale: reinstall jobdeck (pip install -e .)"
-    assert available_kinds() == SEED_KINDS
 
 
 @pytest.mark.parametrize("kind", SEED_KINDS)
@@ -78,6 +82,10 @@ def test_every_seed_emulator_is_an_emulator_of_its_own_kind_with_a_demo(kind: st
     assert spec is not None and spec.kind == kind
 
 
+def test_every_seed_backend_has_an_emulator() -> None:
+    assert available_kinds() == SEED_KINDS
+
+
 def test_an_unknown_emulator_kind_is_refused_with_the_known_kinds() -> None:
     with pytest.raises(ValueError, match="^no emulator for 'nope'; emulators: drp, intuned, istari, julep$"):
         create_emulator("nope")
@@ -86,7 +94,7 @@ def test_an_unknown_emulator_kind_is_refused_with_the_known_kinds() -> None:
 # -- plugins -------------------------------------------------------------------------------------
 
 
-def test_a_plugin_emulator_is_found_through_its_entry_point_after_the_seed_ones(plugins) -> None:  # type: ignore[no-untyped-def]
+def test_a_plugin_emulator_is_found_through_its_entry_point_after_the_seed_ones(plugins: Install) -> None:
     plugins({"toy": "toy_emulator:ToyEmulator"})
 
     emulator = create_emulator("toy", seed=3, speed=0)
@@ -96,7 +104,7 @@ def test_a_plugin_emulator_is_found_through_its_entry_point_after_the_seed_ones(
     assert demo_spec("toy") is None  # toy_emulator is a module, with no demo module beside it
 
 
-def test_a_plugin_cannot_replace_a_seed_emulator(plugins) -> None:  # type: ignore[no-untyped-def]
+def test_a_plugin_cannot_replace_a_seed_emulator(plugins: Install) -> None:
     plugins({"drp": "toy_emulator:ToyEmulator"})
 
     assert emulator_class("drp").__name__ == "DrpEmulator"
@@ -113,7 +121,9 @@ def test_a_plugin_cannot_replace_a_seed_emulator(plugins) -> None:  # type: igno
         ("toy_emulator", {}, "not module:Class"),
     ],
 )
-def test_a_plugin_that_cannot_be_loaded_is_refused_saying_why(plugins, target: str, modules: dict[str, str], reason: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_plugin_that_cannot_be_loaded_is_refused_saying_why(
+    plugins: Install, target: str, modules: dict[str, str], reason: str
+) -> None:
     plugins({"bad": target}, modules)
 
     with pytest.raises(ValueError) as refused:
@@ -124,7 +134,7 @@ def test_a_plugin_that_cannot_be_loaded_is_refused_saying_why(plugins, target: s
     assert reason in message
 
 
-def test_jobdeck_emulate_refuses_a_broken_plugin_with_a_sentence_not_a_traceback(plugins) -> None:  # type: ignore[no-untyped-def]
+def test_jobdeck_emulate_refuses_a_broken_plugin_with_a_sentence_not_a_traceback(plugins: Install) -> None:
     plugins({"bad": "toyplug_broken:ToyEmulator"}, {"toyplug_broken.py": "raise RuntimeError('boom')\n"})
 
     result = invoke("emulate", "bad")
@@ -135,7 +145,7 @@ def test_jobdeck_emulate_refuses_a_broken_plugin_with_a_sentence_not_a_traceback
     )
 
 
-def test_jobdeck_emulate_names_the_plugin_kinds_too(plugins) -> None:  # type: ignore[no-untyped-def]
+def test_jobdeck_emulate_names_the_plugin_kinds_too(plugins: Install) -> None:
     plugins({"toy": "toy_emulator:ToyEmulator"})
 
     result = invoke("emulate", "slurm")
@@ -143,7 +153,9 @@ def test_jobdeck_emulate_names_the_plugin_kinds_too(plugins) -> None:  # type: i
     assert result.stderr == "jobdeck: no emulator for 'slurm'; emulators: drp, intuned, istari, julep, toy\n"
 
 
-def test_jobdeck_emulate_serves_a_plugin_emulator(plugins, serve_process: type[Served], monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_jobdeck_emulate_serves_a_plugin_emulator(
+    plugins: Install, serve_process: type[Served], monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = plugins({"toy": "toy_emulator:ToyEmulator"})
     monkeypatch.setenv("PYTHONPATH", str(folder))  # Served adds tests/, where toy_emulator lives
 
@@ -165,7 +177,9 @@ TOY_PACKAGE = {
 }
 
 
-def test_a_plugin_package_with_a_demo_module_is_in_the_demo_after_the_seed_emulators(plugins, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_plugin_package_with_a_demo_module_is_in_the_demo_after_the_seed_emulators(
+    plugins: Install, tmp_path: Path
+) -> None:
     plugins({"toy": "toyplug:ToyEmulator"}, TOY_PACKAGE)
 
     demos = demo.emulator_demos()
@@ -178,10 +192,15 @@ def test_a_plugin_package_with_a_demo_module_is_in_the_demo_after_the_seed_emula
         demos[-1].stop()
 
 
-def test_a_plugin_whose_demo_module_is_broken_is_left_out_of_the_demo_with_a_warning(plugins, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+def test_a_plugin_whose_demo_module_is_broken_is_left_out_of_the_demo_with_a_warning(
+    plugins: Install, capsys: pytest.CaptureFixture[str]
+) -> None:
     plugins({"toy": "toyplug:ToyEmulator"}, {**TOY_PACKAGE, "toyplug/demo.py": "DEMO = 1 / 0\n"})
 
     demos = demo.emulator_demos()
 
     assert [backend.name for backend in demos] == SEED_KINDS
-    assert "jobdeck: warning: the toy emulator is left out of the demo: " in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        "jobdeck: warning: the toy emulator is left out of the demo: the demo of the toy emulator (toyplug.demo)"
+        " could not be loaded: ZeroDivisionError: division by zero\n"
+    )

@@ -77,7 +77,8 @@ def demo_spec(kind: str) -> DemoSpec | None:
     try:
         module = _import_if_present(module_name)
     except Exception as exc:
-        raise ValueError(f"the demo of the {kind} emulator ({module_name}) could not be loaded: {_reason(exc)}") from exc
+        reason = _reason(exc)
+        raise ValueError(f"the demo of the {kind} emulator ({module_name}) could not be loaded: {reason}") from exc
     spec = getattr(module, "DEMO", None)
     return spec if isinstance(spec, DemoSpec) else None
 
