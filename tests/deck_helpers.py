@@ -95,7 +95,7 @@ def build_app(
         read_only=read_only or kiosk,
     )
     settings = Settings(backends=[a.settings for a in adapters], time_zone=time_zone)
-    return JobdeckApp(settings, monitor, clock=clock, read_only=read_only, kiosk=kiosk, css_cache=css_cache)
+    return JobdeckApp(settings, monitor, clock=clock, kiosk=kiosk, css_cache=css_cache)
 
 
 def sample_deck(tmp_path: Path, **options: bool) -> tuple[JobdeckApp, list[FakeAdapter]]:

@@ -63,7 +63,6 @@ def run_deck(settings: Settings, *, read_only: bool, kiosk: bool) -> int:
         settings,
         monitor,
         clock=clock,
-        read_only=read_only,
         kiosk=kiosk,
         theme_folders=theme_dirs(),
         watch_themes=True,

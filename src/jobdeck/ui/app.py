@@ -4,8 +4,9 @@ Deliberately thin: the deck screen coordinates the widgets, the monitor does
 the work. The monitor runs inside one worker of this app, so every backend
 call happens off the UI's critical path and ends when the app ends.
 
-The App also owns what applies to every screen: the mode (interactive,
-read-only, kiosk and its quit sequence), the display settings (ASCII,
+The App also owns what applies to every screen: the kiosk mode and its
+quit sequence (read-only mode is the monitor's gate's; the App reads it
+there), the display settings (ASCII,
 low bandwidth; NO_COLOR is Textual's own), and the themes (loaded from
 files, watched, switched, remembered).
 """
@@ -78,7 +79,6 @@ class JobdeckApp(App[int]):
         monitor: Monitor,
         *,
         clock: Clock | None = None,
-        read_only: bool = False,
         kiosk: bool = False,
         theme_folders: Sequence[Path] | None = None,
         watch_themes: bool = False,
@@ -86,6 +86,9 @@ class JobdeckApp(App[int]):
         handle_sigterm: bool = False,
         css_cache: ParsedCssCache | None = None,
     ) -> None:
+        if kiosk and not monitor.read_only:
+            # A kiosk must never change a backend, and the monitor's gate is what refuses.
+            raise ValueError("a kiosk needs a read-only monitor")
         if kiosk:
             # Read by App.__init__ to decide on the ctrl+p binding, so set it first.
             self.ENABLE_COMMAND_PALETTE = False
@@ -98,7 +101,6 @@ class JobdeckApp(App[int]):
         self.clock: Clock = clock or SystemClock()
         #: The zone times are shown in (the settings' ``time_zone``).
         self.time_zone = display_zone(settings.time_zone)
-        self.read_only = read_only or kiosk
         self.kiosk = kiosk
         self.ascii = settings.ascii
         self.low_bandwidth = settings.low_bandwidth
@@ -121,6 +123,11 @@ class JobdeckApp(App[int]):
     def get_line_filters(self) -> Sequence[LineFilter]:
         filters = super().get_line_filters()
         return [*filters, self._ascii_marks] if self.ascii else filters
+
+    @property
+    def read_only(self) -> bool:
+        """Whether actions are refused: the monitor's gate says (it alone holds the mode)."""
+        return self.monitor.read_only
 
     @property
     def tick_seconds(self) -> float:

@@ -28,9 +28,13 @@ class DeckHost(Protocol):
     clock: Clock
     #: The zone times are shown in (the settings' ``time_zone``).
     time_zone: tzinfo
-    read_only: bool
     kiosk: bool
     ascii: bool
+
+    @property
+    def read_only(self) -> bool:
+        """Whether actions are refused (read from the monitor's gate, which holds the mode)."""
+        ...
 
     @property
     def tick_seconds(self) -> float:
