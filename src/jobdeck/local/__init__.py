@@ -7,9 +7,12 @@ Layout of a spool (``jobdeck.paths.spool_dir()`` by default)::
     <spool>/<job_id>/runs/<n>/log            stdout and stderr of run n, merged, raw bytes
     <spool>/.archive/<job_id>/...            archived jobs, same layout
 
-Modules: ``records`` (the file formats), ``spool`` (reading and writing the
-layout), ``procs`` (is a process still alive), ``logtail`` (where a log's last
-lines begin), ``runner`` (``jobdeck run``: the supervisor of one job) and
+Modules: ``records`` (the file formats), ``spool`` (where the jobs are, and
+the list of them) over ``layout`` (the names of files and folders),
+``writing`` (atomic writes), ``reading`` (job folders read into the records of
+``job_records``); ``procs`` (is a process still alive), ``logtail`` (where a
+log's last lines begin), ``progress`` (what a job reports with ``::jobdeck``
+lines), ``runner`` (``jobdeck run``: the supervisor of one job) and
 ``control`` (cancel, retry, archive, restore).
 
 A run's log is read only if it is a regular file inside the spool, links

@@ -1,0 +1,222 @@
+"""Reading job folders into records, each file parsed once per version of it.
+
+Readers never raise for a bad job folder: what cannot be read becomes a
+sentence in the record's ``problems`` and the rest is still shown. An
+unchanged job costs a few ``stat`` calls: the parsed files and the record built
+from them are kept by the files' stat stamps.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from jobdeck.local import procs
+from jobdeck.local.job_records import JobRecord, RunRecord
+from jobdeck.local.layout import EVENTS_FILE, PROGRESS_FILE, RUNS_DIR, SPEC_FILE, run_folder, run_numbers
+from jobdeck.local.progress import ProgressReport
+from jobdeck.local.records import JobSpec, RunEvent, describe_validation_error
+
+#: A file's version: (mtime_ns, size, inode), or None when it does not exist.
+Stamp = tuple[int, int, int] | None
+
+
+class SpecProblem(ValueError):
+    """``spec.json`` is missing or unreadable; the message says how."""
+
+
+@dataclass
+class _Cached:
+    stamp: Stamp
+    value: object
+
+
+@dataclass
+class _JobCache:
+    """What was parsed from one job folder, by file, with the record built from it."""
+
+    files: dict[str, _Cached] = field(default_factory=dict)
+    #: The record and the key it was built for, together (readers may be in several threads).
+    record: tuple[tuple[object, ...], JobRecord] | None = None
+
+
+@dataclass
+class JobFolderReader:
+    """Reads job folders; caches parsed files and built records by job folder."""
+
+    _cache: dict[str, _JobCache] = field(default_factory=dict, repr=False)
+
+    def read_spec(self, job_folder: Path) -> JobSpec:
+        """The job's spec; SpecProblem saying what is wrong otherwise."""
+        value = self._parsed(job_folder, SPEC_FILE, _parse_spec)
+        if isinstance(value, JobSpec):
+            return value
+        raise SpecProblem(str(value))
+
+    def read_run(self, job_folder: Path, number: int) -> RunRecord:
+        relative = f"{RUNS_DIR}/{number}/{EVENTS_FILE}"
+        parsed = self._parsed(job_folder, relative, _parse_events)
+        events, problems = parsed if isinstance(parsed, tuple) else ((), (str(parsed),))
+        # Progress is a nicety: a missing or broken file just means none reported.
+        progress = self._parsed(job_folder, f"{RUNS_DIR}/{number}/{PROGRESS_FILE}", _parse_progress)
+        return RunRecord(
+            number=number,
+            folder=run_folder(job_folder, number),
+            events=events,
+            problems=problems,
+            progress=progress if isinstance(progress, ProgressReport) else None,
+        )
+
+    def read_runs(self, job_folder: Path) -> list[RunRecord]:
+        """Every run of a job, oldest first."""
+        return [self.read_run(job_folder, n) for n in run_numbers(job_folder)]
+
+    def read_job(self, job_folder: Path, *, archived: bool) -> JobRecord:
+        """Everything the deck shows about one job folder. Never raises for bad content.
+
+        An unchanged job (same spec, runs and latest events) that is not
+        active comes from the cache: a few ``stat`` calls.
+        """
+        base = os.fspath(job_folder)
+        numbers = tuple(run_numbers(job_folder))
+        key = (
+            archived,
+            numbers,
+            _stamp(os.path.join(base, SPEC_FILE)),
+            _stamp(os.path.join(base, RUNS_DIR, str(numbers[-1]), EVENTS_FILE)) if numbers else None,
+        )
+        cache = self._job_cache(base)
+        hit = cache.record
+        if hit is not None and hit[0] == key and not hit[1].state.is_active:
+            return hit[1]
+        record = self._build_job(job_folder, archived, numbers)
+        cache.record = (key, record)
+        return record
+
+    def forget_all_but(self, kept: set[str]) -> None:
+        """Drop what was read of job folders other than ``kept`` (paths): they moved or went."""
+        for base in self._cache.keys() - kept:
+            self._cache.pop(base, None)
+
+    def _build_job(self, job_folder: Path, archived: bool, numbers: tuple[int, ...]) -> JobRecord:
+        problems: list[str] = []
+        try:
+            spec: JobSpec | None = self.read_spec(job_folder)
+        except SpecProblem as exc:
+            spec = None
+            problems.append(str(exc))
+        latest = self.read_run(job_folder, numbers[-1]) if numbers else None
+        gone = None
+        if latest is not None and spec is not None and not archived:
+            gone = _dead_supervisor(latest, spec.host)
+        return JobRecord(
+            id=job_folder.name,
+            folder=job_folder,
+            archived=archived,
+            spec=spec,
+            run_numbers=numbers,
+            latest=latest,
+            problems=tuple(problems),
+            supervisor_gone=gone,
+        )
+
+    def _job_cache(self, base: str) -> _JobCache:
+        """The cache of one job folder (``setdefault`` would build a throw-away one per call)."""
+        cache = self._cache.get(base)
+        if cache is None:
+            cache = self._cache[base] = _JobCache()
+        return cache
+
+    def _parsed(self, job_folder: Path, relative: str, parse: Callable[[bytes], object]) -> object:
+        """Parse a file of a job folder once per version of it."""
+        base = os.fspath(job_folder)
+        path = os.path.join(base, relative)
+        files = self._job_cache(base).files
+        stamp = _stamp(path)
+        hit = files.get(relative)
+        if hit is not None and hit.stamp == stamp:
+            return hit.value
+        if stamp is None:
+            value = parse_missing(path)
+        else:
+            try:
+                with open(path, "rb") as handle:
+                    value = parse(handle.read())
+            except FileNotFoundError:
+                value = parse_missing(path)
+            except OSError as exc:
+                return f"cannot read {os.path.basename(path)}: {exc.strerror or exc}"
+        files[relative] = _Cached(stamp, value)
+        return value
+
+
+# -- helpers --------------------------------------------------------------
+
+
+def _stamp(path: str) -> Stamp:
+    try:
+        st = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def parse_missing(path: str) -> object:
+    if os.path.basename(path) == EVENTS_FILE:
+        return ((), ())  # a run that has not written its first event yet
+    return f"{os.path.basename(path)} is missing"
+
+
+def _parse_spec(data: bytes) -> JobSpec | str:
+    try:
+        raw = json.loads(data)
+    except ValueError:
+        return f"{SPEC_FILE} is not valid JSON"
+    try:
+        return JobSpec.model_validate(raw)
+    except ValidationError as exc:
+        return f"{SPEC_FILE} is not a valid job spec ({describe_validation_error(exc)})"
+
+
+def _parse_progress(data: bytes) -> ProgressReport | None:
+    try:
+        return ProgressReport.model_validate_json(data)
+    except ValidationError:
+        return None
+
+
+def _parse_events(data: bytes) -> tuple[tuple[RunEvent, ...], tuple[str, ...]]:
+    events: list[RunEvent] = []
+    problems: list[str] = []
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+        except ValueError:
+            problems.append(f"{EVENTS_FILE} line {number} is not valid JSON")
+            continue
+        try:
+            events.append(RunEvent.model_validate(raw))
+        except ValidationError as exc:
+            problems.append(
+                f"{EVENTS_FILE} line {number} is not a valid event ({describe_validation_error(exc)})"
+            )
+    return tuple(events), tuple(problems)
+
+
+def _dead_supervisor(run: RunRecord, host: str) -> int | None:
+    """The pid of the run's supervisor if the run is active and the supervisor died."""
+    if not run.state.is_active or host != procs.this_host():
+        return None
+    supervisor = run.supervisor
+    if supervisor is None or supervisor.runner_pid is None:
+        return None
+    if procs.is_alive(supervisor.runner_pid, supervisor.runner_start):
+        return None
+    return supervisor.runner_pid
