@@ -12,7 +12,8 @@ the list of them) over ``layout`` (the names of files and folders),
 ``writing`` (atomic writes), ``reading`` (job folders read into the records of
 ``job_records``); ``procs`` (is a process still alive), ``logtail`` (where a
 log's last lines begin), ``progress`` (what a job reports with ``::jobdeck``
-lines), ``runner`` (``jobdeck run``: the supervisor of one job) and
+lines), ``runner`` (``jobdeck run``) over ``supervisor`` (one run, start to
+end), ``run_output`` (its events, log and progress) and ``signals``, and
 ``control`` (cancel, retry, archive, restore).
 
 A run's log is read only if it is a regular file inside the spool, links
