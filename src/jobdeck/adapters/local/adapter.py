@@ -1,0 +1,247 @@
+"""``LocalAdapter``: the spool as a backend (listing, runs, timeline, logs, changes, actions).
+
+Reading is plain file I/O, always in a worker thread so the event loop never
+waits on the disk. Changes arrive through ``watchfiles`` (capability PUSH).
+The deck never owns a job's process: cancel signals the process group the
+runner started, retry starts a detached runner (``runner.spawn_detached``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, Callable
+from functools import partial
+from pathlib import Path
+from typing import Literal, TypeVar
+
+from jobdeck import paths
+from jobdeck.adapters.base import Adapter, BackendSettings, ListedJobs
+from jobdeck.adapters.local import watching
+from jobdeck.adapters.local.convert import job_from_record, run_from_record, timeline_of
+from jobdeck.adapters.local.logs import log_folder, log_tail_offset, read_log
+from jobdeck.clock import Clock
+from jobdeck.errors import NotFound, Unreachable
+from jobdeck.local import control
+from jobdeck.local.spool import JobNotFound, JobRecord, RunRecord, Spool
+from jobdeck.model import ActionResult, Capability, Job, JobRef, LogChunk, Run, StatusEvent
+
+T = TypeVar("T")
+
+
+class LocalSettings(BackendSettings):
+    kind: Literal["local"] = "local"
+    #: The spool folder; None means ``jobdeck.paths.spool_dir()``.
+    spool: Path | None = None
+
+
+class LocalAdapter(Adapter):
+    kind = "local"
+    Settings = LocalSettings
+    capabilities = frozenset(
+        {
+            Capability.LIST,
+            Capability.LOG,
+            Capability.TIMELINE,
+            Capability.RUNS,
+            Capability.ARCHIVE,
+            Capability.RESTORE,
+            Capability.RETRY,
+            Capability.CANCEL,
+            Capability.PUSH,
+            # Reported by the job itself with ``::jobdeck`` lines (jobdeck.local.progress).
+            Capability.COUNTS,
+            Capability.PROGRESS,
+        }
+    )
+    #: The module a retry starts as ``python -m <module> run --rerun …`` (tests use the runner's own).
+    runner_module: str = "jobdeck"
+
+    def __init__(self, settings: BackendSettings, *, clock: Clock | None = None) -> None:
+        super().__init__(settings, clock=clock)
+        configured: Path | None = getattr(settings, "spool", None)
+        self.spool = Spool(Path(configured) if configured else paths.spool_dir())
+        self._listed = ListedJobs()
+
+    @property
+    def spool_path(self) -> Path:
+        return self.spool.root
+
+    def describe(self) -> dict[str, str]:
+        return {"kind": self.kind, "spool": str(self.spool_path)}
+
+    def why_not(self, capability: Capability, job: Job) -> str | None:
+        orphaned = "supervisor_gone" in job.detail
+        if capability is Capability.CANCEL and orphaned and not job.archived:
+            return None  # cancel kills what the dead runner left behind and records it
+        if capability is Capability.ARCHIVE and job.state.is_active and not job.archived:
+            return "the job is still running"
+        if capability is Capability.RETRY and job.archived:
+            return "the job is archived; restore it first"
+        if capability is Capability.RETRY and "argv" not in job.detail:
+            return f"the job cannot be rerun: {job.error or 'its spec is unreadable'}"
+        return super().why_not(capability, job)
+
+    def confirm_text(self, capability: Capability, job: Job) -> str | None:
+        command = job.labels.get("command")
+        if capability is Capability.RETRY:
+            where = job.labels.get("cwd")
+            return (
+                "Runs the same command again"
+                + (f" ({command})" if command else "")
+                + (f" in {where}" if where else "")
+                + " as a new run of this job, supervised by a detached `jobdeck run`."
+            )
+        if capability is Capability.CANCEL:
+            return "Sends SIGTERM to the command's process group; the job is recorded as canceled."
+        if capability is Capability.ARCHIVE:
+            return "Moves the job's folder into the spool's .archive folder; restore moves it back."
+        if capability is Capability.RESTORE:
+            return "Moves the job's folder back from the spool's .archive folder."
+        return None
+
+    # -- reading ----------------------------------------------------------
+
+    async def list_jobs(self) -> list[Job]:
+        return await self._io(self._list_jobs)
+
+    async def get_job(self, job_id: str) -> Job:
+        return job_from_record(self.name, await self._io(control.read, self.spool, job_id))
+
+    async def list_runs(self, job_id: str) -> list[Run]:
+        record, runs = await self._io(self._read_with_runs, job_id)
+        ref = JobRef(backend=self.name, id=job_id)
+        return [run_from_record(ref, record, run) for run in reversed(runs)]
+
+    async def timeline(self, job_id: str) -> list[StatusEvent]:
+        _, runs = await self._io(self._read_with_runs, job_id)
+        return timeline_of(runs)
+
+    async def read_log(self, job_id: str, offset: int = 0) -> LogChunk:
+        read = await self._io(read_log, self.spool, job_id, None, offset)
+        return read.chunk
+
+    async def log_tail_offset(self, job_id: str, lines: int, before: int | None = None) -> int:
+        return await self._io(log_tail_offset, self.spool, job_id, lines, before)
+
+    async def follow_log(self, job_id: str, offset: int = 0) -> AsyncGenerator[LogChunk, None]:
+        """Chunks as the runner writes them, until its run ends and the tail is read.
+
+        Follows the run that is the latest when it starts, even if a retry
+        starts another meanwhile. Waits on file events in the run's folder,
+        re-reading at least every quarter second.
+        """
+        read = await self._io(read_log, self.spool, job_id, None, offset)
+        watched = await self._io(log_folder, self.spool, job_id, read.number)
+        stop = asyncio.Event()
+        import watchfiles  # here, not at the top: ~12 ms that start-up need not wait for
+
+        watcher = watchfiles.awatch(
+            watched,
+            stop_event=stop,
+            step=watching.STEP_MS,
+            debounce=watching.LOG_DEBOUNCE_MS,
+            rust_timeout=watching.LOG_RECHECK_MS,
+            yield_on_timeout=True,
+            recursive=False,
+        )
+        watched_ok = True
+        try:
+            while True:
+                if read.chunk.text or read.chunk.complete:
+                    yield read.chunk
+                if read.chunk.complete:
+                    return
+                if read.at_end:  # else the read was capped: go on at once
+                    watched_ok = watched_ok and await watching.next_change(watcher)
+                    if not watched_ok:  # the folder moved (archived) or cannot be watched
+                        await asyncio.sleep(watching.LOG_RECHECK_MS / 1000)
+                read = await self._io(read_log, self.spool, job_id, read.number, read.chunk.offset)
+        finally:
+            stop.set()
+            await watcher.aclose()
+
+    async def changes(self) -> AsyncGenerator[None, None]:
+        """One yield per batch of changes to jobs in the spool or its archive."""
+        await self._io(self._ensure_spool)
+        stop = asyncio.Event()
+        import watchfiles  # see follow_log
+
+        try:
+            async for _ in watchfiles.awatch(
+                self.spool_path,
+                stop_event=stop,
+                watch_filter=watching.changes_the_list,
+                step=watching.LIST_STEP_MS,
+                debounce=watching.LIST_DEBOUNCE_MS,
+            ):
+                yield None
+        except (OSError, RuntimeError) as exc:
+            raise Unreachable(f"cannot watch the spool {self.spool_path}: {exc}") from exc
+        finally:
+            stop.set()  # lets the watcher thread end now rather than at its next timeout
+
+    # -- actions ----------------------------------------------------------
+
+    async def archive(self, job_id: str) -> ActionResult:
+        return _result(await self._io(control.archive, self.spool, job_id))
+
+    async def restore(self, job_id: str) -> ActionResult:
+        return _result(await self._io(control.restore, self.spool, job_id))
+
+    async def retry(self, job_id: str) -> ActionResult:
+        from jobdeck.local.runner import spawn_detached  # here: a deck starts without the runner's modules
+
+        spawn = partial(spawn_detached, module=self.runner_module)
+        return _result(await self._io(control.retry, self.spool, job_id, spawn=spawn, clock=self.clock))
+
+    async def cancel(self, job_id: str) -> ActionResult:
+        return _result(await self._io(control.cancel, self.spool, job_id, clock=self.clock))
+
+    # -- blocking helpers (run in a thread) --------------------------------
+
+    async def _io(self, fn: Callable[..., T], *args: object, **kwargs: object) -> T:
+        """Run blocking file work in a thread; turn its failures into adapter errors."""
+        try:
+            return await asyncio.to_thread(fn, *args, **kwargs)
+        except JobNotFound as exc:
+            raise NotFound(f"{exc} ({self.name})") from exc
+        except OSError as exc:
+            raise Unreachable(f"the spool {self.spool_path}: {exc.strerror or exc}") from exc
+
+    def _ensure_spool(self) -> None:
+        # Only the default spool is made on first use; one the config names must exist, as for
+        # `jobdeck run --spool` (a typo must not become a new, empty spool).
+        if self.spool_path != paths.spool_dir() and not self.spool_path.exists():
+            raise Unreachable(f"spool folder {self.spool_path} does not exist")
+        try:
+            self.spool.ensure()
+        except FileExistsError:
+            raise Unreachable(f"the spool {self.spool_path} is not a folder") from None
+        except OSError as exc:
+            raise Unreachable(
+                f"cannot create the spool folder {self.spool_path}: {exc.strerror or exc}"
+            ) from exc
+
+    def _scan(self) -> list[JobRecord]:
+        self._ensure_spool()
+        try:
+            return self.spool.scan()
+        except NotADirectoryError:
+            raise Unreachable(f"the spool {self.spool_path} is not a folder") from None
+        except OSError as exc:
+            raise Unreachable(
+                f"cannot read the spool folder {self.spool_path}: {exc.strerror or exc}"
+            ) from exc
+
+    def _list_jobs(self) -> list[Job]:
+        # An unchanged job keeps its Job: the spool hands back the same record (or an equal one).
+        to_job = partial(job_from_record, self.name)
+        return self._listed.convert(((str(record.folder), record) for record in self._scan()), to_job)
+
+    def _read_with_runs(self, job_id: str) -> tuple[JobRecord, list[RunRecord]]:
+        record = control.read(self.spool, job_id)
+        return record, self.spool.read_runs(record.folder)
+
+
+def _result(outcome: control.Outcome) -> ActionResult:
+    return ActionResult(ok=outcome.ok, message=outcome.message)

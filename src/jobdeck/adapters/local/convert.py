@@ -1,0 +1,110 @@
+"""The spool's records in the common model: a job folder as a Job, a run as a Run, events as a timeline."""
+
+from __future__ import annotations
+
+from jobdeck.local.control import display_name, short_command
+from jobdeck.local.job_records import JobRecord, RunRecord
+from jobdeck.model import Counts, Job, JobRef, JobState, Run, StatusEvent
+
+
+def job_from_record(backend: str, record: JobRecord) -> Job:
+    """The Job of one job folder of the backend named ``backend``."""
+    spec, run = record.spec, record.latest
+    labels: dict[str, str] = {}
+    detail: dict[str, object] = {"spool": str(record.folder), "runs": len(record.run_numbers)}
+    if spec is not None:
+        labels.update(host=spec.host, cwd=spec.cwd, command=short_command(spec.argv))
+        detail.update(argv=list(spec.argv), cwd=spec.cwd, host=spec.host)
+    if run is not None:
+        process = run.process
+        detail.update(run=run.number, log=str(run.log_path))
+        if process is not None:
+            detail["pid"] = process.pid
+        if run.exit_code is not None:
+            labels["exit_code"] = str(run.exit_code)
+            detail["exit_code"] = run.exit_code
+    if record.supervisor_gone is not None:
+        detail["supervisor_gone"] = record.supervisor_gone
+    return Job(
+        ref=JobRef(backend=backend, id=record.id),
+        name=display_name(record),
+        state=record.state,
+        raw_state=run.raw_state if run else None,
+        created=spec.created if spec else (run.created if run else None),
+        started=run.started if run else None,
+        ended=run.ended if run else None,
+        updated=run.updated if run else None,
+        progress=_progress(run),
+        counts=_counts(run),
+        archived=record.archived,
+        archived_by="backend" if record.archived else None,
+        labels=labels,
+        error=record.error,
+        detail=detail,
+    )
+
+
+def run_from_record(ref: JobRef, record: JobRecord, run: RunRecord) -> Run:
+    """The Run of one of the job's runs; the latest is unknown if its supervisor died."""
+    is_latest = record.latest is not None and run.number == record.latest.number
+    orphaned = is_latest and record.supervisor_gone is not None
+    process = run.process
+    detail: dict[str, object] = {"run": run.number, "log": str(run.log_path)}
+    if process is not None:
+        detail["pid"] = process.pid
+    if run.exit_code is not None:
+        detail["exit_code"] = run.exit_code
+    problems = list(run.problems)
+    if orphaned:
+        problems.insert(0, f"the supervisor (pid {record.supervisor_gone}) is gone")
+    elif run.state is JobState.FAILED:
+        problems.append(run.message or "failed")
+    return Run(
+        job=ref,
+        id=str(run.number),
+        state=JobState.UNKNOWN if orphaned else run.state,
+        raw_state=run.raw_state,
+        started=run.started,
+        ended=run.ended,
+        progress=_progress(run),
+        counts=_counts(run),
+        error="; ".join(problems) or None,
+        reason=run.message,
+        detail=detail,
+    )
+
+
+def timeline_of(runs: list[RunRecord]) -> list[StatusEvent]:
+    """Every event of every run, in the order written: runs in turn, each run's file in order.
+
+    With several runs, each message says which run it is about.
+    """
+    several = len(runs) > 1
+    timeline: list[StatusEvent] = []
+    for run in runs:
+        for event in run.events:
+            message = event.message or event.raw_state
+            timeline.append(
+                StatusEvent(
+                    at=event.at,
+                    state=event.state,
+                    raw_state=event.raw_state,
+                    message=f"run #{run.number}: {message}" if several else message,
+                    actor=event.actor,
+                )
+            )
+    return timeline
+
+
+def _progress(run: RunRecord | None) -> float | None:
+    """The progress the run reported (``::jobdeck progress=N``), if any."""
+    report = run.progress if run else None
+    return report.progress if report else None
+
+
+def _counts(run: RunRecord | None) -> Counts | None:
+    """The counts the run reported (``::jobdeck succeeded=N failed=M total=T``), if any."""
+    report = run.progress if run else None
+    if report is None or not report.has_counts:
+        return None
+    return Counts(total=report.total, succeeded=report.succeeded or 0, failed=report.failed or 0)
