@@ -187,6 +187,23 @@ async def test_wrapped_lines_rewrap_when_the_pane_is_resized() -> None:
         assert log.virtual_size.height == -(-150 // log.scrollable_content_region.width)
 
 
+async def test_turning_wrap_on_or_off_while_paused_keeps_the_top_line_in_view() -> None:
+    # With a pending partial line too: it is measured in the new layout, not the old one.
+    for pending in ("", "still running"):
+        async with running(LogApp()) as (app, log, pilot):
+            log.append(numbered(100) + pending)
+            await pilot.pause()
+            log.scroll_to(y=40, animate=False)
+            await pilot.pause()
+            assert not log.following
+            log.toggle_wrap()
+            await pilot.pause()
+            assert rendered_rows(log)[0] == "line 40"
+            log.toggle_wrap()
+            await pilot.pause()
+            assert rendered_rows(log)[0] == "line 40"
+
+
 async def test_search_finds_the_next_and_previous_match_and_scrolls_to_it() -> None:
     async with running(LogApp()) as (app, log, pilot):
         lines = [f"line {n}" for n in range(500)]
