@@ -465,3 +465,14 @@ async def test_changes_yields_when_a_job_is_created_and_stops_when_cancelled(
 )
 def test_only_changes_that_can_change_the_list_are_pushed(path: str, matters: bool) -> None:
     assert changes_the_list(Change.modified, path) is matters
+
+
+def test_a_deck_loads_the_local_adapter_without_the_runner_or_watchfiles() -> None:
+    # Start-up time: the runner (``jobdeck run``'s supervisor) is needed only by a retry,
+    # watchfiles only once a watch starts.
+    probe = (
+        "import sys, jobdeck.adapters.local\n"
+        "print(sorted({'jobdeck.local.runner', 'watchfiles'} & set(sys.modules)))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=30, check=True)
+    assert loaded.stdout.strip() == "[]"
