@@ -7,6 +7,7 @@ Plain blocking functions (the adapter runs them in a thread). They return an
 
 from __future__ import annotations
 
+import errno
 import os
 import shlex
 import signal
@@ -23,7 +24,7 @@ from jobdeck.local.records import (
     RAW_RETRY_REQUESTED,
     RunEvent,
 )
-from jobdeck.local.spool import JobRecord, Spool
+from jobdeck.local.spool import JobNotFound, JobRecord, Spool
 from jobdeck.model import JobState
 
 #: Starts a detached runner for ``args`` and returns its pid (``runner.spawn_detached``).
@@ -49,7 +50,12 @@ def short_command(argv: list[str], width: int = 60) -> str:
 
 
 def read(store: Spool, job_id: str) -> JobRecord:
-    folder, archived = store.locate(job_id)
+    try:
+        folder, archived = store.locate(job_id)
+    except JobNotFound:
+        if not store.root.is_dir():  # no job is there because no spool is: it is unreachable
+            raise FileNotFoundError(errno.ENOENT, "no such folder", str(store.root)) from None
+        raise
     return store.read_job(folder, archived=archived)
 
 
