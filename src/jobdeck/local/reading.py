@@ -21,6 +21,7 @@ from jobdeck.local.job_records import JobRecord, RunRecord
 from jobdeck.local.layout import EVENTS_FILE, PROGRESS_FILE, RUNS_DIR, SPEC_FILE, run_folder, run_numbers
 from jobdeck.local.progress import ProgressReport
 from jobdeck.local.records import JobSpec, RunEvent, describe_validation_error
+from jobdeck.model import JobState
 
 #: A file's version: (mtime_ns, size, inode), or None when it does not exist.
 Stamp = tuple[int, int, int] | None
@@ -207,7 +208,21 @@ def _parse_events(data: bytes) -> tuple[tuple[RunEvent, ...], tuple[str, ...]]:
             problems.append(
                 f"{EVENTS_FILE} line {number} is not a valid event ({describe_validation_error(exc)})"
             )
+            newer = _in_an_unknown_state(raw)
+            if newer is not None:
+                events.append(newer)
     return tuple(events), tuple(problems)
+
+
+def _in_an_unknown_state(raw: object) -> RunEvent | None:
+    """The event of a line whose only fault is a state this jobdeck does not know (a newer
+    runner's): kept as UNKNOWN with its raw state, as every adapter keeps a state it cannot map."""
+    if not isinstance(raw, dict) or "state" not in raw:
+        return None
+    try:
+        return RunEvent.model_validate({**raw, "state": JobState.UNKNOWN})
+    except ValidationError:
+        return None
 
 
 def _dead_supervisor(run: RunRecord, host: str) -> int | None:
