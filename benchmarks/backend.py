@@ -18,7 +18,7 @@ from typing import Literal
 
 from jobdeck.adapters import registry
 from jobdeck.adapters.base import Adapter, BackendSettings
-from jobdeck.adapters.logtext import read_from
+from jobdeck.adapters.kit.logtext import read_from
 from jobdeck.errors import NotFound
 from jobdeck.local.logtail import tail_offset
 from jobdeck.model import Capability, Counts, Job, JobRef, JobState, LogChunk

@@ -14,8 +14,8 @@ import pytest
 from fakes import InstantClock
 
 from jobdeck.adapters.drp import DrpAdapter, DrpSettings
-from jobdeck.adapters.http import HttpAdapter, HttpClient
-from jobdeck.adapters.http_body import loads
+from jobdeck.adapters.kit.http import HttpAdapter, HttpClient
+from jobdeck.adapters.kit.http_body import loads
 from jobdeck.adapters.intuned import IntunedAdapter, IntunedSettings
 from jobdeck.adapters.istari import IstariAdapter, IstariSettings
 from jobdeck.adapters.julep import JulepAdapter, JulepSettings

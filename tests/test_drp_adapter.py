@@ -13,7 +13,7 @@ from fakes import InstantClock, make_monitor
 from inflight import InFlight
 
 from jobdeck.adapters.drp import DrpAdapter, DrpSettings
-from jobdeck.adapters.http import CONCURRENT_REQUESTS
+from jobdeck.adapters.kit.http import CONCURRENT_REQUESTS
 from jobdeck.clock import FrozenClock
 from jobdeck.emulators.drp import DEMO_TOKEN, DrpEmulator
 from jobdeck.emulators.faults import Faults

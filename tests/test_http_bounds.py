@@ -15,9 +15,9 @@ from fakes import InstantClock, RecordingClock, make_monitor
 from scripted_server import Reply, serving
 
 from jobdeck.adapters.drp import DrpAdapter, DrpSettings
-from jobdeck.adapters.http import HttpClient
-from jobdeck.adapters.http_body import THREAD_DECODE_BYTES, loads, loads_off_loop
-from jobdeck.adapters.http_waits import DECK_MAX_RETRY_AFTER, ONE_SHOT_MAX_RETRY_AFTER, one_shot_waits
+from jobdeck.adapters.kit.http import HttpClient
+from jobdeck.adapters.kit.http_body import THREAD_DECODE_BYTES, loads, loads_off_loop
+from jobdeck.adapters.kit.http_waits import DECK_MAX_RETRY_AFTER, ONE_SHOT_MAX_RETRY_AFTER, one_shot_waits
 from jobdeck.emulators.drp import DEMO_TOKEN, DrpEmulator
 from jobdeck.emulators.faults import Faults
 from jobdeck.errors import BadResponse, Unreachable

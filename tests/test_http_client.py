@@ -14,7 +14,7 @@ from fakes import RecordingClock
 from pydantic import BaseModel, TypeAdapter
 from toy_emulator import LOG_TEXT, TOKEN, ToyEmulator
 
-from jobdeck.adapters.http import (
+from jobdeck.adapters.kit.http import (
     MAX_RETRY_AFTER,
     HttpClient,
     NotRun,

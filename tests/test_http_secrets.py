@@ -14,7 +14,7 @@ import pytest
 from cli_helpers import invoke
 from scripted_server import Asked, Reply, serving
 
-from jobdeck.adapters.http import HttpClient
+from jobdeck.adapters.kit.http import HttpClient
 from jobdeck.clock import FrozenClock
 from jobdeck.errors import AuthFailed
 from jobdeck.redact import REDACTED

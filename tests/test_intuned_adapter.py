@@ -13,7 +13,7 @@ import pytest
 from fakes import InstantClock
 from inflight import InFlight
 
-from jobdeck.adapters.http import CONCURRENT_REQUESTS
+from jobdeck.adapters.kit.http import CONCURRENT_REQUESTS
 from jobdeck.adapters.intuned import LOG_NOTICE, IntunedAdapter, IntunedSettings
 from jobdeck.adapters.intuned.adapter import SETTLED_RUNS_SECONDS
 from jobdeck.emulators.core import SimClock

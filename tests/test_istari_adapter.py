@@ -12,7 +12,7 @@ import pytest
 from fakes import InstantClock, make_monitor
 from inflight import InFlight
 
-from jobdeck.adapters.http import CONCURRENT_REQUESTS
+from jobdeck.adapters.kit.http import CONCURRENT_REQUESTS
 from jobdeck.adapters.istari import IstariAdapter, IstariSettings
 from jobdeck.adapters.istari.adapter import MAX_COUNTED_FUNCTIONS
 from jobdeck.adapters.istari.wire import STATUS_NAMES

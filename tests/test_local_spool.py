@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from jobdeck.adapters.logtext import decode_complete, read_from
+from jobdeck.adapters.kit.logtext import decode_complete, read_from
 from jobdeck.clock import FrozenClock
 from jobdeck.local import procs
 from jobdeck.local.records import RunEvent

@@ -10,7 +10,7 @@ import pytest
 from cli_helpers import invoke
 from scripted_server import Asked, Reply, serving
 
-from jobdeck.adapters.http_waits import ONE_SHOT_MAX_RETRY_AFTER
+from jobdeck.adapters.kit.http_waits import ONE_SHOT_MAX_RETRY_AFTER
 
 EMPTY_PAGE = json.dumps({"items": [], "total": 0, "page": 1, "size": 100, "pages": 0}).encode()
 

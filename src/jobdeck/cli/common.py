@@ -193,7 +193,7 @@ def cli_state(ctx: click.Context) -> CliState:
 def run_one_shot(main: Coroutine[Any, Any, _T]) -> _T:
     """Run a command's ``main`` as one look at the backends, not a watch: a backend
     asking to wait long (Retry-After) fails now, and a short wait is said on stderr."""
-    from jobdeck.adapters.http_waits import one_shot_waits
+    from jobdeck.adapters.kit.http_waits import one_shot_waits
 
     with one_shot_waits(lambda waiting: click.echo(f"jobdeck: {waiting}", err=True)):
         return asyncio.run(main)

@@ -16,48 +16,27 @@ from __future__ import annotations
 
 import base64
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from typing import Any, ClassVar
 
 import httpx
 
-from jobdeck.adapters.base import BackendSettings, ListedJobs, read_secret
-from jobdeck.adapters.drp import push
+from jobdeck.adapters.base import ListedJobs, read_secret
+from jobdeck.adapters.drp import logs, push
+from jobdeck.adapters.drp.convert import TERMINAL_RAW, chain_event, own_events, raw_time, short, to_job
 from jobdeck.adapters.drp.settings import DrpSettings
-from jobdeck.adapters.drp.wire import JOBS, MACHINES, SECRET_FIELDS, STATES, WireJob, WireWorkOrder, error_text
-from jobdeck.adapters.http import HttpAdapter, HttpClient, all_results, gather_bounded, validate
-from jobdeck.adapters.http_paths import segment
-from jobdeck.adapters.logtext import decode_complete
-from jobdeck.clock import Clock
-from jobdeck.errors import BadResponse, NotFound, Unreachable, Unsupported
-from jobdeck.model import ActionResult, Capability, Counts, Job, JobRef, JobState, LogChunk, StatusEvent, map_state
-from jobdeck.redact import redact
+from jobdeck.adapters.drp.wire import JOBS, MACHINES, WireJob, WireWorkOrder, error_text
+from jobdeck.adapters.kit.http import HttpAdapter, all_results, gather_bounded, validate
+from jobdeck.adapters.kit.http_paths import segment
+from jobdeck.adapters.kit.tls import ssl_context
+from jobdeck.errors import BadResponse, NotFound, Unsupported
+from jobdeck.model import ActionResult, Capability, Counts, Job, LogChunk, StatusEvent
 
 #: The HEAD filters of a machine's (or work order's) counts: all its jobs, finished ones, failed ones.
 _COUNTED_STATES: tuple[dict[str, str], ...] = ({}, {"State": "finished"}, {"State": "failed"})
 #: How many of a machine's jobs the timeline follows back through ``Previous``.
 CHAIN_LENGTH = 20
-#: The issue's list of seed Job fields, shown first and in this order in the detail.
-DETAIL_ORDER = (
-    "State", "ExitState", "Machine", "Task", "Stage", "Workflow", "WorkOrder", "BootEnv", "Context",
-    "Current", "CurrentIndex", "NextIndex", "Previous", "ResultErrors", "Errors", "Independent",
-    "TargetPrefix", "TargetKey", "CreatedBy", "CreatedAt", "LastModifiedBy", "LastModifiedAt",
-    "Archived", "Meta",
-)
-ARCHIVED_NOTICE = "This job's log is archived on the DRP server (Archived=true); showing the archived entry."
-TERMINAL_RAW = frozenset({"finished", "failed"})
-
-
-def _short(uuid: str) -> str:
-    return uuid[:8]
-
-
-def _drp_error(response: httpx.Response) -> str | None:
-    try:
-        return error_text(response.json())
-    except ValueError:
-        return None
 
 
 class DrpAdapter(HttpAdapter):
@@ -74,20 +53,14 @@ class DrpAdapter(HttpAdapter):
         Capability.PUSH: "the DRP event websocket is off (push = false) or not reachable in-process",
     }
 
-    def __init__(
-        self,
-        settings: BackendSettings,
-        *,
-        clock: Clock | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        super().__init__(settings, clock=clock, transport=transport)
-        assert isinstance(settings, DrpSettings)
-        self.drp: DrpSettings = settings
+    settings: DrpSettings
+
+    def __init__(self, settings: DrpSettings, **options: Any) -> None:
+        super().__init__(settings, **options)
         # An injected in-process transport cannot carry a websocket: polling only.
+        transport = self._transport
         if not settings.push or (transport is not None and not isinstance(transport, httpx.AsyncHTTPTransport)):
             self.capabilities = type(self).capabilities - {Capability.PUSH}
-        self._auth_headers: dict[str, str] = {}
         self._jobs: dict[str, WireJob] = {}
         self._raw: dict[str, dict[str, Any]] = {}
         self._machine_names: dict[str, str] = {}
@@ -97,53 +70,42 @@ class DrpAdapter(HttpAdapter):
         self._deleted: set[str] = set()
         self._listed = ListedJobs()
 
-    # -- life cycle ---------------------------------------------------------------------
+    # -- credentials, errors, info ---------------------------------------------------------
 
-    def connect(self) -> HttpClient:
-        self._auth_headers = self._credentials()
-        verify: bool | str = False if self.drp.insecure else (str(self.drp.ca_file) if self.drp.ca_file else True)
-        return self.new_client(
-            self.drp.api_url,
-            headers=self._auth_headers,
-            timeout=self.drp.timeout,
-            verify=verify,
-            error_message=_drp_error,
-        )
-
-    def _credentials(self) -> dict[str, str]:
-        if self.drp.token_env:
-            token = read_secret(self.drp.token_env, what="DRP token")
+    def auth_headers(self) -> dict[str, str]:
+        if self.settings.token_env:
+            token = read_secret(self.settings.token_env, what="DRP token")
             return {"Authorization": f"Bearer {token}"}
-        user = read_secret(self.drp.user_env, what="DRP user name")
-        password = read_secret(self.drp.password_env, what="DRP password")
+        user = read_secret(self.settings.user_env, what="DRP user name")
+        password = read_secret(self.settings.password_env, what="DRP password")
         return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
 
-    def describe(self) -> dict[str, str]:
+    def error_message(self, response: httpx.Response) -> str | None:
+        try:
+            return error_text(response.json())
+        except ValueError:
+            return None
+
+    def describe_backend(self) -> dict[str, str]:
+        drp = self.settings
         info = {
-            "kind": self.kind,
-            "endpoint": self.drp.api_url,
-            "auth": f"Bearer token from ${self.drp.token_env}" if self.drp.token_env
-            else f"Basic, user from ${self.drp.user_env}, password from ${self.drp.password_env}",
-            "tls": "verification OFF (insecure = true)" if self.drp.insecure
-            else f"verified with CA file {self.drp.ca_file}" if self.drp.ca_file else "verified",
+            "endpoint": drp.api_url,
+            "auth": f"Bearer token from ${drp.token_env}" if drp.token_env
+            else f"Basic, user from ${drp.user_env}, password from ${drp.password_env}",
             "changes": "event websocket (register jobs.*.*), polling as fallback"
             if Capability.PUSH in self.capabilities else "polling",
-            "list": f"newest {self.drp.max_jobs} jobs, pages of {self.drp.page_size}"
-            + (f", filters {self.drp.filters}" if self.drp.filters else ""),
+            "list": f"newest {drp.max_jobs} jobs, pages of {drp.page_size}"
+            + (f", filters {drp.filters}" if drp.filters else ""),
         }
-        if self.drp.insecure:
-            info["warning"] = "TLS verification off"
+        if drp.older_tls_keys:
+            info["tls setting"] = f"{' and '.join(drp.older_tls_keys)}: older spelling; verify is preferred"
         return info
-
-    def warnings(self) -> tuple[str, ...]:
-        # DRP ships self-signed certificates, so insecure is allowed; it is never quiet.
-        return ("TLS verification off",) if self.drp.insecure else ()
 
     # -- listing ------------------------------------------------------------------------
 
     async def list_jobs(self) -> list[Job]:
         now = self.clock.monotonic()
-        if self._last_full is None or self._watermark is None or now - self._last_full >= self.drp.full_refresh:
+        if self._last_full is None or self._watermark is None or now - self._last_full >= self.settings.full_refresh:
             changed = await self._full_listing()
             self._last_full = now
         else:
@@ -165,8 +127,8 @@ class DrpAdapter(HttpAdapter):
         fresh: dict[str, WireJob] = {}
         raw: dict[str, dict[str, Any]] = {}
         offset = 0
-        while len(fresh) < self.drp.max_jobs:
-            limit = min(self.drp.page_size, self.drp.max_jobs - len(fresh))
+        while len(fresh) < self.settings.max_jobs:
+            limit = min(self.settings.page_size, self.settings.max_jobs - len(fresh))
             page = await self._jobs_page({"sort": "StartTime", "reverse": "true", "offset": offset, "limit": limit})
             for job, data in page:
                 fresh[job.Uuid] = job
@@ -189,7 +151,7 @@ class DrpAdapter(HttpAdapter):
         changed: list[WireJob] = []
         offset = 0
         while True:
-            params = {"LastModifiedAt": f"Gte({since})", "sort": "LastModifiedAt", "offset": offset, "limit": self.drp.page_size}
+            params = {"LastModifiedAt": f"Gte({since})", "sort": "LastModifiedAt", "offset": offset, "limit": self.settings.page_size}
             page = await self._jobs_page(params)
             for job, data in page:
                 if self._raw.get(job.Uuid) != data:  # Gte re-sends the jobs at the watermark itself
@@ -197,14 +159,14 @@ class DrpAdapter(HttpAdapter):
                     # An unchanged job keeps its wire object: ListedJobs then reuses its Job by identity.
                     self._jobs[job.Uuid] = job
                     self._raw[job.Uuid] = data
-            if len(page) < self.drp.page_size:
+            if len(page) < self.settings.page_size:
                 break
-            offset += self.drp.page_size
+            offset += self.settings.page_size
         self._advance_watermark(changed)
         return changed
 
     async def _jobs_page(self, params: dict[str, Any]) -> list[tuple[WireJob, dict[str, Any]]]:
-        query = {**self.drp.filters, **params}
+        query = {**self.settings.filters, **params}
         data = await self.http.get_json("/jobs", params=query)
         if not isinstance(data, list):
             raise BadResponse(f"{self.name}: GET /jobs did not return a JSON array")
@@ -230,10 +192,10 @@ class DrpAdapter(HttpAdapter):
     def _trim(self) -> list[WireJob]:
         """Forget all but the newest ``max_jobs`` jobs; those, newest first."""
         newest = self._newest_first()
-        for job in newest[self.drp.max_jobs :]:
+        for job in newest[self.settings.max_jobs :]:
             self._jobs.pop(job.Uuid, None)
             self._raw.pop(job.Uuid, None)
-        return newest[: self.drp.max_jobs]
+        return newest[: self.settings.max_jobs]
 
     # -- counts -------------------------------------------------------------------------
 
@@ -244,7 +206,7 @@ class DrpAdapter(HttpAdapter):
             for key in (("Machine", job.Machine), ("WorkOrder", job.WorkOrder)):
                 if key[1] and key not in wanted:
                     wanted.append(key)
-        await self._count(wanted[: self.drp.counts_budget])
+        await self._count(wanted[: self.settings.counts_budget])
 
     async def _count(self, keys: list[tuple[str, str]]) -> None:
         """Count the jobs of each (index, value) key: three HEADs per key (all, finished, failed), concurrently."""
@@ -268,7 +230,7 @@ class DrpAdapter(HttpAdapter):
     # -- conversion -----------------------------------------------------------------------
 
     def _machine_name(self, uuid: str) -> str:
-        return self._machine_names.get(uuid) or _short(uuid) or "?"
+        return self._machine_names.get(uuid) or short(uuid) or "?"
 
     def _shown(self, wire: WireJob) -> tuple[WireJob, dict[str, Any], str | None, Counts | None, Counts | None]:
         """All ``_to_job`` reads of a listed job: it as sent, its machine's name and counts, its work order's counts."""
@@ -281,47 +243,12 @@ class DrpAdapter(HttpAdapter):
         )
 
     def _to_job(self, wire: WireJob, raw: dict[str, Any]) -> Job:
-        machine = self._machine_name(wire.Machine)
-        labels = {"machine": machine, "task": wire.Task, "stage": wire.Stage, "workflow": wire.Workflow}
-        if wire.WorkOrder:
-            labels["work order"] = _short(wire.WorkOrder)
-            order_counts = self._counts.get(("WorkOrder", wire.WorkOrder))
-            if order_counts is not None:
-                labels["work order jobs"] = f"{order_counts.succeeded} finished, {order_counts.failed} failed of {order_counts.total}"
-        if wire.BootEnv:
-            labels["boot env"] = wire.BootEnv
-        if wire.ExitState:
-            labels["exit"] = wire.ExitState
-        errors = [*(wire.ResultErrors or []), *(wire.Errors or [])]
-        state = map_state(wire.State, STATES)
-        return Job(
-            ref=JobRef(backend=self.name, id=wire.Uuid),
-            name=f"{wire.Task or 'job'} @ {machine}",
-            state=state,
-            raw_state=wire.State or None,
-            created=wire.CreatedAt or wire.StartTime,
-            started=wire.StartTime if wire.State != "created" else None,
-            ended=wire.EndTime,
-            updated=wire.LastModifiedAt,
-            counts=self._counts.get(("Machine", wire.Machine)),
-            archived=wire.Archived,
-            archived_by="backend" if wire.Archived else None,
-            labels={k: str(redact(v)) for k, v in labels.items() if v},
-            error="; ".join(errors) or None,
-            detail=self._detail(raw),
-        )
-
-    def _detail(self, raw: dict[str, Any]) -> dict[str, Any]:
-        visible = {k: v for k, v in raw.items() if k not in SECRET_FIELDS}
-        ordered = {k: visible[k] for k in DETAIL_ORDER if k in visible}
-        ordered.update((k, v) for k, v in visible.items() if k not in ordered)
-        if "Machine" in ordered and ordered["Machine"] in self._machine_names:
-            ordered["MachineName"] = self._machine_names[ordered["Machine"]]
-        return redact(ordered, SECRET_FIELDS)
+        return to_job(self.name, wire, raw, machine=self._machine_name(wire.Machine),
+                      machine_names=self._machine_names, counts=self._counts)
 
     async def _fetch(self, job_id: str) -> tuple[WireJob, dict[str, Any]]:
         data = await self.http.get_json(f"/jobs/{segment(job_id)}")
-        job = validate(WireJob, data, what=f"job {_short(job_id)}", backend=self.name)
+        job = validate(WireJob, data, what=f"job {short(job_id)}", backend=self.name)
         return job, data
 
     async def get_job(self, job_id: str) -> Job:
@@ -340,46 +267,16 @@ class DrpAdapter(HttpAdapter):
         chain: list[WireJob] = []
         if job.Previous and job.Machine:
             params: dict[str, Any] = {"Machine": job.Machine, "sort": "StartTime", "reverse": "true", "limit": CHAIN_LENGTH + 1}
-            data = await self.http.get_json("/jobs", params=params | ({"StartTime": f"Lte({_raw_time(job.StartTime)})"} if job.StartTime else {}))
+            data = await self.http.get_json("/jobs", params=params | ({"StartTime": f"Lte({raw_time(job.StartTime)})"} if job.StartTime else {}))
             known = {j.Uuid: j for j in validate(JOBS, data, what="the machine's jobs", backend=self.name)}
             previous = job.Previous
             while previous and previous in known and len(chain) < CHAIN_LENGTH:
                 chain.append(known[previous])
                 previous = known[previous].Previous
-        events = [self._chain_event(earlier) for earlier in reversed(chain)]
-        events.extend(self._own_events(job))
+        events = [chain_event(earlier, self._machine_name(earlier.Machine)) for earlier in reversed(chain)]
+        retry_of = job.Previous if job.Previous and self._is_retry(job) else None
+        events.extend(own_events(job, self._machine_name(job.Machine), retry_of=retry_of))
         return [event for event in events if event is not None]
-
-    def _chain_event(self, job: WireJob) -> StatusEvent | None:
-        at = job.EndTime or job.StartTime
-        if at is None:
-            return None
-        errors = "; ".join(job.ResultErrors or [])
-        return StatusEvent(
-            at=at,
-            state=map_state(job.State, STATES),
-            raw_state=job.State,
-            message=f"earlier job {_short(job.Uuid)}: {job.Task} ({job.Stage}) {job.State}" + (f": {errors}" if errors else ""),
-            actor=f"machine {self._machine_name(job.Machine)}",
-        )
-
-    def _own_events(self, job: WireJob) -> list[StatusEvent]:
-        actor = f"machine {self._machine_name(job.Machine)}"
-        events: list[StatusEvent] = []
-        created = job.CreatedAt or job.StartTime
-        if created is not None:
-            retry = f" (re-run after {_short(job.Previous)})" if job.Previous and self._is_retry(job) else ""
-            events.append(StatusEvent(at=created, state=JobState.PENDING, raw_state="created",
-                                      message=f"{job.Task} created{retry}", actor=actor))
-        if job.StartTime is not None and job.State != "created":
-            events.append(StatusEvent(at=job.StartTime, state=JobState.RUNNING, raw_state="running",
-                                      message=f"{job.Task} running", actor=actor))
-        if job.EndTime is not None and job.State in TERMINAL_RAW | {"incomplete"}:
-            errors = "; ".join(job.ResultErrors or [])
-            events.append(StatusEvent(at=job.EndTime, state=map_state(job.State, STATES), raw_state=job.State,
-                                      message=f"{job.Task} {job.State}, exit state {job.ExitState or '-'}"
-                                      + (f": {errors}" if errors else ""), actor=actor))
-        return events
 
     def _is_retry(self, job: WireJob) -> bool:
         previous = self._jobs.get(job.Previous)
@@ -389,54 +286,23 @@ class DrpAdapter(HttpAdapter):
 
     async def read_log(self, job_id: str, offset: int = 0) -> LogChunk:
         job, _ = await self._fetch(job_id)
-        if job.Archived:
-            return await self._archived_log(job_id, offset)
-        done = job.State in TERMINAL_RAW
-        headers = {"Range": f"bytes={offset}-"} if offset else None
-        received = bytearray()
-        status = 0
-        try:
-            async with self.http.stream("GET", f"/jobs/{segment(job_id)}/log", headers=headers, expect=(200, 206, 416)) as response:
-                status = response.status_code
-                if status == 206:
-                    _check_range(response, offset, self.name)
-                if status != 416:
-                    async for piece in response.aiter_bytes():
-                        received += piece
-        except Unreachable:
-            if not received:
-                raise
-            # Dropped half way: keep whole lines only and resume from the next byte.
-            cut = received.rfind(b"\n") + 1
-            return LogChunk(text=received[:cut].decode("utf-8", "replace"), offset=offset + cut)
-        except NotFound:
-            # The job may have been archived between the two requests.
-            job, _ = await self._fetch(job_id)
-            if job.Archived:
-                return await self._archived_log(job_id, offset)
-            raise
-        if status == 200 and offset:
-            received = received[offset:]  # the server ignored the Range (e.g. an empty log)
-        text, cut = decode_complete(bytes(received), final=done)
-        return LogChunk(text=text, offset=offset + cut, complete=done and cut == len(received))
-
-    async def _archived_log(self, job_id: str, offset: int) -> LogChunk:
-        try:
-            response = await self.http.request("GET", f"/jobs/{segment(job_id)}/archive")
-        except NotFound:
-            return LogChunk(text="", offset=offset, complete=True,
-                            notice="This job's log is archived on the DRP server, and the archive has no entry for it.")
-        data = response.content
-        return LogChunk(text=data[offset:].decode("utf-8", "replace"), offset=max(offset, len(data)),
-                        complete=True, notice=ARCHIVED_NOTICE)
+        if not job.Archived:
+            try:
+                return await logs.read_live(self.http, job_id, offset, done=job.State in TERMINAL_RAW, backend=self.name)
+            except NotFound:
+                # The job may have been archived between the two requests.
+                job, _ = await self._fetch(job_id)
+                if not job.Archived:
+                    raise
+        return await logs.read_archived(self.http, job_id, offset)
 
     # -- push -----------------------------------------------------------------------------------
 
     async def changes(self) -> AsyncIterator[None]:
         if Capability.PUSH not in self.capabilities:
             raise Unsupported(self.why_unsupported(Capability.PUSH))
-        ssl_ctx = push.ssl_context(insecure=self.drp.insecure, ca_file=self.drp.ca_file) if self.drp.api_url.startswith("https") else None
-        events = push.job_events(push.ws_url(self.drp.api_url), headers=self._auth_headers or self._credentials(),
+        ssl_ctx = ssl_context(self.settings.verify) if self.settings.api_url.startswith("https") else None
+        events = push.job_events(push.ws_url(self.settings.api_url), headers=self.auth_headers(),
                                  backend=self.name, ssl_ctx=ssl_ctx)
         async for message in events:
             if message is not None and message.get("Action") in ("delete", "destroy") and message.get("Key"):
@@ -461,10 +327,10 @@ class DrpAdapter(HttpAdapter):
         task, machine = job.labels.get("task", "the task"), job.labels.get("machine", "the machine")
         order = job.detail.get("WorkOrder")
         if order:
-            return (f"Restart work order {_short(str(order))} in retry mode: DRP creates a successor work order "
+            return (f"Restart work order {short(str(order))} in retry mode: DRP creates a successor work order "
                     f"and re-runs task {task} as a new job on {machine}.")
         return (f"Make machine {machine} Runnable again: its agent re-runs task {task} "
-                f"(stage {job.labels.get('stage', '?')}) as a new job whose Previous is {_short(job.id)}.")
+                f"(stage {job.labels.get('stage', '?')}) as a new job whose Previous is {short(job.id)}.")
 
     async def retry(self, job_id: str) -> ActionResult:
         job, _ = await self._fetch(job_id)
@@ -473,18 +339,9 @@ class DrpAdapter(HttpAdapter):
             response = await self.http.request("POST", f"/work_orders/{segment(job.WorkOrder)}/restart",
                                                json={"mode": "retry"}, expect=(200, 201))
             successor = validate(WireWorkOrder, self.http.decode_json(response), what="the restarted work order", backend=self.name)
-            return ActionResult(ok=True, message=f"work order {_short(job.WorkOrder)} restarted as {_short(successor.Uuid)}: "
+            return ActionResult(ok=True, message=f"work order {short(job.WorkOrder)} restarted as {short(successor.Uuid)}: "
                                                  f"{machine} re-runs {job.Task}")
         await self.http.request("PATCH", f"/machines/{segment(job.Machine)}",
                                 json=[{"op": "replace", "path": "/Runnable", "value": True}])
         return ActionResult(ok=True, message=f"machine {machine} is Runnable again: it re-runs {job.Task} as a new job")
 
-
-def _raw_time(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _check_range(response: httpx.Response, offset: int, backend: str) -> None:
-    header = response.headers.get("Content-Range", "")
-    if not header.startswith(f"bytes {offset}-"):
-        raise BadResponse(f"{backend}: the log came back from the wrong byte ({header or 'no Content-Range'})")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import ssl
 from collections.abc import AsyncIterator, Mapping
-from pathlib import Path
 from typing import Any
 
 import websockets
@@ -26,14 +25,6 @@ OPEN_TIMEOUT = 10.0
 def ws_url(api_url: str) -> str:
     scheme, rest = api_url.split("://", 1)
     return f"{'wss' if scheme == 'https' else 'ws'}://{rest}/ws"
-
-
-def ssl_context(*, insecure: bool, ca_file: Path | None) -> ssl.SSLContext:
-    context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
-    if insecure:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    return context
 
 
 async def job_events(

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from jobdeck.adapters.http_settings import HttpBackendSettings
+from jobdeck.adapters.kit.http_settings import HttpBackendSettings
 
 #: A list filter key is a DRP index name (CapitalCase), e.g. ``Workflow``.
 _INDEX_NAME = r"^[A-Z][A-Za-z0-9]*$"
 
 
 class DrpSettings(HttpBackendSettings):
+    url_key: ClassVar[str] = "endpoint"
+
     kind: Literal["drp"] = "drp"
     #: ``https://host:8092`` (``/api/v3`` is added when missing).
     endpoint: str
@@ -22,10 +24,10 @@ class DrpSettings(HttpBackendSettings):
     password_env: str | None = None
     #: … or a Bearer token (``drpcli users token``).
     token_env: str | None = None
-    #: A CA bundle to verify DRP's (usually self-signed) certificate with.
-    ca_file: Path | None = None
-    #: Skip TLS verification altogether. Allowed, and shown as a warning in the header.
-    insecure: bool = False
+    #: Older spellings of ``verify`` (DRP ships self-signed certificates), still read:
+    #: ``insecure = true`` is ``verify = false``, ``ca_file = "<bundle>"`` is ``verify = "<bundle>"``.
+    insecure: bool = Field(default=False, exclude=True)
+    ca_file: Path | None = Field(default=None, exclude=True)
     #: Server-side list filters, index → value (``{"Workflow": "ubuntu-base", "State": "Ne(finished)"}``).
     filters: dict[str, str] = Field(default_factory=dict)
     #: The newest jobs the deck keeps (by StartTime); older ones are not fetched.
@@ -37,14 +39,6 @@ class DrpSettings(HttpBackendSettings):
     push: bool = True
     #: At most this many machines (and work orders) get their counts refreshed per poll.
     counts_budget: int = Field(default=20, ge=0, le=1000)
-
-    @field_validator("endpoint")
-    @classmethod
-    def _endpoint(cls, value: str) -> str:
-        value = value.strip().rstrip("/")
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("endpoint must start with https:// (or http://), e.g. https://drp.example:8092")
-        return value
 
     @field_validator("filters")
     @classmethod
@@ -65,9 +59,30 @@ class DrpSettings(HttpBackendSettings):
             raise ValueError("set either user_env/password_env or token_env, not both")
         if not basic and self.token_env is None:
             raise ValueError("set user_env and password_env (Basic auth) or token_env (a Bearer token)")
-        if self.insecure and self.ca_file is not None:
-            raise ValueError("insecure = true skips verification, so ca_file would be ignored: set one of them")
+        self._older_tls_spelling()
         return self
+
+    def _older_tls_spelling(self) -> None:
+        """``insecure`` / ``ca_file`` folded into ``verify``, the one setting every HTTP backend reads."""
+        older = self.older_tls_keys
+        if not older:
+            return
+        if "verify" in self.model_fields_set:
+            raise ValueError(f"{' and '.join(older)} is the older spelling of verify: set verify only")
+        if self.insecure and self.ca_file is not None:
+            raise ValueError(
+                "insecure = true skips verification, so ca_file would be ignored: "
+                'set one of them, preferably as verify = false or verify = "<CA file>"'
+            )
+        if self.insecure:
+            self.verify = False
+        elif self.ca_file is not None:
+            self.verify = self.ca_file
+
+    @property
+    def older_tls_keys(self) -> list[str]:
+        """The older spellings of ``verify`` this table was written with."""
+        return [key for key in ("insecure", "ca_file") if key in self.model_fields_set]
 
     @property
     def api_url(self) -> str:

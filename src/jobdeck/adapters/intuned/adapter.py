@@ -24,10 +24,10 @@ from typing import Any, ClassVar, Literal
 import httpx
 from pydantic import Field, TypeAdapter
 
-from jobdeck.adapters.base import BackendSettings, ListedJobs, read_secret
-from jobdeck.adapters.http import HttpAdapter, HttpClient, gather_bounded, validate
-from jobdeck.adapters.http_paths import segment
-from jobdeck.adapters.http_settings import HttpBackendSettings
+from jobdeck.adapters.base import ListedJobs, read_secret
+from jobdeck.adapters.kit.http import HttpAdapter, HttpClient, gather_bounded, validate
+from jobdeck.adapters.kit.http_paths import segment
+from jobdeck.adapters.kit.http_settings import HttpBackendSettings
 from jobdeck.adapters.intuned.convert import counts_words, run_events, short_id, to_job, to_run
 from jobdeck.adapters.intuned.observed import ObservedRunEvents
 from jobdeck.adapters.intuned.wire import (
@@ -39,7 +39,6 @@ from jobdeck.adapters.intuned.wire import (
     WireRunPage,
     WireTriggered,
 )
-from jobdeck.clock import Clock
 from jobdeck.errors import NotFound, Unreachable
 from jobdeck.model import ActionResult, Capability, Job, LogChunk, Run, RunPage, StatusEvent
 from jobdeck.redact import redact
@@ -57,13 +56,14 @@ _JOB_LIST = TypeAdapter(list[WireJob])
 
 
 class IntunedSettings(HttpBackendSettings):
+    url_key: ClassVar[str] = "base_url"
+
     kind: Literal["intuned"] = "intuned"
     workspace_id: str = Field(min_length=1, description="the workspace UUID")
     project: str = Field(min_length=1, description="the project name")
     api_key_env: str = Field(default="INTUNED_API_KEY", description="environment variable holding the API key")
     base_url: str = PUBLIC_BASE_URL
     runs_page_size: int = Field(default=10, ge=1, le=100, description="runs per page in the detail pane")
-    verify: bool | str = True
 
 
 class IntunedAdapter(HttpAdapter):
@@ -91,14 +91,8 @@ class IntunedAdapter(HttpAdapter):
 
     settings: IntunedSettings
 
-    def __init__(
-        self,
-        settings: BackendSettings,
-        *,
-        clock: Clock | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        super().__init__(settings, clock=clock, transport=transport)
+    def __init__(self, settings: IntunedSettings, **options: Any) -> None:
+        super().__init__(settings, **options)
         self._observed = ObservedRunEvents()
         self._jobs: dict[str, WireJob] = {}
         self._listed = ListedJobs()
@@ -108,19 +102,17 @@ class IntunedAdapter(HttpAdapter):
     # -- life cycle ----------------------------------------------------------------
 
     def connect(self) -> HttpClient:
-        key = read_secret(self.settings.api_key_env, what="Intuned API key")
-        return self.new_client(
-            self.settings.base_url.rstrip("/"),
-            backend=self._who,
-            headers={"x-api-key": key},
-            timeout=self.settings.timeout,
-            verify=self.settings.verify,
-            error_message=intuned_error_message,
-        )
+        # Messages name the kind too: "intuned <name>: ...".
+        return self.new_client(backend=self._who, headers=self.auth_headers())
 
-    def describe(self) -> dict[str, str]:
+    def auth_headers(self) -> dict[str, str]:
+        return {"x-api-key": read_secret(self.settings.api_key_env, what="Intuned API key")}
+
+    def error_message(self, response: httpx.Response) -> str | None:
+        return intuned_error_message(response)
+
+    def describe_backend(self) -> dict[str, str]:
         return {
-            "kind": self.kind,
             "base_url": self.settings.base_url,
             "workspace": self.settings.workspace_id,
             "project": self.settings.project,

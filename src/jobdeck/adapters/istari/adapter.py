@@ -24,14 +24,13 @@ from functools import partial
 from typing import Any, ClassVar, Literal
 
 import httpx
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from jobdeck.adapters.base import ListedJobs, read_secret
-from jobdeck.adapters.http import HttpAdapter, HttpClient, all_results, gather_bounded, validate
-from jobdeck.adapters.http_paths import segment
-from jobdeck.adapters.http_settings import HttpBackendSettings
+from jobdeck.adapters.kit.http import HttpAdapter, HttpClient, all_results, gather_bounded, validate
+from jobdeck.adapters.kit.http_paths import segment
+from jobdeck.adapters.kit.http_settings import HttpBackendSettings
 from jobdeck.adapters.istari import convert, wire
-from jobdeck.clock import Clock
 from jobdeck.errors import AdapterError
 from jobdeck.model import ActionResult, Capability, Job, JobRef, JobState, LogChunk, StatusEvent
 from jobdeck.sizes import byte_size
@@ -54,27 +53,19 @@ LOG_NOTICE = (
 
 
 class IstariSettings(HttpBackendSettings):
+    url_key: ClassVar[str] = "registry_url"
+
     kind: Literal["istari"] = "istari"
     #: The tenant's registry, e.g. https://fileservice-v2.<tenant>.istari.app
     registry_url: str
     #: The environment variable holding the personal access token.
     token_env: str = "ISTARI_PERSONAL_ACCESS_TOKEN"
-    #: TLS verification: True, False, or the path of a CA bundle.
-    verify: bool | str = True
     #: The newest jobs listed, per archive state.
     max_jobs: int = Field(default=500, ge=1, le=100_000)
     #: Whether archived jobs are listed (they appear in the deck's archived view).
     include_archived: bool = True
     #: Seconds between two refreshes of the per-status totals (0: every poll).
     counts_interval: float = Field(default=30.0, ge=0, le=86_400)
-
-    @field_validator("registry_url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        value = value.strip()
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("registry_url must start with http:// or https://")
-        return value.rstrip("/")
 
 
 class IstariAdapter(HttpAdapter):
@@ -92,14 +83,8 @@ class IstariAdapter(HttpAdapter):
 
     settings: IstariSettings
 
-    def __init__(
-        self,
-        settings: IstariSettings,
-        *,
-        clock: Clock | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        super().__init__(settings, clock=clock, transport=transport)
+    def __init__(self, settings: IstariSettings, **options: Any) -> None:
+        super().__init__(settings, **options)
         self._storage: HttpClient | None = None
         #: Totals per status: "" for the backend, else by function name.
         self._totals: dict[str, dict[str, int]] = {}
@@ -111,13 +96,16 @@ class IstariAdapter(HttpAdapter):
     # -- life cycle -------------------------------------------------------------------
 
     def connect(self) -> HttpClient:
-        token = read_secret(self.settings.token_env, what="Istari personal access token")
-        common: dict[str, Any] = dict(
-            timeout=self.settings.timeout, verify=self.settings.verify, error_message=fastapi_error
-        )
+        client = super().connect()
         # Download URLs are pre-signed: the token is never sent to object storage.
-        self._storage = self.new_client(self.settings.registry_url, **common)
-        return self.new_client(self.settings.registry_url, headers={"Authorization": f"Bearer {token}"}, **common)
+        self._storage = self.new_client()
+        return client
+
+    def auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {read_secret(self.settings.token_env, what='Istari personal access token')}"}
+
+    def error_message(self, response: httpx.Response) -> str | None:
+        return fastapi_error(response)
 
     async def close(self) -> None:
         storage, self._storage = self._storage, None
@@ -125,9 +113,8 @@ class IstariAdapter(HttpAdapter):
             await storage.aclose()
         await super().close()
 
-    def describe(self) -> dict[str, str]:
+    def describe_backend(self) -> dict[str, str]:
         info = {
-            "kind": self.kind,
             "registry": self.settings.registry_url,
             "token": f"from ${self.settings.token_env}",
         }

@@ -25,16 +25,16 @@ from typing import Any, ClassVar
 
 import httpx
 
-from jobdeck.adapters.base import BackendSettings, ListedJobs, read_secret
-from jobdeck.adapters.http import (
+from jobdeck.adapters.base import ListedJobs, read_secret
+from jobdeck.adapters.kit.http import (
     HttpAdapter,
     HttpClient,
     all_results,
     gather_bounded,
     validate,
 )
-from jobdeck.adapters.http_body import loads
-from jobdeck.adapters.http_paths import segment
+from jobdeck.adapters.kit.http_body import loads
+from jobdeck.adapters.kit.http_paths import segment
 from jobdeck.adapters.julep.convert import (
     event_from_transition,
     job_from_execution,
@@ -56,7 +56,6 @@ from jobdeck.adapters.julep.wire import (
     Transition,
     TransitionList,
 )
-from jobdeck.clock import Clock
 from jobdeck.errors import AdapterError, BadResponse, NotFound, Unsupported
 from jobdeck.model import ActionResult, Capability, Job, JobRef, LogChunk, StatusEvent
 
@@ -94,16 +93,10 @@ class JulepAdapter(HttpAdapter):
         Capability.RESTORE: "Julep has no archive",
     }
 
-    def __init__(
-        self,
-        settings: BackendSettings,
-        *,
-        clock: Clock | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        super().__init__(settings, clock=clock, transport=transport)
-        assert isinstance(settings, JulepSettings)
-        self.julep: JulepSettings = settings
+    settings: JulepSettings
+
+    def __init__(self, settings: JulepSettings, **options: Any) -> None:
+        super().__init__(settings, **options)
         self._watched: list[str] = list(dict.fromkeys(settings.jobs))
         #: Status of every execution in the last listing, by id (PUSH follows the active ones).
         self._last_status: dict[str, str] = {}
@@ -120,16 +113,14 @@ class JulepAdapter(HttpAdapter):
 
     # -- life cycle -------------------------------------------------------------
 
-    def connect(self) -> HttpClient:
-        return self._new_client(timeout=self.julep.timeout)
-
     @property
     def streams_http(self) -> HttpClient:
         """The client of the event streams: connections of their own (a stream holds one for
         as long as it lasts), and a read timeout longer than the server's heartbeat."""
         if self._streams_http is None:
             self.http  # noqa: B018 - Unreachable when not open
-            self._streams_http = self._new_client(timeout=max(self.julep.timeout, STREAM_READ_TIMEOUT))
+            timeout = max(self.settings.timeout, STREAM_READ_TIMEOUT)
+            self._streams_http = self.new_client(timeout=timeout, headers=self.auth_headers())
         return self._streams_http
 
     async def close(self) -> None:
@@ -140,26 +131,19 @@ class JulepAdapter(HttpAdapter):
         finally:
             await super().close()
 
-    def _new_client(self, *, timeout: float) -> HttpClient:
-        key = read_secret(self.julep.api_key_env, what="Julep API key")
-        header = (
-            {"Authorization": f"Bearer {key}"} if self.julep.auth_header == "Authorization" else {"X-Auth-Key": key}
-        )
-        return self.new_client(
-            self.julep.url,
-            headers=header,
-            timeout=timeout,
-            verify=self.julep.verify,
-            error_message=julep_error_message,
-        )
+    def auth_headers(self) -> dict[str, str]:
+        key = read_secret(self.settings.api_key_env, what="Julep API key")
+        return {"Authorization": f"Bearer {key}"} if self.settings.auth_header == "Authorization" else {"X-Auth-Key": key}
 
-    def describe(self) -> dict[str, str]:
+    def error_message(self, response: httpx.Response) -> str | None:
+        return julep_error_message(response)
+
+    def describe_backend(self) -> dict[str, str]:
         return {
-            "kind": self.kind,
-            "url": self.julep.url,
-            "api key": f"${self.julep.api_key_env} in {self.julep.auth_header}",
+            "url": self.settings.url,
+            "api key": f"${self.settings.api_key_env} in {self.settings.auth_header}",
             "watched jobs": str(len(self._watched)),
-            "tasks": str(len(self.julep.tasks)),
+            "tasks": str(len(self.settings.tasks)),
         }
 
     # -- the watched set -----------------------------------------------------------
@@ -180,12 +164,12 @@ class JulepAdapter(HttpAdapter):
     # -- reading ------------------------------------------------------------------------
 
     async def list_jobs(self) -> list[Job]:
-        if not self._watched and not self.julep.tasks:
+        if not self._watched and not self.settings.tasks:
             await self._probe()  # nothing to ask: ask something, or "ok" would mean nothing
             return []
         watched = all_results(await gather_bounded([partial(self._fetch_watched, job_id) for job_id in self._watched]))
         listings = all_results(
-            await gather_bounded([partial(self._list_executions, task_id) for task_id in self.julep.tasks])
+            await gather_bounded([partial(self._list_executions, task_id) for task_id in self.settings.tasks])
         )
         executions = self._listed.convert(
             ((execution.id, execution) for listing in listings for execution in listing), self._execution_job
@@ -316,7 +300,7 @@ class JulepAdapter(HttpAdapter):
 
     async def _list_executions(self, task_id: str) -> list[Execution]:
         params = {
-            "limit": self.julep.executions_per_task,
+            "limit": self.settings.executions_per_task,
             "offset": 0,
             "sort_by": "created_at",
             "direction": "desc",
@@ -370,7 +354,7 @@ class JulepAdapter(HttpAdapter):
         return job_from_execution(self.name, execution, self._task_name(execution.task_id))
 
     def _task_name(self, task_id: str) -> str:
-        return self.julep.task_names.get(task_id) or f"task {short_id(task_id)}"
+        return self.settings.task_names.get(task_id) or f"task {short_id(task_id)}"
 
 
 def julep_error_message(response: httpx.Response) -> str | None:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from jobdeck.adapters.http_settings import HttpBackendSettings
+from jobdeck.adapters.kit.http_settings import HttpBackendSettings
 
 
 class JulepSettings(HttpBackendSettings):
+    url_key: ClassVar[str] = "url"
+
     kind: Literal["julep"] = "julep"
     #: The agents-api base URL (hosted: https://api.julep.ai/api).
     url: str = Field(default="https://api.julep.ai/api", min_length=1)
@@ -26,8 +28,6 @@ class JulepSettings(HttpBackendSettings):
     task_names: dict[str, str] = Field(default_factory=dict)
     #: The newest executions listed per task.
     executions_per_task: int = Field(default=50, ge=1, le=999)
-    #: TLS verification: true, false, or the path of a CA bundle.
-    verify: bool | str = True
 
     @field_validator("jobs", "tasks")
     @classmethod

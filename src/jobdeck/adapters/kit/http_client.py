@@ -1,17 +1,16 @@
 """``HttpClient``: one backend's httpx client, which raises only ``jobdeck.errors`` kinds
-(the table of failures, bounds and retries is in ``jobdeck.adapters.http``)."""
+(the table of failures, bounds and retries is in ``jobdeck.adapters.kit.http``)."""
 
 from __future__ import annotations
 
 import asyncio
-import ssl
 from collections.abc import AsyncIterator, Callable, Container, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import httpx
 
-from jobdeck.adapters.http_body import (
+from jobdeck.adapters.kit.http_body import (
     DEFAULT_MAX_RESPONSE_MB,
     MIB,
     BodyTooLarge,
@@ -22,10 +21,11 @@ from jobdeck.adapters.http_body import (
     with_body,
     without_lone_surrogates,
 )
-from jobdeck.adapters.http_errors import Failures, default_error_message, seconds, short
-from jobdeck.adapters.http_paths import path_only, without_credentials
-from jobdeck.adapters.http_settings import DEFAULT_DEADLINE
-from jobdeck.adapters.http_waits import DECK_MAX_RETRY_AFTER, parse_retry_after, wait_policy
+from jobdeck.adapters.kit.http_errors import Failures, default_error_message, seconds, short
+from jobdeck.adapters.kit.http_paths import path_only, without_credentials
+from jobdeck.adapters.kit.http_settings import DEFAULT_DEADLINE
+from jobdeck.adapters.kit.http_waits import DECK_MAX_RETRY_AFTER, parse_retry_after, wait_policy
+from jobdeck.adapters.kit.tls import Verify, httpx_verify
 from jobdeck.clock import Clock
 from jobdeck.errors import AdapterError, BadResponse, Unreachable
 from jobdeck.redact import SecretScrubber, header_secrets
@@ -61,7 +61,7 @@ class HttpClient:
         clock: Clock,
         headers: Mapping[str, str] | None = None,
         timeout: float = 10.0,
-        verify: bool | str = True,
+        verify: Verify | str = True,
         transport: httpx.AsyncBaseTransport | None = None,
         retries: int = 2,
         error_message: ErrorMessage | None = None,
@@ -80,7 +80,7 @@ class HttpClient:
             base_url=base_url,
             headers=dict(headers or {}),
             timeout=timeout,
-            verify=_ssl_context(verify) if transport is None else True,
+            verify=httpx_verify(verify) if transport is None else True,
             transport=transport,
         )
         where = without_credentials(self._client.base_url)
@@ -295,11 +295,3 @@ class HttpClient:
     def _backoff(self, attempt: int) -> float:
         return BACKOFF_SECONDS * 2**attempt
 
-
-def _ssl_context(verify: bool | str) -> ssl.SSLContext | bool:
-    if isinstance(verify, str):
-        try:
-            return ssl.create_default_context(cafile=verify)
-        except (OSError, ssl.SSLError) as exc:
-            raise AdapterError(f"cannot use the CA file {verify}: {short(exc)}") from None
-    return verify
