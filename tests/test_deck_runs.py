@@ -15,16 +15,16 @@ from jobdeck.emulators.core import SimClock
 from jobdeck.emulators.intuned import DEFAULT_API_KEY, DEFAULT_PROJECT, DEFAULT_WORKSPACE_ID, IntunedEmulator
 from jobdeck.errors import AdapterError
 from jobdeck.model import Capability, Counts, JobRef, JobState, Run, RunPage
-from jobdeck.ui.run_paging import (
+from jobdeck.ui.panes.run_paging import (
     NO_NEWER,
     NO_OLDER,
     ONLY_RUN,
     RunRequest,
     RunStep,
     pick_index,
-    position_text,
     step_run,
 )
+from jobdeck.ui.run_position import position_text
 from jobdeck.ui.widgets.job_list import JobList
 from jobdeck.ui.widgets.run_detail import RunDetail
 

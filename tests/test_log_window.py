@@ -11,7 +11,7 @@ from jobdeck.clock import FrozenClock
 from jobdeck.errors import NotFound
 from jobdeck.model import JobRef
 from jobdeck.monitor import Monitor
-from jobdeck.ui.log_window import LogWindowReader
+from jobdeck.ui.panes.log_window import LogWindowReader
 
 REF = JobRef(backend="fake", id="1")
 LOG = "".join(f"line {n:03d}\n" for n in range(100))  # 9 bytes a line

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from jobdeck.model import JobRef, JobState, Run, RunPage
-from jobdeck.ui.run_paging import NO_OLDER, RunRequest
-from jobdeck.ui.run_stepping import RunStepQueue
+from jobdeck.ui.panes.run_paging import NO_OLDER, RunRequest
+from jobdeck.ui.panes.run_stepping import RunStepQueue
 
 JOB = JobRef(backend="fake", id="job")
 

@@ -98,7 +98,7 @@ class KioskScreen(DeckScreen):
         # Runs before DeckScreen.on_mount (Textual calls both, subclass first).
         self.query_one("#top-bar").mount(Label(id="kiosk-clock"))
         board = KioskBoard(id="kiosk-board")
-        board.ascii = self.deck.ascii
+        board.ascii = self.host.ascii
         self.mount(board, before="#main")
         # The kiosk's part of the deck's tick (see `_show_time`) waits for the first frame.
         self.call_after_refresh(self.kiosk_tick)
@@ -119,13 +119,13 @@ class KioskScreen(DeckScreen):
         super()._show_time(now, health)
         if not self.is_mounted:
             return  # the first one runs after the first frame (see on_mount)
-        monitor = self.deck.monitor
+        monitor = self.host.monitor
         jobs = monitor.jobs()
         board = self.query_one(KioskBoard)
         board.counts = count_jobs(jobs, now, monitor.backends())
         board.health = dict(health)
         self.query_one("#kiosk-clock", Label).update(self._clock_text(now, health))
-        self._advance_rotation(jobs, now, self.deck.clock.monotonic())
+        self._advance_rotation(jobs, now, self.host.clock.monotonic())
 
     def kiosk_tick(self) -> None:
         """A tick now: update the clock and the board, and move the selection on when it is time."""
@@ -140,9 +140,10 @@ class KioskScreen(DeckScreen):
         order = rotation_order(jobs, now)
         if not order:
             return
-        period = self.deck.settings.kiosk_rotate_seconds
+        period = self.host.settings.kiosk_rotate_seconds
         due = self._rotated_at is None or monotonic - self._rotated_at >= period
-        if due or self._selected not in order:
+        selected = self.selected_job
+        if due or selected is None or selected.ref not in order:
             self.rotate(order, monotonic)
         if self.has_class("-compact") and self._rotated_at is not None:
             # One lower pane fits: each job shows its detail, timeline and log in turn.
@@ -155,7 +156,8 @@ class KioskScreen(DeckScreen):
         """Select the next job of ``order`` and show its detail, timeline and log tail."""
         jobs = self.query_one(JobList)
         # The first rotation starts at the top of the order, wherever the cursor was.
-        current = self._selected if self._rotated_at is not None else None
+        selected = self.selected_job
+        current = selected.ref if selected is not None and self._rotated_at is not None else None
         for _ in range(len(order)):
             ref = next_in_rotation(order, current)
             if ref is None:

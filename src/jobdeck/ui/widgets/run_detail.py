@@ -26,7 +26,7 @@ from jobdeck.model import Counts, Job, JobState, Run, RunPage
 from jobdeck.present import MISSING, age, counts_text, truncate
 from jobdeck.safe_text import safe_line, to_plain
 from jobdeck.ui.deck_text import STATE_TONE, ago, bar, duration, percent, state_text, wall_time
-from jobdeck.ui.run_paging import only_run, page_text, run_position
+from jobdeck.ui.run_position import only_run, page_text, run_position
 
 #: How many runs of a page the detail lists (a page longer than this is cut).
 MAX_RUNS_SHOWN = 25

@@ -1,9 +1,10 @@
 """Choosing one of a job's runs with ``[`` and ``]``: the rules, without Textual.
 
-The deck shows one page of a job's runs (newest first) with one of them
-chosen. ``]`` moves to the next older run and ``[`` to the next newer one;
-stepping past either end of the page asks for the neighbouring page. These
-functions say what a step does; the screen loads pages and draws.
+The detail pane shows one page of a job's runs (newest first) with one of
+them chosen. ``]`` moves to the next older run and ``[`` to the next newer
+one; stepping past either end of the page asks for the neighbouring page.
+These functions say what a step does; the pane loads pages, the run detail
+draws them (with the words of ``ui.run_position``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from jobdeck.model import Run, RunPage
+from jobdeck.ui.run_position import only_run
 
 #: Said when there is nothing to choose from, by direction of the step.
 NO_OLDER = "this is the job's oldest run"
@@ -71,41 +73,3 @@ def pick_index(runs: Sequence[Run], keep_id: str | None, fallback: int) -> int:
     if fallback < 0:
         return len(runs) - 1
     return min(fallback, len(runs) - 1)
-
-
-def only_run(page: RunPage) -> bool:
-    """Whether ``page`` holds the job's one and only run."""
-    return page.page == 0 and len(page.runs) == 1 and not page.has_older
-
-
-def page_text(page: RunPage) -> str:
-    """``page 2/3`` (``page 2`` when the count is unknown), or "" when there is one page."""
-    if page.pages is None:
-        return f"page {page.page + 1}"
-    return f"page {page.page + 1}/{page.pages}" if page.pages > 1 else ""
-
-
-def run_position(page: RunPage, chosen: int) -> int | None:
-    """The chosen run's place among all the job's runs, from 1 (newest), if known."""
-    first = page.first_position
-    return None if first is None else first + chosen + 1
-
-
-def position_text(page: RunPage, chosen: int) -> str:
-    """``run 3 of 24 · page 1/3 · [ ] choose``, or "" when no run is shown."""
-    if not page.runs:
-        return ""
-    position = run_position(page, chosen)
-    if position is None:
-        parts = [f"run {chosen + 1} of the page"]
-    elif page.total is not None:
-        parts = [f"run {position} of {page.total}"]
-    else:
-        parts = [f"run {position}"]
-    if only_run(page):
-        return parts[0]
-    pages = page_text(page)
-    if pages:
-        parts.append(pages)
-    parts.append("[ ] choose")
-    return " · ".join(parts)

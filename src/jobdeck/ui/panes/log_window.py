@@ -2,7 +2,7 @@
 
 The pane keeps at most ``max_lines`` lines. ``b`` replaces them with the
 ``max_lines`` lines before the first one, read from the backend between two
-byte offsets. This class finds the offsets and reads the text; the screen
+byte offsets. This class finds the offsets and reads the text; the log pane
 shows it.
 """
 

@@ -3,7 +3,7 @@
 A step past either end of the page shown asks for the neighbouring page (see
 ``run_paging``). Steps pressed before that page arrives are taken from it one
 by one, as if each had waited for the one before. This class holds them; the
-screen loads pages and shows runs.
+detail pane loads pages and shows runs.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import deque
 
 from jobdeck.model import RunPage
-from jobdeck.ui.run_paging import RunStep, step_run
+from jobdeck.ui.panes.run_paging import RunStep, step_run
 
 
 class RunStepQueue:

@@ -1,0 +1,92 @@
+"""The jobs pane: the filter box over the job list; its border says what the list shows.
+
+The list's jobs come from the monitor's events, which the screen hands on
+(``apply_changes``); the filter box, the sort and the view (active or
+archived) are the pane's, and its title follows each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Input
+
+from jobdeck.model import Job, JobRef
+from jobdeck.ui.panes.titles import TitledPane
+from jobdeck.ui.widgets.job_list import JobList
+
+
+class JobsPane(TitledPane, Vertical):
+    """A filter box (hidden until ``/``) over the JobList."""
+
+    def compose(self) -> ComposeResult:
+        yield Input(
+            placeholder="filter: words, state:failed, backend:NAME, -state:succeeded",
+            id="filter",
+            classes="finder",
+        )
+        yield JobList(id="jobs")
+
+    def on_mount(self) -> None:
+        # Watched, not a Changed message: the list is filtered within the key press,
+        # so the echo and the filtered rows share one frame (and one relayout).
+        self.watch(self.query_one("#filter", Input), "value", self._on_filter_changed, init=False)
+
+    def show_titles(self) -> None:
+        """The view and the counts in the title; the sort and the filter below."""
+        jobs = self.query_one(JobList)
+        view = "Archived jobs" if jobs.view == "archived" else "Jobs"
+        notes = [f"sort: {jobs.sort}"]
+        if jobs.filter_text:
+            notes.append(f"filter: {jobs.filter_text}")
+        self.set_titles(f"{view} {jobs.visible_count}/{jobs.total_count}", " · ".join(notes))
+
+    def apply_changes(self, added: Sequence[Job], changed: Sequence[Job], removed: Sequence[JobRef]) -> None:
+        """What a poll changed, into the list."""
+        self.query_one(JobList).apply_changes(added, changed, removed)
+        self.show_titles()
+
+    def open_filter(self) -> Input:
+        """Open the filter box on the filter in use (the screen gives it the focus)."""
+        finder = self.query_one("#filter", Input)
+        finder.add_class("-open")
+        finder.value = self.query_one(JobList).filter_text
+        return finder
+
+    def clear_filter(self) -> None:
+        jobs = self.query_one(JobList)
+        if jobs.filter_text:
+            jobs.filter_text = ""
+            self.query_one("#filter", Input).value = ""
+            self.show_titles()
+
+    def cycle_sort(self) -> str:
+        """Sort by the next order; returns its name."""
+        sort = self.query_one(JobList).cycle_sort()
+        self.show_titles()
+        return sort
+
+    def toggle_view(self) -> None:
+        """Archived jobs instead of active ones, or back."""
+        jobs = self.query_one(JobList)
+        jobs.view = "active" if jobs.view == "archived" else "archived"
+        self.show_titles()
+
+    def _on_filter_changed(self, text: str) -> None:
+        jobs = self.query_one(JobList)
+        jobs.filter_text = text
+        finder = self.query_one("#filter", Input)
+        finder.set_class(jobs.query_error is not None, "-invalid")
+        finder.tooltip = jobs.query_error
+        self.show_titles()
+
+    @on(Input.Submitted, "#filter")
+    def _on_filter_submitted(self, event: Input.Submitted) -> None:
+        jobs = self.query_one(JobList)
+        if jobs.query_error:
+            self.notify(jobs.query_error, title="Filter", severity="warning")
+        event.input.remove_class("-open")
+        jobs.focus()

@@ -1,0 +1,136 @@
+"""The log pane: the shown job's log, followed from its last lines, paged back with ``b``.
+
+It reads the log itself: a follow from the tail (the oldest lines go as new
+ones come, within the view's ``max_lines``) and, on ``b``, the window before
+the lines shown (``log_window``). Both run in one exclusive worker group, so
+the latest request wins. The screen says which job and passes its keys on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Protocol
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Input
+
+from jobdeck.errors import AdapterError
+from jobdeck.model import Job, JobRef, LogChunk
+from jobdeck.ui.panes.log_window import LogSource, LogWindowReader
+from jobdeck.ui.panes.titles import TitledPane
+from jobdeck.ui.widgets.log_view import LogView
+
+
+class LogReader(LogSource, Protocol):
+    """Where a job's log is read from (the Monitor): followed, and between two offsets."""
+
+    def follow_log(self, ref: JobRef, offset: int = 0) -> AsyncIterator[LogChunk]: ...
+
+
+def current_log_line(log_view: LogView) -> str | None:
+    """The log line a user means by "this line": the tail while following; when
+    paused, the first line in view matching the search, else the line at the top."""
+    lines = log_view.lines_text()
+    if not lines:
+        return None
+    if log_view.following:
+        return lines[-1]
+    top = max(0, min(len(lines) - 1, int(log_view.scroll_y) - (1 if log_view.dropped_lines else 0)))
+    term = (log_view.search_term or "").casefold()
+    if term:
+        for line in lines[top:]:
+            if term in line.casefold():
+                return line
+    return lines[top]
+
+
+class LogPane(TitledPane, Vertical):
+    """A search box over a LogView of the job it is given; it reads the log itself."""
+
+    def __init__(
+        self,
+        reader: LogReader,
+        *,
+        max_lines: int,
+        earlier_max_bytes: int,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        self._reader = reader
+        self._max_lines = max_lines
+        self._window = LogWindowReader(max_bytes=earlier_max_bytes)
+        #: The job shown: what is read for another one (the user moved on) is dropped.
+        self.ref: JobRef | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="search the log", id="log-search", classes="finder")
+        yield LogView(id="log", max_lines=self._max_lines)
+
+    def show_job(self, job: Job | None) -> None:
+        """Follow ``job``'s log from its last lines (again, when it is the job shown already)."""
+        self.ref = job.ref if job else None
+        if job is None:
+            self.query_one(LogView).clear()
+            self.workers.cancel_group(self, "log")
+        else:
+            self._follow(job.ref)
+
+    def open_search(self) -> Input:
+        """Open the search box (the screen gives it the focus)."""
+        finder = self.query_one("#log-search", Input)
+        finder.add_class("-open")
+        return finder
+
+    @work(exclusive=True, group="log", exit_on_error=False)
+    async def _follow(self, ref: JobRef) -> None:
+        log_view = self.query_one(LogView)
+        log_view.clear()
+        # Perf (issue 8): open the log at its last `max_lines` lines, not byte 0,
+        # so a 1 GB log shows its end at once; the pane says what was skipped.
+        start = await self._reader.log_tail_offset(ref, log_view.max_lines)
+        if ref != self.ref:
+            return
+        log_view.start_at(start)
+        self._window.followed_to = start
+        async for chunk in self._reader.follow_log(ref, start):
+            if ref != self.ref:
+                return
+            if chunk.notice:
+                log_view.set_notice(chunk.notice)
+            if chunk.text:
+                log_view.append(chunk.text)
+            self._window.followed_to = chunk.offset
+
+    @on(LogView.EarlierWanted)
+    def _on_earlier_wanted(self) -> None:
+        if self.ref is not None:
+            self._load_earlier(self.ref)
+
+    @on(LogView.TailWanted)
+    def _on_tail_wanted(self) -> None:
+        if self.ref is not None:
+            self._follow(self.ref)
+
+    @work(exclusive=True, group="log", exit_on_error=False)
+    async def _load_earlier(self, ref: JobRef) -> None:
+        """Show the ``max_lines`` lines before the first one in the log pane (in place of
+        what it shows: the pane stays bounded); following stops until ``f``."""
+        log_view = self.query_one(LogView)
+        try:
+            window = await self._window.earlier(self._reader, ref, log_view)
+        except AdapterError as exc:
+            self.notify(f"Earlier lines of {ref}: {exc}", severity="warning")
+            return
+        if ref == self.ref and window is not None:
+            log_view.show_window(window.text, window.start, window.end)
+
+    @on(Input.Submitted, "#log-search")
+    def _on_search(self, event: Input.Submitted) -> None:
+        log_view = self.query_one(LogView)
+        event.input.remove_class("-open")
+        log_view.focus()
+        if event.value and not log_view.search(event.value):
+            self.notify(f"Not found in the log: {event.value}", severity="warning")
