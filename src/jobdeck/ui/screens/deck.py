@@ -115,6 +115,7 @@ class DeckScreen(JobActions, FirstScreen):
     # -- layout -------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # The monitor is each pane's reader; from here on the panes are told only which job.
         monitor = self.host.monitor
         with Horizontal(id="top-bar"):
             yield Label("jobdeck", id="app-title")
@@ -127,6 +128,7 @@ class DeckScreen(JobActions, FirstScreen):
                 yield TimelinePane(monitor, id="timeline-pane", classes="pane")
         yield LogPane(
             monitor,
+            # Its bounds: the lines it keeps, and the most one press of b reads.
             max_lines=self.host.settings.log_lines,
             earlier_max_bytes=EARLIER_WINDOW_MAX_BYTES,
             id="log-pane",
