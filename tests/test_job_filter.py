@@ -9,7 +9,7 @@ from fakes import make_job
 
 from jobdeck.model import Job, JobState
 from jobdeck.query import Query, parse_query, sort_jobs, sort_key
-from jobdeck.ui.job_filter import JobFilter, locate
+from jobdeck.ui.widgets.job_list.job_filter import JobFilter, locate
 
 NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
 RECENT = sort_key("recent")

@@ -423,8 +423,8 @@ async def test_without_a_now_ages_and_running_durations_show_a_dash() -> None:
 
 
 async def test_a_large_list_builds_its_filter_index_after_the_first_paint(monkeypatch) -> None:
-    monkeypatch.setattr("jobdeck.ui.widgets.job_list.INDEX_IN_BACKGROUND_FROM", 500)
-    monkeypatch.setattr("jobdeck.ui.widgets.job_list.INDEX_SLICE", 100)
+    monkeypatch.setattr("jobdeck.ui.widgets.job_list.widget.INDEX_IN_BACKGROUND_FROM", 500)
+    monkeypatch.setattr("jobdeck.ui.widgets.job_list.widget.INDEX_SLICE", 100)
     async with running(ListApp(numbered(1_000))) as (app, job_list, pilot):
         assert "job 0" in screen_lines(job_list)[1]
         for _ in range(200):
@@ -450,8 +450,8 @@ async def test_any_mix_of_filters_diffs_sorts_and_views_shows_what_a_fresh_list_
     slices meanwhile are shortcuts: the rows must always equal the slow way."""
     import random
 
-    monkeypatch.setattr("jobdeck.ui.widgets.job_list.INDEX_IN_BACKGROUND_FROM", 100)
-    monkeypatch.setattr("jobdeck.ui.widgets.job_list.INDEX_SLICE", 40)
+    monkeypatch.setattr("jobdeck.ui.widgets.job_list.widget.INDEX_IN_BACKGROUND_FROM", 100)
+    monkeypatch.setattr("jobdeck.ui.widgets.job_list.widget.INDEX_SLICE", 40)
     rng = random.Random(8)
     states = list(JobState)
     # Distinct times and names: every sort is then a total order, ties cannot differ.

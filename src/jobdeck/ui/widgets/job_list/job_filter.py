@@ -1,8 +1,9 @@
 """The job list's filter on the data side, apart from drawing: which jobs of the
 sorted view match the query, at 100,000 jobs within a keystroke.
 
-No Textual here, so it is tested without an app; the list decides when the
-index is built (between frames) and when a diff is patched rather than re-sorted.
+No Textual here, so it is tested without an app; the row store decides when a
+diff is patched rather than re-sorted, and the list when the index is built
+(between frames).
 """
 
 from __future__ import annotations

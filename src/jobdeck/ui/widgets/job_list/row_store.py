@@ -1,0 +1,157 @@
+"""The job list's rows on the data side, apart from drawing: every job, the view sorted, the rows shown.
+
+No Textual here. The data flows in three stages, each kept until something it
+depends on changes::
+
+    all jobs (by ref) ──view + sort──▶ sorted view ──query──▶ rows (what is drawn)
+
+A query change only re-filters; a sort or view change re-sorts; a small diff
+patches both lists in place with ``bisect``. The filtering (its index,
+remembered queries, patches) is ``JobFilter``'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from jobdeck.model import Job, JobRef
+from jobdeck.query import Query, sort_jobs, sort_key
+from jobdeck.ui.widgets.job_list.job_filter import JobFilter, locate
+
+#: Changes beyond this share of the view are applied by re-sorting everything.
+_PATCH_LIMIT = 0.1
+
+
+class RowStore:
+    """Every job, the jobs of the current view sorted, and ``rows``: those the query lets through.
+
+    ``rows`` and ``sorted`` are replaced, never changed in place (see ``JobFilter``).
+    """
+
+    def __init__(self) -> None:
+        # Every job. Kept as the given list until something needs the jobs by
+        # ref (a diff, a job chosen by ref): building that map costs more than a first paint.
+        self._given: list[Job] = []
+        self._by_ref_map: dict[JobRef, Job] | None = {}
+        self._views_have_duplicates = False
+        # The sorted view and the rows drawn, with what filtering them needs.
+        self._filter = JobFilter(self._all_jobs)
+        # What the sorted view holds and how it is sorted (``resort``).
+        self._archived = False
+        self._sort = "recent"
+        self._sort_now: datetime | None = None
+        self._key: Callable[[Job], Any] = sort_key(self._sort)
+
+    @property
+    def rows(self) -> list[Job]:
+        """The jobs shown: the sorted view as filtered."""
+        return self._filter.rows
+
+    @property
+    def sorted(self) -> list[Job]:
+        """The jobs of the current view, sorted, before filtering."""
+        return self._filter.sorted
+
+    @property
+    def archived(self) -> bool:
+        """Whether the view holds the archived jobs (else the others)."""
+        return self._archived
+
+    @property
+    def query(self) -> Query:
+        """The query the rows match (the last good one)."""
+        return self._filter.query
+
+    @property
+    def job_count(self) -> int:
+        """Every job known, in any view."""
+        return len(self._given) if self._by_ref_map is None else len(self._by_ref_map)
+
+    @property
+    def filter_ready(self) -> bool:
+        """Whether a filter runs at once: every job's text is indexed."""
+        return self._filter.ready
+
+    def set_jobs(self, jobs: list[Job], *, in_slices: bool) -> None:
+        """Replace every job by ``jobs`` (kept, not copied). With ``in_slices``, the filter
+        index is built by ``index_slice`` calls. Call ``resort`` next."""
+        self._given = jobs
+        self._by_ref_map = None
+        self._filter.reset(jobs, in_slices=in_slices)
+
+    def resort(self, *, archived: bool, sort: str, now: datetime | None) -> None:
+        """Sort the view afresh: the archived jobs or the others, by ``sort`` (one of
+        ``SORT_KEYS``) measured at ``now``; then filter it."""
+        self._views_have_duplicates = False
+        in_view = [job for job in self._all_jobs() if job.archived is archived]
+        self._archived, self._sort, self._sort_now = archived, sort, now
+        self._key = sort_key(sort, now)
+        self._filter.set_sorted(sort_jobs(in_view, sort, now))
+
+    def apply_changes(
+        self, added: Sequence[Job], changed: Sequence[Job], removed: Sequence[JobRef], *, now: datetime | None
+    ) -> list[Job] | None:
+        """Apply a diff: patched in place when it is small, else the view is re-sorted
+        (as of ``now``). Returns the jobs that arrived (new, or new versions), or None
+        when nothing changed."""
+        by_ref = self._by_ref
+        replaced: list[Job] = []
+        fresh: list[Job] = []
+        for job in (*added, *changed):
+            old = by_ref.get(job.ref)
+            if old is job:
+                continue
+            if old is not None:
+                replaced.append(old)
+            by_ref[job.ref] = job
+            fresh.append(job)
+        for ref in removed:
+            old = by_ref.pop(ref, None)
+            if old is not None:
+                replaced.append(old)
+        if not replaced and not fresh:
+            return None
+        self._filter.update_index(replaced, fresh)
+        if self._views_have_duplicates or len(replaced) + len(fresh) > max(64, _PATCH_LIMIT * len(self.sorted)):
+            self.resort(archived=self._archived, sort=self._sort, now=now)
+        else:
+            archived = self._archived
+            arriving = [job for job in fresh if job.archived is archived]
+            self._filter.patch(replaced, arriving, self._key)
+        return fresh
+
+    def set_query(self, query: Query) -> None:
+        """Filter the sorted view by ``query``."""
+        self._filter.set_query(query)
+
+    def index_slice(self, jobs: list[Job], start: int, size: int) -> int | None:
+        """Index ``size`` of ``jobs`` (given to ``set_jobs``) from ``start`` for filtering;
+        where the next slice starts, or None when nothing is left to do."""
+        return self._filter.index_slice(jobs, start, size)
+
+    def position_of_ref(self, ref: JobRef, held: Job | None = None) -> int | None:
+        """Where the job with ``ref`` is in the rows, or None (unknown, or filtered out).
+        ``held``: a version of that job the caller holds, tried first."""
+        if self._by_ref_map is None and held is not None and held.ref == ref:
+            return self.position_of(held)  # no diff since: the object is still the current version
+        job = self._by_ref.get(ref)
+        return None if job is None else self.position_of(job)
+
+    def position_of(self, job: Job) -> int | None:
+        """Where ``job`` (this very object) is in the rows."""
+        return locate(self.rows, job, self._key)
+
+    @property
+    def _by_ref(self) -> dict[JobRef, Job]:
+        """Every job by ref, built on first need. With duplicate refs the last wins."""
+        if self._by_ref_map is None:
+            self._by_ref_map = {job.ref: job for job in self._given}
+            # Duplicate refs in set_jobs: the views still hold them until re-sorted.
+            self._views_have_duplicates = len(self._by_ref_map) != len(self._given)
+            self._given = []
+        return self._by_ref_map
+
+    def _all_jobs(self) -> Iterable[Job]:
+        return self._given if self._by_ref_map is None else self._by_ref_map.values()
