@@ -14,8 +14,7 @@ from jobdeck.adapters.base import Adapter
 from jobdeck.clock import SystemClock
 from jobdeck.config import Settings
 from jobdeck.monitor import Monitor
-from jobdeck.monitor.action_log import ActionLog
-from jobdeck.monitor.archive_store import JobdeckArchive
+from jobdeck.store.memory import MemoryStore
 from jobdeck.ui.app import JobdeckApp
 
 from frames import FrameProbe
@@ -34,8 +33,7 @@ async def running_deck(
     monitor = Monitor(
         list(adapters),
         clock=clock,
-        archive=JobdeckArchive(workdir / "archive.json"),
-        action_log=ActionLog(workdir / "actions.jsonl"),
+        store=MemoryStore(workdir),
     )
     app = JobdeckApp(settings, monitor, clock=clock)
     probe = FrameProbe(app)

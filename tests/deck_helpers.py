@@ -15,8 +15,7 @@ from jobdeck.clock import FrozenClock
 from jobdeck.config import Settings
 from jobdeck.model import Capability, Counts, JobState, StatusEvent
 from jobdeck.monitor import Monitor
-from jobdeck.monitor.action_log import ActionLog
-from jobdeck.monitor.archive_store import JobdeckArchive
+from jobdeck.store.memory import MemoryStore
 from jobdeck.ui.app import JobdeckApp
 from jobdeck.ui.runtime.css_cache import ParsedCssCache
 from jobdeck.ui.widgets.job_list import JobList
@@ -90,8 +89,7 @@ def build_app(
     monitor = Monitor(
         adapters,
         clock=clock,
-        archive=JobdeckArchive(tmp_path / "archive.json"),
-        action_log=ActionLog(tmp_path / "actions.jsonl"),
+        store=MemoryStore(tmp_path),
         read_only=read_only or kiosk,
     )
     settings = Settings(backends=[a.settings for a in adapters], time_zone=time_zone)

@@ -40,9 +40,8 @@ from jobdeck.model import (
     Run,
     StatusEvent,
 )
-from jobdeck.monitor.action_log import ActionLog
-from jobdeck.monitor.archive_store import JobdeckArchive
 from jobdeck.monitor.monitor import Monitor
+from jobdeck.store.memory import MemoryStore
 
 #: The calls that change a backend. ``FakeAdapter.mutations`` lists only these.
 MUTATING_METHODS = frozenset({"archive", "restore", "retry", "cancel", "pause", "resume"})
@@ -504,15 +503,14 @@ def make_monitor(
     rng: random.Random | None = None,
     push_delay: float = 0.0,
 ) -> Monitor:
-    """A Monitor over ``adapters`` with its archive and action log in ``tmp_path``.
+    """A Monitor over ``adapters`` with its store (archive and action log) in ``tmp_path``.
 
     Backoff has no jitter unless an ``rng`` is given, so waits are predictable.
     """
     return Monitor(
         adapters,
         clock=clock,
-        archive=JobdeckArchive(tmp_path / "archive.json"),
-        action_log=ActionLog(tmp_path / "actions.jsonl"),
+        store=MemoryStore(tmp_path),
         read_only=read_only,
         rng=rng or NoJitter(),
         push_delay=push_delay,

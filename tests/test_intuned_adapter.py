@@ -29,9 +29,8 @@ from jobdeck.emulators.server import running
 from jobdeck.errors import AdapterError, AuthFailed, BadResponse, NotFound
 from jobdeck.model import Action, Capability, Job, JobState
 from jobdeck.monitor import Monitor
-from jobdeck.monitor.action_log import ActionLog
-from jobdeck.monitor.archive_store import JobdeckArchive
 from jobdeck.monitor.events import HealthStatus
+from jobdeck.store.memory import MemoryStore
 
 KEY_ENV = "JOBDECK_TEST_INTUNED_KEY"
 #: Secrets the demo jobs carry; none may ever leave the adapter.
@@ -346,8 +345,7 @@ def served(request: pytest.FixtureRequest, emulator: IntunedEmulator) -> Iterato
 
 
 def new_monitor(adapter: IntunedAdapter, tmp_path: Path, clock: InstantClock) -> Monitor:
-    return Monitor([adapter], clock=clock, archive=JobdeckArchive(tmp_path / "archive.json"),
-                   action_log=ActionLog(tmp_path / "actions.jsonl"))
+    return Monitor([adapter], clock=clock, store=MemoryStore(tmp_path))
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))

@@ -17,8 +17,7 @@ from jobdeck.local.records import RunEvent
 from jobdeck.local.spool import Spool
 from jobdeck.model import JobRef, JobState
 from jobdeck.monitor import Monitor
-from jobdeck.monitor.action_log import ActionLog
-from jobdeck.monitor.archive_store import JobdeckArchive
+from jobdeck.store.memory import MemoryStore
 
 SECRET = b"root:x:0:0:the secret:/root:/bin/sh\n"
 
@@ -127,12 +126,7 @@ async def test_following_a_log_that_links_out_ends_with_the_refusal_and_no_text(
 ) -> None:
     job_id, run_folder = finished_job(spool)
     (run_folder / "log").symlink_to(secret)
-    monitor = Monitor(
-        [adapter],
-        clock=FrozenClock(),
-        archive=JobdeckArchive(tmp_path / "archive.json"),
-        action_log=ActionLog(tmp_path / "actions.jsonl"),
-    )
+    monitor = Monitor([adapter], clock=FrozenClock(), store=MemoryStore(tmp_path))
     await monitor.poll_once()
     ref = JobRef(backend=adapter.name, id=job_id)
 

@@ -19,7 +19,7 @@ from processes import Processes
 import jobdeck.files
 from jobdeck.clock import FrozenClock
 from jobdeck.model import Action, Capability, JobRef, JobState
-from jobdeck.monitor.archive_store import JobdeckArchive
+from jobdeck.store.archive_file import JobdeckArchive
 from jobdeck.monitor.events import JobsChanged
 
 REF = JobRef(backend="julep", id="task-7")
@@ -242,7 +242,7 @@ _ARCHIVING_FOREVER = """
 import sys
 from pathlib import Path
 from jobdeck.model import JobRef
-from jobdeck.monitor.archive_store import JobdeckArchive
+from jobdeck.store.archive_file import JobdeckArchive
 
 archive = JobdeckArchive(Path(sys.argv[1]))
 n = 0

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from fakes import make_job
 
 from jobdeck.model import JobState, StatusEvent
-from jobdeck.monitor.observed import ObservedHistory, merge_timelines
+from jobdeck.store.observed import ObservedHistory, merge_timelines
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 

@@ -12,8 +12,7 @@ from deck_helpers import sample_backends, wait_for_jobs
 from jobdeck.clock import FrozenClock
 from jobdeck.config import Settings
 from jobdeck.monitor import Monitor
-from jobdeck.monitor.action_log import ActionLog
-from jobdeck.monitor.archive_store import JobdeckArchive
+from jobdeck.store.memory import MemoryStore
 from jobdeck.ui.app import JobdeckApp
 
 WIDE = (120, 40)
@@ -25,8 +24,7 @@ def monitor_and_settings(tmp_path: Path, *, read_only: bool) -> tuple[Monitor, S
     monitor = Monitor(
         adapters,
         clock=clock,
-        archive=JobdeckArchive(tmp_path / "archive.json"),
-        action_log=ActionLog(tmp_path / "actions.jsonl"),
+        store=MemoryStore(tmp_path),
         read_only=read_only,
     )
     return monitor, Settings(backends=[a.settings for a in adapters], time_zone="UTC"), clock

@@ -12,8 +12,8 @@ import pytest
 
 from jobdeck.clock import FrozenClock
 from jobdeck.model import JobRef
-from jobdeck.monitor.action_log import ActionLog
-from jobdeck.monitor.archive_store import JobdeckArchive
+from jobdeck.store.action_log import ActionLog
+from jobdeck.store.archive_file import JobdeckArchive
 
 REF = JobRef(backend="julep", id="task-7")
 OTHER = JobRef(backend="local", id="a/b")

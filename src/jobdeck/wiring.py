@@ -17,8 +17,7 @@ from jobdeck.adapters.registry import adapter_class
 from jobdeck.clock import Clock, SystemClock
 from jobdeck.config import Settings
 from jobdeck.monitor import Monitor
-from jobdeck.monitor.action_log import ActionLog
-from jobdeck.monitor.archive_store import JobdeckArchive
+from jobdeck.store.memory import MemoryStore
 
 #: Over a slow link, no backend is polled more often than this.
 LOW_BANDWIDTH_MIN_INTERVAL = 10.0
@@ -34,15 +33,14 @@ def build_adapters(settings: Settings, *, clock: Clock) -> list[Adapter]:
 def build_monitor(
     settings: Settings, *, read_only: bool, clock: Clock | None = None, push_delay: float = 0.0
 ) -> Monitor:
-    """A monitor over every enabled backend, with jobdeck's archive and action log
-    where ``jobdeck.paths`` says (``JOBDECK_DATA_DIR`` moves them: tests, the demo).
+    """A monitor over every enabled backend, with its store: jobdeck's archive and action
+    log where ``jobdeck.paths`` says (``JOBDECK_DATA_DIR`` moves them: tests, the demo).
     ``push_delay``: see Monitor."""
     clock = clock or SystemClock()
     return Monitor(
         build_adapters(settings, clock=clock),
         clock=clock,
-        archive=JobdeckArchive(),
-        action_log=ActionLog(),
+        store=MemoryStore(),
         read_only=read_only,
         push_delay=push_delay,
     )

@@ -9,6 +9,8 @@ goes through here, and nowhere else.
   by jobdeck, whatever the backend can do.
 - **The action log**: every outcome (done, failed, refused, and why) is written
   to it, and announced to the listeners (``ActionDone``).
+
+jobdeck's archive and the action log are the store's (``jobdeck.store``).
 """
 
 from __future__ import annotations
@@ -20,11 +22,10 @@ from jobdeck.adapters.base import Adapter
 from jobdeck.clock import Clock
 from jobdeck.errors import ReadOnlyRefused, Unsupported
 from jobdeck.model import Action, ActionResult, Capability, Job, JobRef
-from jobdeck.monitor.action_log import ActionLog, ActionOutcome
-from jobdeck.monitor.archive_store import JobdeckArchive
 from jobdeck.monitor.events import ActionDone, JobsChanged, MonitorEvent
 from jobdeck.monitor.health import adapter_failure, describe_error
 from jobdeck.monitor.job_table import JobTable
+from jobdeck.store.base import ActionOutcome, Store
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,7 @@ class ActionGate:
         adapters: Mapping[str, Adapter],
         *,
         table: JobTable,
-        archive: JobdeckArchive,
-        action_log: ActionLog,
+        store: Store,
         clock: Clock,
         read_only: bool,
         emit: Callable[[MonitorEvent], None],
@@ -50,8 +50,8 @@ class ActionGate:
     ) -> None:
         self._adapters = adapters
         self._table = table
-        self._archive = archive
-        self._action_log = action_log
+        self._archive = store.archive
+        self._action_log = store.actions
         self._clock = clock
         self._read_only = read_only
         self._emit = emit

@@ -10,6 +10,10 @@ monitor learnt of them itself.
   (``archived_by="jobdeck"``); a change to it made between polls (by another deck
   on the data folder) has its rows announced at the next poll.
 
+The archive and the observed history are the store's (``jobdeck.store``), which
+is also handed what each poll (once per poll) and each pushed change changed
+(``Store.record_changes``).
+
 This is the hot path of a poll (``apply``, benchmarked as ``poll_diff_10k_ms``):
 no work per job beyond what the diff needs, no call per job that can be saved.
 """
@@ -22,10 +26,9 @@ from datetime import datetime
 
 from jobdeck.clock import Clock
 from jobdeck.model import Job, JobRef, StatusEvent
-from jobdeck.monitor.archive_store import JobdeckArchive
 from jobdeck.monitor.events import JobsChanged, MonitorEvent, TimelineChanged
 from jobdeck.monitor.listing import Listing, ListingIndex
-from jobdeck.monitor.observed import ObservedHistory
+from jobdeck.store.base import Store, Transition
 
 
 @dataclass(eq=False)
@@ -53,14 +56,16 @@ class JobTable:
         self,
         backends: Iterable[str],
         *,
-        archive: JobdeckArchive,
+        store: Store,
         clock: Clock,
         emit: Callable[[MonitorEvent], None],
     ) -> None:
-        self._archive = archive
+        self._store = store
+        # Its parts are fixed for its life: held here, a call less on the poll path.
+        self._archive = store.archive
+        self._observed = store.observed
         self._clock = clock
         self._emit = emit
-        self._observed = ObservedHistory()
         self._backends = {name: BackendJobs(listing=ListingIndex(name)) for name in backends}
 
     # -- reading ------------------------------------------------------------------
@@ -108,7 +113,7 @@ class JobTable:
         now = self._clock.now()
         added: list[Job] = []
         changed: list[Job] = []
-        transitions: list[tuple[JobRef, StatusEvent]] = []
+        transitions: list[Transition] = []
         first_seen = backend.first_seen
         # A listing with the last one's ids says which jobs are new objects: only those can differ.
         candidates = ((job.ref.id, job) for job in listing.touched) if listing.fast else fresh.items()
@@ -129,6 +134,9 @@ class JobTable:
         for ref in removed:
             first_seen.pop(ref.id, None)
             self._observed.forget(ref)
+        self._store.record_changes(
+            name, now, added=added, changed=changed, removed=removed, transitions=transitions, complete=True
+        )
         archived = self._archive.refs()
         if archived is not backend.archive_seen:
             changed += self._archive_moves(name, backend, archived, previous, added, changed)

@@ -9,9 +9,12 @@ It puts together, and passes each call to, the parts that do the work:
 - ``reads``: runs, logs and timelines passed to the adapters (errors, log-follow retries);
 - ``gate``: the action gate (read-only, archive routing, the action log).
 
+What jobdeck keeps of its own (its archive, the action log, the observed history,
+each poll's diff) is the store's (``jobdeck.store.Store``), handed in by ``wiring``.
+
 PUBLIC API (the UI and CLI rely on exactly this; keep it stable):
 
-    Monitor(adapters, *, clock, archive, action_log, read_only=False, rng=None)
+    Monitor(adapters, *, clock, store, read_only=False, rng=None)
     monitor.read_only -> bool
     monitor.add_listener(fn: Callable[[MonitorEvent], None]) -> Callable[[], None]  # returns unsubscribe
     await monitor.run()            # runs every backend's loop until stop() or cancellation
@@ -33,7 +36,7 @@ PUBLIC API (the UI and CLI rely on exactly this; keep it stable):
 
 Also available (additions, not relied on by the contract above):
 
-    monitor.warnings() -> list[str]   # e.g. jobdeck's archive was corrupt and set aside
+    monitor.warnings() -> list[str]   # the store's: e.g. jobdeck's archive was corrupt and set aside
     await monitor.first_polls()       # returns once every backend has had its first attempt
     monitor.takes_reason(ref, action) -> bool   # the backend records an optional reason for it
     monitor.watchable_backends() -> list[str]   # backends that can add a job by id (WATCH)
@@ -74,14 +77,13 @@ from jobdeck.adapters.base import Adapter
 from jobdeck.clock import Clock
 from jobdeck.errors import AdapterError
 from jobdeck.model import Action, ActionResult, Capability, Job, JobRef, LogChunk, Run, RunPage, StatusEvent
-from jobdeck.monitor.action_log import ActionLog
-from jobdeck.monitor.archive_store import JobdeckArchive
 from jobdeck.monitor.events import BackendHealth, MonitorEvent
 from jobdeck.monitor.gate import ActionGate
 from jobdeck.monitor.health import describe_error
 from jobdeck.monitor.job_table import JobTable
 from jobdeck.monitor.reads import Reads
 from jobdeck.monitor.scheduler import Scheduler
+from jobdeck.store.base import Store
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +98,7 @@ class Monitor:
         adapters: Sequence[Adapter],
         *,
         clock: Clock,
-        archive: JobdeckArchive,
-        action_log: ActionLog,
+        store: Store,
         read_only: bool = False,
         rng: random.Random | None = None,
         push_delay: float = 0.0,
@@ -109,10 +110,10 @@ class Monitor:
             if adapter.name in self._adapters:
                 raise ValueError(f"two backends are named {adapter.name!r}")
             self._adapters[adapter.name] = adapter
-        self._archive = archive
+        self._store = store
         self._listeners: list[Listener] = []
         rng = rng or random.Random()
-        self._table = JobTable(self._adapters, archive=archive, clock=clock, emit=self._emit)
+        self._table = JobTable(self._adapters, store=store, clock=clock, emit=self._emit)
         self._scheduler = Scheduler(
             self._adapters.values(), table=self._table, clock=clock, rng=rng, push_delay=push_delay, emit=self._emit
         )
@@ -120,8 +121,7 @@ class Monitor:
         self._gate = ActionGate(
             self._adapters,
             table=self._table,
-            archive=archive,
-            action_log=action_log,
+            store=store,
             clock=clock,
             read_only=read_only,
             emit=self._emit,
@@ -156,7 +156,7 @@ class Monitor:
         return self._table.job(ref)
 
     def warnings(self) -> list[str]:
-        return [self._archive.warning] if self._archive.warning else []
+        return self._store.warnings()
 
     # -- listeners ----------------------------------------------------------------
 
@@ -183,8 +183,12 @@ class Monitor:
         await self._scheduler.run()
 
     async def stop(self) -> None:
-        """Stop ``run()`` and wait until it has closed the adapters (or just close them)."""
-        await self._scheduler.stop()
+        """Stop ``run()`` and wait until it has closed the adapters (or just close them),
+        then close the store (what it has pending is kept)."""
+        try:
+            await self._scheduler.stop()
+        finally:
+            self._store.close()
 
     async def refresh(self, backend: str | None = None) -> None:
         """Poll now, nothing from caches; return when a poll started after this call has finished."""

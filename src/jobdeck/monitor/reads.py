@@ -22,8 +22,8 @@ from jobdeck.model import JobRef, LogChunk, Run, RunPage, StatusEvent
 from jobdeck.monitor.backoff import Backoff
 from jobdeck.monitor.health import InternalError, adapter_failure, describe_error
 from jobdeck.monitor.job_table import JobTable
-from jobdeck.monitor.observed import DEFAULT_TOLERANCE, merge_timelines
 from jobdeck.monitor.streams import closing
+from jobdeck.store.observed import DEFAULT_TOLERANCE, merge_timelines
 
 log = logging.getLogger(__name__)
 

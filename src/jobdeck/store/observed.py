@@ -21,7 +21,8 @@ DEFAULT_TOLERANCE = timedelta(seconds=5)
 
 
 class ObservedHistory:
-    """Per job, a bounded list of the states the monitor saw it in."""
+    """Per job, a bounded list of the states the monitor saw it in, in memory
+    (``store.base.ObservedTransitions``)."""
 
     def __init__(self, limit: int = DEFAULT_LIMIT) -> None:
         self._limit = limit

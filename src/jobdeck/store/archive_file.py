@@ -50,7 +50,8 @@ class ArchiveCorrupt(ValueError):
 
 
 class JobdeckArchive:
-    """A persistent set of job references, shared through its file by every deck."""
+    """A persistent set of job references, shared through its file by every deck
+    (``store.base.ArchiveMarks`` as a file: ``archive.json``)."""
 
     def __init__(
         self, path: Path | None = None, *, clock: Clock | None = None, lock_timeout: float = LOCK_TIMEOUT

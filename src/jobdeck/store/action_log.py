@@ -21,17 +21,18 @@ import os
 import stat
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from jobdeck import paths
 from jobdeck.files import NotARegularFile, open_no_follow
+from jobdeck.store.base import ActionOutcome
 
 log = logging.getLogger(__name__)
 
-ActionOutcome = Literal["ok", "failed", "refused"]
-
 
 class ActionLog:
+    """The action records (``store.base.ActionRecords``) as a file: ``actions.jsonl``."""
+
     def __init__(self, path: Path | None = None) -> None:
         self.path = path if path is not None else paths.action_log_file()
 
