@@ -21,7 +21,8 @@ transition from ``record_changes``, in batches on a thread of its own.
 
 The poll path (``JobTable.apply``, benchmarked) calls ``archive.refs()`` and
 ``record_changes`` once per poll and ``observed.observe`` once per changed job,
-so none of them may wait on a disk: a store that writes queues the work.
+so none of them may do slow work (today's archive costs one ``stat`` a poll): a
+store that writes its records queues them.
 The parts are fixed for the store's life (the table holds them).
 """
 
