@@ -212,6 +212,10 @@ def test_ls_json_lists_every_job_in_the_public_shape(in_sandbox: Sandbox) -> Non
     assert states == {"greet": "succeeded", "crash": "failed"}
 
 
+def test_ls_json_says_a_job_of_a_backend_without_groups_is_in_none(in_sandbox: Sandbox) -> None:
+    assert [job["group"] for job in listed()] == [None, None]
+
+
 def test_ls_state_keeps_only_jobs_in_that_state(in_sandbox: Sandbox) -> None:
     assert [job["name"] for job in listed("--state", "failed")] == ["crash"]
     assert listed("--state", "running") == []

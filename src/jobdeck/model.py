@@ -7,6 +7,8 @@ the adapter layer ever sees a backend's own shapes except through
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -135,6 +137,97 @@ class Counts(BaseModel):
         return min(1.0, self.done / self.total)
 
 
+# -- groups (contract v2) ------------------------------------------------------
+
+
+class StateCounts(BaseModel):
+    """How many jobs (or array tasks, or executions) of a group are in each state.
+
+    States with no job are left out, and the rest kept in JobState's order.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    by_state: dict[JobState, int] = Field(default_factory=dict)
+
+    @field_validator("by_state", mode="before")
+    @classmethod
+    def _known_states_only(cls, value: Any) -> Any:
+        # A backend's tally may name a state this version does not know: it counts as unknown.
+        if not isinstance(value, dict):
+            return value
+        tally: dict[JobState, int] = {}
+        for state, count in value.items():
+            key = state if isinstance(state, JobState) else JobState.parse(str(state))
+            tally[key] = tally.get(key, 0) + _whole_count(count)
+        # In JobState's order, so a tally reads (and dumps) the same however it was counted.
+        return {state: tally[state] for state in JobState if tally.get(state)}
+
+    @classmethod
+    def of(cls, states: Iterable[JobState]) -> StateCounts:
+        """The tally of ``states``, one per job."""
+        return cls(by_state=dict(Counter(states)))
+
+    def __hash__(self) -> int:
+        # Frozen, so hashable like the other models: a group can be a key (Celery groups by it).
+        return hash(tuple(self.by_state.items()))
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_state.values())
+
+    def count(self, state: JobState) -> int:
+        """How many are in ``state`` (0 for a state nobody is in)."""
+        return self.by_state.get(state, 0)
+
+    def as_counts(self) -> Counts:
+        """Success and failure counts over the whole tally: a canceled job ended
+        without succeeding, so it counts as a failure (its own word is in ``by_state``)."""
+        return Counts(
+            total=self.total,
+            succeeded=self.count(JobState.SUCCEEDED),
+            failed=self.count(JobState.FAILED) + self.count(JobState.CANCELED),
+        )
+
+
+def _whole_count(value: Any) -> int:
+    """A count from a backend: a whole number of at least 0 (ValueError otherwise)."""
+    try:
+        count = int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"a count is a whole number, not {str(value)[:40]!r}") from None
+    return max(0, count)
+
+
+class JobGroup(BaseModel):
+    """What a job belongs to: a Slurm array (its row is the group, its tasks the
+    runs), a Celery task name, the Julep task an execution is of.
+
+    A group is a key, not a parent job: a task name or a Julep task is no job of
+    its own. Jobs of one backend with the same key are in the same group.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    #: The backend's own id of the group (array job id, task name, task id).
+    key: str
+    #: What the deck shows (``1234_[0-99]``, ``tasks.add``, ``translate-batch``).
+    name: str
+    #: The group's jobs by state, or None when the backend does not count them.
+    counts: StateCounts | None = None
+    #: What the counts are over, in words, when not the whole group ("the latest 20 executions").
+    scope: str | None = None
+
+    def to_public(self) -> dict[str, Any]:
+        counts = self.counts
+        return {
+            "key": self.key,
+            "name": self.name,
+            "counts": {state.value: n for state, n in counts.by_state.items()} if counts is not None else None,
+            "scope": self.scope,
+        }
+
+
 class Job(BaseModel):
     """One job as the deck shows it."""
 
@@ -157,6 +250,8 @@ class Job(BaseModel):
     labels: dict[str, str] = Field(default_factory=dict)
     error: str | None = None
     detail: dict[str, Any] = Field(default_factory=dict)
+    #: The group the job is in (contract v2), or None: most backends have none.
+    group: JobGroup | None = None
 
     @field_validator("progress")
     @classmethod
@@ -200,6 +295,7 @@ class Job(BaseModel):
             "archived_by": self.archived_by,
             "labels": dict(self.labels),
             "error": self.error,
+            "group": self.group.to_public() if self.group is not None else None,
         }
 
 

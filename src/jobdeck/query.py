@@ -10,6 +10,7 @@ Query syntax (terms are ANDed, matching is case-insensitive)::
     backend:local         the backend name contains "local"
     name:foo  id:42       the name / id contains the text
     label:machine=m1      label ``machine`` contains "m1"; ``label:machine`` = has that label
+    group:translate       the job's group (a Julep task, a Slurm array …): its name or key contains the text
     machine:m1            any other ``key:value`` is a label term
     -state:succeeded      a leading "-" negates a term; -"a phrase" too
 
@@ -174,7 +175,9 @@ class Query:
         #: ("state:s" and "state:succeeded"; extra spaces): one cached result serves both.
         self.key: tuple[object, ...] = (condition, *constants.values())
         if expressions:
-            namespace: dict[str, object] = {"NO_LABEL": _NO_LABEL, "LABEL": _label_any_case, **constants}
+            namespace: dict[str, object] = {
+                "NO_LABEL": _NO_LABEL, "LABEL": _label_any_case, "GROUP": _group_text, **constants
+            }
             source = f"lambda J, T: [i for i, h in enumerate(T) if {condition}]"
             self._select = eval(compile(source, "<jobdeck query>", "eval"), namespace)  # noqa: S307
 
@@ -258,6 +261,9 @@ def _expression(term: Term, constant: Callable[[object], str]) -> str:
     if key in _FIELD_SOURCES:
         field = f"{_FIELD_SOURCES[key]}.lower()"
         return " or ".join(f"{constant(needle)} in {field}" for needle in _values(key, value))
+    if key == "group":
+        # Not a label term: a label named "group" is still reached with label:group=….
+        return " or ".join(f"{constant(needle)} in GROUP(J[i])" for needle in _values(key, value))
     if key == "label":
         label, sep, label_value = term.value.partition("=")
         if not label:
@@ -283,6 +289,13 @@ def _label_expression(label: str, needles: tuple[str, ...], constant: Callable[[
 def _label_any_case(key: str, labels: dict[str, str]) -> str | None:
     folded = key.casefold()
     return next((value for name, value in labels.items() if name.casefold() == folded), None)
+
+
+def _group_text(job: Job) -> str:
+    """The group's name and key, lower-cased, apart so a text cannot match across them;
+    NO_LABEL (which no value contains) for a job without a group."""
+    group = job.group
+    return f"{group.name}\x00{group.key}".lower() if group is not None else _NO_LABEL
 
 
 def _values(key: str, value: str) -> tuple[str, ...]:

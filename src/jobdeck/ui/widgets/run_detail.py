@@ -1,5 +1,6 @@
-"""The run detail: everything known about one job, one field per row, then
-the chosen one of its runs and the page of runs it was chosen from.
+"""The run detail: everything known about one job, one field per row (its
+group's counts by state among them: ``jobdeck.ui.group_rows``), then the
+chosen one of its runs and the page of runs it was chosen from.
 
 Every string that came from a backend (names, ids, raw states, errors,
 labels, the backend's own fields) passes through ``safe_text`` before it is
@@ -26,6 +27,7 @@ from jobdeck.model import Counts, Job, JobState, Run, RunPage
 from jobdeck.present import MISSING, age, counts_text, truncate
 from jobdeck.safe_text import safe_line, to_plain
 from jobdeck.ui.deck_text import STATE_TONE, ago, bar, duration, percent, state_text, wall_time
+from jobdeck.ui.group_rows import group_rows
 from jobdeck.ui.run_position import only_run, page_text, run_position
 
 #: How many runs of a page the detail lists (a page longer than this is cut).
@@ -270,6 +272,8 @@ class RunDetail(Widget):
             yield "Counts", self._counts_line(job.counts)
         if job.progress is not None:
             yield "Progress", self._progress_line(job.progress)
+        if job.group is not None:
+            yield from group_rows(job.group, ascii=self.ascii, style=self._style, counts_line=self._counts_line)
         error_label, error = self._error(job)
         if error:
             yield error_label, Text(error, style=self._style("run-detail--error"))
