@@ -43,6 +43,7 @@ from jobdeck.adapters.julep.convert import (
     log_line,
     short_id,
     summarize,
+    task_group,
 )
 from jobdeck.adapters.julep.push import STREAM_READ_TIMEOUT, TERMINAL, StatusStreams
 from jobdeck.adapters.julep.settings import JulepSettings, canonical_uuid
@@ -57,7 +58,7 @@ from jobdeck.adapters.julep.wire import (
     TransitionList,
 )
 from jobdeck.errors import AdapterError, BadResponse, NotFound, Unsupported
-from jobdeck.model import ActionResult, Capability, Job, JobRef, LogChunk, StatusEvent
+from jobdeck.model import ActionResult, Capability, Job, JobGroup, JobRef, LogChunk, StatusEvent
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,8 @@ class JulepAdapter(HttpAdapter):
         #: Status of every execution in the last listing, by id (PUSH follows the active ones).
         self._last_status: dict[str, str] = {}
         self._listed = ListedJobs()
+        #: Each listed task's group (its executions' tally by state), by task id.
+        self._groups: dict[str, JobGroup] = {}
         #: The client of the event streams (made when first needed, closed with the adapter).
         self._streams_http: HttpClient | None = None
         self._push = StatusStreams(
@@ -168,11 +171,21 @@ class JulepAdapter(HttpAdapter):
             await self._probe()  # nothing to ask: ask something, or "ok" would mean nothing
             return []
         watched = all_results(await gather_bounded([partial(self._fetch_watched, job_id) for job_id in self._watched]))
-        listings = all_results(
-            await gather_bounded([partial(self._list_executions, task_id) for task_id in self.settings.tasks])
-        )
+        tasks = self.settings.tasks
+        listings = all_results(await gather_bounded([partial(self._list_executions, task_id) for task_id in tasks]))
+        limit = self.settings.executions_per_task
+        self._groups = {
+            task_id: task_group(task_id, self._task_name(task_id), listing, limit)
+            for task_id, listing in zip(tasks, listings, strict=True)
+        }
+        # A task's tally is part of each execution's job: a change in one is a change in all.
         executions = self._listed.convert(
-            ((execution.id, execution) for listing in listings for execution in listing), self._execution_job
+            (
+                (execution.id, (execution, self._groups[task_id]))
+                for task_id, listing in zip(tasks, listings, strict=True)
+                for execution in listing
+            ),
+            lambda source: self._execution_job(*source),
         )
         self._last_status = {job.id: job.raw_state or "" for job in executions}
         return [*watched, *executions]
@@ -350,8 +363,11 @@ class JulepAdapter(HttpAdapter):
 
     # -- inside: conversion ------------------------------------------------------------------
 
-    def _execution_job(self, execution: Execution) -> Job:
-        return job_from_execution(self.name, execution, self._task_name(execution.task_id))
+    def _execution_job(self, execution: Execution, group: JobGroup | None = None) -> Job:
+        task_id = execution.task_id
+        # An execution read on its own is in its task's group as last listed (uncounted if never).
+        group = group or self._groups.get(task_id) or JobGroup(key=task_id, name=self._task_name(task_id))
+        return job_from_execution(self.name, execution, self._task_name(task_id), group)
 
     def _task_name(self, task_id: str) -> str:
         return self.settings.task_names.get(task_id) or f"task {short_id(task_id)}"

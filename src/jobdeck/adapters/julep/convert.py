@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from jobdeck.adapters.julep.wire import Execution, JobStatus, Transition
-from jobdeck.model import Job, JobRef, JobState, StatusEvent, map_state
+from jobdeck.model import Job, JobGroup, JobRef, JobState, StateCounts, StatusEvent, map_state
 from jobdeck.redact import redact
 
 #: JobStatus.state. The server never sends pending or retrying, but both are in the enum.
@@ -88,7 +88,19 @@ def job_not_found(backend: str, job_id: str) -> Job:
     )
 
 
-def job_from_execution(backend: str, execution: Execution, task_name: str) -> Job:
+def task_group(task_id: str, task_name: str, executions: list[Execution], limit: int) -> JobGroup:
+    """The group of a task's executions: their tally by state, and, when the listing
+    was cut at ``limit``, that the tally is over the latest ones only."""
+    listed = {execution.id: map_state(execution.status, EXECUTION_STATES) for execution in executions}
+    return JobGroup(
+        key=task_id,
+        name=task_name,
+        counts=StateCounts.of(listed.values()),
+        scope=f"the latest {len(listed)} executions" if len(executions) >= limit else None,
+    )
+
+
+def job_from_execution(backend: str, execution: Execution, task_name: str, group: JobGroup | None = None) -> Job:
     state = map_state(execution.status, EXECUTION_STATES)
     shown_input = summarize(redact(execution.input))
     shown_output = summarize(redact(execution.output)) if execution.output is not None else ""
@@ -110,6 +122,7 @@ def job_from_execution(backend: str, execution: Execution, task_name: str) -> Jo
         labels={key: value for key, value in labels.items() if value},
         error=execution.error if state is JobState.FAILED else None,
         detail={"kind": "execution", **redact(execution.model_dump(mode="json"))},
+        group=group,
     )
 
 
