@@ -136,7 +136,7 @@ class FakeAdapter(Adapter):
         self._runs: dict[str, list[Run]] = {}
         self._fail_counts: dict[str, tuple[int, BaseException]] = {}
         self._fail_always: dict[str, BaseException] = {}
-        self._push_queue: asyncio.Queue[None | _PushEnded] | None = None
+        self._push_queue: asyncio.Queue[object] | None = None
         #: While set to an unset Event, ``list_jobs`` waits for it (see ``hold_polls``).
         self._poll_gate: asyncio.Event | None = None
         self.set_jobs(jobs)
@@ -219,9 +219,10 @@ class FakeAdapter(Adapter):
             self._poll_gate.set()
             self._poll_gate = None
 
-    def push(self) -> None:
-        """Make ``changes()`` yield once (the backend pushed a change)."""
-        self._queue().put_nowait(None)
+    def push(self, change: object = None) -> None:
+        """Make ``changes()`` yield ``change`` once (the backend pushed it: an Upsert,
+        a Gone, a Poll, or None for a bare "something changed")."""
+        self._queue().put_nowait(change)
 
     def end_push(self) -> None:
         """End the current ``changes()`` stream, as if the server closed it."""
@@ -305,7 +306,7 @@ class FakeAdapter(Adapter):
                 return 0
         return position + 1
 
-    async def changes(self) -> AsyncIterator[None]:
+    async def changes(self) -> AsyncIterator[object]:
         self._record("changes")
         self._require(Capability.PUSH)
         queue = self._queue()
@@ -315,7 +316,7 @@ class FakeAdapter(Adapter):
                 return
             # A failure scripted while the stream is open breaks it at the next event.
             self._maybe_fail("changes")
-            yield None
+            yield item
 
     async def archive(self, job_id: str, reason: str | None = None) -> ActionResult:
         self._record("archive", job_id, *([reason] if reason else []))
@@ -406,7 +407,7 @@ class FakeAdapter(Adapter):
         except KeyError:
             raise NotFound(f"no job {job_id!r} on {self.name}") from None
 
-    def _queue(self) -> asyncio.Queue[None | _PushEnded]:
+    def _queue(self) -> asyncio.Queue[object]:
         if self._push_queue is None:
             self._push_queue = asyncio.Queue()
         return self._push_queue

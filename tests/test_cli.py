@@ -216,6 +216,11 @@ def test_ls_json_says_a_job_of_a_backend_without_groups_is_in_none(in_sandbox: S
     assert [job["group"] for job in listed()] == [None, None]
 
 
+def test_ls_json_says_whether_the_backend_still_lists_each_job(in_sandbox: Sandbox) -> None:
+    # One poll lists what the backend has: no job is gone from it yet.
+    assert [(job["gone"], job["gone_since"]) for job in listed()] == [(False, None), (False, None)]
+
+
 def test_ls_state_keeps_only_jobs_in_that_state(in_sandbox: Sandbox) -> None:
     assert [job["name"] for job in listed("--state", "failed")] == ["crash"]
     assert listed("--state", "running") == []

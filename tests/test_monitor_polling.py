@@ -211,7 +211,9 @@ async def test_refresh_polls_at_once_while_running(tmp_path: Path, clock: Frozen
 # -- diffs --------------------------------------------------------------------------------
 
 
-async def test_a_poll_reports_added_changed_and_removed_jobs(tmp_path: Path, clock: FrozenClock) -> None:
+async def test_a_poll_reports_added_and_changed_jobs_and_marks_unlisted_ones_gone(
+    tmp_path: Path, clock: FrozenClock
+) -> None:
     adapter = FakeAdapter.build("alpha", jobs=[make_job("1"), make_job("2")], clock=clock)
     monitor = make_monitor(tmp_path, [adapter], clock=clock)
     recorder = EventRecorder()
@@ -230,9 +232,13 @@ async def test_a_poll_reports_added_changed_and_removed_jobs(tmp_path: Path, clo
     [diff] = recorder.of(JobsChanged)
     assert diff.backend == "alpha"
     assert [job.id for job in diff.added] == ["3"]
-    assert [(job.id, job.state) for job in diff.changed] == [("1", JobState.SUCCEEDED)]
-    assert diff.removed == [JobRef(backend="alpha", id="2")]
-    assert [job.id for job in monitor.jobs()] == ["1", "3"]
+    # Contract v2: a job the backend no longer lists is kept, marked gone, not removed.
+    assert [(job.id, job.state, job.gone) for job in diff.changed] == [
+        ("1", JobState.SUCCEEDED, False),
+        ("2", JobState.RUNNING, True),
+    ]
+    assert diff.removed == []
+    assert [(job.id, job.gone_since) for job in monitor.jobs()] == [("1", None), ("3", None), ("2", clock.now())]
 
 
 async def test_a_down_backend_keeps_its_jobs(tmp_path: Path, clock: FrozenClock) -> None:

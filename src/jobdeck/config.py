@@ -57,6 +57,10 @@ class Settings(BaseModel):
     low_bandwidth: bool = False
     #: Plain ASCII only: no box-drawing, block or emoji glyphs.
     ascii: bool = False
+    #: Hours a job its backend no longer lists stays in the deck, marked gone from the
+    #: backend, before it leaves the live table (a backend may forget jobs; failed ones
+    #: must stay in view meanwhile).
+    live_keep_hours: float = Field(default=24.0, gt=0, le=24 * 366)
     #: The zone the deck shows times in, and the kiosk's "today": UTC, local or an IANA name.
     time_zone: str = "UTC"
     #: The file these settings came from; None when they are the defaults.

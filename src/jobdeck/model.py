@@ -247,6 +247,9 @@ class Job(BaseModel):
     # Who archived it: "backend" (the backend's own archive) or "jobdeck"
     # (jobdeck's own archive, for backends without one).
     archived_by: str | None = None
+    #: Since when the backend no longer lists the job (contract v2: a backend may forget
+    #: jobs). Set by the monitor's job table, which keeps the job in view; never by adapters.
+    gone_since: datetime | None = None
     labels: dict[str, str] = Field(default_factory=dict)
     error: str | None = None
     detail: dict[str, Any] = Field(default_factory=dict)
@@ -267,6 +270,11 @@ class Job(BaseModel):
     @property
     def id(self) -> str:
         return self.ref.id
+
+    @property
+    def gone(self) -> bool:
+        """Whether the backend no longer lists the job (see ``gone_since``)."""
+        return self.gone_since is not None
 
     def duration(self, now: datetime) -> float | None:
         """Seconds between start (or creation) and end (or now)."""
@@ -293,6 +301,8 @@ class Job(BaseModel):
             "counts": self.counts.model_dump() if self.counts else None,
             "archived": self.archived,
             "archived_by": self.archived_by,
+            "gone": self.gone_since is not None,
+            "gone_since": _iso(self.gone_since),
             "labels": dict(self.labels),
             "error": self.error,
             "group": self.group.to_public() if self.group is not None else None,

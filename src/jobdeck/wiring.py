@@ -10,6 +10,7 @@ The deck's modules are imported only when a deck is run, so ``jobdeck ls``
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 
 from jobdeck import paths
 from jobdeck.adapters.base import Adapter
@@ -43,6 +44,7 @@ def build_monitor(
         store=MemoryStore(),
         read_only=read_only,
         push_delay=push_delay,
+        live_keep=timedelta(hours=settings.live_keep_hours),
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from jobdeck.adapters.changes import Change
 from jobdeck.clock import Clock, SystemClock
 from jobdeck.errors import AuthFailed, NotFound, Unsupported
 from jobdeck.model import ActionResult, Capability, Job, JobState, LogChunk, Run, RunPage, StatusEvent
@@ -221,10 +222,13 @@ class Adapter(ABC):
                 return
             await self.clock.sleep(min(1.0, self.settings.interval))
 
-    async def changes(self) -> AsyncIterator[None]:
-        """Yields whenever the backend pushes a change (capability PUSH).
+    async def changes(self) -> AsyncIterator[Change | None]:
+        """Yields whenever the backend pushes a change (capability PUSH): what changed
+        (``jobdeck.adapters.changes``) where the backend says, else None or ``Poll()``.
 
-        The monitor then lists jobs at once instead of waiting for the next poll.
+        The monitor applies an ``Upsert`` or ``Gone`` to its job table at once; on
+        None or ``Poll()`` it lists jobs at once instead of waiting for the next poll.
+        Yield once when the channel has connected (the monitor then counts it live).
         """
         raise Unsupported(self.why_unsupported(Capability.PUSH))
         yield  # pragma: no cover - makes this an async generator

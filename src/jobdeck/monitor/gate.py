@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 JOBDECK_ARCHIVE_NOTE = "(kept in jobdeck's own archive; the backend is not changed)"
 #: Why every action is refused in read-only mode.
 READ_ONLY_REASON = "read-only mode"
+#: Why an action on a job gone from its backend is refused (jobdeck's own archive still works).
+GONE_REASON = "the backend no longer lists this job"
 
 
 class ActionGate:
@@ -77,6 +79,8 @@ class ActionGate:
             if ref in self._archive:
                 return None
             return adapter.why_unsupported(Capability.RESTORE) if raw.archived else "the job is not archived"
+        if raw.gone_since is not None:
+            return GONE_REASON
         return adapter.why_not(action.capability, self._table.marked(raw))
 
     def confirm_text(self, ref: JobRef, action: Action) -> str:

@@ -9,6 +9,12 @@ monitor learnt of them itself.
 - **Archive marks**: jobdeck's own archive is laid over the jobs as they are read
   (``archived_by="jobdeck"``); a change to it made between polls (by another deck
   on the data folder) has its rows announced at the next poll.
+- **Gone marks**: a job a listing leaves out (or the backend pushes as ``Gone``) is
+  kept, marked gone from the backend (``gone_since``), and announced as changed, not
+  removed: a backend may forget jobs (a failed job must stay in view). It is unmarked
+  if listed again, and leaves the table ``live_keep`` after it went.
+- **Pushed changes**: a job the backend pushes (``Upsert``) is in the table at once;
+  the next listing is still the authority, compared with the table at those jobs.
 
 The archive and the observed history are the store's (``jobdeck.store``), which
 is also handed what each poll (once per poll) and each pushed change changed
@@ -22,7 +28,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from itertools import chain
 
 from jobdeck.clock import Clock
 from jobdeck.model import Job, JobRef, StatusEvent
@@ -47,6 +54,15 @@ class BackendJobs:
     #: jobdeck's archive as the last poll applied it: another deck on the data folder
     #: may change it between polls.
     archive_seen: frozenset[JobRef] = frozenset()
+    #: Jobs the backend no longer lists, marked gone, by id, in the order they went.
+    gone: dict[str, Job] = field(default_factory=dict)
+    #: Ids a pushed change touched since the last poll. While there are any, ``jobs`` is
+    #: the table's own copy (not the listing's, which the ListingIndex keeps).
+    pushed: set[str] = field(default_factory=set)
+
+
+#: How long a job gone from its backend stays in the live table (``Settings.live_keep_hours``).
+DEFAULT_LIVE_KEEP = timedelta(hours=24)
 
 
 class JobTable:
@@ -59,8 +75,10 @@ class JobTable:
         store: Store,
         clock: Clock,
         emit: Callable[[MonitorEvent], None],
+        live_keep: timedelta = DEFAULT_LIVE_KEEP,
     ) -> None:
         self._store = store
+        self._live_keep = live_keep
         # Its parts are fixed for its life: held here, a call less on the poll path.
         self._archive = store.archive
         self._observed = store.observed
@@ -71,20 +89,31 @@ class JobTable:
     # -- reading ------------------------------------------------------------------
 
     def jobs(self) -> list[Job]:
-        """Every job of every backend, in config order then listing order, archive marks on."""
+        """Every job of every backend, in config order then listing order (then the gone
+        ones, in the order they went), archive marks on."""
         archived = self._archive.refs()
         every = [job for backend in self._backends.values() for job in backend.jobs.values()]
+        if any(backend.gone for backend in self._backends.values()):
+            every = [
+                job
+                for backend in self._backends.values()
+                for job in chain(backend.jobs.values(), backend.gone.values())
+            ]
         return overlay_all(every, archived)
 
     def job(self, ref: JobRef) -> Job | None:
-        """``ref`` as last listed, archive mark on; None when it is not listed."""
+        """``ref`` as last listed (or marked gone), archive mark on; None when it is not in the table."""
         raw = self.raw_job(ref)
         return overlay(raw, self._archive.refs()) if raw else None
 
     def raw_job(self, ref: JobRef) -> Job | None:
-        """``ref`` as its backend last listed it (no archive mark); None when it is not listed."""
+        """``ref`` as its backend last listed it (or marked gone; no archive mark); None when
+        it is not in the table."""
         backend = self._backends.get(ref.backend)
-        return backend.jobs.get(ref.id) if backend else None
+        if backend is None:
+            return None
+        job = backend.jobs.get(ref.id)
+        return job if job is not None or not backend.gone else backend.gone.get(ref.id)
 
     def marked(self, job: Job) -> Job:
         """``job`` with jobdeck's archive mark, if jobdeck archived it."""
@@ -116,7 +145,12 @@ class JobTable:
         transitions: list[Transition] = []
         first_seen = backend.first_seen
         # A listing with the last one's ids says which jobs are new objects: only those can differ.
+        candidates: Iterable[tuple[str, Job]]
         candidates = ((job.ref.id, job) for job in listing.touched) if listing.fast else fresh.items()
+        pushed, backend.pushed = backend.pushed, set()
+        if pushed and listing.fast:
+            # Pushed changes made the table differ from the last listing at those ids.
+            candidates = chain(candidates, _pushed_candidates(pushed, listing))
         for job_id, job in candidates:
             before = previous.get(job_id)
             if before is None:
@@ -129,24 +163,31 @@ class JobTable:
                 if event is not None:
                     transitions.append((job.ref, event))
         # The same number of jobs and none new means the same ids: nothing to look for.
-        unchanged_ids = listing.fast or (len(fresh) == len(previous) and not added)
-        removed = [] if unchanged_ids else [job.ref for job_id, job in previous.items() if job_id not in fresh]
-        for ref in removed:
-            first_seen.pop(ref.id, None)
-            self._observed.forget(ref)
+        if listing.fast:  # the last listing's ids: only a pushed job can be missing
+            missing = [job_id for job_id in pushed if job_id in previous and job_id not in fresh]
+        elif len(fresh) == len(previous) and not added:
+            missing = []
+        else:
+            missing = [job_id for job_id in previous if job_id not in fresh]
+        if backend.gone and added:
+            changed += self._listed_again(backend, added, now, transitions)
+        removed = [previous[job_id].ref for job_id in missing]
         self._store.record_changes(
             name, now, added=added, changed=changed, removed=removed, transitions=transitions, complete=True
         )
+        # Gone from the backend, not from the table (announced as changed); only age takes jobs out.
+        went = [self._mark_gone(backend, job_id, previous[job_id], now) for job_id in missing]
+        expired = self._age_out(backend, now) if backend.gone else []
         archived = self._archive.refs()
         if archived is not backend.archive_seen:
             changed += self._archive_moves(name, backend, archived, previous, added, changed)
-        if added or changed or removed:
+        if added or changed or went or expired:
             self._emit(
                 JobsChanged(
                     backend=name,
                     added=overlay_all(added, archived),
-                    changed=overlay_all(changed, archived),
-                    removed=removed,
+                    changed=overlay_all(changed + went if went else changed, archived),
+                    removed=expired,
                 )
             )
         for ref, event in transitions:
@@ -169,11 +210,119 @@ class JobTable:
         moved -= {job.id for job in added} | {job.id for job in changed}
         return [backend.jobs[job_id] for job_id in moved if job_id in backend.jobs and job_id in previous]
 
+    # -- pushed changes (contract v2) ----------------------------------------------
+
+    def upsert(self, name: str, job: object) -> None:
+        """Put ``job``, pushed by backend ``name`` (``Upsert``), in the table now and announce
+        it as a poll's diff would. TypeError when it is not a Job."""
+        if not isinstance(job, Job):
+            raise TypeError(f"an Upsert carries a {type(job).__name__}, not a Job")
+        if job.ref.backend != name or job.gone_since is not None:  # gone is the table's to say
+            job = job.model_copy(update={"ref": JobRef(backend=name, id=job.ref.id), "gone_since": None})
+        backend = self._backends[name]
+        job_id = job.ref.id
+        before = backend.jobs.get(job_id)
+        if before is job or before == job:
+            return
+        now = self._clock.now()
+        self._own_jobs(backend, job_id)[job_id] = job
+        added: list[Job] = []
+        changed: list[Job] = []
+        transitions: list[Transition] = []
+        if before is None and backend.gone.get(job_id) is None:
+            added.append(job)
+            backend.first_seen[job_id] = now
+        elif before is None:
+            changed += self._listed_again(backend, [job], now, transitions)
+        else:
+            changed.append(job)
+            self._record_first_sighting(backend, before)
+            event = self._observed.observe(job, now)
+            if event is not None:
+                transitions.append((job.ref, event))
+        self._store.record_changes(
+            name, now, added=added, changed=changed, removed=(), transitions=transitions, complete=False
+        )
+        archived = self._archive.refs()
+        self._emit(JobsChanged(backend=name, added=overlay_all(added, archived), changed=overlay_all(changed, archived)))
+        for ref, event in transitions:
+            self._emit(TimelineChanged(ref=ref, event=event))
+
+    def gone(self, name: str, job_id: object) -> None:
+        """Backend ``name`` says it no longer has ``job_id`` (``Gone``): marked gone now, as
+        a listing without it would. Nothing for a job not in the table. TypeError for a non-string id."""
+        if not isinstance(job_id, str):
+            raise TypeError(f"a Gone names a job by a {type(job_id).__name__}, not by its id")
+        backend = self._backends[name]
+        job = backend.jobs.get(job_id)
+        if job is None:
+            return  # not known, or gone already
+        del self._own_jobs(backend, job_id)[job_id]
+        now = self._clock.now()
+        self._store.record_changes(
+            name, now, added=(), changed=(), removed=(job.ref,), transitions=(), complete=False
+        )
+        went = self._mark_gone(backend, job_id, job, now)
+        self._emit(JobsChanged(backend=name, changed=overlay_all([went], self._archive.refs())))
+
+    def _own_jobs(self, backend: BackendJobs, job_id: str) -> dict[str, Job]:
+        """``backend.jobs`` to change at ``job_id`` between polls: the table's own copy
+        from the first push on (the listing's dict is the ListingIndex's too)."""
+        if not backend.pushed:
+            backend.jobs = dict(backend.jobs)
+        backend.pushed.add(job_id)
+        return backend.jobs
+
+    # -- gone marks -----------------------------------------------------------------
+
+    def _mark_gone(self, backend: BackendJobs, job_id: str, job: Job, now: datetime) -> Job:
+        """``job`` (no longer listed) kept in the table, marked gone since ``now``."""
+        self._record_first_sighting(backend, job)  # its timeline stays in view with it
+        went = backend.gone[job_id] = job.model_copy(update={"gone_since": now})
+        return went
+
+    def _listed_again(
+        self, backend: BackendJobs, added: list[Job], now: datetime, transitions: list[Transition]
+    ) -> list[Job]:
+        """The jobs of ``added`` that were gone, taken out of it (they are not new) and
+        unmarked: they changed, and a state change is observed as any other."""
+        gone = backend.gone
+        back = [job for job in added if job.ref.id in gone]
+        for job in back:
+            del gone[job.ref.id]
+            backend.first_seen.pop(job.ref.id, None)
+            event = self._observed.observe(job, now)
+            if event is not None:
+                transitions.append((job.ref, event))
+        if back:
+            added[:] = [job for job in added if job not in back]
+        return back
+
+    def _age_out(self, backend: BackendJobs, now: datetime) -> list[JobRef]:
+        """Take the jobs gone for longer than ``live_keep`` out of the table; their refs.
+        The oldest went first, so the look stops at the first one still kept."""
+        limit = now - self._live_keep
+        expired: list[JobRef] = []
+        for job in backend.gone.values():
+            if job.gone_since is None or job.gone_since > limit:
+                break
+            expired.append(job.ref)
+        for ref in expired:
+            del backend.gone[ref.id]
+            self._observed.forget(ref)
+        return expired
+
     def _record_first_sighting(self, backend: BackendJobs, job: Job) -> None:
         """Put the deferred first sighting of ``job`` (as it was then) into the observed history."""
         seen = backend.first_seen.pop(job.id, None)
         if seen is not None:
             self._observed.observe(job, seen)
+
+
+def _pushed_candidates(pushed: set[str], listing: Listing) -> list[tuple[str, Job]]:
+    """The listed jobs at ``pushed`` ids that ``listing.touched`` does not hold already."""
+    touched = {job.ref.id for job in listing.touched}
+    return [(job_id, listing.jobs[job_id]) for job_id in pushed if job_id in listing.jobs and job_id not in touched]
 
 
 def overlay_all(jobs: list[Job], archived: frozenset[JobRef]) -> list[Job]:

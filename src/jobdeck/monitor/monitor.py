@@ -58,6 +58,10 @@ Behaviour worth knowing:
   read ``health()`` for it), so an idle deck emits nothing.
 - ``TimelineChanged`` is emitted for a state change of a job already known; a
   job's first sighting is recorded too but announced by ``JobsChanged.added``.
+- A job its backend no longer lists (or pushes as ``Gone``) stays in ``jobs()``,
+  marked ``gone_since``, announced in ``JobsChanged.changed``; it is unmarked if
+  listed again, and leaves ``live_keep`` after it went (then in ``JobsChanged.removed``).
+  The gate refuses actions on it, except in jobdeck's own archive.
 - A push channel counts as connected (``pushing=True``) from its first yield,
   so push adapters should yield once when the channel has connected (not
   before). While a broken channel is reconnected, ``push_error`` says why.
@@ -72,6 +76,7 @@ import contextlib
 import logging
 import random
 from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import timedelta
 
 from jobdeck.adapters.base import Adapter
 from jobdeck.clock import Clock
@@ -80,7 +85,7 @@ from jobdeck.model import Action, ActionResult, Capability, Job, JobRef, LogChun
 from jobdeck.monitor.events import BackendHealth, MonitorEvent
 from jobdeck.monitor.gate import ActionGate
 from jobdeck.monitor.health import describe_error
-from jobdeck.monitor.job_table import JobTable
+from jobdeck.monitor.job_table import DEFAULT_LIVE_KEEP, JobTable
 from jobdeck.monitor.reads import Reads
 from jobdeck.monitor.scheduler import Scheduler
 from jobdeck.store.base import Store
@@ -102,9 +107,11 @@ class Monitor:
         read_only: bool = False,
         rng: random.Random | None = None,
         push_delay: float = 0.0,
+        live_keep: timedelta = DEFAULT_LIVE_KEEP,
     ) -> None:
         """``push_delay``: seconds between a backend's first poll and opening its push
-        channel (see ``Scheduler``)."""
+        channel (see ``Scheduler``). ``live_keep``: how long a job gone from its backend
+        stays in the table, marked gone (see ``JobTable``)."""
         self._adapters: dict[str, Adapter] = {}
         for adapter in adapters:
             if adapter.name in self._adapters:
@@ -113,7 +120,7 @@ class Monitor:
         self._store = store
         self._listeners: list[Listener] = []
         rng = rng or random.Random()
-        self._table = JobTable(self._adapters, store=store, clock=clock, emit=self._emit)
+        self._table = JobTable(self._adapters, store=store, clock=clock, emit=self._emit, live_keep=live_keep)
         self._scheduler = Scheduler(
             self._adapters.values(), table=self._table, clock=clock, rng=rng, push_delay=push_delay, emit=self._emit
         )

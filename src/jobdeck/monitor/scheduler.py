@@ -4,7 +4,9 @@ Each backend's loop opens its adapter, polls it (the listing goes to the job
 table), and waits its interval, or longer after failures (``Backoff``, a
 backend's Retry-After honoured), or less when a poll is asked for (``refresh``,
 a change pushed by the backend). A backend that can push gets a push channel
-beside its loop, reconnected with backoff while the polls go on. Every attempt
+beside its loop, reconnected with backoff while the polls go on; a change it
+pushes with the job itself (``Upsert``, ``Gone``) goes to the job table without
+a poll, a bare "something changed" (``Poll``) makes one. Every attempt
 updates the backend's health by the rules in ``jobdeck.monitor.health``; a
 change worth telling is announced (``HealthChanged``).
 """
@@ -18,6 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from jobdeck.adapters.base import Adapter
+from jobdeck.adapters.changes import Gone, Poll, Upsert
 from jobdeck.clock import Clock
 from jobdeck.errors import AdapterError
 from jobdeck.model import Capability
@@ -52,6 +55,9 @@ class PolledBackend:
     last_good_poll: float | None = None
     loop_task: asyncio.Task[None] | None = None
     push_task: asyncio.Task[None] | None = None
+    #: Changes pushed while an attempt was under way, applied after it: the listing it
+    #: gets may be older than they are, and must not undo them.
+    held_changes: list[Upsert | Gone] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -232,6 +238,7 @@ class Scheduler:
                 return await self._poll(backend)
             finally:
                 watchdog.cancel()
+                self._apply_held_changes(backend)
                 backend.attempts_finished += 1
                 async with backend.attempted:
                     backend.attempted.notify_all()
@@ -265,7 +272,7 @@ class Scheduler:
         return self._record_success(backend)
 
     async def _push_loop(self, backend: PolledBackend) -> None:
-        """Poll at once whenever the backend pushes a change; reconnect with backoff."""
+        """Take each change the backend pushes (``_take_change``); reconnect with backoff."""
         if self._push_delay > 0:
             await self._clock.sleep(self._push_delay)
         failures = 0
@@ -274,11 +281,11 @@ class Scheduler:
             try:
                 stream = backend.adapter.changes()
                 async with closing(stream):
-                    async for _ in stream:
+                    async for change in stream:
                         failures = 0
                         if not backend.health.pushing:
                             self._set_health(backend, health_rules.push_connected(backend.health))
-                        backend.wake.set()
+                        self._take_change(backend, change)
                 log.info("the push channel of %r ended", backend.name)
             except Exception as exc:
                 error = adapter_failure(backend.adapter, exc, doing="changes")
@@ -288,6 +295,36 @@ class Scheduler:
             self._set_health(backend, health_rules.push_lost(backend.health, reason))
             failures += 1
             await self._clock.sleep(backend.backoff.delay(failures, rng=self._rng))
+
+    def _take_change(self, backend: PolledBackend, change: object) -> None:
+        """Apply a pushed job (or its going) to the job table now, or after the attempt
+        under way; poll at once for anything else (None, ``Poll()``)."""
+        if isinstance(change, Upsert | Gone):
+            if backend.lock.locked():
+                backend.held_changes.append(change)
+            else:
+                self._apply_change(backend, change)
+            return
+        if change is not None and not isinstance(change, Poll):
+            log.warning(
+                "the %s adapter pushed a %s, not a change; polling instead", backend.kind, type(change).__name__
+            )
+        backend.wake.set()
+
+    def _apply_held_changes(self, backend: PolledBackend) -> None:
+        held, backend.held_changes = backend.held_changes, []
+        for change in held:
+            self._apply_change(backend, change)
+
+    def _apply_change(self, backend: PolledBackend, change: Upsert | Gone) -> None:
+        try:
+            if isinstance(change, Upsert):
+                self._table.upsert(backend.name, change.job)
+            else:
+                self._table.gone(backend.name, change.job_id)
+        except (TypeError, ValueError) as exc:  # an adapter's bug: say so, and ask the backend instead
+            log.warning("the %s adapter pushed a change that is not one (%s); polling instead", backend.kind, exc)
+            backend.wake.set()
 
     # -- health -----------------------------------------------------------------
 
