@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from fakes import InstantClock, make_monitor
 
+from jobdeck.adapters.changes import Upsert
 from jobdeck.adapters.julep import JulepAdapter, JulepSettings
 from jobdeck.adapters.julep.convert import job_from_status
 from jobdeck.adapters.julep.wire import JobStatus
@@ -239,7 +240,7 @@ async def test_a_dropped_event_stream_falls_back_to_polling_without_losing_or_re
     assert "".join(chunk.text for chunk in chunks) == (await adapter.read_log(running_id)).text
 
 
-async def test_push_yields_on_connect_and_when_an_execution_changes_status(adapter, emulator):
+async def test_push_yields_on_connect_and_when_an_execution_changes_status_its_job(adapter, emulator):
     await adapter.list_jobs()  # the active executions the push channel follows
     emulator.stream_poll = 0  # the status streams look again at every turn, not after real time
     changes = adapter.changes()
@@ -248,7 +249,9 @@ async def test_push_yields_on_connect_and_when_an_execution_changes_status(adapt
     try:
         # Not the adapter's clock: its interval wait must not fire.
         await step_until(change.done, step=lambda: emulator.clock.advance(1), what="a status change")
-        assert change.result() is None
+        # Contract v2: the status received is kept, as the execution's job (it was a bare None).
+        pushed = change.result()
+        assert isinstance(pushed, Upsert) and pushed.job.raw_state == emulator.world.executions[pushed.job.id].status
     finally:
         change.cancel()
         await changes.aclose()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +15,16 @@ import httpx
 import pytest
 from fakes import InstantClock, make_monitor, wait_until
 
+from jobdeck.adapters.changes import Poll, Upsert
 from jobdeck.adapters.julep import JulepAdapter, JulepSettings
-from jobdeck.adapters.julep.push import SERVER_HEARTBEAT, STREAM_READ_TIMEOUT
+from jobdeck.adapters.julep.convert import job_from_execution
+from jobdeck.adapters.julep.push import SERVER_HEARTBEAT, STREAM_READ_TIMEOUT, ListedExecutions
+from jobdeck.adapters.julep.wire import Execution, ExecutionStatusEvent
 from jobdeck.clock import FrozenClock
 from jobdeck.emulators.core import SimClock
 from jobdeck.emulators.julep import DEFAULT_API_KEY, JulepEmulator
 from jobdeck.errors import Unreachable
+from jobdeck.model import Job, JobState
 from jobdeck.monitor.events import HealthStatus
 
 KEY_ENV = "JULEP_PUSH_TEST_KEY"
@@ -200,3 +205,81 @@ async def test_a_julep_backend_with_nothing_to_watch_and_a_wrong_key_is_down(emu
     health = monitor.health()["julep"]
     assert health.status is HealthStatus.DOWN and "auth failed" in (health.last_error or "")
     await monitor.stop()
+
+
+# -- a changed status is pushed as the job it makes (contract v2) -----------------------------------
+
+
+async def next_change(changes: AsyncIterator[Any], emulator: JulepEmulator) -> Any:
+    """The next thing ``changes`` yields, the emulator's time moving on until it does."""
+    waiting = asyncio.ensure_future(anext(changes))
+    try:
+        for _ in range(200):
+            if waiting.done():
+                break
+            for _ in range(50):
+                await asyncio.sleep(0)
+            emulator.clock.advance(1)  # not the adapter's clock: its interval wait must not fire
+        assert waiting.done(), "no change was pushed within 200 simulated seconds"
+        return waiting.result()
+    finally:
+        waiting.cancel()
+
+
+async def test_a_changed_status_is_pushed_as_the_execution_s_job_as_the_next_listing_shows_it(emulator, opened):
+    adapter = make_adapter(emulator, emulator.transport())
+    opened.append(adapter)
+    await adapter.open()
+    await adapter.list_jobs()
+    changes = adapter.changes()
+    try:
+        assert await anext(changes) is None  # connected: a bare "something changed"
+        pushed = await next_change(changes, emulator)
+        assert isinstance(pushed, Upsert)
+        assert pushed.job.state is JobState.FAILED and pushed.job.error  # seed 5: an execution fails first
+        # It has ended: its output is not in the event, so a poll is asked for besides.
+        assert await anext(changes) == Poll()
+        listed = {job.id: job for job in await adapter.list_jobs()}
+        assert pushed.job == listed[pushed.job.id]  # its task's tally counted again, too
+    finally:
+        await changes.aclose()
+
+
+def execution(execution_id: str, status: str, **fields: Any) -> Execution:
+    at = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    return Execution(id=execution_id, task_id="t", status=status, created_at=at, updated_at=at, **fields)
+
+
+def listed_executions(*executions: Execution) -> tuple[ListedExecutions, list[tuple[list[str], str]]]:
+    """ListedExecutions over one task's ``executions``; and what each job was made from
+    (the task's statuses, and the execution's)."""
+    made: list[tuple[list[str], str]] = []
+
+    def to_job(task_id: str, executions: list[Execution], execution: Execution) -> Job:
+        made.append(([e.status for e in executions], execution.status))
+        return job_from_execution("julep", execution, task_id)
+
+    listed = ListedExecutions(to_job)
+    listed.listed({"t": list(executions)})
+    return listed, made
+
+
+def test_a_status_that_does_not_end_the_execution_is_pushed_as_its_job_alone() -> None:
+    listed, made = listed_executions(execution("a", "running", transition_count=3), execution("b", "running"))
+    later = datetime(2026, 1, 1, 12, 5, tzinfo=UTC)
+    event = ExecutionStatusEvent(execution_id="a", status="awaiting_input", updated_at=later)
+    [change] = listed.changes("a", event)
+    assert isinstance(change, Upsert)
+    job = change.job
+    assert (job.id, job.state, job.raw_state, job.updated) == ("a", JobState.PAUSED, "awaiting_input", later)
+    assert job.labels["transitions"] == "3"  # not in the event: as last listed
+    assert made == [(["awaiting_input", "running"], "awaiting_input")]  # the tally counts it anew
+    # And the next status of the same execution starts from this one.
+    listed.changes("a", ExecutionStatusEvent(execution_id="a", status="running"))
+    assert made[-1] == (["running", "running"], "running")
+
+
+def test_a_status_of_an_execution_the_last_listing_did_not_have_asks_for_a_poll() -> None:
+    listed, made = listed_executions(execution("a", "running"))
+    assert listed.changes("new", ExecutionStatusEvent(execution_id="new", status="running")) == [Poll()]
+    assert made == []

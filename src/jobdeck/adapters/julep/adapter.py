@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 import httpx
 
 from jobdeck.adapters.base import ListedJobs, read_secret
+from jobdeck.adapters.changes import Change
 from jobdeck.adapters.kit.http import (
     HttpAdapter,
     HttpClient,
@@ -45,7 +46,7 @@ from jobdeck.adapters.julep.convert import (
     summarize,
     task_group,
 )
-from jobdeck.adapters.julep.push import STREAM_READ_TIMEOUT, TERMINAL, StatusStreams
+from jobdeck.adapters.julep.push import STREAM_READ_TIMEOUT, TERMINAL, ListedExecutions, StatusStreams
 from jobdeck.adapters.julep.settings import JulepSettings, canonical_uuid
 from jobdeck.adapters.julep.sse import sse_events
 from jobdeck.adapters.julep.wire import (
@@ -104,6 +105,8 @@ class JulepAdapter(HttpAdapter):
         self._listed = ListedJobs()
         #: Each listed task's group (its executions' tally by state), by task id.
         self._groups: dict[str, JobGroup] = {}
+        #: What a pushed status makes of the last listing's executions (contract v2: Upsert).
+        self._listed_executions = ListedExecutions(self._pushed_job)
         #: The client of the event streams (made when first needed, closed with the adapter).
         self._streams_http: HttpClient | None = None
         self._push = StatusStreams(
@@ -112,6 +115,7 @@ class JulepAdapter(HttpAdapter):
             statuses=lambda: self._last_status,
             open_stream=self._open_status_stream,
             read_event=self._status_event,
+            on_status=self._listed_executions.changes,
         )
 
     # -- life cycle -------------------------------------------------------------
@@ -174,6 +178,7 @@ class JulepAdapter(HttpAdapter):
         tasks = self.settings.tasks
         listings = all_results(await gather_bounded([partial(self._list_executions, task_id) for task_id in tasks]))
         limit = self.settings.executions_per_task
+        self._listed_executions.listed(dict(zip(tasks, listings, strict=True)))
         self._groups = {
             task_id: task_group(task_id, self._task_name(task_id), listing, limit)
             for task_id, listing in zip(tasks, listings, strict=True)
@@ -234,9 +239,9 @@ class JulepAdapter(HttpAdapter):
             # The stream broke or gave nothing: poll after a pause, then try it again.
             await self.clock.sleep(min(1.0, self.settings.interval))
 
-    def changes(self) -> AsyncIterator[None]:
+    def changes(self) -> AsyncIterator[Change | None]:
         """Yields once the status streams of the active executions have answered, then
-        whenever the status of one changes (``push.py``)."""
+        whenever the status of one changes, what changed (``push.py``)."""
         return self._push.changes()
 
     # -- actions ----------------------------------------------------------------------------
@@ -368,6 +373,12 @@ class JulepAdapter(HttpAdapter):
         # An execution read on its own is in its task's group as last listed (uncounted if never).
         group = group or self._groups.get(task_id) or JobGroup(key=task_id, name=self._task_name(task_id))
         return job_from_execution(self.name, execution, self._task_name(task_id), group)
+
+    def _pushed_job(self, task_id: str, executions: list[Execution], execution: Execution) -> Job:
+        """``execution``'s job after a pushed status, its task's tally counted from ``executions``."""
+        limit = self.settings.executions_per_task
+        group = self._groups[task_id] = task_group(task_id, self._task_name(task_id), executions, limit)
+        return self._execution_job(execution, group)
 
     def _task_name(self, task_id: str) -> str:
         return self.settings.task_names.get(task_id) or f"task {short_id(task_id)}"

@@ -12,22 +12,28 @@ before it is given up as dead; a connection that breaks is noticed at once.
 The channel counts as connected (its first yield) only once every stream it
 opened has answered: before that, nothing is being pushed, and the monitor's
 health says live updates are reconnecting rather than a silent "ok".
+
+A status that changed is not thrown away: ``ListedExecutions`` turns it into what
+changed (contract v2): the execution's job with that status (``Upsert``), made from
+the last listing and the event.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from jobdeck.adapters.changes import Change, Poll, Upsert
 from jobdeck.adapters.julep.sse import sse_events
-from jobdeck.adapters.julep.wire import ExecutionStatusEvent
+from jobdeck.adapters.julep.wire import Execution, ExecutionStatusEvent
 from jobdeck.clock import Clock
 from jobdeck.errors import NotFound
+from jobdeck.model import Job
 
 #: Seconds between the heartbeats of a quiet event stream (sse-starlette's default ping,
 #: which the agents-api keeps).
@@ -44,6 +50,13 @@ TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
 OpenStream = Callable[[str], AbstractAsyncContextManager[httpx.Response]]
 #: The status event in the data of one server-sent event.
 ReadEvent = Callable[[str], ExecutionStatusEvent]
+#: What a changed status of an execution (by id) says changed, to be pushed.
+OnStatus = Callable[[str, ExecutionStatusEvent], Sequence[Change]]
+#: The job of one execution of a task (by task id), given all the task's executions
+#: (its job carries their tally).
+ToJob = Callable[[str, list[Execution], Execution], Job]
+#: Fields of an execution that a status event carries (when it does not, as last listed).
+STATUS_FIELDS = ("updated_at", "error", "transition_count")
 
 
 @dataclass(frozen=True)
@@ -51,6 +64,14 @@ class _Answered:
     """A status stream has answered (or found its execution gone): it is connected."""
 
     execution_id: str
+
+
+@dataclass(frozen=True)
+class _StatusChanged:
+    """The status of an execution has changed: the event that says so."""
+
+    execution_id: str
+    status: ExecutionStatusEvent
 
 
 class StatusStreams:
@@ -64,6 +85,7 @@ class StatusStreams:
         statuses: Callable[[], dict[str, str]],
         open_stream: OpenStream,
         read_event: ReadEvent,
+        on_status: OnStatus,
     ) -> None:
         self._clock = clock
         self._interval = interval
@@ -72,11 +94,13 @@ class StatusStreams:
         self._statuses = statuses
         self._open_stream = open_stream
         self._read_event = read_event
+        self._on_status = on_status
 
-    async def changes(self) -> AsyncIterator[None]:
-        """Yields once when connected (every stream opened has answered), then whenever
-        an active execution's status changes. Raises the first stream's failure."""
-        queue: asyncio.Queue[_Answered | str | Exception] = asyncio.Queue()
+    async def changes(self) -> AsyncIterator[Change | None]:
+        """Yields None once when connected (every stream opened has answered), then what
+        changed whenever an active execution's status changes (``on_status``). Raises
+        the first stream's failure."""
+        queue: asyncio.Queue[_Answered | _StatusChanged | Exception] = asyncio.Queue()
         watchers: dict[str, asyncio.Task[None]] = {}
         try:
             self._reconcile(watchers, queue)
@@ -93,8 +117,9 @@ class StatusStreams:
                 item = await self._next(queue)
                 if isinstance(item, Exception):
                     raise item
-                if isinstance(item, str):
-                    yield None
+                if isinstance(item, _StatusChanged):
+                    for change in self._on_status(item.execution_id, item.status):
+                        yield change
                 self._reconcile(watchers, queue)
         finally:
             for task in watchers.values():
@@ -112,7 +137,7 @@ class StatusStreams:
             if eid not in watchers:
                 watchers[eid] = asyncio.create_task(self._watch(eid, queue), name=f"julep-status-{eid[:8]}")
 
-    async def _next(self, queue: asyncio.Queue[Any]) -> _Answered | str | Exception | None:
+    async def _next(self, queue: asyncio.Queue[Any]) -> _Answered | _StatusChanged | Exception | None:
         """The next item, or None after an interval (time to look at the listing again)."""
         getter = asyncio.ensure_future(queue.get())
         sleeper = asyncio.ensure_future(self._clock.sleep(self._interval))
@@ -136,9 +161,41 @@ class StatusStreams:
                     statuses = self._statuses()
                     if status.status != statuses.get(execution_id, status.status):
                         statuses[execution_id] = status.status
-                        await queue.put(execution_id)
+                        await queue.put(_StatusChanged(execution_id, status))
             # Closed by the server: at the end of the execution, or the next look re-opens it.
         except NotFound:
             await queue.put(_Answered(execution_id))  # the execution is gone; the next listing says so
         except Exception as exc:  # noqa: BLE001 - a bug too reaches the monitor, which names it
             await queue.put(exc)
+
+
+class ListedExecutions:
+    """Each task's executions as the last listing had them, and what a pushed status
+    makes of them (``changes``, the push channel's ``on_status``)."""
+
+    def __init__(self, to_job: ToJob) -> None:
+        self._to_job = to_job
+        self._by_task: dict[str, list[Execution]] = {}
+
+    def listed(self, by_task: dict[str, list[Execution]]) -> None:
+        """What the last listing had, by task id."""
+        self._by_task = by_task
+
+    def changes(self, execution_id: str, event: ExecutionStatusEvent) -> list[Change]:
+        """The execution's job with the status ``event`` says (``Upsert``); a poll besides
+        once it has ended (its output is not in the event, and the tally the task's other
+        executions carry is put right by it too); a poll instead when the last listing
+        did not have the execution."""
+        for task_id, executions in self._by_task.items():
+            for index, listed in enumerate(executions):
+                if listed.id == execution_id:
+                    return self._with_status(task_id, index, event)
+        return [Poll()]
+
+    def _with_status(self, task_id: str, index: int, event: ExecutionStatusEvent) -> list[Change]:
+        executions = list(self._by_task[task_id])
+        fields = {key: getattr(event, key) for key in STATUS_FIELDS if getattr(event, key) is not None}
+        execution = executions[index] = executions[index].model_copy(update={"status": event.status, **fields})
+        self._by_task[task_id] = executions
+        upsert = Upsert(self._to_job(task_id, executions, execution))
+        return [upsert, Poll()] if event.status in TERMINAL else [upsert]
