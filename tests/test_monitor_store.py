@@ -1,5 +1,5 @@
 """The monitor keeps what it learns in the store it is given, and hands it what each
-poll changed."""
+poll and each pushed change changed."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from fakes import FakeAdapter, NoJitter, make_job
 from jobdeck.clock import FrozenClock
 from jobdeck.model import Action, Capability, Job, JobRef, JobState, StatusEvent
 from jobdeck.monitor import Monitor
+from jobdeck.monitor.job_table import JobTable
 from jobdeck.store.memory import MemoryStore
 
 #: No archive of the backend's own: archiving goes to jobdeck's archive (the store's).
@@ -146,6 +147,26 @@ async def test_the_store_is_handed_jobs_as_the_backend_listed_them_without_jobde
     await monitor.poll_once()
     [job] = store.changes[-1].changed
     assert (job.state, job.archived, job.archived_by) == (JobState.SUCCEEDED, False, None)
+
+
+def test_a_pushed_job_and_a_pushed_going_reach_the_store_as_partial_changes(
+    store: RecordingStore, clock: FrozenClock
+) -> None:
+    table = JobTable(["alpha"], store=store, clock=clock, emit=lambda event: None)
+    listed = [make_job("1", JobState.RUNNING, backend="alpha"), make_job("2", JobState.PENDING, backend="alpha")]
+    table.apply("alpha", table.index("alpha", listed))
+
+    clock.advance(5)
+    table.upsert("alpha", make_job("3", JobState.PENDING, backend="alpha"))
+    table.upsert("alpha", make_job("1", JobState.FAILED, backend="alpha"))
+    table.gone("alpha", "2")
+
+    new, failed, went = store.changes[1:]
+    assert ([job.id for job in new.added], new.changed, new.complete) == (["3"], [], False)
+    assert [(job.id, job.state) for job in failed.changed] == [("1", JobState.FAILED)]
+    assert [(ref, event.state) for ref, event in failed.transitions] == [(FIRST, JobState.FAILED)]
+    assert (went.removed, went.added, went.changed, went.complete) == ([SECOND], [], [], False)
+    assert all(change.at == clock.now() for change in (new, failed, went))
 
 
 async def test_the_archive_action_log_and_observed_history_are_the_stores(
