@@ -205,6 +205,20 @@ async def test_the_archived_view_shows_only_archived_jobs_with_a_jobdeck_archive
         assert "⌂" not in lines[2]
 
 
+async def test_a_job_its_backend_no_longer_lists_is_marked_gone_before_its_name_and_in_its_note() -> None:
+    jobs = [
+        make_job("here", name="here job", updated=ago(1)),
+        make_job("gone", JobState.FAILED, name="gone job", updated=ago(2), error="exit 3", gone_since=ago(1)),
+    ]
+    async with running(ListApp(jobs), size=(140, 24)) as (app, job_list, pilot):
+        lines = screen_lines(job_list)
+        assert "∅ gone job" in lines[2] and "gone from the backend; exit 3" in lines[2]
+        assert "∅" not in lines[1] and "gone from" not in lines[1]
+        job_list.ascii = True  # a word where the mark cannot be drawn
+        await pilot.pause()
+        assert "[gone] gone job" in screen_lines(job_list)[2]
+
+
 async def test_apply_changes_keeps_the_cursor_on_the_same_job_when_rows_move() -> None:
     jobs = numbered(10)
     async with running(ListApp(jobs)) as (app, job_list, pilot):

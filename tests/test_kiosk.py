@@ -83,6 +83,25 @@ def test_rotation_goes_through_failed_jobs_latest_first_then_running_ones():
     assert next_in_rotation([], None) is None
 
 
+def test_the_rotation_keeps_failed_jobs_the_backend_forgot_but_not_running_ones():
+    now = FrozenClock().now()
+    jobs = [
+        make_job("fail-forgotten", JobState.FAILED, ended=now - timedelta(minutes=5), gone_since=now),
+        make_job("run-forgotten", JobState.RUNNING, started=now, gone_since=now),
+        make_job("run", JobState.RUNNING, started=now - timedelta(minutes=1)),
+    ]
+    assert [ref.id for ref in rotation_order(jobs, now)] == ["fail-forgotten", "run"]
+
+
+def test_the_board_counts_a_forgotten_failure_but_not_a_forgotten_run_as_running():
+    now = FrozenClock().now()
+    jobs = [
+        make_job("f", JobState.FAILED, backend="a", ended=now - timedelta(minutes=5), gone_since=now),
+        make_job("r", JobState.RUNNING, backend="a", gone_since=now),
+    ]
+    assert count_jobs(jobs, now, ["a"])["a"] == BackendCounts(failed_hour=1, failed_today=1)
+
+
 def test_the_quit_sequence_needs_every_key_within_the_window():
     sequence = QuitSequence(["ctrl+q", "ctrl+q"], within=2.0)
     assert not sequence.press("ctrl+q", 0.0)
@@ -155,6 +174,20 @@ async def test_kiosk_rotates_through_failing_then_running_jobs_on_the_app_clock(
         assert await tick() == SCRAPE
         clock.advance(10)
         assert await tick() == FAILED  # and round again
+
+
+async def test_a_failed_job_its_backend_forgets_stays_in_the_kiosk_rotation(tmp_path):
+    app, (local, _) = sample_deck(tmp_path, kiosk=True)
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_for_jobs(app, 6)
+        local.remove_job(FAILED.id)  # its queue dropped it (Slurm forgets finished jobs)
+        await app.monitor.refresh("local")
+        assert app.monitor.job(FAILED).gone
+        screen = app.screen
+        jobs = screen.query_one(JobList)
+        screen.kiosk_tick()
+        await pilot.pause()
+        assert jobs.highlighted is not None and jobs.highlighted.ref == FAILED
 
 
 async def test_a_small_kiosk_shows_each_jobs_detail_timeline_and_log_in_turn(tmp_path):

@@ -157,6 +157,14 @@ async def test_an_archive_by_the_backend_says_so() -> None:
         assert "archived on the backend" in row(rows, "Archived")
 
 
+async def test_a_job_its_backend_no_longer_lists_says_since_when() -> None:
+    app = DetailApp()
+    async with app.run_test(size=(80, 40)) as pilot:
+        rows = await show(app, pilot, a_job(gone_since=NOW - timedelta(minutes=5)))
+        assert "gone from the backend since 2026-01-01 11:55:00 · 5m ago" in row(rows, "Gone")
+        assert not any(line.startswith("Gone") for line in await show(app, pilot, a_job()))
+
+
 async def test_several_runs_are_listed_and_the_latest_reason_explains_the_job() -> None:
     job = a_job(error=None)
     runs = [

@@ -40,10 +40,22 @@ STATE_GLYPH_ASCII: dict[JobState, str] = {
 #: Shown where a time is missing.
 MISSING = "—"
 
+#: Before the name of a job its backend no longer lists (a backend may forget jobs; the
+#: deck keeps them, marked): a mark, and in plain ASCII a word.
+GONE_MARK = "∅ "
+GONE_MARK_ASCII = "[gone] "
+#: What the deck says of such a job.
+GONE_NOTE = "gone from the backend"
+
 
 def state_glyph(state: JobState, ascii: bool = False) -> str:
     """The one-cell glyph of ``state``."""
     return (STATE_GLYPH_ASCII if ascii else STATE_GLYPH)[state]
+
+
+def gone_mark(ascii: bool = False) -> str:
+    """The mark before the name of a job its backend no longer lists."""
+    return GONE_MARK_ASCII if ascii else GONE_MARK
 
 
 def state_word(state: JobState) -> str:

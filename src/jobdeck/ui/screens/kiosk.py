@@ -39,7 +39,9 @@ KIOSK_ALLOWED_ACTIONS = frozenset(
 
 
 def rotation_order(jobs: Iterable[Job], now: datetime) -> list[JobRef]:
-    """Failed jobs of the last day, latest first, then running jobs, latest started first."""
+    """Failed jobs of the last day, latest first (those the backend no longer lists too:
+    a failure stays in view), then running jobs, latest started first (not those: nobody
+    knows they still run)."""
     now = as_utc(now)
     oldest = now - FAILED_WINDOW
     failed: list[tuple[datetime, Job]] = []
@@ -52,7 +54,7 @@ def rotation_order(jobs: Iterable[Job], now: datetime) -> list[JobRef]:
             ended = finished_at(job)
             if ended is None or ended >= oldest:
                 failed.append((ended or epoch, job))
-        elif job.state is JobState.RUNNING:
+        elif job.state is JobState.RUNNING and job.gone_since is None:
             started = job.started or job.created
             running.append((as_utc(started) if started else epoch, job))
     failed.sort(key=lambda pair: (pair[0], str(pair[1].ref)), reverse=True)

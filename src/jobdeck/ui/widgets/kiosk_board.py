@@ -57,7 +57,8 @@ def finished_at(job: Job) -> datetime | None:
 def count_jobs(jobs: Iterable[Job], now: datetime, backends: Sequence[str]) -> dict[str, BackendCounts]:
     """Per backend (in ``backends`` order): running now, failed and succeeded in the last hour and today.
 
-    Archived jobs are left out: the board shows what needs attention.
+    Archived jobs are left out: the board shows what needs attention. A job its backend
+    no longer lists counts as it ended, but not as running now.
     """
     now = assume_utc(now)  # its zone is the one "today" is counted in
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -71,7 +72,8 @@ def count_jobs(jobs: Iterable[Job], now: datetime, backends: Sequence[str]) -> d
             continue
         tally = tallies.setdefault(job.ref.backend, {})
         if job.state is JobState.RUNNING:
-            tally["running"] = tally.get("running", 0) + 1
+            if job.gone_since is None:
+                tally["running"] = tally.get("running", 0) + 1
             continue
         if job.state not in (JobState.FAILED, JobState.SUCCEEDED):
             continue

@@ -24,7 +24,7 @@ from textual.widget import Widget
 
 from jobdeck.clock import as_utc
 from jobdeck.model import Counts, Job, JobState, Run, RunPage
-from jobdeck.present import MISSING, age, counts_text, truncate
+from jobdeck.present import GONE_NOTE, MISSING, age, counts_text, truncate
 from jobdeck.safe_text import safe_line, to_plain
 from jobdeck.ui.deck_text import STATE_TONE, ago, bar, duration, percent, state_text, wall_time
 from jobdeck.ui.group_rows import group_rows
@@ -204,7 +204,7 @@ class RunDetail(Widget):
         job = self.job
         if job is None:
             return ()
-        texts = [time_with_age(moment, now) for moment in (job.created, job.started, job.ended)]
+        texts = [time_with_age(moment, now) for moment in (job.created, job.started, job.ended, job.gone_since)]
         texts.append(self._duration_at(job.started, job.ended, now))
         for run in self.run_page.runs:
             texts += [time_with_age(run.started, now), time_with_age(run.ended, now)]
@@ -263,6 +263,9 @@ class RunDetail(Widget):
         yield "Name", Text(safe_line(job.name) or MISSING, style=self._style("run-detail--title"))
         yield "Ref", Text(f"{safe_line(job.ref.backend)}/{safe_line(job.ref.id)}")
         yield "State", state_text(job.state, job.raw_state, ascii=self.ascii, style=self._state_style(job.state))
+        if job.gone_since is not None:
+            gone = f"{GONE_NOTE} since {time_with_age(job.gone_since, now)}"
+            yield "Gone", Text(gone, style=self._style("run-detail--muted"))
         yield "Created", Text(time_with_age(job.created, now))
         yield "Started", Text(time_with_age(job.started, now))
         if job.ended is not None or job.state.is_terminal:

@@ -105,6 +105,8 @@ def cell(job: Job, column: str, *, stale: bool, ascii: bool, now: datetime | Non
         prefix = ""
         if job.archived and job.archived_by == "jobdeck":
             prefix = "[A] " if ascii else "⌂ "
+        if job.gone_since is not None:
+            prefix += present.gone_mark(ascii)
         return prefix + present.one_line(job.name), None
     if column == "backend":
         return present.one_line(job.ref.backend), "dim"
@@ -148,6 +150,8 @@ def _note(job: Job, stale: bool, ascii: bool) -> str:
     notes: list[str] = []
     if stale:
         notes.append("backend down, may be out of date")
+    if job.gone_since is not None:
+        notes.append(present.GONE_NOTE)
     if job.archived and job.archived_by == "jobdeck":
         notes.append("⌂ archived in jobdeck" if not ascii else "archived in jobdeck")
     if job.error:
