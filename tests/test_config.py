@@ -309,9 +309,9 @@ MINIMAL_BACKENDS: dict[str, str] = {
 
 
 def test_every_builtin_kind_is_covered_here() -> None:
-    from jobdeck.adapters.registry import BUILTIN
+    from jobdeck.adapters.registry import builtin
 
-    assert set(MINIMAL_BACKENDS) == set(BUILTIN)
+    assert set(MINIMAL_BACKENDS) == set(builtin())
 
 
 @pytest.mark.parametrize("kind", sorted(MINIMAL_BACKENDS))

@@ -20,7 +20,7 @@ from toy_emulator import ToyEmulator
 from jobdeck import demo
 from jobdeck.emulators import available_kinds, create_emulator, demo_spec, emulator_class
 from jobdeck.emulators.core import Emulator
-from jobdeck.emulators.registry import BUILTIN, GROUP
+from jobdeck.emulators.registry import GROUP, builtin
 
 PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
 SEED_KINDS = ["drp", "intuned", "istari", "julep"]
@@ -69,8 +69,8 @@ def test_the_entry_points_and_the_emulator_registry_agree() -> None:
     declared = tomllib.loads(PYPROJECT.read_text())["project"]["entry-points"][GROUP]
     installed = {ep.name: ep.value for ep in entry_points(group=GROUP)}
 
-    assert declared == BUILTIN, "pyproject.toml's jobdeck.emulators entry points differ from registry.BUILTIN"
-    assert installed == BUILTIN, "the installed entry points are stale: reinstall jobdeck (pip install -e .)"
+    assert declared == builtin(), "pyproject.toml's jobdeck.emulators entry points differ from registry.builtin()"
+    assert installed == builtin(), "the installed entry points are stale: reinstall jobdeck (pip install -e .)"
 
 
 @pytest.mark.parametrize("kind", SEED_KINDS)

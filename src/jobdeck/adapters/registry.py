@@ -1,5 +1,9 @@
-"""Adapters by config ``kind``: the built-ins plus plugins from the
-``jobdeck.adapters`` entry-point group."""
+"""Adapters by config ``kind``: jobdeck's own plus plugins, all from the
+``jobdeck.adapters`` entry-point group.
+
+jobdeck's own kinds are its own entry points in that group, declared once in its
+pyproject.toml (``jobdeck.builtin_kinds`` reads them); other packages' entry
+points are plugins."""
 
 from __future__ import annotations
 
@@ -8,19 +12,19 @@ import logging
 from importlib.metadata import entry_points
 
 from jobdeck.adapters.base import Adapter
+from jobdeck.builtin_kinds import builtin_targets
 from jobdeck.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-#: Built-in kinds, so jobdeck works even when run from a source tree without
-#: installed entry points. Plugins may add kinds but not replace these.
-BUILTIN: dict[str, str] = {
-    "local": "jobdeck.adapters.local:LocalAdapter",
-    "drp": "jobdeck.adapters.drp:DrpAdapter",
-    "intuned": "jobdeck.adapters.intuned:IntunedAdapter",
-    "istari": "jobdeck.adapters.istari:IstariAdapter",
-    "julep": "jobdeck.adapters.julep:JulepAdapter",
-}
+#: The entry-point group adapters register under.
+GROUP = "jobdeck.adapters"
+
+
+def builtin() -> dict[str, str]:
+    """jobdeck's own kinds as ``module:Class``. Plugins may add kinds but not replace these."""
+    return builtin_targets(GROUP)
+
 
 _cache: dict[str, type[Adapter]] = {}
 
@@ -35,20 +39,20 @@ def _load(target: str) -> type[Adapter]:
 
 def _plugin_targets() -> dict[str, str]:
     found: dict[str, str] = {}
-    for ep in entry_points(group="jobdeck.adapters"):
+    for ep in entry_points(group=GROUP):
         found.setdefault(ep.name, ep.value)
     return found
 
 
 def available_kinds() -> list[str]:
-    return sorted(set(BUILTIN) | set(_plugin_targets()))
+    return sorted(set(builtin()) | set(_plugin_targets()))
 
 
 def adapter_class(kind: str) -> type[Adapter]:
     """The adapter class for ``kind``; ConfigError naming the known kinds otherwise."""
     if kind in _cache:
         return _cache[kind]
-    target = BUILTIN.get(kind) or _plugin_targets().get(kind)
+    target = builtin().get(kind) or _plugin_targets().get(kind)
     if target is None:
         raise ConfigError(
             f"unknown backend kind {kind!r}; known kinds: {', '.join(available_kinds())}"

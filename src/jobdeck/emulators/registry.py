@@ -20,24 +20,23 @@ from importlib.metadata import entry_points
 from types import ModuleType
 from typing import Any
 
+from jobdeck.builtin_kinds import builtin_targets
 from jobdeck.emulators.core import DemoSpec, Emulator
 
 #: The entry-point group emulators register under.
 GROUP = "jobdeck.emulators"
 
-#: The seed emulators, registered under GROUP in pyproject.toml too (a test checks they agree):
-#: listed here as well so that a source tree without installed metadata still finds them.
-BUILTIN: dict[str, str] = {
-    "drp": "jobdeck.emulators.drp:DrpEmulator",
-    "intuned": "jobdeck.emulators.intuned:IntunedEmulator",
-    "istari": "jobdeck.emulators.istari:IstariEmulator",
-    "julep": "jobdeck.emulators.julep:JulepEmulator",
-}
+
+
+def builtin() -> dict[str, str]:
+    """The seed emulators as ``module:Class``: jobdeck's own entry points in GROUP, declared once
+    in its pyproject.toml (``jobdeck.builtin_kinds`` reads them)."""
+    return builtin_targets(GROUP)
 
 
 def targets() -> dict[str, str]:
     """Every emulator kind there is, as ``module:Class``: the seed ones first, then plugins by name."""
-    found = dict(BUILTIN)
+    found = builtin()
     plugins: dict[str, str] = {}
     for ep in entry_points(group=GROUP):
         plugins.setdefault(ep.name, ep.value)  # a second plugin of the same kind is ignored
