@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from jobdeck.ui.highlight_settling import Follow, HighlightSettler
+from jobdeck.ui.widgets.job_list.settling import Follow, HighlightSettler
 
 SECONDS = 0.15
 

@@ -21,7 +21,7 @@ from textual.events import Key, Resize
 from textual.message import Message
 from textual.widgets import Input, Label
 
-from jobdeck.model import Action, Job
+from jobdeck.model import Job
 from jobdeck.monitor import (
     ActionDone,
     BackendHealth,
@@ -31,14 +31,15 @@ from jobdeck.monitor import (
     TimelineChanged,
 )
 from jobdeck.ui.deck_host import DeckHost
-from jobdeck.ui.highlight_settling import SETTLE_SECONDS, Follow, HighlightSettler
+from jobdeck.ui.widgets.job_list.settling import SETTLE_SECONDS, Follow, HighlightSettler
 from jobdeck.ui.panes.detail import DetailPane
 from jobdeck.ui.panes.jobs import JobsPane
 from jobdeck.ui.panes.log import LogPane, current_log_line
 from jobdeck.ui.panes.log_window import EARLIER_WINDOW_MAX_BYTES
 from jobdeck.ui.panes.timeline import TimelinePane
 from jobdeck.ui.runtime.first_frame import FirstScreen
-from jobdeck.ui.screens.job_actions import ACTION_VERBS, JobActions, action_bindings
+from jobdeck.ui.screens.action_keys import action_bindings
+from jobdeck.ui.screens.job_actions import JobActions
 from jobdeck.ui.widgets.health_bar import HealthBar
 from jobdeck.ui.widgets.job_list import JobList
 from jobdeck.ui.widgets.key_footer import KeyFooter
@@ -147,6 +148,7 @@ class DeckScreen(JobActions, FirstScreen):
         jobs = self.query_one(JobList)
         jobs.backend_names = tuple(monitor.backends())
         jobs.set_jobs(monitor.jobs())
+        self._bind_declared_actions(self._keys_in_use())
         self._tick()  # (it shows the health too)
         self.set_interval(self.host.tick_seconds, self._tick)
         self._update_titles()
@@ -197,6 +199,15 @@ class DeckScreen(JobActions, FirstScreen):
         # The log view draws its own following/paused status row.
         log_pane.set_titles(subtitle="/ search · w wrap · f follow")
 
+    def _keys_in_use(self) -> dict[str, str]:
+        """Every key the deck, its list, its log and the App answer, with what it does."""
+        taken: dict[str, str] = {}
+        maps = (self.app._bindings, self._bindings, JobList._merged_bindings, LogView._merged_bindings)
+        for bindings_map in maps:
+            for key, bindings in (bindings_map.key_to_bindings.items() if bindings_map else ()):
+                taken.setdefault(key, bindings[0].description or bindings[0].action)
+        return taken
+
     # -- monitor events ---------------------------------------------------
 
     @on(MonitorUpdate)
@@ -221,7 +232,7 @@ class DeckScreen(JobActions, FirstScreen):
             if event.result.ok:
                 self.notify(event.result.message)
             else:
-                verb = ACTION_VERBS[event.action]
+                verb = self.host.monitor.action_verb(event.ref, event.action)
                 self.notify(event.result.message, title=f"{verb} not done", severity="error")
 
     def _apply_health(self) -> dict[str, BackendHealth]:
@@ -355,12 +366,16 @@ class DeckScreen(JobActions, FirstScreen):
 
     def action_help(self) -> None:
         unavailable = {
-            f"act('{action.value}')": reason
-            for action in Action
+            f"act('{action}')": reason
+            for action in self._action_specs
             if (reason := self._why_not(action))
         }
+        deck_keys = [b for b in self.BINDINGS if isinstance(b, Binding)]
+        # The actions the backends add, after the standard ones.
+        after = max(i for i, b in enumerate(deck_keys) if b.action.startswith("explain(")) + 1
+        deck_keys[after:after] = self._added_action_bindings
         sections = [
-            ("Deck", [b for b in self.BINDINGS if isinstance(b, Binding)], unavailable),
+            ("Deck", deck_keys, unavailable),
             ("Job list", [b for b in JobList.BINDINGS if isinstance(b, Binding)], {}),
             ("Log", [b for b in LogView.BINDINGS if isinstance(b, Binding)], {}),
         ]

@@ -1,4 +1,5 @@
-"""The deck's action keys (archive, restore, retry, cancel, pause, resume), and ``c``.
+"""The deck's action keys (archive, restore, retry, cancel, pause, resume, and
+those the adapters declare: ``action_keys``), and ``c``.
 
 Every key that acts on "the selected job" acts on the job under the job
 list's cursor: ``JobList.highlighted`` is the one owner of that choice. The
@@ -15,60 +16,22 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.binding import Binding
 
+from jobdeck.adapters.actions import STANDARD_ACTIONS, ActionSpec
 from jobdeck.errors import ReadOnlyRefused
-from jobdeck.model import Action, Job, JobRef
+from jobdeck.model import Job, JobRef
+from jobdeck.ui.screens.action_keys import action_bindings, plan_action_keys
 from jobdeck.ui.widgets.job_list import JobList
 
 if TYPE_CHECKING:
     from textual.screen import Screen
 
     from jobdeck.ui.deck_host import DeckHost
-    from jobdeck.ui.highlight_settling import HighlightSettler
+    from jobdeck.ui.widgets.job_list.settling import HighlightSettler
     from jobdeck.ui.screens.confirm import Confirmed
 
     _ScreenBase = Screen[None]
 else:
     _ScreenBase = object
-
-ACTION_VERBS = {
-    Action.ARCHIVE: "Archive",
-    Action.RESTORE: "Restore",
-    Action.RETRY: "Retry",
-    Action.CANCEL: "Cancel",
-    Action.PAUSE: "Pause",
-    Action.RESUME: "Resume",
-}
-
-#: Action keys. Pause and resume exist on few backends: `?` lists them, the footer does not.
-ACTION_KEYS = {
-    Action.ARCHIVE: ("a", True),
-    Action.RESTORE: ("u", True),
-    Action.RETRY: ("r", True),
-    Action.CANCEL: ("x", True),
-    Action.PAUSE: ("p", False),
-    Action.RESUME: ("P", False),
-}
-
-
-def action_bindings() -> list[Binding]:
-    """Each action key twice: the first runs it when allowed (greyed out in the
-    footer when not); the hidden second answers the same key with the reason."""
-    bindings: list[Binding] = []
-    for action, (key, in_footer) in ACTION_KEYS.items():
-        verb = ACTION_VERBS[action]
-        bindings.append(
-            Binding(
-                key,
-                f"act('{action.value}')",
-                verb,
-                show=in_footer,
-                id=f"deck.{action.value}",
-                tooltip=f"{verb} the selected job (asks first)",
-            )
-        )
-        bindings.append(Binding(key, f"explain('{action.value}')", show=False))
-    return bindings
-
 
 class JobActions(_ScreenBase):
     """Mixed into the deck screen: its action keys, ``+`` (watch a job) and ``c``."""
@@ -78,15 +41,42 @@ class JobActions(_ScreenBase):
 
     def __init__(self) -> None:
         super().__init__()
-        #: Whether each of ACTION_KEYS was available when the footer was last told.
+        #: Every action with a key, by name: the standard six, then those the adapters add.
+        self._action_specs: dict[str, ActionSpec] = {spec.name: spec for spec in STANDARD_ACTIONS}
+        #: The bindings of the actions the adapters add (for ``?``, after the standard ones).
+        self._added_action_bindings: list[Binding] = []
+        #: Whether each action was available when the footer was last told.
         self._available_actions: tuple[bool, ...] = ()
+
+    def _bind_declared_actions(self, taken: dict[str, str]) -> None:
+        """Give the actions the backends add a key each, unless ``taken`` (key: what it does)
+        or another action has it: those are refused, with a message saying which key and why."""
+        plan = plan_action_keys(self.host.monitor.actions(), taken)
+        for problem in plan.problems:
+            self.notify(problem, title="Action without a key", severity="error", timeout=30)
+        if not plan.added:
+            return
+        self._added_action_bindings = action_bindings(plan.added.values())
+        keys = self._bindings.key_to_bindings
+        for binding in self._added_action_bindings:
+            # A new list: the class's lists are shared by every instance.
+            keys[binding.key] = [*keys.get(binding.key, []), binding]
+        self._action_specs.update(plan.added)
+        self.refresh_bindings()
+
+    def _verb(self, action: str) -> str:
+        job = self.selected_job
+        if job is not None:
+            return self.host.monitor.action_verb(job.ref, action)
+        spec = self._action_specs.get(action)
+        return spec.verb if spec is not None else action.capitalize()
 
     @property
     def selected_job(self) -> Job | None:
         """The job the keys act on: the one under the job list's cursor."""
         return self.query_one(JobList).highlighted
 
-    def _why_not(self, action: Action) -> str | None:
+    def _why_not(self, action: str) -> str | None:
         job = self.selected_job
         if job is None:
             return "no job is selected"
@@ -96,29 +86,29 @@ class JobActions(_ScreenBase):
         if action == "act" and parameters:
             # None greys the key out in the footer; the hidden twin binding
             # then answers the key press with the reason.
-            return None if self._why_not(Action(str(parameters[0]))) else True
+            return None if self._why_not(str(parameters[0])) else True
         return True
 
     def _refresh_action_keys(self) -> None:
         """Tell the footer which action keys are available, when that changed: the
         footer rebuilds all its keys on each refresh (tens of ms), and the
         highlight moves on every filter keystroke and cursor key."""
-        available = tuple(self._why_not(action) is None for action in ACTION_KEYS)
+        available = tuple(self._why_not(action) is None for action in self._action_specs)
         if available != self._available_actions:
             self._available_actions = available
             self.refresh_bindings()
 
     def action_explain(self, action_name: str) -> None:
         self._settler.settle()
-        action = Action(action_name)
+        action = action_name
         reason = self._why_not(action) or "it is not available"
-        self.notify(f"{ACTION_VERBS[action]} is unavailable: {reason}", severity="warning")
+        self.notify(f"{self._verb(action)} is unavailable: {reason}", severity="warning")
         job = self.selected_job
         if self.host.monitor.read_only and job is not None:
             self._refuse_read_only(job.ref, action)
 
     @work(group="actions", exit_on_error=False)
-    async def _refuse_read_only(self, ref: JobRef, action: Action) -> None:
+    async def _refuse_read_only(self, ref: JobRef, action: str) -> None:
         """Let the gate refuse it: every refusal is in the action log; nothing reaches a backend."""
         try:
             await self.host.monitor.perform(ref, action)
@@ -127,7 +117,7 @@ class JobActions(_ScreenBase):
 
     def action_act(self, action_name: str) -> None:
         self._settler.settle()
-        action = Action(action_name)
+        action = action_name
         selected = self.selected_job
         if selected is None or self._why_not(action):
             self.action_explain(action_name)
@@ -135,7 +125,7 @@ class JobActions(_ScreenBase):
         ref = selected.ref
         job = self.host.monitor.job(ref)
         name = job.name if job else ref.id
-        verb = ACTION_VERBS[action]
+        verb = self.host.monitor.action_verb(ref, action)
 
         def answered(answer: Confirmed | None) -> None:
             if answer is not None:
@@ -155,7 +145,7 @@ class JobActions(_ScreenBase):
         )
 
     @work(group="actions", exit_on_error=False)
-    async def _perform(self, ref: JobRef, action: Action, reason: str | None = None) -> None:
+    async def _perform(self, ref: JobRef, action: str, reason: str | None = None) -> None:
         try:
             result = await self.host.monitor.perform(ref, action, reason=reason)
         except ReadOnlyRefused as exc:
