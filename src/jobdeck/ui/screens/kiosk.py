@@ -14,7 +14,7 @@ call ``kiosk_tick``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime, timedelta
 
 from textual.events import Resize
@@ -121,10 +121,11 @@ class KioskScreen(DeckScreen):
         super()._show_time(now, health)
         if not self.is_mounted:
             return  # the first one runs after the first frame (see on_mount)
-        monitor = self.host.monitor
-        jobs = monitor.jobs()
+        # The jobs the list holds (fed by the monitor's events), not a second read of the
+        # monitor's table: the counts and the rotation agree with the rows shown below them.
+        jobs = self.query_one(JobList).every_job
         board = self.query_one(KioskBoard)
-        board.counts = count_jobs(jobs, now, monitor.backends())
+        board.counts = count_jobs(jobs, now, self.host.monitor.backends())
         board.health = dict(health)
         self.query_one("#kiosk-clock", Label).update(self._clock_text(now, health))
         self._advance_rotation(jobs, now, self.host.clock.monotonic())
@@ -138,7 +139,7 @@ class KioskScreen(DeckScreen):
         refreshed = fmt.ago(max(last_ok), now) if last_ok else "never"
         return f"{now:%H:%M:%S} {now.tzname() or 'UTC'} · refreshed {refreshed}"
 
-    def _advance_rotation(self, jobs: list[Job], now: datetime, monotonic: float) -> None:
+    def _advance_rotation(self, jobs: Collection[Job], now: datetime, monotonic: float) -> None:
         order = rotation_order(jobs, now)
         if not order:
             return

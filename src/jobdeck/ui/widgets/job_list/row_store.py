@@ -12,7 +12,7 @@ remembered queries, patches) is ``JobFilter``'s.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -73,6 +73,11 @@ class RowStore:
     def filter_ready(self) -> bool:
         """Whether a filter runs at once: every job's text is indexed."""
         return self._filter.ready
+
+    def every_job(self) -> Collection[Job]:
+        """Every job known, in any view, each at its latest version (not a copy: read it
+        before the next change). Builds no map by ref, so reading it costs no first frame."""
+        return self._all_jobs()
 
     def set_jobs(self, jobs: list[Job], *, in_slices: bool) -> None:
         """Replace every job by ``jobs`` (kept, not copied). With ``in_slices``, the filter
@@ -153,5 +158,5 @@ class RowStore:
             self._given = []
         return self._by_ref_map
 
-    def _all_jobs(self) -> Iterable[Job]:
+    def _all_jobs(self) -> Collection[Job]:
         return self._given if self._by_ref_map is None else self._by_ref_map.values()

@@ -9,7 +9,7 @@ says what happens: the job highlighted, the job chosen.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import ClassVar
 
@@ -184,6 +184,12 @@ class JobList(JobRows, can_focus=True):
     def job_count(self) -> int:
         """Every job known, in any view."""
         return self._store.job_count
+
+    @property
+    def every_job(self) -> Collection[Job]:
+        """Every job the list holds, in any view, filtered out or not: the deck's copy of the
+        monitor's jobs, as its events last said (not a copy: read it before the next change)."""
+        return self._store.every_job()
 
     @property
     def filter_ready(self) -> bool:
