@@ -21,7 +21,7 @@ from jobdeck.adapters.base import Adapter, BackendSettings
 from jobdeck.adapters.kit.logtext import read_from
 from jobdeck.errors import NotFound
 from jobdeck.local.logtail import tail_offset
-from jobdeck.model import Capability, Counts, Job, JobRef, JobState, LogChunk
+from jobdeck.model import Capability, Counts, Job, JobRef, JobState, LogChunk, LogCursor
 
 #: How often a followed log is re-read once its end is reached.
 FOLLOW_POLL = 0.02
@@ -143,14 +143,16 @@ class BenchAdapter(Adapter):
             raise NotFound(f"job {job_id} has no log")
         return path
 
-    async def read_log(self, job_id: str, offset: int = 0) -> LogChunk:
+    async def read_log(self, job_id: str, cursor: LogCursor | int = 0) -> LogChunk:
+        offset = self.log_offset(cursor)
         piece = await asyncio.to_thread(read_from, self._log_path(job_id), offset, final=False)
         return LogChunk(text=piece.text, offset=piece.offset)
 
     async def log_tail_offset(self, job_id: str, lines: int, before: int | None = None) -> int:
         return await asyncio.to_thread(tail_offset, self._log_path(job_id), lines, before)
 
-    async def follow_log(self, job_id: str, offset: int = 0) -> AsyncIterator[LogChunk]:
+    async def follow_log(self, job_id: str, cursor: LogCursor | int = 0) -> AsyncIterator[LogChunk]:
+        offset = self.log_offset(cursor)
         path = self._log_path(job_id)
         while True:
             piece = await asyncio.to_thread(read_from, path, offset, final=False)

@@ -37,6 +37,7 @@ from jobdeck.model import (
     JobRef,
     JobState,
     LogChunk,
+    LogCursor,
     Run,
     StatusEvent,
 )
@@ -278,7 +279,8 @@ class FakeAdapter(Adapter):
         self._require(Capability.TIMELINE)
         return list(self._timelines.get(job_id, []))
 
-    async def read_log(self, job_id: str, offset: int = 0) -> LogChunk:
+    async def read_log(self, job_id: str, cursor: LogCursor | int = 0) -> LogChunk:
+        offset = self.log_offset(cursor)
         self._record("read_log", job_id, str(offset))
         self._require(Capability.LOG)
         if job_id not in self._logs and job_id not in self._jobs:

@@ -252,7 +252,7 @@ async def test_runs_and_logs_come_from_the_adapter(tmp_path: Path, clock: Frozen
     adapter.set_log("fail", "line 1\nline 2\n")
     monitor = await polled(tmp_path, adapter, clock)
     assert [run.id for run in await monitor.runs(FAILED)] == ["fail"]
-    assert await monitor.read_log(FAILED, offset=7) == LogChunk(text="line 2\n", offset=14)
+    assert await monitor.read_log(FAILED, 7) == LogChunk(text="line 2\n", offset=14)
     with pytest.raises(NotFound):
         await monitor.read_log(JobRef(backend="ghost", id="1"))
 
@@ -295,7 +295,7 @@ async def test_following_a_log_resumes_from_its_offset_after_a_transient_error(
 
 async def test_following_a_missing_log_ends_with_a_notice(tmp_path: Path, clock: FrozenClock) -> None:
     monitor = await polled(tmp_path, backend(clock), clock)
-    chunks = [chunk async for chunk in monitor.follow_log(JobRef(backend="alpha", id="gone"), offset=12)]
+    chunks = [chunk async for chunk in monitor.follow_log(JobRef(backend="alpha", id="gone"), 12)]
     assert len(chunks) == 1
     assert (chunks[0].text, chunks[0].offset) == ("", 12)
     assert chunks[0].notice is not None and chunks[0].notice.startswith("not found:")

@@ -62,6 +62,9 @@ class Reader:
         await self._answer("read_log_between", ref, start, end)
         return self.logs[ref].encode()[start:end].decode()
 
+    def log_paging_unavailable(self, ref: JobRef) -> str | None:
+        return None  # byte offsets, as a file's
+
     async def follow_log(self, ref: JobRef, offset: int = 0) -> AsyncIterator[LogChunk]:
         await self._answer("follow_log", ref, offset)
         data = self.logs[ref].encode()

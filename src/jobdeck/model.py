@@ -15,6 +15,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+# A log read by cursor; here too, where every other part of the model is.
+from jobdeck.log_cursor import LogChunk as LogChunk, LogCursor as LogCursor  # noqa: F401
+
 
 class JobState(StrEnum):
     """Normalized state. Every adapter maps its raw states onto these."""
@@ -374,19 +377,6 @@ class StatusEvent(BaseModel):
     actor: str | None = None
     # True when jobdeck saw the transition itself rather than reading it from the backend.
     observed: bool = False
-
-
-class LogChunk(BaseModel):
-    """A piece of a log and the byte offset just after it, so a stream resumes exactly."""
-
-    model_config = ConfigDict(frozen=True, defer_build=True)
-
-    text: str
-    offset: int
-    # True when the backend says the log will not grow any more (job finished).
-    complete: bool = False
-    # A note the log pane shows instead of/with the text (e.g. "log archived").
-    notice: str | None = None
 
 
 class ActionResult(BaseModel):

@@ -21,7 +21,7 @@ async def test_a_log_read_on_from_each_cursor_loses_and_repeats_nothing(backend:
     pieces: list[str] = []
     chunk = LogChunk(text="", offset=0)
     for _ in range(MAX_READS):
-        chunk = await adapter.read_log(job_id, chunk.offset)
+        chunk = await adapter.read_log(job_id, chunk.cursor)
         if chunk.text:
             pieces.append(chunk.text)
         if chunk.complete or (len(pieces) >= ENOUGH_PIECES and not backend.real_time):
@@ -30,9 +30,10 @@ async def test_a_log_read_on_from_each_cursor_loses_and_repeats_nothing(backend:
     assert len(pieces) >= 2, f"the log of {job_id} did not grow while it was read: {pieces}"
     # Time stands still now (a real job has ended): the log is what it is.
     whole = await adapter.read_log(job_id)
-    read_on = await adapter.read_log(job_id, chunk.offset)
+    read_on = await adapter.read_log(job_id, chunk.cursor)
     assert "".join(pieces) + read_on.text == whole.text
     assert whole.offset == read_on.offset
+    assert whole.cursor == read_on.cursor
 
 
 async def test_a_tail_cursor_starts_a_line_of_the_log(backend: Kit) -> None:

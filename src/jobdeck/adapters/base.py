@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from pathlib import PurePath
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from jobdeck.adapters.actions import STANDARD_ACTIONS, STANDARD_NAMES, ActionSpec
 from jobdeck.adapters.changes import Change
 from jobdeck.clock import Clock, SystemClock
 from jobdeck.errors import AuthFailed, NotFound, Unsupported
+from jobdeck.log_cursor import STDOUT, LogCursor
 from jobdeck.model import ActionResult, Capability, Job, JobState, LogChunk, Run, RunPage, StatusEvent
 
 
@@ -89,6 +89,14 @@ class Adapter(ABC):
     unsupported_reasons: ClassVar[dict[Capability, str]] = {}
     #: Actions for which the backend records an optional reason the user may give.
     reason_actions: ClassVar[frozenset[Capability]] = frozenset()
+    #: What a log cursor's position is here (``jobdeck.log_cursor``): "bytes", a UTF-8 byte
+    #: offset (an int: the deck opens a long log at its tail and pages back), or "token",
+    #: the adapter's own (read on from only; ``log_paging_reason`` says why in the deck).
+    log_position: ClassVar[str] = "bytes"
+    #: Why earlier lines cannot be paged to, where positions are tokens.
+    log_paging_reason: ClassVar[str] = "this backend's log is read on from where it was, not by byte offset"
+    #: The streams of a log a cursor may name (the first when none is named).
+    log_streams: ClassVar[tuple[str, ...]] = (STDOUT,)
 
     def __init__(self, settings: BackendSettings, *, clock: Clock | None = None) -> None:
         self.settings = settings
@@ -150,32 +158,6 @@ class Adapter(ABC):
             return f"the job is {job.state.value}, not paused"
         return None
 
-    # -- actions declared (``jobdeck.adapters.actions``) ---------------------
-
-    def actions(self) -> tuple[ActionSpec, ...]:
-        """The actions this backend offers: the standard six, and an engine's own after
-        them (``(*super().actions(), HOLD)``). Each is done by the method of its name."""
-        return STANDARD_ACTIONS
-
-    def why_not_action(self, spec: ActionSpec, job: Job) -> str | None:
-        """Why the declared action ``spec`` cannot be done on ``job`` now, or None."""
-        if spec.capability is not None:
-            reason = self.why_not(spec.capability, job)
-            if reason is not None:
-                return reason
-        return spec.available(job) if spec.available is not None else None
-
-    def action_method(self, spec: ActionSpec) -> Callable[..., Awaitable[object]]:
-        """The method that does ``spec``; Unsupported when the adapter has none."""
-        # Only an action's own method: a spec named after another part of the
-        # contract (close, list_jobs …) must never call it.
-        method = None
-        if spec.name in STANDARD_NAMES or not hasattr(Adapter, spec.name):
-            method = getattr(self, spec.name, None)
-        if not callable(method):
-            raise Unsupported(f"{self.kind} backends declare {spec.name} but cannot do it")
-        return method
-
     # -- reading ----------------------------------------------------------
 
     @abstractmethod
@@ -220,9 +202,25 @@ class Adapter(ABC):
         """The backend's own status history, oldest first. Default: none kept."""
         return []
 
-    async def read_log(self, job_id: str, offset: int = 0) -> LogChunk:
-        """The log from byte ``offset`` to what is there now."""
+    async def read_log(self, job_id: str, cursor: LogCursor | int = 0) -> LogChunk:
+        """The log from ``cursor`` (a byte offset as an int, or a cursor a chunk gave)
+        to what is there now; the chunk's ``cursor`` is where to read on from."""
         raise Unsupported(self.why_unsupported(Capability.LOG))
+
+    def log_offset(self, cursor: LogCursor | int) -> int:
+        """The byte offset ``cursor`` is, for adapters whose positions are bytes:
+        Unsupported for a stream this backend's logs do not have."""
+        if isinstance(cursor, int):
+            return max(0, cursor)
+        if cursor.stream not in self.log_streams:
+            raise Unsupported(f"{self.kind} logs have no {cursor.stream} stream (only {', '.join(self.log_streams)})")
+        if not isinstance(cursor.position, int):
+            raise Unsupported(f"{self.kind} logs are read by byte offset, not from {cursor.position[:40]!r}")
+        return cursor.position
+
+    def why_no_log_paging(self) -> str | None:
+        """Why the deck cannot open this backend's logs at their tail and page back, or None."""
+        return None if self.log_position == "bytes" else self.log_paging_reason
 
     async def log_tail_offset(self, job_id: str, lines: int, before: int | None = None) -> int:
         """The byte offset where the last ``lines`` lines before byte ``before`` begin
@@ -234,17 +232,17 @@ class Adapter(ABC):
         """
         return 0
 
-    async def follow_log(self, job_id: str, offset: int = 0) -> AsyncIterator[LogChunk]:
-        """Chunks of the log from ``offset`` as they arrive, until the job ends.
+    async def follow_log(self, job_id: str, cursor: LogCursor | int = 0) -> AsyncIterator[LogChunk]:
+        """Chunks of the log from ``cursor`` as they arrive, until the job ends.
 
         Default: poll ``read_log`` on the adapter's interval. Adapters with a
-        live stream override this. Each chunk's ``offset`` is where to resume.
+        live stream override this. Each chunk's ``cursor`` is where to resume.
         """
         while True:
-            chunk = await self.read_log(job_id, offset)
+            chunk = await self.read_log(job_id, cursor)
             if chunk.text or chunk.notice or chunk.complete:
                 yield chunk
-            offset = chunk.offset
+            cursor = chunk.cursor
             if chunk.complete:
                 return
             await self.clock.sleep(min(1.0, self.settings.interval))

@@ -12,7 +12,7 @@ import click
 from jobdeck.cli.common import cli_state, fail, polled_monitor, run_one_shot
 from jobdeck.config import Settings
 from jobdeck.errors import AdapterError
-from jobdeck.model import JobRef, LogChunk
+from jobdeck.model import JobRef, LogChunk, LogCursor
 
 if TYPE_CHECKING:
     from jobdeck.monitor import Monitor
@@ -50,19 +50,26 @@ async def _print_log(settings: Settings, text: str, *, follow: bool, colour: boo
                 async for chunk in monitor.follow_log(ref):
                     printer.write(chunk)
             else:
-                offset = 0
+                cursor = LogCursor()
                 while True:
-                    chunk = await monitor.read_log(ref, offset)
+                    chunk = await monitor.read_log(ref, cursor)
                     printer.write(chunk)
-                    if not chunk.text or chunk.complete or chunk.offset <= offset:
+                    if not chunk.text or chunk.complete or not _moved_on(chunk.cursor, cursor):
                         break
-                    offset = chunk.offset
+                    cursor = chunk.cursor
         except AdapterError as exc:
             from jobdeck.present import one_line
 
             printer.flush()
             fail(f"cannot read the log of {ref}: {one_line(str(exc))}")
         printer.flush()
+
+
+def _moved_on(after: LogCursor, before: LogCursor) -> bool:
+    """Whether a read ended past where it began (a byte offset further on, another token)."""
+    if isinstance(after.position, int) and isinstance(before.position, int):
+        return after.position > before.position
+    return after != before
 
 
 def _resolve_ref(monitor: Monitor, text: str) -> JobRef:

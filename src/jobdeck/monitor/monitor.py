@@ -28,8 +28,8 @@ PUBLIC API (the UI and CLI rely on exactly this; keep it stable):
     monitor.describe(backend) -> dict[str, str]    # adapter.describe()
     await monitor.runs(ref) -> list[Run]
     await monitor.timeline(ref) -> list[StatusEvent]   # backend history merged with observed, oldest first
-    await monitor.read_log(ref, offset=0) -> LogChunk
-    monitor.follow_log(ref, offset=0) -> AsyncIterator[LogChunk]
+    await monitor.read_log(ref, cursor=0) -> LogChunk   # from a chunk's cursor (or a byte offset)
+    monitor.follow_log(ref, cursor=0) -> AsyncIterator[LogChunk]
     monitor.why_not(ref, action) -> str | None     # None = allowed; else the reason (read-only included)
     monitor.confirm_text(ref, action) -> str       # what will happen, naming the job and its backend
     await monitor.perform(ref, action) -> ActionResult   # the gate; raises ReadOnlyRefused in read-only
@@ -39,14 +39,13 @@ Also available (additions, not relied on by the contract above):
     monitor.warnings() -> list[str]   # the store's: e.g. jobdeck's archive was corrupt and set aside
     await monitor.first_polls()       # returns once every backend has had its first attempt
     monitor.takes_reason(ref, action) -> bool   # the backend records an optional reason for it
-    monitor.actions() -> list[(backend, ActionSpec)]   # the actions each backend declares (keys, verbs)
-    monitor.action_verb(ref, action) -> str     # the verb ref's backend gives the action
     monitor.watchable_backends() -> list[str]   # backends that can add a job by id (WATCH)
     await monitor.watch_job(backend, job_id) -> ActionResult   # list that job from now on
     await monitor.perform(ref, action, reason="...")   # the reason reaches such backends
     await monitor.log_tail_offset(ref, lines, before=None) -> int
         # where the last `lines` lines begin (0 = from the start); never raises
     await monitor.read_log_between(ref, start, end) -> str   # an earlier window of a log
+    monitor.log_paging_unavailable(ref) -> str | None   # why not: the log's cursors are not bytes
     await monitor.runs_page(ref, page=0) -> RunPage
         # page `page` (from 0) of the job's runs, newest first; AdapterError on failure
 
@@ -80,11 +79,11 @@ import random
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import timedelta
 
-from jobdeck.adapters.actions import ActionSpec
 from jobdeck.adapters.base import Adapter
 from jobdeck.clock import Clock
 from jobdeck.errors import AdapterError
-from jobdeck.model import ActionResult, Capability, Job, JobRef, LogChunk, Run, RunPage, StatusEvent
+from jobdeck.log_cursor import LogCursor
+from jobdeck.model import Action, ActionResult, Capability, Job, JobRef, LogChunk, Run, RunPage, StatusEvent
 from jobdeck.monitor.events import BackendHealth, MonitorEvent
 from jobdeck.monitor.gate import ActionGate
 from jobdeck.monitor.health import describe_error
@@ -223,8 +222,13 @@ class Monitor:
         """Page ``page`` (from 0) of the job's runs, newest first; errors are AdapterErrors."""
         return await self._reads.runs_page(ref, page)
 
-    async def read_log(self, ref: JobRef, offset: int = 0) -> LogChunk:
-        return await self._reads.read_log(ref, offset)
+    async def read_log(self, ref: JobRef, cursor: LogCursor | int = 0) -> LogChunk:
+        return await self._reads.read_log(ref, cursor)
+
+    def log_paging_unavailable(self, ref: JobRef) -> str | None:
+        """Why the job's log cannot be opened at its tail and paged back (its backend's
+        cursors are not byte offsets), or None."""
+        return self._reads.log_paging_unavailable(ref)
 
     async def read_log_between(self, ref: JobRef, start: int, end: int) -> str:
         """The log's text from byte ``start`` to byte ``end`` (an earlier window of a long log)."""
@@ -238,36 +242,27 @@ class Monitor:
         """The backend's history merged with what the monitor observed, oldest first."""
         return await self._reads.timeline(ref)
 
-    def follow_log(self, ref: JobRef, offset: int = 0) -> AsyncIterator[LogChunk]:
+    def follow_log(self, ref: JobRef, cursor: LogCursor | int = 0) -> AsyncIterator[LogChunk]:
         """The log as it grows, resumed after transient errors; ends with a notice chunk
         when the log cannot be followed any more."""
-        return self._reads.follow_log(ref, offset)
+        return self._reads.follow_log(ref, cursor)
 
     # -- the action gate ------------------------------------------------------------
 
-    def actions(self) -> list[tuple[str, ActionSpec]]:
-        """Every backend's declared actions (``Adapter.actions()``), as ``(backend, spec)``."""
-        return self._gate.actions()
-
-    def why_not(self, ref: JobRef, action: str) -> str | None:
+    def why_not(self, ref: JobRef, action: Action) -> str | None:
         """None when ``action`` on ``ref`` is allowed; else the reason (read-only included)."""
         return self._gate.why_not(ref, action)
 
-    def action_verb(self, ref: JobRef, action: str) -> str:
-        """The action's verb as ``ref``'s backend declares it ("Archive", "Hold")."""
-        return self._gate.verb(ref, action)
-
-    def confirm_text(self, ref: JobRef, action: str) -> str:
+    def confirm_text(self, ref: JobRef, action: Action) -> str:
         """What will happen, naming the job and its backend."""
         return self._gate.confirm_text(ref, action)
 
-    def takes_reason(self, ref: JobRef, action: str) -> bool:
+    def takes_reason(self, ref: JobRef, action: Action) -> bool:
         """Whether the backend records an optional reason for ``action`` on ``ref``."""
         return self._gate.takes_reason(ref, action)
 
-    async def perform(self, ref: JobRef, action: str, *, reason: str | None = None) -> ActionResult:
-        """Do ``action`` (a name its backend declares; ``Action`` for the standard six) on
-        ``ref`` if the gate allows it; every outcome is logged.
+    async def perform(self, ref: JobRef, action: Action, *, reason: str | None = None) -> ActionResult:
+        """Do ``action`` on ``ref`` if the gate allows it; every outcome is logged.
         Raises ReadOnlyRefused in read-only mode."""
         return await self._gate.perform(ref, action, reason=reason)
 

@@ -18,7 +18,8 @@ from typing import TypeVar
 from jobdeck.adapters.base import Adapter
 from jobdeck.clock import Clock
 from jobdeck.errors import AdapterError, NotFound, Unsupported
-from jobdeck.model import JobRef, LogChunk, Run, RunPage, StatusEvent
+from jobdeck.log_cursor import as_log_cursor
+from jobdeck.model import JobRef, LogChunk, LogCursor, Run, RunPage, StatusEvent
 from jobdeck.monitor.backoff import Backoff
 from jobdeck.monitor.health import InternalError, adapter_failure, describe_error
 from jobdeck.monitor.job_table import JobTable
@@ -58,19 +59,29 @@ class Reads:
             )
         return result
 
-    async def read_log(self, ref: JobRef, offset: int = 0) -> LogChunk:
+    async def read_log(self, ref: JobRef, cursor: LogCursor | int = 0) -> LogChunk:
+        """The log from ``cursor`` (a chunk's, or a byte offset); errors are AdapterErrors."""
         adapter = self._adapter_of(ref)
-        return await self._call(adapter, "read_log", adapter.read_log(ref.id, offset))
+        return await self._call(adapter, "read_log", adapter.read_log(ref.id, cursor))
+
+    def log_paging_unavailable(self, ref: JobRef) -> str | None:
+        """Why the job's log cannot be opened at its tail and paged back by byte offset, or None."""
+        adapter = self._adapters.get(ref.backend)
+        return adapter.why_no_log_paging() if adapter is not None else None
 
     async def read_log_between(self, ref: JobRef, start: int, end: int) -> str:
         """The log's text from byte ``start`` to byte ``end`` (an earlier window of a long
         log), read in the backend's own chunks; AdapterError on failure. Text past ``end``
-        in the last chunk is cut at that byte (exact for UTF-8 text)."""
+        in the last chunk is cut at that byte (exact for UTF-8 text). Unsupported where
+        the backend's log cursors are not byte offsets."""
+        reason = self.log_paging_unavailable(ref)
+        if reason is not None:
+            raise Unsupported(reason)
         pieces: list[str] = []
         offset = start
         while offset < end:
             chunk = await self.read_log(ref, offset)
-            if chunk.offset <= offset or not chunk.text:
+            if chunk.offset is None or chunk.offset <= offset or not chunk.text:
                 break  # nothing more to read
             text = chunk.text
             if chunk.offset > end:
@@ -84,7 +95,7 @@ class Reads:
         """Where the last ``lines`` lines of the log (before byte ``before``) begin; 0 when
         the backend cannot tell or fails (the log is then read from the start, as before)."""
         adapter = self._adapters.get(ref.backend)
-        if adapter is None:
+        if adapter is None or adapter.why_no_log_paging() is not None:
             return 0
         try:
             offset = await adapter.log_tail_offset(ref.id, lines, before)
@@ -109,22 +120,23 @@ class Reads:
         tolerance = max(DEFAULT_TOLERANCE, timedelta(seconds=2 * adapter.settings.interval))
         return merge_timelines(history, observed, tolerance=tolerance)
 
-    async def follow_log(self, ref: JobRef, offset: int = 0) -> AsyncIterator[LogChunk]:
-        """The log as it grows. Resumes from the last offset after transient errors;
+    async def follow_log(self, ref: JobRef, cursor: LogCursor | int = 0) -> AsyncIterator[LogChunk]:
+        """The log as it grows. Resumes from the last chunk's cursor after transient errors;
         ends with a notice chunk when the log cannot be followed any more."""
+        cursor = as_log_cursor(cursor)
         adapter = self._adapters.get(ref.backend)
         if adapter is None:
-            yield LogChunk(text="", offset=offset, notice=f"not found: no backend named {ref.backend!r}")
+            yield LogChunk(text="", cursor=cursor, notice=f"not found: no backend named {ref.backend!r}")
             return
         retry = Backoff(base=FOLLOW_RETRY_BASE, cap=FOLLOW_RETRY_CAP)
         failures = 0
         while True:
             try:
-                stream = adapter.follow_log(ref.id, offset)
+                stream = adapter.follow_log(ref.id, cursor)
                 async with closing(stream):
                     async for chunk in stream:
                         failures = 0
-                        offset = chunk.offset
+                        cursor = chunk.cursor
                         yield chunk
                         if chunk.complete:
                             return
@@ -132,10 +144,10 @@ class Reads:
             except Exception as exc:
                 error = adapter_failure(adapter, exc, doing="follow_log")
                 if isinstance(error, (NotFound, Unsupported, InternalError)) or not error.transient:
-                    yield LogChunk(text="", offset=offset, notice=describe_error(error))
+                    yield LogChunk(text="", cursor=cursor, notice=describe_error(error))
                     return
                 failures += 1
-                log.info("following the log of %s failed (%s); resuming at byte %d", ref, error, offset)
+                log.info("following the log of %s failed (%s); resuming at %s", ref, error, cursor)
                 await self._clock.sleep(retry.delay(failures, rng=self._rng, retry_after=error.retry_after))
 
     def _adapter_of(self, ref: JobRef) -> Adapter:

@@ -31,7 +31,7 @@ from jobdeck.adapters.kit.http import HttpAdapter, all_results, gather_bounded, 
 from jobdeck.adapters.kit.http_paths import segment
 from jobdeck.adapters.kit.tls import ssl_context
 from jobdeck.errors import BadResponse, NotFound, Unsupported
-from jobdeck.model import ActionResult, Capability, Counts, Job, LogChunk, StatusEvent
+from jobdeck.model import ActionResult, Capability, Counts, Job, LogChunk, LogCursor, StatusEvent
 
 #: The HEAD filters of a machine's (or work order's) counts: all its jobs, finished ones, failed ones.
 _COUNTED_STATES: tuple[dict[str, str], ...] = ({}, {"State": "finished"}, {"State": "failed"})
@@ -284,7 +284,8 @@ class DrpAdapter(HttpAdapter):
 
     # -- log ----------------------------------------------------------------------------------
 
-    async def read_log(self, job_id: str, offset: int = 0) -> LogChunk:
+    async def read_log(self, job_id: str, cursor: LogCursor | int = 0) -> LogChunk:
+        offset = self.log_offset(cursor)
         job, _ = await self._fetch(job_id)
         if not job.Archived:
             try:

@@ -40,7 +40,7 @@ from jobdeck.adapters.intuned.wire import (
     WireTriggered,
 )
 from jobdeck.errors import NotFound, Unreachable
-from jobdeck.model import ActionResult, Capability, Job, LogChunk, Run, RunPage, StatusEvent
+from jobdeck.model import ActionResult, Capability, Job, LogChunk, LogCursor, Run, RunPage, StatusEvent
 from jobdeck.redact import redact
 
 PUBLIC_BASE_URL = "https://app.intuned.io/api/v1/workspace"
@@ -183,8 +183,9 @@ class IntunedAdapter(HttpAdapter):
         events.extend(self._observed.transitions(job_id))
         return sorted(events, key=lambda event: event.at)
 
-    async def read_log(self, job_id: str, offset: int = 0) -> LogChunk:
+    async def read_log(self, job_id: str, cursor: LogCursor | int = 0) -> LogChunk:
         """The run events jobdeck observed (Intuned has no log), refreshed from the backend first."""
+        offset = self.log_offset(cursor)
         run = await self._speaking_run(job_id)
         if run is not None:
             self._observed.observe(job_id, run, self.clock.now())

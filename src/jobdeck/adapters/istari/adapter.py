@@ -32,7 +32,7 @@ from jobdeck.adapters.kit.http_paths import segment
 from jobdeck.adapters.kit.http_settings import HttpBackendSettings
 from jobdeck.adapters.istari import convert, wire
 from jobdeck.errors import AdapterError
-from jobdeck.model import ActionResult, Capability, Job, JobRef, JobState, LogChunk, StatusEvent
+from jobdeck.model import ActionResult, Capability, Job, JobRef, JobState, LogChunk, LogCursor, StatusEvent
 from jobdeck.sizes import byte_size
 
 API = "/api/v2"
@@ -149,7 +149,8 @@ class IstariAdapter(HttpAdapter):
     async def timeline(self, job_id: str) -> list[StatusEvent]:
         return convert.timeline_of(await self._job(job_id))
 
-    async def read_log(self, job_id: str, offset: int = 0) -> LogChunk:
+    async def read_log(self, job_id: str, cursor: LogCursor | int = 0) -> LogChunk:
+        offset = self.log_offset(cursor)
         job = await self._job(job_id)
         state, _ = convert.state_of(job)
         text = convert.status_log(job)

@@ -59,7 +59,7 @@ from jobdeck.adapters.julep.wire import (
     TransitionList,
 )
 from jobdeck.errors import AdapterError, BadResponse, NotFound, Unsupported
-from jobdeck.model import ActionResult, Capability, Job, JobGroup, JobRef, LogChunk, StatusEvent
+from jobdeck.model import ActionResult, Capability, Job, JobGroup, JobRef, LogChunk, LogCursor, StatusEvent
 
 log = logging.getLogger(__name__)
 
@@ -205,15 +205,17 @@ class JulepAdapter(HttpAdapter):
             return []  # a job keeps no history; the monitor records what it observes
         return [event_from_transition(t) for t in await self._transitions(job_id)]
 
-    async def read_log(self, job_id: str, offset: int = 0) -> LogChunk:
+    async def read_log(self, job_id: str, cursor: LogCursor | int = 0) -> LogChunk:
+        offset = self.log_offset(cursor)
         if self.is_watched_job(job_id):
             raise Unsupported(JOB_HAS_NO_LOG)
         text, _, complete = await self._log_state(job_id)
         offset = max(0, min(offset, len(text)))
         return LogChunk(text=text[offset:].decode(errors="replace"), offset=len(text), complete=complete)
 
-    async def follow_log(self, job_id: str, offset: int = 0) -> AsyncIterator[LogChunk]:
+    async def follow_log(self, job_id: str, cursor: LogCursor | int = 0) -> AsyncIterator[LogChunk]:
         """The transitions as they happen, through ``transitions.stream``; polling if the stream fails."""
+        offset = self.log_offset(cursor)
         if self.is_watched_job(job_id):
             raise Unsupported(JOB_HAS_NO_LOG)
         while True:

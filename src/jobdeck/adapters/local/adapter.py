@@ -23,7 +23,7 @@ from jobdeck.clock import Clock
 from jobdeck.errors import NotFound, Unreachable
 from jobdeck.local import control
 from jobdeck.local.spool import JobNotFound, JobRecord, RunRecord, Spool
-from jobdeck.model import ActionResult, Capability, Job, JobRef, LogChunk, Run, StatusEvent
+from jobdeck.model import ActionResult, Capability, Job, JobRef, LogChunk, LogCursor, Run, StatusEvent
 
 T = TypeVar("T")
 
@@ -116,20 +116,22 @@ class LocalAdapter(Adapter):
         _, runs = await self._io(self._read_with_runs, job_id)
         return timeline_of(runs)
 
-    async def read_log(self, job_id: str, offset: int = 0) -> LogChunk:
+    async def read_log(self, job_id: str, cursor: LogCursor | int = 0) -> LogChunk:
+        offset = self.log_offset(cursor)
         read = await self._io(read_log, self.spool, job_id, None, offset)
         return read.chunk
 
     async def log_tail_offset(self, job_id: str, lines: int, before: int | None = None) -> int:
         return await self._io(log_tail_offset, self.spool, job_id, lines, before)
 
-    async def follow_log(self, job_id: str, offset: int = 0) -> AsyncGenerator[LogChunk, None]:
+    async def follow_log(self, job_id: str, cursor: LogCursor | int = 0) -> AsyncGenerator[LogChunk, None]:
         """Chunks as the runner writes them, until its run ends and the tail is read.
 
         Follows the run that is the latest when it starts, even if a retry
         starts another meanwhile. Waits on file events in the run's folder,
         re-reading at least every quarter second.
         """
+        offset = self.log_offset(cursor)
         read = await self._io(read_log, self.spool, job_id, None, offset)
         watched = await self._io(log_folder, self.spool, job_id, read.number)
         stop = asyncio.Event()

@@ -17,7 +17,7 @@ from textual.containers import Vertical
 from textual.widgets import Input
 
 from jobdeck.errors import AdapterError
-from jobdeck.model import Job, JobRef, LogChunk
+from jobdeck.model import Job, JobRef, LogChunk, LogCursor
 from jobdeck.ui.panes.log_window import LogSource, LogWindowReader
 from jobdeck.ui.panes.titles import TitledPane
 from jobdeck.ui.widgets.log_view import LogView
@@ -26,7 +26,9 @@ from jobdeck.ui.widgets.log_view import LogView
 class LogReader(LogSource, Protocol):
     """Where a job's log is read from (the Monitor): followed, and between two offsets."""
 
-    def follow_log(self, ref: JobRef, offset: int = 0) -> AsyncIterator[LogChunk]: ...
+    def follow_log(self, ref: JobRef, cursor: LogCursor | int = 0) -> AsyncIterator[LogChunk]: ...
+
+    def log_paging_unavailable(self, ref: JobRef) -> str | None: ...
 
 
 def current_log_line(log_view: LogView) -> str | None:
@@ -88,6 +90,8 @@ class LogPane(TitledPane, Vertical):
     async def _follow(self, ref: JobRef) -> None:
         log_view = self.query_one(LogView)
         log_view.clear()
+        # A log whose cursors are not byte offsets is read from its start, and not paged back.
+        log_view.earlier_unavailable = self._reader.log_paging_unavailable(ref)
         # Perf (issue 8): open the log at its last `max_lines` lines, not byte 0,
         # so a 1 GB log shows its end at once; the pane says what was skipped.
         start = await self._reader.log_tail_offset(ref, log_view.max_lines)
@@ -102,7 +106,8 @@ class LogPane(TitledPane, Vertical):
                 log_view.set_notice(chunk.notice)
             if chunk.text:
                 log_view.append(chunk.text)
-            self._window.followed_to = chunk.offset
+            if chunk.offset is not None:
+                self._window.followed_to = chunk.offset
 
     @on(LogView.EarlierWanted)
     def _on_earlier_wanted(self) -> None:

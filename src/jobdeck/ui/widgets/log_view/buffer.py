@@ -46,6 +46,8 @@ class LogBuffer:
         self.skipped_bytes = 0
         #: Where an earlier window of the log ends (a byte offset); None while on the tail.
         self.window_end: int | None = None
+        #: Why earlier lines cannot be loaded (the log's cursors are not byte offsets), or None.
+        self.earlier_unavailable: str | None = None
         #: The widest line in cells.
         self.widest = 0
 

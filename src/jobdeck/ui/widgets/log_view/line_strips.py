@@ -108,6 +108,8 @@ class LineStrips:
     def _earlier_text(self) -> str:
         dropped, skipped = self._buffer.dropped, self._buffer.skipped_bytes
         if not skipped:
+            if self._buffer.earlier_unavailable:
+                return f"… {dropped:,} earlier lines not kept ({self._buffer.earlier_unavailable})"
             return f"… {dropped:,} earlier lines not kept · b loads them"
         text = f"… earlier lines not loaded (the first {size_text(skipped)})"
         text = f"{text}, then {dropped:,} not kept" if dropped else text

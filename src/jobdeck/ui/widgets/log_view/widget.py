@@ -125,6 +125,16 @@ class LogView(LogLines, can_focus=True):
         return self._buffer.skipped_bytes
 
     @property
+    def earlier_unavailable(self) -> str | None:
+        """Why ``b`` cannot load earlier lines of this log (its backend reads it on only), or None."""
+        return self._buffer.earlier_unavailable
+
+    @earlier_unavailable.setter
+    def earlier_unavailable(self, reason: str | None) -> None:
+        self._buffer.earlier_unavailable = reason
+        self.refresh()
+
+    @property
     def window_end(self) -> int | None:
         """Where the earlier window shown ends (byte offset), or None: the pane is on the tail."""
         return self._buffer.window_end
@@ -213,6 +223,9 @@ class LogView(LogLines, can_focus=True):
     def action_earlier(self) -> None:
         if not self._buffer.skipped_bytes and not self._buffer.dropped:
             self.notify("The log's first line is shown already", timeout=2)
+            return
+        if self._buffer.earlier_unavailable:
+            self.notify(f"Earlier lines cannot be loaded: {self._buffer.earlier_unavailable}", timeout=4)
             return
         self.post_message(self.EarlierWanted(self))
 
