@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from pathlib import PurePath
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from jobdeck.adapters.actions import STANDARD_ACTIONS, STANDARD_NAMES, ActionSpec
 from jobdeck.adapters.changes import Change
 from jobdeck.clock import Clock, SystemClock
 from jobdeck.errors import AuthFailed, NotFound, Unsupported
@@ -157,6 +158,32 @@ class Adapter(ABC):
         if capability is Capability.RESUME and job.state is not JobState.PAUSED:
             return f"the job is {job.state.value}, not paused"
         return None
+
+    # -- actions declared (``jobdeck.adapters.actions``) ---------------------
+
+    def actions(self) -> tuple[ActionSpec, ...]:
+        """The actions this backend offers: the standard six, and an engine's own after
+        them (``(*super().actions(), HOLD)``). Each is done by the method of its name."""
+        return STANDARD_ACTIONS
+
+    def why_not_action(self, spec: ActionSpec, job: Job) -> str | None:
+        """Why the declared action ``spec`` cannot be done on ``job`` now, or None."""
+        if spec.capability is not None:
+            reason = self.why_not(spec.capability, job)
+            if reason is not None:
+                return reason
+        return spec.available(job) if spec.available is not None else None
+
+    def action_method(self, spec: ActionSpec) -> Callable[..., Awaitable[object]]:
+        """The method that does ``spec``; Unsupported when the adapter has none."""
+        # Only an action's own method: a spec named after another part of the
+        # contract (close, list_jobs …) must never call it.
+        method = None
+        if spec.name in STANDARD_NAMES or not hasattr(Adapter, spec.name):
+            method = getattr(self, spec.name, None)
+        if not callable(method):
+            raise Unsupported(f"{self.kind} backends declare {spec.name} but cannot do it")
+        return method
 
     # -- reading ----------------------------------------------------------
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from jobdeck.model import Action, ActionResult, Job, JobRef, StatusEvent
+from jobdeck.model import ActionResult, Job, JobRef, StatusEvent
 
 
 class HealthStatus(StrEnum):
@@ -69,7 +69,8 @@ class TimelineChanged:
 @dataclass(frozen=True)
 class ActionDone:
     ref: JobRef
-    action: Action
+    #: The action's name (an ``Action`` member for the standard six).
+    action: str
     result: ActionResult
 
 

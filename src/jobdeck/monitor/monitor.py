@@ -39,6 +39,8 @@ Also available (additions, not relied on by the contract above):
     monitor.warnings() -> list[str]   # the store's: e.g. jobdeck's archive was corrupt and set aside
     await monitor.first_polls()       # returns once every backend has had its first attempt
     monitor.takes_reason(ref, action) -> bool   # the backend records an optional reason for it
+    monitor.actions() -> list[(backend, ActionSpec)]   # the actions each backend declares (keys, verbs)
+    monitor.action_verb(ref, action) -> str     # the verb ref's backend gives the action
     monitor.watchable_backends() -> list[str]   # backends that can add a job by id (WATCH)
     await monitor.watch_job(backend, job_id) -> ActionResult   # list that job from now on
     await monitor.perform(ref, action, reason="...")   # the reason reaches such backends
@@ -79,11 +81,12 @@ import random
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import timedelta
 
+from jobdeck.adapters.actions import ActionSpec
 from jobdeck.adapters.base import Adapter
 from jobdeck.clock import Clock
 from jobdeck.errors import AdapterError
 from jobdeck.log_cursor import LogCursor
-from jobdeck.model import Action, ActionResult, Capability, Job, JobRef, LogChunk, Run, RunPage, StatusEvent
+from jobdeck.model import ActionResult, Capability, Job, JobRef, LogChunk, Run, RunPage, StatusEvent
 from jobdeck.monitor.events import BackendHealth, MonitorEvent
 from jobdeck.monitor.gate import ActionGate
 from jobdeck.monitor.health import describe_error
@@ -249,20 +252,29 @@ class Monitor:
 
     # -- the action gate ------------------------------------------------------------
 
-    def why_not(self, ref: JobRef, action: Action) -> str | None:
+    def actions(self) -> list[tuple[str, ActionSpec]]:
+        """Every backend's declared actions (``Adapter.actions()``), as ``(backend, spec)``."""
+        return self._gate.actions()
+
+    def why_not(self, ref: JobRef, action: str) -> str | None:
         """None when ``action`` on ``ref`` is allowed; else the reason (read-only included)."""
         return self._gate.why_not(ref, action)
 
-    def confirm_text(self, ref: JobRef, action: Action) -> str:
+    def action_verb(self, ref: JobRef, action: str) -> str:
+        """The action's verb as ``ref``'s backend declares it ("Archive", "Hold")."""
+        return self._gate.verb(ref, action)
+
+    def confirm_text(self, ref: JobRef, action: str) -> str:
         """What will happen, naming the job and its backend."""
         return self._gate.confirm_text(ref, action)
 
-    def takes_reason(self, ref: JobRef, action: Action) -> bool:
+    def takes_reason(self, ref: JobRef, action: str) -> bool:
         """Whether the backend records an optional reason for ``action`` on ``ref``."""
         return self._gate.takes_reason(ref, action)
 
-    async def perform(self, ref: JobRef, action: Action, *, reason: str | None = None) -> ActionResult:
-        """Do ``action`` on ``ref`` if the gate allows it; every outcome is logged.
+    async def perform(self, ref: JobRef, action: str, *, reason: str | None = None) -> ActionResult:
+        """Do ``action`` (a name its backend declares; ``Action`` for the standard six) on
+        ``ref`` if the gate allows it; every outcome is logged.
         Raises ReadOnlyRefused in read-only mode."""
         return await self._gate.perform(ref, action, reason=reason)
 
