@@ -127,10 +127,19 @@ def test_a_loaded_page_keeps_the_chosen_run_by_id_else_takes_the_fallback():
 
 
 def test_the_position_reads_run_of_total_and_page_of_pages():
-    assert position_text(page_of(2, 1, pages=3, total=6, size=2), 0) == "run 3 of 6 · page 2/3 · [ ] choose"
+    # Numbered as backends number runs: #1 is the oldest; pages come newest first.
+    assert position_text(page_of(2, 1, pages=3, total=6, size=2), 0) == "run 4 of 6 · page 2/3 · [ ] choose"
     assert position_text(page_of(3, total=3), 1) == "run 2 of 3 · [ ] choose"
+    assert position_text(page_of(3, total=3), 2) == "run 1 of 3 · [ ] choose"
+    assert position_text(page_of(3, total=3), 0) == "run 3 of 3 (newest) · [ ] choose"
     assert position_text(page_of(1, total=1), 0) == "run 1 of 1"
     assert position_text(page_of(2, 1, pages=None), 1) == "run 2 of the page · page 2 · [ ] choose"
+
+
+def test_without_a_total_the_position_counts_back_from_the_newest_in_words():
+    assert position_text(page_of(3, pages=None), 0) == "newest run · page 1 · [ ] choose"
+    assert position_text(page_of(3, pages=None), 1) == "1 run before the newest · page 1 · [ ] choose"
+    assert position_text(page_of(2, 1, pages=None, size=3), 1) == "4 runs before the newest · page 2 · [ ] choose"
     assert position_text(page_of(0), 0) == ""
 
 
@@ -167,8 +176,8 @@ async def test_brackets_choose_older_and_newer_runs_and_the_detail_shows_their_c
     async with app.run_test(size=WIDE) as pilot:
         detail = await open_job(app, pilot)
         assert detail.chosen_run is not None and detail.chosen_run.id == "run-3"
-        assert "Run 1 of 3 · run-3" in shown(detail) and "3✓ 7✗ /10" in shown(detail)
-        assert subtitle(app) == "run 1 of 3 · [ ] choose"
+        assert "Run 3 of 3 (newest) · run-3" in shown(detail) and "3✓ 7✗ /10" in shown(detail)
+        assert subtitle(app) == "run 3 of 3 (newest) · [ ] choose"
         await pilot.press("right_square_bracket")
         await pilot.pause()
         assert detail.chosen_run.id == "run-2"
@@ -202,7 +211,7 @@ async def test_moving_past_the_end_of_a_page_loads_the_next_page_and_back(tmp_pa
     async with app.run_test(size=WIDE) as pilot:
         detail = await open_job(app, pilot)
         assert [run.id for run in detail.runs] == ["run-5", "run-4"]
-        assert subtitle(app) == "run 1 of 5 · page 1/3 · [ ] choose"
+        assert subtitle(app) == "run 5 of 5 (newest) · page 1/3 · [ ] choose"
         await pilot.press("right_square_bracket", "right_square_bracket")
         await wait_until(lambda: detail.run_page.page == 1, what="page 2 of the runs")
         await pilot.pause()
@@ -248,7 +257,7 @@ async def test_an_update_of_the_job_keeps_the_chosen_run_by_id(tmp_path):
         await app.monitor.refresh()
         await wait_until(lambda: len(detail.runs) == 4, what="the reloaded runs")
         assert detail.chosen_run.id == "run-2" and detail.chosen == 2
-        assert subtitle(app) == "run 3 of 4 · [ ] choose"
+        assert subtitle(app) == "run 2 of 4 · [ ] choose"
 
 
 async def test_intuned_runs_are_paged_by_the_backend(tmp_path, monkeypatch):
@@ -266,7 +275,7 @@ async def test_intuned_runs_are_paged_by_the_backend(tmp_path, monkeypatch):
         detail = await open_job(app, pilot, nightly)
         first = list(detail.runs)
         assert len(first) == 2 and detail.run_page.total == 5 and detail.run_page.pages == 3
-        assert subtitle(app) == "run 1 of 5 · page 1/3 · [ ] choose"
+        assert subtitle(app) == "run 5 of 5 (newest) · page 1/3 · [ ] choose"
         await pilot.press("right_square_bracket")
         await pilot.pause()
         assert detail.chosen_run == first[1]
@@ -344,4 +353,4 @@ async def test_brackets_pressed_faster_than_pages_load_still_move_one_run_each(t
                          what="the oldest run")
         await pilot.pause(0.2)
         assert detail.run_page.page == 2 and detail.chosen_run.id == "run-1"
-        assert subtitle(app) == "run 6 of 6 · page 3/3 · [ ] choose"
+        assert subtitle(app) == "run 1 of 6 · page 3/3 · [ ] choose"

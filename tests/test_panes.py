@@ -154,7 +154,7 @@ async def test_the_detail_pane_reads_its_jobs_runs_and_the_next_page_a_step_need
         detail = pane.query_one(RunDetail)
         await wait_until(lambda: detail.chosen_run is not None, what="the first page")
         assert detail.job == JOB_A and detail.chosen_run.id == "run-4"
-        assert str(pane.border_subtitle) == "run 1 of 4 · page 1/2 · [ ] choose"
+        assert str(pane.border_subtitle) == "run 4 of 4 (newest) · page 1/2 · [ ] choose"
         assert pane.step_run(+1)  # on the page shown: chosen at once
         assert detail.chosen_run.id == "run-3"
         assert not pane.step_run(+1)  # past the page's end: the next page is read ...

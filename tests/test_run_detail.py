@@ -203,7 +203,7 @@ async def test_the_chosen_run_has_its_own_section_with_state_times_counts_and_re
         app.detail.chosen = 1
         await pilot.pause()
         rows = rendered_rows(app.detail)
-        title = rows.index(row(rows, "Run 2 of 2"))
+        title = rows.index(row(rows, "Run 1 of 2 "))
         section = rows[title:]
         assert "run-2" in section[0]
         assert "✗ failed (FAILURE)" in row(section, "State")

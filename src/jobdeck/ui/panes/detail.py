@@ -18,7 +18,7 @@ from textual.message import Message
 
 from jobdeck.errors import AdapterError
 from jobdeck.model import Job, JobRef, RunPage
-from jobdeck.ui.panes.run_paging import NO_OLDER, RunRequest, pick_index
+from jobdeck.ui.panes.run_paging import NO_OLDER, RunRequest, pick_index, request_again
 from jobdeck.ui.panes.run_stepping import RunStepQueue
 from jobdeck.ui.panes.titles import TitledPane
 from jobdeck.ui.run_position import position_text
@@ -153,5 +153,4 @@ class DetailPane(TitledPane, VerticalScroll):
     def _shown_request(self) -> RunRequest:
         """A request for what the detail shows now: reading it again keeps the chosen run."""
         detail = self.query_one(RunDetail)
-        run = detail.chosen_run
-        return RunRequest(page=detail.run_page.page, keep_id=run.id if run else None, fallback=detail.chosen)
+        return request_again(detail.run_page, detail.chosen)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from jobdeck.model import Run, RunPage
-from jobdeck.ui.run_position import only_run
+from jobdeck.ui.run_position import is_newest, only_run
 
 #: Said when there is nothing to choose from, by direction of the step.
 NO_OLDER = "this is the job's oldest run"
@@ -60,6 +60,15 @@ def step_run(page: RunPage, chosen: int, delta: int) -> RunStep:
     if only_run(page):
         return RunStep(refusal=ONLY_RUN)
     return RunStep(refusal=NO_OLDER if delta > 0 else NO_NEWER)
+
+
+def request_again(page: RunPage, chosen: int) -> RunRequest:
+    """A request to read again what is shown. The chosen run is kept by its id, but
+    the newest stays the newest: a run that starts meanwhile (a retry) is chosen."""
+    if is_newest(page, chosen):
+        return RunRequest()
+    run = page.runs[chosen] if 0 <= chosen < len(page.runs) else None
+    return RunRequest(page=page.page, keep_id=run.id if run else None, fallback=chosen)
 
 
 def pick_index(runs: Sequence[Run], keep_id: str | None, fallback: int) -> int:

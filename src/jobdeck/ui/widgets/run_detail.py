@@ -28,7 +28,8 @@ from jobdeck.present import GONE_NOTE, MISSING, age, counts_text, truncate
 from jobdeck.safe_text import safe_line, to_plain
 from jobdeck.ui.deck_text import STATE_TONE, ago, bar, duration, percent, state_text, wall_time
 from jobdeck.ui.group_rows import group_rows
-from jobdeck.ui.run_position import only_run, page_text, run_position
+from jobdeck.ui.run_fields import fields_for_run
+from jobdeck.ui.run_position import only_run, page_text, run_label
 
 #: How many runs of a page the detail lists (a page longer than this is cut).
 MAX_RUNS_SHOWN = 25
@@ -161,6 +162,8 @@ class RunDetail(Widget):
     # only when asked: measuring on every paint doubled the cost of a paint.
     _run_section_parts: tuple[list[RenderableType], list[RenderableType]] | None = None
     _run_section_place: tuple[int, int] | None = None
+    #: The job's newest run (the first of page 0), kept while later pages are shown.
+    _newest_run: Run | None = None
 
     @property
     def run_section(self) -> tuple[int, int] | None:
@@ -188,6 +191,8 @@ class RunDetail(Widget):
 
     def show_runs(self, page: RunPage, chosen: int) -> None:
         """Show ``page`` with its run at index ``chosen`` chosen."""
+        if page.page == 0:
+            self._newest_run = page.runs[0] if page.runs else None
         self.run_page = page
         self.chosen = chosen
 
@@ -223,7 +228,7 @@ class RunDetail(Widget):
             self._run_section_parts = (list(parts), section)
             parts.extend(section)
             parts.extend(self._run_list())
-        fields = list(flatten_detail(job.detail))
+        fields = list(flatten_detail(fields_for_run(job.detail, self._newest_run, run)))
         if fields:
             # The backend's fields get their own table: their long key paths
             # would otherwise widen the label column of every row above.
@@ -292,12 +297,8 @@ class RunDetail(Widget):
         """A title naming the run and its place, then its state, times, counts and error."""
         # The place first: a long id (a UUID) may wrap, the place should not.
         title = Text()
-        title.append("Run", style=self._style("run-detail--title"))
-        position = run_position(self.run_page, self.chosen)
-        if position is not None:
-            total = self.run_page.total
-            title.append(f" {position} of {total}" if total is not None else f" {position}",
-                         style=self._style("run-detail--title"))
+        label = run_label(self.run_page, self.chosen)
+        title.append(label[0].upper() + label[1:] if label else "Run", style=self._style("run-detail--title"))
         title.append(f" · {safe_line(run.id)}", style=self._style("run-detail--muted"))
         return [title, self._table(self._run_rows(run))]
 
