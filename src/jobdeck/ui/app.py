@@ -41,6 +41,7 @@ from jobdeck.ui.runtime.ascii_mode import AsciiMarks, AsciiScrollBarRender
 from jobdeck.ui.runtime.css_cache import ParsedCssCache
 from jobdeck.ui.runtime.event_coalescer import EventCoalescer
 from jobdeck.ui.runtime.first_frame import first_screen_mounted, use_parsed_css_cache
+from jobdeck.ui.runtime.no_color import follow_theme
 from jobdeck.ui.runtime.quit_sequence import QuitSequence
 from jobdeck.ui.runtime.themes import ThemeMemory, load_all_themes, shipped_themes_dir, watch_theme_files
 from jobdeck.ui.widgets.job_list import JobList
@@ -338,6 +339,7 @@ class JobdeckApp(App[int]):
         )
 
     def watch_theme(self, theme: str) -> None:
+        follow_theme(self._filters, self.native_ansi_color)  # Textual chose NO_COLOR's filter once, at start
         if not self._theme_ready:
             return
         self.apply_display(self.screen)
