@@ -16,10 +16,12 @@ from fakes import make_job
 from jobdeck.clock import Clock, FrozenClock
 from jobdeck.model import JobRef, JobState
 from jobdeck.store import MemoryStore, Store
+from jobdeck.store.sqlite import HistoryStore
 
 #: Each kind of store, made in a folder of its own with a clock.
 STORES: dict[str, Callable[[Path, Clock], Store]] = {
     "memory": lambda folder, clock: MemoryStore(folder, clock=clock),
+    "sqlite": lambda folder, clock: HistoryStore(folder, clock=clock),
 }
 
 REF = JobRef(backend="alpha", id="7")

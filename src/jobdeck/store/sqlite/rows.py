@@ -1,0 +1,147 @@
+"""Jobs as rows of the history database and back, and the statements that write them.
+
+Pure functions and SQL text: no connection is held here. Counts are kept as a JSON
+list ``[total, succeeded, failed]`` and labels as a JSON object (NULL when none), to
+keep a row small.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime
+from typing import Any
+
+from jobdeck.clock import assume_utc
+from jobdeck.model import Counts, Job, JobGroup, JobRef, JobState, StatusEvent
+
+#: A job's row, inserted or updated in place (the identity: backend, id, creation time).
+#: A state kept keeps the time it was entered; a write older than the row's last sighting
+#: (a second deck's late batch) changes nothing; a job written is listed, so not gone.
+UPSERT_JOB = """
+INSERT INTO jobs (backend, job_id, created, name, group_key, group_name, state, raw_state, state_since,
+                  started, ended, updated, counts, progress, error, labels, first_seen, last_seen, gone_since)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
+ON CONFLICT (backend, job_id, created) DO UPDATE SET
+    name = excluded.name, group_key = excluded.group_key, group_name = excluded.group_name,
+    state_since = CASE WHEN jobs.state IS excluded.state THEN jobs.state_since ELSE excluded.state_since END,
+    state = excluded.state, raw_state = excluded.raw_state,
+    started = excluded.started, ended = excluded.ended, updated = excluded.updated,
+    counts = excluded.counts, progress = excluded.progress, error = excluded.error, labels = excluded.labels,
+    first_seen = min(jobs.first_seen, excluded.first_seen), last_seen = excluded.last_seen, gone_since = NULL
+WHERE excluded.last_seen >= jobs.last_seen
+"""
+
+#: A job its backend no longer lists: gone since then, last seen at its backend's last listing.
+MARK_GONE = """
+UPDATE jobs SET gone_since = ?1,
+    last_seen = max(last_seen, coalesce((SELECT listed_at FROM backends WHERE name = ?2), 0))
+WHERE backend = ?2 AND job_id = ?3 AND gone_since IS NULL
+"""
+
+#: The first complete listing of a backend this store sees: a job it does not list (and no
+#: other listing saw since) went while no deck was watching.
+MARK_UNLISTED_GONE = """
+UPDATE jobs SET gone_since = ?1,
+    last_seen = max(last_seen, coalesce((SELECT listed_at FROM backends WHERE name = ?2), 0))
+WHERE backend = ?2 AND gone_since IS NULL AND last_seen < ?1
+"""
+
+#: A complete listing of a backend: every job of it not gone was seen then.
+LISTED = """
+INSERT INTO backends (name, listed_at) VALUES (?, ?)
+ON CONFLICT (name) DO UPDATE SET listed_at = max(listed_at, excluded.listed_at)
+"""
+
+#: When a job was last seen: its own record, or for a job still listed its backend's last listing.
+LAST_SEEN = (
+    "CASE WHEN jobs.gone_since IS NULL THEN max(jobs.last_seen, coalesce(backends.listed_at, 0))"
+    " ELSE jobs.last_seen END"
+)
+
+#: The columns ``job_from_row`` reads, in its order (with ``FROM jobs LEFT JOIN backends``).
+JOB_COLUMNS = (
+    "jobs.backend, jobs.job_id, jobs.created, jobs.name, jobs.group_key, jobs.group_name, jobs.state, "
+    "jobs.raw_state, jobs.started, jobs.ended, jobs.updated, jobs.counts, jobs.progress, jobs.error, "
+    f"jobs.labels, jobs.gone_since, jobs.first_seen, {LAST_SEEN}"
+)
+
+
+def ms(moment: datetime | None) -> int | None:
+    """``moment`` as whole milliseconds since the epoch (a naive time is UTC)."""
+    return None if moment is None else int(assume_utc(moment).timestamp() * 1000)
+
+
+def from_ms(value: int | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value / 1000, UTC)
+
+
+def job_params(job: Job, seen: int, entered: int | None) -> tuple[Any, ...]:
+    """``job``'s row for UPSERT_JOB, seen at ``seen`` (ms); ``entered``: when it entered its
+    state (ms), if known, else the job's own time for it."""
+    group = job.group
+    counts = job.counts
+    return (
+        job.ref.backend,
+        job.ref.id,
+        ms(job.created) or 0,
+        job.name,
+        group.key if group else None,
+        group.name if group and group.name != group.key else None,
+        job.state.value,
+        job.raw_state,
+        entered if entered is not None else state_entered(job, seen),
+        ms(job.started),
+        ms(job.ended),
+        ms(job.updated),
+        json.dumps([counts.total, counts.succeeded, counts.failed], separators=(",", ":")) if counts else None,
+        job.progress,
+        job.error,
+        json.dumps(job.labels, separators=(",", ":"), ensure_ascii=False) if job.labels else None,
+        seen,
+        seen,
+    )
+
+
+def state_entered(job: Job, seen: int) -> int:
+    """Best guess of when ``job`` entered its state (ms): its own time for that state
+    (ended, started, created), else ``seen``; never later than ``seen``."""
+    if job.state.is_terminal:
+        own = job.ended
+    elif job.state is JobState.RUNNING:
+        own = job.started
+    elif job.state is JobState.PENDING:
+        own = job.created
+    else:
+        own = job.updated
+    when = ms(own)
+    return when if when is not None and when <= seen else seen
+
+
+def job_from_row(row: sqlite3.Row | tuple[Any, ...]) -> tuple[Job, datetime, datetime]:
+    """A row of JOB_COLUMNS: the job (``gone_since`` set when gone), first and last seen."""
+    (backend, job_id, created, name, group_key, group_name, state, raw_state, started, ended, updated,
+     counts, progress, error, labels, gone_since, first_seen, last_seen) = row  # fmt: skip
+    tally = json.loads(counts) if counts else None
+    job = Job(
+        ref=JobRef(backend=backend, id=job_id),
+        name=name,
+        state=JobState.parse(state),
+        raw_state=raw_state,
+        created=from_ms(created) if created else None,
+        started=from_ms(started),
+        ended=from_ms(ended),
+        updated=from_ms(updated),
+        progress=progress,
+        counts=Counts(total=tally[0], succeeded=tally[1], failed=tally[2]) if tally else None,
+        gone_since=from_ms(gone_since),
+        labels=json.loads(labels) if labels else {},
+        error=error,
+        group=JobGroup(key=group_key, name=group_name or group_key) if group_key is not None else None,
+    )
+    return job, from_ms(first_seen) or datetime.min, from_ms(last_seen) or datetime.min
+
+
+def event_from_row(at: int, state: str, raw_state: str | None) -> StatusEvent:
+    """A stored transition: jobdeck recorded it (``observed``), at the backend's time where it gave one."""
+    return StatusEvent(at=from_ms(at) or datetime.min, state=JobState.parse(state), raw_state=raw_state, observed=True)

@@ -1,0 +1,165 @@
+"""The history database's file: opened with the settings every connection needs, its
+schema made or migrated, and set aside when it is corrupt or unreadable.
+
+Times are whole milliseconds since the epoch (UTC): compact, and they sort.
+A job is keyed by backend, id and creation time (0 when the backend gives none),
+so a backend that reuses ids (Slurm after a restart, a rebuilt emulator) never
+merges two jobs. Its transitions are made by triggers from the job's row: one
+when a job is first stored, one each time its state changes; so two writers
+(two decks on one data folder) that upsert the same job make one transition.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+#: The history's file in the data folder.
+FILE_NAME = "history.sqlite3"
+#: Milliseconds a connection waits on another writer's lock before SQLITE_BUSY.
+BUSY_TIMEOUT_MS = 5_000
+
+_V1 = """
+CREATE TABLE jobs (
+    id INTEGER PRIMARY KEY,
+    backend TEXT NOT NULL,
+    job_id TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    group_key TEXT,
+    group_name TEXT,
+    state TEXT NOT NULL,
+    raw_state TEXT,
+    state_since INTEGER NOT NULL,
+    started INTEGER,
+    ended INTEGER,
+    updated INTEGER,
+    counts TEXT,
+    progress REAL,
+    error TEXT,
+    labels TEXT,
+    first_seen INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL,
+    gone_since INTEGER
+);
+CREATE UNIQUE INDEX jobs_identity ON jobs (backend, job_id, created);
+CREATE INDEX jobs_first_seen ON jobs (first_seen);
+CREATE TABLE transitions (
+    job INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    raw_state TEXT,
+    PRIMARY KEY (job, at, state)
+) WITHOUT ROWID;
+CREATE TABLE backends (
+    name TEXT PRIMARY KEY,
+    listed_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TRIGGER job_first_stored AFTER INSERT ON jobs BEGIN
+    INSERT INTO transitions SELECT NEW.id, NEW.state_since, NEW.state, NEW.raw_state WHERE NOT EXISTS
+        (SELECT 1 FROM transitions WHERE job = NEW.id AND at = NEW.state_since AND state = NEW.state);
+    -- Another job with this id (the id reused): the older one is no longer listed.
+    UPDATE jobs SET gone_since = NEW.first_seen
+        WHERE backend = NEW.backend AND job_id = NEW.job_id AND created != NEW.created AND gone_since IS NULL;
+END;
+CREATE TRIGGER job_state_changed AFTER UPDATE OF state ON jobs WHEN OLD.state IS NOT NEW.state BEGIN
+    -- (Not INSERT OR IGNORE: the upsert that fires a trigger imposes its own conflict policy.)
+    INSERT INTO transitions SELECT NEW.id, NEW.state_since, NEW.state, NEW.raw_state WHERE NOT EXISTS
+        (SELECT 1 FROM transitions WHERE job = NEW.id AND at = NEW.state_since AND state = NEW.state);
+END;
+"""
+
+#: Each schema version's script, in order: version N is MIGRATIONS[N - 1]. Append, never edit.
+MIGRATIONS: tuple[str, ...] = (_V1,)
+
+
+def is_damage(problem: sqlite3.DatabaseError) -> bool:
+    """Whether ``problem`` says the file is no database or a damaged one (not a locked
+    file, a full disk or a constraint)."""
+    code = getattr(problem, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+    return "malformed" in str(problem) or "not a database" in str(problem)
+
+
+class HistoryUnavailable(Exception):
+    """The history's file can be neither opened nor started anew (the message says why)."""
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection to ``path`` with the schema at its newest version (made or migrated).
+    sqlite3.DatabaseError when the file is not a database or is damaged."""
+    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+    try:
+        connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if connection.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
+            raise sqlite3.DatabaseError(f"{path} cannot be put in WAL mode")
+        # NORMAL in WAL mode: a commit survives a crash of jobdeck; only a power cut may lose the last.
+        connection.execute("PRAGMA synchronous = NORMAL")
+        migrate(connection)
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def migrate(connection: sqlite3.Connection) -> int:
+    """Bring the schema to the newest version, one migration per transaction; the version.
+    Two processes migrating at once: the second finds the work done (its lock waits)."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        connection.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        row = connection.execute("SELECT max(version) FROM schema_version").fetchone()
+        version = row[0] or 0
+        if version > len(MIGRATIONS):
+            raise sqlite3.DatabaseError(f"schema version {version} is newer than this jobdeck knows ({len(MIGRATIONS)})")
+        for number in range(version + 1, len(MIGRATIONS) + 1):
+            for statement in _statements(MIGRATIONS[number - 1]):
+                connection.execute(statement)
+            connection.execute("INSERT INTO schema_version VALUES (?)", (number,))
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    return len(MIGRATIONS)
+
+
+def _statements(script: str) -> list[str]:
+    """The statements of ``script`` (executescript would commit the transaction)."""
+    statements: list[str] = []
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        if line.strip().startswith("--"):
+            continue
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    return statements
+
+
+def open_or_set_aside(path: Path, now: Callable[[], datetime]) -> tuple[sqlite3.Connection, str | None]:
+    """A connection to ``path``; when the file is corrupt or unreadable it is moved aside
+    (``<name>.corrupt-<timestamp>``, its WAL files with it) and a new one started: the
+    connection and a warning naming both files. HistoryUnavailable when no file will do."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return connect(path), None
+    except OSError as problem:
+        raise HistoryUnavailable(f"history is off: {path.parent} cannot be made ({problem})") from problem
+    except sqlite3.DatabaseError as problem:
+        reason = str(problem)
+    aside = path.with_name(f"{path.name}.corrupt-{now().strftime('%Y%m%dT%H%M%S%f')}")
+    try:
+        if path.exists():
+            path.rename(aside)
+        for suffix in ("-wal", "-shm"):
+            extra = path.with_name(path.name + suffix)
+            if extra.exists():
+                extra.rename(aside.with_name(aside.name + suffix))
+        connection = connect(path)
+    except (OSError, sqlite3.DatabaseError) as again:
+        raise HistoryUnavailable(f"history is off: {path} cannot be used ({reason}; then: {again})") from again
+    return connection, f"history: {path} could not be read ({reason}); it was moved to {aside} and a new one started"

@@ -1,0 +1,88 @@
+"""The history store: today's store (jobdeck's archive, the action log, the observed
+history in memory: ``MemoryStore``, its files unchanged) plus a history of every job
+and transition seen, in ``history.sqlite3`` in the data folder.
+
+``record_changes`` only queues what a poll changed; the writer's thread
+(``store.sqlite.writer``) writes it. ``close`` writes what is queued (bounded)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from jobdeck import paths
+from jobdeck.clock import Clock, SystemClock
+from jobdeck.model import Job, JobRef
+from jobdeck.store.base import Transition
+from jobdeck.store.memory import MemoryStore
+from jobdeck.store.sqlite.schema import FILE_NAME, HistoryUnavailable, open_or_set_aside
+from jobdeck.store.sqlite.writer import DEFAULT_PRUNE_EVERY, DEFAULT_QUEUE_LIMIT, HistoryWriter
+
+#: Days a job is kept after it was last seen (``Settings.history_days``).
+DEFAULT_KEEP_DAYS = 30.0
+#: Seconds ``close`` waits for the queued records to be written.
+CLOSE_TIMEOUT = 10.0
+
+
+class HistoryStore:
+    """A ``Store`` that also records history (see the module's text)."""
+
+    def __init__(
+        self,
+        folder: Path | None = None,
+        *,
+        clock: Clock | None = None,
+        keep_days: float = DEFAULT_KEEP_DAYS,
+        queue_limit: int = DEFAULT_QUEUE_LIMIT,
+        prune_every: float = DEFAULT_PRUNE_EVERY,
+    ) -> None:
+        """Files in ``folder`` (tests, benchmarks), else in the data folder. A database that
+        cannot be read is set aside and a new one started (a warning says so); when
+        none can be made, the store keeps no history and says why."""
+        clock = clock or SystemClock()
+        self._memory = MemoryStore(folder, clock=clock)
+        self.archive = self._memory.archive
+        self.actions = self._memory.actions
+        self.observed = self._memory.observed
+        self.path = (folder if folder is not None else paths.data_dir()) / FILE_NAME
+        self._warnings: list[str] = []
+        self._writer: HistoryWriter | None = None
+        try:
+            connection, warning = open_or_set_aside(self.path, clock.now)
+        except HistoryUnavailable as problem:
+            self._warnings.append(str(problem))
+            return
+        if warning:
+            self._warnings.append(warning)
+        self._writer = HistoryWriter(
+            connection, self.path, clock=clock, keep_days=keep_days, queue_limit=queue_limit, prune_every=prune_every
+        )
+
+    def record_changes(
+        self,
+        backend: str,
+        at: datetime,
+        *,
+        added: Sequence[Job],
+        changed: Sequence[Job],
+        removed: Sequence[JobRef],
+        transitions: Sequence[Transition],
+        complete: bool,
+    ) -> None:
+        """Queued for the writer's thread (copies of the lists: they are the caller's)."""
+        if self._writer is not None:
+            self._writer.put((backend, at, tuple(added), tuple(changed), tuple(removed), tuple(transitions), complete))
+
+    def flush(self, timeout: float = CLOSE_TIMEOUT) -> bool:
+        """Wait until what was recorded so far is written; False when it took longer than ``timeout``."""
+        return self._writer.flush(timeout) if self._writer is not None else True
+
+    def warnings(self) -> list[str]:
+        writer = self._writer.warnings() if self._writer is not None else []
+        return self._memory.warnings() + self._warnings + writer
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close(CLOSE_TIMEOUT)
+        self._memory.close()

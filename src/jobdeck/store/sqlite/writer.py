@@ -1,0 +1,262 @@
+"""The history's one writer: a thread of its own that takes what the polls recorded
+from a bounded queue and writes it in batches, one transaction a batch.
+
+A poll never waits on the disk: ``put`` appends to the queue and returns. When the
+disk falls behind so far that the queue is full, the oldest records are dropped
+(a warning says how many) rather than the poll made to wait or memory to grow.
+Another process writing the same file (a second deck, ``jobdeck ls``) holds its lock
+for a moment: the writer waits (busy timeout), retries with backoff, and warns only
+when it lasts. A file damaged under it is set aside and a new one started. Old
+jobs are pruned by the same thread (``keep_days``).
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from collections import deque
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from itertools import chain
+from pathlib import Path
+
+from jobdeck.clock import Clock
+from jobdeck.model import Job, JobRef
+from jobdeck.store.base import Transition
+from jobdeck.store.sqlite.rows import LAST_SEEN, LISTED, MARK_GONE, MARK_UNLISTED_GONE, UPSERT_JOB, job_params, ms
+from jobdeck.store.sqlite.schema import HistoryUnavailable, is_damage, open_or_set_aside
+
+log = logging.getLogger(__name__)
+
+#: What one poll or push recorded: backend, when, added, changed, removed, transitions, complete.
+Record = tuple[str, datetime, tuple[Job, ...], tuple[Job, ...], tuple[JobRef, ...], tuple[Transition, ...], bool]
+
+#: Jobs (and refs, and transitions) the queue holds before it drops its oldest records.
+DEFAULT_QUEUE_LIMIT = 500_000
+#: Seconds between two prunings of old jobs.
+DEFAULT_PRUNE_EVERY = 3600.0
+#: Seconds a write may go on finding the file locked before the user is told.
+BUSY_WARN_AFTER = 30.0
+#: The longest pause between two attempts at a locked file.
+MAX_BACKOFF = 1.0
+
+_EXPIRED = f"SELECT jobs.id FROM jobs LEFT JOIN backends ON backends.name = jobs.backend WHERE {LAST_SEEN} < ?"
+
+
+def _weight(record: Record) -> int:
+    return 1 + len(record[2]) + len(record[3]) + len(record[4]) + len(record[5])
+
+
+class HistoryWriter:
+    """The queue and the thread that empties it into the database (see the module's text)."""
+
+    def __init__(
+        self,
+        connection: sqlite3.Connection,
+        path: Path,
+        *,
+        clock: Clock,
+        keep_days: float,
+        queue_limit: int = DEFAULT_QUEUE_LIMIT,
+        prune_every: float = DEFAULT_PRUNE_EVERY,
+    ) -> None:
+        self._connection: sqlite3.Connection | None = connection
+        self._path = path
+        self._clock = clock
+        self._keep = timedelta(days=keep_days)
+        self._limit = queue_limit
+        self._prune_every = prune_every
+        self._queue: deque[Record] = deque()
+        self._queued_weight = 0
+        self._changed = threading.Condition()
+        self._put_count = 0  # records put, dropped ones included
+        self._done_count = 0  # records written or dropped
+        self._dropped = 0
+        self._closing = False
+        self._warnings: dict[str, str] = {}
+        #: Backends whose complete listing this writer has written (the first one sweeps).
+        self._listed: set[str] = set()
+        self._thread = threading.Thread(target=self._run, name="jobdeck-history-writer", daemon=True)
+        self._thread.start()
+
+    # -- the poll's side ------------------------------------------------------------
+
+    def put(self, record: Record) -> None:
+        """Queue ``record``; never waits on the disk. The oldest records go when it is full."""
+        weight = _weight(record)
+        with self._changed:
+            if self._closing:
+                return
+            self._queue.append(record)
+            self._queued_weight += weight
+            self._put_count += 1
+            while self._queued_weight > self._limit and len(self._queue) > 1:
+                self._queued_weight -= _weight(self._queue.popleft())
+                self._dropped += 1
+                self._done_count += 1
+            if self._dropped:
+                self._warnings["dropped"] = (
+                    f"history: {self._dropped} polls' changes were not kept in {self._path} "
+                    "(the disk fell behind the polls)"
+                )
+            self._changed.notify_all()
+
+    def flush(self, timeout: float) -> bool:
+        """Wait until every record put so far is written (or dropped); False on timeout."""
+        with self._changed:
+            target = self._put_count
+            return self._changed.wait_for(
+                lambda: self._done_count >= target or not self._thread.is_alive(), timeout=timeout
+            ) and self._done_count >= target
+
+    def close(self, timeout: float) -> None:
+        """Write what is queued (for at most ``timeout`` seconds), then stop the thread."""
+        with self._changed:
+            self._closing = True
+            self._changed.notify_all()
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            self._warnings["close"] = f"history: not everything was written to {self._path} before jobdeck stopped"
+
+    def warnings(self) -> list[str]:
+        return list(self._warnings.values())
+
+    # -- the thread -----------------------------------------------------------------
+
+    def _run(self) -> None:
+        next_prune = 0.0
+        try:
+            while True:
+                if time.monotonic() >= next_prune:
+                    self._prune()
+                    next_prune = time.monotonic() + self._prune_every
+                with self._changed:
+                    self._changed.wait_for(lambda: self._queue or self._closing, timeout=self._prune_every)
+                    batch = list(self._queue)
+                    self._queue.clear()
+                    self._queued_weight = 0
+                    closing = self._closing
+                if batch:
+                    self._write(batch, closing=closing)
+                    with self._changed:
+                        self._done_count += len(batch)
+                        self._changed.notify_all()
+                if closing and not batch:
+                    return
+        except Exception:  # the history must never take the deck down with it
+            log.exception("the history writer stopped")
+            self._warnings["stopped"] = f"history: recording stopped after an error (see the log); {self._path} is kept"
+        finally:
+            if self._connection is not None:
+                self._connection.close()
+            with self._changed:
+                self._changed.notify_all()
+
+    def _write(self, batch: Sequence[Record], *, closing: bool) -> None:
+        """Write ``batch`` in one transaction: retried while the file is locked, set aside when damaged."""
+        started = time.monotonic()
+        pause = 0.02
+        reopened = False
+        while self._connection is not None:
+            try:
+                self._transaction(self._connection, batch)
+            except sqlite3.OperationalError as problem:
+                if not _is_busy(problem):
+                    self._not_written(problem)
+                    return
+                waited = time.monotonic() - started
+                if waited > BUSY_WARN_AFTER:
+                    self._warnings["busy"] = (
+                        f"history: {self._path} has been locked by another process for {waited:.0f} s; retrying"
+                    )
+                    if closing:
+                        return
+                time.sleep(pause)
+                pause = min(pause * 2, MAX_BACKOFF)
+                continue
+            except sqlite3.DatabaseError as problem:
+                if reopened or not is_damage(problem):
+                    self._not_written(problem)
+                    return
+                log.warning("history: %s is damaged: %s", self._path, problem)
+                self._reopen()
+                reopened = True
+                continue
+            self._warnings.pop("busy", None)
+            return
+
+    def _not_written(self, problem: sqlite3.Error) -> None:
+        log.warning("history: a batch was not written: %s", problem)
+        self._warnings["write"] = f"history: could not write to {self._path} ({problem})"
+
+    def _transaction(self, connection: sqlite3.Connection, batch: Sequence[Record]) -> None:
+        connection.execute("BEGIN IMMEDIATE")
+        listed: set[str] = set()
+        try:
+            for backend, at, added, changed, removed, transitions, complete in batch:
+                seen = ms(at) or 0
+                entered = {ref.id: ms(event.at) for ref, event in transitions}
+                connection.executemany(
+                    UPSERT_JOB, [job_params(job, seen, entered.get(job.ref.id)) for job in chain(added, changed)]
+                )
+                if removed:
+                    connection.executemany(MARK_GONE, [(seen, backend, ref.id) for ref in removed])
+                if complete:
+                    if backend not in self._listed and backend not in listed:
+                        connection.execute(MARK_UNLISTED_GONE, (seen, backend))
+                    connection.execute(LISTED, (backend, seen))
+                    listed.add(backend)
+            connection.execute("COMMIT")
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+        self._listed |= listed
+
+    def _reopen(self) -> None:
+        """The file went bad under the writer: set it aside and start a new one (or stop recording)."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+        try:
+            self._connection, warning = open_or_set_aside(self._path, self._clock.now)
+        except HistoryUnavailable as problem:
+            self._warnings["unavailable"] = str(problem)
+            return
+        self._listed.clear()
+        if warning:
+            self._warnings["set-aside"] = warning
+
+    def _prune(self) -> None:
+        """Delete the jobs last seen more than ``keep_days`` ago, with their transitions."""
+        connection = self._connection
+        if connection is None:
+            return
+        cutoff = ms(self._clock.now() - self._keep)
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                connection.execute(f"DELETE FROM transitions WHERE job IN ({_EXPIRED})", (cutoff,))
+                connection.execute(f"DELETE FROM jobs WHERE id IN ({_EXPIRED})", (cutoff,))
+                connection.execute("COMMIT")
+            except BaseException:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+                raise
+        except sqlite3.OperationalError as problem:  # locked by another deck: its writer prunes too
+            log.info("history: pruning skipped: %s", problem)
+        except sqlite3.DatabaseError as problem:
+            if is_damage(problem):
+                log.warning("history: %s is damaged: %s", self._path, problem)
+                self._reopen()
+            else:
+                log.warning("history: pruning failed: %s", problem)
+
+
+def _is_busy(problem: sqlite3.OperationalError) -> bool:
+    code = getattr(problem, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(problem) or "busy" in str(problem)
