@@ -9,11 +9,13 @@ from deck_helpers import build_app, deck_settled, toasts, wait_for_jobs
 from fakes import FakeAdapter, make_job, wait_until
 
 from jobdeck.clock import FrozenClock
-from jobdeck.model import ActionResult, JobRef, JobState, Run, RunPage
+from jobdeck.model import ActionResult, JobRef, JobState, Run, RunPage, StatusEvent
+from jobdeck.ui.panes.timeline import events_of_run
 from jobdeck.ui.panes.run_paging import NO_OLDER, RunRequest, request_again
 from jobdeck.ui.run_fields import fields_for_run
 from jobdeck.ui.screens.confirm import ConfirmScreen
 from jobdeck.ui.widgets.run_detail import RunDetail
+from jobdeck.ui.widgets.timeline import Timeline
 
 WIDE = (120, 50)
 JOB = JobRef(backend="local", id="again")
@@ -139,3 +141,38 @@ def test_a_job_field_holding_its_newest_runs_whole_detail_reads_as_the_chosen_ru
     newest, older = fields_run("b", {"id": "b", "status": "ok"}), fields_run("a", {"id": "a", "status": "bad"})
     job = {"id": "job-1", "run": {"id": "b", "status": "ok"}}
     assert fields_for_run(job, newest, older) == {"id": "job-1", "run": {"id": "a", "status": "bad"}}
+
+
+async def test_an_older_run_shows_its_own_transitions_in_the_timeline(tmp_path):
+    clock = FrozenClock()
+    adapter = backend(clock)
+    now = clock.now()
+    adapter.set_timeline(JOB.id, [
+        StatusEvent(at=now - timedelta(minutes=9), state=JobState.RUNNING, message="first started", run="1"),
+        StatusEvent(at=now - timedelta(minutes=8), state=JobState.FAILED, message="first failed", run="1"),
+        StatusEvent(at=now - timedelta(minutes=1), state=JobState.RUNNING, message="second started", run="2"),
+    ])
+    app = build_app(tmp_path, [adapter], clock=clock)
+    async with app.run_test(size=WIDE) as pilot:
+        detail = await open_and_retry(app, pilot)
+        timeline = app.screen.query_one(Timeline)
+
+        def messages() -> list[str | None]:
+            return [event.message for event in timeline.events if not event.observed]
+
+        await wait_until(lambda: messages() == ["second started"], what="run 2's events")
+        await pilot.press("right_square_bracket")
+        await wait_until(lambda: messages() == ["first started", "first failed"], what="run 1's events")
+        # What jobdeck saw itself happened to the newest run: not shown under run 1.
+        assert detail.chosen_run.id == "1" and not any(event.observed for event in timeline.events)
+
+
+def test_events_without_a_run_are_shown_whole_and_observed_ones_go_with_the_newest():
+    now = FrozenClock().now()
+    untagged = [StatusEvent(at=now, state=JobState.RUNNING)]
+    assert events_of_run(untagged, ("1", False)) == untagged
+    tagged = StatusEvent(at=now, state=JobState.FAILED, run="1")
+    observed = StatusEvent(at=now, state=JobState.RUNNING, observed=True)
+    assert events_of_run([tagged, observed], ("1", False)) == [tagged]
+    assert events_of_run([tagged, observed], ("2", True)) == [observed]
+    assert events_of_run([tagged, observed], None) == [tagged, observed]

@@ -377,6 +377,8 @@ class StatusEvent(BaseModel):
     actor: str | None = None
     # True when jobdeck saw the transition itself rather than reading it from the backend.
     observed: bool = False
+    #: The id of the run the event is about, where the backend says (Run.id).
+    run: str | None = None
 
 
 class ActionResult(BaseModel):

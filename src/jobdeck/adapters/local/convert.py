@@ -91,6 +91,7 @@ def timeline_of(runs: list[RunRecord]) -> list[StatusEvent]:
                     raw_state=event.raw_state,
                     message=f"run #{run.number}: {message}" if several else message,
                     actor=event.actor,
+                    run=str(run.number),
                 )
             )
     return timeline

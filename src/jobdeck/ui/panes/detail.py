@@ -21,7 +21,7 @@ from jobdeck.model import Job, JobRef, RunPage
 from jobdeck.ui.panes.run_paging import NO_OLDER, RunRequest, pick_index, request_again
 from jobdeck.ui.panes.run_stepping import RunStepQueue
 from jobdeck.ui.panes.titles import TitledPane
-from jobdeck.ui.run_position import position_text
+from jobdeck.ui.run_position import is_newest, position_text
 from jobdeck.ui.widgets.run_detail import RunDetail
 
 
@@ -36,6 +36,15 @@ class DetailPane(TitledPane, VerticalScroll):
 
     class RunStepped(Message):
         """A run chosen by ``[`` or ``]`` is shown after a page was read for it: bring it into view."""
+
+    class RunChosen(Message):
+        """The run shown is this one (None: none): the timeline shows its transitions."""
+
+        def __init__(self, ref: JobRef | None, run_id: str | None, newest: bool) -> None:
+            super().__init__()
+            self.ref = ref
+            self.run_id = run_id
+            self.newest = newest
 
     def __init__(self, reader: RunsReader, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
@@ -149,6 +158,9 @@ class DetailPane(TitledPane, VerticalScroll):
         detail.show_runs(page, chosen)
         self._request = self._shown_request()
         self.set_titles(subtitle=position_text(detail.run_page, detail.chosen))
+        run = detail.chosen_run
+        newest = is_newest(detail.run_page, detail.chosen)
+        self.post_message(self.RunChosen(self.ref, run.id if run else None, newest))
 
     def _shown_request(self) -> RunRequest:
         """A request for what the detail shows now: reading it again keeps the chosen run."""

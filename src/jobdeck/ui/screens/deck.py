@@ -285,6 +285,11 @@ class DeckScreen(JobActions, FirstScreen):
         if self.query_one(DetailPane).step_run(delta):
             self._reveal_chosen_run()
 
+    @on(DetailPane.RunChosen)
+    def _show_chosen_runs_timeline(self, message: DetailPane.RunChosen) -> None:
+        if message.ref is not None:
+            self.query_one(TimelinePane).show_run(message.ref, message.run_id, newest=message.newest)
+
     @on(DetailPane.RunStepped)
     def _reveal_chosen_run(self) -> None:
         """Show the detail pane, scrolled so the chosen run's section is in view."""
