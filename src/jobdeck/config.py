@@ -61,6 +61,11 @@ class Settings(BaseModel):
     #: backend, before it leaves the live table (a backend may forget jobs; failed ones
     #: must stay in view meanwhile).
     live_keep_hours: float = Field(default=24.0, gt=0, le=24 * 366)
+    #: Keep a history of every job seen (history.sqlite3 in the data folder); read-only
+    #: decks and the kiosk record too: the history is jobdeck's own, no backend change.
+    history: bool = True
+    #: Days a job stays in the history after it was last seen.
+    history_days: float = Field(default=30.0, gt=0, le=3660)
     #: The zone the deck shows times in, and the kiosk's "today": UTC, local or an IANA name.
     time_zone: str = "UTC"
     #: The file these settings came from; None when they are the defaults.

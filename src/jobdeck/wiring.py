@@ -18,6 +18,7 @@ from jobdeck.adapters.registry import adapter_class
 from jobdeck.clock import Clock, SystemClock
 from jobdeck.config import Settings
 from jobdeck.monitor import Monitor
+from jobdeck.store.base import Store
 from jobdeck.store.memory import MemoryStore
 
 #: Over a slow link, no backend is polled more often than this.
@@ -34,18 +35,28 @@ def build_adapters(settings: Settings, *, clock: Clock) -> list[Adapter]:
 def build_monitor(
     settings: Settings, *, read_only: bool, clock: Clock | None = None, push_delay: float = 0.0
 ) -> Monitor:
-    """A monitor over every enabled backend, with its store: jobdeck's archive and action
-    log where ``jobdeck.paths`` says (``JOBDECK_DATA_DIR`` moves them: tests, the demo).
+    """A monitor over every enabled backend, with its store: jobdeck's archive, action
+    log and history where ``jobdeck.paths`` says (``JOBDECK_DATA_DIR`` moves them: tests, the demo).
     ``push_delay``: see Monitor."""
     clock = clock or SystemClock()
     return Monitor(
         build_adapters(settings, clock=clock),
         clock=clock,
-        store=MemoryStore(),
+        store=build_store(settings, clock=clock),
         read_only=read_only,
         push_delay=push_delay,
         live_keep=timedelta(hours=settings.live_keep_hours),
     )
+
+
+def build_store(settings: Settings, *, clock: Clock) -> Store:
+    """jobdeck's own files in the data folder: with the history when ``settings.history``
+    (whatever the mode: recording changes no backend)."""
+    if not settings.history:
+        return MemoryStore(clock=clock)
+    from jobdeck.store.sqlite import HistoryStore  # sqlite3 is loaded only where history is on
+
+    return HistoryStore(clock=clock, keep_days=settings.history_days)
 
 
 def run_deck(settings: Settings, *, read_only: bool, kiosk: bool) -> int:
