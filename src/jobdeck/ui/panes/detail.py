@@ -69,6 +69,8 @@ class DetailPane(TitledPane, VerticalScroll):
             self._steps.clear()
             self._show_runs(RunPage(runs=[]), 0)
             self.ref = ref
+            # Another job is read from its top, not from where the last one was scrolled.
+            self.scroll_home(animate=False, immediate=True)
         if job is not None:
             self._load_runs(job.ref, self._request)
 
