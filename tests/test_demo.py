@@ -76,6 +76,28 @@ def test_a_new_demo_cancels_and_clears_the_previous_demos_jobs(
     assert first_ids.isdisjoint(job["id"] for job in jobs)
 
 
+def test_a_new_demo_says_it_cleared_the_previous_demos_archive_and_action_log(data_dir: Path) -> None:
+    folder = data_dir / "demo"
+    folder.mkdir(parents=True)
+    (folder / "archive.json").write_text('["local/old"]')
+    (folder / "actions.jsonl").write_text('{"action": "archive"}\n')
+
+    result = invoke("demo", "--no-deck")
+
+    assert result.exit_code == 0, result.output
+    assert not (folder / "archive.json").exists() and not (folder / "actions.jsonl").exists()
+    said = f"cleared the previous demo's {folder / 'archive.json'} and {folder / 'actions.jsonl'}"
+    assert said in result.stderr
+    assert "--fresh` leaves them" in result.stderr
+
+
+def test_a_first_demo_says_nothing_of_clearing(data_dir: Path) -> None:
+    result = invoke("demo", "--no-deck")
+
+    assert result.exit_code == 0, result.output
+    assert "cleared" not in result.stderr
+
+
 def test_the_deck_opens_on_the_demo_folder_and_closing_it_stops_only_the_long_job(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -98,6 +120,23 @@ def test_the_deck_opens_on_the_demo_folder_and_closing_it_stops_only_the_long_jo
     states = {job["name"]: job["state"] for job in listed(data_dir / "demo", monkeypatch)}
     assert states["reindex-catalog"] == "canceled"
     assert states["build-docs"] in {"pending", "running", "succeeded"}
+
+
+def test_the_mode_and_theme_given_before_demo_open_the_demos_deck(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: dict[str, Any] = {}
+
+    def run_deck(settings: Any, *, read_only: bool, kiosk: bool) -> int:
+        seen.update(theme=settings.theme, read_only=read_only, kiosk=kiosk)
+        return 0
+
+    monkeypatch.setattr("jobdeck.wiring.run_deck", run_deck)
+
+    result = invoke("--kiosk", "--theme", "jobdeck-light", "demo")
+
+    assert result.exit_code == 0, result.output
+    assert seen == {"theme": "jobdeck-light", "read_only": True, "kiosk": True}
 
 
 def test_waiting_for_the_demo_jobs_counts_only_jobs_whose_spec_is_written(

@@ -191,9 +191,7 @@ def start_demo(base: Settings, folder: Path, *, emulated: bool = False) -> tuple
     """Start every demo backend in ``folder`` (with ``emulated``, the emulators too);
     the deck's settings and the started backends."""
     folder.mkdir(parents=True, exist_ok=True)
-    # A fresh demo: the previous demo's archive and action log describe jobs that are gone.
-    for stale in (paths.archive_file().name, paths.action_log_file().name):
-        (folder / stale).unlink(missing_ok=True)
+    _clear_previous_demo(folder)
     backends = [factory() for factory in DEMO_BACKENDS]
     backend_settings = [backend.start(folder) for backend in backends]
     if emulated:
@@ -206,6 +204,22 @@ def start_demo(base: Settings, folder: Path, *, emulated: bool = False) -> tuple
             backends.append(demo)
     settings = base.model_copy(update={"backends": backend_settings, "config_path": None})
     return settings, backends
+
+
+def _clear_previous_demo(folder: Path) -> None:
+    """Remove the previous demo's archive and action log, and say so: they describe its jobs,
+    which the new demo cancels and clears (``--fresh`` starts in a new folder and leaves them)."""
+    cleared: list[str] = []
+    for stale in (folder / paths.archive_file().name, folder / paths.action_log_file().name):
+        try:
+            stale.unlink()
+        except FileNotFoundError:
+            continue
+        cleared.append(str(stale))
+    if cleared:
+        click.echo(
+            f"jobdeck: a new demo: cleared the previous demo's {' and '.join(cleared)} (`jobdeck demo --fresh` leaves them: it starts in a new folder)", err=True
+        )
 
 
 def _warn_skipped(kind: str, exc: BaseException) -> None:

@@ -31,7 +31,14 @@ from pathlib import Path
 _HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
 
 
-def deck_command(*, config_path: Path | None, allow_actions: bool, python: str | None = None) -> str:
+def deck_command(
+    *,
+    config_path: Path | None,
+    allow_actions: bool,
+    kiosk: bool = False,
+    theme: str | None = None,
+    python: str | None = None,
+) -> str:
     """The shell command textual-serve runs for each browser session.
 
     ``exec``: the shell becomes the deck, so the process textual-serve holds is the deck itself
@@ -40,8 +47,12 @@ def deck_command(*, config_path: Path | None, allow_actions: bool, python: str |
     args = [python or sys.executable, "-m", "jobdeck"]
     if config_path is not None:
         args += ["--config", str(Path(config_path).expanduser().resolve())]
-    if not allow_actions:
+    if kiosk:
+        args.append("--kiosk")
+    elif not allow_actions:
         args.append("--read-only")
+    if theme:
+        args += ["--theme", theme]
     return "exec " + shlex.join(args)
 
 

@@ -94,15 +94,28 @@ def log_file() -> Path:
 
 @dataclass
 class CliState:
-    """What the top-level options give every subcommand."""
+    """What the top-level options give every subcommand.
+
+    ``read_only``, ``kiosk`` and ``theme`` are the deck's options given before the
+    command; the group has already refused them for a command they do not apply to.
+    """
 
     config_path: Path | None
+    read_only: bool = False
+    kiosk: bool = False
+    theme: str | None = None
     _settings: Settings | None = field(default=None, repr=False)
 
     def settings(self) -> Settings:
-        """The settings, loaded once (ConfigError propagates: exit 2)."""
+        """The settings, loaded once, with the top-level options applied (ConfigError propagates: exit 2).
+
+        The config's mode stands unless an option asks for a stricter one; ``--theme`` overrides the config's.
+        """
         if self._settings is None:
-            self._settings = load_settings(self.config_path)
+            settings = load_settings(self.config_path).with_mode(read_only=self.read_only, kiosk=self.kiosk)
+            if self.theme:
+                settings = settings.model_copy(update={"theme": self.theme})
+            self._settings = settings
         return self._settings
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from jobdeck.cli.common import cli_state, fail
+from jobdeck.cli.common import EXIT_USAGE, cli_state, fail
 
 
 @click.command()
@@ -17,11 +17,20 @@ def demo(ctx: click.Context, read_only: bool, kiosk: bool, fresh: bool, no_deck:
     """Open the deck on demo jobs, without touching your own jobs.
 
     The demo keeps its jobs, archive and action log in its own folder
-    (`demo/` in the data folder, or a temporary one with --fresh).
+    (`demo/` in the data folder, or a temporary one with --fresh); a new demo
+    clears what the previous one left there, and says so. --read-only, --kiosk
+    and --theme given before `demo` apply to its deck too.
     """
     from jobdeck import demo as demo_module
 
-    base = cli_state(ctx).settings()
+    state = cli_state(ctx)
+    if no_deck:
+        asked = {"--read-only": read_only or state.read_only, "--kiosk": kiosk or state.kiosk, "--theme": state.theme}
+        given = [name for name, value in asked.items() if value is not None and value is not False]
+        if given:
+            fail(f"{given[0]} does not apply to `jobdeck demo --no-deck`: it opens no deck", EXIT_USAGE)
+    # The mode and theme given before `demo` are in these settings, and the demo's deck keeps them.
+    base = state.settings()
     try:
         code = demo_module.run_demo(base, read_only=read_only, kiosk=kiosk, fresh=fresh, open_deck=not no_deck)
     except OSError as exc:  # a demo job or folder that cannot be started or written

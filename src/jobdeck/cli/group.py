@@ -13,12 +13,15 @@ import click
 from jobdeck import startup
 from jobdeck.cli.common import (
     EXIT_BROKEN_PIPE,
+    EXIT_USAGE,
     CliState,
     JobdeckGroup,
     configure_logging,
+    fail,
     non_empty_path,
     silence_stdout,
 )
+from jobdeck.cli.deck_options import KIOSK, READ_ONLY, THEME, refusal
 from jobdeck.cli.demo import demo
 from jobdeck.cli.emulate import emulate
 from jobdeck.cli.info import info
@@ -50,16 +53,20 @@ def cli(ctx: click.Context, config_path: Path | None, read_only: bool, kiosk: bo
     """One terminal deck for every job backend.
 
     Without a command, opens the deck. The mode in the config file applies
-    unless --read-only or --kiosk ask for a stricter one.
+    unless --read-only or --kiosk ask for a stricter one. Before `demo` and
+    `serve` these options apply to the deck they open; `ls`, `logs` and `info`
+    take --read-only; any other use is refused (exit 2).
     """
     configure_logging()
-    ctx.obj = CliState(config_path=config_path)
+    ctx.obj = CliState(config_path=config_path, read_only=read_only, kiosk=kiosk, theme=theme)
     if ctx.invoked_subcommand is not None:
         startup.end()  # only the deck's first frame is worth its settings
+        given = [name for name, on in ((READ_ONLY, read_only), (KIOSK, kiosk), (THEME, theme is not None)) if on]
+        refused = refusal(ctx.invoked_subcommand, given)
+        if refused:
+            fail(refused, EXIT_USAGE)
         return
-    settings = ctx.obj.settings().with_mode(read_only=read_only, kiosk=kiosk)
-    if theme:
-        settings = settings.model_copy(update={"theme": theme})
+    settings = ctx.obj.settings()
     # Imported here: Textual is only needed when the deck opens.
     from jobdeck.wiring import run_deck
 

@@ -6,7 +6,7 @@ import errno
 
 import click
 
-from jobdeck.cli.common import cli_state, fail
+from jobdeck.cli.common import EXIT_USAGE, cli_state, fail
 
 
 def _host(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -35,14 +35,22 @@ def serve(ctx: click.Context, host: str, port: int, allow_actions: bool, require
 
     Only pages of the server's own origin may open the deck. Off loopback (or
     with --require-token) the page also needs the token in the URL printed at start.
+    --kiosk and --theme given before `serve` apply to every tab's deck;
+    --read-only (or --kiosk) with --allow-actions is refused.
     """
     from jobdeck.serve import Access, deck_command, is_loopback, token_required
 
     state = cli_state(ctx)
-    state.settings()  # a bad config is reported here, not in every browser tab
-    command = deck_command(config_path=state.config_path, allow_actions=allow_actions)
+    if allow_actions and (state.read_only or state.kiosk):
+        asked = "--kiosk" if state.kiosk else "--read-only"
+        fail(f"{asked} and --allow-actions contradict each other: leave one out", EXIT_USAGE)
+    settings = state.settings()  # a bad config is reported here, not in every browser tab
+    command = deck_command(
+        config_path=state.config_path, allow_actions=allow_actions, kiosk=state.kiosk, theme=state.theme
+    )
     access = Access(token_required=token_required(host, require_token=require_token))
-    mode = "with actions" if allow_actions else "read-only"
+    # What each tab's deck will be: the config's mode stands when it is stricter than --allow-actions.
+    mode = "kiosk" if settings.kiosk else "with actions" if allow_actions and not settings.read_only else "read-only"
 
     def announce(url: str) -> None:
         if not is_loopback(host):
