@@ -3,7 +3,7 @@ which is also how tests keep to their own temporary folders.
 
 - ``JOBDECK_CONFIG``: the config file (resolved by ``jobdeck.config.config_path_from``).
 - ``JOBDECK_CONFIG_DIR``: the config folder (user themes live in ``themes/`` in it).
-- ``JOBDECK_DATA_DIR``: the data folder (spool, jobdeck's archive, action log).
+- ``JOBDECK_DATA_DIR``: the data folder (spool, jobdeck's archive, action log, screenshots).
 - ``JOBDECK_CACHE_DIR``: the cache folder (what can be made again: parsed CSS).
 """
 
@@ -55,6 +55,11 @@ def archive_file() -> Path:
 def action_log_file() -> Path:
     """Every action taken from the deck, one JSON object per line."""
     return data_dir() / "actions.jsonl"
+
+
+def screenshots_dir() -> Path:
+    """Where the deck's "Screenshot" command saves its SVGs."""
+    return data_dir() / "screenshots"
 
 
 def user_themes_dir() -> Path:

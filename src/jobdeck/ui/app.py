@@ -22,7 +22,7 @@ from functools import partial
 from pathlib import Path
 
 from textual import events, work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.dom import DOMNode
 from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
@@ -43,6 +43,7 @@ from jobdeck.ui.runtime.event_coalescer import EventCoalescer
 from jobdeck.ui.runtime.first_frame import first_screen_mounted, use_parsed_css_cache
 from jobdeck.ui.runtime.no_color import follow_theme
 from jobdeck.ui.runtime.quit_sequence import QuitSequence
+from jobdeck.ui.runtime.screenshots import ScreenshotApp
 from jobdeck.ui.runtime.themes import ThemeMemory, load_all_themes, shipped_themes_dir, watch_theme_files
 from jobdeck.ui.widgets.job_list import JobList
 
@@ -64,7 +65,7 @@ CSS_SAVE_DELAY = 3.0
 KIOSK_BLOCKED_APP_ACTIONS = frozenset({"quit", "command_palette", "change_theme", "next_theme"})
 
 
-class JobdeckApp(App[int]):
+class JobdeckApp(ScreenshotApp):
     """The terminal deck."""
 
     TITLE = "jobdeck"

@@ -7,7 +7,8 @@
 - ``ascii_mode``: ASCII-only drawing (typographic marks, scrollbars);
 - ``event_coalescer``: monitor events merged for a slow link (low bandwidth);
 - ``hangup``: leaving when the terminal is gone;
-- ``quit_sequence``: the kiosk's way out.
+- ``quit_sequence``: the kiosk's way out;
+- ``screenshots``: the palette's "Screenshot", saved in the data folder's ``screenshots/``.
 
 Nothing here imports the App, its screens or its widgets: they use these.
 """
