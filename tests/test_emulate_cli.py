@@ -102,6 +102,13 @@ def test_jobdeck_emulate_serves_the_kind_with_its_faults_and_stops_on_ctrl_c(
         assert f'kind = "{kind}"' in stdout
 
 
+@pytest.mark.parametrize("typed", ["5xx=0.3", "429=0.05", "401", "latency=0.2,5xx=0.1,429=0.05,drift,drop-log"])
+def test_the_faults_are_echoed_in_the_names_they_were_typed_with(typed: str) -> None:
+    from jobdeck.emulators.faults import Faults
+
+    assert Faults.parse(typed).spec() == typed
+
+
 def test_the_printed_backend_table_is_valid_toml_for_every_value_kind():
     import tomllib
 

@@ -83,6 +83,10 @@ def _resolve_ref(monitor: Monitor, text: str) -> JobRef:
     # Then an id, then a name: whichever names exactly one job.
     jobs = monitor.jobs()
     matches = [job.ref for job in jobs if job.id == text] or [job.ref for job in jobs if job.name == text]
+    if not matches and sep and backend and job_id:
+        # It has the shape of a reference: what is wrong is the backend's name.
+        known = ", ".join(monitor.backends()) or "none"
+        fail(f"no backend {backend!r} (configured: {known}; see `jobdeck info`)")
     if not matches:
         fail(f"no job {text!r}; a job reference looks like BACKEND/ID (see `jobdeck ls --all`)")
     if len(matches) > 1:

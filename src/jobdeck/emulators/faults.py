@@ -118,11 +118,15 @@ class Faults(BaseModel):
                 raise ValueError(f"bad fault value {item!r}: {reason}") from None
         return cls.model_validate(values)
 
+    #: Field names → the ``--faults`` names the README and the help use, so ``spec()`` echoes what was typed.
+    SPEC_NAMES: ClassVar[dict[str, str]] = {"error_rate": "5xx", "rate_limit": "429", "unauthorized": "401"}
+
     def spec(self) -> str:
-        """The ``--faults`` text for these faults ("" when nothing is switched on)."""
+        """The ``--faults`` text for these faults, in the names ``--faults`` is documented with
+        ("" when nothing is switched on)."""
         items: list[str] = []
         for field, value in self.model_dump(exclude_defaults=True).items():
-            name = field.replace("_", "-")
+            name = self.SPEC_NAMES.get(field, field.replace("_", "-"))
             if value is True:
                 items.append(name)
             else:
