@@ -333,6 +333,32 @@ def test_info_lists_every_path_and_each_backend_with_its_health(in_sandbox: Sand
     assert "health" in out and "ok" in out
 
 
+def test_info_shows_where_screenshots_are_saved(in_sandbox: Sandbox) -> None:
+    rows = [line.split() for line in invoke("info").stdout.splitlines()]
+
+    assert ["screenshots", str(in_sandbox.data_dir / "screenshots")] in rows
+
+
+def test_info_warns_of_a_theme_the_deck_does_not_have(in_sandbox: Sandbox, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('theme = "no-such-theme"\n')
+
+    result = invoke("--config", str(config), "info")
+
+    assert result.exit_code == 0
+    assert "no-such-theme (warning: no such theme; the deck would start with textual-dark)" in result.stdout
+
+
+@pytest.mark.parametrize("theme", ["jobdeck-light", "nord"])
+def test_info_shows_a_theme_the_deck_has_without_a_warning(in_sandbox: Sandbox, tmp_path: Path, theme: str) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'theme = "{theme}"\n')
+
+    rows = [line.split() for line in invoke("--config", str(config), "info").stdout.splitlines()]
+
+    assert [row for row in rows if row[:1] == ["theme"]] == [["theme", theme]]
+
+
 def test_info_shows_a_failing_backends_error(in_sandbox: Sandbox, tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text('[[backends]]\nkind = "broken"\nname = "flaky"\ninterval = 5\n')

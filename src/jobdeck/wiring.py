@@ -91,6 +91,16 @@ def run_deck(settings: Settings, *, read_only: bool, kiosk: bool) -> int:
     return result or 0
 
 
+def theme_names() -> set[str]:
+    """Every theme the deck can start with: Textual's own and the theme files (shipped and the user's)."""
+    from textual.theme import BUILTIN_THEMES
+
+    from jobdeck.ui.runtime.themes import load_all_themes, theme_dirs
+
+    from_files, _ = load_all_themes(theme_dirs())
+    return set(BUILTIN_THEMES) | set(from_files)
+
+
 def slower_polls(settings: Settings) -> Settings:
     """``settings`` with no backend polled more often than LOW_BANDWIDTH_MIN_INTERVAL."""
     backends = [

@@ -32,8 +32,9 @@ def info(ctx: click.Context) -> None:
         ("themes dir", str(paths.user_themes_dir())),
         ("cache dir", str(paths.cache_dir())),
         ("log file", str(log_file())),
+        ("screenshots", str(paths.screenshots_dir())),
         ("mode", settings.mode),
-        ("theme", settings.theme),
+        ("theme", _theme_row(settings.theme)),
         ("time zone", settings.time_zone),
     ]
     _print_pairs(rows)
@@ -50,6 +51,15 @@ def info(ctx: click.Context) -> None:
         error = failures.get(backend.name)
         pairs.append(("health", "ok" if error is None else f"error: {one_line(error)}"))
         _print_pairs(pairs, indent=2)
+
+
+def _theme_row(theme: str) -> str:
+    """The theme, with a warning when the deck has no theme of that name."""
+    from jobdeck.wiring import theme_names  # Textual's themes and the theme files
+
+    if theme in theme_names():
+        return theme
+    return f"{theme} (warning: no such theme; the deck would start with textual-dark)"
 
 
 async def _describe_backends(settings: Settings) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
