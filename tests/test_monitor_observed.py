@@ -99,3 +99,39 @@ def test_merge_compares_naive_and_aware_times_without_failing() -> None:
     naive = StatusEvent(at=datetime(2026, 1, 1, 12, 0), state=JobState.RUNNING)
     observed = [StatusEvent(at=at(1), state=JobState.RUNNING, observed=True)]
     assert merge_timelines([naive], observed) == [naive]
+
+
+def test_observed_events_an_adapter_returns_with_the_backends_are_dropped_when_the_backend_has_them() -> None:
+    own_end = StatusEvent(at=at(26), state=JobState.SUCCEEDED, raw_state="COMPLETED", actor="intuned")
+    adapters_own_sighting = StatusEvent(at=at(26), state=JobState.SUCCEEDED, raw_state="COMPLETED", observed=True,
+                                        message="PENDING → COMPLETED", actor="jobdeck")
+    merged = merge_timelines([own_end, adapters_own_sighting], [])
+    assert merged == [own_end]
+
+
+def test_the_adapters_observed_event_is_kept_over_the_monitors_for_the_same_transition() -> None:
+    adapters = StatusEvent(at=at(10), state=JobState.PAUSED, raw_state="PAUSED", observed=True, message="→ PAUSED")
+    monitors = StatusEvent(at=at(11), state=JobState.PAUSED, raw_state="PAUSED", observed=True)
+    assert merge_timelines([adapters], [monitors]) == [adapters]
+
+
+def test_an_observed_event_with_the_raw_state_of_a_backend_event_at_that_time_is_the_same_transition() -> None:
+    # Intuned's PENDING run is queued or under way: the backend says running, the monitor saw pending.
+    started = StatusEvent(at=at(0), state=JobState.RUNNING, raw_state="PENDING", actor="intuned")
+    seen = StatusEvent(at=at(0), state=JobState.PENDING, raw_state="PENDING", observed=True)
+    assert merge_timelines([started], [seen]) == [started]
+
+
+def test_an_observed_event_of_another_state_and_raw_state_is_kept() -> None:
+    started = StatusEvent(at=at(0), state=JobState.RUNNING, raw_state="PENDING")
+    paused = StatusEvent(at=at(1), state=JobState.PAUSED, raw_state="PAUSED", observed=True)
+    assert merge_timelines([started], [paused]) == [started, paused]
+
+
+def test_one_observers_two_sightings_of_a_state_close_together_both_stand() -> None:
+    running, paused, running_again = (
+        StatusEvent(at=at(seconds), state=state, observed=True)
+        for seconds, state in ((0, JobState.RUNNING), (1, JobState.PAUSED), (2, JobState.RUNNING))
+    )
+    assert merge_timelines([], [running, paused, running_again]) == [running, paused, running_again]
+    assert merge_timelines([running, paused, running_again], []) == [running, paused, running_again]

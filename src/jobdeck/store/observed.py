@@ -87,16 +87,37 @@ def merge_timelines(
     *,
     tolerance: timedelta = DEFAULT_TOLERANCE,
 ) -> list[StatusEvent]:
-    """The backend's history plus the observed events it does not already cover, oldest first."""
-    backend_events = list(backend)
-    merged = list(backend_events)
-    for event in observed:
-        covered = any(
-            known.state is event.state and abs(assume_utc(known.at) - assume_utc(event.at)) <= tolerance
-            for known in backend_events
-        )
-        if not covered:
-            merged.append(event)
+    """The backend's history plus the observed events it does not already cover, oldest first.
+
+    An adapter may hand back observed events of its own among the backend's
+    (Intuned keeps no history of status changes): those are observed too, so
+    only the backend's own events cover others. An adapter's observed event is
+    kept over the monitor's for the same transition (it says more).
+    """
+    own: list[StatusEvent] = []
+    adapters: list[StatusEvent] = []
+    for event in backend:
+        (adapters if event.observed else own).append(event)
+    # Each source is compared with the ones before it, never with itself: one
+    # observer's two sightings of a state (running, paused, running again) both stand.
+    kept_adapters = [event for event in adapters if not _covered(event, own, tolerance)]
+    covering = own + kept_adapters
+    merged = covering + [event for event in observed if not _covered(event, covering, tolerance)]
     # Stable sort: on equal times the backend's own event comes first.
     merged.sort(key=lambda event: assume_utc(event.at))
     return merged
+
+
+def _covered(event: StatusEvent, known: list[StatusEvent], tolerance: timedelta) -> bool:
+    return any(same_transition(other, event, tolerance) for other in known)
+
+
+def same_transition(known: StatusEvent, event: StatusEvent, tolerance: timedelta) -> bool:
+    """Whether ``event`` records the transition ``known`` already does: close in time, and the
+    same state or the same raw state (a backend may map one raw state two ways, say Intuned's
+    PENDING run, queued or under way)."""
+    if abs(assume_utc(known.at) - assume_utc(event.at)) > tolerance:
+        return False
+    if known.state is event.state:
+        return True
+    return bool(known.raw_state and event.raw_state) and known.raw_state.casefold() == event.raw_state.casefold()
