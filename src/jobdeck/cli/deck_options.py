@@ -3,7 +3,7 @@
 They are the deck's options, so they apply where a deck opens: the deck itself
 (no command), ``demo`` and ``serve`` (passed on to each browser tab's deck).
 ``--read-only`` is also taken by the commands that only read (``ls``, ``logs``,
-``info``): it is what they do anyway. Everywhere else an option is refused with
+``history``, ``stats``, ``info``): it is what they do anyway. Everywhere else an option is refused with
 exit 2 and the reason, because an option silently ignored is worse than none,
 above all a safety one: ``jobdeck --read-only run -- CMD`` would start a job.
 """
@@ -25,6 +25,8 @@ TAKEN_BY: Mapping[str, frozenset[str]] = {
     "serve": _EVERY_DECK_OPTION,
     "ls": frozenset({READ_ONLY}),
     "logs": frozenset({READ_ONLY}),
+    "history": frozenset({READ_ONLY}),
+    "stats": frozenset({READ_ONLY}),
     "info": frozenset({READ_ONLY}),
 }
 

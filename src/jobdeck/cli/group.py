@@ -24,11 +24,13 @@ from jobdeck.cli.common import (
 from jobdeck.cli.deck_options import KIOSK, READ_ONLY, THEME, refusal
 from jobdeck.cli.demo import demo
 from jobdeck.cli.emulate import emulate
+from jobdeck.cli.history import history
 from jobdeck.cli.info import info
 from jobdeck.cli.logs import logs
 from jobdeck.cli.ls import ls
 from jobdeck.cli.run import run
 from jobdeck.cli.serve import serve
+from jobdeck.cli.stats import stats
 
 
 @click.group(
@@ -54,8 +56,8 @@ def cli(ctx: click.Context, config_path: Path | None, read_only: bool, kiosk: bo
 
     Without a command, opens the deck. The mode in the config file applies
     unless --read-only or --kiosk ask for a stricter one. Before `demo` and
-    `serve` these options apply to the deck they open; `ls`, `logs` and `info`
-    take --read-only; any other use is refused (exit 2).
+    `serve` these options apply to the deck they open; `ls`, `logs`, `history`,
+    `stats` and `info` take --read-only; any other use is refused (exit 2).
     """
     configure_logging()
     ctx.obj = CliState(config_path=config_path, read_only=read_only, kiosk=kiosk, theme=theme)
@@ -73,7 +75,7 @@ def cli(ctx: click.Context, config_path: Path | None, read_only: bool, kiosk: bo
     ctx.exit(run_deck(settings, read_only=settings.read_only, kiosk=settings.kiosk))
 
 
-for _command in (run, ls, logs, info, demo, emulate, serve):
+for _command in (run, ls, logs, history, stats, info, demo, emulate, serve):
     cli.add_command(_command)
 
 

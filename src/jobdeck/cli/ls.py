@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 
 import click
 
@@ -85,7 +86,7 @@ def _newest_first(job: Job) -> tuple[bool, float]:
     return (job.created is None, -created)
 
 
-def _ascii_only() -> bool:
+def ascii_only() -> bool:
     """True when stdout cannot encode the state glyphs (old terminals, C locale)."""
     encoding = getattr(sys.stdout, "encoding", None) or "ascii"
     try:
@@ -95,28 +96,40 @@ def _ascii_only() -> bool:
     return False
 
 
-def _print_table(jobs: Sequence[Job]) -> None:
+#: The columns of ``jobdeck ls`` (``jobdeck history`` shows them too, with more).
+JOB_HEADER = ("STATE", "REF", "NAME", "AGE", "COUNTS")
+
+
+def job_cells(job: Job, now: datetime, *, ascii: bool) -> tuple[str, str, str, str, str]:
+    """``job``'s cells under JOB_HEADER: terminal-safe text, one line each."""
+    from jobdeck import present
+
+    return (
+        f"{present.state_glyph(job.state, ascii=ascii)} {present.state_word(job.state)}",
+        present.one_line(str(job.ref)),
+        present.one_line(job.name),
+        present.age(job.created, now).replace(present.MISSING, "-" if ascii else present.MISSING),
+        present.counts_text(job.counts, ascii=ascii) if job.counts else "",
+    )
+
+
+def print_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """``rows`` under ``header``, in columns of at most 48 cells (the last one unpadded)."""
     from rich.cells import cell_len
 
     from jobdeck import present
 
-    ascii_only = _ascii_only()
-    now = SystemClock().now()
-    header = ("STATE", "REF", "NAME", "AGE", "COUNTS")
-    rows = [
-        (
-            f"{present.state_glyph(job.state, ascii=ascii_only)} {present.state_word(job.state)}",
-            present.one_line(str(job.ref)),
-            present.one_line(job.name),
-            present.age(job.created, now).replace(present.MISSING, "-" if ascii_only else present.MISSING),
-            present.counts_text(job.counts, ascii=ascii_only) if job.counts else "",
-        )
-        for job in jobs
-    ]
-    if not rows:
-        click.echo("no jobs", err=True)
-        return
     widths = [min(48, max(cell_len(row[i]) for row in [header, *rows])) for i in range(len(header))]
     for row in [header, *rows]:
         cells = [present.fit(cell, width) for cell, width in zip(row[:-1], widths[:-1], strict=True)]
         click.echo("  ".join([*cells, row[-1]]).rstrip())
+
+
+def _print_table(jobs: Sequence[Job]) -> None:
+    ascii = ascii_only()
+    now = SystemClock().now()
+    rows = [job_cells(job, now, ascii=ascii) for job in jobs]
+    if not rows:
+        click.echo("no jobs", err=True)
+        return
+    print_table(JOB_HEADER, rows)

@@ -1,0 +1,152 @@
+"""What ``jobdeck history`` and ``jobdeck stats`` share: ``--since``, the history file
+opened read only, and its jobs read page by page through the filters.
+
+The file is opened read only (WAL: a deck writing it is never blocked, nor blocks
+us). Everything read from it is untrusted text: the commands print it through
+``jobdeck.present``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from jobdeck import paths
+from jobdeck.clock import SystemClock
+from jobdeck.config import Settings
+from jobdeck.model import JobState
+
+if TYPE_CHECKING:
+    from jobdeck.query import Query
+    from jobdeck.store.sqlite import HistoryEntry, HistoryReader
+
+#: Jobs read from the file at a time (never all of it at once).
+PAGE = 1000
+
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_SPAN = re.compile(r"(\d{1,9})([smhdw])")
+
+
+def parse_since(text: str, now: datetime) -> datetime:
+    """``30m``, ``12h``, ``7d``, ``2w`` before ``now``, or an ISO date or time (local time
+    unless it says its zone). ValueError with a message for the user otherwise."""
+    text = text.strip()
+    span = _SPAN.fullmatch(text.lower())
+    if span:
+        try:
+            return now - timedelta(**{_UNITS[span[2]]: int(span[1])})
+        except OverflowError:
+            raise ValueError(f"{text!r} is further back than a date can be") from None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is neither a span (30m, 12h, 7d, 2w) nor a date (2026-12-01, 2026-12-01T08:00)"
+        ) from None
+    return moment if moment.tzinfo is not None else moment.astimezone()
+
+
+class Since(click.ParamType):
+    """``--since``: a time span back from now or a date (see ``parse_since``); a bad one is exit 2."""
+
+    name = "SPAN|DATE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        try:
+            return parse_since(str(value), SystemClock().now())
+        except ValueError as problem:
+            from jobdeck.safe_text import safe_message
+
+            self.fail(safe_message(str(problem)), param, ctx)
+
+
+def since_option(help_text: str) -> Any:
+    return click.option("--since", type=Since(), metavar="SPAN|DATE", help=help_text)
+
+
+def open_history(settings: Settings) -> HistoryReader | None:
+    """The history, read only; None (and the reason on stderr) when there is none to read.
+    A file that cannot be read is a failure (exit 1) naming the file and why."""
+    from jobdeck.cli.common import fail
+    from jobdeck.store.sqlite import FILE_NAME, HistoryReader, HistoryUnavailable
+
+    path = paths.data_dir() / FILE_NAME
+    if not path.exists():
+        if not settings.history:
+            why = "history is off (history = false in the config)"
+        else:
+            why = f"nothing recorded yet ({path} does not exist; the deck, `jobdeck ls` and `jobdeck logs` record)"
+        from jobdeck.safe_text import safe_message
+
+        click.echo(f"jobdeck: no history: {safe_message(why)}", err=True)
+        return None
+    try:
+        return HistoryReader(path)
+    except HistoryUnavailable as problem:
+        fail(f"the history cannot be read: {problem}")
+
+
+def filter_text(terms: Sequence[str]) -> str:
+    """FILTER arguments as one query: an argument with spaces (the shell took its quotes) is a phrase."""
+    parts = []
+    for term in terms:
+        if any(c.isspace() for c in term) and '"' not in term:
+            prefix, rest = re.fullmatch(r"(-?(?:[A-Za-z_][\w.-]*:)?)(.*)", term, re.DOTALL).groups()  # type: ignore[union-attr]
+            term = f'{prefix}"{rest}"'
+        parts.append(term)
+    return " ".join(parts)
+
+
+def parse_filter(terms: Sequence[str]) -> Query:
+    """The deck's filter language over FILTER arguments; a bad term is exit 2 with the reason."""
+    from jobdeck.cli.common import EXIT_USAGE, fail
+    from jobdeck.query import QueryError, parse_query
+
+    unknown = [term for term in terms if term.startswith("--")]
+    if unknown:  # the command passes unknown options on as terms (for -state:failed): a typo is not one
+        fail(f"no such option: {unknown[0]} (a filter term starting with - negates one: -state:failed)", EXIT_USAGE)
+    try:
+        return parse_query(filter_text(terms))
+    except QueryError as problem:
+        fail(f"bad filter: {problem}", EXIT_USAGE)
+
+
+def entries(
+    reader: HistoryReader,
+    *,
+    since: datetime | None,
+    backends: Sequence[str] = (),
+    states: Sequence[str] = (),
+    query: Query | None = None,
+) -> Iterator[HistoryEntry]:
+    """The jobs of the history, first seen newest first, that pass every filter, read a page at a time."""
+    wanted_backends = set(backends)
+    wanted_states = {JobState(state.lower()) for state in states}
+    # One value of a filter goes to SQL; several are applied here.
+    backend = next(iter(wanted_backends)) if len(wanted_backends) == 1 else None
+    state = next(iter(wanted_states)) if len(wanted_states) == 1 else None
+    offset = 0
+    while True:
+        page = reader.jobs(since=since, backend=backend, state=state, limit=PAGE, offset=offset)
+        offset += len(page)
+        kept = [
+            entry
+            for entry in page
+            if (not wanted_backends or entry.job.ref.backend in wanted_backends)
+            and (not wanted_states or entry.job.state in wanted_states)
+        ]
+        if query is not None and not query.is_empty:
+            from jobdeck.query import JobIndex
+
+            # An index of this page only: the default one would keep every job read alive.
+            matching = {id(job) for job in query.filter([entry.job for entry in kept], JobIndex())}
+            kept = [entry for entry in kept if id(entry.job) in matching]
+        yield from kept
+        if len(page) < PAGE:
+            return
