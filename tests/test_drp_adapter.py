@@ -314,35 +314,3 @@ async def test_a_job_fetched_alone_gets_its_machine_s_counts_the_same_way(emulat
     assert fetched.counts == job.counts
     assert transport.seen == transport.peak == 3  # all, finished, failed: at once
     await drp.close()
-
-
-class NoCountFor(httpx.AsyncBaseTransport):
-    """The emulator, but the HEAD with exactly ``params`` loses its X-DRP-LIST-COUNT header."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport, params: dict[str, str]) -> None:
-        self.inner = inner
-        self.params = params
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await self.inner.handle_async_request(request)
-        if request.method == "HEAD" and dict(request.url.params) == self.params:
-            del response.headers["X-DRP-LIST-COUNT"]
-        return response
-
-
-async def test_a_failed_count_fails_the_poll_and_keeps_the_counts_before_it(emulator):
-    good = DrpAdapter(settings(), clock=emulator.clock, transport=emulator.transport())
-    await good.open()
-    await good.list_jobs()
-    keys = list(good._counts)
-    await good.close()
-    (index, value) = keys[2]
-    drp = DrpAdapter(settings(), clock=emulator.clock,
-                     transport=NoCountFor(emulator.transport(), {index: value, "State": "finished"}))
-    await drp.open()
-    with pytest.raises(BadResponse, match="HEAD /jobs gave no X-DRP-LIST-COUNT header"):
-        await drp.list_jobs()
-    # As when they were asked one by one: the keys before the failed one keep their counts.
-    assert list(drp._counts) == keys[:2]
-    assert drp._counts == {key: good._counts[key] for key in keys[:2]}
-    await drp.close()

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 from collections.abc import AsyncIterator
 from datetime import datetime
 from functools import partial
@@ -30,11 +31,13 @@ from jobdeck.adapters.drp.wire import JOBS, MACHINES, WireJob, WireWorkOrder, er
 from jobdeck.adapters.kit.http import HttpAdapter, all_results, gather_bounded, validate
 from jobdeck.adapters.kit.http_paths import segment
 from jobdeck.adapters.kit.tls import ssl_context
-from jobdeck.errors import BadResponse, NotFound, Unsupported
+from jobdeck.errors import AdapterError, AuthFailed, BadResponse, NotFound, Unsupported
 from jobdeck.model import ActionResult, Capability, Counts, Job, LogChunk, LogCursor, StatusEvent
 
 #: The HEAD filters of a machine's (or work order's) counts: all its jobs, finished ones, failed ones.
 _COUNTED_STATES: tuple[dict[str, str], ...] = ({}, {"State": "finished"}, {"State": "failed"})
+log = logging.getLogger(__name__)
+
 #: How many of a machine's jobs the timeline follows back through ``Previous``.
 CHAIN_LENGTH = 20
 
@@ -65,6 +68,8 @@ class DrpAdapter(HttpAdapter):
         self._raw: dict[str, dict[str, Any]] = {}
         self._machine_names: dict[str, str] = {}
         self._counts: dict[tuple[str, str], Counts] = {}
+        #: Keys whose last count failed: asked again first at the next poll.
+        self._uncounted: set[tuple[str, str]] = set()
         self._watermark: tuple[datetime, str] | None = None
         self._last_full: float | None = None
         self._deleted: set[str] = set()
@@ -200,8 +205,9 @@ class DrpAdapter(HttpAdapter):
     # -- counts -------------------------------------------------------------------------
 
     async def _refresh_counts(self, changed: list[WireJob]) -> None:
-        """Counts of the machines (and work orders) whose jobs changed, newest first, within budget."""
-        wanted: list[tuple[str, str]] = []
+        """Counts of the machines (and work orders) whose jobs changed, newest first, within budget;
+        before them, those whose count failed last time."""
+        wanted: list[tuple[str, str]] = sorted(self._uncounted)
         for job in sorted(changed, key=lambda j: j.LastModifiedAt.timestamp() if j.LastModifiedAt else 0.0, reverse=True):
             for key in (("Machine", job.Machine), ("WorkOrder", job.WorkOrder)):
                 if key[1] and key not in wanted:
@@ -209,15 +215,33 @@ class DrpAdapter(HttpAdapter):
         await self._count(wanted[: self.settings.counts_budget])
 
     async def _count(self, keys: list[tuple[str, str]]) -> None:
-        """Count the jobs of each (index, value) key: three HEADs per key (all, finished, failed), concurrently."""
+        """Count the jobs of each (index, value) key: three HEADs per key (all, finished, failed), concurrently.
+
+        A key whose count cannot be had keeps its last known counts (none: unknown) and is
+        asked again at the next poll; the listing stands. Only a refused login fails the poll.
+        """
         outcomes = await gather_bounded(
-            [partial(self._head_count, {index: value, **state}) for index, value in keys for state in _COUNTED_STATES]
+            [partial(self._count_or_none, {index: value, **state}) for index, value in keys for state in _COUNTED_STATES]
         )
         per_key = len(_COUNTED_STATES)
         for number, key in enumerate(keys):
-            # As if counted one by one: the keys before the first failure keep their new counts.
+            # As if counted one by one: the keys before a refused login keep their new counts.
             total, finished, failed = all_results(outcomes[number * per_key : (number + 1) * per_key])
+            if total is None or finished is None or failed is None:
+                self._uncounted.add(key)
+                continue
+            self._uncounted.discard(key)
             self._counts[key] = Counts(total=total, succeeded=finished, failed=failed)
+
+    async def _count_or_none(self, filters: dict[str, str]) -> int | None:
+        """One count, or None when the backend cannot give it now (after the HTTP helper's retries)."""
+        try:
+            return await self._head_count(filters)
+        except AuthFailed:
+            raise
+        except AdapterError as exc:
+            log.debug("%s: a count is unknown for now (%s): %s", self.name, filters, exc)
+            return None
 
     async def _head_count(self, filters: dict[str, str]) -> int:
         # No offset/limit here: X-DRP-LIST-COUNT counts after them (the contract's trap).
