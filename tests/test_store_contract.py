@@ -152,3 +152,13 @@ def test_the_memory_store_keeps_its_files_in_the_data_folder_unless_given_one(
         "archive.json",
         "archive.json.lock",
     ]
+
+
+def test_a_log_tail_handed_to_any_store_never_raises_even_for_a_job_it_never_saw(
+    new_store: Callable[[], Store], clock: FrozenClock
+) -> None:
+    store = new_store()
+    store.record_log_tail(REF, clock.now(), "the end\n")
+    store.record_log_tail(OTHER, None, "")
+    store.close()
+    assert store.warnings() == []

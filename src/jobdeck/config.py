@@ -66,6 +66,9 @@ class Settings(BaseModel):
     history: bool = True
     #: Days a job stays in the history after it was last seen.
     history_days: float = Field(default=30.0, gt=0, le=3660)
+    #: KB of a finished job's log kept in the history (its last part), so the log stays
+    #: readable after its backend forgets the job (`jobdeck logs`); 0 keeps none.
+    history_log_kb: int = Field(default=256, ge=0, le=64 * 1024)
     #: The zone the deck shows times in, and the kiosk's "today": UTC, local or an IANA name.
     time_zone: str = "UTC"
     #: The file these settings came from; None when they are the defaults.

@@ -46,6 +46,7 @@ def build_monitor(
         read_only=read_only,
         push_delay=push_delay,
         live_keep=timedelta(hours=settings.live_keep_hours),
+        log_tail_bytes=settings.history_log_kb * 1024 if settings.history else 0,
     )
 
 

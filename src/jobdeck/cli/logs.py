@@ -11,7 +11,7 @@ import click
 
 from jobdeck.cli.common import cli_state, fail, polled_monitor, run_one_shot
 from jobdeck.config import Settings
-from jobdeck.errors import AdapterError
+from jobdeck.errors import AdapterError, NotFound
 from jobdeck.model import JobRef, LogChunk, LogCursor
 
 if TYPE_CHECKING:
@@ -44,6 +44,10 @@ def logs(ctx: click.Context, ref: str, follow: bool, colour: bool | None) -> Non
 async def _print_log(settings: Settings, text: str, *, follow: bool, colour: bool) -> None:
     async with polled_monitor(settings) as monitor:
         ref = _resolve_ref(monitor, text)
+        if monitor.job(ref) is None:  # its backend does not list it (any more?)
+            if not _print_kept_tail(settings, ref, colour=colour):
+                fail(f"no job {text} (see `jobdeck ls --all`)")
+            return
         printer = _LogPrinter(colour=colour)
         try:
             if follow:
@@ -57,12 +61,43 @@ async def _print_log(settings: Settings, text: str, *, follow: bool, colour: boo
                     if not chunk.text or chunk.complete or not _moved_on(chunk.cursor, cursor):
                         break
                     cursor = chunk.cursor
-        except AdapterError as exc:
-            from jobdeck.present import one_line
-
+        except NotFound as exc:
             printer.flush()
-            fail(f"cannot read the log of {ref}: {one_line(str(exc))}")
+            if not _print_kept_tail(settings, ref, colour=colour):
+                _cannot_read(ref, exc)
+        except AdapterError as exc:
+            printer.flush()
+            _cannot_read(ref, exc)
         printer.flush()
+
+
+def _cannot_read(ref: JobRef, problem: AdapterError) -> None:
+    from jobdeck.present import one_line
+
+    fail(f"cannot read the log of {ref}: {one_line(str(problem))}")
+
+
+def _print_kept_tail(settings: Settings, ref: JobRef, *, colour: bool) -> bool:
+    """Print the log tail the history kept of ``ref`` (its backend forgot it), saying so on
+    stderr; False when none was kept."""
+    if not settings.history:
+        return False
+    from jobdeck import paths
+    from jobdeck.store.sqlite.log_tails import kept_log_tail
+    from jobdeck.store.sqlite.schema import FILE_NAME
+
+    kept = kept_log_tail(paths.data_dir() / FILE_NAME, ref)
+    if kept is None:
+        return False
+    size_kb = max(1, -(-len(kept.text.encode("utf-8", "replace")) // 1024))
+    click.echo(
+        f"jobdeck: {ref} is no longer listed by {ref.backend}; showing the last {size_kb} KB kept in history",
+        err=True,
+    )
+    printer = _LogPrinter(colour=colour)
+    printer.write(LogChunk(text=kept.text, offset=0))
+    printer.flush()
+    return True
 
 
 def _moved_on(after: LogCursor, before: LogCursor) -> bool:
@@ -73,13 +108,11 @@ def _moved_on(after: LogCursor, before: LogCursor) -> bool:
 
 
 def _resolve_ref(monitor: Monitor, text: str) -> JobRef:
-    """``backend/id`` of a configured backend, else an id (or name) only one job has."""
+    """``backend/id`` of a configured backend (listed or not), else an id (or name) only
+    one listed job has."""
     backend, sep, job_id = text.partition("/")
     if sep and backend in monitor.backends() and job_id:
-        ref = JobRef(backend=backend, id=job_id)
-        if monitor.job(ref) is None:
-            fail(f"no job {text} (see `jobdeck ls --all`)")
-        return ref
+        return JobRef(backend=backend, id=job_id)
     # Then an id, then a name: whichever names exactly one job.
     jobs = monitor.jobs()
     matches = [job.ref for job in jobs if job.id == text] or [job.ref for job in jobs if job.name == text]

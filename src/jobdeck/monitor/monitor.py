@@ -91,6 +91,7 @@ from jobdeck.monitor.events import BackendHealth, MonitorEvent
 from jobdeck.monitor.gate import ActionGate
 from jobdeck.monitor.health import describe_error
 from jobdeck.monitor.job_table import DEFAULT_LIVE_KEEP, JobTable
+from jobdeck.monitor.log_tails import LogTailKeeper
 from jobdeck.monitor.reads import Reads
 from jobdeck.monitor.scheduler import Scheduler
 from jobdeck.store.base import Store
@@ -98,6 +99,9 @@ from jobdeck.store.base import Store
 log = logging.getLogger(__name__)
 
 Listener = Callable[[MonitorEvent], None]
+
+#: Seconds ``stop`` waits for the log tails being read (a one-shot command's last poll finished jobs).
+LOG_TAILS_DRAIN_TIMEOUT = 5.0
 
 
 class Monitor:
@@ -113,10 +117,12 @@ class Monitor:
         rng: random.Random | None = None,
         push_delay: float = 0.0,
         live_keep: timedelta = DEFAULT_LIVE_KEEP,
+        log_tail_bytes: int = 0,
     ) -> None:
         """``push_delay``: seconds between a backend's first poll and opening its push
         channel (see ``Scheduler``). ``live_keep``: how long a job gone from its backend
-        stays in the table, marked gone (see ``JobTable``)."""
+        stays in the table, marked gone (see ``JobTable``). ``log_tail_bytes``: the most of
+        a finished job's log handed to the store (0: none; see ``LogTailKeeper``)."""
         self._adapters: dict[str, Adapter] = {}
         for adapter in adapters:
             if adapter.name in self._adapters:
@@ -130,6 +136,16 @@ class Monitor:
             self._adapters.values(), table=self._table, clock=clock, rng=rng, push_delay=push_delay, emit=self._emit
         )
         self._reads = Reads(self._adapters, table=self._table, clock=clock, rng=rng)
+        self._tails = LogTailKeeper(
+            self._adapters,
+            reads=self._reads,
+            store=store,
+            clock=clock,
+            job_of=self._table.raw_job,
+            max_bytes=log_tail_bytes,
+        )
+        if log_tail_bytes > 0:
+            self._listeners.append(self._tails.on_event)
         self._gate = ActionGate(
             self._adapters,
             table=self._table,
@@ -196,9 +212,13 @@ class Monitor:
 
     async def stop(self) -> None:
         """Stop ``run()`` and wait until it has closed the adapters (or just close them),
-        then close the store (what it has pending is kept)."""
+        then close the store (what it has pending is kept). Log tails being read are
+        waited for a moment first (the adapters are still open)."""
         try:
-            await self._scheduler.stop()
+            try:
+                await self._tails.drain(LOG_TAILS_DRAIN_TIMEOUT)
+            finally:
+                await self._scheduler.stop()
         finally:
             self._store.close()
 

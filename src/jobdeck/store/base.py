@@ -130,6 +130,14 @@ class Store(Protocol):
         """
         ...
 
+    def record_log_tail(self, ref: JobRef, created: datetime | None, text: str) -> None:
+        """Keep ``text``, the last part of the log of the job ``ref`` created at ``created``
+        (its identity where ids are reused), which has finished; it replaces what was kept
+        of that job. The monitor reads it (never the store) and caps its size. A store
+        that keeps no history keeps nothing. Never waits on a disk, never raises.
+        """
+        ...
+
     def warnings(self) -> list[str]:
         """Sentences for the user about what could not be kept as it was (e.g. a
         corrupt archive file set aside)."""

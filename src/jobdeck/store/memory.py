@@ -1,7 +1,7 @@
 """Today's store: jobdeck's archive and the action log in their files in the data
 folder, the observed history in memory only (gone when the deck quits).
 
-It keeps no history of polls: ``record_changes`` and ``close`` do nothing.
+It keeps no history of polls: ``record_changes``, ``record_log_tail`` and ``close`` do nothing.
 """
 
 from __future__ import annotations
@@ -45,6 +45,9 @@ class MemoryStore:
         complete: bool,
     ) -> None:
         """Nothing: the observed history already holds the transitions, and no more is kept."""
+
+    def record_log_tail(self, ref: JobRef, created: datetime | None, text: str) -> None:
+        """Nothing: no history is kept, so no log tail either."""
 
     def warnings(self) -> list[str]:
         return [self.archive.warning] if self.archive.warning else []

@@ -47,6 +47,14 @@ UPDATE jobs SET gone_since = ?1,
 WHERE backend = ?2 AND gone_since IS NULL AND last_seen < ?1
 """
 
+#: The log tail of a finished job (backend, id, creation): kept with its row, the newest replacing
+#: the last; nothing when the row is not there (pruned meanwhile).
+KEEP_LOG_TAIL = """
+INSERT INTO log_tails (job, at, text)
+SELECT id, ?1, ?2 FROM jobs WHERE backend = ?3 AND job_id = ?4 AND created = ?5
+ON CONFLICT (job) DO UPDATE SET at = excluded.at, text = excluded.text
+"""
+
 #: A complete listing of a backend: every job of it not gone was seen then.
 LISTED = """
 INSERT INTO backends (name, listed_at) VALUES (?, ?)

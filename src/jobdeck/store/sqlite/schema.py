@@ -71,8 +71,18 @@ CREATE TRIGGER job_state_changed AFTER UPDATE OF state ON jobs WHEN OLD.state IS
 END;
 """
 
+#: v2: the last part of a finished job's log, kept for when its backend forgets it (one
+#: row a job: a job that finishes again, after a retry, keeps its newest tail).
+_V2 = """
+CREATE TABLE log_tails (
+    job INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    text TEXT NOT NULL
+);
+"""
+
 #: Each schema version's script, in order: version N is MIGRATIONS[N - 1]. Append, never edit.
-MIGRATIONS: tuple[str, ...] = (_V1,)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 
 
 def is_damage(problem: sqlite3.DatabaseError) -> bool:

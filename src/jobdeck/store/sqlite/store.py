@@ -16,8 +16,9 @@ from jobdeck.clock import Clock, SystemClock
 from jobdeck.model import Job, JobRef
 from jobdeck.store.base import Transition
 from jobdeck.store.memory import MemoryStore
+from jobdeck.store.sqlite.rows import ms
 from jobdeck.store.sqlite.schema import FILE_NAME, HistoryUnavailable, open_or_set_aside
-from jobdeck.store.sqlite.writer import DEFAULT_PRUNE_EVERY, DEFAULT_QUEUE_LIMIT, HistoryWriter
+from jobdeck.store.sqlite.writer import DEFAULT_PRUNE_EVERY, DEFAULT_QUEUE_LIMIT, HistoryWriter, LogTail
 
 #: Days a job is kept after it was last seen (``Settings.history_days``).
 DEFAULT_KEEP_DAYS = 30.0
@@ -40,7 +41,7 @@ class HistoryStore:
         """Files in ``folder`` (tests, benchmarks), else in the data folder. A database that
         cannot be read is set aside and a new one started (a warning says so); when
         none can be made, the store keeps no history and says why."""
-        clock = clock or SystemClock()
+        clock = self._clock = clock or SystemClock()
         self._memory = MemoryStore(folder, clock=clock)
         self.archive = self._memory.archive
         self.actions = self._memory.actions
@@ -73,6 +74,11 @@ class HistoryStore:
         """Queued for the writer's thread (copies of the lists: they are the caller's)."""
         if self._writer is not None:
             self._writer.put((backend, at, tuple(added), tuple(changed), tuple(removed), tuple(transitions), complete))
+
+    def record_log_tail(self, ref: JobRef, created: datetime | None, text: str) -> None:
+        """Queued for the writer's thread, after the polls recorded before it (the job's row)."""
+        if self._writer is not None:
+            self._writer.put(LogTail(ref.backend, ref.id, ms(created) or 0, ms(self._clock.now()) or 0, text))
 
     def flush(self, timeout: float = CLOSE_TIMEOUT) -> bool:
         """Wait until what was recorded so far is written; False when it took longer than ``timeout``."""

@@ -21,17 +21,41 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from itertools import chain
 from pathlib import Path
+from typing import NamedTuple
 
 from jobdeck.clock import Clock
 from jobdeck.model import Job, JobRef
 from jobdeck.store.base import Transition
-from jobdeck.store.sqlite.rows import LAST_SEEN, LISTED, MARK_GONE, MARK_UNLISTED_GONE, UPSERT_JOB, job_params, ms
+from jobdeck.store.sqlite.rows import (
+    KEEP_LOG_TAIL,
+    LAST_SEEN,
+    LISTED,
+    MARK_GONE,
+    MARK_UNLISTED_GONE,
+    UPSERT_JOB,
+    job_params,
+    ms,
+)
 from jobdeck.store.sqlite.schema import HistoryUnavailable, is_damage, open_or_set_aside
 
 log = logging.getLogger(__name__)
 
 #: What one poll or push recorded: backend, when, added, changed, removed, transitions, complete.
-Record = tuple[str, datetime, tuple[Job, ...], tuple[Job, ...], tuple[JobRef, ...], tuple[Transition, ...], bool]
+Changes = tuple[str, datetime, tuple[Job, ...], tuple[Job, ...], tuple[JobRef, ...], tuple[Transition, ...], bool]
+
+
+class LogTail(NamedTuple):
+    """The last part of a finished job's log, for the job keyed by backend, id and creation (ms)."""
+
+    backend: str
+    job_id: str
+    created: int
+    at: int
+    text: str
+
+
+#: What the queue holds: a poll's changes or a log tail.
+Record = Changes | LogTail
 
 #: Jobs (and refs, and transitions) the queue holds before it drops its oldest records.
 DEFAULT_QUEUE_LIMIT = 500_000
@@ -46,6 +70,8 @@ _EXPIRED = f"SELECT jobs.id FROM jobs LEFT JOIN backends ON backends.name = jobs
 
 
 def _weight(record: Record) -> int:
+    if isinstance(record, LogTail):
+        return 1
     return 1 + len(record[2]) + len(record[3]) + len(record[4]) + len(record[5])
 
 
@@ -195,7 +221,13 @@ class HistoryWriter:
         connection.execute("BEGIN IMMEDIATE")
         listed: set[str] = set()
         try:
-            for backend, at, added, changed, removed, transitions, complete in batch:
+            for record in batch:
+                if isinstance(record, LogTail):
+                    # After the polls before it in the batch: the job's row is there to key it to.
+                    tail = (record.at, record.text, record.backend, record.job_id, record.created)
+                    connection.execute(KEEP_LOG_TAIL, tail)
+                    continue
+                backend, at, added, changed, removed, transitions, complete = record
                 seen = ms(at) or 0
                 entered = {ref.id: ms(event.at) for ref, event in transitions}
                 connection.executemany(
@@ -239,6 +271,7 @@ class HistoryWriter:
             connection.execute("BEGIN IMMEDIATE")
             try:
                 connection.execute(f"DELETE FROM transitions WHERE job IN ({_EXPIRED})", (cutoff,))
+                connection.execute(f"DELETE FROM log_tails WHERE job IN ({_EXPIRED})", (cutoff,))
                 connection.execute(f"DELETE FROM jobs WHERE id IN ({_EXPIRED})", (cutoff,))
                 connection.execute("COMMIT")
             except BaseException:
