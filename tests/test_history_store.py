@@ -221,3 +221,40 @@ def test_a_kill_mid_write_loses_nothing_committed_and_the_file_opens(tmp_path: P
     assert rows(tmp_path, "PRAGMA integrity_check") == [("ok",)]
     [(count,)] = rows(tmp_path, "SELECT count(*) FROM jobs")
     assert count >= 600 and count % 100 == 0  # batches 0-5 at least, each whole or not at all
+
+
+def test_a_lone_surrogate_in_a_job_is_stored_as_the_replacement_character(tmp_path: Path, clock: FrozenClock) -> None:
+    # A spool file's "\ud800" (or an argument with bad bytes) must not stop the writer.
+    store = HistoryStore(tmp_path, clock=clock)
+    poll(store, clock, added=[make_job("7\ud800", JobState.FAILED, backend="alpha", name="n\ud800")])
+    store.close()
+
+    assert store.warnings() == []
+    [entry] = reader(tmp_path).jobs()
+    assert (entry.job.id, entry.job.name) == ("7\ufffd", "n\ufffd")
+    # Asked for as typed (with the surrogate), the job is found.
+    assert reader(tmp_path).transitions(JobRef(backend="alpha", id="7\ud800")) == reader(tmp_path).transitions(
+        JobRef(backend="alpha", id="7\ufffd")
+    )
+
+
+def test_a_passing_failure_to_open_is_tried_again_and_never_sets_the_file_aside(
+    tmp_path: Path, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two decks creating the file at one moment: one of them may see "disk I/O error".
+    from jobdeck.store.sqlite import schema
+
+    HistoryStore(tmp_path, clock=clock).close()
+    real_connect, failures = schema.connect, [sqlite3.OperationalError("disk I/O error")] * 2
+
+    def connect(path: Path) -> sqlite3.Connection:
+        if failures:
+            raise failures.pop()
+        return real_connect(path)
+
+    monkeypatch.setattr(schema, "connect", connect)
+    monkeypatch.setattr(schema.time, "sleep", lambda seconds: None)
+    store = HistoryStore(tmp_path, clock=clock)
+    store.close()
+    assert store.warnings() == []
+    assert sorted(p.name for p in tmp_path.iterdir() if "corrupt" in p.name) == []

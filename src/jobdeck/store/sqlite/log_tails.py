@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from jobdeck.model import JobRef
-from jobdeck.store.sqlite.rows import from_ms
+from jobdeck.store.sqlite.rows import from_ms, storable
 from jobdeck.store.sqlite.schema import BUSY_TIMEOUT_MS
 
 _NEWEST_TAIL = """
@@ -35,7 +35,8 @@ def kept_log_tail(path: Path, ref: JobRef) -> KeptLogTail | None:
     try:
         connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
-            row = connection.execute(_NEWEST_TAIL, (ref.backend, ref.id)).fetchone()
+            # storable: a reference typed with bad bytes holds lone surrogates (kept as U+FFFD).
+            row = connection.execute(_NEWEST_TAIL, storable((ref.backend, ref.id))).fetchone()
         finally:
             connection.close()
     except sqlite3.Error:  # unreadable, or a file older than log tails: nothing kept

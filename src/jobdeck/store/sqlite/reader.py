@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from jobdeck.model import Job, JobRef, JobState, StatusEvent
-from jobdeck.store.sqlite.rows import JOB_COLUMNS, LAST_SEEN, event_from_row, job_from_row, ms
+from jobdeck.store.sqlite.rows import JOB_COLUMNS, LAST_SEEN, event_from_row, job_from_row, ms, storable
 from jobdeck.store.sqlite.schema import BUSY_TIMEOUT_MS, HistoryUnavailable
 
 
@@ -65,7 +65,7 @@ class HistoryReader:
             f"{' WHERE ' + ' AND '.join(where) if where else ''}"
             " ORDER BY jobs.first_seen DESC, jobs.id DESC LIMIT ? OFFSET ?"
         )
-        rows = self._connection.execute(sql, [*params, max(0, limit), max(0, offset)]).fetchall()
+        rows = self._connection.execute(sql, storable([*params, max(0, limit), max(0, offset)])).fetchall()
         return [HistoryEntry(*job_from_row(row)) for row in rows]
 
     def transitions(self, ref: JobRef, *, created: datetime | None = None) -> list[StatusEvent]:
@@ -77,7 +77,7 @@ class HistoryReader:
             match, params = "1", [ref.backend, ref.id]
         row = self._connection.execute(
             f"SELECT id FROM jobs WHERE backend = ? AND job_id = ? AND {match} ORDER BY first_seen DESC, id DESC LIMIT 1",
-            params,
+            storable(params),  # a reference typed with bad bytes: stored text has U+FFFD there
         ).fetchone()
         if row is None:
             return []

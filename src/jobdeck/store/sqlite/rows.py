@@ -8,8 +8,10 @@ keep a row small.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from datetime import UTC, datetime
+from collections.abc import Sequence
 from typing import Any
 
 from jobdeck.clock import assume_utc
@@ -153,3 +155,13 @@ def job_from_row(row: sqlite3.Row | tuple[Any, ...]) -> tuple[Job, datetime, dat
 def event_from_row(at: int, state: str, raw_state: str | None) -> StatusEvent:
     """A stored transition: jobdeck recorded it (``observed``), at the backend's time where it gave one."""
     return StatusEvent(at=from_ms(at) or datetime.min, state=JobState.parse(state), raw_state=raw_state, observed=True)
+
+
+# A lone surrogate (a spool file's "\ud800", a user's argument with bad bytes) cannot be
+# encoded for SQLite: the whole batch would fail. It is stored as U+FFFD, as it is shown.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable(params: Sequence[Any]) -> tuple[Any, ...]:
+    """``params`` with every lone surrogate in their text replaced by U+FFFD."""
+    return tuple(_SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value for value in params)

@@ -12,6 +12,7 @@ when a job is first stored, one each time its state changes; so two writers
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -94,6 +95,10 @@ def is_damage(problem: sqlite3.DatabaseError) -> bool:
     return "malformed" in str(problem) or "not a database" in str(problem)
 
 
+#: Tries to open the file before a passing failure counts (about 1.5 s in all).
+OPEN_ATTEMPTS = 8
+
+
 class HistoryUnavailable(Exception):
     """The history's file can be neither opened nor started anew (the message says why)."""
 
@@ -156,11 +161,20 @@ def open_or_set_aside(path: Path, now: Callable[[], datetime]) -> tuple[sqlite3.
     connection and a warning naming both files. HistoryUnavailable when no file will do."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        return connect(path), None
     except OSError as problem:
         raise HistoryUnavailable(f"history is off: {path.parent} cannot be made ({problem})") from problem
-    except sqlite3.DatabaseError as problem:
-        reason = str(problem)
+    for attempt in range(OPEN_ATTEMPTS):
+        try:
+            return connect(path), None
+        except sqlite3.DatabaseError as problem:
+            reason = str(problem)
+            if is_damage(problem):
+                break
+            # Not damage: another jobdeck creating the file or its WAL this very moment
+            # ("disk I/O error"), a lock. Tried again; never a reason to set a file aside.
+            if attempt == OPEN_ATTEMPTS - 1:
+                raise HistoryUnavailable(f"history is off: {path} cannot be opened ({reason})") from problem
+            time.sleep(0.05 * (attempt + 1))
     aside = path.with_name(f"{path.name}.corrupt-{now().strftime('%Y%m%dT%H%M%S%f')}")
     try:
         if path.exists():

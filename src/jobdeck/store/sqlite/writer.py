@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from itertools import chain
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from jobdeck.clock import Clock
 from jobdeck.model import Job, JobRef
@@ -35,6 +35,7 @@ from jobdeck.store.sqlite.rows import (
     UPSERT_JOB,
     job_params,
     ms,
+    storable,
 )
 from jobdeck.store.sqlite.schema import HistoryUnavailable, is_damage, open_or_set_aside
 
@@ -225,16 +226,18 @@ class HistoryWriter:
                 if isinstance(record, LogTail):
                     # After the polls before it in the batch: the job's row is there to key it to.
                     tail = (record.at, record.text, record.backend, record.job_id, record.created)
-                    connection.execute(KEEP_LOG_TAIL, tail)
+                    _execute_many(connection, KEEP_LOG_TAIL, [tail])
                     continue
                 backend, at, added, changed, removed, transitions, complete = record
                 seen = ms(at) or 0
                 entered = {ref.id: ms(event.at) for ref, event in transitions}
-                connection.executemany(
-                    UPSERT_JOB, [job_params(job, seen, entered.get(job.ref.id)) for job in chain(added, changed)]
+                _execute_many(
+                    connection,
+                    UPSERT_JOB,
+                    [job_params(job, seen, entered.get(job.ref.id)) for job in chain(added, changed)],
                 )
                 if removed:
-                    connection.executemany(MARK_GONE, [(seen, backend, ref.id) for ref in removed])
+                    _execute_many(connection, MARK_GONE, [(seen, backend, ref.id) for ref in removed])
                 if complete:
                     if backend not in self._listed and backend not in listed:
                         connection.execute(MARK_UNLISTED_GONE, (seen, backend))
@@ -293,3 +296,12 @@ def _is_busy(problem: sqlite3.OperationalError) -> bool:
     if code is not None:
         return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
     return "locked" in str(problem) or "busy" in str(problem)
+
+
+def _execute_many(connection: sqlite3.Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    """``executemany``, again with lone surrogates replaced if a row's text cannot be encoded
+    (every statement here is an idempotent upsert or update, so repeating the rows is safe)."""
+    try:
+        connection.executemany(sql, rows)
+    except UnicodeEncodeError:
+        connection.executemany(sql, [storable(row) for row in rows])
