@@ -22,15 +22,13 @@ from datetime import datetime, timedelta
 from jobdeck.adapters.base import Adapter
 from jobdeck.clock import Clock, assume_utc
 from jobdeck.log_cursor import LogCursor
-from jobdeck.model import Capability, Job, JobRef, JobState
+from jobdeck.model import Capability, Job, JobRef
 from jobdeck.monitor.events import JobsChanged, MonitorEvent, TimelineChanged
 from jobdeck.monitor.reads import Reads
 from jobdeck.store.base import Store
 
 log = logging.getLogger(__name__)
 
-#: The states a job has finished in.
-FINISHED = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELED})
 #: Tails read at once (each is a few backend reads; the polls come first).
 AT_ONCE = 2
 #: Finished jobs waiting for their tail beyond this are not kept (a burst of thousands).
@@ -70,13 +68,13 @@ class LogTailKeeper:
         if not self._max_bytes:
             return
         if isinstance(event, TimelineChanged):
-            if event.event.state in FINISHED:
+            if event.event.state.is_terminal:
                 job = self._job_of(event.ref)
                 if job is not None:
                     self._queue(job)
         elif isinstance(event, JobsChanged):
             for job in event.added:
-                if job.state in FINISHED and self._ended_while_watched(job):
+                if job.state.is_terminal and self._ended_while_watched(job):
                     self._queue(job)
 
     def _ended_while_watched(self, job: Job) -> bool:

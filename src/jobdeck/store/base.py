@@ -16,8 +16,8 @@ of every poll needs:
 
 Implementations: ``store.memory.MemoryStore`` (today's: the archive and the
 action log in their files, the observed history in memory, the poll hook a
-no-op). The history store (SQLite) is the next: it records every job, run and
-transition from ``record_changes``, in batches on a thread of its own.
+no-op) and ``store.sqlite.HistoryStore`` (the same, plus a history: it records every
+job and transition from ``record_changes``, in batches on a thread of its own).
 
 The poll path (``JobTable.apply``, benchmarked) calls ``archive.refs()`` and
 ``record_changes`` once per poll and ``observed.observe`` once per changed job,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from jobdeck.model import JobRef
 from jobdeck.store.sqlite.rows import from_ms, storable
-from jobdeck.store.sqlite.schema import BUSY_TIMEOUT_MS
+from jobdeck.store.sqlite.schema import connect_read_only
 
 _NEWEST_TAIL = """
 SELECT log_tails.text, log_tails.at FROM log_tails JOIN jobs ON jobs.id = log_tails.job
@@ -33,7 +33,7 @@ def kept_log_tail(path: Path, ref: JobRef) -> KeptLogTail | None:
     if not path.is_file():
         return None
     try:
-        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        connection = connect_read_only(path)
         try:
             # storable: a reference typed with bad bytes holds lone surrogates (kept as U+FFFD).
             row = connection.execute(_NEWEST_TAIL, storable((ref.backend, ref.id))).fetchone()

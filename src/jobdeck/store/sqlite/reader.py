@@ -12,7 +12,7 @@ from typing import Any
 
 from jobdeck.model import Job, JobRef, JobState, StatusEvent
 from jobdeck.store.sqlite.rows import JOB_COLUMNS, LAST_SEEN, event_from_row, job_from_row, ms, storable
-from jobdeck.store.sqlite.schema import BUSY_TIMEOUT_MS, HistoryUnavailable
+from jobdeck.store.sqlite.schema import HistoryUnavailable, connect_read_only
 
 
 @dataclass(frozen=True)
@@ -30,10 +30,7 @@ class HistoryReader:
 
     def __init__(self, path: Path) -> None:
         try:
-            self._connection = sqlite3.connect(
-                f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
-            )
-            self._connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self._connection = connect_read_only(path)
             self._connection.execute("SELECT 1 FROM jobs LIMIT 1").fetchall()
         except sqlite3.Error as problem:
             raise HistoryUnavailable(f"{path} cannot be read: {problem}") from problem

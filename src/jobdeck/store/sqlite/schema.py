@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -120,11 +121,32 @@ def connect(path: Path) -> sqlite3.Connection:
     return connection
 
 
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection to ``path`` (a reader's own: it never blocks the writer, WAL,
+    and never changes the file). sqlite3.Error when it cannot be opened."""
+    return sqlite3.connect(
+        f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+    )
+
+
+@contextmanager
+def immediate_transaction(connection: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction (taking the lock at once): committed when the block ends,
+    rolled back when it raises."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        connection.execute("COMMIT")
+    except BaseException:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        raise
+
+
 def migrate(connection: sqlite3.Connection) -> int:
     """Bring the schema to the newest version, one migration per transaction; the version.
     Two processes migrating at once: the second finds the work done (its lock waits)."""
-    connection.execute("BEGIN IMMEDIATE")
-    try:
+    with immediate_transaction(connection):
         connection.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         row = connection.execute("SELECT max(version) FROM schema_version").fetchone()
         version = row[0] or 0
@@ -134,10 +156,6 @@ def migrate(connection: sqlite3.Connection) -> int:
             for statement in _statements(MIGRATIONS[number - 1]):
                 connection.execute(statement)
             connection.execute("INSERT INTO schema_version VALUES (?)", (number,))
-        connection.execute("COMMIT")
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
     return len(MIGRATIONS)
 
 

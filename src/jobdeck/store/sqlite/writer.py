@@ -37,7 +37,7 @@ from jobdeck.store.sqlite.rows import (
     ms,
     storable,
 )
-from jobdeck.store.sqlite.schema import HistoryUnavailable, is_damage, open_or_set_aside
+from jobdeck.store.sqlite.schema import HistoryUnavailable, immediate_transaction, is_damage, open_or_set_aside
 
 log = logging.getLogger(__name__)
 
@@ -219,9 +219,8 @@ class HistoryWriter:
         self._warnings["write"] = f"history: could not write to {self._path} ({problem})"
 
     def _transaction(self, connection: sqlite3.Connection, batch: Sequence[Record]) -> None:
-        connection.execute("BEGIN IMMEDIATE")
         listed: set[str] = set()
-        try:
+        with immediate_transaction(connection):
             for record in batch:
                 if isinstance(record, LogTail):
                     # After the polls before it in the batch: the job's row is there to key it to.
@@ -243,11 +242,6 @@ class HistoryWriter:
                         connection.execute(MARK_UNLISTED_GONE, (seen, backend))
                     connection.execute(LISTED, (backend, seen))
                     listed.add(backend)
-            connection.execute("COMMIT")
-        except BaseException:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
-            raise
         self._listed |= listed
 
     def _reopen(self) -> None:
@@ -271,16 +265,10 @@ class HistoryWriter:
             return
         cutoff = ms(self._clock.now() - self._keep)
         try:
-            connection.execute("BEGIN IMMEDIATE")
-            try:
+            with immediate_transaction(connection):
                 connection.execute(f"DELETE FROM transitions WHERE job IN ({_EXPIRED})", (cutoff,))
                 connection.execute(f"DELETE FROM log_tails WHERE job IN ({_EXPIRED})", (cutoff,))
                 connection.execute(f"DELETE FROM jobs WHERE id IN ({_EXPIRED})", (cutoff,))
-                connection.execute("COMMIT")
-            except BaseException:
-                if connection.in_transaction:
-                    connection.execute("ROLLBACK")
-                raise
         except sqlite3.OperationalError as problem:  # locked by another deck: its writer prunes too
             log.info("history: pruning skipped: %s", problem)
         except sqlite3.DatabaseError as problem:
