@@ -52,8 +52,8 @@ def plan_action_keys(declared: Iterable[tuple[str, ActionSpec]], taken: Mapping[
     order; ``taken``: the keys already in use (the standard actions' included), each with
     what it does."""
     plan = ActionKeys()
-    standard = {spec.name: spec for spec in STANDARD_ACTIONS}
     owner_of_key = dict(taken)
+    # The standard actions' keys are jobdeck's: a backend naming one of them adds nothing.
     key_of_name = {spec.name: (spec.key, "jobdeck") for spec in STANDARD_ACTIONS}
     for backend, spec in declared:
         # Names and keys come from an adapter (a plugin): shown as text, never as markup.
@@ -65,8 +65,6 @@ def plan_action_keys(declared: Iterable[tuple[str, ActionSpec]], taken: Mapping[
                     f"Backend {where} gives the action {name} the key {key}, but it is "
                     f"{safe_line(first_key)} (as {safe_line(first_backend)} says): {key} does nothing"
                 )
-            continue
-        if spec.name in standard:
             continue
         if spec.key in owner_of_key:
             plan.problems.append(

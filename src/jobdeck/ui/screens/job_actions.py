@@ -98,9 +98,8 @@ class JobActions(_ScreenBase):
             self._available_actions = available
             self.refresh_bindings()
 
-    def action_explain(self, action_name: str) -> None:
+    def action_explain(self, action: str) -> None:
         self._settler.settle()
-        action = action_name
         reason = self._why_not(action) or "it is not available"
         self.notify(f"{self._verb(action)} is unavailable: {reason}", severity="warning")
         job = self.selected_job
@@ -115,12 +114,11 @@ class JobActions(_ScreenBase):
         except ReadOnlyRefused:
             pass  # expected: the toast above said why
 
-    def action_act(self, action_name: str) -> None:
+    def action_act(self, action: str) -> None:
         self._settler.settle()
-        action = action_name
         selected = self.selected_job
         if selected is None or self._why_not(action):
-            self.action_explain(action_name)
+            self.action_explain(action)
             return
         ref = selected.ref
         job = self.host.monitor.job(ref)
