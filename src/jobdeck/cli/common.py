@@ -24,6 +24,7 @@ from jobdeck import paths
 from jobdeck.clock import SystemClock
 from jobdeck.config import Settings, load_settings
 from jobdeck.errors import ConfigError
+from jobdeck.model import JobState
 
 if TYPE_CHECKING:
     # Imported where used: `--help`, `run` and the deck's first frame need not wait for them.
@@ -197,6 +198,26 @@ def non_empty_path(ctx: click.Context, param: click.Parameter, value: str | None
     if not value.strip():
         raise click.BadParameter("the path is empty (an unset variable?)")
     return Path(value)
+
+
+def backend_option() -> Any:
+    """``--backend NAME`` (repeatable) as ``backend_names``: the commands that list jobs share it."""
+    return click.option("--backend", "backend_names", metavar="NAME", multiple=True, help="Only this backend (repeatable).")
+
+
+def state_option(help_text: str) -> Any:
+    """``--state STATE`` (repeatable, any case) as ``states``."""
+    return click.option(
+        "--state",
+        "states",
+        multiple=True,
+        type=click.Choice([state.value for state in JobState], case_sensitive=False),
+        help=help_text,
+    )
+
+
+def json_option(help_text: str = "A JSON list instead of a table.") -> Any:
+    return click.option("--json", "as_json", is_flag=True, help=help_text)
 
 
 def cli_state(ctx: click.Context) -> CliState:

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from jobdeck.cli.common import EXIT_FAILED, EXIT_OK, cli_state, fail
+from jobdeck.cli.common import EXIT_FAILED, EXIT_OK, backend_option, cli_state, fail, json_option, state_option
 from jobdeck.cli.history_source import entries, open_history, parse_filter, since_option
 from jobdeck.clock import SystemClock
-from jobdeck.model import JobRef, JobState
+from jobdeck.model import JobRef
 
 if TYPE_CHECKING:
     from jobdeck.store.sqlite import HistoryEntry, HistoryReader
@@ -25,16 +25,10 @@ if TYPE_CHECKING:
     # A negated filter term (-state:failed) is a term, not an option; see parse_filter.
     context_settings={"ignore_unknown_options": True},
 )
-@since_option("Only jobs last seen since then: 30m, 12h, 7d, 2w, or a date (2026-12-01).")
-@click.option("--backend", "backend_names", metavar="NAME", multiple=True, help="Only this backend (repeatable).")
-@click.option(
-    "--state",
-    "states",
-    multiple=True,
-    type=click.Choice([state.value for state in JobState], case_sensitive=False),
-    help="Only jobs last seen in this state (repeatable).",
-)
-@click.option("--json", "as_json", is_flag=True, help="A JSON list instead of a table.")
+@since_option()
+@backend_option()
+@state_option("Only jobs last seen in this state (repeatable).")
+@json_option()
 @click.argument("terms", metavar="[FILTER...] | REF", nargs=-1)
 @click.pass_context
 def history(

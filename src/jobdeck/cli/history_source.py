@@ -66,7 +66,9 @@ class Since(click.ParamType):
             self.fail(safe_message(str(problem)), param, ctx)
 
 
-def since_option(help_text: str) -> Any:
+def since_option(
+    help_text: str = "Only jobs last seen since then: 30m, 12h, 7d, 2w, or a date (2026-12-01).",
+) -> Any:
     return click.option("--since", type=Since(), metavar="SPAN|DATE", help=help_text)
 
 

@@ -9,24 +9,28 @@ from datetime import datetime
 
 import click
 
-from jobdeck.cli.common import EXIT_FAILED, EXIT_OK, backend_failures, cli_state, polled_monitor, run_one_shot
+from jobdeck.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    backend_failures,
+    backend_option,
+    cli_state,
+    json_option,
+    polled_monitor,
+    run_one_shot,
+    state_option,
+)
 from jobdeck.clock import SystemClock
 from jobdeck.config import Settings
 from jobdeck.model import Job, JobState
 
 
 @click.command(name="ls", short_help="List jobs.")
-@click.option("--backend", "backend_names", metavar="NAME", multiple=True, help="Only this backend (repeatable).")
-@click.option(
-    "--state",
-    "states",
-    multiple=True,
-    type=click.Choice([state.value for state in JobState], case_sensitive=False),
-    help="Only jobs in this state (repeatable).",
-)
+@backend_option()
+@state_option("Only jobs in this state (repeatable).")
 @click.option("--archived", is_flag=True, help="List archived jobs instead of the others.")
 @click.option("--all", "include_all", is_flag=True, help="List archived and other jobs together.")
-@click.option("--json", "as_json", is_flag=True, help="A JSON list of jobs instead of a table.")
+@json_option("A JSON list of jobs instead of a table.")
 @click.pass_context
 def ls(
     ctx: click.Context,

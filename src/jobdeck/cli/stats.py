@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from jobdeck.cli.common import EXIT_OK, cli_state
+from jobdeck.cli.common import EXIT_OK, backend_option, cli_state, json_option
 from jobdeck.cli.history_source import entries, open_history, parse_filter, since_option
 from jobdeck.model import Job, JobState
 
@@ -118,9 +118,9 @@ def duration_text(seconds: float | None, missing: str) -> str:
     # A negated filter term (-state:failed) is a term, not an option; see parse_filter.
     context_settings={"ignore_unknown_options": True},
 )
-@since_option("Only jobs last seen since then: 30m, 12h, 7d, 2w, or a date (2026-12-01).")
-@click.option("--backend", "backend_names", metavar="NAME", multiple=True, help="Only this backend (repeatable).")
-@click.option("--json", "as_json", is_flag=True, help="A JSON list instead of a table.")
+@since_option()
+@backend_option()
+@json_option()
 @click.argument("terms", metavar="[FILTER...]", nargs=-1)
 @click.pass_context
 def stats(
