@@ -6,7 +6,8 @@ shows the same ages and durations on every run.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from fakes import FakeAdapter, make_job, wait_until
@@ -26,13 +27,15 @@ NO_ARCHIVE = frozenset(
 )
 
 
+def seconds_before(clock: FrozenClock) -> Callable[[float], datetime]:
+    """The time ``seconds`` before the frozen clock's now: job times relative to it."""
+    now = clock.now()
+    return lambda seconds: now - timedelta(seconds=seconds)
+
+
 def sample_backends(clock: FrozenClock) -> list[FakeAdapter]:
     """Two backends with one job in each interesting state."""
-    now = clock.now()
-
-    def ago(seconds: float):
-        return now - timedelta(seconds=seconds)
-
+    ago = seconds_before(clock)
     local = FakeAdapter.build(
         "local",
         clock=clock,

@@ -4,9 +4,7 @@ array that is one row. The detail pane is scrolled down to the group's rows."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from deck_helpers import build_app, deck_settled, wait_for_jobs
+from deck_helpers import build_app, deck_settled, seconds_before, wait_for_jobs
 from fakes import FakeAdapter, make_job
 
 from jobdeck.clock import FrozenClock
@@ -36,11 +34,7 @@ ARRAY = JobGroup(
 
 
 def grouped_backends(clock: FrozenClock) -> list[FakeAdapter]:
-    now = clock.now()
-
-    def ago(seconds: float):
-        return now - timedelta(seconds=seconds)
-
+    ago = seconds_before(clock)
     tasks = FakeAdapter.build(
         "tasks",
         clock=clock,

@@ -19,6 +19,7 @@ from processes import Processes
 import jobdeck.files
 from jobdeck.clock import FrozenClock
 from jobdeck.model import Action, Capability, JobRef, JobState
+from jobdeck.monitor import Monitor
 from jobdeck.store.archive_file import JobdeckArchive
 from jobdeck.monitor.events import JobsChanged
 
@@ -29,6 +30,15 @@ THIRD = JobRef(backend="drp", id="job-3")
 
 def on_disk(path: Path) -> set[str]:
     return set(json.loads(path.read_text())["refs"])
+
+
+def deck_on(data_folder: Path, clock: FrozenClock) -> Monitor:
+    """A deck's monitor on ``data_folder`` over backend alpha (a failed job and a done one), which
+    has no archive of its own: archiving there is jobdeck's."""
+    no_archive = frozenset({Capability.LIST, Capability.RETRY, Capability.CANCEL})
+    jobs = [make_job("fail", JobState.FAILED), make_job("done", JobState.SUCCEEDED)]
+    return make_monitor(data_folder, [FakeAdapter.build("alpha", clock=clock, capabilities=no_archive, jobs=jobs)],
+                        clock=clock)
 
 
 # -- two decks, one file --------------------------------------------------------------
@@ -122,14 +132,7 @@ def test_a_lock_file_that_is_a_link_is_not_followed(tmp_path: Path) -> None:
 
 async def test_two_monitors_on_one_data_folder_share_jobdecks_archive(tmp_path: Path) -> None:
     clock = FrozenClock()
-    no_archive = frozenset({Capability.LIST, Capability.RETRY, Capability.CANCEL})
-
-    def deck():
-        jobs = [make_job("fail", JobState.FAILED), make_job("done", JobState.SUCCEEDED)]
-        return make_monitor(tmp_path, [FakeAdapter.build("alpha", clock=clock, capabilities=no_archive, jobs=jobs)],
-                            clock=clock)
-
-    first, second = deck(), deck()
+    first, second = deck_on(tmp_path, clock), deck_on(tmp_path, clock)
     await first.poll_once()
     await second.poll_once()
     failed, done = JobRef(backend="alpha", id="fail"), JobRef(backend="alpha", id="done")
@@ -145,14 +148,7 @@ async def test_two_monitors_on_one_data_folder_share_jobdecks_archive(tmp_path: 
 
 async def test_a_deck_redraws_a_job_another_deck_archived_at_its_next_poll(tmp_path: Path) -> None:
     clock = FrozenClock()
-    no_archive = frozenset({Capability.LIST, Capability.RETRY, Capability.CANCEL})
-
-    def deck():
-        jobs = [make_job("fail", JobState.FAILED), make_job("done", JobState.SUCCEEDED)]
-        return make_monitor(tmp_path, [FakeAdapter.build("alpha", clock=clock, capabilities=no_archive, jobs=jobs)],
-                            clock=clock)
-
-    first, second = deck(), deck()
+    first, second = deck_on(tmp_path, clock), deck_on(tmp_path, clock)
     await first.poll_once()
     await second.poll_once()
     events = EventRecorder()

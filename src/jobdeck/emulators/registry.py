@@ -27,7 +27,6 @@ from jobdeck.emulators.core import DemoSpec, Emulator
 GROUP = "jobdeck.emulators"
 
 
-
 def builtin() -> dict[str, str]:
     """The seed emulators as ``module:Class``: jobdeck's own entry points in GROUP, declared once
     in its pyproject.toml (``jobdeck.builtin_kinds`` reads them)."""

@@ -143,13 +143,13 @@ class JobFolderReader:
         if hit is not None and hit.stamp == stamp:
             return hit.value
         if stamp is None:
-            value = parse_missing(path)
+            value = _parse_missing(path)
         else:
             try:
                 with open(path, "rb") as handle:
                     value = parse(handle.read())
             except FileNotFoundError:
-                value = parse_missing(path)
+                value = _parse_missing(path)
             except OSError as exc:
                 return f"cannot read {os.path.basename(path)}: {exc.strerror or exc}"
         files[relative] = _Cached(stamp, value)
@@ -167,7 +167,7 @@ def _stamp(path: str) -> Stamp:
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
-def parse_missing(path: str) -> object:
+def _parse_missing(path: str) -> object:
     if os.path.basename(path) == EVENTS_FILE:
         return ((), ())  # a run that has not written its first event yet
     return f"{os.path.basename(path)} is missing"

@@ -26,14 +26,12 @@ from jobdeck.local.layout import (
     ARCHIVE_DIR,
     EVENTS_FILE,
     LOG_FILE,
-    PROGRESS_FILE,
     RUNS_DIR,
-    SPEC_FILE,
     JobNotFound,
     checked_id,
     subfolders,
 )
-from jobdeck.local.reading import JobFolderReader, SpecProblem, Stamp
+from jobdeck.local.reading import JobFolderReader, SpecProblem
 from jobdeck.local.records import JobSpec
 
 # The names other modules (and tests) have always taken from here.
@@ -41,15 +39,12 @@ __all__ = [
     "ARCHIVE_DIR",
     "EVENTS_FILE",
     "LOG_FILE",
-    "PROGRESS_FILE",
     "RUNS_DIR",
-    "SPEC_FILE",
     "JobNotFound",
     "JobRecord",
     "RunRecord",
     "SpecProblem",
     "Spool",
-    "Stamp",
 ]
 
 

@@ -32,7 +32,8 @@ from jobdeck.emulators.istari.requests import (
     query,
     required_body,
 )
-from jobdeck.emulators.istari.simulation import MODEL_IDS, IstariWorld, Missing
+from jobdeck.emulators.istari.simulation import IstariWorld, Missing
+from jobdeck.emulators.istari.tenant import MODEL_IDS
 
 if TYPE_CHECKING:
     import threading

@@ -34,7 +34,6 @@ class Plan:
     fail_in: JobStatusName | None
     seconds: dict[JobStatusName, int]
     due: datetime | None = None
-    message: str | None = None
 
 
 def plan_job(spec: FunctionSpec, created: datetime, rng: random.Random) -> Plan:

@@ -35,32 +35,13 @@ from jobdeck.emulators.istari.models import (
 )
 from jobdeck.emulators.istari.rules import Plan, plan_job
 from jobdeck.emulators.istari.tenant import (
-    AGENTS,
     CALLER_ID,
     FUNCTIONS,
     MODEL_IDS,
     OTHER_USER_ID,
     TENANT_ID,
-    Agent,
     FunctionSpec,
 )
-
-__all__ = [
-    "AGENTS",
-    "BACKFILL",
-    "CALLER_ID",
-    "FUNCTIONS",
-    "MAX_SIMULATED_JOBS",
-    "MODEL_IDS",
-    "OTHER_USER_ID",
-    "SUBMIT_EVERY",
-    "TENANT_ID",
-    "Agent",
-    "Conflict",
-    "FunctionSpec",
-    "IstariWorld",
-    "Missing",
-]
 
 #: How far back the world's history starts before the emulator's start time.
 BACKFILL = timedelta(minutes=15)
