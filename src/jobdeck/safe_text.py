@@ -25,6 +25,8 @@ from rich.color import Color
 from rich.style import Style
 from rich.text import Span, Text
 
+from jobdeck.surrogates import REPLACEMENT, SURROGATE_RANGE
+
 __all__ = [
     "display_width",
     "make_safe",
@@ -41,16 +43,12 @@ TAB_SIZE = 8
 # they reorder the text after them ("Trojan Source"), and a column cut off before
 # the closing mark lets one field reorder the rest of the row. Removed, not balanced.
 _BIDI = "\u202a-\u202e\u2066-\u2069"
-# A lone surrogate (JSON "\ud800") cannot be encoded: the terminal, the clipboard
-# and every file would fail on it. It becomes U+FFFD.
-_SURROGATE = "\ud800-\udfff"
-REPLACEMENT = "\ufffd"
-
-# Any C0/C1 control, DEL, bidi control or lone surrogate. A line without one
-# takes the fast path.
-_NEEDS_WORK = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}{_SURROGATE}]")
+# Any C0/C1 control, DEL, bidi control or lone surrogate (JSON "\ud800": no terminal,
+# clipboard or file can take it; it becomes U+FFFD, see jobdeck.surrogates). A line
+# without one takes the fast path.
+_NEEDS_WORK = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}{SURROGATE_RANGE}]")
 # The same, newline excepted, for multi-line text.
-_NEEDS_WORK_MULTILINE = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_BIDI}{_SURROGATE}]")
+_NEEDS_WORK_MULTILINE = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_BIDI}{SURROGATE_RANGE}]")
 
 # One token per match; plain text lies between matches. Order matters: SGR
 # before the general CSI, string sequences (OSC, DCS, SOS, PM, APC) before the
@@ -73,7 +71,7 @@ _TOKEN = re.compile(
     r"|(?P<tab>\t)"
     r"|(?P<cr>\r)"
     r"|(?P<newline>\n)"
-    f"|(?P<surrogate>[{_SURROGATE}])"
+    f"|(?P<surrogate>[{SURROGATE_RANGE}])"
     # Every remaining control: C0, DEL, C1 (backspace and BEL included), bidi controls.
     f"|[\x00-\x1f\x7f-\x9f{_BIDI}]"
 )

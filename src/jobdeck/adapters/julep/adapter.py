@@ -209,9 +209,8 @@ class JulepAdapter(HttpAdapter):
         offset = self.log_offset(cursor)
         if self.is_watched_job(job_id):
             raise Unsupported(JOB_HAS_NO_LOG)
-        text, _, complete = await self._log_state(job_id)
-        offset = max(0, min(offset, len(text)))
-        return LogChunk(text=text[offset:].decode(errors="replace"), offset=len(text), complete=complete)
+        chunk, _ = await self._log_after(job_id, offset)
+        return chunk
 
     async def follow_log(self, job_id: str, cursor: LogCursor | int = 0) -> AsyncIterator[LogChunk]:
         """The transitions as they happen, through ``transitions.stream``; polling if the stream fails."""
@@ -219,13 +218,12 @@ class JulepAdapter(HttpAdapter):
         if self.is_watched_job(job_id):
             raise Unsupported(JOB_HAS_NO_LOG)
         while True:
-            text, seen, complete = await self._log_state(job_id)
-            offset = max(0, min(offset, len(text)))
-            if offset < len(text) or complete:
-                yield LogChunk(text=text[offset:].decode(errors="replace"), offset=len(text), complete=complete)
-            if complete:
+            chunk, seen = await self._log_after(job_id, offset)
+            if chunk.text or chunk.complete:
+                yield chunk
+            if chunk.complete:
                 return
-            offset = len(text)
+            offset = chunk.offset
             streamed = 0
             try:
                 async for line in self._stream_transitions(job_id, seen):
@@ -351,6 +349,12 @@ class JulepAdapter(HttpAdapter):
         transitions = await self._transitions(execution_id)
         text = "".join(log_line(t) for t in transitions).encode()
         return text, len(transitions), execution.status in TERMINAL
+
+    async def _log_after(self, execution_id: str, offset: int) -> tuple[LogChunk, int]:
+        """The log from byte ``offset`` to what is there now, and how many transitions it shows."""
+        text, seen, complete = await self._log_state(execution_id)
+        offset = max(0, min(offset, len(text)))
+        return LogChunk(text=text[offset:].decode(errors="replace"), offset=len(text), complete=complete), seen
 
     async def _stream_transitions(self, execution_id: str, seen: int) -> AsyncIterator[str]:
         """Log lines of the transitions after the first ``seen``, as the server sends them."""

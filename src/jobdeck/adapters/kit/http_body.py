@@ -24,6 +24,8 @@ from typing import Any
 
 import httpx
 
+from jobdeck.surrogates import LONE_SURROGATE, replace_lone_surrogates
+
 #: The largest answer read by default (MiB): generous, far above any page a backend sends.
 DEFAULT_MAX_RESPONSE_MB = 64
 MIB = 1024 * 1024
@@ -32,7 +34,6 @@ THREAD_DECODE_BYTES = 1 * MIB
 #: How deep ``loads_off_loop`` splits a document into pieces (the outer object, and a list in it).
 _SPLIT_DEPTH = 2
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
 #: A ``\ud800``–``\udfff`` escape (its literal prefix makes the search fast).
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 #: A raw UTF-8-encoded surrogate (json reads bytes with surrogatepass).
@@ -117,7 +118,7 @@ def error_body_cleaned(body: bytes) -> bytes:
 def without_lone_surrogates(data: Any) -> Any:
     """``data`` (decoded JSON) with every lone surrogate in its strings, keys included, replaced by U+FFFD."""
     if isinstance(data, str):
-        return _SURROGATE.sub("\ufffd", data) if _SURROGATE.search(data) else data
+        return replace_lone_surrogates(data)
     if isinstance(data, dict):
         return {without_lone_surrogates(key): without_lone_surrogates(value) for key, value in data.items()}
     if isinstance(data, list):
@@ -127,7 +128,7 @@ def without_lone_surrogates(data: Any) -> Any:
 
 def _may_hold_surrogate(content: bytes | str) -> bool:
     if isinstance(content, str):
-        return "\\ud" in content or "\\uD" in content or _SURROGATE.search(content) is not None
+        return "\\ud" in content or "\\uD" in content or LONE_SURROGATE.search(content) is not None
     # About 5 % of json.loads' time; a single-byte `in` is a memchr.
     if _SURROGATE_ESCAPE.search(content) is not None:
         return True

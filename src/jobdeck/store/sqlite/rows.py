@@ -8,7 +8,6 @@ keep a row small.
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from datetime import UTC, datetime
 from collections.abc import Sequence
@@ -16,6 +15,7 @@ from typing import Any
 
 from jobdeck.clock import assume_utc
 from jobdeck.model import Counts, Job, JobGroup, JobRef, JobState, StatusEvent
+from jobdeck.surrogates import replace_lone_surrogates
 
 #: A job's row, inserted or updated in place (the identity: backend, id, creation time).
 #: A state kept keeps the time it was entered; a write older than the row's last sighting
@@ -157,11 +157,10 @@ def event_from_row(at: int, state: str, raw_state: str | None) -> StatusEvent:
     return StatusEvent(at=from_ms(at) or datetime.min, state=JobState.parse(state), raw_state=raw_state, observed=True)
 
 
-# A lone surrogate (a spool file's "\ud800", a user's argument with bad bytes) cannot be
-# encoded for SQLite: the whole batch would fail. It is stored as U+FFFD, as it is shown.
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def storable(params: Sequence[Any]) -> tuple[Any, ...]:
-    """``params`` with every lone surrogate in their text replaced by U+FFFD."""
-    return tuple(_SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value for value in params)
+    """``params`` with every lone surrogate in their text replaced by U+FFFD.
+
+    A lone surrogate (a spool file's "\ud800", a user's argument with bad bytes) cannot be
+    encoded for SQLite: the whole batch would fail. It is stored as U+FFFD, as it is shown.
+    """
+    return tuple(replace_lone_surrogates(value) if isinstance(value, str) else value for value in params)
