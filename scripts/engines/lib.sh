@@ -1,0 +1,103 @@
+# Shared by the engine scripts (scripts/engines/<engine>): sourced, never run.
+#
+# Each engine script answers three commands, which tests/engines/engine_session.py calls:
+#   install      make the engine's programs available (idempotent; fast when they are).
+#                Exit 3 with one line on stderr when they cannot be installed on this machine
+#                (not root, no apt-get, ...): the tests then skip with that line as the reason.
+#   up BASE      start the engine, everything under BASE (state, logs, pid files); print the
+#                settings a client needs as KEY=VALUE lines on stdout, nothing else there.
+#   down BASE    stop what `up BASE` started, by pid file; exit 0 even if it is gone already.
+
+set -euo pipefail
+
+ENGINES_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# Virtual environments of the engines' Python packages: outside the project's .venv, kept
+# between runs (a second `make test` does not reinstall Ray).
+ENGINES_CACHE=${JOBDECK_ENGINES_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/jobdeck-engines}
+
+# cannot_install REASON: the engine cannot be installed here (the tests skip, saying why).
+cannot_install() {
+    echo "$*" >&2
+    exit 3
+}
+
+# apt_install PACKAGE...: Debian packages, as root, without starting their services (the
+# tests start what they need themselves, on their own ports, and stop it by pid).
+apt_install() {
+    local missing=()
+    for package in "$@"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    [ "$(id -u)" = 0 ] || cannot_install "needs root to install ${missing[*]} (apt-get); install them, or run the tests as root"
+    command -v apt-get >/dev/null || cannot_install "needs ${missing[*]}, and this machine has no apt-get"
+    local policy=/usr/sbin/policy-rc.d ours=""
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod 755 "$policy" && ours=1
+    fi
+    # The package lists are refreshed once per boot at most (several engines install in one run).
+    local stamp=/tmp/.jobdeck-apt-updated
+    if [ ! -e "$stamp" ] || [ "$(stat -c %Y "$stamp")" -lt "$(date -d "$(uptime -s)" +%s)" ]; then
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 && touch "$stamp"
+    fi
+    local status=0
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || status=$?
+    [ -n "$ours" ] && rm -f "$policy"
+    return $status
+}
+
+# pip_venv NAME PACKAGE...: a virtual environment of its own under ENGINES_CACHE, holding
+# PACKAGEs; prints its path. Reused while its stamp names the same packages.
+pip_venv() {
+    local name=$1; shift
+    local venv=$ENGINES_CACHE/$name stamp="$*"
+    if [ "$(cat "$venv/.jobdeck-packages" 2>/dev/null)" != "$stamp" ]; then
+        mkdir -p "$ENGINES_CACHE"
+        rm -rf "$venv"
+        python3 -m venv "$venv" >&2
+        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$@" >&2
+        echo "$stamp" > "$venv/.jobdeck-packages"
+    fi
+    echo "$venv"
+}
+
+# wait_until SECONDS COMMAND...: runs COMMAND every 0.2 s until it succeeds; 1 on time out.
+wait_until() {
+    local deadline=$(( $(date +%s) + $1 )); shift
+    until "$@" >/dev/null 2>&1; do
+        [ "$(date +%s)" -ge "$deadline" ] && return 1
+        sleep 0.2
+    done
+}
+
+# start_daemon BASE NAME COMMAND...: COMMAND in the background in a session of its own,
+# output to BASE/log/NAME.log, pid to BASE/NAME.pid.
+start_daemon() {
+    local base=$1 name=$2; shift 2
+    mkdir -p "$base/log"
+    setsid "$@" >"$base/log/$name.log" 2>&1 < /dev/null &
+    echo $! > "$base/$name.pid"
+}
+
+# stop_pids BASE SIGNAL GRACE NAME...: SIGNAL to each BASE/NAME.pid's process group (the
+# session start_daemon gave it), then SIGKILL whatever is left after GRACE seconds.
+stop_pids() {
+    local base=$1 signal=$2 grace=$3; shift 3
+    local pids=() pid
+    for name in "$@"; do
+        [ -f "$base/$name.pid" ] || continue
+        pid=$(cat "$base/$name.pid")
+        kill -"$signal" -- "-$pid" 2>/dev/null || kill -"$signal" "$pid" 2>/dev/null || true
+        pids+=("$pid")
+    done
+    [ ${#pids[@]} -eq 0 ] && return 0
+    local deadline=$(( $(date +%s) + grace ))
+    while [ "$(date +%s)" -lt "$deadline" ]; do
+        local alive=0
+        for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+        [ $alive = 0 ] && break
+        sleep 0.2
+    done
+    for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; done
+    for name in "$@"; do rm -f "$base/$name.pid"; done
+}
