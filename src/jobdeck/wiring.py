@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 from jobdeck import paths
 from jobdeck.adapters.base import Adapter
@@ -60,6 +61,15 @@ def build_store(settings: Settings, *, clock: Clock) -> Store:
     return HistoryStore(clock=clock, keep_days=settings.history_days)
 
 
+def history_file(settings: Settings) -> Path | None:
+    """Where the history is kept, for the deck to read back; None when history is off."""
+    if not settings.history:
+        return None
+    from jobdeck.store.sqlite import FILE_NAME
+
+    return paths.data_dir() / FILE_NAME
+
+
 def run_deck(settings: Settings, *, read_only: bool, kiosk: bool) -> int:
     """Build the monitor for ``settings`` and run the deck until the user quits."""
     from jobdeck.ui.app import JobdeckApp
@@ -81,6 +91,7 @@ def run_deck(settings: Settings, *, read_only: bool, kiosk: bool) -> int:
         theme_memory=ThemeMemory(),
         handle_sigterm=True,
         css_cache=ParsedCssCache(paths.cache_dir() / "css"),
+        history_file=history_file(settings),
     )
     terminal = sys.__stdin__.fileno() if sys.__stdin__ is not None and sys.__stdin__.isatty() else None
     stop_watching = watch_terminal(terminal) if terminal is not None else None

@@ -87,6 +87,7 @@ class JobdeckApp(ScreenshotApp):
         theme_memory: ThemeMemory | None = None,
         handle_sigterm: bool = False,
         css_cache: ParsedCssCache | None = None,
+        history_file: Path | None = None,
     ) -> None:
         if kiosk and not monitor.read_only:
             # A kiosk must never change a backend, and the monitor's gate is what refuses.
@@ -100,6 +101,9 @@ class JobdeckApp(ScreenshotApp):
             use_parsed_css_cache(self, css_cache)
         self.settings = settings
         self.monitor = monitor
+        #: jobdeck's history (``history.sqlite3``) for the views that read it back, or None
+        #: when history is off. Read only, in workers (``jobdeck.store.sqlite.HistoryReader``).
+        self.history_file = history_file
         self.clock: Clock = clock or SystemClock()
         #: The zone times are shown in (the settings' ``time_zone``).
         self.time_zone = display_zone(settings.time_zone)
