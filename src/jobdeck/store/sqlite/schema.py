@@ -83,8 +83,16 @@ CREATE TABLE log_tails (
 );
 """
 
+#: v3: a job's run history (the last runs of the same backend and name, or group) and the
+#: failures of a time span (the kiosk's "failed today", its sparklines) without a scan.
+_V3 = """
+CREATE INDEX jobs_by_name ON jobs (backend, name, first_seen);
+CREATE INDEX jobs_by_group ON jobs (backend, group_key, first_seen) WHERE group_key IS NOT NULL;
+CREATE INDEX jobs_failed_ended ON jobs (ended) WHERE state = 'failed';
+"""
+
 #: Each schema version's script, in order: version N is MIGRATIONS[N - 1]. Append, never edit.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 
 
 def is_damage(problem: sqlite3.DatabaseError) -> bool:
