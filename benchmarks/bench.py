@@ -9,12 +9,18 @@ table and writes ``bench-results.json`` at the repo root.
     python benchmarks/bench.py            # every figure, idle CPU over 60 s (about 4 minutes)
     python benchmarks/bench.py --quick    # idle CPU over 10 s, fewer repeats
     python benchmarks/bench.py --only startup_s --only idle_cpu_pct
+
+A new module ``benchmarks/<topic>_figures.py`` adds its figures by defining ``TARGETS``
+(as below), ``FIGURES`` (key: a function of the work folder and ``quick``, returning
+``(value, details)``, or a coroutine function) and, if any, ``HIGHER_IS_BETTER``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
+import inspect
 import json
 import subprocess
 import sys
@@ -41,6 +47,19 @@ TARGETS: dict[str, tuple[float, str]] = {
 }
 #: Figures where more is better: the target is a floor.
 HIGHER_IS_BETTER = frozenset({"history_ingest_per_s"})
+BENCH = Path(__file__).resolve().parent
+
+
+def _figure_modules() -> list:
+    """The ``*_figures.py`` modules that declare their own TARGETS (see the docstring)."""
+    sys.path.insert(0, str(BENCH))
+    modules = [importlib.import_module(path.stem) for path in sorted(BENCH.glob("*_figures.py"))]
+    return [module for module in modules if hasattr(module, "TARGETS")]
+
+
+for _module in _figure_modules():
+    TARGETS.update(_module.TARGETS)
+    HIGHER_IS_BETTER = HIGHER_IS_BETTER | frozenset(getattr(_module, "HIGHER_IS_BETTER", ()))
 
 
 def _run_one(name: str, quick: bool) -> dict[str, object]:
@@ -62,6 +81,10 @@ def _run_one(name: str, quick: bool) -> dict[str, object]:
             value, details = command_figures.startup(workdir, runs=3 if quick else 5)
         elif name == "toolong_open_ratio":
             value, details = command_figures.toolong_ratio(workdir, runs=1 if quick else 3)
+        elif declared := [module for module in _figure_modules() if name in module.FIGURES]:
+            figure = declared[0].FIGURES[name]
+            outcome = figure(workdir, quick)
+            value, details = asyncio.run(outcome) if inspect.iscoroutine(outcome) else outcome
         else:
             raise SystemExit(f"unknown figure {name!r}; figures: {', '.join(TARGETS)}")
     return {"value": value, "details": details}
