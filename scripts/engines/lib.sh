@@ -38,10 +38,10 @@ apt_install() {
     # The package lists are refreshed once per boot at most (several engines install in one run).
     local stamp=/tmp/.jobdeck-apt-updated
     if [ ! -e "$stamp" ] || [ "$(stat -c %Y "$stamp")" -lt "$(date -d "$(uptime -s)" +%s)" ]; then
-        DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 && touch "$stamp"
+        DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 update -qq >&2 && touch "$stamp"
     fi
     local status=0
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || status=$?
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >&2 || status=$?
     [ -n "$ours" ] && rm -f "$policy"
     return $status
 }
