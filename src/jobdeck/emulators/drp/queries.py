@@ -4,7 +4,23 @@ Follows the contract's "List filters and pagination": any index is a
 CapitalCase query key; a bare value is ``Eq``; value functions ``Eq Ne Lt Lte
 Gt Gte Between Except Re In Nin``; repeating a key ORs its values, different
 keys AND; an unknown key is 406 ``Filter not found: <key>``; ``offset`` skips
-items and ``limit`` caps them, both applied last.
+items and ``limit`` caps them, both applied last; a negative one is 406
+``Offset|Limit cannot be negative`` (the server's own words).
+
+Two choices where the sources disagree:
+
+- ``reverse`` flips the order when it is present, whatever its value: the
+  server only asks ``if _, ok := params["reverse"]`` (v3 ``frontend.go``), so
+  the client's ``list_jobs(reverse=False)``, which sends ``reverse=False``,
+  comes back reversed from a real server too (the contract: "presence is
+  enough").
+- ``limit=0`` means no limit. The v3 server's ``index.Limit(0)`` gave an empty
+  page, and the v4.8 API test still expects ``[]``; but drppy-client 4.17,
+  hand-written by RackN against the v4.1x server, relies on 0 meaning
+  "unlimited" twice (``custom_overrides.DEFAULT_LIST_LIMIT = 0`` is sent as
+  ``limit=0`` "to disable the limit", and ``RawModelApi.list`` says 'pass
+  "limit", "0" to opt out'). The emulator plays the v4.17 server the contract
+  describes, so it follows the newer source.
 """
 
 from __future__ import annotations
@@ -67,11 +83,12 @@ def parse_query(items: Sequence[tuple[str, str]], indexes: dict[str, str] = JOB_
                 raise QueryError(f"Not sortable: {value}")
             sort.append(value)
         elif key == "reverse":
-            reverse = value.lower() not in ("false", "0")  # presence is enough
+            reverse = True  # presence is enough, whatever the value (`reverse=false` reverses too)
         elif key == "offset":
-            offset = _non_negative(key, value)
+            offset = _non_negative("Offset", value)
         elif key == "limit":
-            limit = _non_negative(key, value)
+            # 0 is no limit (v4.17; see the module docstring), not an empty page.
+            limit = _non_negative("Limit", value) or None
         elif key == "slim":
             slim.update(part.strip() for part in value.split(",") if part.strip())
         elif key in OPTIONS:
@@ -104,9 +121,9 @@ def _non_negative(key: str, value: str) -> int:
     try:
         number = int(value)
     except ValueError:
-        raise QueryError(f"{key} must be an integer, not {value!r}") from None
+        raise QueryError(f"{key} not valid: {value!r} is not an integer") from None
     if number < 0:
-        raise QueryError(f"{key} must not be negative")
+        raise QueryError(f"{key} cannot be negative")
     return number
 
 

@@ -3,13 +3,21 @@ work orders, user tokens and the event websocket.
 
 Every route is guarded: the emulator authenticates first (Basic, Bearer or
 ``?token=``). Errors use the DRP body ``{Model, Key, Type, Messages, Code}``.
+
+``POST /jobs`` is the runner's "give me my next job", answered as the v3 code
+does (201/202/204/409/422, 400 without ``Machine``); a job the API creates is
+then run by the simulated agent like any other. ``GET /users/{name}/token``
+answers ``models.UserToken``: the token and the server's full ``Info`` (see
+``info``), since the vendor client cannot read a token without it.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from typing import TYPE_CHECKING, Any, Protocol
+from uuid import NAMESPACE_URL, uuid5
 
 import jsonpatch
 import jsonpointer
@@ -19,8 +27,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
+from jobdeck.emulators.drp.actions import render_actions
 from jobdeck.emulators.drp.events import serve_events
-from jobdeck.emulators.drp.models import Job, Machine, error_body, event, go_time
+from jobdeck.emulators.drp.info import server_info
+from jobdeck.emulators.drp.models import Job, Machine, error_body, event
 from jobdeck.emulators.drp.queries import JOB_INDEXES, QueryError, parse_query, run_query
 
 if TYPE_CHECKING:
@@ -58,11 +68,12 @@ class DrpApi:
         the event websocket checks credentials itself, to refuse a handshake as DRP does."""
         guarded = self.emulator.guarded
         return [
-            Route(f"{API}/jobs", guarded(self.list_jobs), methods=["GET", "HEAD"]),
+            Route(f"{API}/jobs", guarded(self.jobs), methods=["GET", "HEAD", "POST"]),
             Route(f"{API}/indexes/jobs", guarded(self.job_indexes), methods=["GET"]),
             Route(f"{API}/jobs/{{uuid}}", guarded(self.one_job), methods=["GET", "HEAD", "PATCH", "PUT", "DELETE"]),
             Route(f"{API}/jobs/{{uuid}}/log", guarded(self.job_log), methods=["GET", "HEAD", "PUT"]),
             Route(f"{API}/jobs/{{uuid}}/archive", guarded(self.job_archive), methods=["GET"]),
+            Route(f"{API}/jobs/{{uuid}}/actions", guarded(self.job_actions), methods=["GET"]),
             Route(f"{API}/machines", guarded(self.list_machines), methods=["GET", "HEAD"]),
             Route(f"{API}/machines/{{uuid}}", guarded(self.one_machine), methods=["GET", "PATCH"]),
             Route(f"{API}/work_orders/{{uuid}}", guarded(self.one_work_order), methods=["GET"]),
@@ -90,6 +101,11 @@ class DrpApi:
 
     # -- jobs ---------------------------------------------------------------------
 
+    async def jobs(self, request: Request) -> Response:
+        if request.method == "POST":
+            return await self.create_job(request)
+        return await self.list_jobs(request)
+
     async def list_jobs(self, request: Request) -> Response:
         try:
             query = parse_query(list(request.query_params.multi_items()))
@@ -105,6 +121,35 @@ class DrpApi:
         if request.method == "HEAD":
             return Response(status_code=200, headers=headers, media_type="application/json")
         return JSONResponse(page, headers=headers)
+
+    async def create_job(self, request: Request) -> Response:
+        """``POST /jobs``: a runner asks for its machine's next job (v3 code, contract's codes)."""
+        body = await self._json_body(request)
+        if not isinstance(body, dict):
+            return self.error(400, "Body must be a Job object", type_="POST")
+        machine, wanted = body.get("Machine"), body.get("Uuid") or None
+        if not isinstance(machine, str) or not machine:
+            return self.error(400, "Create request must have Machine field", type_="POST")
+        if wanted is not None and (not isinstance(wanted, str) or wanted in self.world.jobs):
+            return self.error(409, f"already exists: {wanted}", key=str(wanted), type_="Conflict")
+        code, job, message = self.world.post_job(machine, self._now(), job_id=wanted)
+        if code in (409, 422):
+            return self.error(code, message, type_="Conflict" if code == 409 else "ValidationError")
+        if job is None:
+            return Response(status_code=204, media_type="application/json")
+        return JSONResponse(job.wire(), status_code=code)
+
+    async def job_actions(self, request: Request) -> Response:
+        """``GET /jobs/{uuid}/actions``: the job's task templates rendered for its machine
+        (``JobAction{Name, Path, Content, Meta}``), only those valid for ``?os=`` when given."""
+        uuid = request.path_params["uuid"]
+        job = self.world.jobs.get(uuid)
+        if job is None:
+            return self.error(404, f"Job {uuid} does not exist", key=uuid, type_="ValidationError")
+        machine = self.world.machines.get(job.Machine)
+        if machine is None:
+            return self.error(422, f"Machine {job.Machine} does not exist", key=uuid, type_="ValidationError")
+        return JSONResponse(render_actions(job, machine.Name, request.query_params.get("os", "")))
 
     async def job_indexes(self, request: Request) -> Response:
         return JSONResponse({name: {"Type": kind, "Unique": name == "Uuid"} for name, kind in JOB_INDEXES.items()})
@@ -246,8 +291,15 @@ class DrpApi:
             ttl = int(request.query_params.get("ttl", "600"))
         except ValueError:
             return self.error(400, "ttl must be a number of seconds", model="users", key=name)
+        if ttl < 0:
+            return self.error(400, "ttl must not be negative", model="users", key=name)
         token = self.emulator.auth.issue_token(name, len(self.emulator.auth.tokens) + 1)
-        return JSONResponse({"Token": token, "Info": {"User": name, "TTL": ttl, "Issued": go_time(self._now())}})
+        # models.UserToken{Token, Info}: Info is the full system info (see emulators.drp.info).
+        server = request.scope.get("server") or ("127.0.0.1", 8092)
+        info = server_info(server_id=str(uuid5(NAMESPACE_URL, f"drp-emulator-{self.world.seed}")),
+                           address=_ip_or_loopback(str(server[0])), hostname="drp-emulator",
+                           machines=len(self.world.machines))
+        return JSONResponse({"Token": token, "Info": info})
 
     # -- events -----------------------------------------------------------------------
 
@@ -265,6 +317,14 @@ class DrpApi:
             return event(time=self._now(), type_="websocket", action=command, key=pattern, principal=who, obj=None)
 
         await serve_events(websocket, self.emulator.hub, principal=who, ack=ack, sync=self.emulator.sync)
+
+
+def _ip_or_loopback(host: str) -> str:
+    """Info's ``address`` is a Go ``net.IP``: the host the caller reached, when it is an address."""
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return "127.0.0.1"
 
 
 def _who(request: Request) -> str:

@@ -161,7 +161,7 @@ class World:
             self.work_orders[order.Uuid] = order
             machine.Meta = {**machine.Meta, "work_order": order.Uuid}
 
-    def _create_job(self, machine: Machine, runner: _Runner, now: datetime) -> None:
+    def _create_job(self, machine: Machine, runner: _Runner, now: datetime, *, job_id: str | None = None) -> None:
         last = self.jobs.get(machine.CurrentJob)
         if runner.next_index is not None:
             index, runner.next_index = runner.next_index, None
@@ -172,7 +172,7 @@ class World:
         stage, task = WORKFLOWS[machine.Workflow][index]
         order = machine.Meta.get("work_order", "") if machine.WorkOrderMode else ""
         job = Job(
-            Uuid=self.new_uuid(),
+            Uuid=job_id or self.new_uuid(),
             Previous=last.Uuid if last is not None else "",
             Machine=machine.Uuid,
             Task=task,
@@ -271,6 +271,27 @@ class World:
         self.jobs[new.Uuid] = new
         self._emit(action, new, original, principal)
         return new
+
+    def post_job(self, machine_id: str, now: datetime, *, job_id: str | None = None) -> tuple[int, Job | None, str]:
+        """``POST /jobs`` from a runner asking for its next job, as the v3 code answers it:
+        (status, job, message). 201 a new job; 202 the machine's ``incomplete`` job handed
+        back; 204 no task left; 409 a machine that is not Runnable or already has a
+        ``created``/``running`` job; 422 no such machine."""
+        machine = self.machines.get(machine_id)
+        if machine is None:
+            return 422, None, f"Machine {machine_id} does not exist"
+        if not (machine.Runnable and machine.Available):
+            return 409, None, f"Machine {machine_id} is not runnable"
+        current = self.jobs.get(machine.CurrentJob)
+        if current is not None and current.State in ("created", "running"):
+            return 409, None, f"Machine {machine_id} already has running or created job"
+        if current is not None and current.State == "incomplete":
+            return 202, current, ""
+        runner = self._runners[machine_id]
+        if machine.WorkflowComplete or not machine.Tasks:
+            return 204, None, ""
+        self._create_job(machine, runner, now, job_id=job_id)
+        return 201, self.jobs[machine.CurrentJob], ""
 
     def delete_job(self, job_id: str, *, principal: str) -> Job:
         job = self.jobs.pop(job_id)
