@@ -1,0 +1,297 @@
+"""The ``celery`` backend: Celery tasks, through Flower's REST API or the broker's event stream.
+
+Each task invocation is a job, grouped by task name (each group counts its tasks by
+state). A retry of a task is a run of its job; its events (sent, received, started,
+each retry with its reason, the end) are the timeline, with the worker as the actor.
+Celery keeps no log per task: the "log" is the task's result, or its exception and
+traceback, and says so. Workers are summed up in the backend's description and, when
+one is offline, in its warnings; a task whose worker went offline while it ran is
+shown as unknown with a note, never as running for ever.
+
+Cancel revokes a queued task; a running one is stopped only by Terminate (revoke with
+terminate, SIGTERM to the worker's process), which asks first on its own. Retry sends
+the same task with the same arguments again, as a new task (the original stays).
+Celery has no archive: the monitor uses jobdeck's own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any, ClassVar
+
+from jobdeck.adapters.actions import ActionSpec
+from jobdeck.adapters.base import ListedJobs, read_secret
+from jobdeck.adapters.celery.broker import BrokerSource
+from jobdeck.adapters.celery.convert import NO_TASK_LOGS, Converter, group_of, short_name
+from jobdeck.adapters.celery.flower import FlowerSource, auth_header
+from jobdeck.adapters.celery.reprs import literal
+from jobdeck.adapters.celery.settings import FLOWER, CelerySettings
+from jobdeck.adapters.celery.wire import CeleryTask, WorkerInfo
+from jobdeck.adapters.changes import Change, Poll
+from jobdeck.adapters.kit.blocking import run_blocking
+from jobdeck.adapters.kit.http import HttpAdapter, HttpClient
+from jobdeck.errors import AdapterError, Unreachable
+from jobdeck.log_cursor import LogCursor
+from jobdeck.model import ActionResult, Capability, Job, JobGroup, JobRef, JobState, LogChunk, Run, StatusEvent
+from jobdeck.redact import SecretScrubber, secret_values
+
+#: Raw states in which a task waits in a queue (revoking it is enough to stop it).
+QUEUED = frozenset({"PENDING", "RECEIVED", "RETRY"})
+#: Seconds the first poll in broker mode waits for the receiver's first attempt to connect.
+FIRST_CONNECT_WAIT = 5.0
+#: Seconds between two checks for new events (broker mode's push channel).
+PUSH_CHECK = 0.25
+
+
+def _terminable(job: Job) -> str | None:
+    if job.state is JobState.RUNNING:
+        return None
+    return "only a running task is terminated; Cancel (x) revokes a queued one"
+
+
+TERMINATE = ActionSpec(
+    "terminate",
+    key="T",
+    verb="Terminate",
+    available=_terminable,
+    confirm=(
+        "Revokes {name} and has its worker kill the process running it with SIGTERM: the task stops where "
+        "it is and ends REVOKED (what it did so far is not undone)."
+    ),
+)
+
+
+class CeleryAdapter(HttpAdapter):
+    kind = "celery"
+    Settings = CelerySettings
+    settings: CelerySettings
+    capabilities = frozenset(
+        {Capability.LIST, Capability.LOG, Capability.TIMELINE, Capability.RUNS, Capability.RETRY, Capability.CANCEL}
+    )
+    unsupported_reasons: ClassVar[dict[Capability, str]] = {
+        Capability.ARCHIVE: "Celery has no archive",
+        Capability.RESTORE: "Celery has no archive",
+        Capability.PAUSE: "Celery cannot pause a task",
+        Capability.RESUME: "Celery cannot pause a task",
+        Capability.PUSH: "through Flower, jobdeck polls; with broker_url_env it receives the events as they come",
+        Capability.PROGRESS: "Celery reports no progress of a task",
+    }
+
+    def __init__(self, settings: CelerySettings, **options: Any) -> None:
+        super().__init__(settings, **options)
+        self.flower = FlowerSource(settings, self.name) if settings.mode == FLOWER else None
+        self.broker: BrokerSource | None = None
+        if settings.mode != FLOWER:
+            self.capabilities = self.capabilities | {Capability.PUSH}
+        self.convert = Converter(self.name, SecretScrubber(secret_values(dict(settings))))
+        self._listed = ListedJobs()
+        self._groups: dict[str, JobGroup] = {}
+        self._workers: list[WorkerInfo] = []
+        #: Tasks this jobdeck sent again, and the task each is a retry of.
+        self._retry_of: dict[str, str] = {}
+
+    # -- life cycle -------------------------------------------------------------------
+
+    def auth_headers(self) -> dict[str, str]:
+        if not self.settings.auth_env:
+            return {}
+        return auth_header(read_secret(self.settings.auth_env, what="Flower credentials"))
+
+    async def open(self) -> None:
+        if self.flower is not None:
+            await super().open()
+            return
+        if self.broker is None:
+            url = read_secret(self.settings.broker_url_env, what="Celery broker URL")
+            source = BrokerSource(url, max_tasks=self.settings.max_tasks,
+                                  heartbeat_timeout=self.settings.heartbeat_timeout, backend=self.name)
+            source.start()
+            self.broker = source
+
+    async def close(self) -> None:
+        broker, self.broker = self.broker, None
+        try:
+            if broker is not None:
+                await asyncio.to_thread(broker.stop)
+        finally:
+            await super().close()
+
+    def describe_backend(self) -> dict[str, str]:
+        if self.flower is not None:
+            info = {"flower": self.settings.api_url}
+            if self.settings.auth_env:
+                info["auth from"] = f"${self.settings.auth_env}"
+        else:
+            info = {"broker from": f"${self.settings.broker_url_env}", "events": "received by jobdeck itself"}
+        info["workers"] = self.workers_summary() or "none seen yet"
+        return info
+
+    def workers_summary(self) -> str:
+        """The workers in a few words: "w1@host online, 2 active; w2@host offline (5 heartbeats missed)"."""
+        parts = []
+        for worker in self._workers:
+            words = "online" if worker.online else "offline"
+            if worker.online and worker.active is not None:
+                words += f", {worker.active} active"
+            if worker.missed_heartbeats:
+                words += f" ({worker.missed_heartbeats} heartbeats missed)"
+            parts.append(f"{worker.name} {words}")
+        return "; ".join(parts)
+
+    @property
+    def workers(self) -> list[WorkerInfo]:
+        return list(self._workers)
+
+    def warnings(self) -> tuple[str, ...]:
+        offline = [worker.name for worker in self._workers if not worker.online]
+        extra = (f"worker offline: {', '.join(offline)}",) if offline else ()
+        return (*super().warnings(), *extra)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    async def list_jobs(self) -> list[Job]:
+        tasks, workers = await self._tasks_and_workers()
+        self._workers = workers
+        offline = {worker.name: not worker.online for worker in workers}
+        limit = self.settings.max_tasks
+        scope = f"the latest {len(tasks)} tasks" if len(tasks) >= limit else None
+        self._groups = group_of(tasks, scope)
+        return self._listed.convert(
+            ((task.uuid, (task, self._groups.get(short_name(task)), offline.get(task.worker or "", False)))
+             for task in tasks),
+            lambda source: self._job(*source),
+        )
+
+    async def get_job(self, job_id: str) -> Job:
+        task = await self._task(job_id)
+        offline = {worker.name: not worker.online for worker in self._workers}
+        return self._job(task, self._groups.get(short_name(task)), offline.get(task.worker or "", False))
+
+    async def list_runs(self, job_id: str) -> list[Run]:
+        task = await self._task(job_id)
+        return self.convert.runs(self._job(task, self._groups.get(short_name(task)), False), task)
+
+    async def timeline(self, job_id: str) -> list[StatusEvent]:
+        return self.convert.timeline(await self._task(job_id))
+
+    async def read_log(self, job_id: str, cursor: LogCursor | int = 0) -> LogChunk:
+        offset = self.log_offset(cursor)
+        task = await self._task(job_id)
+        data = self.convert.log_text(task).encode()
+        offset = min(offset, len(data))
+        complete = task.state in ("SUCCESS", "FAILURE", "REVOKED", "REJECTED")
+        return LogChunk(text=data[offset:].decode(errors="replace"), offset=len(data), complete=complete,
+                        notice=NO_TASK_LOGS)
+
+    async def changes(self) -> AsyncIterator[Change | None]:
+        """Broker mode: a Poll whenever events have arrived (at most every PUSH_CHECK seconds);
+        the first yield once the receiver is connected."""
+        if self.broker is None:
+            async for change in super().changes():
+                yield change
+            return
+        broker = self.broker
+        while not broker.connected:
+            if broker.error:
+                raise Unreachable(f"{self.name}: {self.convert.scrub(broker.error)}")
+            await self.clock.sleep(PUSH_CHECK)
+        yield Poll()
+        seen = broker.received
+        while True:
+            await self.clock.sleep(PUSH_CHECK)
+            if not broker.connected:
+                raise Unreachable(f"{self.name}: lost the broker: {self.convert.scrub(broker.error or '')}")
+            if broker.received != seen:
+                seen = broker.received
+                yield Poll()
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def actions(self) -> tuple[ActionSpec, ...]:
+        return (*super().actions(), TERMINATE)
+
+    def why_not(self, capability: Capability, job: Job) -> str | None:
+        if capability is Capability.CANCEL and job.state.is_active and job.raw_state not in QUEUED:
+            return "the task is running: revoking lets it finish; Terminate (T) stops it with SIGTERM"
+        return super().why_not(capability, job)
+
+    def confirm_text(self, capability: Capability, job: Job) -> str | None:
+        task = job.labels.get("task", "the task")
+        if capability is Capability.CANCEL:
+            return f"Revokes this {task}: the worker that gets it discards it instead of running it."
+        if capability is Capability.RETRY:
+            return f"Sends {task} again with the same arguments, as a new task; this one stays as it is."
+        return None
+
+    async def cancel(self, job_id: str) -> ActionResult:
+        await self._revoke(job_id, terminate=False)
+        return ActionResult(ok=True, message=f"revoked task {job_id}")
+
+    async def terminate(self, job_id: str) -> ActionResult:
+        await self._revoke(job_id, terminate=True)
+        return ActionResult(ok=True, message=f"revoked task {job_id} and sent SIGTERM to the process running it")
+
+    async def retry(self, job_id: str) -> ActionResult:
+        # The arguments come fresh from Celery: the job's own labels are redacted and cut.
+        task = await self._task(job_id)
+        name = short_name(task)
+        try:
+            args, kwargs = literal(task.args or "()"), literal(task.kwargs or "{}")
+        except ValueError as exc:
+            return ActionResult(ok=False, message=f"cannot send {name} again: its arguments cannot be read back ({exc})")
+        if not isinstance(args, list | tuple) or not isinstance(kwargs, dict):
+            return ActionResult(ok=False, message=f"cannot send {name} again: its arguments are not a list and a dict")
+        if self.flower is not None:
+            new_id = await self.flower.send(self.http, name, list(args), kwargs)
+        else:
+            new_id = await self._blocking(self._broker().send, name, list(args), kwargs)
+        self._retry_of[new_id] = job_id
+        return ActionResult(
+            ok=True,
+            message=f"sent {name} again with the same arguments as task {new_id} (a retry of {job_id})",
+            new_ref=JobRef(backend=self.name, id=new_id),
+        )
+
+    # -- inside ------------------------------------------------------------------------------
+
+    def _job(self, task: CeleryTask, group: JobGroup | None, worker_offline: bool) -> Job:
+        offline = {task.worker: True} if worker_offline and task.worker else {}
+        return self.convert.job(task, group, offline, self._retry_of.get(task.uuid))
+
+    async def _revoke(self, job_id: str, *, terminate: bool) -> None:
+        if self.flower is not None:
+            await self.flower.revoke(self.http, job_id, terminate=terminate)
+        else:
+            await self._blocking(self._broker().revoke, job_id, terminate=terminate)
+
+    async def _tasks_and_workers(self) -> tuple[list[CeleryTask], list[WorkerInfo]]:
+        if self.flower is not None:
+            http: HttpClient = self.http
+            return await asyncio.gather(self.flower.tasks(http), self.flower.workers(http))
+        broker = self._broker()
+        waited = 0.0
+        while not broker.tried.is_set() and waited < FIRST_CONNECT_WAIT:
+            await asyncio.sleep(0.05)  # real time: the receiver's thread does not read our clock
+            waited += 0.05
+        if not broker.connected:
+            reason = self.convert.scrub(broker.error or "connecting to the broker")
+            raise Unreachable(f"{self.name}: cannot receive events from the broker: {reason}")
+        return broker.tasks(), broker.workers()
+
+    async def _task(self, job_id: str) -> CeleryTask:
+        if self.flower is not None:
+            return await self.flower.task(self.http, job_id)
+        return self._broker().task(job_id)
+
+    def _broker(self) -> BrokerSource:
+        if self.broker is None:
+            raise Unreachable(f"{self.name}: not connected (open() has not succeeded)")
+        return self.broker
+
+    async def _blocking(self, call: Any, *args: Any, **kwargs: Any) -> Any:
+        return await run_blocking(call, *args, deadline=self.settings.deadline, backend=self.name,
+                                  map_error=self._broker_error, **kwargs)
+
+    def _broker_error(self, exc: Exception) -> AdapterError:
+        return Unreachable(f"{self.name}: the broker did not take it: {self.convert.scrub(str(exc))}")

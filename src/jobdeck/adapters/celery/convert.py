@@ -1,0 +1,237 @@
+"""Celery tasks (``wire.CeleryTask``) → jobdeck's common model: jobs grouped by task name,
+a run per attempt (each retry), a timeline of the task's events, and its "log"."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+
+from jobdeck.adapters.celery.reprs import cut, cut_block, redact_repr
+from jobdeck.adapters.celery.wire import CeleryTask, TaskEvent
+from jobdeck.model import Job, JobGroup, JobRef, JobState, Run, StateCounts, StatusEvent, map_state
+from jobdeck.redact import SecretScrubber
+
+#: Celery's task states. RETRY waits to run again (queued), REJECTED was refused by a worker.
+TASK_STATES: dict[str, JobState] = {
+    "PENDING": JobState.PENDING,
+    "RECEIVED": JobState.PENDING,
+    "STARTED": JobState.RUNNING,
+    "RETRY": JobState.PENDING,
+    "SUCCESS": JobState.SUCCEEDED,
+    "FAILURE": JobState.FAILED,
+    "REVOKED": JobState.CANCELED,
+    "REJECTED": JobState.FAILED,
+}
+
+#: Each task event, the state it puts the task in, and the word the timeline gives it.
+EVENT_STATES: dict[str, tuple[str, str]] = {
+    "task-sent": ("PENDING", "sent"),
+    "task-received": ("RECEIVED", "received"),
+    "task-started": ("STARTED", "started"),
+    "task-retried": ("RETRY", "retried"),
+    "task-succeeded": ("SUCCESS", "succeeded"),
+    "task-failed": ("FAILURE", "failed"),
+    "task-revoked": ("REVOKED", "revoked"),
+    "task-rejected": ("REJECTED", "rejected"),
+}
+#: Flower keeps the time of the latest event of each kind: its fields, in the order they happen.
+TIMESTAMP_EVENTS: tuple[tuple[str, str], ...] = (
+    ("sent", "task-sent"),
+    ("received", "task-received"),
+    ("started", "task-started"),
+    ("retried", "task-retried"),
+    ("succeeded", "task-succeeded"),
+    ("failed", "task-failed"),
+    ("revoked", "task-revoked"),
+    ("rejected", "task-rejected"),
+)
+
+#: How much of an argument list a label shows, and the detail pane.
+LABEL_LIMIT = 80
+DETAIL_LIMIT = 2000
+ERROR_LIMIT = 200
+#: The most of a result, exception and traceback the log shows.
+LOG_LIMIT = 64 * 1024
+NO_TASK_LOGS = (
+    "Celery keeps no log per task: what a task prints goes to its worker's log. "
+    "Shown here: the task's result, or its exception and traceback."
+)
+
+
+def when(epoch: float | None) -> datetime | None:
+    return datetime.fromtimestamp(epoch, UTC) if epoch else None
+
+
+def short_name(task: CeleryTask) -> str:
+    return task.name or "(unnamed task)"
+
+
+def events_of(task: CeleryTask) -> list[TaskEvent]:
+    """The task's events, oldest first: every one seen (broker mode), or the latest of each
+    kind that Flower keeps (with the task's exception on its retry and failure)."""
+    if task.events:
+        return list(task.events)
+    found = []
+    for field, kind in TIMESTAMP_EVENTS:
+        at = getattr(task, field)
+        if at:
+            reason = task.exception if kind in ("task-retried", "task-failed") else None
+            host = None if kind == "task-sent" else task.worker
+            found.append(TaskEvent(type=kind, at=at, hostname=host, reason=reason))
+    return sorted(found, key=lambda event: event.at)
+
+
+def group_of(tasks: Iterable[CeleryTask], scope: str | None = None) -> dict[str, JobGroup]:
+    """A group per task name: how many of its listed tasks are in each state."""
+    states: dict[str, list[JobState]] = defaultdict(list)
+    for task in tasks:
+        states[short_name(task)].append(map_state(task.state, TASK_STATES))
+    return {
+        name: JobGroup(key=name, name=name, counts=StateCounts.of(listed), scope=scope)
+        for name, listed in states.items()
+    }
+
+
+class Converter:
+    """Builds the model of one backend's tasks; secrets of its settings are scrubbed from free text."""
+
+    def __init__(self, backend: str, scrubber: SecretScrubber) -> None:
+        self.backend = backend
+        self.scrub = scrubber.text
+
+    def job(
+        self,
+        task: CeleryTask,
+        group: JobGroup | None,
+        offline: Mapping[str, bool],
+        retry_of: str | None = None,
+    ) -> Job:
+        state = map_state(task.state, TASK_STATES)
+        name = short_name(task)
+        args, kwargs = self.scrub(redact_repr(task.args)), self.scrub(redact_repr(task.kwargs))
+        labels = {"task": name, "args": cut(args, LABEL_LIMIT), "kwargs": cut(kwargs, LABEL_LIMIT)}
+        if task.worker:
+            labels["worker"] = task.worker
+        if task.retries:
+            labels["retries"] = str(task.retries)
+        if retry_of:
+            labels["retry of"] = retry_of
+        error = self.error(task, state)
+        if state is JobState.RUNNING and task.worker and offline.get(task.worker):
+            # The worker went away mid-task: Celery will never say how it ended.
+            state = JobState.UNKNOWN
+            error = f"its worker {task.worker} is offline: the task was lost unless the worker comes back"
+        ended = task.succeeded or task.failed or task.revoked or task.rejected
+        shown_args = ", ".join(part for part in (cut(args, LABEL_LIMIT), cut(kwargs, LABEL_LIMIT)) if part not in ("", "()", "[]", "{}"))
+        return Job(
+            ref=JobRef(backend=self.backend, id=task.uuid),
+            name=f"{name}({shown_args})" if shown_args else name,
+            state=state,
+            raw_state=task.state,
+            created=when(task.sent or task.received),
+            started=when(task.started),
+            ended=when(ended) if state.is_terminal else None,
+            updated=when(task.timestamp),
+            labels={key: value for key, value in labels.items() if value},
+            error=error,
+            detail=self.detail(task, args, kwargs),
+            group=group,
+        )
+
+    def error(self, task: CeleryTask, state: JobState) -> str | None:
+        if state is JobState.FAILED:
+            return cut(self.scrub(task.exception or task.state or "failed"), ERROR_LIMIT)
+        if state is JobState.CANCELED:
+            return "revoked"
+        if task.state == "RETRY" and task.exception:
+            return cut("retrying after " + self.scrub(task.exception), ERROR_LIMIT)
+        return None
+
+    def detail(self, task: CeleryTask, args: str, kwargs: str) -> dict[str, object]:
+        fields = task.model_dump(exclude={"events", "args", "kwargs", "result", "exception", "traceback"})
+        shown: dict[str, object] = {key: value for key, value in fields.items() if value is not None}
+        shown["args"] = cut(args, DETAIL_LIMIT)
+        shown["kwargs"] = cut(kwargs, DETAIL_LIMIT)
+        if task.result is not None:
+            shown["result"] = cut(self.scrub(redact_repr(task.result)), DETAIL_LIMIT)
+        if task.exception:
+            shown["exception"] = cut(self.scrub(task.exception), DETAIL_LIMIT)
+        return shown
+
+    def timeline(self, task: CeleryTask) -> list[StatusEvent]:
+        events: list[StatusEvent] = []
+        # Flower keeps only the latest retry: what follows it is the last attempt.
+        attempt = max(1, task.retries or 0) if not task.events and task.retried else 1
+        for event in events_of(task):
+            raw, word = EVENT_STATES.get(event.type, (event.type, event.type.removeprefix("task-")))
+            message, run = word, attempt
+            if event.type == "task-started":
+                message = f"started (attempt {attempt})"
+            elif event.type == "task-retried":
+                message = f"retry {attempt}" + (f": {cut(self.scrub(event.reason), ERROR_LIMIT)}" if event.reason else "")
+                attempt += 1
+            elif event.reason:
+                message = f"{word}: {cut(self.scrub(event.reason), ERROR_LIMIT)}"
+            events.append(
+                StatusEvent(
+                    at=when(event.at) or datetime.now(UTC),
+                    state=map_state(raw, TASK_STATES),
+                    raw_state=raw,
+                    message=message,
+                    actor=event.hostname,
+                    run=str(run),
+                )
+            )
+        return events
+
+    def runs(self, job: Job, task: CeleryTask) -> list[Run]:
+        """One run per attempt, newest first: each retry ended one (RETRY, with its reason where
+        known), the last is the task as it is now. Flower keeps the times of the latest only."""
+        retries = task.retries or 0
+        events = events_of(task)
+        starts = [event for event in events if event.type == "task-started"]
+        retried = [event for event in events if event.type == "task-retried"]
+        runs: list[Run] = []
+        for number in range(1, retries + 1):
+            start = starts[number - 1] if task.events and number <= len(starts) else None
+            retry = retried[number - 1] if task.events and number <= len(retried) else None
+            if not task.events and number == retries:
+                retry = next(iter(retried), None)  # Flower keeps the latest retry's time
+            runs.append(
+                Run(
+                    job=job.ref,
+                    id=str(number),
+                    state=JobState.FAILED,
+                    raw_state="RETRY",
+                    started=when(start.at) if start else None,
+                    ended=when(retry.at) if retry else None,
+                    error=cut(self.scrub(retry.reason), ERROR_LIMIT) if retry and retry.reason else "retried",
+                    reason="retried",
+                )
+            )
+        runs.append(
+            Run(
+                job=job.ref,
+                id=str(retries + 1),
+                state=job.state,
+                raw_state=job.raw_state,
+                started=job.started,
+                ended=job.ended,
+                error=job.error,
+                detail={"worker": task.worker} if task.worker else {},
+            )
+        )
+        return runs[::-1]
+
+    def log_text(self, task: CeleryTask) -> str:
+        """The task's result, or its exception and traceback; bounded, secrets hidden."""
+        parts = [f"task {short_name(task)} [{task.uuid}] {task.state or 'UNKNOWN'}"
+                 + (f" on {task.worker}" if task.worker else "") + "\n"]
+        if task.state == "SUCCESS":
+            parts.append("result: " + self.scrub(redact_repr(task.result)) + "\n")
+        if task.exception:
+            parts.append("exception: " + self.scrub(task.exception) + "\n")
+        if task.traceback:
+            parts.append(self.scrub(task.traceback).rstrip("\n") + "\n")
+        return cut_block("".join(parts), LOG_LIMIT)

@@ -1,0 +1,84 @@
+"""Celery's task arguments and results are reprs (Python text, cut by Celery at about 1 KiB):
+hide the secrets in them, cut them short, and read them back as values for a retry.
+
+A repr that parses as a literal is redacted as data (``jobdeck.redact``: a ``password``
+key's value is hidden however deep); one that does not (cut short, or holding objects)
+is redacted as text: the value after a secret-looking key (``'token': …``,
+``password=…``) is hidden up to where it ends.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any
+
+from jobdeck.redact import REDACTED, SECRET_KEY_PARTS
+
+#: The longest repr parsed as a literal (a larger one is redacted as text).
+MAX_PARSED = 64 * 1024
+#: What a cut text ends with.
+ELLIPSIS = "…"
+
+_KEY = "|".join(map(re.escape, SECRET_KEY_PARTS))
+#: A secret-looking key, quoted ('api_token': …) or as a keyword (password=…), and its value:
+#: a quoted string (to its closing quote, or the end of a cut text) or a bare token.
+_SECRET_PAIR = re.compile(
+    rf"""(?P<key>(?P<q>['"])[^'"]*(?:{_KEY})[^'"]*(?P=q)\s*:\s*|\b\w*(?:{_KEY})\w*\s*=\s*)"""
+    r"""(?P<value>'(?:[^'\\]|\\.)*(?:'|$)|"(?:[^"\\]|\\.)*(?:"|$)|[^,)}\]\s]+)""",
+    re.IGNORECASE,
+)
+
+
+def literal(text: str | None) -> Any:
+    """The value a repr shows, when it is a plain literal; ValueError when it is not
+    (cut short by Celery, or holding objects that have no literal form)."""
+    if text is None:
+        raise ValueError("nothing was sent")
+    if len(text) > MAX_PARSED:
+        raise ValueError("it is too long to read back")
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
+        raise ValueError("it is not a plain value (Celery sent its text cut short, or objects)") from None
+
+
+def redact_repr(text: str | None) -> str:
+    """``text`` with every secret hidden."""
+    if not text:
+        return text or ""
+    try:
+        value = literal(text)
+    except ValueError:
+        return _SECRET_PAIR.sub(lambda m: m.group("key") + repr(REDACTED), text)
+    return repr(_redact_value(value))
+
+
+def _redact_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: REDACTED if _secret_key(key) and value[key] not in (None, "") else _redact_value(item)
+                for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return type(value)(_redact_value(item) for item in value)
+    return value
+
+
+def _secret_key(key: object) -> bool:
+    return isinstance(key, str) and any(part in key.lower() for part in SECRET_KEY_PARTS)
+
+
+def cut(text: str | None, limit: int) -> str:
+    """``text`` on one line at most ``limit`` characters long (cut with an ellipsis)."""
+    if not text:
+        return ""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + ELLIPSIS
+
+
+def cut_block(text: str | None, limit: int) -> str:
+    """``text`` (lines kept) at most ``limit`` characters long, saying how much was left out."""
+    if not text:
+        return ""
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"\n{ELLIPSIS} ({len(text) - limit} more characters not shown)\n"
