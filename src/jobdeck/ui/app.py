@@ -383,17 +383,12 @@ class JobdeckApp(ScreenshotApp):
         self.notify(f"Theme: {self.theme}", timeout=2)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        if self.kiosk:
-            return
-        yield SystemCommand("Next theme", "Switch to the next jobdeck theme (T)", self.action_next_theme)
-        copy_ref = getattr(screen, "action_copy_ref", None)
-        copy_line = getattr(screen, "action_copy_line", None)
-        if copy_ref is not None:
-            yield SystemCommand("Copy job reference", "Copy the selected job's reference (c)", copy_ref)
-        if copy_line is not None:
-            yield SystemCommand("Copy log line", "Copy the current log line (y)", copy_line)
-        refresh = getattr(screen, "action_refresh", None)
-        if refresh is not None:
-            yield SystemCommand("Refresh now", "Poll every backend now (ctrl+r)", refresh)
+        # Textual's own (Theme, Screenshot …), then a command for every key action of the
+        # screen, made from its bindings as `?` is (key_commands): one help, not two.
+        from jobdeck.ui.screens.key_commands import REPLACED_SYSTEM_COMMANDS, screen_key_commands
 
+        own = list(screen_key_commands(self, screen)) if not self.kiosk else []
+        for command in super().get_system_commands(screen):
+            if not (own and command.title in REPLACED_SYSTEM_COMMANDS):
+                yield command
+        yield from own

@@ -40,6 +40,7 @@ from jobdeck.ui.panes.timeline import TimelinePane
 from jobdeck.ui.runtime.first_frame import FirstScreen
 from jobdeck.ui.screens.action_keys import action_bindings
 from jobdeck.ui.screens.job_actions import JobActions
+from jobdeck.ui.screens.key_commands import KeySection, everywhere_keys
 from jobdeck.ui.widgets.health_bar import HealthBar
 from jobdeck.ui.widgets.job_list import JobList
 from jobdeck.ui.widgets.key_footer import KeyFooter
@@ -83,7 +84,7 @@ class DeckScreen(JobActions, FirstScreen):
         Binding("ctrl+r", "refresh", "Refresh now", id="deck.refresh", show=False),
         Binding("plus", "watch_job", "Watch a job by id", id="deck.watch", show=False,
                 tooltip="Add a job known only by its id (backends that cannot list jobs, e.g. Julep)"),
-        Binding("c", "copy_ref", "Copy ref", id="deck.copy_ref", show=False,
+        Binding("c", "copy_ref", "Copy job reference", id="deck.copy_ref", show=False,
                 tooltip="Copy the selected job's reference to the clipboard (OSC 52)"),
         Binding("y", "copy_line", "Copy log line", id="deck.copy_line", show=False,
                 tooltip="Copy the current log line to the clipboard (OSC 52)"),
@@ -369,7 +370,9 @@ class DeckScreen(JobActions, FirstScreen):
         self.app.copy_to_clipboard(line)
         self.notify(f"Copied log line: {line[:60]}", timeout=2)
 
-    def action_help(self) -> None:
+    def key_sections(self) -> list[KeySection]:
+        """Every key of the deck, by section, with where it runs and why any action is
+        unavailable now: what ``?`` shows and the palette lists (``key_commands``)."""
         unavailable = {
             f"act('{action}')": reason
             for action in self._action_specs
@@ -379,11 +382,14 @@ class DeckScreen(JobActions, FirstScreen):
         # The actions the backends add, after the standard ones.
         after = max(i for i, b in enumerate(deck_keys) if b.action.startswith("explain(")) + 1
         deck_keys[after:after] = self._added_action_bindings
-        sections = [
-            ("Deck", deck_keys, unavailable),
-            ("Job list", [b for b in JobList.BINDINGS if isinstance(b, Binding)], {}),
-            ("Log", [b for b in LogView.BINDINGS if isinstance(b, Binding)], {}),
+        return [
+            KeySection("Deck", deck_keys, unavailable, target=self),
+            KeySection("Job list", [b for b in JobList.BINDINGS if isinstance(b, Binding)], target=self.query_one(JobList)),
+            KeySection("Log", [b for b in LogView.BINDINGS if isinstance(b, Binding)], target=self.query_one(LogView)),
+            KeySection("Everywhere", everywhere_keys(self.app)),
         ]
+
+    def action_help(self) -> None:
         from jobdeck.ui.screens.help import HelpScreen
 
-        self.app.push_screen(HelpScreen(sections))
+        self.app.push_screen(HelpScreen(self.key_sections()))

@@ -1,9 +1,13 @@
-"""The key reference (``?``): generated from the live bindings, so it never drifts."""
+"""The key reference (``?``): generated from the live bindings, so it never drifts.
+
+The deck hands it ``KeySection``s (``DeckScreen.key_sections``); the command
+palette lists the same sections as commands (``key_commands``), so the keys
+are documented in one place: their bindings.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import replace
+from collections.abc import Iterable
 
 from rich.table import Table
 from rich.text import Text
@@ -14,40 +18,34 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from jobdeck.safe_text import safe_line
+from jobdeck.ui.screens.key_commands import KeyDisplay, KeySection, keys_text
 
 FILTER_HELP = [
     ("text", "jobs whose name, id, backend, raw state or labels contain it"),
     ("state:failed", "by state (several: state:failed,running)"),
     ("backend:local", "by backend name"),
     ("machine:m1", "by a label (any label key)"),
+    ("group:translate", "the jobs of a group, by its name or id (several: group:a,b)"),
     ("-state:succeeded", "a leading - excludes"),
     ('"two words"', "a phrase"),
 ]
 
 
-KeyDisplay = Callable[[Binding], str]
-
-
-def key_table(
-    sections: Iterable[tuple[str, list[Binding], dict[str, str]]], key_display: KeyDisplay
-) -> Table:
+def key_table(sections: Iterable[KeySection], key_display: KeyDisplay) -> Table:
     """One table of every key: section, key, what it does, and why it is unavailable."""
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
-    for title, bindings, unavailable in sections:
-        table.add_row(Text(title, style="underline"), "")
+    for section in sections:
+        table.add_row(Text(section.title, style="underline"), "")
         seen: set[str] = set()
-        for binding in bindings:
+        for binding in section.bindings:
             if not binding.description or binding.description in seen:
                 continue
             seen.add(binding.description)
-            keys = binding.key_display or ", ".join(
-                key_display(replace(binding, key=key.strip(), key_display=None))
-                for key in binding.key.split(",")
-            )
+            keys = keys_text(binding, key_display)
             what = Text(binding.description)
-            reason = unavailable.get(binding.action)
+            reason = section.unavailable.get(binding.action)
             if reason:
                 what.append(f"  (unavailable: {safe_line(reason)})", style="dim")
             table.add_row(keys, what)
@@ -74,7 +72,7 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", id="help.close")]
 
-    def __init__(self, sections: list[tuple[str, list[Binding], dict[str, str]]]) -> None:
+    def __init__(self, sections: list[KeySection]) -> None:
         super().__init__()
         self._sections = sections
 
