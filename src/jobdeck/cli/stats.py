@@ -4,9 +4,8 @@ success rate, and the median and 95th percentile of the finished runs' durations
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -14,41 +13,18 @@ import click
 
 from jobdeck.cli.common import EXIT_OK, backend_option, cli_state, json_option
 from jobdeck.cli.history_source import entries, open_history, parse_filter, since_option
-from jobdeck.model import Job, JobState
+from jobdeck.store.run_stats import RunStats, run_seconds
 
 if TYPE_CHECKING:
     from jobdeck.store.sqlite import HistoryEntry
 
-_FINISHED = (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELED)
-
 
 @dataclass
-class JobStats:
+class JobStats(RunStats):
     """The runs of one job name (or group) of one backend."""
 
-    backend: str
-    name: str
-    runs: int = 0
-    succeeded: int = 0
-    failed: int = 0
-    canceled: int = 0
-    durations: list[float] = field(default_factory=list)
-
-    @property
-    def finished(self) -> int:
-        return self.succeeded + self.failed + self.canceled
-
-    @property
-    def success_rate(self) -> float | None:
-        """Succeeded runs among the finished ones (None before any finished)."""
-        return self.succeeded / self.finished if self.finished else None
-
-    def percentile(self, p: float) -> float | None:
-        """The ``p``-th percentile of the finished runs' durations, by nearest rank (None without any)."""
-        if not self.durations:
-            return None
-        ordered = sorted(self.durations)
-        return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+    backend: str = ""
+    name: str = ""
 
     def to_public(self) -> dict[str, object]:
         return {
@@ -65,33 +41,14 @@ class JobStats:
         }
 
 
-def _duration(job: Job) -> float | None:
-    """Seconds a finished job ran (from its start, else its creation, to its end)."""
-    begun = job.started or job.created
-    if job.ended is None or begun is None:
-        return None
-    seconds = (job.ended - begun).total_seconds()
-    return seconds if seconds >= 0 else None
-
-
 def job_stats(found: Iterable[HistoryEntry]) -> list[JobStats]:
     """Stats per backend and job name (the group's name for a job in a group), by most runs."""
     table: dict[tuple[str, str], JobStats] = {}
     for entry in found:
         job = entry.job
         name = job.group.name if job.group is not None else job.name
-        stats = table.setdefault((job.ref.backend, name), JobStats(job.ref.backend, name))
-        stats.runs += 1
-        if job.state is JobState.SUCCEEDED:
-            stats.succeeded += 1
-        elif job.state is JobState.FAILED:
-            stats.failed += 1
-        elif job.state is JobState.CANCELED:
-            stats.canceled += 1
-        if job.state in _FINISHED:
-            seconds = _duration(job)
-            if seconds is not None:
-                stats.durations.append(seconds)
+        stats = table.setdefault((job.ref.backend, name), JobStats(backend=job.ref.backend, name=name))
+        stats.add(job.state, run_seconds(job.started, job.created, job.ended))
     return sorted(table.values(), key=lambda s: (-s.runs, s.backend, s.name))
 
 

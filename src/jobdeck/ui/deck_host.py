@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import tzinfo
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -30,6 +31,8 @@ class DeckHost(Protocol):
     time_zone: tzinfo
     kiosk: bool
     ascii: bool
+    #: jobdeck's history file, read back in workers (read only); None when history is off.
+    history_file: Path | None
 
     @property
     def read_only(self) -> bool:

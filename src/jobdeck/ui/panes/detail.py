@@ -1,13 +1,20 @@
-"""The detail pane: the shown job and one page of its runs, one chosen with ``[`` and ``]``.
+"""The detail pane: the shown job and one page of its runs, one chosen with ``[`` and ``]``,
+under a strip of the same job's last runs (``RunStrip``).
 
 It reads the pages itself (the rules of a step are in ``run_paging``, steps
 pressed while a page loads wait in ``run_stepping``); the screen says which
 job, passes the bracket keys on, and brings the pane into view when a page
 turned by a step arrives (``RunStepped``).
+
+The strip's runs come from jobdeck's history (``history_file``), read in a
+thread worker on a read-only connection: again when another job is shown or the
+shown job's state changes. With history off there is no strip (the runs the
+backend lists are in the run detail's own list, below).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Protocol
 
 from textual import work
@@ -20,9 +27,11 @@ from jobdeck.errors import AdapterError
 from jobdeck.model import Job, JobRef, RunPage
 from jobdeck.ui.panes.run_paging import NO_OLDER, RunRequest, pick_index, request_again
 from jobdeck.ui.panes.run_stepping import RunStepQueue
+from jobdeck.ui.panes.strip_runs import from_history, history_unreadable, reading_history
 from jobdeck.ui.panes.titles import TitledPane
 from jobdeck.ui.run_position import is_newest, position_text
 from jobdeck.ui.widgets.run_detail import RunDetail
+from jobdeck.ui.widgets.run_strip import RunStrip, RunStripData
 
 
 class RunsReader(Protocol):
@@ -46,9 +55,20 @@ class DetailPane(TitledPane, VerticalScroll):
             self.run_id = run_id
             self.newest = newest
 
-    def __init__(self, reader: RunsReader, *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        reader: RunsReader,
+        *,
+        history_file: Path | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(id=id, classes=classes)
         self._reader = reader
+        #: jobdeck's history, where the strip's runs are read (None: history is off).
+        self._history_file = history_file
+        #: The shown job as the strip last read its history for it.
+        self._strip_job: Job | None = None
         #: The job shown: an answer for another one (the user moved on) is dropped.
         self.ref: JobRef | None = None
         self._steps = RunStepQueue()
@@ -56,6 +76,7 @@ class DetailPane(TitledPane, VerticalScroll):
         self._request = RunRequest()
 
     def compose(self) -> ComposeResult:
+        yield RunStrip(id="run-strip")
         yield RunDetail(id="detail")
 
     def show_job(self, job: Job | None) -> None:
@@ -71,6 +92,7 @@ class DetailPane(TitledPane, VerticalScroll):
             self.ref = ref
             # Another job is read from its top, not from where the last one was scrolled.
             self.scroll_home(animate=False, immediate=True)
+        self._show_strip(job, reread=True)
         if job is not None:
             self._load_runs(job.ref, self._request)
 
@@ -78,6 +100,8 @@ class DetailPane(TitledPane, VerticalScroll):
         """The shown job changed at the backend: draw it again and read its runs again,
         which carry counts, errors and reasons that move with it (same page, same run)."""
         self.query_one(RunDetail).job = job
+        shown = self._strip_job
+        self._show_strip(job, reread=shown is None or shown.state is not job.state)
         self._load_runs(job.ref, self._request)
 
     def step_run(self, delta: int) -> bool:
@@ -163,6 +187,39 @@ class DetailPane(TitledPane, VerticalScroll):
         run = detail.chosen_run
         newest = is_newest(detail.run_page, detail.chosen)
         self.post_message(self.RunChosen(self.ref, run.id if run else None, newest))
+
+    # -- the run-history strip ---------------------------------------------------
+
+    def _show_strip(self, job: Job | None, *, reread: bool) -> None:
+        """Show the same job's last runs from the history (read again when ``reread``);
+        none with history off, or no job."""
+        if self._history_file is None:
+            return
+        if job is None:
+            self._strip_job = None
+            self.query_one(RunStrip).data = None
+            self.workers.cancel_group(self, "run-history")
+            return
+        if reread:
+            if self._strip_job is None or self._strip_job.ref != job.ref:
+                self.query_one(RunStrip).data = reading_history(job)
+            self._strip_job = job
+            self._read_history(job, self._history_file)
+
+    @work(thread=True, exclusive=True, group="run-history", exit_on_error=False)
+    def _read_history(self, job: Job, path: Path) -> None:
+        from jobdeck.store.sqlite.run_history import recent_runs
+        from jobdeck.store.sqlite.schema import HistoryUnavailable
+
+        try:
+            data = from_history(recent_runs(path, job), job)
+        except HistoryUnavailable as problem:
+            data = history_unreadable(job, str(problem))
+        self.app.call_from_thread(self._history_read, job, data)
+
+    def _history_read(self, job: Job, data: RunStripData) -> None:
+        if job is self._strip_job:  # (not a job shown before, nor an older reading of this one)
+            self.query_one(RunStrip).data = data
 
     def _shown_request(self) -> RunRequest:
         """A request for what the detail shows now: reading it again keeps the chosen run."""

@@ -46,6 +46,7 @@ from jobdeck.ui.widgets.job_list import JobList
 from jobdeck.ui.widgets.key_footer import KeyFooter
 from jobdeck.ui.widgets.log_view import LogView
 from jobdeck.ui.widgets.run_detail import RunDetail
+from jobdeck.ui.widgets.run_strip import RunStrip
 from jobdeck.ui.widgets.timeline import Timeline
 
 #: Below this size the deck shows the job list and one other pane at a time.
@@ -126,7 +127,9 @@ class DeckScreen(JobActions, FirstScreen):
         with Horizontal(id="main"):
             yield JobsPane(id="jobs-pane", classes="pane")
             with Vertical(id="side"):
-                yield DetailPane(monitor, id="detail-pane", classes="pane -shown")
+                yield DetailPane(
+                    monitor, history_file=self.host.history_file, id="detail-pane", classes="pane -shown"
+                )
                 yield TimelinePane(monitor, id="timeline-pane", classes="pane")
         yield LogPane(
             monitor,
@@ -182,6 +185,7 @@ class DeckScreen(JobActions, FirstScreen):
         """What a tick moves on (``health``: as read for it, for a subclass to show too)."""
         self.query_one(JobList).now = now
         self.query_one(RunDetail).now = now
+        self.query_one(RunStrip).now = now
         self.query_one(Timeline).now = now
         self.query_one(HealthBar).now = now
 
