@@ -175,6 +175,11 @@ def _parse_missing(path: str) -> object:
 
 def _parse_spec(data: bytes) -> JobSpec | str:
     try:
+        # pydantic parses the JSON itself, in one pass: a 50,000-job spool is read at start-up.
+        return JobSpec.model_validate_json(data)
+    except ValidationError:
+        pass  # say what is wrong, as below
+    try:
         raw = json.loads(data)
     except ValueError:
         return f"{SPEC_FILE} is not valid JSON"
@@ -197,6 +202,11 @@ def _parse_events(data: bytes) -> tuple[tuple[RunEvent, ...], tuple[str, ...]]:
     for number, line in enumerate(data.split(b"\n"), start=1):
         if not line.strip():
             continue
+        try:
+            events.append(RunEvent.model_validate_json(line))
+            continue
+        except ValidationError:
+            pass  # say what is wrong, as below
         try:
             raw = json.loads(line)
         except ValueError:

@@ -164,6 +164,14 @@ class Spool:
         self._reader.forget_all_but(seen)
         return records
 
+    def forget_all_but(self, kept: set[str]) -> None:
+        """Drop what was read of job folders other than ``kept`` (paths): they moved or went."""
+        self._reader.forget_all_but(kept)
+
+    def job_folders(self) -> list[tuple[Path, bool]]:
+        """Every job folder and whether it is archived: live then archived, each by id."""
+        return list(self._job_folders())
+
     def _job_folders(self) -> Iterable[tuple[Path, bool]]:
         live = subfolders(self.root)
         try:

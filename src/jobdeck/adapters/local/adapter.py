@@ -23,6 +23,7 @@ from jobdeck.clock import Clock
 from jobdeck.errors import NotFound, Unreachable
 from jobdeck.local import control
 from jobdeck.local.spool import JobNotFound, JobRecord, RunRecord, Spool
+from jobdeck.local.spool_index import SpoolIndex
 from jobdeck.model import ActionResult, Capability, Job, JobRef, LogChunk, LogCursor, Run, StatusEvent
 
 T = TypeVar("T")
@@ -60,6 +61,8 @@ class LocalAdapter(Adapter):
         super().__init__(settings, clock=clock)
         configured: Path | None = getattr(settings, "spool", None)
         self.spool = Spool(Path(configured) if configured else paths.spool_dir())
+        #: The jobs between polls: while ``changes`` watches, a poll reads only what changed.
+        self._index = SpoolIndex(self.spool)
         self._listed = ListedJobs()
 
     @property
@@ -168,18 +171,21 @@ class LocalAdapter(Adapter):
         stop = asyncio.Event()
         import watchfiles  # see follow_log
 
+        self._index.watching(True)
         try:
-            async for _ in watchfiles.awatch(
+            async for batch in watchfiles.awatch(
                 self.spool_path,
                 stop_event=stop,
                 watch_filter=watching.changes_the_list,
                 step=watching.LIST_STEP_MS,
                 debounce=watching.LIST_DEBOUNCE_MS,
             ):
+                self._index.note_changed(path for _, path in batch)
                 yield None
         except (OSError, RuntimeError) as exc:
             raise Unreachable(f"cannot watch the spool {self.spool_path}: {exc}") from exc
         finally:
+            self._index.watching(False)
             stop.set()  # lets the watcher thread end now rather than at its next timeout
 
     # -- actions ----------------------------------------------------------
@@ -227,7 +233,7 @@ class LocalAdapter(Adapter):
     def _scan(self) -> list[JobRecord]:
         self._ensure_spool()
         try:
-            return self.spool.scan()
+            return self._index.scan()
         except NotADirectoryError:
             raise Unreachable(f"the spool {self.spool_path} is not a folder") from None
         except OSError as exc:
