@@ -1,0 +1,309 @@
+"""The Ray adapter: the jobs of a Ray cluster through its dashboard's Jobs API (Ray 2.x).
+
+- The list is ``GET /api/jobs/`` (every job the cluster remembers); a job is known by its
+  submission id (a driver started outside the Jobs API by its Ray job id).
+- Counts: the Ray tasks of a job that started a driver (``ray.init()``), by state, from the
+  state API (``/api/v0/tasks/summarize``); asked while the job runs and once after it ended.
+- The log is read whole from ``/api/jobs/{id}/logs`` by byte offset, and followed through
+  the websocket ``/logs/tail`` (``logs.py``), resumed by what has been received.
+- Cancel is Ray's stop; retry submits the same entrypoint, runtime_env and metadata again
+  under a new submission id whose metadata names the job it retries (Ray has no retry);
+  deleting a finished job from Ray is an action of its own (``D``), never the archive,
+  which is jobdeck's own.
+- ``headers_env`` holds extra headers (JSON) for a dashboard behind an auth proxy: they are
+  sent, scrubbed out of every error, and never shown.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import secrets
+from collections.abc import AsyncIterator
+from functools import partial
+from typing import Any, ClassVar
+
+import httpx
+
+from jobdeck.adapters.actions import ActionSpec
+from jobdeck.adapters.base import ListedJobs, read_secret
+from jobdeck.adapters.kit.http import HttpAdapter, all_results, gather_bounded, validate
+from jobdeck.adapters.kit.http_paths import segment
+from jobdeck.adapters.kit.tls import ssl_context
+from jobdeck.adapters.ray import logs
+from jobdeck.adapters.ray.convert import TERMINAL_RAW, one_line, own_events, task_counts, to_job
+from jobdeck.adapters.ray.settings import RaySettings
+from jobdeck.adapters.ray.wire import RAY_JOBS, DeleteBody, LogsBody, RayJob, StopBody, SubmitBody
+from jobdeck.errors import AdapterError, AuthFailed, BadResponse, Unsupported
+from jobdeck.model import ActionResult, Capability, Counts, Job, JobRef, LogChunk, LogCursor, StatusEvent
+
+log = logging.getLogger(__name__)
+
+#: The metadata key a resubmitted job carries: the submission id of the job it retries.
+RETRY_OF = "jobdeck_retry_of"
+#: The line of a Python traceback that names the exception ("RuntimeError: Attempted to delete …").
+EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b.*:")
+NOT_SUBMITTED = "this job's driver was started outside the Jobs API (no submission id): Ray can only read it"
+
+
+def _finished_only(job: Job) -> str | None:
+    if not job.state.is_terminal:
+        return f"Ray deletes only finished jobs (this one is {job.raw_state or job.state.value})"
+    if not job.detail.get("submission_id"):
+        return NOT_SUBMITTED
+    return None
+
+
+DELETE = ActionSpec(
+    "delete_job",
+    key="D",
+    verb="Delete from Ray",
+    confirm="Ray forgets job {id}: its record and its log are deleted from the cluster "
+    "(jobdeck's history keeps what it saw). This cannot be undone.",
+    available=_finished_only,
+)
+
+
+class RayAdapter(HttpAdapter):
+    kind = "ray"
+    Settings = RaySettings
+    settings: RaySettings
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {Capability.LIST, Capability.LOG, Capability.TIMELINE, Capability.COUNTS, Capability.CANCEL, Capability.RETRY}
+    )
+    unsupported_reasons: ClassVar[dict[Capability, str]] = {
+        Capability.ARCHIVE: "Ray has no archive; jobdeck keeps its own",
+        Capability.RESTORE: "Ray has no archive; jobdeck keeps its own",
+        Capability.PAUSE: "Ray jobs cannot be paused",
+        Capability.RESUME: "Ray jobs cannot be paused",
+        Capability.PROGRESS: "Ray jobs report no progress",
+        Capability.PUSH: "Ray's Jobs API has no change feed; jobdeck polls it",
+    }
+
+    def __init__(self, settings: RaySettings, **options: Any) -> None:
+        super().__init__(settings, **options)
+        self._listed = ListedJobs()
+        #: Task counts by Ray job id; those of ended jobs are final and not asked again.
+        self._counts: dict[str, Counts] = {}
+        self._final_counts: set[str] = set()
+
+    # -- credentials, errors, info ---------------------------------------------------------
+
+    def auth_headers(self) -> dict[str, str]:
+        if not self.settings.headers_env:
+            return {}
+        raw = read_secret(self.settings.headers_env, what="Ray dashboard headers")
+        try:
+            headers = json.loads(raw)
+        except ValueError:
+            headers = None
+        if not isinstance(headers, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items()):
+            raise AuthFailed(f"{self.name}: ${self.settings.headers_env} is not a JSON object of header names to text values")
+        return headers
+
+    def error_message(self, response: httpx.Response) -> str | None:
+        return ray_error_message(response)
+
+    def describe_backend(self) -> dict[str, str]:
+        info = {"url": self.settings.url, "jobs api": f"{self.settings.url}/api/jobs/"}
+        if self.settings.headers_env:
+            info["headers from"] = f"${self.settings.headers_env}"
+        info["task counts"] = "state API, per job with a driver" if self.settings.task_counts else "off"
+        return info
+
+    # -- listing ------------------------------------------------------------------------------
+
+    async def list_jobs(self) -> list[Job]:
+        data = await self.http.get_json("/api/jobs/")
+        if not isinstance(data, list):
+            raise BadResponse(f"{self.name}: GET /api/jobs/ did not return a JSON array")
+        wires = [wire for wire in validate(RAY_JOBS, data, what="the job list", backend=self.name) if wire.key]
+        await self._refresh_counts(wires)
+        sources = ((wire.key, (wire, self._counts.get(wire.job_id or ""))) for wire in wires)
+        return self._listed.convert(sources, lambda source: to_job(self.name, *source))
+
+    def forget_cached(self) -> None:
+        self._final_counts.clear()
+
+    async def get_job(self, job_id: str) -> Job:
+        wire = await self._fetch(job_id)
+        if wire.job_id and self.settings.task_counts:
+            await self._refresh_counts([wire])
+        return to_job(self.name, wire, self._counts.get(wire.job_id or ""))
+
+    async def _fetch(self, job_id: str) -> RayJob:
+        data = await self.http.get_json(f"/api/jobs/{segment(job_id)}")
+        return validate(RayJob, data, what=f"job {one_line(job_id, 60)}", backend=self.name)
+
+    # -- counts ---------------------------------------------------------------------------------
+
+    async def _refresh_counts(self, wires: list[RayJob]) -> None:
+        if not self.settings.task_counts:
+            return
+        wanted = [wire.job_id for wire in wires if wire.job_id and wire.job_id not in self._final_counts]
+        if not wanted:
+            return
+        outcomes = await gather_bounded([partial(self._count_or_none, job_id) for job_id in wanted])
+        terminal = {wire.job_id for wire in wires if wire.status in TERMINAL_RAW}
+        for job_id, counts in zip(wanted, all_results(outcomes), strict=True):
+            if counts is None:
+                continue
+            self._counts[job_id] = counts
+            if job_id in terminal:
+                self._final_counts.add(job_id)
+
+    async def _count_or_none(self, job_id: str) -> Counts | None:
+        """The job's tasks by outcome, or None when the state API cannot say now (the listing stands)."""
+        try:
+            return await self._count(job_id)
+        except AuthFailed:
+            raise
+        except AdapterError as exc:
+            log.debug("%s: the tasks of Ray job %s are not counted for now: %s", self.name, job_id, exc)
+            return None
+
+    async def _count(self, job_id: str) -> Counts:
+        params = {"filter_keys": "job_id", "filter_predicates": "=", "filter_values": job_id}
+        body = await self.http.get_json("/api/v0/tasks/summarize", params=params)
+        try:
+            by_function = body["data"]["result"]["result"]["node_id_to_summary"]["cluster"]["summary"]
+        except (KeyError, TypeError):
+            raise BadResponse(f"{self.name}: the task summary of Ray job {job_id} is not in the expected format") from None
+        state_counts: dict[str, int] = {}
+        for entry in by_function.values() if isinstance(by_function, dict) else ():
+            for state, count in (entry.get("state_counts") or {}).items() if isinstance(entry, dict) else ():
+                if isinstance(count, int):
+                    state_counts[str(state)] = state_counts.get(str(state), 0) + count
+        return task_counts(state_counts)
+
+    # -- timeline -----------------------------------------------------------------------------
+
+    async def timeline(self, job_id: str) -> list[StatusEvent]:
+        return own_events(await self._fetch(job_id))
+
+    # -- log -----------------------------------------------------------------------------------
+
+    async def _whole_log(self, job_id: str) -> tuple[str, bool]:
+        """The log as Ray has it now, and whether it is final (the job had ended before it was read)."""
+        wire = await self._fetch(job_id)  # first: if it has ended, the log read after it is all there is
+        if not wire.submission_id:
+            raise Unsupported(NOT_SUBMITTED)
+        body = await self.http.get_json(f"/api/jobs/{segment(job_id)}/logs")
+        return validate(LogsBody, body, what=f"the log of {one_line(job_id, 60)}", backend=self.name).logs, wire.status in TERMINAL_RAW
+
+    async def read_log(self, job_id: str, cursor: LogCursor | int = 0) -> LogChunk:
+        offset = self.log_offset(cursor)
+        text, final = await self._whole_log(job_id)
+        new, end = logs.from_offset(text, offset)
+        return LogChunk(text=new, offset=max(offset, end), complete=final)
+
+    async def log_tail_offset(self, job_id: str, lines: int, before: int | None = None) -> int:
+        text, _ = await self._whole_log(job_id)
+        return logs.tail_line_offset(text, lines, before)
+
+    async def follow_log(self, job_id: str, cursor: LogCursor | int = 0) -> AsyncIterator[LogChunk]:
+        """The log from ``cursor``: what is there now, then the websocket tail until the job ends.
+
+        A tail that breaks raises Unreachable; the caller resumes from the last chunk's cursor
+        (the tail is opened again and skips what was received)."""
+        offset = self.log_offset(cursor)
+        chunk = await self.read_log(job_id, offset)
+        if chunk.text or chunk.complete:
+            yield chunk
+        if chunk.complete:
+            return
+        offset = chunk.offset or offset
+        url = logs.tail_url(self.settings.url, f"/api/jobs/{segment(job_id)}/logs/tail")
+        ssl_ctx = ssl_context(self.settings.verify) if url.startswith("wss://") else None
+        async for piece in logs.tail(url, offset, headers=self.auth_headers(), backend=self.name,
+                                     ssl_ctx=ssl_ctx, max_size=self.settings.max_response_bytes):
+            if piece.text:
+                yield piece
+            offset = piece.offset or offset
+        # Ray closed the tail: the job has ended (or never started a driver). What it wrote
+        # between the last frame and its end is read once more.
+        while True:
+            chunk = await self.read_log(job_id, offset)
+            if chunk.text or chunk.complete:
+                yield chunk
+            if chunk.complete:
+                return
+            offset = chunk.offset or offset
+            await self.clock.sleep(min(1.0, self.settings.interval))
+
+    # -- actions ----------------------------------------------------------------------------------
+
+    def actions(self) -> tuple[ActionSpec, ...]:
+        return (*super().actions(), DELETE)
+
+    def why_not(self, capability: Capability, job: Job) -> str | None:
+        reason = super().why_not(capability, job)
+        if reason is None and capability in (Capability.CANCEL, Capability.RETRY) and not job.detail.get("submission_id"):
+            return NOT_SUBMITTED
+        return reason
+
+    def confirm_text(self, capability: Capability, job: Job) -> str | None:
+        if capability is Capability.CANCEL:
+            return (f"Ray stops job {job.id} (POST /api/jobs/{job.id}/stop): its entrypoint is sent SIGTERM, "
+                    "then killed; the job ends STOPPED.")
+        if capability is Capability.RETRY:
+            return ("Ray has no retry: jobdeck submits the same entrypoint, runtime_env and metadata again as a "
+                    f"new job, under a new submission id whose metadata says it retries {job.id}; this job stays as it is.")
+        return None
+
+    async def cancel(self, job_id: str) -> ActionResult:
+        response = await self.http.request("POST", f"/api/jobs/{segment(job_id)}/stop")
+        stopped = validate(StopBody, self.http.decode_json(response), what="the answer to stop", backend=self.name).stopped
+        if not stopped:
+            return ActionResult(ok=False, message=f"Ray did not stop {job_id}: it had already ended (stopped: false)")
+        return ActionResult(ok=True, message=f"Ray is stopping {job_id}")
+
+    async def retry(self, job_id: str) -> ActionResult:
+        # Fresh from Ray: the job's own detail is redacted, the resubmission needs the real values.
+        original = await self._fetch(job_id)
+        if not original.submission_id:
+            raise Unsupported(NOT_SUBMITTED)
+        metadata = {str(k): str(v) for k, v in (original.metadata or {}).items()}
+        metadata[RETRY_OF] = original.submission_id
+        new_id = f"{original.submission_id[:80]}-retry-{secrets.token_hex(3)}"
+        request: dict[str, Any] = {"entrypoint": original.entrypoint, "submission_id": new_id, "metadata": metadata}
+        if original.runtime_env:
+            request["runtime_env"] = original.runtime_env
+        for key in ("entrypoint_num_cpus", "entrypoint_num_gpus", "entrypoint_memory", "entrypoint_resources"):
+            value = (original.model_extra or {}).get(key)
+            if value is not None:
+                request[key] = value
+        response = await self.http.request("POST", "/api/jobs/", json=request, expect=(200,))
+        created = validate(SubmitBody, self.http.decode_json(response), what="the resubmitted job", backend=self.name)
+        return ActionResult(ok=True, message=f"submitted {created.submission_id} again as a retry of {job_id}",
+                            new_ref=JobRef(backend=self.name, id=created.submission_id))
+
+    async def delete_job(self, job_id: str) -> ActionResult:
+        response = await self.http.request("DELETE", f"/api/jobs/{segment(job_id)}")
+        deleted = validate(DeleteBody, self.http.decode_json(response), what="the answer to delete", backend=self.name).deleted
+        if not deleted:
+            return ActionResult(ok=False, message=f"Ray did not delete {job_id} (deleted: false)")
+        return ActionResult(ok=True, message=f"Ray deleted {job_id}: it is gone from the cluster")
+
+
+def ray_error_message(response: httpx.Response) -> str | None:
+    """Ray's own words from an error answer: JSON ``message``/``detail``, or its plain text
+    (the last line of a traceback says what failed)."""
+    try:
+        body = response.json()
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    if isinstance(body, dict):
+        for key in ("message", "msg", "detail", "error"):
+            if isinstance(body.get(key), str) and body[key].strip():
+                return one_line(body[key], 300)
+    text = response.text.strip() if response.content else ""
+    lines = [line.strip() for line in text.splitlines() if any(c.isalnum() for c in line)]
+    if not lines:
+        return response.reason_phrase or None
+    if lines[0].startswith("Traceback"):
+        # Ray answers a failure with its traceback as text: the exception's line says what failed.
+        raised = [line for line in lines if EXCEPTION_LINE.match(line)]
+        return one_line(raised[-1] if raised else lines[-1], 300)
+    return one_line(lines[0], 300)

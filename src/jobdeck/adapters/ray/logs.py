@@ -1,0 +1,95 @@
+"""A Ray job's log: the whole of it (``GET /api/jobs/{id}/logs``) read from a byte offset, and
+the live tail (the websocket ``/api/jobs/{id}/logs/tail``) resumed by what has been received.
+
+The tail sends the log from its beginning each time it is opened (the first frame holds the
+log so far, then about a chunk a second), so a cursor is a byte offset into the log as a
+whole: a reconnected tail skips the bytes already received and yields only what is new.
+
+The websocket is opened without compression: Ray's dashboard (2.60) drops a compressed
+tail after its first frame ("Cannot write to closing transport").
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import AsyncIterator, Mapping
+
+import websockets
+from websockets.exceptions import ConnectionClosedError, InvalidStatus, WebSocketException
+
+from jobdeck.errors import AuthFailed, BadResponse, NotFound, Unreachable
+from jobdeck.model import LogChunk
+
+#: Seconds to wait for the websocket's handshake.
+OPEN_TIMEOUT = 10.0
+
+
+def tail_url(api_url: str, path: str) -> str:
+    scheme, rest = api_url.split("://", 1)
+    return f"{'wss' if scheme == 'https' else 'ws'}://{rest}{path}"
+
+
+def from_offset(text: str, offset: int) -> tuple[str, int]:
+    """The part of ``text`` after byte ``offset`` (UTF-8), and the byte offset of its end."""
+    data = text.encode("utf-8", "surrogatepass")
+    offset = max(0, min(offset, len(data)))
+    return data[offset:].decode("utf-8", "replace"), len(data)
+
+
+def tail_line_offset(text: str, lines: int, before: int | None) -> int:
+    """The byte offset where the last ``lines`` lines before byte ``before`` begin."""
+    data = text.encode("utf-8", "surrogatepass")
+    end = len(data) if before is None else max(0, min(before, len(data)))
+    position = end
+    if position > 0 and data[position - 1 : position] == b"\n":
+        position -= 1  # the line ending at ``end`` is the last one, not an empty one after it
+    for _ in range(max(1, lines)):
+        found = data.rfind(b"\n", 0, position)
+        if found < 0:
+            return 0
+        position = found
+    return position + 1
+
+
+async def tail(
+    url: str,
+    offset: int,
+    *,
+    headers: Mapping[str, str],
+    backend: str,
+    ssl_ctx: ssl.SSLContext | None,
+    max_size: int,
+) -> AsyncIterator[LogChunk]:
+    """The log from byte ``offset`` as the tail sends it, each chunk with the offset after it;
+    returns when Ray closes the tail (the job ended). Unreachable when it breaks."""
+    received = 0
+    try:
+        async with websockets.connect(
+            url,
+            additional_headers=dict(headers),
+            ssl=ssl_ctx if url.startswith("wss://") else None,
+            open_timeout=OPEN_TIMEOUT,
+            max_size=max_size,
+            close_timeout=1.0,
+            compression=None,
+        ) as socket:
+            async for frame in socket:
+                data = frame.encode("utf-8", "surrogatepass") if isinstance(frame, str) else bytes(frame)
+                start, received = received, received + len(data)
+                if received <= offset:
+                    continue  # received before a reconnection: already given
+                new = data[max(0, offset - start) :]
+                yield LogChunk(text=new.decode("utf-8", "replace"), offset=received)
+    except InvalidStatus as exc:
+        status = exc.response.status_code
+        if status in (401, 403):
+            raise AuthFailed(f"{backend}: the log tail refused the credentials (HTTP {status})") from None
+        if status == 404:
+            raise NotFound(f"{backend}: the log tail: no such job (HTTP 404)") from None
+        raise Unreachable(f"{backend}: the log tail was refused (HTTP {status})") from None
+    except ConnectionClosedError as exc:
+        if exc.rcvd is not None and exc.rcvd.code == 1009 or exc.sent is not None and exc.sent.code == 1009:
+            raise BadResponse(f"{backend}: the log is larger than max_response_mb; it cannot be followed") from None
+        raise Unreachable(f"{backend}: the log tail broke after {received} bytes") from None
+    except (OSError, TimeoutError, WebSocketException) as exc:
+        raise Unreachable(f"{backend}: the log tail broke ({type(exc).__name__})") from None
