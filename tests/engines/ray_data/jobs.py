@@ -1,0 +1,120 @@
+"""The jobs the Ray tests submit, through the Jobs REST API itself (not through jobdeck),
+and a little TCP relay that stands between jobdeck and the real head so a test can take
+the head away and bring it back without restarting Ray."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+#: Secrets the jobs carry in their runtime_env: none may ever reach jobdeck's model.
+SECRET_TOKEN = "tok-sekrit-7f3a9c"
+SECRET_PASSWORD = "pw-sekrit-2b8d41"
+SECRET_AWS = "aws-sekrit-91c0de"
+
+#: A Python job that starts a Ray driver and runs four tasks, one of which fails (and is caught).
+PYTHON_DRIVER = f"python {Path(__file__).with_name('driver.py')}"
+
+
+def jobs(module_tag: str) -> dict[str, dict[str, Any]]:
+    """What each job is submitted with, by role; submission ids carry ``module_tag``."""
+    return {
+        "ok": {
+            "entrypoint": "echo hello from ray; echo second line",
+            "submission_id": f"{module_tag}-ok",
+            "metadata": {"name": "nightly report", "team": "ml", "stage": "test"},
+            "runtime_env": {
+                "env_vars": {"API_TOKEN": SECRET_TOKEN, "DB_PASSWORD": SECRET_PASSWORD,
+                             "AWS_ACCESS_KEY_ID": SECRET_AWS, "PLAIN_SETTING": "visible-value"},
+            },
+        },
+        "fail": {
+            "entrypoint": "echo about to fail; exit 3",
+            "submission_id": f"{module_tag}-fail",
+            "metadata": {"team": "ml"},
+        },
+        "python": {"entrypoint": PYTHON_DRIVER, "submission_id": f"{module_tag}-py"},
+        "long": {"entrypoint": "echo long job; sleep 600", "submission_id": f"{module_tag}-long"},
+        "doomed": {"entrypoint": "echo short-lived", "submission_id": f"{module_tag}-doomed"},
+    }
+
+
+def submit(client: httpx.Client, request: dict[str, Any]) -> str:
+    response = client.post("/api/jobs/", json=request)
+    response.raise_for_status()
+    return str(response.json()["submission_id"])
+
+
+def status(client: httpx.Client, submission_id: str) -> str:
+    response = client.get(f"/api/jobs/{submission_id}")
+    response.raise_for_status()
+    return str(response.json()["status"])
+
+
+def wait_for(client: httpx.Client, submission_id: str, states: set[str], timeout: float = 120.0) -> str:
+    """Polls Ray until the job is in one of ``states``; its state then (AssertionError on time out)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        now = status(client, submission_id)
+        if now in states:
+            return now
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{submission_id} is still {now} after {timeout:.0f} s (waiting for {states})")
+        time.sleep(0.3)
+
+
+class Relay:
+    """A TCP relay on a free loopback port to the head's dashboard: ``stop()`` takes the
+    head away for whoever talks to the relay (connections refused), ``start()`` brings it back."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.port = 0
+        self._server: asyncio.Server | None = None
+        self._pipes: set[asyncio.Task[None]] = set()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        for pipe in list(self._pipes):
+            pipe.cancel()
+        for pipe in list(self._pipes):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await pipe
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        except OSError:
+            writer.close()
+            return
+        for source, sink in ((reader, up_writer), (up_reader, writer)):
+            task = asyncio.create_task(self._pipe(source, sink))
+            self._pipes.add(task)
+            task.add_done_callback(self._pipes.discard)
+
+    @staticmethod
+    async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+        try:
+            while data := await source.read(65536):
+                sink.write(data)
+                await sink.drain()
+        except (OSError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            sink.close()
