@@ -25,7 +25,7 @@ from jobdeck.adapters.base import ListedJobs, read_secret
 from jobdeck.adapters.celery.broker import BrokerSource
 from jobdeck.adapters.celery.convert import NO_TASK_LOGS, Converter, group_of, short_name
 from jobdeck.adapters.celery.flower import FlowerSource, auth_header
-from jobdeck.adapters.celery.reprs import literal
+from jobdeck.adapters.celery.reprs import sendable
 from jobdeck.adapters.celery.settings import FLOWER, CelerySettings
 from jobdeck.adapters.celery.wire import CeleryTask, WorkerInfo
 from jobdeck.adapters.changes import Change, Poll
@@ -90,6 +90,8 @@ class CeleryAdapter(HttpAdapter):
         self._workers: list[WorkerInfo] = []
         #: Tasks this jobdeck sent again, and the task each is a retry of.
         self._retry_of: dict[str, str] = {}
+        #: Tasks this jobdeck revoked (a queued one stays RECEIVED until a worker takes it).
+        self._revoked: set[str] = set()
 
     # -- life cycle -------------------------------------------------------------------
 
@@ -158,15 +160,16 @@ class CeleryAdapter(HttpAdapter):
         scope = f"the latest {len(tasks)} tasks" if len(tasks) >= limit else None
         self._groups = group_of(tasks, scope)
         return self._listed.convert(
-            ((task.uuid, (task, self._groups.get(short_name(task)), offline.get(task.worker or "", False)))
-             for task in tasks),
+            ((task.uuid, (task, self._groups.get(short_name(task)), offline.get(task.worker or "", False),
+                          task.uuid in self._revoked)) for task in tasks),
             lambda source: self._job(*source),
         )
 
     async def get_job(self, job_id: str) -> Job:
         task = await self._task(job_id)
         offline = {worker.name: not worker.online for worker in self._workers}
-        return self._job(task, self._groups.get(short_name(task)), offline.get(task.worker or "", False))
+        return self._job(task, self._groups.get(short_name(task)), offline.get(task.worker or "", False),
+                         job_id in self._revoked)
 
     async def list_runs(self, job_id: str) -> list[Run]:
         task = await self._task(job_id)
@@ -237,7 +240,7 @@ class CeleryAdapter(HttpAdapter):
         task = await self._task(job_id)
         name = short_name(task)
         try:
-            args, kwargs = literal(task.args or "()"), literal(task.kwargs or "{}")
+            args, kwargs = sendable(task.args, "()"), sendable(task.kwargs, "{}")
         except ValueError as exc:
             return ActionResult(ok=False, message=f"cannot send {name} again: its arguments cannot be read back ({exc})")
         if not isinstance(args, list | tuple) or not isinstance(kwargs, dict):
@@ -255,15 +258,23 @@ class CeleryAdapter(HttpAdapter):
 
     # -- inside ------------------------------------------------------------------------------
 
-    def _job(self, task: CeleryTask, group: JobGroup | None, worker_offline: bool) -> Job:
+    def _job(self, task: CeleryTask, group: JobGroup | None, worker_offline: bool, revoked: bool = False) -> Job:
         offline = {task.worker: True} if worker_offline and task.worker else {}
-        return self.convert.job(task, group, offline, self._retry_of.get(task.uuid))
+        # A task read on its own is in its name's group as last listed (uncounted if never).
+        name = short_name(task)
+        group = group or self._groups.get(name) or JobGroup(key=name, name=name)
+        job = self.convert.job(task, group, offline, self._retry_of.get(task.uuid))
+        if revoked and task.state in QUEUED:
+            note = "revoked from jobdeck: the worker holding it discards it instead of running it"
+            job = job.model_copy(update={"error": note})
+        return job
 
     async def _revoke(self, job_id: str, *, terminate: bool) -> None:
         if self.flower is not None:
             await self.flower.revoke(self.http, job_id, terminate=terminate)
         else:
             await self._blocking(self._broker().revoke, job_id, terminate=terminate)
+        self._revoked.add(job_id)
 
     async def _tasks_and_workers(self) -> tuple[list[CeleryTask], list[WorkerInfo]]:
         if self.flower is not None:

@@ -67,19 +67,31 @@ def short_name(task: CeleryTask) -> str:
     return task.name or "(unnamed task)"
 
 
+#: The order of a single attempt's events (sent, received, started, how it ended).
+_KIND_ORDER = {kind: n for n, (_, kind) in enumerate(TIMESTAMP_EVENTS)}
+
+
 def events_of(task: CeleryTask) -> list[TaskEvent]:
     """The task's events, oldest first: every one seen (broker mode), or the latest of each
-    kind that Flower keeps (with the task's exception on its retry and failure)."""
+    kind that Flower keeps (with the task's exception on its retry and failure).
+
+    Their times come from different processes (the sender's, each worker's) and may be a
+    little out of order: a task without retries is one attempt, put in its causal order;
+    the attempts of a retried one are interleaved across workers, and kept in time order.
+    """
     if task.events:
-        return list(task.events)
-    found = []
-    for field, kind in TIMESTAMP_EVENTS:
-        at = getattr(task, field)
-        if at:
-            reason = task.exception if kind in ("task-retried", "task-failed") else None
-            host = None if kind == "task-sent" else task.worker
-            found.append(TaskEvent(type=kind, at=at, hostname=host, reason=reason))
-    return sorted(found, key=lambda event: event.at)
+        found = list(task.events)
+    else:
+        found = []
+        for field, kind in TIMESTAMP_EVENTS:
+            at = getattr(task, field)
+            if at:
+                reason = task.exception if kind in ("task-retried", "task-failed") else None
+                host = None if kind == "task-sent" else task.worker
+                found.append(TaskEvent(type=kind, at=at, hostname=host, reason=reason))
+    if any(event.type == "task-retried" for event in found):
+        return sorted(found, key=lambda event: event.at)
+    return sorted(found, key=lambda event: (_KIND_ORDER.get(event.type, len(_KIND_ORDER)), event.at))
 
 
 def group_of(tasks: Iterable[CeleryTask], scope: str | None = None) -> dict[str, JobGroup]:

@@ -10,6 +10,7 @@ is redacted as text: the value after a secret-looking key (``'token': …``,
 from __future__ import annotations
 
 import ast
+import json
 import re
 from typing import Any
 
@@ -41,6 +42,30 @@ def literal(text: str | None) -> Any:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
         raise ValueError("it is not a plain value (Celery sent its text cut short, or objects)") from None
+
+
+def sendable(text: str | None, default: str) -> Any:
+    """The value of an argument repr, to send the task again with exactly the same arguments;
+    ValueError, in words, where it cannot be: Celery cut it short (it ends such a repr, or a
+    too deep part of it, with "..."), or it holds what JSON cannot carry."""
+    text = text or default
+    if "..." in text:
+        raise ValueError("Celery sent them cut short (\"...\"), so they cannot be sent again exactly")
+    value = literal(text)
+    try:
+        if json.loads(json.dumps(value)) != _as_json(value):
+            raise ValueError("they hold values JSON cannot carry")
+    except (TypeError, ValueError, RecursionError):
+        raise ValueError("they hold values JSON cannot carry (sets, bytes, …)") from None
+    return value
+
+
+def _as_json(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return [_as_json(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _as_json(item) for key, item in value.items()}
+    return value
 
 
 def redact_repr(text: str | None) -> str:
