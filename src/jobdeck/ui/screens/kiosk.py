@@ -10,13 +10,22 @@ by the monitor's gate anyway, because a kiosk monitor is read-only. There
 is no command palette and nothing that opens a file, a shell, an editor or
 a URL. Time comes from the app's clock: tests advance a FrozenClock and
 call ``kiosk_tick``.
+
+With jobdeck's history on, the failures of today and the last hour, and each
+card's sparkline of failures per hour, are read from it (in a thread worker,
+every ``HISTORY_READ_SECONDS``), so a restart keeps them; the jobs listed
+count at once, whichever says more.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection, Iterable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
 
+from textual import work
 from textual.events import Resize
 from textual.widgets import Label
 
@@ -26,10 +35,18 @@ from jobdeck.monitor.events import BackendHealth
 from jobdeck.ui import deck_text as fmt
 from jobdeck.ui.screens.deck import COMPACT_HEIGHT, LOWER_PANES, DeckScreen
 from jobdeck.ui.widgets.job_list import JobList
-from jobdeck.ui.widgets.kiosk_board import KioskBoard, count_jobs, finished_at
+from jobdeck.ui.widgets.kiosk_board import KioskBoard, count_jobs, finished_at, with_failures
+
+if TYPE_CHECKING:  # (sqlite3 is loaded only where history is on)
+    from jobdeck.store.sqlite.failure_counts import FailureCounts
+
+log = logging.getLogger(__name__)
 
 #: Failed jobs older than this are not rotated through.
 FAILED_WINDOW = timedelta(hours=24)
+#: Seconds between two readings of the day's failures from the history (the jobs
+#: listed count at once; the history adds those the deck no longer holds).
+HISTORY_READ_SECONDS = 30.0
 
 #: Screen actions a kiosk allows: looking, never changing or leaving.
 KIOSK_ALLOWED_ACTIONS = frozenset(
@@ -71,6 +88,10 @@ def next_in_rotation(order: list[JobRef], current: JobRef | None) -> JobRef | No
     return order[0]
 
 
+#: A backend's hours without a failure (no row in the history).
+_NO_FAILURES = (0,) * 24
+
+
 class KioskScreen(DeckScreen):
     """Read-only deck with a counts board, a clock and a rotating selection."""
 
@@ -95,6 +116,8 @@ class KioskScreen(DeckScreen):
     def __init__(self) -> None:
         super().__init__()
         self._rotated_at: float | None = None
+        #: The day's failures by backend as last read from the history (None: not read).
+        self._failures: dict[str, FailureCounts] | None = None
 
     def on_mount(self) -> None:
         # Runs before DeckScreen.on_mount (Textual calls both, subclass first).
@@ -104,6 +127,9 @@ class KioskScreen(DeckScreen):
         self.mount(board, before="#main")
         # The kiosk's part of the deck's tick (see `_show_time`) waits for the first frame.
         self.call_after_refresh(self.kiosk_tick)
+        if self.host.history_file is not None:
+            self.call_after_refresh(self.read_failures)
+            self.set_interval(HISTORY_READ_SECONDS, self.read_failures)
 
     def on_resize(self, event: Resize) -> None:
         # A short screen keeps its room for the job: plain numbers, no large digits.
@@ -125,10 +151,46 @@ class KioskScreen(DeckScreen):
         # monitor's table: the counts and the rotation agree with the rows shown below them.
         jobs = self.query_one(JobList).every_job
         board = self.query_one(KioskBoard)
-        board.counts = count_jobs(jobs, now, self.host.monitor.backends())
+        self._show_counts(jobs, now)
         board.health = dict(health)
         self.query_one("#kiosk-clock", Label).update(self._clock_text(now, health))
         self._advance_rotation(jobs, now, self.host.clock.monotonic())
+
+    def _show_counts(self, jobs: Collection[Job], now: datetime) -> None:
+        counts = count_jobs(jobs, now, self.host.monitor.backends())
+        board = self.query_one(KioskBoard)
+        if self._failures is not None:
+            board.counts = with_failures(counts, self._failures)
+            board.failures_per_hour = {
+                name: self._failures[name].per_hour if name in self._failures else _NO_FAILURES for name in counts
+            }
+        else:
+            board.counts = counts
+
+    # -- the day's failures from the history ----------------------------------------
+
+    def read_failures(self) -> None:
+        """Read the day's failures from the history again (in a worker), then show them."""
+        path = self.host.history_file
+        if path is not None:
+            self._read_failures(path, self.host.clock.now().astimezone(self.host.time_zone))
+
+    @work(thread=True, exclusive=True, group="kiosk-history", exit_on_error=False)
+    def _read_failures(self, path: Path, now: datetime) -> None:
+        from jobdeck.store.sqlite.failure_counts import failure_counts
+        from jobdeck.store.sqlite.schema import HistoryUnavailable
+
+        try:
+            failures = failure_counts(path, now)
+        except HistoryUnavailable as problem:
+            log.warning("the kiosk counts the jobs listed only: %s", problem)
+            return
+        self.app.call_from_thread(self._failures_read, failures)
+
+    def _failures_read(self, failures: dict[str, FailureCounts]) -> None:
+        self._failures = failures
+        now = self.host.clock.now().astimezone(self.host.time_zone)
+        self._show_counts(self.query_one(JobList).every_job, now)
 
     def kiosk_tick(self) -> None:
         """A tick now: update the clock and the board, and move the selection on when it is time."""

@@ -7,14 +7,19 @@ board reads the same without colour.
 
 "Today" is the day in the zone of the ``now`` it is given: the deck's
 ``time_zone`` (UTC unless the config says otherwise).
+
+With jobdeck's history on, the failures come from it too (``with_failures``), so
+a restart does not set them to zero, and each card ends with a sparkline of its
+backend's failures in each of the last 24 hours (``failures_per_hour``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich import box
 from rich.cells import cell_len
@@ -32,6 +37,9 @@ from jobdeck.clock import as_utc, assume_utc
 from jobdeck.model import Job, JobState
 from jobdeck.monitor.events import BackendHealth, HealthStatus
 from jobdeck.ui.deck_text import STATUS_GLYPH, STATUS_GLYPH_ASCII
+
+if TYPE_CHECKING:  # (sqlite3 is loaded only where history is on)
+    from jobdeck.store.sqlite.failure_counts import FailureCounts
 
 #: Cards narrower than this show plain numbers instead of 3-row digits.
 LARGE_DIGITS_MIN_WIDTH = 30
@@ -88,6 +96,39 @@ def count_jobs(jobs: Iterable[Job], now: datetime, backends: Sequence[str]) -> d
     return {name: BackendCounts(**tally) for name, tally in tallies.items()}
 
 
+def with_failures(counts: Mapping[str, BackendCounts], failures: Mapping[str, FailureCounts]) -> dict[str, BackendCounts]:
+    """``counts`` with the failures of today and the last hour as the history has them:
+    jobs the backend (or this deck, since it started) no longer holds count too. Never
+    fewer than the listed jobs show: the history's writer may be a poll behind."""
+    merged = dict(counts)
+    for name, failed in failures.items():
+        live = merged.get(name)
+        if live is None:
+            continue  # a backend no longer configured
+        merged[name] = replace(
+            live, failed_today=max(live.failed_today, failed.today), failed_hour=max(live.failed_hour, failed.last_hour)
+        )
+    return merged
+
+
+#: A sparkline's cells, from one failure to the most in an hour; an hour without is a dot.
+SPARK_LEVELS = "▁▂▃▄▅▆▇█"
+SPARK_NONE = "·"
+
+
+def sparkline(per_hour: Sequence[int], ascii: bool = False) -> str:
+    """One cell an hour, the oldest first: a dot for none, else a bar as high as its
+    share of the busiest hour (any failure at least ▁). In ASCII the count itself
+    (1–9, ``+`` for more) on dots."""
+    if ascii:
+        return "".join("." if n <= 0 else str(n) if n < 10 else "+" for n in per_hour)
+    most = max(per_hour, default=0)
+    levels = len(SPARK_LEVELS)
+    return "".join(
+        SPARK_NONE if n <= 0 else SPARK_LEVELS[max(0, min(levels, math.ceil(n / most * levels)) - 1)] for n in per_hour
+    )
+
+
 class KioskBoard(Widget):
     """Per-backend cards of large counts and health."""
 
@@ -122,6 +163,9 @@ class KioskBoard(Widget):
     #: Counts by backend name, in display order.
     counts: reactive[dict[str, BackendCounts]] = reactive(dict, layout=True)
     health: reactive[dict[str, BackendHealth]] = reactive(dict)
+    #: Failures in each of the last 24 hours by backend name, the oldest first (from the
+    #: history); a card without shows no sparkline.
+    failures_per_hour: reactive[dict[str, tuple[int, ...]]] = reactive(dict, layout=True)
     ascii: reactive[bool] = reactive(False, layout=True)
 
     def render(self) -> RenderableType:
@@ -188,14 +232,37 @@ class KioskBoard(Widget):
                 for _, value, when, _, style, _ in columns
             ])
             table.add_row(*_hour_texts(hours, column, _HOUR_WORDINGS[1:], label))
+        per_hour = self.failures_per_hour.get(name)
+        body: RenderableType = table
+        if per_hour is not None:
+            body = Group(table, self._sparkline_row(per_hour, card_width - 4, label))
         return Panel(
-            table,
+            body,
             title=title,
             title_align="left",
             box=box.ASCII if self.ascii else box.ROUNDED,
             border_style=self._style("kiosk-board--card"),
             padding=(0, 1),
         )
+
+    def _sparkline_row(self, per_hour: Sequence[int], room: int, label: Style) -> Text:
+        """The failures of each of the last 24 hours, with the words that fit ``room``
+        cells (the oldest hours give way when even the bare line does not)."""
+        most = max(per_hour, default=0)
+        peak = f" max {most}/h" if most else " none"
+        for before, after in (("failed per hour, 24 h ", peak), ("failed/h 24 h ", peak), ("failed/h ", peak),
+                              ("failed/h ", "")):
+            if cell_len(before) + len(per_hour) + len(after) <= room:
+                break
+        else:
+            before, after = "", ""
+            per_hour = per_hour[max(0, len(per_hour) - room):]
+        failed = self._style("kiosk-board--failed")
+        line = Text(before, style=label, no_wrap=True, overflow="ellipsis")
+        for cell in sparkline(per_hour, self.ascii):
+            line.append(cell, style=label if cell in (SPARK_NONE, ".") else failed)
+        line.append(after, style=label)
+        return line
 
     def _style(self, component: str) -> Style:
         return self.get_component_rich_style(component, partial=True)
