@@ -13,7 +13,8 @@ from jobdeck.adapters.local import LocalAdapter, LocalSettings
 from jobdeck.clock import FrozenClock
 from jobdeck.local.records import RunEvent
 from jobdeck.local.spool import Spool
-from jobdeck.local.spool_index import FULL_SCAN_EVERY, WATCH_SETTLE, SpoolIndex
+from jobdeck.local import spool_index
+from jobdeck.local.spool_index import FULL_SCAN_EVERY, RECHECK_SHARE, WATCH_SETTLE, SpoolIndex
 from jobdeck.model import JobState
 
 from test_local_adapter import exited, hand_made_job, running_under_this_process
@@ -88,7 +89,8 @@ def test_new_archived_and_removed_jobs_are_seen_from_the_watchers_paths(spool: P
         [str(spool / archived), str(spool / ".archive" / archived), str(spool / removed), str(spool / new / "spec.json"), str(spool / new)]
     )
     records = index.scan()
-    assert [(record.id, record.archived) for record in records] == [(kept, False), (new, False), (archived, True)]
+    # Live jobs first (by id), then the archived ones.
+    assert [(record.id, record.archived) for record in records] == [*sorted([(kept, False), (new, False)]), (archived, True)]
     assert states(records)[new] is JobState.FAILED
 
 
@@ -145,3 +147,28 @@ async def test_the_adapter_lists_a_job_the_watcher_saw_arrive(spool: Path) -> No
     finally:
         await changes.aclose()
     assert listed == set(made)
+
+
+def test_watching_the_spool_folder_only_every_finished_job_is_read_again_in_turn(spool: Path) -> None:
+    ticks = Ticks()
+    jobs = [hand_made_job(spool, exited(0)) for _ in range(3)]
+    index = SpoolIndex(Spool(spool), clock=ticks)
+    index.watching(True, inside=False)
+    ticks.now += WATCH_SETTLE + 0.1
+    index.scan()
+    for job in jobs:
+        rewrite_last_event(spool, job, exited(5))  # a change the watcher of the spool folder cannot see
+    polls = 0
+    while set(states(index.scan()).values()) != {JobState.FAILED}:
+        polls += 1
+        assert polls <= round(1 / RECHECK_SHARE), "some finished job was never read again"
+
+
+def test_a_big_spool_is_watched_at_its_folder_only(spool: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    index = SpoolIndex(Spool(spool))
+    for _ in range(3):
+        hand_made_job(spool, exited(0))
+    index.scan()
+    assert index.watch_inside
+    monkeypatch.setattr(spool_index, "WATCH_EVERY_FOLDER_UP_TO", 2)
+    assert not index.watch_inside

@@ -28,6 +28,14 @@ FULL_SCAN_EVERY = 600.0
 WATCH_SETTLE = 0.5
 #: More changed folders than this in one poll: read the whole spool instead.
 MOST_CHANGED = 5_000
+#: From this many jobs the watcher watches the spool folder only, not every job's folders:
+#: a recursive watch of 50,000 jobs (150,000 folders) takes seconds to set up, holding the
+#: GIL (the deck froze), and inotify watches are a limited resource of the whole machine.
+WATCH_EVERY_FOLDER_UP_TO = 2_000
+#: Watching the spool folder only, a job is created, removed, archived and restored in view
+#: of the watcher, but a change inside a finished job (a rerun started by another deck) is
+#: not: each poll re-reads (by stat) this share of the finished jobs, all of them in turn.
+RECHECK_SHARE = 1 / 30
 
 
 class SpoolIndex:
@@ -44,6 +52,10 @@ class SpoolIndex:
         self._full_at = float("-inf")
         #: When the watcher started, or None while none is watching.
         self._watching_since: float | None = None
+        #: Whether the watcher sees inside every job folder (else only the spool folder).
+        self._watching_inside = True
+        #: Where the next re-check of finished jobs starts (``RECHECK_SHARE``).
+        self._recheck_at = 0
         #: Job folders named by the watcher since the last poll; None: something it cannot
         #: place (the spool itself), read everything.
         self._changed: set[str] | None = set()
@@ -54,9 +66,17 @@ class SpoolIndex:
 
     # -- what the watcher says ------------------------------------------------
 
-    def watching(self, started: bool) -> None:
-        """A watcher of the spool started (True) or stopped (False)."""
+    @property
+    def watch_inside(self) -> bool:
+        """Whether a watcher should watch inside every job folder (a small spool), or
+        only the spool folder itself (``WATCH_EVERY_FOLDER_UP_TO``)."""
+        return len(self._records) <= WATCH_EVERY_FOLDER_UP_TO
+
+    def watching(self, started: bool, *, inside: bool = True) -> None:
+        """A watcher of the spool started (True) or stopped (False); ``inside``: it sees
+        changes inside the job folders too, not only jobs coming and going."""
         self._watching_since = self._clock() if started else None
+        self._watching_inside = inside
 
     def note_changed(self, paths: Iterable[str]) -> None:
         """The watcher saw these paths change (anywhere in the spool or its archive)."""
@@ -122,9 +142,20 @@ class SpoolIndex:
             order = [(base, record.archived) for base, record in old.items()]
         read_job = self.spool.read_job
         records: dict[str, JobRecord] = {}
-        for base, archived in order:
+        start, share = 0, 0
+        if not self._watching_inside and order:
+            share = max(1, int(len(order) * RECHECK_SHARE))
+            start = self._recheck_at % len(order)
+            self._recheck_at = start + share
+        count = len(order)
+        for position, (base, archived) in enumerate(order):
             record = old.get(base)
-            if record is None or base in changed or record.state.is_active:
+            if (
+                record is None
+                or base in changed
+                or record.state.is_active
+                or (position - start) % count < share
+            ):
                 try:
                     record = read_job(Path(base), archived=archived)
                 except FileNotFoundError:

@@ -171,7 +171,8 @@ class LocalAdapter(Adapter):
         stop = asyncio.Event()
         import watchfiles  # see follow_log
 
-        self._index.watching(True)
+        inside = self._index.watch_inside
+        self._index.watching(True, inside=inside)
         try:
             async for batch in watchfiles.awatch(
                 self.spool_path,
@@ -179,6 +180,7 @@ class LocalAdapter(Adapter):
                 watch_filter=watching.changes_the_list,
                 step=watching.LIST_STEP_MS,
                 debounce=watching.LIST_DEBOUNCE_MS,
+                recursive=inside,
             ):
                 self._index.note_changed(path for _, path in batch)
                 yield None
