@@ -159,8 +159,11 @@ async def test_a_status_update_appends_to_the_history_with_its_message(api: http
     last = response.json()["status_history"][-1]
     assert (last["name"], last["message"]) == ("Canceled", "not needed")
     assert len(response.json()["status_history"]) == len(job["status_history"]) + 1
+    # A finished job can only be resubmitted (Pending); any other status on it is refused.
     finished = await api.put(f"/api/v2/jobs/{job['id']}/status", params={"status_name": "Running"})
     assert finished.status_code == 409
+    resubmitted = await api.put(f"/api/v2/jobs/{job['id']}/status", params={"status_name": "Pending"})
+    assert resubmitted.status_code == 200 and status_of(resubmitted.json()) == "Pending"
     missing = await api.put(f"/api/v2/jobs/{job['id']}/status")
     assert missing.status_code == 422 and missing.json()["detail"][0]["loc"] == ["query", "status_name"]
 

@@ -204,6 +204,15 @@ class IstariAdapter(HttpAdapter):
         return ActionResult(ok=True, message=_with_reason(f"restored job {job_id} on {self.name}", reason))
 
     async def cancel(self, job_id: str) -> ActionResult:
+        # Whether the registry refuses a status on a job that has ended is not settled (the contract
+        # lists no 409 for PUT …/status; the SDK says a transition it does not permit is 409, naming
+        # none), so a job that ended since the last poll is looked at first: Canceled after
+        # Completed would rewrite how it ended.
+        current = (await self._job(job_id)).status
+        state = wire.STATE_BY_STATUS.get(current.name, JobState.UNKNOWN) if current else JobState.UNKNOWN
+        if state.is_terminal:
+            return ActionResult(ok=False, message=f"{self.name}: job {job_id} is already {current.name if current else '?'}; "
+                                "there is nothing to cancel")
         response = await self.http.request(
             "PUT", f"{API}/jobs/{segment(job_id)}/status", params={"status_name": "Canceled"},
             json={"message": "canceled from jobdeck"}, expect=(200, 409),

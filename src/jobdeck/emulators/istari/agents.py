@@ -15,7 +15,7 @@ from typing import Protocol
 
 from jobdeck.emulators.istari.models import Job, JobAgentInformation, JobStatusName
 from jobdeck.emulators.istari.rules import Plan, due_after, next_status
-from jobdeck.emulators.istari.tenant import AGENTS, Agent, FunctionSpec
+from jobdeck.emulators.istari.tenant import AGENT_POOLS, AGENTS, Agent, FunctionSpec
 
 
 class Registry(Protocol):
@@ -49,11 +49,13 @@ class Agents:
         return agent_id in self.busy
 
     def may_claim(self, agent_id: str, job: Job) -> bool:
-        """Whether ``job`` is one the agent would see when it polls: Pending, active, not someone else's."""
+        """Whether ``job`` is one the agent would see when it polls: Pending, active, not someone
+        else's, and for the agent's pool when it is assigned to one."""
         return (
             job.status_name is JobStatusName.PENDING
             and not job.archived
             and job.assigned_agent_id in (None, agent_id)
+            and _in_pool(agent_id, job)
         )
 
     def work(self, job: Job, plan: Plan, now: datetime) -> None:
@@ -73,7 +75,7 @@ class Agents:
         for agent in self.agents:
             if self.busy[agent.id] is not None:
                 continue
-            if job.assigned_agent_id not in (None, agent.id):
+            if job.assigned_agent_id not in (None, agent.id) or not _in_pool(agent.id, job):
                 continue
             self.busy[agent.id] = job.id
             job.assigned_agent_id = agent.id
@@ -97,3 +99,9 @@ class Agents:
         plan.due = due_after(plan, status, now)
         if status.is_terminal:
             self.release(job)
+
+
+def _in_pool(agent_id: str, job: Job) -> bool:
+    """Whether the agent may take ``job`` as far as its agent pool goes (no pool: any agent)."""
+    pool = job.assigned_agent_pool_id
+    return pool is None or agent_id in AGENT_POOLS.get(pool, ())

@@ -1,4 +1,15 @@
-"""The Istari registry emulator: ``/api/v2`` jobs served from a simulated tenant."""
+"""The Istari registry emulator: ``/api/v2`` jobs served from a simulated tenant.
+
+Where the sources disagree (issue 23, gap 7): ``PUT /jobs/{id}/status`` on a
+job that has ended. The contract lists 200/403/404/422 for it, no 409, and
+infers that resubmitting a job (``status_name=Pending``) is how it is run
+again; istari-digital-client 13.3.4 says the registry "validates whether the
+transition is permitted from the job's current status" and raises
+``ConflictError`` (409) when it is not, naming no transition. The emulator
+takes both at their word: a finished job may be resubmitted (``Pending``: it
+gets a new run, claimed by the next free agent), and any other status on a
+finished job is 409. Jobs that have not ended take any status, as before.
+"""
 
 from __future__ import annotations
 

@@ -225,3 +225,11 @@ class NewJob(Wire):
 class TemporaryUrl(Wire):
     url: str
     expires: datetime | None = None
+
+
+class NewJobAssignedAgent(Wire):
+    agent_id: str
+
+
+class NewJobAssignedAgentPool(Wire):
+    agent_pool_id: str

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from jobdeck.emulators.core import Refusal
+from jobdeck.emulators.istari.access import PatchOp
 from jobdeck.emulators.istari.models import ArchiveStatus, JobStatusName
 
 M = TypeVar("M", bound=BaseModel)
@@ -64,6 +65,15 @@ class SubmitQuery(Query):
     assigned_agent_pool_id: str | None = None
     agent_id: str | None = None
     module_name: str | None = None
+
+
+class UploadUrlQuery(Query):
+    model_id: str | None = None
+    receiving_remote_id: str | None = None
+
+
+class AccessPatchQuery(Query):
+    patch_op: PatchOp = PatchOp.SET
 
 
 class StatusQuery(Query):

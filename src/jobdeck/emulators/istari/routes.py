@@ -1,5 +1,13 @@
 """The registry's ``/api/v2`` job routes, plus the pre-signed object storage
-that ``GET /api/v2/tokens/{sha}/download-url`` points at."""
+that ``GET /api/v2/tokens/{sha}/download-url`` and ``…/upload-url`` point at.
+
+A file is stored the way the vendor's ``jobs.create`` stores a parameters file:
+for its properties and then its content, ``GET /api/v2/tokens/{sha}/upload-url``
+(409 when that sha is stored already: the client skips the upload) and ``PUT``
+of the bytes to that pre-signed URL, with no bearer token; the job is then
+submitted with a ``FileRevision`` naming those tokens, and a revision whose
+content was never uploaded is refused (404).
+"""
 
 from __future__ import annotations
 
@@ -13,26 +21,32 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from jobdeck.emulators.istari.access import AccessRelationship
 from jobdeck.emulators.istari.models import (
-    ArchiveStatus,
     Archive,
+    ArchiveStatus,
+    FileRevision,
     Job,
     JobStatusMessage,
     NewJob,
+    NewJobAssignedAgent,
+    NewJobAssignedAgentPool,
     Restore,
     TemporaryUrl,
 )
 from jobdeck.emulators.istari.requests import (
+    AccessPatchQuery,
     ListJobsQuery,
     ModelJobsQuery,
     PageQuery,
     StatusQuery,
     SubmitQuery,
+    UploadUrlQuery,
     optional_body,
     query,
     required_body,
 )
-from jobdeck.emulators.istari.simulation import IstariWorld, Missing
+from jobdeck.emulators.istari.simulation import Conflict, IstariWorld, Missing
 from jobdeck.emulators.istari.tenant import MODEL_IDS
 
 if TYPE_CHECKING:
@@ -84,14 +98,21 @@ class RegistryApi:
             Route(f"{api}/jobs", guarded(self.list_jobs), methods=["GET"]),
             Route(f"{api}/jobs/{{job_id}}:restore", guarded(self.restore), methods=["POST"]),
             Route(f"{api}/jobs/{{job_id}}/status", guarded(self.set_status), methods=["PUT"]),
+            Route(f"{api}/jobs/{{job_id}}/assigned_agent", guarded(self.assigned_agent), methods=["PUT", "DELETE"]),
+            Route(f"{api}/jobs/{{job_id}}/assigned_agent_pool", guarded(self.assigned_agent_pool),
+                  methods=["PUT", "DELETE"]),
+            Route(f"{api}/jobs/{{job_id}}/access", guarded(self.access), methods=["GET", "PATCH"]),
             Route(f"{api}/jobs/{{job_id}}", guarded(self.get_job), methods=["GET"]),
             Route(f"{api}/jobs/{{job_id}}", guarded(self.archive), methods=["DELETE"]),
+            Route(f"{api}/jobs/{{job_id}}", guarded(self.update_file), methods=["PUT"]),
             Route(f"{api}/models/{{model_id}}/jobs", guarded(self.list_model_jobs), methods=["GET"]),
             Route(f"{api}/models/{{model_id}}/jobs", guarded(self.submit), methods=["POST"]),
             Route(f"{api}/agents/{{agent_id}}/available_jobs", guarded(self.available_jobs), methods=["GET"]),
             Route(f"{api}/tokens/{{sha}}/download-url", guarded(self.download_url), methods=["GET"]),
+            Route(f"{api}/tokens/{{sha}}/upload-url", guarded(self.upload_url), methods=["GET"]),
             # Object storage: pre-signed, so no bearer token (as on S3).
             Route("/storage/objects/{sha}", self.download, methods=["GET"]),
+            Route("/storage/objects/{sha}", self.upload, methods=["PUT"]),
         ]
 
     # -- jobs -------------------------------------------------------------------------
@@ -100,7 +121,7 @@ class RegistryApi:
         q = query(request, ListJobsQuery)
         jobs = self.world.select(
             status=q.status_name, archived=_archived_filter(q.archive_status), name=q.name,
-            model_id=q.model_id, newest_first=not _ascending(q.sort),
+            model_id=q.model_id, agent_pool_id=q.assigned_agent_pool_id, newest_first=not _ascending(q.sort),
         )
         return _json(_page(jobs, q.page, q.size, with_total=q.include_total))
 
@@ -122,8 +143,35 @@ class RegistryApi:
         job = self.world.submit(
             request.path_params["model_id"], q.function_name, body.revision, at=self.emulator.clock.now(),
             function_version=q.function_version, assigned_agent_id=q.assigned_agent_id or q.agent_id,
+            assigned_agent_pool_id=q.assigned_agent_pool_id,
         )
         return _json(_job(job))
+
+    async def update_file(self, request: Request) -> Response:
+        """``PUT /jobs/{job_id}``: a new revision of the job's file (uploaded first, as for a submission)."""
+        revision = await required_body(request, FileRevision)
+        return _json(_job(self.world.add_revision(request.path_params["job_id"], revision)))
+
+    async def assigned_agent(self, request: Request) -> Response:
+        agent_id = None
+        if request.method == "PUT":
+            agent_id = (await required_body(request, NewJobAssignedAgent)).agent_id
+        return _json(_job(self.world.assign_agent(request.path_params["job_id"], agent_id)))
+
+    async def assigned_agent_pool(self, request: Request) -> Response:
+        pool_id = None
+        if request.method == "PUT":
+            pool_id = (await required_body(request, NewJobAssignedAgentPool)).agent_pool_id
+        return _json(_job(self.world.assign_agent_pool(request.path_params["job_id"], pool_id)))
+
+    async def access(self, request: Request) -> Response:
+        job_id = request.path_params["job_id"]
+        if request.method == "GET":
+            found = self.world.job_access(job_id)
+        else:
+            op = query(request, AccessPatchQuery).patch_op
+            found = self.world.patch_access(job_id, await required_body(request, AccessRelationship), op)
+        return _json([relationship.model_dump(mode="json") for relationship in found])
 
     async def archive(self, request: Request) -> Response:
         body = await optional_body(request, Archive)
@@ -155,28 +203,57 @@ class RegistryApi:
         sha = request.path_params["sha"]
         if sha not in self.world.blobs:
             raise Missing("Token not found")
+        return _json(self._presigned(request, sha, "get"))
+
+    def _presigned(self, request: Request, sha: str, verb: str) -> dict[str, Any]:
+        """A ``TemporaryURL`` to the object store, good for ``verb`` (get or put) on ``sha`` only."""
         expires = self.emulator.clock.now() + DOWNLOAD_URL_LIFETIME
         stamp = str(int(expires.timestamp()))
-        url = str(request.base_url).rstrip("/") + f"/storage/objects/{sha}?expires={stamp}&signature={self._sign(sha, stamp)}"
-        return _json(TemporaryUrl(url=url, expires=expires).model_dump(mode="json"))
+        signature = self._sign(sha, stamp, verb)
+        url = str(request.base_url).rstrip("/") + f"/storage/objects/{sha}?expires={stamp}&signature={signature}"
+        return TemporaryUrl(url=url, expires=expires).model_dump(mode="json")
 
-    async def download(self, request: Request) -> Response:
-        sha = request.path_params["sha"]
+    def _refused(self, request: Request, sha: str, verb: str) -> Response | None:
+        """The object store's 403 for a URL not signed for ``verb`` on ``sha``, or expired; else None."""
         stamp = request.query_params.get("expires", "")
         signature = request.query_params.get("signature", "")
-        if not stamp.isdigit() or not hmac.compare_digest(signature, self._sign(sha, stamp)):
+        if not stamp.isdigit() or not hmac.compare_digest(signature, self._sign(sha, stamp, verb)):
             return Response("AccessDenied: the signature does not match", status_code=403, media_type="text/plain")
         if datetime.fromtimestamp(int(stamp), tz=self.emulator.clock.now().tzinfo) < self.emulator.clock.now():
             return Response("AccessDenied: request has expired", status_code=403, media_type="text/plain")
+        return None
+
+    async def upload_url(self, request: Request) -> Response:
+        query(request, UploadUrlQuery)
+        sha = request.path_params["sha"]
+        if sha in self.world.blobs:
+            raise Conflict("Token already exists")
+        return _json(self._presigned(request, sha, "put"))
+
+    async def upload(self, request: Request) -> Response:
+        sha = request.path_params["sha"]
+        refused = self._refused(request, sha, "put")
+        if refused is not None:
+            return refused
+        content = await request.body()
+        with self.emulator.lock:
+            self.world.blobs.setdefault(sha, content)
+        return Response(status_code=200)
+
+    async def download(self, request: Request) -> Response:
+        sha = request.path_params["sha"]
+        refused = self._refused(request, sha, "get")
+        if refused is not None:
+            return refused
         with self.emulator.lock:
             content = self.world.blobs.get(sha)
         if content is None:
             return Response("NoSuchKey", status_code=404, media_type="text/plain")
         return Response(content, media_type="application/octet-stream")
 
-    def _sign(self, sha: str, stamp: str) -> str:
+    def _sign(self, sha: str, stamp: str, verb: str) -> str:
         key = f"istari-storage-{self.emulator.seed}".encode()
-        return hmac.new(key, f"{sha}:{stamp}".encode(), hashlib.sha256).hexdigest()[:32]
+        return hmac.new(key, f"{verb}:{sha}:{stamp}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def _archived_filter(status: ArchiveStatus) -> bool | None:

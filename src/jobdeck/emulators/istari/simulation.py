@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from jobdeck.emulators.istari.access import AccessRelationship, PatchOp, owner_of, patched
 from jobdeck.emulators.istari.agents import Agents
 from jobdeck.emulators.istari.models import (
     ArchiveStatusName,
@@ -35,6 +36,7 @@ from jobdeck.emulators.istari.models import (
 )
 from jobdeck.emulators.istari.rules import Plan, plan_job
 from jobdeck.emulators.istari.tenant import (
+    AGENT_POOLS,
     CALLER_ID,
     FUNCTIONS,
     MODEL_IDS,
@@ -69,6 +71,8 @@ class IstariWorld:
     jobs: dict[str, Job] = field(default_factory=dict)
     #: Stored objects (parameters files, comments) by content sha.
     blobs: dict[str, bytes] = field(default_factory=dict)
+    #: Each job's access relationships, once asked for or changed (until then: its creator owns it).
+    access: dict[str, list[AccessRelationship]] = field(default_factory=dict)
     functions: dict[str, FunctionVersion] = field(default_factory=dict)
     agents: Agents = field(init=False)
     _specs: dict[str, FunctionSpec] = field(default_factory=dict)
@@ -145,6 +149,7 @@ class IstariWorld:
         archived: bool | None = False,
         name: str | None = None,
         model_id: str | None = None,
+        agent_pool_id: str | None = None,
         newest_first: bool = True,
     ) -> list[Job]:
         """Jobs matching the list filters; ``archived=None`` means both."""
@@ -160,6 +165,8 @@ class IstariWorld:
             if name is not None and name.casefold() not in job.function.name.casefold():
                 continue
             if model_id is not None and job.model_id != model_id:
+                continue
+            if agent_pool_id is not None and job.assigned_agent_pool_id != agent_pool_id:
                 continue
             result.append(job)
         return result
@@ -179,14 +186,19 @@ class IstariWorld:
         by: str = CALLER_ID,
         function_version: str | None = None,
         assigned_agent_id: str | None = None,
+        assigned_agent_pool_id: str | None = None,
     ) -> Job:
         function = self.functions.get(function_name)
         if function is None or (function_version and function_version != function.version):
             raise Missing(f"Function {function_name} {function_version or ''}".rstrip() + " not found")
         if model_id not in MODEL_IDS:
             raise Missing("Model not found")
+        if revision.content_token.sha not in self.blobs:
+            raise Missing("Token not found: upload the parameters file first")
+        self._check_assignment(assigned_agent_id, assigned_agent_pool_id)
         job_id = self._uuid()
         file_id = revision.file_id or self._uuid()
+        revision = revision.model_copy(update={"file_id": file_id})
         job = Job(
             id=job_id,
             created=at,
@@ -196,6 +208,7 @@ class IstariWorld:
             function=function,
             model_id=model_id,
             assigned_agent_id=assigned_agent_id,
+            assigned_agent_pool_id=assigned_agent_pool_id,
             tenant_id=TENANT_ID,
             archive_status_history=[self._archive_entry(job_id, ArchiveStatusName.ACTIVE, at, None, by)],
         )
@@ -229,16 +242,57 @@ class IstariWorld:
         by: str = CALLER_ID,
     ) -> Job:
         job = self.get(job_id)
-        if job.status_name.is_terminal:
-            raise Conflict(f"Job is already {job.status_name.value}; it cannot become {status.value}")
+        ended = job.status_name.is_terminal
+        if ended and status is not JobStatusName.PENDING:
+            raise Conflict(f"Job is {job.status_name.value}: it can only be resubmitted (Pending), "
+                           f"not become {status.value}")
         self.append_status(job, status, at, agent_id=agent_id, message=message,
                             by=None if agent_id else by)
         plan = self._plans.get(job_id)
-        if status.is_terminal:
+        if status.is_terminal or status is JobStatusName.PENDING:
             self.agents.release(job)
-        elif plan is not None and status is JobStatusName.PENDING:
+        if status is JobStatusName.PENDING and (ended or plan is None):
+            # Resubmitted after it ended: a new run, with a fate of its own, for the next free agent.
+            plan = self._plans[job_id] = plan_job(self.function_spec(job), at, self.rng)
+        if plan is not None and status is JobStatusName.PENDING:
             plan.due = None
         return job
+
+    def add_revision(self, job_id: str, revision: FileRevision) -> Job:
+        """A new revision of the job's file (``PUT /jobs/{job_id}``); its content must be stored already."""
+        job = self.get(job_id)
+        if revision.content_token.sha not in self.blobs:
+            raise Missing("Token not found: upload the file first")
+        job.file.revisions.append(revision.model_copy(update={"file_id": job.file.id}))
+        return job
+
+    def job_access(self, job_id: str) -> list[AccessRelationship]:
+        job = self.get(job_id)
+        return self.access.setdefault(job_id, [owner_of(job_id, job.created_by_id)])
+
+    def patch_access(self, job_id: str, change: AccessRelationship, op: PatchOp) -> list[AccessRelationship]:
+        self.access[job_id] = patched(self.job_access(job_id), job_id, change, op)
+        return self.access[job_id]
+
+    def assign_agent(self, job_id: str, agent_id: str | None) -> Job:
+        """``PUT``/``DELETE …/assigned_agent``: only that agent may claim the job (None: any)."""
+        job = self.get(job_id)
+        self._check_assignment(agent_id, None)
+        job.assigned_agent_id = agent_id
+        return job
+
+    def assign_agent_pool(self, job_id: str, pool_id: str | None) -> Job:
+        """``PUT``/``DELETE …/assigned_agent_pool``: only the pool's agents may claim the job (None: any)."""
+        job = self.get(job_id)
+        self._check_assignment(None, pool_id)
+        job.assigned_agent_pool_id = pool_id
+        return job
+
+    def _check_assignment(self, agent_id: str | None, pool_id: str | None) -> None:
+        if agent_id is not None and not self.agents.knows(agent_id):
+            raise Missing("Agent not found")
+        if pool_id is not None and pool_id not in AGENT_POOLS:
+            raise Missing("Agent pool not found")
 
     def store_parameters(self, parameters: dict[str, object], *, at: datetime, by: str) -> FileRevision:
         content = json.dumps(parameters, indent=2).encode()

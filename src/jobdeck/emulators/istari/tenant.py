@@ -53,3 +53,10 @@ AGENTS: tuple[Agent, ...] = (
     Agent("ag-2", "agent-windows-02"),
     Agent("ag-3", "agent-windows-03"),
 )
+
+#: Agent pools and their members. A job assigned to a pool is claimed only by one of them.
+#: Simulated submissions name none (so a seed's story is what it was); the API can assign one.
+AGENT_POOLS: dict[str, tuple[str, ...]] = {
+    "pool-windows": ("ag-2", "ag-3"),
+    "pool-linux": ("ag-1",),
+}
