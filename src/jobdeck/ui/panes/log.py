@@ -4,12 +4,17 @@ It reads the log itself: a follow from the tail (the oldest lines go as new
 ones come, within the view's ``max_lines``) and, on ``b``, the window before
 the lines shown (``log_window``). Both run in one exclusive worker group, so
 the latest request wins. The screen says which job and passes its keys on.
+
+A job its backend no longer lists (gone) shows the log tail jobdeck's history
+kept of it (``kept_log``), saying so above it; without one, the backend is
+asked as for any job (it may still serve the log).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,9 +23,13 @@ from textual.widgets import Input
 
 from jobdeck.errors import AdapterError
 from jobdeck.model import Job, JobRef, LogChunk, LogCursor
+from jobdeck.ui.panes.kept_log import NO_EARLIER, kept_tail_notice, read_kept_tail
 from jobdeck.ui.panes.log_window import LogSource, LogWindowReader
 from jobdeck.ui.panes.titles import TitledPane
 from jobdeck.ui.widgets.log_view import LogView
+
+if TYPE_CHECKING:
+    from jobdeck.store.sqlite.log_tails import KeptLogTail
 
 
 class LogReader(LogSource, Protocol):
@@ -57,11 +66,16 @@ class LogPane(TitledPane, Vertical):
         *,
         max_lines: int,
         earlier_max_bytes: int,
+        history_file: Path | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(id=id, classes=classes)
         self._reader = reader
+        #: jobdeck's history, where a gone job's kept log tail is read (None: history is off).
+        self._history_file = history_file
+        #: Whether the job shown was gone from its backend when its log was asked for.
+        self._gone = False
         self._max_lines = max_lines
         self._window = LogWindowReader(max_bytes=earlier_max_bytes)
         #: The job shown: what is read for another one (the user moved on) is dropped.
@@ -74,11 +88,37 @@ class LogPane(TitledPane, Vertical):
     def show_job(self, job: Job | None) -> None:
         """Follow ``job``'s log from its last lines (again, when it is the job shown already)."""
         self.ref = job.ref if job else None
+        self._gone = job is not None and job.gone_since is not None
         if job is None:
             self.query_one(LogView).clear()
             self.workers.cancel_group(self, "log")
+        elif self._gone and self._history_file is not None:
+            self._read_kept_tail(job.ref, self._history_file)
         else:
             self._follow(job.ref)
+
+    def job_changed(self, job: Job) -> None:
+        """The shown job changed at the backend: once it is gone from it (or listed again),
+        its log is read again from where it now is."""
+        if job.ref == self.ref and (job.gone_since is not None) != self._gone:
+            self.show_job(job)
+
+    @work(thread=True, exclusive=True, group="log", exit_on_error=False)
+    def _read_kept_tail(self, ref: JobRef, path: Path) -> None:
+        kept = read_kept_tail(path, ref)
+        self.app.call_from_thread(self._show_kept_tail, ref, kept)
+
+    def _show_kept_tail(self, ref: JobRef, kept: KeptLogTail | None) -> None:
+        if ref != self.ref or not self._gone:
+            return  # another job is shown now (or this one is listed again)
+        if kept is None:
+            self._follow(ref)  # none kept: the backend may still have it
+            return
+        log_view = self.query_one(LogView)
+        log_view.clear(kept_tail_notice(ref, kept))
+        log_view.earlier_unavailable = NO_EARLIER
+        log_view.append(kept.text if kept.text.endswith("\n") else kept.text + "\n")
+        log_view.mark_ended()
 
     def open_search(self) -> Input:
         """Open the search box (the screen gives it the focus)."""

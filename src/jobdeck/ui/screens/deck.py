@@ -136,6 +136,7 @@ class DeckScreen(JobActions, FirstScreen):
             # Its bounds: the lines it keeps, and the most one press of b reads.
             max_lines=self.host.settings.log_lines,
             earlier_max_bytes=EARLIER_WINDOW_MAX_BYTES,
+            history_file=self.host.history_file,
             id="log-pane",
             classes="pane",
         )
@@ -226,6 +227,7 @@ class DeckScreen(JobActions, FirstScreen):
                 job = next((job for job in event.changed if job.ref == shown), None)
                 if job is not None:
                     self.query_one(DetailPane).job_changed(job)
+                    self.query_one(LogPane).job_changed(job)
                     self._refresh_action_keys()
                 elif shown in event.removed:
                     self._show_job(None)
