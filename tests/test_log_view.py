@@ -226,18 +226,26 @@ async def test_search_finds_the_next_and_previous_match_and_scrolls_to_it() -> N
         assert "line 100 has the Needle" in rendered_rows(log)
 
 
-async def test_search_highlights_matches_with_the_match_style() -> None:
+async def test_search_highlights_matches_with_the_match_style_and_the_current_one_apart() -> None:
     async with running(LogApp()) as (app, log, pilot):
         log.append("alpha beta alpha\n")
         assert log.search("alpha")
         await pilot.pause()
         match_style = log.get_component_rich_style("log-view--match", partial=True)
-        highlighted = [
-            segment.text
-            for segment in rendered_strips(log)[0]
-            if segment.style is not None and segment.style.bgcolor == match_style.bgcolor
-        ]
-        assert highlighted == ["alpha", "alpha"]
+        current_style = log.get_component_rich_style("log-view--match-current", partial=True)
+        assert current_style.bgcolor != match_style.bgcolor and current_style.underline
+
+        def marked(style) -> list[tuple[int, str]]:
+            segments, column = [], 0
+            for segment in rendered_strips(log)[0]:
+                if segment.style is not None and segment.style.bgcolor == style.bgcolor:
+                    segments.append((column, segment.text))
+                column += len(segment.text)
+            return segments
+
+        # The match the search moved to is the current one; the other is marked as a match.
+        assert marked(current_style) == [(0, "alpha")]
+        assert marked(match_style) == [(11, "alpha")]
         log.clear_search()
         await pilot.pause()
         assert all(

@@ -27,9 +27,13 @@ from jobdeck.ui.panes.kept_log import NO_EARLIER, kept_tail_notice, read_kept_ta
 from jobdeck.ui.panes.log_window import LogSource, LogWindowReader
 from jobdeck.ui.panes.titles import TitledPane
 from jobdeck.ui.widgets.log_view import LogView
+from jobdeck.ui.widgets.log_view.line_strips import size_text
 
 if TYPE_CHECKING:
     from jobdeck.store.sqlite.log_tails import KeptLogTail
+
+#: After the log's state in the pane's border: the keys that work on it.
+LOG_KEYS = "/ search · w wrap"
 
 
 class LogReader(LogSource, Protocol):
@@ -83,7 +87,18 @@ class LogPane(TitledPane, Vertical):
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="search the log", id="log-search", classes="finder")
-        yield LogView(id="log", max_lines=self._max_lines)
+        # Its state (following, paused · N new, ended …) is in the border: no status row.
+        yield LogView(id="log", max_lines=self._max_lines, show_status=False)
+
+    def on_mount(self) -> None:
+        self._show_status(self.query_one(LogView).status_text())
+
+    @on(LogView.StatusChanged)
+    def _on_status_changed(self, message: LogView.StatusChanged) -> None:
+        self._show_status(message.text)
+
+    def _show_status(self, status: str) -> None:
+        self.set_titles(subtitle=f"{status} · {LOG_KEYS}")
 
     def show_job(self, job: Job | None) -> None:
         """Follow ``job``'s log from its last lines (again, when it is the job shown already)."""
@@ -148,6 +163,8 @@ class LogPane(TitledPane, Vertical):
                 log_view.append(chunk.text)
             if chunk.offset is not None:
                 self._window.followed_to = chunk.offset
+            if chunk.complete:
+                log_view.mark_ended()
 
     @on(LogView.EarlierWanted)
     def _on_earlier_wanted(self) -> None:
@@ -169,8 +186,17 @@ class LogPane(TitledPane, Vertical):
         except AdapterError as exc:
             self.notify(f"Earlier lines of {ref}: {exc}", severity="warning")
             return
-        if ref == self.ref and window is not None:
-            log_view.show_window(window.text, window.start, window.end)
+        if ref != self.ref:
+            return
+        if window is None:
+            self.notify("Nothing to load: the lines shown start the log", timeout=3)
+            return
+        log_view.show_window(window.text, window.start, window.end)
+        self.notify(
+            f"Showing {log_view.line_count:,} earlier lines ({size_text(window.start)} to "
+            f"{size_text(window.end)} into the log); f goes back to the end",
+            timeout=3,
+        )
 
     @on(Input.Submitted, "#log-search")
     def _on_search(self, event: Input.Submitted) -> None:

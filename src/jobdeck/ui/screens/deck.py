@@ -202,8 +202,6 @@ class DeckScreen(JobActions, FirstScreen):
                 others = " ".join(f"{p[0]} {p}" for p in LOWER_PANES if p != name)
                 title = f"{title} · {others}"
             pane.set_titles(title)
-        # The log view draws its own following/paused status row.
-        log_pane.set_titles(subtitle="/ search · w wrap · f follow")
 
     def _keys_in_use(self) -> dict[str, str]:
         """Every key the deck, its list, its log and the App answer, with what it does."""

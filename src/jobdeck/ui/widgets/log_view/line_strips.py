@@ -2,8 +2,8 @@
 
 A kept line is converted with ``to_rich_text`` (terminal-safe, colours kept)
 only when it is drawn, and kept in a small LRU cache keyed by its raw text;
-its strip (the search's matches styled) in another, keyed by the raw text and
-the search term. Wrapped, a line's strip is cut into rows of the pane's width.
+its strip (the search's matches styled) in another, keyed by the raw text,
+the search term and where the current match is on it (if it is). Wrapped, a line's strip is cut into rows of the pane's width.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class LineStrips:
         self._console = console
         # Converted lines by raw text; rendered strips by (raw text, search term).
         self._text_cache: LRUCache[str, Text] = LRUCache(1024)
-        self._strip_cache: LRUCache[tuple[str, str | None], Strip] = LRUCache(1024)
+        self._strip_cache: LRUCache[tuple[str, str | None, int | None], Strip] = LRUCache(1024)
 
     def clear(self) -> None:
         """Forget every line converted (the lines were replaced)."""
@@ -68,30 +68,35 @@ class LineStrips:
             row -= 1
         buffer = self._buffer
         if not wrap:
-            return self._line_strip(buffer.entry(row)) if row < buffer.count else None
+            return self._line_strip(row) if row < buffer.count else None
         index, sub_row = self._layout.locate(row)
         if index is None:
             return None
-        pieces = self._wrapped_strips(buffer.entry(index), width)
+        pieces = self._wrapped_strips(index, width)
         return pieces[sub_row] if sub_row < len(pieces) else None
 
-    def _line_strip(self, raw: str) -> Strip:
+    def _line_strip(self, index: int) -> Strip:
+        """Kept line ``index`` as a strip, the search's matches marked (the current one apart)."""
+        raw = self._buffer.entry(index)
         search = self._search
-        key = (raw, search.term)
+        current = search.current_start(self._buffer.dropped + index)
+        key = (raw, search.term, current)
         strip = self._strip_cache.get(key)
         if strip is None:
             text = self._converted(raw)
             if search.pattern is not None:
                 text = text.copy()
                 match_style = self._style("log-view--match")
+                current_style = self._style("log-view--match-current")
                 for match in search.pattern.finditer(text.plain):
-                    text.stylize(match_style, match.start(), match.end())
+                    style = current_style if match.start() == current else match_style
+                    text.stylize(style, match.start(), match.end())
             strip = Strip(text.render(self._console()), text.cell_len)
             self._strip_cache[key] = strip
         return strip
 
-    def _wrapped_strips(self, raw: str, width: int) -> list[Strip]:
-        strip = self._line_strip(raw)
+    def _wrapped_strips(self, index: int, width: int) -> list[Strip]:
+        strip = self._line_strip(index)
         length = strip.cell_length
         if length <= width:
             return [strip]

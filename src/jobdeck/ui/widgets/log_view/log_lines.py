@@ -46,6 +46,7 @@ class LogLines(ScrollView):
         "log-view--notice",
         "log-view--status",
         "log-view--match",
+        "log-view--match-current",
         "log-view--dropped",
     }
 
@@ -69,6 +70,8 @@ class LogLines(ScrollView):
         # showing the same in a border subtitle can turn it off.
         self.show_status = show_status
         self.new_since_pause = 0
+        #: The log is complete (its job ended): no line will come, nothing to follow.
+        self.log_ended = False
         self._buffer = LogBuffer(max_lines)
         self._layout = WrapLayout(self._buffer)
         self._search = LogSearch()
@@ -113,7 +116,7 @@ class LogLines(ScrollView):
         if banner_rows and y == 0:
             return self._fixed_row(f" {self._notice}", "log-view--notice", width)
         if self._status_rows and y == height - 1:
-            return self._fixed_row(f" {self._status_text()}", "log-view--status", width)
+            return self._fixed_row(f" {self.status_text()}", "log-view--status", width)
         row = int(self.scroll_y) + y - banner_rows
         strip = self._strips.content_row(row, width, wrap=self.wrap)
         if strip is None:
@@ -126,7 +129,10 @@ class LogLines(ScrollView):
     def _fixed_row(self, text: str, component: str, width: int) -> Strip:
         return fixed_row(text, self.rich_style + self._style(component), width, self.app.console)
 
-    def _status_text(self) -> str:
+    def status_text(self) -> str:
+        """The pane's state in words: following; paused, with the lines come since; ended
+        (the log is complete); or the earlier window shown. The status row draws it while
+        not following; a parent may show it in a border instead (``show_status``)."""
         term = self._search.term
         window_end = self._buffer.window_end
         if window_end is not None:
@@ -134,13 +140,19 @@ class LogLines(ScrollView):
             if term:
                 parts.insert(1, f"/{term}")
             return " · ".join(parts)
-        parts = ["paused"]
-        if self.new_since_pause:
-            noun = "line" if self.new_since_pause == 1 else "lines"
-            parts.append(f"{self.new_since_pause:,} new {noun}")
+        if self.log_ended:
+            parts = ["ended"]
+        elif self.following:
+            parts = ["following"]
+        else:
+            parts = ["paused"]
+            if self.new_since_pause:
+                noun = "line" if self.new_since_pause == 1 else "lines"
+                parts.append(f"{self.new_since_pause:,} new {noun}")
         if term:
             parts.append(f"/{term}")
-        parts.append("f to follow")
+        if not self.following:
+            parts.append("f to the end" if self.log_ended else "f to follow")
         return " · ".join(parts)
 
     def _style(self, component: str) -> Style:

@@ -16,6 +16,8 @@ class LogSearch:
         self.term: str | None = None
         self.pattern: re.Pattern[str] | None = None
         self.match_line: int | None = None
+        #: Where the current match begins in its line (a character index of the plain text).
+        self.match_start: int | None = None
 
     def start(self, term: str, *, backwards: bool, first_shown: int, last_shown: int, dropped: int) -> int:
         """The kept line a search for ``term`` begins at: next to the current match
@@ -27,18 +29,25 @@ class LogSearch:
                 return current + (-1 if backwards else 1)
         return last_shown if backwards else first_shown
 
-    def found(self, term: str, pattern: re.Pattern[str], line: int) -> None:
-        """``term`` matched on ``line`` (counted as ``match_line`` is)."""
+    def found(self, term: str, pattern: re.Pattern[str], line: int, start: int = 0) -> None:
+        """``term`` matched on ``line`` (counted as ``match_line`` is), at character ``start``."""
         self.term = term
         self.pattern = pattern
         self.match_line = line
+        self.match_start = start
+
+    def current_start(self, line: int) -> int | None:
+        """Where the current match begins if it is on ``line`` (counted as ``match_line``), else None."""
+        return self.match_start if self.match_line is not None and line == self.match_line else None
 
     def forget_match_before(self, dropped: int) -> None:
         """Lines before ``dropped`` went away: a match on one of them is gone."""
         if self.match_line is not None and self.match_line < dropped:
             self.match_line = None
+            self.match_start = None
 
     def clear(self) -> None:
         self.term = None
         self.pattern = None
         self.match_line = None
+        self.match_start = None

@@ -24,6 +24,9 @@ class LogView(LogLines, can_focus=True):
     # Mouse selection would need per-line selection spans; copy uses lines_text().
     ALLOW_SELECT = False
 
+    #: The state in words last posted (``StatusChanged``).
+    _status_told: str | None = None
+
     DEFAULT_CSS = """
     LogView {
         background: $surface;
@@ -51,6 +54,12 @@ class LogView(LogLines, can_focus=True):
             background: $accent;
             color: $background;
             text-style: bold;
+        }
+        /* The match n and N move from, apart from the others (not by colour alone). */
+        & > .log-view--match-current {
+            background: $foreground;
+            color: $background;
+            text-style: bold underline;
         }
         & > .log-view--dropped {
             color: $text-muted;
@@ -89,6 +98,21 @@ class LogView(LogLines, can_focus=True):
 
     class TailWanted(_Asked):
         """The pane shows an earlier window and the user asked for the end again (``f``, End)."""
+
+    class StatusChanged(Message):
+        """The pane's state in words (``status_text``) changed: following, paused, ended …"""
+
+        def __init__(self, log_view: LogView, text: str) -> None:
+            super().__init__()
+            self.log_view = log_view
+            self.text = text
+
+        @property
+        def control(self) -> LogView:
+            return self.log_view
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, LogView.StatusChanged) and message.log_view is self.log_view
 
     class FollowChanged(Message):
         """Following the tail was paused or resumed."""
@@ -164,6 +188,8 @@ class LogView(LogLines, can_focus=True):
             # The lines above the view went away; keep the view on the same lines.
             self._move_to(y=self.scroll_y - shift)
         self.refresh()
+        if new_lines and not self.following:
+            self._tell_status()
 
     def clear(self, notice: str | None = None) -> None:
         """Forget every line, show ``notice`` (if any) and follow again."""
@@ -171,12 +197,14 @@ class LogView(LogLines, can_focus=True):
         self._layout.clear()
         self._search.match_line = None
         self.new_since_pause = 0
+        self.log_ended = False
         self._notice = notice or None
         self._strips.clear()
         self._set_following(True)
         self._update_virtual_size()
         self._move_to(x=0, y=0)
         self.refresh()
+        self._tell_status()
 
     def start_at(self, offset: int) -> None:
         """Say the lines to come start at byte ``offset`` of the log: what is before it
@@ -202,6 +230,14 @@ class LogView(LogLines, can_focus=True):
         self._update_virtual_size()
         self._move_to(y=self.max_scroll_y)
         self.refresh()
+        self._tell_status()
+
+    def mark_ended(self) -> None:
+        """Say the log is complete: its job ended, no line will come (the state reads "ended")."""
+        if not self.log_ended:
+            self.log_ended = True
+            self.refresh()
+            self._tell_status()
 
     def set_notice(self, text: str | None) -> None:
         """Show ``text`` in a one-line banner above the log (None hides it)."""
@@ -222,7 +258,13 @@ class LogView(LogLines, can_focus=True):
 
     def action_earlier(self) -> None:
         if not self._buffer.skipped_bytes and not self._buffer.dropped:
-            self.notify("The log's first line is shown already", timeout=2)
+            # Nothing earlier to load: say so, and what b did instead.
+            loaded = f"The whole log is loaded ({self._buffer.count:,} lines)"
+            if self.scroll_y > 0:
+                self._user_scroll(0)
+                self.notify(f"{loaded}: moved to its first line", timeout=3)
+            else:
+                self.notify(f"{loaded}; its first line is in view", timeout=3)
             return
         if self._buffer.earlier_unavailable:
             self.notify(f"Earlier lines cannot be loaded: {self._buffer.earlier_unavailable}", timeout=4)
@@ -259,11 +301,12 @@ class LogView(LogLines, can_focus=True):
         if found is None:
             return False
         index, match = found
-        self._search.found(term, pattern, buffer.dropped + index)
+        self._search.found(term, pattern, buffer.dropped + index, match.start())
         self._strips.restyle()
         self._set_following(False)
         self._reveal(index, to_plain(buffer.entry(index))[: match.start()])
         self.refresh()
+        self._tell_status()
         return True
 
     def search_next(self) -> bool:
@@ -278,6 +321,7 @@ class LogView(LogLines, can_focus=True):
         self._search.clear()
         self._strips.restyle()
         self.refresh()
+        self._tell_status()
 
     # -- actions --------------------------------------------------------------
 
@@ -316,6 +360,14 @@ class LogView(LogLines, can_focus=True):
         self._update_virtual_size()
         self.refresh()
         self.post_message(self.FollowChanged(self, following))
+        self._tell_status()
+
+    def _tell_status(self) -> None:
+        """Post the state in words when it changed since last told (``StatusChanged``)."""
+        text = self.status_text()
+        if text != self._status_told:
+            self._status_told = text
+            self.post_message(self.StatusChanged(self, text))
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
