@@ -284,7 +284,7 @@ class RunDetail(Widget):
             yield from group_rows(job.group, ascii=self.ascii, style=self._style, counts_line=self._counts_line)
         error_label, error = self._error(job)
         if error:
-            yield error_label, Text(error, style=self._style("run-detail--error"))
+            yield error_label, Text(error, style=self._reason_style(job.state if error_label == "Reason" else None))
         if job.labels:
             yield "Labels", Text("\n".join(f"{safe_line(k)}: {safe_line(v)}" for k, v in job.labels.items()))
         if job.archived:
@@ -317,7 +317,7 @@ class RunDetail(Widget):
         if run.error:
             yield "Error", Text(_error_lines(run.error), style=self._style("run-detail--error"))
         if run.reason:
-            yield "Reason", Text(_error_lines(run.reason), style=self._style("run-detail--error"))
+            yield "Reason", Text(_error_lines(run.reason), style=self._reason_style(run.state))
 
     def _run_list(self) -> list[RenderableType]:
         """The page's runs, one a line, the chosen one marked."""
@@ -400,6 +400,11 @@ class RunDetail(Widget):
             if latest.reason:
                 return "Reason", _error_lines(latest.reason)
         return "", ""
+
+    def _reason_style(self, state: JobState | None) -> Style:
+        """An error's style (``state`` None), or a reason's: an error's only when it explains a
+        failure; else it informs ("started pid 4242", "waiting for resources") and is plain."""
+        return self._style("run-detail--error") if state in (None, JobState.FAILED) else Style()
 
     def _state_style(self, state: JobState) -> Style:
         return self._style(STATE_COMPONENT[state])
