@@ -83,6 +83,8 @@ class DeckScreen(JobActions, FirstScreen):
         Binding("t", "show_pane('timeline')", "Timeline", id="deck.timeline", show=False),
         Binding("l", "show_pane('log')", "Log", id="deck.log", show=False),
         Binding("ctrl+r", "refresh", "Refresh now", id="deck.refresh", show=False),
+        Binding("H", "health", "Backend health", id="deck.health", show=False,
+                tooltip="Every backend's health, with its last error in full (or click the header's badges)"),
         Binding("plus", "watch_job", "Watch a job by id", id="deck.watch", show=False,
                 tooltip="Add a job known only by its id (backends that cannot list jobs, e.g. Julep)"),
         Binding("c", "copy_ref", "Copy job reference", id="deck.copy_ref", show=False,
@@ -365,6 +367,13 @@ class DeckScreen(JobActions, FirstScreen):
     def action_refresh(self) -> None:
         self.notify("Refreshing…", timeout=1)
         self.run_worker(self.host.monitor.refresh(), group="refresh", exit_on_error=False)
+
+    @on(HealthBar.DetailWanted)
+    def action_health(self) -> None:
+        from jobdeck.ui.screens.health_detail import HealthDetailScreen
+
+        bar = self.query_one(HealthBar)
+        self.app.push_screen(HealthDetailScreen(bar.health, bar.now, ascii=bar.ascii))
 
     def action_copy_line(self) -> None:
         line = current_log_line(self.query_one(LogView))

@@ -20,6 +20,8 @@ from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
+from textual.events import Click
+from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
@@ -102,6 +104,13 @@ class HealthBar(Widget):
 
     #: The line's pieces at every level of detail (most first), as last repainted.
     _shown: tuple[list[_Piece], ...] = ()
+
+    class DetailWanted(Message):
+        """The user clicked the badges: show every backend's health in full."""
+
+    def on_click(self, event: Click) -> None:
+        event.stop()
+        self.post_message(self.DetailWanted())
 
     # Health and the time are set once a second; the bar repaints only when its text changes.
     def watch_health(self) -> None:

@@ -1,0 +1,102 @@
+"""Every backend's health in full (``H``, or a click on the header's badges).
+
+The header has one line for every backend, so it cuts an error to a few
+words ("cannot connect to htt…") and drops it when narrow. Here each backend
+gets its status, when it last answered, how many polls failed in a row, when
+the next one is, its live-updates state, its warnings, and its last error in
+full, wrapped rather than cut. All of it is the backend's text: made safe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from jobdeck import present
+from jobdeck.monitor.events import BackendHealth, HealthStatus
+from jobdeck.safe_text import safe_message
+from jobdeck.ui.deck_text import STATUS_GLYPH, STATUS_GLYPH_ASCII
+
+
+def health_table(health: Mapping[str, BackendHealth], now: datetime | None, *, ascii: bool = False) -> Table:
+    """One section per backend: its status, then its fields, the last error in full."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    glyphs = STATUS_GLYPH_ASCII if ascii else STATUS_GLYPH
+    if not health:
+        table.add_row("", "no backends configured")
+    for backend in health.values():
+        table.add_row(
+            Text(f"{glyphs[backend.status]} {present.one_line(backend.name)}", style="underline"),
+            Text(f"{backend.status.value} ({present.one_line(backend.kind)})"),
+        )
+        for label, value in _fields(backend, now):
+            table.add_row(label, Text(value))
+        table.add_row("", "")
+    return table
+
+
+def _fields(backend: BackendHealth, now: datetime | None) -> list[tuple[str, str]]:
+    fields: list[tuple[str, str]] = []
+    if backend.last_ok is not None:
+        age = present.age(backend.last_ok, now)
+        fields.append(("last answer", "just now" if age == "now" else f"{age} ago"))
+    elif backend.status is not HealthStatus.STARTING:
+        fields.append(("last answer", "never"))
+    if backend.consecutive_failures:
+        noun = "poll" if backend.consecutive_failures == 1 else "polls"
+        fields.append(("failed", f"{backend.consecutive_failures} {noun} in a row"))
+    if backend.next_poll_in is not None:
+        fields.append(("next poll", f"in {backend.next_poll_in:.0f}s"))
+    if backend.push_error:
+        fields.append(("live updates", f"reconnecting: {safe_message(backend.push_error)}"))
+    elif backend.pushing:
+        fields.append(("live updates", "connected"))
+    for warning in backend.warnings:
+        fields.append(("warning", safe_message(warning)))
+    if backend.last_error:
+        fields.append(("last error", safe_message(backend.last_error)))
+    return fields
+
+
+class HealthDetailScreen(ModalScreen[None]):
+    """Each backend's health with its full error; Esc closes."""
+
+    DEFAULT_CSS = """
+    HealthDetailScreen {
+        align: center middle;
+    }
+    HealthDetailScreen > VerticalScroll {
+        width: 100;
+        max-width: 100%;
+        height: auto;
+        max-height: 90%;
+        border: round $accent;
+        background: $surface;
+        padding: 0 1;
+    }
+    """
+
+    BINDINGS = [Binding("escape,q,H", "dismiss", "Close", id="health.close")]
+
+    def __init__(self, health: Mapping[str, BackendHealth], now: datetime | None, *, ascii: bool = False) -> None:
+        super().__init__()
+        self._table = health_table(health, now, ascii=ascii)
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll() as scroll:
+            scroll.border_title = "Backend health"
+            scroll.border_subtitle = "Esc to close"
+            yield Static(self._table, id="health-detail")
+
+    def action_dismiss(self) -> None:  # type: ignore[override]
+        self.dismiss(None)

@@ -1,0 +1,61 @@
+"""A backend's full error is reachable from the deck: H, or a click on the header's badges."""
+
+from __future__ import annotations
+
+from deck_helpers import sample_deck, screen_text, wait_for_jobs
+from fakes import wait_until
+
+from jobdeck.errors import Unreachable
+from jobdeck.ui.screens.health_detail import HealthDetailScreen
+from jobdeck.ui.widgets.health_bar import HealthBar
+
+LONG_ERROR = (
+    "cannot connect to https://cluster.example.internal:8443/api/v1/jobs: "
+    "connection refused after 3 attempts (the last at 11:59:58)"
+)
+
+
+async def deck_with_a_backend_down(tmp_path, pilot_size):
+    app, (_, cluster) = sample_deck(tmp_path)
+    cluster.fail_always(Unreachable(LONG_ERROR))
+    return app
+
+
+async def test_h_shows_every_backends_health_with_the_whole_error(tmp_path):
+    app = await deck_with_a_backend_down(tmp_path, (120, 40))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_jobs(app, 3)
+        bar = app.screen.query_one(HealthBar)
+        await wait_until(lambda: bar.health.get("cluster") and bar.health["cluster"].last_error, what="the failure")
+        await pilot.pause()
+        assert LONG_ERROR not in screen_text(app)  # the header cuts it
+        await pilot.press("H")
+        assert isinstance(app.screen, HealthDetailScreen)
+        await pilot.pause()
+        text = screen_text(app)
+        # In full, wrapped at the dialog's width rather than cut.
+        assert "cannot connect to https://cluster.example.internal:8443/api/v1/jobs:" in text
+        assert "connection refused after 3 attempts (the last at 11:59:58)" in text
+        assert "● local      ok" in text and "✗ cluster    down" in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HealthDetailScreen)
+
+
+async def test_a_click_on_the_badges_shows_the_same(tmp_path):
+    app = await deck_with_a_backend_down(tmp_path, (80, 24))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_jobs(app, 3)
+        await pilot.click(HealthBar)
+        await pilot.pause()
+        assert isinstance(app.screen, HealthDetailScreen)
+
+
+async def test_the_palette_has_it_too(tmp_path):
+    app, _ = sample_deck(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_jobs(app, 6)
+        command = next(c for c in app.get_system_commands(app.screen) if c.title == "Backend health")
+        assert command.help.startswith("Key H")
+        command.callback()
+        await pilot.pause()
+        assert isinstance(app.screen, HealthDetailScreen)
