@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import re
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import NAMESPACE_URL, uuid5
 
@@ -32,6 +31,7 @@ from jobdeck.emulators.drp.events import serve_events
 from jobdeck.emulators.drp.info import server_info
 from jobdeck.emulators.drp.models import Job, Machine, error_body, event
 from jobdeck.emulators.drp.queries import JOB_INDEXES, QueryError, parse_query, run_query
+from jobdeck.emulators.drp.ranges import OCTET, serve_bytes
 
 if TYPE_CHECKING:
     from jobdeck.emulators.core import Handler, SimClock
@@ -40,8 +40,6 @@ if TYPE_CHECKING:
     from jobdeck.emulators.drp.simulation import World
 
 API = "/api/v3"
-OCTET = "application/octet-stream"
-_RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")
 RESTART_MODES = ("retry", "continue", "from-start")
 
 class DrpServer(Protocol):
@@ -74,6 +72,8 @@ class DrpApi:
             Route(f"{API}/jobs/{{uuid}}/log", guarded(self.job_log), methods=["GET", "HEAD", "PUT"]),
             Route(f"{API}/jobs/{{uuid}}/archive", guarded(self.job_archive), methods=["GET"]),
             Route(f"{API}/jobs/{{uuid}}/actions", guarded(self.job_actions), methods=["GET"]),
+            Route(f"{API}/jobs/{{uuid}}/plugin_actions", guarded(self.plugin_actions), methods=["GET"]),
+            Route(f"{API}/jobs/{{uuid}}/plugin_actions/{{cmd}}", guarded(self.plugin_actions), methods=["GET", "POST"]),
             Route(f"{API}/machines", guarded(self.list_machines), methods=["GET", "HEAD"]),
             Route(f"{API}/machines/{{uuid}}", guarded(self.one_machine), methods=["GET", "PATCH"]),
             Route(f"{API}/work_orders/{{uuid}}", guarded(self.one_work_order), methods=["GET"]),
@@ -151,6 +151,19 @@ class DrpApi:
             return self.error(422, f"Machine {job.Machine} does not exist", key=uuid, type_="ValidationError")
         return JSONResponse(render_actions(job, machine.Name, request.query_params.get("os", "")))
 
+    async def plugin_actions(self, request: Request) -> Response:
+        """``/jobs/{uuid}/plugin_actions[/{cmd}]``: what plugins offer to do to a job. The emulated
+        server runs no plugin, so the list is empty and any one command is 404, as DRP answers an
+        action no plugin provides (v3 ``frontend/actions.go``)."""
+        uuid, cmd = request.path_params["uuid"], request.path_params.get("cmd")
+        if uuid not in self.world.jobs:
+            return self.error(404, "Not Found", key=uuid, type_=request.method)
+        if cmd is None:
+            return JSONResponse([])
+        if request.method == "POST" and not isinstance(await self._json_body(request), dict):
+            return self.error(400, "Body must be an object of action parameters", key=uuid, type_="POST")
+        return self.error(404, f"{cmd}: Not Found", key=uuid, type_="INVOKE" if request.method == "POST" else "GET")
+
     async def job_indexes(self, request: Request) -> Response:
         return JSONResponse({name: {"Type": kind, "Unique": name == "Uuid"} for name, kind in JOB_INDEXES.items()})
 
@@ -219,7 +232,7 @@ class DrpApi:
             # Archived: the log is no longer served from /log (contract); 404 naming the
             # archive endpoint is our reading of "can no longer be fetched" (inference).
             return self.error(404, f"Log archived; see {API}/jobs/{uuid}/archive", key=uuid, type_=request.method)
-        return _serve_bytes(bytes(self.world.logs[uuid]), request)
+        return serve_bytes(bytes(self.world.logs[uuid]), request)
 
     async def job_archive(self, request: Request) -> Response:
         uuid = request.path_params["uuid"]
@@ -349,31 +362,3 @@ def _validated(model: type[BaseModel], data: Any) -> Any:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "body"
         return f"{where}: {first['msg']}"
-
-
-def _serve_bytes(data: bytes, request: Request) -> Response:
-    """What Go's ``http.ServeContent`` does with ``Range: bytes=N-`` (and ``N-M``)."""
-    size = len(data)
-    base = {"Accept-Ranges": "bytes"}
-    header = request.headers.get("range")
-    if request.method == "HEAD":
-        return Response(status_code=200, headers={**base, "Content-Length": str(size)}, media_type=OCTET)
-    if not header:
-        return Response(data, headers=base, media_type=OCTET)
-    match = _RANGE.match(header.strip())
-    if match is None:
-        return Response(status_code=416, headers={**base, "Content-Range": f"bytes */{size}"})
-    start = int(match.group(1))
-    end = int(match.group(2)) if match.group(2) else size - 1
-    if start >= size:
-        if size == 0:
-            # Go: an empty file ignores the Range header and answers 200 (not 416).
-            return Response(b"", headers=base, media_type=OCTET)
-        return Response(status_code=416, headers={**base, "Content-Range": f"bytes */{size}"})
-    end = min(end, size - 1)
-    return Response(
-        data[start : end + 1],
-        status_code=206,
-        headers={**base, "Content-Range": f"bytes {start}-{end}/{size}"},
-        media_type=OCTET,
-    )
