@@ -71,6 +71,8 @@ async def test_6_the_list_filters_on_the_agent_pool_and_only_its_agents_claim(is
     assert [job.id for job in istari.jobs.list(assigned_agent_pool_id="pool-linux")] == [linux.id]
     assert [job.id for job in istari.jobs.list(assigned_agent_pool_id="pool-windows")] == [windows.id]
     assert list(istari.jobs.list(assigned_agent_pool_id="pool-none")) == []
+    waiting = {job.ref.id: job for job in await adapter.list_jobs()}
+    assert waiting[linux.id].labels["agent pool"] == "pool-linux" and "agent" not in waiting[linux.id].labels
     with pytest.raises(NotFoundError):
         a_mesh_job(istari, assigned_agent_pool_id="pool-none")
     emulator.advance(10 * 60)

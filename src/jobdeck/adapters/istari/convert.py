@@ -80,6 +80,8 @@ def labels_of(job: wire.Job) -> dict[str, str]:
         "function": job.function.name if job.function else None,
         "model": job.model_id,
         "agent": agent_name(job),
+        # Only the pool's agents may claim the job: why a Pending one may wait while others run.
+        "agent pool": job.assigned_agent_pool_id,
         "tool": (job.function.tool_display_name or job.function.tool_name) if job.function else None,
     }
     return {key: value for key, value in labels.items() if value}
