@@ -1,0 +1,64 @@
+"""The queue and accounting merged into one view of the jobs, so a finished job never vanishes.
+
+The queue (slurmctld) is the authority on every job it holds. Accounting
+(slurmdbd) adds the finished jobs the controller has forgotten; a job seen in
+the queue and then forgotten by both (no slurmdbd) is kept as last seen. Jobs
+that ended more than ``history_hours`` ago are dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from jobdeck.adapters.slurm.convert import record_state
+from jobdeck.adapters.slurm.wire import Exit, SlurmRecord
+
+
+class Merged:
+    def __init__(self) -> None:
+        #: Finished jobs not (or no longer) in the queue, by Slurm id.
+        self.finished: dict[str, SlurmRecord] = {}
+        #: The last queue, by Slurm id.
+        self.queue: dict[str, SlurmRecord] = {}
+        #: Exit codes the queue told (accounting's JSON summary may be wrong), by Slurm id and submit time.
+        self._exits: dict[tuple[str, int | None], Exit] = {}
+
+    def take_queue(self, records: Iterable[SlurmRecord]) -> set[str]:
+        """The new queue; returns the ids that left it since the last one."""
+        queue = {record.task_key: record for record in records}
+        left = self.queue.keys() - queue.keys()
+        for key in left:
+            if self.queue[key].array_pending is None:  # a pending tasks' record left as its tasks started
+                self.finished.setdefault(key, self.queue[key])  # kept as last seen, until accounting says more
+        for key, record in queue.items():
+            if record.exit is not None and record_state(record).is_terminal:
+                self._exits[(key, record.submit)] = record.exit
+        self.queue = queue
+        return left
+
+    def take_accounting(self, records: Iterable[SlurmRecord]) -> None:
+        """Accounting's finished jobs (its active ones are the queue's to tell)."""
+        for record in records:
+            if not record_state(record).is_terminal:
+                continue
+            key = record.task_key
+            if record.exit is None:
+                known = self._exits.get((key, record.submit))
+                if known is not None:
+                    record = replace(record, exit=known)
+            self.finished[key] = record
+
+    def prune(self, oldest: float) -> None:
+        for key in [key for key, record in self.finished.items() if (record.end or record.submit or 0) < oldest]:
+            del self.finished[key]
+        for key in [key for key in self._exits if key[0] not in self.queue and key[0] not in self.finished]:
+            del self._exits[key]
+
+    def records(self) -> list[SlurmRecord]:
+        """The queue's jobs, then the finished ones it no longer holds."""
+        queue = self.queue
+        out = list(queue.values())
+        out.extend(record for key, record in self.finished.items() if key not in queue)
+        return out
+
