@@ -97,6 +97,27 @@ def base_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
+#: textual-serve's page says only "Session ended." when its deck ends (q, or the server stopped).
+_ENDED_MESSAGE = '<div class="message">Session ended.</div>'
+_ENDED_BUTTON = '<button type="button" onClick="refresh()">Restart</button>'
+#: What jobdeck's page says instead: why it ended, and the way back.
+ENDED_MESSAGE = (
+    '<div class="message">This deck has ended: q quits it, and so does stopping jobdeck serve.'
+    "<br>Your jobs go on: nothing was stopped but the deck.</div>"
+)
+ENDED_BUTTON = '<button type="button" onClick="refresh()">Open a new deck</button>'
+
+
+def page_with_messages(html: str) -> str:
+    """textual-serve's page with jobdeck's message for a deck that has ended (and its button)."""
+    return html.replace(_ENDED_MESSAGE, ENDED_MESSAGE).replace(_ENDED_BUTTON, ENDED_BUTTON)
+
+
+def host_and_port(host: str, port: int) -> str:
+    """``host:port`` as in a URL (``[::1]:8000``)."""
+    return base_url(host, port).removeprefix("http://")
+
+
 def _host_name(host_header: str) -> str:
     """The name part of a ``Host`` header (``[::1]:8000`` -> ``::1``)."""
     if host_header.startswith("["):

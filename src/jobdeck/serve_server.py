@@ -27,7 +27,7 @@ from aiohttp.abc import AbstractAccessLogger
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
-from jobdeck.serve import Access
+from jobdeck.serve import Access, page_with_messages
 
 log = logging.getLogger("jobdeck.serve")
 
@@ -102,6 +102,8 @@ class GuardedServer(Server):
             "application": {"name": self.title},
         }
         response = aiohttp_jinja2.render_template("app_index.html", request, context)
+        if response.text is not None:
+            response.text = page_with_messages(response.text)
         response.headers.update(PAGE_HEADERS)
         return response
 

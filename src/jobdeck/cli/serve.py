@@ -38,7 +38,7 @@ def serve(ctx: click.Context, host: str, port: int, allow_actions: bool, require
     --kiosk and --theme given before `serve` apply to every tab's deck;
     --read-only (or --kiosk) with --allow-actions is refused.
     """
-    from jobdeck.serve import Access, deck_command, is_loopback, token_required
+    from jobdeck.serve import Access, deck_command, host_and_port, is_loopback, token_required
 
     state = cli_state(ctx)
     if allow_actions and (state.read_only or state.kiosk):
@@ -68,6 +68,8 @@ def serve(ctx: click.Context, host: str, port: int, allow_actions: bool, require
     except ImportError:
         fail("the browser view needs textual-serve: pip install textual-serve")
     except OSError as exc:
+        # (Before the start line: it is printed only once the port is ours.)
+        where = host_and_port(host, port)
         if exc.errno == errno.EADDRINUSE:
-            fail(f"cannot serve on {host}:{port}: the port is already in use")
-        fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}")
+            fail(f"cannot serve on {where}: the port is already in use")
+        fail(f"cannot serve on {where}: {exc.strerror or exc}")
