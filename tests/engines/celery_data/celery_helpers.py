@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 import httpx
 from engine_session import SCRIPTS, Engine
 
+from jobdeck.errors import NotFound
+
 T = TypeVar("T")
 
 #: Seconds a test waits at most for Celery to report something (it takes well under one).
@@ -50,12 +52,13 @@ def wait_flower(engine: Engine, ids: dict[str, str], states: dict[str, set[str]]
 
 
 async def eventually(check: Callable[[], Awaitable[T]], what: str, patience: float = PATIENCE) -> T:
-    """``check()``'s first result that does not raise AssertionError (polled every 0.1 s)."""
+    """``check()``'s first result that does not raise AssertionError, nor NotFound for a task
+    whose events have not arrived yet (polled every 0.1 s)."""
     deadline = time.monotonic() + patience
     while True:
         try:
             return await check()
-        except AssertionError as problem:
+        except (AssertionError, NotFound) as problem:
             if time.monotonic() > deadline:
                 raise AssertionError(f"{what}: not within {patience} s: {problem}") from None
         await asyncio.sleep(0.1)

@@ -17,8 +17,8 @@ from jobdeck.adapters.kit.http import HttpClient, validate
 from jobdeck.adapters.kit.http_paths import segment
 from jobdeck.errors import AuthFailed, BadResponse, NotFound
 
-#: Flower's Prometheus gauges of each worker (cheaper than asking the workers: no broadcast).
-_GAUGE = re.compile(r'^(flower_worker_online|flower_worker_number_of_currently_executing_tasks)\{worker="([^"]*)"\}\s+(\S+)$')
+#: Flower's Prometheus gauge of each worker's running tasks (cheaper than asking the workers).
+_GAUGE = re.compile(r'^(flower_worker_number_of_currently_executing_tasks)\{worker="([^"]*)"\}\s+(\S+)$')
 
 
 def auth_header(credentials: str) -> dict[str, str]:
@@ -71,23 +71,24 @@ class FlowerSource:
         return validate(TASK, {**data, "uuid": data.get("uuid") or task_id}, what=f"task {task_id}", backend=self.backend)
 
     async def workers(self, http: HttpClient) -> list[WorkerInfo]:
-        response = await self._call(http, "GET", "/metrics")
-        online: dict[str, bool] = {}
+        """Online or not by their heartbeats (``/api/workers?status=1``: a worker killed without a
+        word goes offline when its heartbeats stop), and the tasks each runs (Flower's gauges)."""
+        response = await self._call(http, "GET", "/api/workers", params={"status": 1})
+        alive = await _json(http, response)
+        if not isinstance(alive, dict):
+            raise BadResponse(f"{self.backend}: the worker list is not an object")
         active: dict[str, int] = {}
-        for line in response.text.splitlines():
+        for line in (await self._call(http, "GET", "/metrics")).text.splitlines():
             match = _GAUGE.match(line)
-            if not match:
-                continue
-            metric, worker, value = match.groups()
-            try:
-                number = float(value)
-            except ValueError:
-                continue
-            if metric == "flower_worker_online":
-                online[worker] = number > 0
-            else:
-                active[worker] = int(number)
-        return [WorkerInfo(name=name, online=up, active=active.get(name) if up else 0) for name, up in sorted(online.items())]
+            if match and match.group(1) == "flower_worker_number_of_currently_executing_tasks":
+                try:
+                    active[match.group(2)] = int(float(match.group(3)))
+                except ValueError:
+                    continue
+        return [
+            WorkerInfo(name=str(name), online=bool(up), active=active.get(str(name)) if up else 0)
+            for name, up in sorted(alive.items())
+        ]
 
     async def revoke(self, http: HttpClient, task_id: str, *, terminate: bool) -> None:
         params = {"terminate": "true", "signal": "SIGTERM"} if terminate else None
