@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "ray_data"))
-from jobs import SECRET_AWS, SECRET_PASSWORD, SECRET_TOKEN, Relay, jobs, status, submit, wait_for  # noqa: E402
+from jobs import BIG_LOG_LINES, SECRET_AWS, SECRET_PASSWORD, SECRET_TOKEN, Relay, jobs, status, submit, wait_for  # noqa: E402
 
 from jobdeck.adapters.ray import RayAdapter, RaySettings  # noqa: E402
 from jobdeck.adapters.ray.adapter import RETRY_OF  # noqa: E402
@@ -44,7 +44,7 @@ def ray(ray_engine: Any) -> Iterator[Submitted]:
     tag = f"jd{uuid.uuid4().hex[:6]}"
     with httpx.Client(base_url=url, timeout=30) as client:
         ids = {role: submit(client, request) for role, request in jobs(tag).items()}
-        for role in ("ok", "fail", "python", "doomed"):
+        for role in ("ok", "fail", "python", "doomed", "big"):
             wait_for(client, ids[role], {"SUCCEEDED", "FAILED", "STOPPED"})
         wait_for(client, ids["long"], {"RUNNING"})
         yield Submitted(url, client, ids)
@@ -154,6 +154,28 @@ async def test_a_long_log_opens_at_its_last_lines(ray, adapter):
     assert whole.encode()[two:].decode() == "".join(whole.splitlines(keepends=True)[-2:])
 
 
+async def test_a_big_log_opens_at_its_end_and_is_read_on_in_pieces_from_its_cursors(ray, adapter):
+    job_id = ray.ids["big"]
+    start = await adapter.log_tail_offset(job_id, 10)
+    tail = await adapter.read_log(job_id, start)
+    numbered = [line for line in tail.text.splitlines() if line[:6].isdigit()]
+    assert [int(line[:6]) for line in numbered] == list(range(BIG_LOG_LINES - 10, BIG_LOG_LINES))
+    earlier = await adapter.log_tail_offset(job_id, 5, before=start)
+    window = await adapter.read_log(job_id, earlier)
+    assert window.text.startswith(f"{BIG_LOG_LINES - 15:06d} ")
+    pieces, cursor = [], 0
+    while True:
+        chunk = await adapter.read_log(job_id, cursor)
+        pieces.append(chunk.text)
+        cursor = chunk.cursor
+        if chunk.complete:
+            break
+    assert len(pieces) > 2  # more than one read: never the whole log at once
+    whole = "".join(pieces)
+    assert [int(line[:6]) for line in whole.splitlines() if line[:6].isdigit()] == list(range(BIG_LOG_LINES))
+    assert len(whole.encode()) == cursor.offset
+
+
 async def test_a_running_job_s_log_is_followed_to_its_end_without_loss_or_repeats(ray, adapter):
     job_id = submit(ray.client, {"entrypoint": "for i in $(seq 1 30); do echo line-$i; sleep 0.15; done",
                                  "submission_id": f"{ray.ids['ok']}-lines"})
@@ -167,6 +189,14 @@ async def test_a_running_job_s_log_is_followed_to_its_end_without_loss_or_repeat
     cut = chunks[1]
     resumed = "".join([chunk.text async for chunk in adapter.follow_log(job_id, cut.cursor)])
     assert "".join(chunk.text for chunk in chunks[:2]) + resumed == followed
+
+
+def test_a_status_this_version_does_not_know_is_unknown_and_kept():
+    from jobdeck.adapters.ray.convert import to_job
+    from jobdeck.adapters.ray.wire import RayJob
+
+    job = to_job("ray", RayJob(submission_id="s-1", status="DRAINING", entrypoint="true"), None)
+    assert (job.state, job.raw_state) == (JobState.UNKNOWN, "DRAINING")
 
 
 # -- actions, through the monitor's gate ----------------------------------------------------------

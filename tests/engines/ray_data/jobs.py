@@ -20,6 +20,11 @@ SECRET_AWS = "aws-sekrit-91c0de"
 #: A Python job that starts a Ray driver and runs four tasks, one of which fails (and is caught).
 PYTHON_DRIVER = f"python {Path(__file__).with_name('driver.py')}"
 
+#: A job whose log (3 MB, BIG_LOG_LINES numbered lines) is more than one read of it.
+BIG_LOG_LINES = 30_000
+BIG_LOG = (f"python -c \"import sys; sys.stdout.writelines(f'{{n:06d}} ' + 'x' * 92 + chr(10) "
+           f"for n in range({BIG_LOG_LINES}))\"")
+
 
 def jobs(module_tag: str) -> dict[str, dict[str, Any]]:
     """What each job is submitted with, by role; submission ids carry ``module_tag``."""
@@ -41,6 +46,7 @@ def jobs(module_tag: str) -> dict[str, dict[str, Any]]:
         "python": {"entrypoint": PYTHON_DRIVER, "submission_id": f"{module_tag}-py"},
         "long": {"entrypoint": "echo long job; sleep 600", "submission_id": f"{module_tag}-long"},
         "doomed": {"entrypoint": "echo short-lived", "submission_id": f"{module_tag}-doomed"},
+        "big": {"entrypoint": BIG_LOG, "submission_id": f"{module_tag}-big"},
     }
 
 

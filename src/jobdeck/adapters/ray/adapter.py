@@ -4,8 +4,10 @@
   submission id (a driver started outside the Jobs API by its Ray job id).
 - Counts: the Ray tasks of a job that started a driver (``ray.init()``), by state, from the
   state API (``/api/v0/tasks/summarize``); asked while the job runs and once after it ended.
-- The log is read whole from ``/api/jobs/{id}/logs`` by byte offset, and followed through
-  the websocket ``/logs/tail`` (``logs.py``), resumed by what has been received.
+- The log is read by byte offset from the driver's log file through the state API, streamed
+  (``logfile.py``: a huge log opens at its end without being held whole), else from the Jobs
+  API's ``/logs``; it is followed through the websocket ``/logs/tail`` (``logs.py``), resumed
+  by what has been received.
 - Cancel is Ray's stop; retry submits the same entrypoint, runtime_env and metadata again
   under a new submission id whose metadata names the job it retries (Ray has no retry);
   deleting a finished job from Ray is an action of its own (``D``), never the archive,
@@ -31,7 +33,8 @@ from jobdeck.adapters.base import ListedJobs, read_secret
 from jobdeck.adapters.kit.http import HttpAdapter, all_results, gather_bounded, validate
 from jobdeck.adapters.kit.http_paths import segment
 from jobdeck.adapters.kit.tls import ssl_context
-from jobdeck.adapters.ray import logs
+from jobdeck.adapters.kit.logtext import MAX_READ, decode_complete
+from jobdeck.adapters.ray import logfile, logs
 from jobdeck.adapters.ray.convert import TERMINAL_RAW, one_line, own_events, task_counts, to_job
 from jobdeck.adapters.ray.settings import RaySettings
 from jobdeck.adapters.ray.wire import RAY_JOBS, DeleteBody, LogsBody, RayJob, StopBody, SubmitBody
@@ -44,6 +47,10 @@ log = logging.getLogger(__name__)
 RETRY_OF = "jobdeck_retry_of"
 #: The line of a Python traceback that names the exception ("RuntimeError: Attempted to delete …").
 EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b.*:")
+#: Seconds between reads of a log too large to tail live.
+HUGE_LOG_INTERVAL = 10.0
+HUGE_LOG_NOTICE = ("This log is larger than max_response_mb ({mb:g} MiB), and Ray's live tail sends a log whole "
+                   f"before its new lines: it is read on every {HUGE_LOG_INTERVAL:g} s instead of live.")
 NOT_SUBMITTED = "this job's driver was started outside the Jobs API (no submission id): Ray can only read it"
 
 
@@ -184,36 +191,67 @@ class RayAdapter(HttpAdapter):
 
     # -- log -----------------------------------------------------------------------------------
 
-    async def _whole_log(self, job_id: str) -> tuple[str, bool]:
-        """The log as Ray has it now, and whether it is final (the job had ended before it was read)."""
-        wire = await self._fetch(job_id)  # first: if it has ended, the log read after it is all there is
+    async def _log_job(self, job_id: str) -> RayJob:
+        # First: if the job has ended, the log read after it is all there is.
+        wire = await self._fetch(job_id)
         if not wire.submission_id:
             raise Unsupported(NOT_SUBMITTED)
+        return wire
+
+    async def _whole_log(self, job_id: str) -> str:
+        """The Jobs API's log, whole (what is read where the state API has no file for it)."""
         body = await self.http.get_json(f"/api/jobs/{segment(job_id)}/logs")
-        return validate(LogsBody, body, what=f"the log of {one_line(job_id, 60)}", backend=self.name).logs, wire.status in TERMINAL_RAW
+        return validate(LogsBody, body, what=f"the log of {one_line(job_id, 60)}", backend=self.name).logs
 
     async def read_log(self, job_id: str, cursor: LogCursor | int = 0) -> LogChunk:
         offset = self.log_offset(cursor)
-        text, final = await self._whole_log(job_id)
-        new, end = logs.from_offset(text, offset)
+        wire = await self._log_job(job_id)
+        final = wire.status in TERMINAL_RAW
+        params = logfile.file_params(wire)
+        if params is not None:
+            try:
+                data, ended = await logfile.read_file(self.http, params, start=offset, limit=MAX_READ)
+            except logfile.FileUnavailable:
+                pass
+            else:
+                text, used = decode_complete(data, final=final and ended)
+                return LogChunk(text=text, offset=offset + used, complete=final and ended and used == len(data))
+        new, end = logs.from_offset(await self._whole_log(job_id), offset)
         return LogChunk(text=new, offset=max(offset, end), complete=final)
 
     async def log_tail_offset(self, job_id: str, lines: int, before: int | None = None) -> int:
-        text, _ = await self._whole_log(job_id)
-        return logs.tail_line_offset(text, lines, before)
+        params = logfile.file_params(await self._log_job(job_id))
+        if params is not None:
+            try:
+                return await logfile.tail_offset(self.http, params, lines, before)
+            except logfile.FileUnavailable:
+                pass
+        data = (await self._whole_log(job_id)).encode("utf-8", "surrogatepass")
+        end = len(data) if before is None else max(0, min(before, len(data)))
+        return logfile.line_start(data[:end], lines) or 0
 
     async def follow_log(self, job_id: str, cursor: LogCursor | int = 0) -> AsyncIterator[LogChunk]:
         """The log from ``cursor``: what is there now, then the websocket tail until the job ends.
 
         A tail that breaks raises Unreachable; the caller resumes from the last chunk's cursor
-        (the tail is opened again and skips what was received)."""
+        (the tail is opened again and skips what was received). A log larger than
+        ``max_response_mb`` is not tailed (Ray's tail sends it whole first): it is read on from
+        its offset every HUGE_LOG_INTERVAL seconds instead."""
         offset = self.log_offset(cursor)
-        chunk = await self.read_log(job_id, offset)
-        if chunk.text or chunk.complete:
-            yield chunk
-        if chunk.complete:
+        while True:  # catch up, a read at a time
+            chunk = await self.read_log(job_id, offset)
+            if chunk.text or chunk.complete:
+                yield chunk
+            if chunk.complete:
+                return
+            caught_up = (chunk.offset or offset) - offset < MAX_READ - 8  # a read short of the limit reached the end
+            offset = chunk.offset or offset
+            if caught_up:
+                break
+        if offset > self.settings.max_response_bytes:
+            async for chunk in self._poll_huge_log(job_id, offset):
+                yield chunk
             return
-        offset = chunk.offset or offset
         url = logs.tail_url(self.settings.url, f"/api/jobs/{segment(job_id)}/logs/tail")
         ssl_ctx = ssl_context(self.settings.verify) if url.startswith("wss://") else None
         async for piece in logs.tail(url, offset, headers=self.auth_headers(), backend=self.name,
@@ -231,6 +269,17 @@ class RayAdapter(HttpAdapter):
                 return
             offset = chunk.offset or offset
             await self.clock.sleep(min(1.0, self.settings.interval))
+
+    async def _poll_huge_log(self, job_id: str, offset: int) -> AsyncIterator[LogChunk]:
+        yield LogChunk(text="", offset=offset, notice=HUGE_LOG_NOTICE.format(mb=self.settings.max_response_mb))
+        while True:
+            await self.clock.sleep(HUGE_LOG_INTERVAL)
+            chunk = await self.read_log(job_id, offset)
+            if chunk.text or chunk.complete:
+                yield chunk
+            if chunk.complete:
+                return
+            offset = chunk.offset or offset
 
     # -- actions ----------------------------------------------------------------------------------
 

@@ -36,21 +36,6 @@ def from_offset(text: str, offset: int) -> tuple[str, int]:
     return data[offset:].decode("utf-8", "replace"), len(data)
 
 
-def tail_line_offset(text: str, lines: int, before: int | None) -> int:
-    """The byte offset where the last ``lines`` lines before byte ``before`` begin."""
-    data = text.encode("utf-8", "surrogatepass")
-    end = len(data) if before is None else max(0, min(before, len(data)))
-    position = end
-    if position > 0 and data[position - 1 : position] == b"\n":
-        position -= 1  # the line ending at ``end`` is the last one, not an empty one after it
-    for _ in range(max(1, lines)):
-        found = data.rfind(b"\n", 0, position)
-        if found < 0:
-            return 0
-        position = found
-    return position + 1
-
-
 async def tail(
     url: str,
     offset: int,
