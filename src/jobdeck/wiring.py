@@ -73,11 +73,13 @@ def history_file(settings: Settings) -> Path | None:
 def run_deck(settings: Settings, *, read_only: bool, kiosk: bool) -> int:
     """Build the monitor for ``settings`` and run the deck until the user quits."""
     from jobdeck.ui.app import JobdeckApp
+    from jobdeck.ui.runtime.ascii_mode import ascii_for_terminal
     from jobdeck.ui.runtime.css_cache import ParsedCssCache
     from jobdeck.ui.runtime.hangup import watch_terminal
     from jobdeck.ui.runtime.themes import ThemeMemory, theme_dirs
 
     clock = SystemClock()
+    settings = ascii_for_terminal(settings)  # TERM=linux: the console has no glyph for ✓ ✗ ◌
     if settings.low_bandwidth:
         settings = slower_polls(settings)
     monitor = build_monitor(settings, read_only=read_only or kiosk, clock=clock, push_delay=PUSH_DELAY)

@@ -8,16 +8,45 @@ in backend text are mapped too (ASCII mode means the terminal cannot show
 them). Other characters are left alone: replacing a wide one with one cell
 would shift the columns. Scrollbars are Textual's, drawn with block glyphs:
 ``AsciiScrollBarRender`` draws them with spaces.
+
+ASCII mode is ``ascii = true`` in the config, and is on by itself on a
+terminal known to lack the glyphs: the Linux console (``TERM=linux``) draws
+``✓ ✗ ◌`` and block bars as blobs (``ascii_for_terminal``).
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.segment import Segment
 from textual.color import Color
 from textual.filter import LineFilter
 from textual.scrollbar import ScrollBarRender
+
+if TYPE_CHECKING:
+    from jobdeck.config import Settings
+
+#: ``$TERM`` of terminals whose fonts lack jobdeck's glyphs: the Linux console, and the
+#: DEC terminals it and others emulate.
+ASCII_TERMS = frozenset({"linux", "vt100", "vt102", "vt220"})
+
+
+def terminal_needs_ascii(env: Mapping[str, str] | None = None) -> bool:
+    """Whether the terminal ``env`` describes cannot draw jobdeck's glyphs (``TERM=linux`` …)."""
+    env = os.environ if env is None else env
+    if env.get("TERM_PROGRAM") == "textual":
+        return False  # a browser tab (jobdeck serve): xterm.js draws every glyph, whatever TERM says
+    term = env.get("TERM", "").strip().lower()
+    return term in ASCII_TERMS or term.startswith("linux-")  # linux-16color, linux-m …
+
+
+def ascii_for_terminal(settings: Settings, env: Mapping[str, str] | None = None) -> Settings:
+    """``settings``, with ASCII mode on where the terminal needs it (as ``ascii = true`` does)."""
+    if settings.ascii or not terminal_needs_ascii(env):
+        return settings
+    return settings.model_copy(update={"ascii": True})
 
 #: One-cell marks and their one-cell ASCII stand-ins.
 ASCII_MARKS = str.maketrans({"·": "-", "…": "~", "—": "-", "–": "-", "‘": "'", "’": "'", "“": '"', "”": '"'})
