@@ -54,8 +54,8 @@ if TYPE_CHECKING:
 
     from jobdeck.emulators.core import Handler, SimClock
 
-#: How long a download URL stays valid (simulated seconds).
-DOWNLOAD_URL_LIFETIME = timedelta(minutes=15)
+#: How long a pre-signed download or upload URL stays valid (simulated seconds).
+PRESIGNED_URL_LIFETIME = timedelta(minutes=15)
 
 
 def _json(payload: Any, status: int = 200) -> JSONResponse:
@@ -207,7 +207,7 @@ class RegistryApi:
 
     def _presigned(self, request: Request, sha: str, verb: str) -> dict[str, Any]:
         """A ``TemporaryURL`` to the object store, good for ``verb`` (get or put) on ``sha`` only."""
-        expires = self.emulator.clock.now() + DOWNLOAD_URL_LIFETIME
+        expires = self.emulator.clock.now() + PRESIGNED_URL_LIFETIME
         stamp = str(int(expires.timestamp()))
         signature = self._sign(sha, stamp, verb)
         url = str(request.base_url).rstrip("/") + f"/storage/objects/{sha}?expires={stamp}&signature={signature}"
