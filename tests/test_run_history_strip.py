@@ -168,3 +168,24 @@ async def test_with_history_off_a_job_that_is_its_own_run_has_no_strip(tmp_path:
         strip = app.screen.query_one(RunStrip)
         assert strip.data is None and not strip.display
         assert app.screen.query_one(RunDetail).region.y == strip.parent.content_region.y
+
+
+async def test_a_history_that_cannot_be_read_says_so_in_the_strip(tmp_path: Path):
+    from jobdeck.config import Settings
+    from jobdeck.monitor import Monitor
+    from jobdeck.store.memory import MemoryStore
+    from jobdeck.ui.app import JobdeckApp
+
+    clock = FrozenClock()
+    damaged = tmp_path / "damaged.sqlite3"
+    damaged.write_bytes(b"this is no database " * 200)
+    adapters = sample_backends(clock)
+    monitor = Monitor(adapters, clock=clock, store=MemoryStore(tmp_path, clock=clock))
+    app = JobdeckApp(Settings(backends=[a.settings for a in adapters]), monitor, clock=clock, history_file=damaged)
+    async with app.run_test(size=(200, 40)) as pilot:
+        jobs = await wait_for_jobs(app, 6)
+        assert jobs.select_ref(FAILED)
+        await history_settled(app, pilot)
+        top, summary = strip_lines(app)
+        assert top.split("│")[-2].split() == ["History", "✗58s"]  # the job shown, at least
+        assert summary.split("│")[-2].strip() == "history cannot be read: file is not a database"

@@ -86,3 +86,9 @@ def test_kiosk_with_failure_sparklines_at_120x40(snap_compare, tmp_path):
 def test_kiosk_with_failure_sparklines_at_80x24(snap_compare, tmp_path):
     app = kiosk_with_a_day_of_failures(tmp_path)
     assert snap_compare(app, terminal_size=(80, 24), run_before=in_the_kiosk(app))
+
+
+def test_run_history_strip_at_80x24_with_no_color(snap_compare, tmp_path, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = strip_deck(tmp_path)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=showing_the_failed_job(app))

@@ -213,8 +213,8 @@ class DetailPane(TitledPane, VerticalScroll):
 
         try:
             data = from_history(recent_runs(path, job), job)
-        except HistoryUnavailable as problem:
-            data = history_unreadable(job, str(problem))
+        except HistoryUnavailable as problem:  # (its cause without the file's name: the strip is short)
+            data = history_unreadable(job, str(problem.__cause__ or problem))
         self.app.call_from_thread(self._history_read, job, data)
 
     def _history_read(self, job: Job, data: RunStripData) -> None:

@@ -26,6 +26,7 @@ from textual.widget import Widget
 from jobdeck.clock import as_utc
 from jobdeck.model import JobState
 from jobdeck.present import state_glyph, truncate
+from jobdeck.safe_text import safe_line
 from jobdeck.store.run_stats import RunStats, run_seconds
 from jobdeck.ui.deck_text import STATE_TONE, duration
 
@@ -151,7 +152,7 @@ class RunStrip(Widget):
         """What the line under the strip says, from the longest wording to the shortest
         (the first that fits is shown): runs, success rate, p50 and p95."""
         if data.problem is not None:
-            return [f"history cannot be read: {data.problem}"]
+            return [f"history cannot be read: {safe_line(data.problem)}"]
         stats = data.stats()
         runs = f"{stats.runs} {'run' if stats.runs == 1 else 'runs'}"
         if data.loading:
