@@ -172,3 +172,31 @@ def test_a_big_spool_is_watched_at_its_folder_only(spool: Path, monkeypatch: pyt
     assert index.watch_inside
     monkeypatch.setattr(spool_index, "WATCH_EVERY_FOLDER_UP_TO", 2)
     assert not index.watch_inside
+
+
+async def test_a_new_run_of_a_finished_job_in_a_big_spool_is_seen_by_the_watcher(
+    spool: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(spool_index, "WATCH_EVERY_FOLDER_UP_TO", 0)  # watch the spool folder only
+    monkeypatch.setattr(spool_index, "RECHECK_SHARE", 0)  # and re-read nothing in turn
+    adapter = LocalAdapter(LocalSettings(spool=spool), clock=FrozenClock())
+    job = hand_made_job(spool, exited(0))
+    await adapter.list_jobs()
+    changes = adapter.changes()
+    try:
+        async with asyncio.timeout(10):
+            first = asyncio.ensure_future(anext(changes))
+            while not first.done():  # the watcher starts in the background
+                hand_made_job(spool, exited(0))
+                await asyncio.wait({first}, timeout=0.2)
+            await asyncio.sleep(WATCH_SETTLE + 0.1)
+            await adapter.list_jobs()  # the whole read that counts, with the watcher on
+            store = Spool(spool)
+            _, run = store.create_run(store.live_folder(job))  # a rerun, as another deck starts it
+            store.append_event(run, exited(7))
+            await anext(changes)
+            listed = {item.id: item for item in await adapter.list_jobs()}
+    finally:
+        await changes.aclose()
+    assert listed[job].state is JobState.FAILED
+    assert listed[job].detail["runs"] == 2

@@ -33,9 +33,10 @@ MOST_CHANGED = 5_000
 #: GIL (the deck froze), and inotify watches are a limited resource of the whole machine.
 WATCH_EVERY_FOLDER_UP_TO = 2_000
 #: Watching the spool folder only, a job is created, removed, archived and restored in view
-#: of the watcher, but a change inside a finished job (a rerun started by another deck) is
-#: not: each poll re-reads (by stat) this share of the finished jobs, all of them in turn.
-RECHECK_SHARE = 1 / 30
+#: of the watcher, and a new run touches its job's folder (``writing.create_run``); a change
+#: inside a finished job made otherwise (by hand) is not seen: each poll re-reads (by stat)
+#: this share of the finished jobs, all of them in turn (every 10 minutes at 2 s polls).
+RECHECK_SHARE = 1 / 300
 
 
 class SpoolIndex:
@@ -46,8 +47,13 @@ class SpoolIndex:
         self._clock = clock
         self._root = os.fspath(spool.root)
         self._archive = os.fspath(spool.archive_root)
-        #: Records by job folder path, in listing order.
-        self._records: dict[str, JobRecord] = {}
+        #: The records in listing order, where each job folder's is, and which are active.
+        self._records: list[JobRecord] = []
+        self._positions: dict[str, int] = {}
+        self._active: set[int] = set()
+        #: The positions the last ``scan`` read again (their records may be new objects),
+        #: or None when it read or listed everything.
+        self.reread: list[int] | None = None
         #: When the last whole read started (-inf: never).
         self._full_at = float("-inf")
         #: When the watcher started, or None while none is watching.
@@ -112,64 +118,118 @@ class SpoolIndex:
     # -- polling ----------------------------------------------------------------
 
     def scan(self) -> list[JobRecord]:
-        """Every job's record, read again where it may have changed (see the module's doc)."""
+        """Every job's record, read again where it may have changed (see the module's doc).
+        ``reread`` then says which positions may hold a new record."""
         now = self._clock()
         with self._lock:
             changed, folders_changed = self._changed, self._folders_changed
             self._changed, self._folders_changed = set(), False
         watched = self._watching_since
-        if (
-            changed is None
-            or watched is None
-            or self._full_at < watched + WATCH_SETTLE
-            or now - self._full_at > FULL_SCAN_EVERY
-        ):
+        caught_up = watched is not None and self._full_at >= watched + WATCH_SETTLE
+        if changed is not None and not caught_up and watched is not None and not self._watching_inside and self._records:
+            # What the watcher of the spool folder may have missed is a job come or gone:
+            # listing the folders again (with the active jobs read) catches up.
             self._full_at = now
-            records = self.spool.scan()
-            self._records = {os.fspath(record.folder): record for record in records}
-            return records
+            folders_changed = True
+        elif changed is None or not caught_up or now - self._full_at > FULL_SCAN_EVERY:
+            self._full_at = now
+            self._keep(self.spool.scan())
+            self.reread = None
+            return list(self._records)
         try:
-            return self._update(changed, folders_changed)
+            if folders_changed:
+                self._relist(changed)
+                self.reread = None
+            else:
+                self.reread = self._reread(changed)
         except BaseException:
             self._full_at = float("-inf")  # what was noted is lost: read everything next time
             raise
+        return list(self._records)
 
-    def _update(self, changed: set[str], folders_changed: bool) -> list[JobRecord]:
-        old = self._records
-        if folders_changed:
-            order = [(os.fspath(folder), archived) for folder, archived in self.spool.job_folders()]
-        else:
-            order = [(base, record.archived) for base, record in old.items()]
-        read_job = self.spool.read_job
-        records: dict[str, JobRecord] = {}
-        start, share = 0, 0
-        if not self._watching_inside and order:
-            share = max(1, int(len(order) * RECHECK_SHARE))
-            start = self._recheck_at % len(order)
-            self._recheck_at = start + share
-        count = len(order)
-        for position, (base, archived) in enumerate(order):
-            record = old.get(base)
-            if (
-                record is None
-                or base in changed
-                or record.state.is_active
-                or (position - start) % count < share
-            ):
-                try:
-                    record = read_job(Path(base), archived=archived)
-                except FileNotFoundError:
-                    continue  # archived or restored while we looked
-                except OSError as exc:
-                    record = JobRecord(
-                        id=os.path.basename(base),
-                        folder=Path(base),
-                        archived=archived,
-                        spec=None,
-                        problems=(f"cannot read the job folder: {exc.strerror or exc}",),
-                    )
-            records[base] = record
-        if folders_changed:
-            self.spool.forget_all_but(set(records))
+    def _keep(self, records: list[JobRecord]) -> None:
         self._records = records
-        return list(records.values())
+        self._positions = {os.fspath(record.folder): position for position, record in enumerate(records)}
+        self._active = {position for position, record in enumerate(records) if record.state.is_active}
+
+    def _relist(self, changed: set[str]) -> None:
+        """Jobs came or went: list the folders again, reading the new, changed and active ones."""
+        old = dict(zip(self._positions, self._records))
+        active = {os.fspath(self._records[position].folder) for position in self._active}
+        records: list[JobRecord] = []
+        positions: dict[str, int] = {}
+        now_active: set[int] = set()
+        for base, archived in self._folder_paths():
+            record = old.get(base)
+            if record is None or base in changed or base in active:
+                record = self._read(base, archived)
+                if record is None:
+                    continue
+                if record.state.is_active:
+                    now_active.add(len(records))
+            positions[base] = len(records)
+            records.append(record)
+        if len(positions) != len(old) or positions.keys() != old.keys():
+            self.spool.forget_all_but(set(positions))
+        self._records, self._positions, self._active = records, positions, now_active
+
+    def _folder_paths(self) -> list[tuple[str, bool]]:
+        """Every job folder's path and whether it is archived, as ``Spool.job_folders`` lists
+        them, without a Path object each (50,000 of them cost a quarter of a second)."""
+        found: list[tuple[str, bool]] = []
+        for base, archived in ((self._root, False), (self._archive, True)):
+            try:
+                with os.scandir(base) as entries:
+                    names = sorted(
+                        entry.name
+                        for entry in entries
+                        if not entry.name.startswith(".") and entry.is_dir(follow_symlinks=False)
+                    )
+            except FileNotFoundError:
+                if archived:
+                    continue
+                raise
+            found.extend((os.path.join(base, name), archived) for name in names)
+        return found
+
+    def _reread(self, changed: set[str]) -> list[int]:
+        """Read again the jobs named, the active ones and this poll's share of the finished
+        ones; the positions whose record is a new object."""
+        records = self._records
+        positions = {self._positions[base] for base in changed if base in self._positions}
+        positions |= self._active
+        if not self._watching_inside and records:
+            share = max(1, int(len(records) * RECHECK_SHARE)) if RECHECK_SHARE else 0
+            start = self._recheck_at % len(records)
+            self._recheck_at = start + share
+            positions.update(position % len(records) for position in range(start, start + share))
+        new = records.copy()
+        reread: list[int] = []
+        for position in sorted(positions):
+            old = records[position]
+            record = self._read(os.fspath(old.folder), old.archived)
+            if record is None:  # gone meanwhile: the watcher reports it, and the next poll lists again
+                continue
+            if record is not old:
+                new[position] = record
+                reread.append(position)
+            if record.state.is_active:
+                self._active.add(position)
+            else:
+                self._active.discard(position)
+        self._records = new
+        return reread
+
+    def _read(self, base: str, archived: bool) -> JobRecord | None:
+        try:
+            return self.spool.read_job(Path(base), archived=archived)
+        except FileNotFoundError:
+            return None  # archived or restored while we looked
+        except OSError as exc:
+            return JobRecord(
+                id=os.path.basename(base),
+                folder=Path(base),
+                archived=archived,
+                spec=None,
+                problems=(f"cannot read the job folder: {exc.strerror or exc}",),
+            )

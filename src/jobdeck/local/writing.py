@@ -69,7 +69,17 @@ def create_run(job_folder: Path) -> tuple[int, Path]:
         except FileExistsError:
             number += 1
             continue
+        _touch(job_folder)
         return number, folder
+
+
+def _touch(job_folder: Path) -> None:
+    """Mark the job's folder changed: a deck watching only the spool folder (a big spool,
+    ``jobdeck.local.spool_index``) learns of a new run from it."""
+    try:
+        os.utime(job_folder)
+    except OSError:
+        pass  # a nicety: the deck also re-reads every job in turn
 
 
 def claim_log(run_folder: Path) -> int | None:

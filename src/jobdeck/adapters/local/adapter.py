@@ -64,6 +64,8 @@ class LocalAdapter(Adapter):
         #: The jobs between polls: while ``changes`` watches, a poll reads only what changed.
         self._index = SpoolIndex(self.spool)
         self._listed = ListedJobs()
+        #: The last poll's records and Jobs, position for position.
+        self._last_listing: tuple[list[JobRecord], list[Job]] | None = None
 
     @property
     def spool_path(self) -> Path:
@@ -246,7 +248,20 @@ class LocalAdapter(Adapter):
     def _list_jobs(self) -> list[Job]:
         # An unchanged job keeps its Job: the spool hands back the same record (or an equal one).
         to_job = partial(job_from_record, self.name)
-        return self._listed.convert(((str(record.folder), record) for record in self._scan()), to_job)
+        records = self._scan()
+        reread, last = self._index.reread, self._last_listing
+        if reread is not None and last is not None and len(last[0]) == len(records):
+            # Only these positions were read again (the index keeps the order): the
+            # other 50,000 jobs are not even looked at.
+            old_records, jobs = last[0], last[1].copy()
+            for position in reread:
+                record = records[position]
+                if record != old_records[position]:
+                    jobs[position] = to_job(record)
+        else:
+            jobs = self._listed.convert(((str(record.folder), record) for record in records), to_job)
+        self._last_listing = (records, jobs)
+        return jobs
 
     def _read_with_runs(self, job_id: str) -> tuple[JobRecord, list[RunRecord]]:
         record = control.read(self.spool, job_id)
