@@ -75,6 +75,7 @@ async def test_every_submitted_job_is_listed_with_its_state_mapped_and_ray_s_own
     assert long.state is JobState.RUNNING
     assert ok.created is not None and ok.ended is not None and ok.ended >= ok.created
     assert long.ended is None
+    assert adapter.describe()["nodes"] == "1 alive"  # the cluster's nodes, read beside the jobs
 
 
 async def test_a_failed_job_says_why_with_ray_s_message_error_type_and_exit_code(ray, adapter):

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import secrets
 from collections.abc import AsyncIterator
 from functools import partial
@@ -32,10 +31,18 @@ from jobdeck.adapters.actions import ActionSpec
 from jobdeck.adapters.base import ListedJobs, read_secret
 from jobdeck.adapters.kit.http import HttpAdapter, all_results, gather_bounded, validate
 from jobdeck.adapters.kit.http_paths import segment
-from jobdeck.adapters.kit.tls import ssl_context
 from jobdeck.adapters.kit.logtext import MAX_READ, decode_complete
+from jobdeck.adapters.kit.tls import ssl_context
 from jobdeck.adapters.ray import logfile, logs
-from jobdeck.adapters.ray.convert import TERMINAL_RAW, one_line, own_events, task_counts, to_job
+from jobdeck.adapters.ray.convert import (
+    TERMINAL_RAW,
+    nodes_words,
+    one_line,
+    own_events,
+    ray_error_message,
+    task_counts,
+    to_job,
+)
 from jobdeck.adapters.ray.settings import RaySettings
 from jobdeck.adapters.ray.wire import RAY_JOBS, DeleteBody, LogsBody, RayJob, StopBody, SubmitBody
 from jobdeck.errors import AdapterError, AuthFailed, BadResponse, Unsupported
@@ -45,8 +52,8 @@ log = logging.getLogger(__name__)
 
 #: The metadata key a resubmitted job carries: the submission id of the job it retries.
 RETRY_OF = "jobdeck_retry_of"
-#: The line of a Python traceback that names the exception ("RuntimeError: Attempted to delete …").
-EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b.*:")
+#: Seconds between two reads of the cluster's nodes.
+NODES_EVERY = 30.0
 #: Seconds between reads of a log too large to tail live.
 HUGE_LOG_INTERVAL = 10.0
 HUGE_LOG_NOTICE = ("This log is larger than max_response_mb ({mb:g} MiB), and Ray's live tail sends a log whole "
@@ -94,6 +101,9 @@ class RayAdapter(HttpAdapter):
         #: Task counts by Ray job id; those of ended jobs are final and not asked again.
         self._counts: dict[str, Counts] = {}
         self._final_counts: set[str] = set()
+        #: The cluster's nodes (alive, dead) as last read, and when (the adapter's monotonic clock).
+        self._nodes: tuple[int, int] | None = None
+        self._nodes_read_at: float | None = None
 
     # -- credentials, errors, info ---------------------------------------------------------
 
@@ -117,7 +127,12 @@ class RayAdapter(HttpAdapter):
         if self.settings.headers_env:
             info["headers from"] = f"${self.settings.headers_env}"
         info["task counts"] = "state API, per job with a driver" if self.settings.task_counts else "off"
+        info["nodes"] = nodes_words(self._nodes)
         return info
+
+    def warnings(self) -> tuple[str, ...]:
+        dead = self._nodes[1] if self._nodes is not None else 0
+        return (*super().warnings(), *((f"{dead} Ray node{'s' if dead != 1 else ''} dead",) if dead else ()))
 
     # -- listing ------------------------------------------------------------------------------
 
@@ -127,6 +142,7 @@ class RayAdapter(HttpAdapter):
             raise BadResponse(f"{self.name}: GET /api/jobs/ did not return a JSON array")
         wires = [wire for wire in validate(RAY_JOBS, data, what="the job list", backend=self.name) if wire.key]
         await self._refresh_counts(wires)
+        await self._refresh_nodes()
         sources = ((wire.key, (wire, self._counts.get(wire.job_id or ""))) for wire in wires)
         return self._listed.convert(sources, lambda source: to_job(self.name, *source))
 
@@ -142,6 +158,26 @@ class RayAdapter(HttpAdapter):
     async def _fetch(self, job_id: str) -> RayJob:
         data = await self.http.get_json(f"/api/jobs/{segment(job_id)}")
         return validate(RayJob, data, what=f"job {one_line(job_id, 60)}", backend=self.name)
+
+    # -- the cluster's nodes --------------------------------------------------------------------
+
+    async def _refresh_nodes(self) -> None:
+        """The cluster's nodes, alive and dead, at most every NODES_EVERY seconds; a failure
+        leaves the last known figures (the job listing stands)."""
+        now = self.clock.monotonic()
+        if self._nodes_read_at is not None and now - self._nodes_read_at < NODES_EVERY:
+            return
+        self._nodes_read_at = now
+        try:
+            body = await self.http.get_json("/api/v0/nodes", params={"detail": "false", "limit": 10_000})
+            nodes = body["data"]["result"]["result"]
+            states = [str(node.get("state")) for node in nodes if isinstance(node, dict)]
+        except AuthFailed:
+            raise
+        except (AdapterError, KeyError, TypeError) as exc:
+            log.debug("%s: the cluster's nodes are not known for now: %s", self.name, exc)
+            return
+        self._nodes = (states.count("ALIVE"), states.count("DEAD"))
 
     # -- counts ---------------------------------------------------------------------------------
 
@@ -334,25 +370,3 @@ class RayAdapter(HttpAdapter):
         if not deleted:
             return ActionResult(ok=False, message=f"Ray did not delete {job_id} (deleted: false)")
         return ActionResult(ok=True, message=f"Ray deleted {job_id}: it is gone from the cluster")
-
-
-def ray_error_message(response: httpx.Response) -> str | None:
-    """Ray's own words from an error answer: JSON ``message``/``detail``, or its plain text
-    (the last line of a traceback says what failed)."""
-    try:
-        body = response.json()
-    except (ValueError, UnicodeDecodeError):
-        body = None
-    if isinstance(body, dict):
-        for key in ("message", "msg", "detail", "error"):
-            if isinstance(body.get(key), str) and body[key].strip():
-                return one_line(body[key], 300)
-    text = response.text.strip() if response.content else ""
-    lines = [line.strip() for line in text.splitlines() if any(c.isalnum() for c in line)]
-    if not lines:
-        return response.reason_phrase or None
-    if lines[0].startswith("Traceback"):
-        # Ray answers a failure with its traceback as text: the exception's line says what failed.
-        raised = [line for line in lines if EXCEPTION_LINE.match(line)]
-        return one_line(raised[-1] if raised else lines[-1], 300)
-    return one_line(lines[0], 300)

@@ -6,6 +6,8 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
+
 from jobdeck.adapters.ray.wire import RayJob
 from jobdeck.model import Counts, Job, JobRef, JobState, StatusEvent, map_state
 from jobdeck.redact import REDACTED, redact
@@ -30,6 +32,8 @@ SECRET_ENV_NAME = re.compile(r"(KEY|PASS|PASSWD|PASSWORD|SECRET|TOKEN|CREDENTIAL
 LOGS_APPENDED = re.compile(r"(,?\s*last available logs|\.?\s*Full traceback:).*", re.I | re.S)
 ERROR_LIMIT = 300
 NAME_LIMIT = 80
+#: The line of a Python traceback that names the exception ("RuntimeError: Attempted to delete …").
+EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b.*:")
 NO_TASKS = "no Ray tasks (the entrypoint did not start a Ray driver)"
 
 
@@ -144,3 +148,32 @@ def own_events(wire: RayJob) -> list[StatusEvent]:
         events.append(StatusEvent(at=ended, state=map_state(wire.status, RAY_STATES), raw_state=wire.status,
                                   message=error_text(wire) or "ended"))
     return events
+
+
+def nodes_words(nodes: tuple[int, int] | None) -> str:
+    if nodes is None:
+        return "not read yet"
+    alive, dead = nodes
+    return f"{alive} alive" + (f", {dead} dead" if dead else "")
+
+
+def ray_error_message(response: httpx.Response) -> str | None:
+    """Ray's own words from an error answer: JSON ``message``/``detail``, or its plain text
+    (the last line of a traceback says what failed)."""
+    try:
+        body = response.json()
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    if isinstance(body, dict):
+        for key in ("message", "msg", "detail", "error"):
+            if isinstance(body.get(key), str) and body[key].strip():
+                return one_line(body[key], 300)
+    text = response.text.strip() if response.content else ""
+    lines = [line.strip() for line in text.splitlines() if any(c.isalnum() for c in line)]
+    if not lines:
+        return response.reason_phrase or None
+    if lines[0].startswith("Traceback"):
+        # Ray answers a failure with its traceback as text: the exception's line says what failed.
+        raised = [line for line in lines if EXCEPTION_LINE.match(line)]
+        return one_line(raised[-1] if raised else lines[-1], 300)
+    return one_line(lines[0], 300)
