@@ -81,7 +81,7 @@ async def test_with_room_to_spare_errors_and_warnings_are_shown_in_full() -> Non
 async def test_a_very_narrow_bar_is_cut_with_an_ellipsis() -> None:
     text = await shown(30, HEALTH)
     assert text.rstrip().endswith("…")
-    assert text.startswith(" ● local ok")
+    assert text.startswith(" ● local  ✗ drp down")  # "ok" went first: the glyph says it
 
 
 async def test_ascii_mode_uses_only_ascii() -> None:
@@ -163,3 +163,27 @@ async def test_a_crowded_bar_shortens_the_live_updates_note_but_keeps_it() -> No
     wide = await shown(120, demo)
     assert "● julep ok · live updates reconnecting" in wide
     assert "+ julep ok - no live updates" in await shown(80, demo, ascii=True)
+
+
+FIVE_OK = {name: BackendHealth(name, name, HealthStatus.OK, last_ok=ago(1))
+           for name in ("local", "drp", "intuned", "istari", "julep")}
+
+
+@pytest.mark.parametrize(
+    ("width", "line"),
+    [
+        (60, "● local ok  ● drp ok  ● intuned ok  ● istari ok  ● julep ok"),
+        (45, "● local  ● drp  ● intuned  ● istari  ● julep"),
+        (20, "● 5 ok"),
+    ],
+)
+async def test_a_narrow_bar_drops_the_word_ok_then_counts_the_healthy_rather_than_cutting_a_name(width, line) -> None:
+    assert (await shown(width, FIVE_OK)).strip() == line
+
+
+async def test_the_backends_not_ok_keep_their_names_longest() -> None:
+    health = dict(FIVE_OK)
+    health["drp"] = BackendHealth("drp", "drp", HealthStatus.DOWN, last_ok=ago(60), last_error="refused")
+    health["julep"] = BackendHealth("julep", "julep", HealthStatus.OK, last_ok=ago(1), warnings=("TLS off",))
+    assert (await shown(30, health)).strip() == "● 4 ok ⚠  ✗ drp down"
+    assert (await shown(16, health)).strip() == "● 4 ok ⚠  ✗ dr…"

@@ -59,3 +59,22 @@ async def test_the_palette_has_it_too(tmp_path):
         command.callback()
         await pilot.pause()
         assert isinstance(app.screen, HealthDetailScreen)
+
+
+async def test_the_80x24_header_with_five_backends_is_not_cut_mid_name(tmp_path):
+    from deck_helpers import build_app
+    from fakes import FakeAdapter
+
+    from jobdeck.clock import FrozenClock
+
+    clock = FrozenClock()
+    adapters = [FakeAdapter.build(name, clock=clock, jobs=[]) for name in ("local", "drp", "intuned", "istari", "julep")]
+    adapters[1].fail_always(Unreachable(LONG_ERROR))
+    app = build_app(tmp_path, adapters, clock=clock, read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        bar = app.screen.query_one(HealthBar)
+        await wait_until(lambda: len(bar.health) == 5 and bar.health["drp"].last_error is not None, what="the polls")
+        await pilot.pause()
+        header = screen_text(app).splitlines()[0]
+        assert "READ-ONLY" in header and "…" not in header
+        assert "✗ drp down" in header  # the one that is not ok keeps its name

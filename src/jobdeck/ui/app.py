@@ -336,9 +336,11 @@ class JobdeckApp(ScreenshotApp):
         for name in (remembered, configured):
             if name and name in self.available_themes:
                 return name, None
+        # A few names, not all 25: the toast must fit at 80×24. `jobdeck info` and the palette list them all.
+        names = ", ".join(self.file_themes[:4]) + (" …" if len(self.file_themes) > 4 else "")
         return "textual-dark", partial(
             self.notify,
-            f"No theme named {configured!r}; using textual-dark. Themes: {', '.join(sorted(self.available_themes))}",
+            f"No theme named {configured!r}; using textual-dark. jobdeck's: {names} (ctrl+p, Theme: all)",
             title="Theme",
             severity="warning",
         )

@@ -8,13 +8,16 @@ so after its status ("live updates reconnecting"), so "ok" never hides it.
 
 When the line is too narrow it sheds detail in a fixed order: error texts
 first (shortened, then dropped), then ages, then warning texts (their ⚠ stays)
-with the live-updates note shortened ("no live updates"), and finally cuts
-the line with an ellipsis.
+with the live-updates note shortened ("no live updates"), then the word "ok"
+(its glyph stays), then the healthy backends' names (they become one
+"● 4 ok" badge; those not ok keep theirs: they are the news), then every name
+("● 4 ok  ✗ 1 down"); only then is the line cut with an ellipsis. Every
+backend's full health is a click (or ``H``) away (``HealthDetailScreen``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import ClassVar
 
@@ -43,7 +46,13 @@ class _Detail:
     warning_text: bool = True
     #: The live-updates note in full ("live updates reconnecting"), else short.
     push_text: bool = True
+    #: The word "ok" after a healthy backend's name (its glyph says it too).
+    ok_word: bool = True
+    #: The statuses whose backends are counted in one badge ("● 4 ok") instead of named.
+    counted: frozenset[HealthStatus] = frozenset()
 
+
+_TERSE = _Detail(error_width=0, ages=False, warning_text=False, push_text=False)
 
 # From the most detail to the least; the first that fits is drawn.
 _DETAIL_LEVELS = (
@@ -51,7 +60,10 @@ _DETAIL_LEVELS = (
     _Detail(error_width=16),
     _Detail(error_width=0),
     _Detail(error_width=0, ages=False),
-    _Detail(error_width=0, ages=False, warning_text=False, push_text=False),
+    _TERSE,
+    replace(_TERSE, ok_word=False),
+    replace(_TERSE, ok_word=False, counted=frozenset({HealthStatus.OK})),
+    replace(_TERSE, ok_word=False, counted=frozenset(HealthStatus)),
 )
 
 #: After the status of a backend whose polls work while its push channel is reconnected.
@@ -149,11 +161,36 @@ class HealthBar(Widget):
         return _cut(pieces, width)
 
     def _pieces(self, detail: _Detail) -> list[_Piece]:
+        badges: list[list[_Piece]] = []
+        counted: dict[HealthStatus, list[BackendHealth]] = {}
+        for health in self.health.values():
+            if health.status not in detail.counted:
+                badges.append(self._badge(health, detail))
+                continue
+            if health.status not in counted:
+                counted[health.status] = []
+                badges.append([])  # the count's place: where the first of them was
+            counted[health.status].append(health)
+        counts = iter(counted.values())
         pieces: list[_Piece] = [(" ", None)]
-        for number, health in enumerate(self.health.values()):
+        for number, badge in enumerate(badges):
             if number:
                 pieces.append((_SEPARATOR, None))
-            pieces.extend(self._badge(health, detail))
+            if not badge:
+                alike = next(counts)
+                # One of a kind keeps its name: "● local" says more than "● 1 ok".
+                badge = self._badge(alike[0], detail) if len(alike) == 1 else self._count_badge(alike)
+            pieces.extend(badge)
+        return pieces
+
+    def _count_badge(self, backends: list[BackendHealth]) -> list[_Piece]:
+        """One badge for backends in the same status: "● 4 ok", with a ⚠ if any has a warning."""
+        status = backends[0].status
+        status_class = f"health-bar--{status.value}"
+        glyphs = STATUS_GLYPH_ASCII if self.ascii else STATUS_GLYPH
+        pieces: list[_Piece] = [(f"{glyphs[status]} {len(backends)} {status.value}", status_class)]
+        if any(b.warnings or (b.push_error and status is not HealthStatus.DOWN) for b in backends):
+            pieces.append((" !" if self.ascii else " ⚠", "health-bar--warning"))
         return pieces
 
     def _age_worth_showing(self, health: BackendHealth) -> bool:
@@ -167,11 +204,11 @@ class HealthBar(Widget):
     def _badge(self, health: BackendHealth, detail: _Detail) -> list[_Piece]:
         status_class = f"health-bar--{health.status.value}"
         glyphs = STATUS_GLYPH_ASCII if self.ascii else STATUS_GLYPH
-        pieces: list[_Piece] = [
-            (glyphs[health.status] + " ", status_class),
-            (present.one_line(health.name) + " ", None),
-            (health.status.value, status_class),
-        ]
+        pieces: list[_Piece] = [(glyphs[health.status] + " ", status_class)]
+        if detail.ok_word or health.status is not HealthStatus.OK:
+            pieces += [(present.one_line(health.name) + " ", None), (health.status.value, status_class)]
+        else:
+            pieces.append((present.one_line(health.name), None))
         if detail.ages and health.last_ok is not None and self._age_worth_showing(health):
             pieces.append((" " + present.age(health.last_ok, self.now), "health-bar--detail"))
         if detail.error_width and health.last_error and health.status is not HealthStatus.OK:
