@@ -52,16 +52,17 @@ class JobFolderReader:
 
     _cache: dict[str, _JobCache] = field(default_factory=dict, repr=False)
 
-    def read_spec(self, job_folder: Path) -> JobSpec:
-        """The job's spec; SpecProblem saying what is wrong otherwise."""
-        value = self._parsed(job_folder, SPEC_FILE, _parse_spec)
+    def read_spec(self, job_folder: Path, *, stamp: Stamp | bool = False) -> JobSpec:
+        """The job's spec; SpecProblem saying what is wrong otherwise. ``stamp``: the
+        file's, when the caller has just taken it (False: not taken)."""
+        value = self._parsed(job_folder, SPEC_FILE, _parse_spec, stamp)
         if isinstance(value, JobSpec):
             return value
         raise SpecProblem(str(value))
 
-    def read_run(self, job_folder: Path, number: int) -> RunRecord:
+    def read_run(self, job_folder: Path, number: int, *, events_stamp: Stamp | bool = False) -> RunRecord:
         relative = f"{RUNS_DIR}/{number}/{EVENTS_FILE}"
-        parsed = self._parsed(job_folder, relative, _parse_events)
+        parsed = self._parsed(job_folder, relative, _parse_events, events_stamp)
         events, problems = parsed if isinstance(parsed, tuple) else ((), (str(parsed),))
         # Progress is a nicety: a missing or broken file just means none reported.
         progress = self._parsed(job_folder, f"{RUNS_DIR}/{number}/{PROGRESS_FILE}", _parse_progress)
@@ -85,17 +86,14 @@ class JobFolderReader:
         """
         base = os.fspath(job_folder)
         numbers = tuple(run_numbers(job_folder))
-        key = (
-            archived,
-            numbers,
-            _stamp(os.path.join(base, SPEC_FILE)),
-            _stamp(os.path.join(base, RUNS_DIR, str(numbers[-1]), EVENTS_FILE)) if numbers else None,
-        )
+        spec_stamp = _stamp(os.path.join(base, SPEC_FILE))
+        events_stamp = _stamp(os.path.join(base, RUNS_DIR, str(numbers[-1]), EVENTS_FILE)) if numbers else None
+        key = (archived, numbers, spec_stamp, events_stamp)
         cache = self._job_cache(base)
         hit = cache.record
         if hit is not None and hit[0] == key and not hit[1].state.is_active:
             return hit[1]
-        record = self._build_job(job_folder, archived, numbers)
+        record = self._build_job(job_folder, archived, numbers, (spec_stamp, events_stamp))
         cache.record = (key, record)
         return record
 
@@ -104,14 +102,17 @@ class JobFolderReader:
         for base in self._cache.keys() - kept:
             self._cache.pop(base, None)
 
-    def _build_job(self, job_folder: Path, archived: bool, numbers: tuple[int, ...]) -> JobRecord:
+    def _build_job(
+        self, job_folder: Path, archived: bool, numbers: tuple[int, ...], stamps: tuple[Stamp, Stamp]
+    ) -> JobRecord:
+        """The record of a job folder; ``stamps``: its spec's and latest events' (just taken)."""
         problems: list[str] = []
         try:
-            spec: JobSpec | None = self.read_spec(job_folder)
+            spec: JobSpec | None = self.read_spec(job_folder, stamp=stamps[0])
         except SpecProblem as exc:
             spec = None
             problems.append(str(exc))
-        latest = self.read_run(job_folder, numbers[-1]) if numbers else None
+        latest = self.read_run(job_folder, numbers[-1], events_stamp=stamps[1]) if numbers else None
         gone = None
         if latest is not None and spec is not None and not archived:
             gone = _dead_supervisor(latest, spec.host)
@@ -133,12 +134,16 @@ class JobFolderReader:
             cache = self._cache[base] = _JobCache()
         return cache
 
-    def _parsed(self, job_folder: Path, relative: str, parse: Callable[[bytes], object]) -> object:
-        """Parse a file of a job folder once per version of it."""
+    def _parsed(
+        self, job_folder: Path, relative: str, parse: Callable[[bytes], object], stamp: Stamp | bool = False
+    ) -> object:
+        """Parse a file of a job folder once per version of it (``stamp``: its stamp if
+        just taken, else False)."""
         base = os.fspath(job_folder)
         path = os.path.join(base, relative)
         files = self._job_cache(base).files
-        stamp = _stamp(path)
+        if stamp is False:
+            stamp = _stamp(path)
         hit = files.get(relative)
         if hit is not None and hit.stamp == stamp:
             return hit.value
