@@ -76,6 +76,8 @@ class CeleryAdapter(HttpAdapter):
         Capability.RESUME: "Celery cannot pause a task",
         Capability.PUSH: "through Flower, jobdeck polls; with broker_url_env it receives the events as they come",
         Capability.PROGRESS: "Celery reports no progress of a task",
+        Capability.COUNTS: "a Celery task has no counts of its own; its task name's group counts its tasks by state",
+        Capability.WATCH: "Celery lists its tasks itself: there is nothing to add by id",
     }
 
     def __init__(self, settings: CelerySettings, **options: Any) -> None:
@@ -84,6 +86,10 @@ class CeleryAdapter(HttpAdapter):
         self.broker: BrokerSource | None = None
         if settings.mode != FLOWER:
             self.capabilities = self.capabilities | {Capability.PUSH}
+            self.unsupported_reasons = {
+                capability: reason for capability, reason in self.unsupported_reasons.items()
+                if capability is not Capability.PUSH
+            }
         self.convert = Converter(self.name, SecretScrubber(secret_values(dict(settings))))
         self._listed = ListedJobs()
         self._groups: dict[str, JobGroup] = {}

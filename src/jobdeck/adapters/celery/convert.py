@@ -237,13 +237,20 @@ class Converter:
         return runs[::-1]
 
     def log_text(self, task: CeleryTask) -> str:
-        """The task's result, or its exception and traceback; bounded, secrets hidden."""
-        parts = [f"task {short_name(task)} [{task.uuid}] {task.state or 'UNKNOWN'}"
-                 + (f" on {task.worker}" if task.worker else "") + "\n"]
+        """A line per event of the task, then its result, or its exception and traceback;
+        bounded, secrets hidden. It only grows while the task runs (a log read on from a
+        cursor loses nothing), as long as no retry rewrites what Flower keeps."""
+        lines = [
+            f"{when(event.at):%H:%M:%S} {event.type.removeprefix('task-')}"  # type: ignore[str-format]
+            + (f" on {event.hostname}" if event.hostname and event.type != "task-sent" else "")
+            + (f": {self.scrub(event.reason)}" if event.reason and event.type != "task-failed" else "")
+            + "\n"
+            for event in events_of(task)
+        ]
         if task.state == "SUCCESS":
-            parts.append("result: " + self.scrub(redact_repr(task.result)) + "\n")
-        if task.exception:
-            parts.append("exception: " + self.scrub(task.exception) + "\n")
-        if task.traceback:
-            parts.append(self.scrub(task.traceback).rstrip("\n") + "\n")
-        return cut_block("".join(parts), LOG_LIMIT)
+            lines.append("result: " + self.scrub(redact_repr(task.result)) + "\n")
+        if task.state in ("FAILURE", "REJECTED") and task.exception:
+            lines.append("exception: " + self.scrub(task.exception) + "\n")
+            if task.traceback:
+                lines.append(self.scrub(task.traceback).rstrip("\n") + "\n")
+        return cut_block("".join(lines), LOG_LIMIT)
