@@ -47,9 +47,11 @@ def ray(ray_engine: Any) -> Iterator[Submitted]:
         for role in ("ok", "fail", "python", "doomed", "big"):
             wait_for(client, ids[role], {"SUCCEEDED", "FAILED", "STOPPED"})
         wait_for(client, ids["long"], {"RUNNING"})
+        wait_for(client, ids["pending"], {"PENDING"})
         yield Submitted(url, client, ids)
         # The long job is stopped whatever the tests did: nothing of this module runs on.
-        client.post(f"/api/jobs/{ids['long']}/stop")
+        for role in ("long", "pending"):
+            client.post(f"/api/jobs/{ids[role]}/stop")
 
 
 @pytest.fixture
@@ -76,6 +78,16 @@ async def test_every_submitted_job_is_listed_with_its_state_mapped_and_ray_s_own
     assert ok.created is not None and ok.ended is not None and ok.ended >= ok.created
     assert long.ended is None
     assert adapter.describe()["nodes"] == "1 alive"  # the cluster's nodes, read beside the jobs
+
+
+async def test_a_job_waiting_for_resources_is_pending_with_no_start_and_an_empty_log(ray, adapter):
+    pending = by_id(await adapter.list_jobs())[ray.ids["pending"]]
+    assert (pending.state, pending.raw_state) == (JobState.PENDING, "PENDING")
+    assert pending.started is None and pending.ended is None and pending.error is None
+    assert "waiting for resources" in pending.detail["message"]
+    log = await adapter.read_log(ray.ids["pending"])
+    assert (log.text, log.complete) == ("", False)
+    assert adapter.why_not_action(next(s for s in adapter.actions() if s.name == "delete_job"), pending)
 
 
 async def test_a_failed_job_says_why_with_ray_s_message_error_type_and_exit_code(ray, adapter):

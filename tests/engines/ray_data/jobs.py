@@ -46,6 +46,8 @@ def jobs(module_tag: str) -> dict[str, dict[str, Any]]:
         "python": {"entrypoint": PYTHON_DRIVER, "submission_id": f"{module_tag}-py"},
         "long": {"entrypoint": "echo long job; sleep 600", "submission_id": f"{module_tag}-long"},
         "doomed": {"entrypoint": "echo short-lived", "submission_id": f"{module_tag}-doomed"},
+        # More CPUs than the head has: Ray keeps it PENDING (for 15 minutes, then fails it).
+        "pending": {"entrypoint": "echo never", "submission_id": f"{module_tag}-pending", "entrypoint_num_cpus": 3},
         "big": {"entrypoint": BIG_LOG, "submission_id": f"{module_tag}-big"},
     }
 

@@ -58,6 +58,8 @@ NODES_EVERY = 30.0
 HUGE_LOG_INTERVAL = 10.0
 HUGE_LOG_NOTICE = ("This log is larger than max_response_mb ({mb:g} MiB), and Ray's live tail sends a log whole "
                    f"before its new lines: it is read on every {HUGE_LOG_INTERVAL:g} s instead of live.")
+#: A job's own resources, resubmitted by a retry where Ray tells them (2.60's Jobs API does not).
+RESOURCE_KEYS = ("entrypoint_num_cpus", "entrypoint_num_gpus", "entrypoint_memory", "entrypoint_resources")
 NOT_SUBMITTED = "this job's driver was started outside the Jobs API (no submission id): Ray can only read it"
 
 
@@ -333,8 +335,13 @@ class RayAdapter(HttpAdapter):
             return (f"Ray stops job {job.id} (POST /api/jobs/{job.id}/stop): its entrypoint is sent SIGTERM, "
                     "then killed; the job ends STOPPED.")
         if capability is Capability.RETRY:
-            return ("Ray has no retry: jobdeck submits the same entrypoint, runtime_env and metadata again as a "
-                    f"new job, under a new submission id whose metadata says it retries {job.id}; this job stays as it is.")
+            told = any(job.detail.get(key) is not None for key in RESOURCE_KEYS)
+            return ("Ray has no retry: jobdeck submits the same entrypoint, runtime_env, metadata"
+                    + (" and entrypoint resources" if told else "")
+                    + f" again as a new job, under a new submission id whose metadata says it retries {job.id}; "
+                    "this job stays as it is."
+                    + ("" if told else " Ray's Jobs API does not tell this job's entrypoint resources "
+                       "(entrypoint_num_cpus …): the new job gets Ray's defaults."))
         return None
 
     async def cancel(self, job_id: str) -> ActionResult:
@@ -355,7 +362,7 @@ class RayAdapter(HttpAdapter):
         request: dict[str, Any] = {"entrypoint": original.entrypoint, "submission_id": new_id, "metadata": metadata}
         if original.runtime_env:
             request["runtime_env"] = original.runtime_env
-        for key in ("entrypoint_num_cpus", "entrypoint_num_gpus", "entrypoint_memory", "entrypoint_resources"):
+        for key in RESOURCE_KEYS:
             value = (original.model_extra or {}).get(key)
             if value is not None:
                 request[key] = value
