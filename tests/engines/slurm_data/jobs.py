@@ -12,10 +12,11 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def sbatch(env: Mapping[str, str], folder: str, *args: str, script: str) -> str:
-    """Submits ``script`` (a shell script body) from ``folder``; the job id Slurm gave."""
+def sbatch(env: Mapping[str, str], folder: str, *args: str, script: str, user: str | None = None) -> str:
+    """Submits ``script`` (a shell script body) from ``folder`` (as ``user``); the job id Slurm gave."""
+    as_user = ["runuser", "-u", user, "--"] if user else []
     result = subprocess.run(
-        ["sbatch", "--parsable", *args],
+        [*as_user, "sbatch", "--parsable", *args],
         input=f"#!/bin/bash\n{script}\n",
         env=dict(env),
         cwd=folder,

@@ -98,6 +98,8 @@ class SlurmAdapter(HttpAdapter):
     def forget_cached(self) -> None:
         self._accounting_at = None
         self._shown.clear()
+        if hasattr(self._source, "forget"):
+            self._source.forget()
 
     def describe_backend(self) -> dict[str, str]:
         settings = self.settings
@@ -203,6 +205,10 @@ class SlurmAdapter(HttpAdapter):
         reason = super().why_not(capability, job)
         if reason is not None:
             return reason
+        if capability is Capability.RETRY and self.settings.mode == "rest":
+            from jobdeck.adapters.slurm.rest_source import NO_REQUEUE
+
+            return NO_REQUEUE
         if capability is Capability.PAUSE and job.state is not JobState.PENDING:
             return "only a pending job can be held (pause); this one is " + job.state.value
         return None
