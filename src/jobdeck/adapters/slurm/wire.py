@@ -244,7 +244,7 @@ def parse_answer(data: Any, *, accounting: bool) -> Parsed:
         return parsed
     meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
     plugin = meta.get("plugin") if isinstance(meta.get("plugin"), dict) else {}
-    parsed.plugin = text(plugin.get("type")) or text(plugin.get("data_parser"))
+    parsed.plugin = text(plugin.get("data_parser")) or text(plugin.get("type"))
     slurm = meta.get("Slurm") if isinstance(meta.get("Slurm"), dict) else meta.get("slurm")
     if isinstance(slurm, dict):
         parsed.release = text(slurm.get("release"))
