@@ -21,7 +21,8 @@ from jobdeck.local.job_records import JobRecord
 from jobdeck.local.layout import ARCHIVE_DIR
 from jobdeck.local.spool import Spool
 
-#: A whole read at least this often (seconds), even while a watcher reports changes.
+#: A whole read at least this often (seconds), even while a watcher reports changes
+#: (watching the spool folder only: the folders listed again).
 FULL_SCAN_EVERY = 600.0
 #: Changes a watcher reports in the first moments of its life may have been made before it
 #: watched: the first whole read counts only if it started this long after the watcher.
@@ -35,8 +36,8 @@ WATCH_EVERY_FOLDER_UP_TO = 2_000
 #: Watching the spool folder only, a job is created, removed, archived and restored in view
 #: of the watcher, and a new run touches its job's folder (``writing.create_run``); a change
 #: inside a finished job made otherwise (by hand) is not seen: each poll re-reads (by stat)
-#: this share of the finished jobs, all of them in turn (every 10 minutes at 2 s polls).
-RECHECK_SHARE = 1 / 300
+#: this share of the finished jobs, all of them in turn (each once an hour at 2 s polls).
+RECHECK_SHARE = 1 / 1800
 
 
 class SpoolIndex:
@@ -126,12 +127,14 @@ class SpoolIndex:
             self._changed, self._folders_changed = set(), False
         watched = self._watching_since
         caught_up = watched is not None and self._full_at >= watched + WATCH_SETTLE
-        if changed is not None and not caught_up and watched is not None and not self._watching_inside and self._records:
+        due = now - self._full_at > FULL_SCAN_EVERY
+        if changed is not None and (due or not caught_up) and watched is not None and not self._watching_inside and self._records:
             # What the watcher of the spool folder may have missed is a job come or gone:
-            # listing the folders again (with the active jobs read) catches up.
+            # listing the folders again (with the active jobs read) catches up, at a small
+            # part of the cost of reading every job.
             self._full_at = now
             folders_changed = True
-        elif changed is None or not caught_up or now - self._full_at > FULL_SCAN_EVERY:
+        elif changed is None or not caught_up or due:
             self._full_at = now
             self._keep(self.spool.scan())
             self.reread = None
