@@ -78,3 +78,25 @@ async def test_the_80x24_header_with_five_backends_is_not_cut_mid_name(tmp_path)
         header = screen_text(app).splitlines()[0]
         assert "READ-ONLY" in header and "…" not in header
         assert "✗ drp down" in header  # the one that is not ok keeps its name
+
+
+async def test_ctrl_r_says_it_polls_and_then_what_it_found(tmp_path):
+    from deck_helpers import toasts
+
+    app = await deck_with_a_backend_down(tmp_path, (120, 40))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_jobs(app, 3)
+        await pilot.press("ctrl+r")
+        assert "Polling every backend now…" in toasts(app)
+        await wait_until(lambda: any("answered" in t for t in toasts(app)), what="the refresh's outcome")
+        assert "1 of 2 backends answered; not cluster (H: why)" in toasts(app)
+
+
+async def test_ctrl_r_with_every_backend_answering_says_so(tmp_path):
+    from deck_helpers import toasts
+
+    app, _ = sample_deck(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_jobs(app, 6)
+        await pilot.press("ctrl+r")
+        await wait_until(lambda: "All 2 backends answered" in toasts(app), what="the refresh's outcome")

@@ -365,8 +365,16 @@ class DeckScreen(JobActions, FirstScreen):
         self.query_one(f"#{pane}-pane" if pane != "log" else "#log").focus()
 
     def action_refresh(self) -> None:
-        self.notify("Refreshing…", timeout=1)
-        self.run_worker(self.host.monitor.refresh(), group="refresh", exit_on_error=False)
+        self.notify("Polling every backend now…", timeout=2)
+        self.run_worker(self._refresh_now(), group="refresh", exclusive=True, exit_on_error=False)
+
+    async def _refresh_now(self) -> None:
+        """Poll now, then say how it went (a poll that changes nothing shows nothing else)."""
+        from jobdeck.ui.screens.health_detail import refresh_summary
+
+        await self.host.monitor.refresh()
+        summary, all_answered = refresh_summary(self._apply_health())
+        self.notify(summary, title="Refreshed", severity="information" if all_answered else "warning", timeout=4)
 
     @on(HealthBar.DetailWanted)
     def action_health(self) -> None:

@@ -68,6 +68,17 @@ def _fields(backend: BackendHealth, now: datetime | None) -> list[tuple[str, str
     return fields
 
 
+def refresh_summary(health: Mapping[str, BackendHealth]) -> tuple[str, bool]:
+    """What a refresh (ctrl+r) found, in a sentence; and whether every backend answered."""
+    failed = [backend for backend in health.values() if backend.status is HealthStatus.DOWN]
+    count = len(health)
+    noun = "backend" if count == 1 else "backends"
+    if not failed:
+        return (f"{'The' if count == 1 else 'All'} {count} {noun} answered" if count else "No backends configured"), True
+    names = ", ".join(present.one_line(backend.name) for backend in failed[:3]) + (" …" if len(failed) > 3 else "")
+    return f"{count - len(failed)} of {count} {noun} answered; not {names} (H: why)", False
+
+
 class HealthDetailScreen(ModalScreen[None]):
     """Each backend's health with its full error; Esc closes."""
 
