@@ -31,7 +31,7 @@ from jobdeck.adapters.actions import ActionSpec
 from jobdeck.adapters.base import ListedJobs, read_secret
 from jobdeck.adapters.kit.http import HttpAdapter, all_results, gather_bounded, validate
 from jobdeck.adapters.kit.http_paths import segment
-from jobdeck.adapters.kit.logtext import MAX_READ, decode_complete
+from jobdeck.adapters.kit.logtext import decode_complete
 from jobdeck.adapters.kit.tls import ssl_context
 from jobdeck.adapters.ray import logfile, logs
 from jobdeck.adapters.ray.convert import (
@@ -248,7 +248,7 @@ class RayAdapter(HttpAdapter):
         params = logfile.file_params(wire)
         if params is not None:
             try:
-                data, ended = await logfile.read_file(self.http, params, start=offset, limit=MAX_READ)
+                data, ended = await logfile.read_file(self.http, params, start=offset, limit=logfile.read_limit(offset))
             except logfile.FileUnavailable:
                 pass
             else:
@@ -282,7 +282,8 @@ class RayAdapter(HttpAdapter):
                 yield chunk
             if chunk.complete:
                 return
-            caught_up = (chunk.offset or offset) - offset < MAX_READ - 8  # a read short of the limit reached the end
+            # A read short of its limit reached the end of the log.
+            caught_up = (chunk.offset or offset) - offset < logfile.read_limit(offset) - 8
             offset = chunk.offset or offset
             if caught_up:
                 break

@@ -13,15 +13,25 @@ from __future__ import annotations
 from typing import Any
 
 from jobdeck.adapters.kit.http import HttpClient
+from jobdeck.adapters.kit.logtext import MAX_READ
 from jobdeck.adapters.ray.wire import RayJob
 
 FILE_PATH = "/api/v0/logs/file"
 #: The end of the file kept while looking for where its last lines begin.
 TAIL_WINDOW = 8 << 20
+#: The most bytes one read returns. A read streams the file from its start (the state API has
+#: no offset), so reads far into a log return more, up to this: reading a 100 MB log whole
+#: takes about 15 reads, not 100.
+MAX_FAR_READ = 16 << 20
 
 
 class FileUnavailable(Exception):
     """The state API has no such file (not written yet, an older Ray, the node gone): read the Jobs API's log."""
+
+
+def read_limit(offset: int) -> int:
+    """How much a read from ``offset`` returns at most: MAX_READ, more far into a log."""
+    return max(MAX_READ, min(offset // 2, MAX_FAR_READ))
 
 
 def file_params(wire: RayJob) -> dict[str, Any] | None:
