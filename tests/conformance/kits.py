@@ -8,10 +8,11 @@ then runs on it, with the kind in the test's id.
 from __future__ import annotations
 
 from kit import Kit
+from kit_celery import CeleryKit
 from kit_drp import DrpKit
 from kit_intuned import IntunedKit
 from kit_istari import IstariKit
 from kit_julep import JulepKit
 from kit_local import LocalKit
 
-KITS: tuple[type[Kit], ...] = (LocalKit, DrpKit, IntunedKit, IstariKit, JulepKit)
+KITS: tuple[type[Kit], ...] = (LocalKit, DrpKit, IntunedKit, IstariKit, JulepKit, CeleryKit)
