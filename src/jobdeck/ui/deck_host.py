@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from jobdeck.clock import Clock
     from jobdeck.config import Settings
     from jobdeck.monitor import Monitor, MonitorEvent
+    from jobdeck.ui.runtime.watch_memory import WatchMemory
 
 
 class DeckHost(Protocol):
@@ -33,6 +34,8 @@ class DeckHost(Protocol):
     ascii: bool
     #: jobdeck's history file, read back in workers (read only); None when history is off.
     history_file: Path | None
+    #: Where the jobs watched with + are remembered across restarts (None: they are not).
+    watch_memory: WatchMemory | None
 
     @property
     def read_only(self) -> bool:

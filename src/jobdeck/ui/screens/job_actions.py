@@ -11,6 +11,7 @@ confirmation sends the action through the gate.
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -174,7 +175,35 @@ class JobActions(_ScreenBase):
     @work(group="actions", exit_on_error=False)
     async def _watch_job(self, backend: str, job_id: str) -> None:
         result = await self.host.monitor.watch_job(backend, job_id)
+        memory = self.host.watch_memory
+        if result.ok and memory is not None:
+            memory.remember(backend, job_id.strip())
+            self.notify(f"{result.message} (watched again at the next start)")
+            return
         self.notify(result.message, severity="information" if result.ok else "warning")
+
+    def on_mount(self) -> None:
+        # (After the deck's own on_mount: Textual runs both.)
+        if self.host.watch_memory is not None:
+            self._watch_remembered()
+
+    @work(group="watch", exit_on_error=False)
+    async def _watch_remembered(self) -> None:
+        """Watch again the jobs added with + before (``WatchMemory``); say which could not be."""
+        memory = self.host.watch_memory
+        monitor = self.host.monitor
+        watchable = set(monitor.watchable_backends())
+        # Not a backend no longer configured (or no longer able to): kept for when it is.
+        wanted = [(b, job_id) for b, job_id in (memory.recall() if memory is not None else ()) if b in watchable]
+        # At once: each watch asks its backend for a poll, and polls asked together are one.
+        results = await asyncio.gather(*(monitor.watch_job(backend, job_id) for backend, job_id in wanted))
+        failed = [
+            f"{job_id} on {backend}: {result.message}"
+            for (backend, job_id), result in zip(wanted, results, strict=True)
+            if not result.ok
+        ]
+        if failed:
+            self.notify("\n".join(failed), title="Watched jobs not watched again", severity="warning", timeout=10)
 
     def action_copy_ref(self) -> None:
         self._settler.settle()
