@@ -372,6 +372,27 @@ async def test_a_tick_redraws_only_the_rows_whose_age_moved() -> None:
         assert " 2h " in lines[2] and "old" in lines[2]
 
 
+async def test_a_row_retimed_by_ticks_is_the_row_drawn_afresh_at_that_time() -> None:
+    # A tick makes only the time cells of a drawn row again: the result must be the very
+    # row a list opened at that moment draws (cells, padding and styles).
+    jobs = [
+        make_job("1", name="running", state=JobState.RUNNING, started=ago(5), updated=ago(5)),
+        make_job("2", name="done", state=JobState.SUCCEEDED, started=ago(70), ended=ago(9), updated=ago(9)),
+    ]
+    later = NOW + timedelta(seconds=65)
+    async with running(ListApp(jobs), size=(120, 10)) as (app, job_list, pilot):
+        for seconds in (1, 2, 65):
+            job_list.now = NOW + timedelta(seconds=seconds)
+            await pilot.pause()
+        ticked = [list(job_list.render_line(y)) for y in (1, 2)]
+    opened_later = ListApp(jobs)
+    opened_later.compose = lambda: iter([JobList(jobs, now=later)])  # type: ignore[method-assign]
+    async with running(opened_later, size=(120, 10)) as (app, job_list, pilot):
+        afresh = [list(job_list.render_line(y)) for y in (1, 2)]
+    assert ticked == afresh
+    assert " 1m " in "".join(segment.text for segment in ticked[0])
+
+
 async def test_a_theme_change_redraws_rows_in_the_new_colours() -> None:
     async with running(ListApp(numbered(2, state=JobState.FAILED))) as (app, job_list, pilot):
         before = {segment.style for segment in job_list.render_line(2)}

@@ -9,6 +9,7 @@ that leaves the jobs on screen alone repaints nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -27,6 +28,23 @@ from jobdeck.ui.widgets.job_list.columns import Column, cell, header_text, layou
 from jobdeck.ui.widgets.job_list.row_store import RowStore
 
 _STATE_CLASS: dict[JobState, str] = {state: f"job-list--state-{state.value}" for state in JobState}
+#: The cells whose text moves with ``now`` alone.
+_TIME_COLUMNS = frozenset({"age", "duration"})
+
+
+@dataclass(frozen=True)
+class _Drawn:
+    """A row as drawn, with what a tick needs to make only its time cells again."""
+
+    job: Job
+    strip: Strip
+    #: The row's segments before fitting to the width; ``time_cells``: (index, column) of the
+    #: age and duration cells among them.
+    segments: list[Segment]
+    time_cells: tuple[tuple[int, Column], ...]
+    base: Style
+    #: The ``now`` the time cells were measured to.
+    now: datetime | None
 
 
 class JobRows(ScrollView):
@@ -78,7 +96,7 @@ class JobRows(ScrollView):
         self._backend_width = 7
         #: (first row, cursor, the jobs on screen) when the rows last changed.
         self._last_shown: tuple[int, int, list[Job]] | None = None
-        self._row_cache: LRUCache[tuple[Any, ...], tuple[Job, Strip]] = LRUCache(1024)
+        self._row_cache: LRUCache[tuple[Any, ...], _Drawn] = LRUCache(1024)
         self._header_cache: dict[tuple[int, bool], Strip] = {}
         self._columns_cache: dict[tuple[int, int], tuple[Column, ...]] = {}
 
@@ -115,25 +133,16 @@ class JobRows(ScrollView):
         self._redraw()
 
     def watch_now(self, old: datetime | None, new: datetime | None) -> None:
-        # Set once a second. Only the rows whose age or duration moved are drawn again:
+        # Set once a second. Only the rows on screen whose age or duration moved are
+        # painted again, and of those only the two time cells are made again (``_row``):
         # while jobs are fresh their ages tick every second, and a whole-list repaint
         # each second was most of an idle deck's CPU (and of its output over SSH).
         first = int(self.scroll_y)
         shown = self._store.rows[first : first + self._page_height]
-        # Rows off screen, or whose times moved, are drawn afresh when next shown.
-        kept: set[int] = set()
-        moved: list[int] = []
-        for line, job in enumerate(shown, start=1):
-            if times(job, old) == times(job, new):
-                kept.add(id(job))
-            else:
-                moved.append(line)
-        for key in list(self._row_cache.keys()):
-            if key[0] not in kept:
-                self._row_cache.discard(key)
         width = self.scrollable_content_region.width
-        for line in moved:
-            self.refresh(Region(0, line, width, 1))
+        for line, job in enumerate(shown, start=1):
+            if times(job, old) != times(job, new):
+                self.refresh(Region(0, line, width, 1))
 
     def watch_ascii(self) -> None:
         self._header_cache.clear()
@@ -328,13 +337,35 @@ class JobRows(ScrollView):
     def _row(self, job: Job, is_cursor: bool, width: int) -> Strip:
         key = (id(job), is_cursor, width, self.has_focus)
         cached = self._row_cache.get(key)
-        if cached is not None and cached[0] is job:
-            return cached[1]
-        strip = self._render_row(job, is_cursor, width)
-        self._row_cache[key] = (job, strip)
-        return strip
+        if cached is not None and cached.job is job:
+            if cached.now is self.now:
+                return cached.strip
+            drawn = self._retimed(cached)  # only the time cells may have moved
+        else:
+            drawn = self._render_row(job, is_cursor, width)
+        self._row_cache[key] = drawn
+        return drawn.strip
 
-    def _render_row(self, job: Job, is_cursor: bool, width: int) -> Strip:
+    def _retimed(self, drawn: _Drawn) -> _Drawn:
+        """``drawn`` with its time cells (age, duration) measured to ``now``."""
+        now, job = self.now, drawn.job
+        stale = job.ref.backend in self.stale_backends
+        segments = drawn.segments
+        for index, column in drawn.time_cells:
+            text, _ = cell(job, column.name, stale=stale, ascii=self.ascii, now=now)
+            if self.ascii and text == present.MISSING:
+                text = "-"
+            text = place(column, text)
+            if text != segments[index].text:
+                if segments is drawn.segments:
+                    segments = segments.copy()
+                segments[index] = Segment(text, segments[index].style)
+        if segments is drawn.segments:
+            return _Drawn(job, drawn.strip, segments, drawn.time_cells, drawn.base, now)
+        strip = Strip(segments).adjust_cell_length(drawn.strip.cell_length, drawn.base)
+        return _Drawn(job, strip, segments, drawn.time_cells, drawn.base, now)
+
+    def _render_row(self, job: Job, is_cursor: bool, width: int) -> _Drawn:
         stale = job.ref.backend in self.stale_backends
         ascii, now = self.ascii, self.now
         # Later component classes win: the cursor over everything, stale over colours.
@@ -349,6 +380,7 @@ class JobRows(ScrollView):
         dim = style_of("job-list--dim")
         marker = ("*" if ascii else "▌") if is_cursor else " "
         segments = [Segment(marker, base)]
+        time_cells: list[tuple[int, Column]] = []
         x = 1
         for column in self._columns(width):
             text, cell_class = cell(job, column.name, stale=stale, ascii=ascii, now=now)
@@ -361,6 +393,9 @@ class JobRows(ScrollView):
                 cell_style = dim
             if ascii and text == present.MISSING:
                 text = "-"
+            if column.name in _TIME_COLUMNS:
+                time_cells.append((len(segments), column))
             segments.append(Segment(place(column, text), cell_style))
             x = column.x + column.width
-        return Strip(segments).adjust_cell_length(width, base)
+        strip = Strip(segments).adjust_cell_length(width, base)
+        return _Drawn(job, strip, segments, tuple(time_cells), base, now)
