@@ -75,6 +75,8 @@ class SlurmAdapter(HttpAdapter):
         self._accounting_off: str | None = None
         self._unread: str | None = None
         self._shown: dict[str, dict[str, str]] = {}
+        self._last_records: list[SlurmRecord] = []
+        self._last_jobs: list[Job] = []
 
     # -- life cycle ----------------------------------------------------------------
 
@@ -97,6 +99,7 @@ class SlurmAdapter(HttpAdapter):
 
     def forget_cached(self) -> None:
         self._accounting_at = None
+        self._last_records = []
         self._shown.clear()
         if hasattr(self._source, "forget"):
             self._source.forget()
@@ -150,10 +153,15 @@ class SlurmAdapter(HttpAdapter):
         self._merged.prune(now - self.settings.history_hours * 3600)
         self._note_unread(queue, accounting)
         records = self._merged.records()
+        last = self._last_records
+        if len(records) == len(last) and all(a is b for a, b in zip(records, last)):  # noqa: B905
+            return list(self._last_jobs)  # nothing changed since the last poll
         self._observed.see(records, self.clock.now())
-        grouped = units(spread(records))
+        grouped = units(spread(records), self._units)
         self._units = {unit.id: unit for unit in grouped}
-        return self._listed.convert(((unit.id, unit) for unit in grouped), lambda unit: job_from_unit(self.name, unit))
+        jobs = self._listed.convert(((unit.id, unit) for unit in grouped), lambda unit: job_from_unit(self.name, unit))
+        self._last_records, self._last_jobs = records, jobs
+        return list(jobs)
 
     async def get_job(self, job_id: str) -> Job:
         if job_id not in self._units:

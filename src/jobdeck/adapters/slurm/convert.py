@@ -80,12 +80,11 @@ def spread(records: Iterable[SlurmRecord]) -> list[SlurmRecord]:
 
     out: list[SlurmRecord] = []
     for record in records:
-        if record.array_job_id and record.array_task_id is None and record.array_pending:
-            out.extend(replace(record, array_task_id=task, array_pending=None) for task in task_ids(record.array_pending))
-        elif record.array_job_id and record.array_task_id is None:
-            continue  # an array record that names no task: nothing to show of it
-        else:
+        if not record.array_job_id or record.array_task_id is not None:
             out.append(record)
+        elif record.array_pending:
+            out.extend(replace(record, array_task_id=task, array_pending=None) for task in task_ids(record.array_pending))
+        # else: an array record that names no task: nothing to show of it
     return out
 
 
@@ -95,20 +94,38 @@ def run_id(record: SlurmRecord) -> str:
     return record.task_key
 
 
-def units(records: Iterable[SlurmRecord]) -> list[Unit]:
-    """Records grouped into what becomes one Job each, in the order first seen."""
-    grouped: dict[str, list[SlurmRecord]] = {}
-    kinds: dict[str, str] = {}
+def units(records: Iterable[SlurmRecord], last: dict[str, Unit] | None = None) -> list[Unit]:
+    """Records grouped into what becomes one Job each, in the order first seen; a unit of
+    ``last`` (the last poll's, by id) whose records are the very same is reused."""
+    last = last or {}
+    found: dict[str, Unit | list[SlurmRecord]] = {}
     for record in records:
-        if record.array_job_id:
-            key, kind = str(record.array_job_id), "array"
-        elif record.het_job_id:
-            key, kind = str(record.het_job_id), "het"
+        key = record.unit_key
+        if record.unit_kind == "job":
+            earlier = last.get(key)
+            if earlier is not None and len(earlier.records) == 1 and earlier.records[0] is record:
+                found[key] = earlier
+            else:
+                found[key] = Unit(key, "job", (record,))
+            continue
+        group = found.get(key)
+        if isinstance(group, list):
+            group.append(record)
         else:
-            key, kind = str(record.job_id), "job"
-        grouped.setdefault(key, []).append(record)
-        kinds[key] = kind
-    return [Unit(key, kinds[key], tuple(group)) for key, group in grouped.items()]
+            found[key] = [record]
+    made: list[Unit] = []
+    for key, entry in found.items():
+        if isinstance(entry, Unit):
+            made.append(entry)
+            continue
+        earlier = last.get(key)
+        if earlier is not None and len(earlier.records) == len(entry) and all(
+            a is b for a, b in zip(earlier.records, entry)  # noqa: B905 - same length
+        ):
+            made.append(earlier)
+        else:
+            made.append(Unit(key, entry[0].unit_kind, tuple(entry)))
+    return made
 
 
 def record_state(record: SlurmRecord) -> JobState:

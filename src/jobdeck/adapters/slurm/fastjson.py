@@ -23,32 +23,73 @@ _JOBS = re.compile(rb'"jobs"\s*:\s*\[\n([ \t]+)\{\n')
 
 
 class QueueParser:
-    """Parses answers of one queue, keeping each job's record by its text for the next answer."""
+    """Parses answers of one queue, keeping each job's record and text for the next answer.
+
+    An answer equal to the last one is the last result. Otherwise each job's text is
+    compared with the text at the same place in the last answer, then with the last text
+    of the same job id; only a job whose text changed is parsed again.
+    """
 
     def __init__(self) -> None:
-        self._records: dict[bytes, SlurmRecord | str] = {}
+        self._data: bytes | None = None
+        self._parsed: Parsed | None = None
+        self._chunks: list[bytes] = []
+        self._records: list[SlurmRecord | str] = []
 
     def parse(self, data: bytes) -> Parsed:
         """Every job of ``data`` (ValueError when it is not JSON)."""
+        if self._parsed is not None and data == self._data:
+            return self._parsed
         cut = _cut(data)
         if cut is None:
-            self._records = {}
-            return parse_answer(json.loads(data), accounting=False)
-        outer, chunks = cut
-        parsed = parse_answer(json.loads(outer), accounting=False)
-        last, kept = self._records, {}
-        for chunk in chunks:
-            record = last.get(chunk)
-            if record is None:
-                record = _record(chunk)
-            kept[chunk] = record
-            if isinstance(record, str):
-                parsed.skipped += 1
-                parsed.why_skipped = parsed.why_skipped or record
-            else:
-                parsed.records.append(record)
-        self._records = kept
+            self._chunks, self._records = [], []
+            parsed = parse_answer(json.loads(data), accounting=False)
+        else:
+            outer, chunks = cut
+            parsed = parse_answer(json.loads(outer), accounting=False)
+            records = self._match(chunks)
+            for record in records:
+                if isinstance(record, str):
+                    parsed.skipped += 1
+                    parsed.why_skipped = parsed.why_skipped or record
+                else:
+                    parsed.records.append(record)
+            self._chunks, self._records = chunks, records
+        self._data, self._parsed = data, parsed
         return parsed
+
+    def _match(self, chunks: list[bytes]) -> list[SlurmRecord | str]:
+        last_chunks, last_records = self._chunks, self._records
+        kept = len(last_chunks)
+        by_id: dict[int, tuple[bytes, SlurmRecord]] | None = None
+        records: list[SlurmRecord | str] = []
+        append = records.append
+        for index, chunk in enumerate(chunks):
+            if index < kept:
+                if chunk == last_chunks[index]:
+                    append(last_records[index])
+                    continue
+                earlier = last_records[index]
+                match = _JOB_ID.search(chunk)
+                job_id = int(match.group(1)) if match else None
+                if not isinstance(earlier, str) and earlier.job_id == job_id:
+                    append(_record(chunk))  # the same job, changed
+                    continue
+            else:
+                match = _JOB_ID.search(chunk)
+                job_id = int(match.group(1)) if match else None
+            if by_id is None:  # jobs came or went: look the job up by its id
+                by_id = {
+                    record.job_id: (text, record)
+                    for text, record in zip(last_chunks, last_records, strict=True)
+                    if not isinstance(record, str)
+                }
+            same = by_id.get(job_id) if job_id is not None else None
+            append(same[1] if same is not None and same[0] == chunk else _record(chunk))
+        return records
+
+
+_JOB_ID = re.compile(rb'"job_id"\s*:\s*(\d+)')
 
 
 def _record(chunk: bytes) -> SlurmRecord | str:

@@ -27,12 +27,13 @@ class Merged:
     def take_queue(self, records: Iterable[SlurmRecord]) -> set[str]:
         """The new queue; returns the ids that left it since the last one."""
         queue = {record.task_key: record for record in records}
-        left = self.queue.keys() - queue.keys()
+        last = self.queue
+        left = last.keys() - queue.keys()
         for key in left:
-            if self.queue[key].array_pending is None:  # a pending tasks' record left as its tasks started
-                self.finished.setdefault(key, self.queue[key])  # kept as last seen, until accounting says more
+            if last[key].array_pending is None:  # a pending tasks' record left as its tasks started
+                self.finished.setdefault(key, last[key])  # kept as last seen, until accounting says more
         for key, record in queue.items():
-            if record.exit is not None and record_state(record).is_terminal:
+            if last.get(key) is not record and record.exit is not None and record_state(record).is_terminal:
                 self._exits[(key, record.submit)] = record.exit
         self.queue = queue
         return left

@@ -21,17 +21,20 @@ KEEP = 40
 
 class Observed:
     def __init__(self) -> None:
-        self._last: dict[str, tuple[str | None, str | None, int | None]] = {}
+        self._last: dict[str, SlurmRecord] = {}
         self._events: dict[str, list[StatusEvent]] = {}
 
     def see(self, records: Iterable[SlurmRecord], now: datetime) -> None:
-        seen: dict[str, tuple[str | None, str | None, int | None]] = {}
+        seen: dict[str, SlurmRecord] = {}
+        last = self._last
         for record in records:
             key = record.task_key
-            now_is = (record.state, record.reason, record.restarts)
-            seen[key] = now_is
-            before = self._last.get(key)
-            if before is None or before == now_is:
+            seen[key] = record
+            earlier = last.get(key)
+            if earlier is None or earlier is record:
+                continue
+            before = (earlier.state, earlier.reason, earlier.restarts)
+            if before == (record.state, record.reason, record.restarts):
                 continue
             words = []
             if before[0] != record.state:

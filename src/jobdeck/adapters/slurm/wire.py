@@ -59,17 +59,26 @@ class SlurmRecord:
     time_limit: int | None = None
     #: "queue" (slurmctld) or "accounting" (slurmdbd).
     source: str = "queue"
+    #: Slurm's own id: ``1234``, or ``1234_5`` for an array task (worked out once: polls ask often).
+    task_key: str = field(init=False, compare=False, repr=False)
+    #: The id of what it is shown as: itself, its array or its heterogeneous job; and which of those.
+    unit_key: str = field(init=False, compare=False, repr=False)
+    unit_kind: str = field(init=False, compare=False, repr=False)
 
-    @property
-    def is_array(self) -> bool:
-        return bool(self.array_job_id)
-
-    @property
-    def task_key(self) -> str:
-        """Slurm's own id: ``1234``, or ``1234_5`` for an array task."""
+    def __post_init__(self) -> None:
         if self.array_job_id and self.array_task_id is not None:
-            return f"{self.array_job_id}_{self.array_task_id}"
-        return str(self.job_id)
+            task_key = f"{self.array_job_id}_{self.array_task_id}"
+        else:
+            task_key = str(self.job_id)
+        object.__setattr__(self, "task_key", task_key)
+        if self.array_job_id:
+            unit = (str(self.array_job_id), "array")
+        elif self.het_job_id:
+            unit = (str(self.het_job_id), "het")
+        else:
+            unit = (task_key, "job")
+        object.__setattr__(self, "unit_key", unit[0])
+        object.__setattr__(self, "unit_kind", unit[1])
 
 
 @dataclass
