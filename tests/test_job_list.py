@@ -471,6 +471,20 @@ async def test_a_large_list_builds_its_filter_index_after_the_first_paint(monkey
         assert [job.id for job in job_list.rows] == ["999"]
 
 
+async def test_a_filter_typed_while_a_big_lists_index_is_built_in_a_thread_applies_once_built(monkeypatch) -> None:
+    monkeypatch.setattr("jobdeck.ui.widgets.job_list.widget.INDEX_IN_THREAD_FROM", 500)
+    async with running(ListApp(numbered(1_000))) as (app, job_list, pilot):
+        job_list.filter_text = "job 999"  # at once, before the index can be ready
+        for _ in range(500):
+            if job_list.filter_ready:
+                break
+            await pilot.pause(0.01)
+        await pilot.pause()
+        assert job_list.filter_ready and not job_list.filter_waiting
+        assert [job.id for job in job_list.rows] == ["999"]
+        assert "job 999" in screen_lines(job_list)[1]
+
+
 def expected_rows(jobs: dict[str, Job], job_list: JobList, filter_text: str) -> list[str]:
     """What a fresh list would show: the view, sorted, then filtered, from scratch."""
     from jobdeck.query import parse_query, sort_jobs

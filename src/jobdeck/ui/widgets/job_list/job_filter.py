@@ -27,8 +27,9 @@ class JobFilter:
     Each job's indexed text is kept beside both lists, in the same order: a
     filter reads these packed strings, not the jobs (visiting 100,000 scattered
     objects costs more). The texts are None until the index is complete: built
-    in slices by ``index_slice``, or at once by the first filter that needs it;
-    from then on ``update_index`` keeps it complete.
+    in slices by ``index_slice``, or in another thread and handed over by
+    ``adopt_index`` (a filter meanwhile waits for it: ``waiting``), or at once by
+    the first filter that needs it; from then on ``update_index`` keeps it complete.
 
     ``sorted`` and ``rows`` are read-only by convention; the lists are replaced,
     never changed in place, so a caller may compare them by identity.
@@ -49,13 +50,18 @@ class JobFilter:
         self._index_complete = False
         # The jobs being indexed in slices (a new reset starts over).
         self._indexing: list[Job] | None = None
+        # The jobs being indexed in another thread, and whether any changed meanwhile.
+        self._building: list[Job] | None = None
+        self._changed_while_building = False
+        #: Whether the rows are the whole view because the query waits for the index.
+        self.waiting = False
 
     @property
     def ready(self) -> bool:
         """Whether a filter runs at once: every job's text is indexed."""
         return self._index_complete
 
-    def reset(self, jobs: list[Job], *, in_slices: bool = False) -> None:
+    def reset(self, jobs: list[Job], *, in_slices: bool = False, in_background: bool = False) -> None:
         """Every job was replaced by ``jobs``: the index is incomplete again (texts of
         jobs still held stay). With ``in_slices``, ``index_slice`` builds it for ``jobs``.
         Call ``set_sorted`` next."""
@@ -63,6 +69,8 @@ class JobFilter:
             self._index.retain(jobs)
         self._index_complete = False
         self._indexing = jobs if in_slices else None
+        self._building = jobs if in_background else None
+        self._changed_while_building = False
 
     def update_index(self, gone: Iterable[Job], fresh: Iterable[Job]) -> None:
         """Jobs were let go and new ones (or new versions) arrived: forget the old texts,
@@ -70,6 +78,31 @@ class JobFilter:
         self._index.discard(gone)
         if self._index_complete:
             self._index.ensure(fresh)
+        else:
+            self._changed_while_building = True
+
+    def adopt_index(self, jobs: list[Job], built: JobIndex, sorted_view: list[Job], sorted_texts: list[str]) -> bool:
+        """Take the index another thread built for ``jobs`` (given to ``reset``), with the
+        texts of ``sorted_view``; False when it is of no use (the jobs were replaced, or a
+        filter completed the index meanwhile). A query waiting for it is applied."""
+        if self._index_complete or self._building is not jobs:
+            return False
+        self._building = None
+        self._indexing = None
+        if self._changed_while_building:
+            # Diffs arrived meanwhile: drop the versions let go, index the new ones.
+            all_jobs = self._all_jobs()
+            built.retain(all_jobs)
+            built.ensure(all_jobs)
+        self._index = built
+        self._index_complete = True
+        if self.sorted is sorted_view and not self._changed_while_building:
+            self._sorted_texts = sorted_texts
+        else:
+            self._sorted_texts = built.texts(self.sorted)
+        self._filtered.clear()
+        self._refilter()
+        return True
 
     def set_sorted(self, jobs: list[Job]) -> None:
         """A new sorted view (of a new sort, view or set of jobs): filter it afresh."""
@@ -83,7 +116,7 @@ class JobFilter:
         rows shown when it only narrows them, else from the whole sorted view."""
         previous = self.query
         self.query = query
-        if query.key not in self._filtered and _narrows(previous, query) and self.rows is not self.sorted:
+        if query.key not in self._filtered and _narrows(previous, query) and self.rows is not self.sorted and not self.waiting:
             # Typing on in a free word only narrows: filter what is shown, not every job.
             self.rows, self._rows_texts = self._remember(query.key, self._filter(self.rows, self._rows_texts))
             return
@@ -94,7 +127,7 @@ class JobFilter:
         this view, in any order) in sorted place by ``key``, instead of re-sorting."""
         self._filtered.clear()
         self.sorted, self._sorted_texts = self._patched(self.sorted, self._sorted_texts, gone, arriving, key)
-        if self.query.is_empty:
+        if self.query.is_empty or self.waiting:
             self.rows, self._rows_texts = self.sorted, self._sorted_texts
         else:
             matching = self._filter(arriving, None)[0]  # completes the index if need be
@@ -124,7 +157,13 @@ class JobFilter:
     def _refilter(self) -> None:
         found = self._filtered.get(self.query.key)
         if found is None:
+            if self._sorted_texts is None and self._building is not None and not self.query.is_empty:
+                # The index is on its way from another thread: the whole view until it comes.
+                self.waiting = True
+                self.rows, self._rows_texts = self.sorted, None
+                return
             found = self._remember(self.query.key, self._filter(self.sorted, self._sorted_texts))
+        self.waiting = False
         self.rows, self._rows_texts = found
 
     def _remember(

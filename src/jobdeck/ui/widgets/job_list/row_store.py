@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from jobdeck.model import Job, JobRef
-from jobdeck.query import Query, sort_jobs, sort_key
+from jobdeck.query import JobIndex, Query, sort_jobs, sort_key
 from jobdeck.ui.widgets.job_list.job_filter import JobFilter, locate
 
 #: Changes beyond this share of the view are applied by re-sorting everything.
@@ -79,12 +79,22 @@ class RowStore:
         before the next change). Builds no map by ref, so reading it costs no first frame."""
         return self._all_jobs()
 
-    def set_jobs(self, jobs: list[Job], *, in_slices: bool) -> None:
+    def set_jobs(self, jobs: list[Job], *, in_slices: bool = False, in_background: bool = False) -> None:
         """Replace every job by ``jobs`` (kept, not copied). With ``in_slices``, the filter
-        index is built by ``index_slice`` calls. Call ``resort`` next."""
+        index is built by ``index_slice`` calls; ``in_background``, by another thread that
+        hands it to ``adopt_index`` (a query waits for it). Call ``resort`` next."""
         self._given = jobs
         self._by_ref_map = None
-        self._filter.reset(jobs, in_slices=in_slices)
+        self._filter.reset(jobs, in_slices=in_slices, in_background=in_background)
+
+    @property
+    def filter_waiting(self) -> bool:
+        """Whether the rows are the whole view, the query waiting for the filter index."""
+        return self._filter.waiting
+
+    def adopt_index(self, jobs: list[Job], built: JobIndex, sorted_view: list[Job], sorted_texts: list[str]) -> bool:
+        """Take the filter index built in another thread for ``jobs`` (see ``JobFilter``)."""
+        return self._filter.adopt_index(jobs, built, sorted_view, sorted_texts)
 
     def resort(self, *, archived: bool, sort: str, now: datetime | None) -> None:
         """Sort the view afresh: the archived jobs or the others, by ``sort`` (one of

@@ -13,13 +13,13 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import ClassVar
 
-from textual import events
+from textual import events, work
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import reactive, var
 
 from jobdeck.model import Job, JobRef
-from jobdeck.query import SORT_KEYS, QueryError, parse_query
+from jobdeck.query import SORT_KEYS, JobIndex, QueryError, parse_query
 from jobdeck.ui.widgets.job_list.columns import names_width
 from jobdeck.ui.widgets.job_list.job_rows import JobRows
 
@@ -27,6 +27,9 @@ VIEWS: tuple[str, ...] = ("active", "archived")
 
 #: From this many jobs, the filter index is built in the background after the first paint.
 INDEX_IN_BACKGROUND_FROM = 5_000
+#: From this many, in another thread (a filter typed meanwhile applies once it is built):
+#: in slices between frames, a million jobs kept the UI thread busy for seconds.
+INDEX_IN_THREAD_FROM = 200_000
 #: Jobs indexed between two frames while building it (about 20 ms of work).
 INDEX_SLICE = 4_000
 
@@ -152,12 +155,16 @@ class JobList(JobRows, can_focus=True):
         self._highlighted_job = None
         names = self.backend_names or {job.ref.backend for job in given}
         self._backend_width = names_width(names)
-        in_slices = len(given) >= INDEX_IN_BACKGROUND_FROM
-        self._store.set_jobs(given, in_slices=in_slices)
+        in_thread = len(given) >= INDEX_IN_THREAD_FROM
+        in_slices = not in_thread and len(given) >= INDEX_IN_BACKGROUND_FROM
+        self._store.set_jobs(given, in_slices=in_slices, in_background=in_thread)
         self._columns_changed()
         self._resort()
         if in_slices:
             self.call_after_refresh(self._build_index, given)
+        elif in_thread:
+            # After the first paint, which the thread would otherwise slow (it shares the GIL).
+            self.call_after_refresh(lambda: self._build_index_in_thread(given, self._store.sorted))
 
     def apply_changes(self, added: Sequence[Job], changed: Sequence[Job], removed: Sequence[JobRef]) -> None:
         """Apply a diff; cheap when it is small. The cursor stays on its job."""
@@ -245,6 +252,25 @@ class JobList(JobRows, can_focus=True):
     def _resort(self) -> None:
         self._store.resort(archived=self.view == "archived", sort=self.sort, now=self.now)
         self._rows_changed()
+
+    @work(thread=True, exclusive=True, group="job-list-index", exit_on_error=False)
+    def _build_index_in_thread(self, jobs: list[Job], sorted_view: list[Job]) -> None:
+        """Index ``jobs`` in another thread (each job's text, then the sorted view's texts in
+        order) and hand the index to the UI thread; a newer set of jobs makes it moot."""
+        built = JobIndex()
+        built.ensure(jobs)
+        texts = built.texts(sorted_view)
+        self.app.call_from_thread(self._adopt_index, jobs, built, sorted_view, texts)
+
+    def _adopt_index(self, jobs: list[Job], built: JobIndex, sorted_view: list[Job], texts: list[str]) -> None:
+        if self._store.adopt_index(jobs, built, sorted_view, texts):
+            self._rows_changed()
+
+    @property
+    def filter_waiting(self) -> bool:
+        """Whether the rows shown are every job of the view because the filter waits for
+        its index (built in another thread for a big list); it applies once built."""
+        return self._store.filter_waiting
 
     def _build_index(self, jobs: list[Job], start: int = 0) -> None:
         """Index ``jobs`` a slice at a time between frames, so the first filter finds it ready."""

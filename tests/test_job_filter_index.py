@@ -1,0 +1,131 @@
+"""The job list's filter index built in another thread (a big list): a query waits for it and
+applies once it is handed over; whatever happens meanwhile, the rows are what the plain
+matcher (``Query.filter``) gives over the sorted view."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fakes import make_job
+
+from jobdeck.model import Job, JobState
+from jobdeck.query import JobIndex, parse_query, sort_jobs
+from jobdeck.ui.widgets.job_list.job_filter import JobFilter
+
+from test_job_filter import NOW, RECENT, Deck, ids, numbered
+
+
+class BuildingDeck(Deck):
+    """A deck whose index another thread builds: ``build`` is that thread's work,
+    ``hand_over`` the UI thread taking it."""
+
+    def __init__(self, jobs: list[Job]) -> None:
+        self.jobs = {job.id: job for job in jobs}
+        self.given = jobs
+        self.filter = JobFilter(lambda: self.jobs.values())
+        self.filter.reset(jobs, in_background=True)
+        self.filter.set_sorted(sort_jobs(jobs, "recent"))
+
+    def build(self) -> tuple[JobIndex, list[Job], list[str]]:
+        built = JobIndex()
+        built.ensure(self.given)
+        sorted_view = self.filter.sorted
+        return built, sorted_view, built.texts(sorted_view)
+
+    def hand_over(self, work: tuple[JobIndex, list[Job], list[str]]) -> bool:
+        return self.filter.adopt_index(self.given, *work)
+
+
+def test_a_query_typed_before_the_index_is_built_waits_for_it_then_applies() -> None:
+    deck = BuildingDeck(numbered(50))
+    assert deck.query("job 4") == ids(deck.filter.sorted)  # every job, for now
+    assert deck.filter.waiting and not deck.filter.ready
+    assert deck.hand_over(deck.build())
+    assert ids(deck.filter.rows) == deck.expected("job 4")
+    assert not deck.filter.waiting and deck.filter.ready
+
+
+def test_jobs_changed_while_the_index_was_built_are_matched_by_their_new_text() -> None:
+    deck = BuildingDeck(numbered(30))
+    work = deck.build()  # the thread is done with the old versions …
+    renamed = make_job("7", name="renamed", updated=NOW)
+    deck.change(renamed, make_job("new", name="renamed too", updated=NOW), gone_ids=("3",))
+    assert deck.hand_over(work)  # … handed over after the diff
+    assert deck.query("renamed") == deck.expected("renamed") == ["7", "new"]
+    assert deck.query("job 3") == deck.expected("job 3")
+    assert deck.query("job 7") == deck.expected("job 7")
+
+
+def test_an_index_built_for_jobs_since_replaced_is_not_taken() -> None:
+    deck = BuildingDeck(numbered(10))
+    work = deck.build()
+    deck.filter.reset(numbered(5), in_background=True)
+    assert not deck.hand_over(work)
+
+
+def test_an_index_completed_by_a_filter_meanwhile_is_not_taken() -> None:
+    deck = Deck(numbered(10))
+    deck.query("job 1")  # completes the index at once (no thread building it)
+    built = JobIndex()
+    assert not deck.filter.adopt_index(list(deck.jobs.values()), built, deck.filter.sorted, [])
+
+
+# -- the index against the plain matcher, whatever happens ------------------------
+
+_NAMES = ("train", "deploy", "backup", "m-07", "sync nightly")
+_QUERIES = ("", "t", "tr", "train", "state:fail", "-state:succeeded", "m-07", "m-07 dep", "job", "nightly", "x")
+
+jobs_strategy = st.lists(
+    st.tuples(st.sampled_from(_NAMES), st.sampled_from(list(JobState)), st.integers(0, 500)),
+    min_size=0,
+    max_size=40,
+)
+steps_strategy = st.lists(
+    st.one_of(
+        st.tuples(st.just("query"), st.sampled_from(_QUERIES)),
+        st.tuples(st.just("change"), st.integers(0, 60), st.sampled_from(_NAMES), st.sampled_from(list(JobState))),
+        st.tuples(st.just("remove"), st.integers(0, 60)),
+        st.just(("hand over",)),
+    ),
+    max_size=25,
+)
+
+
+def _job(number: int, name: str, state: JobState, age: int) -> Job:
+    return make_job(str(number), name=f"{name} {number}", state=state, updated=NOW - timedelta(seconds=age))
+
+
+@settings(max_examples=150, deadline=None)
+@given(jobs_strategy, steps_strategy, st.booleans())
+def test_rows_are_always_what_the_plain_matcher_gives(
+    specs: list[tuple[str, JobState, int]], steps: list[tuple], in_background: bool
+) -> None:
+    jobs = [_job(number, name, state, age) for number, (name, state, age) in enumerate(specs)]
+    deck = BuildingDeck(jobs) if in_background else Deck(jobs)
+    work = deck.build() if isinstance(deck, BuildingDeck) else None
+    text = ""
+    clock = 0
+    for step in steps:
+        if step[0] == "query":
+            text = step[1]
+            deck.query(text)
+        elif step[0] == "change":
+            clock += 1
+            _, number, name, state = step
+            deck.change(make_job(str(number), name=f"{name} {number}", state=state, updated=NOW + timedelta(seconds=clock)))
+        elif step[0] == "remove" and str(step[1]) in deck.jobs:
+            deck.change(gone_ids=(str(step[1]),))
+        elif step[0] == "hand over" and work is not None:
+            assert isinstance(deck, BuildingDeck)
+            deck.hand_over(work)
+            work = None
+        view = ids(sort_jobs(deck.jobs.values(), "recent"))
+        assert sorted(ids(deck.filter.sorted)) == sorted(view)
+        if deck.filter.waiting:
+            assert ids(deck.filter.rows) == ids(deck.filter.sorted)
+        else:
+            assert sorted(ids(deck.filter.rows)) == sorted(ids(parse_query(text).filter(deck.filter.sorted)))
+            assert ids(deck.filter.rows) == [job.id for job in deck.filter.sorted if job.id in set(ids(deck.filter.rows))]
