@@ -1,0 +1,112 @@
+"""The tests' DAG runs on the session's Airflow (scripts/engines/airflow, DAGs in
+scripts/engines/airflow_dags/): triggered through Airflow's own REST API, waited for by polling."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from typing import Any
+
+import httpx
+
+ENDED = frozenset({"success", "failed"})
+
+
+def client(env: dict[str, str]) -> httpx.Client:
+    """A REST client of the session's Airflow with a token of its user."""
+    url = env["AIRFLOW_URL"]
+    answer = httpx.post(f"{url}/auth/token", json={"username": env["AIRFLOW_USER"], "password": env["AIRFLOW_PASSWORD"]},
+                        timeout=30)
+    answer.raise_for_status()
+    token = answer.json()["access_token"]
+    return httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+
+
+def trigger(rest: httpx.Client, dag_id: str, run_id: str, conf: dict[str, Any] | None = None) -> str:
+    answer = rest.post(f"/api/v2/dags/{dag_id}/dagRuns", json={"logical_date": None, "dag_run_id": run_id, "conf": conf or {}})
+    answer.raise_for_status()
+    return f"{dag_id}/{run_id}"
+
+
+def run_of(rest: httpx.Client, job_id: str) -> dict[str, Any]:
+    dag_id, run_id = job_id.split("/", 1)
+    answer = rest.get(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}")
+    answer.raise_for_status()
+    return answer.json()
+
+
+def task_of(rest: httpx.Client, job_id: str, task_id: str) -> dict[str, Any]:
+    dag_id, run_id = job_id.split("/", 1)
+    answer = rest.get(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}")
+    answer.raise_for_status()
+    return answer.json()
+
+
+def wait_until(check: Any, what: str, timeout: float = 240.0) -> Any:
+    """Poll ``check()`` every half second until it returns something true; fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"Airflow did not get there within {timeout:g} s: {what}")
+        time.sleep(0.5)
+
+
+def wait_for_runs(rest: httpx.Client, job_ids: list[str], states: frozenset[str] = ENDED) -> None:
+    for job_id in job_ids:
+        wait_until(lambda job_id=job_id: run_of(rest, job_id)["state"] in states, f"{job_id} in {sorted(states)}")
+
+
+class Relay:
+    """A TCP relay on a free loopback port to Airflow's API: ``stop()`` takes Airflow away for
+    whoever talks to the relay (connections refused), ``start()`` brings it back."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.port = 0
+        self._server: asyncio.Server | None = None
+        self._pipes: set[asyncio.Task[None]] = set()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        for pipe in list(self._pipes):
+            pipe.cancel()
+        for pipe in list(self._pipes):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await pipe
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        except OSError:
+            writer.close()
+            return
+        for source, sink in ((reader, up_writer), (up_reader, writer)):
+            task = asyncio.create_task(self._pipe(source, sink))
+            self._pipes.add(task)
+            task.add_done_callback(self._pipes.discard)
+
+    @staticmethod
+    async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+        try:
+            while data := await source.read(65536):
+                sink.write(data)
+                await sink.drain()
+        except (OSError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            sink.close()

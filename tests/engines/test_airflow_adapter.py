@@ -1,0 +1,223 @@
+"""The Airflow adapter against a real Airflow 3 (scripts/engines/airflow) running the project's
+own DAGs (scripts/engines/airflow_dags): runs triggered once for the module through Airflow's
+REST API, read back and acted on through jobdeck."""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "airflow_data"))
+from runs import Relay, client, run_of, task_of, trigger, wait_for_runs, wait_until  # noqa: E402
+
+from jobdeck.adapters.airflow import AirflowAdapter, AirflowSettings  # noqa: E402
+from jobdeck.errors import AuthFailed, NotFound  # noqa: E402
+from jobdeck.model import Job, JobRef, JobState, LogCursor  # noqa: E402
+from jobdeck.monitor import Monitor  # noqa: E402
+from jobdeck.monitor.events import HealthStatus  # noqa: E402
+from jobdeck.redact import REDACTED  # noqa: E402
+from jobdeck.store.memory import MemoryStore  # noqa: E402
+
+PASSWORD_ENV = "JD_TEST_AIRFLOW_PASSWORD"
+CONF_SECRET = "conf-sekrit-4c1d"
+
+
+class Triggered:
+    """The module's DAG runs: their job ids by role, Airflow's settings and a REST client."""
+
+    def __init__(self, env: dict[str, str], rest: httpx.Client, ids: dict[str, str]) -> None:
+        self.env = env
+        self.url = env["AIRFLOW_URL"]
+        self.rest = rest
+        self.ids = ids
+
+
+@pytest.fixture(scope="module")
+def airflow(airflow_engine: Any) -> Iterator[Triggered]:
+    env = airflow_engine.env
+    tag = f"jd{uuid.uuid4().hex[:6]}"
+    with client(env) as rest:
+        ids = {
+            "ok": trigger(rest, "jd_ok", f"{tag}-ok", {"api_token": CONF_SECRET, "note": "nightly"}),
+            "fail": trigger(rest, "jd_retry_fail", f"{tag}-fail"),
+            "mapped": trigger(rest, "jd_mapped", f"{tag}-mapped"),
+            "spare": trigger(rest, "jd_ok", f"{tag}-spare"),
+        }
+        wait_for_runs(rest, list(ids.values()))
+        yield Triggered(env, rest, ids)
+        for job_id in ids.values():  # nothing of this module runs on
+            if run_of(rest, job_id)["state"] not in ("success", "failed") and "/" in job_id:
+                dag_id, run_id = job_id.split("/", 1)
+                rest.patch(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}", json={"state": "failed"})
+
+
+@pytest.fixture
+def password(airflow: Triggered, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv(PASSWORD_ENV, airflow.env["AIRFLOW_PASSWORD"])
+    return airflow.env["AIRFLOW_PASSWORD"]
+
+
+def settings(url: str, **more: Any) -> AirflowSettings:
+    return AirflowSettings(url=url, user="admin", password_env=PASSWORD_ENV, interval=0.5, **more)
+
+
+@pytest.fixture
+async def adapter(airflow: Triggered, password: str) -> AsyncIterator[AirflowAdapter]:
+    airflow_adapter = AirflowAdapter(settings(airflow.url))
+    await airflow_adapter.open()
+    yield airflow_adapter
+    await airflow_adapter.close()
+
+
+def by_id(listed: list[Job]) -> dict[str, Job]:
+    return {job.id: job for job in listed}
+
+
+# -- what it shows ------------------------------------------------------------------------------
+
+
+async def test_each_dag_run_is_a_job_with_its_state_mapped_labels_and_airflow_s_own_kept(airflow, adapter):
+    listed = by_id(await adapter.list_jobs())
+    ok, fail, mapped = (listed[airflow.ids[role]] for role in ("ok", "fail", "mapped"))
+    assert (ok.state, ok.raw_state) == (JobState.SUCCEEDED, "success")
+    assert (fail.state, fail.raw_state) == (JobState.FAILED, "failed")
+    assert mapped.state is JobState.SUCCEEDED
+    assert ok.labels["run_type"] == "manual" and ok.labels["triggered_by"] == "rest_api"
+    assert ok.labels["user"] == "admin" and ok.labels["dag"] == "jd_ok"
+    assert ok.created is not None and ok.started is not None and ok.ended is not None
+    assert ok.created <= ok.started <= ok.ended
+
+
+async def test_runs_are_grouped_by_dag_with_the_dag_s_runs_counted_by_state(airflow, adapter):
+    listed = by_id(await adapter.list_jobs())
+    ok, spare = listed[airflow.ids["ok"]], listed[airflow.ids["spare"]]
+    assert ok.group is not None and ok.group.key == "jd_ok" and ok.group == spare.group
+    assert ok.group.counts is not None and ok.group.counts.count(JobState.SUCCEEDED) >= 2
+    fail = listed[airflow.ids["fail"]]
+    assert fail.group is not None and fail.group.counts is not None
+    assert fail.group.counts.count(JobState.FAILED) >= 1
+
+
+async def test_a_run_s_counts_are_its_task_instances_and_a_failure_says_which_task_after_how_many_tries(airflow, adapter):
+    listed = by_id(await adapter.list_jobs())
+    fail = listed[airflow.ids["fail"]]
+    assert fail.counts is not None
+    assert (fail.counts.total, fail.counts.succeeded, fail.counts.failed) == (3, 1, 2)
+    assert fail.detail["tasks"] == {"failed": 1, "success": 1, "upstream_failed": 1}
+    assert fail.detail["tries"]["flaky"] == "2 of 2"
+    assert fail.error == "flaky failed (try 2 of 2); 1 upstream_failed"
+    mapped = listed[airflow.ids["mapped"]]
+    assert mapped.counts is not None and (mapped.counts.total, mapped.counts.succeeded) == (14, 14)  # 12 mapped + 2
+    assert listed[airflow.ids["ok"]].error is None
+
+
+async def test_secrets_in_a_run_s_conf_never_leave_the_adapter(airflow, adapter, password):
+    listed = await adapter.list_jobs()
+    ok = by_id(listed)[airflow.ids["ok"]]
+    assert ok.detail["conf"] == {"api_token": REDACTED, "note": "nightly"}
+    shown = json.dumps([job.model_dump(mode="json") for job in listed]) + json.dumps(adapter.describe())
+    shown += json.dumps((await adapter.get_job(airflow.ids["ok"])).model_dump(mode="json"))
+    assert CONF_SECRET not in shown and password not in shown
+    assert adapter.describe()["password from"] == f"${PASSWORD_ENV}"
+
+
+async def test_the_tries_of_every_task_instance_are_the_runs(airflow, adapter):
+    runs = {run.id: run for run in await adapter.list_runs(airflow.ids["fail"])}
+    assert set(runs) == {"flaky#1", "flaky#2", "fine#1", "after#0"}
+    assert (runs["flaky#1"].state, runs["flaky#1"].raw_state) == (JobState.FAILED, "failed")
+    assert runs["flaky#1"].started is not None and runs["flaky#1"].ended is not None
+    assert runs["flaky#2"].started is not None and runs["flaky#1"].ended <= runs["flaky#2"].started  # type: ignore[operator]
+    assert runs["flaky#2"].detail["tries"] == "2 of 2"
+    assert (runs["after#0"].state, runs["after#0"].raw_state) == (JobState.CANCELED, "upstream_failed")
+    assert runs["after#0"].started is None and runs["after#0"].reason == "not run yet"
+    mapped = {run.id for run in await adapter.list_runs(airflow.ids["mapped"])}
+    assert {f"square[{n}]#1" for n in range(12)} <= mapped and "total#1" in mapped
+
+
+async def test_the_timeline_has_the_run_and_every_try_in_order(airflow, adapter):
+    events = await adapter.timeline(airflow.ids["fail"])
+    said = [event.message for event in events]
+    assert said[0] == "queued" and said[1] == "started" and said[-1] == "run failed"
+    assert said.index("flaky try 1 started") < said.index("flaky try 1 failed") < said.index("flaky try 2 started")
+    assert "after upstream_failed" in said
+    assert [event.at for event in events] == sorted(event.at for event in events)
+    flaky = [event for event in events if event.run == "flaky#2"]
+    assert [event.state for event in flaky] == [JobState.RUNNING, JobState.FAILED]
+
+
+async def test_a_failed_run_s_log_is_its_failed_task_s_last_try_with_the_traceback(airflow, adapter):
+    chunk = await adapter.read_log(airflow.ids["fail"])
+    assert chunk.cursor.run == "flaky#2" and chunk.complete
+    assert "INFO about to fail" in chunk.text
+    assert "ERROR Task failed with exception" in chunk.text
+    assert "RuntimeError: flaky failed on purpose" in chunk.text and "Traceback" in chunk.text
+    assert "::group::" not in chunk.text and "::endgroup::" not in chunk.text
+    again = await adapter.read_log(airflow.ids["fail"], chunk.cursor)
+    assert again.text == "" and again.complete  # read to its end: nothing more
+    first = await adapter.read_log(airflow.ids["fail"], LogCursor(run="flaky#1"))
+    assert first.cursor.run == "flaky#1" and "about to fail" in first.text and first.complete
+    mapped = await adapter.read_log(airflow.ids["mapped"], LogCursor(run="square[7]#1"))
+    assert "WARNING seven is unlucky" in mapped.text
+
+
+async def test_a_task_that_never_ran_has_no_log_and_an_unknown_run_is_not_found(airflow, adapter):
+    with pytest.raises(NotFound, match="has not run yet"):
+        await adapter.read_log(airflow.ids["fail"], LogCursor(run="after#0"))
+    with pytest.raises(NotFound):
+        await adapter.get_job("jd_ok/no-such-run")
+    with pytest.raises(NotFound):
+        await adapter.read_log("jd_ok/no-such-run")
+    with pytest.raises(NotFound):
+        await adapter.get_job("not-a-run-id")
+
+
+async def test_a_quiet_airflow_is_asked_only_what_changed(airflow, adapter):
+    first = {job.id for job in await adapter.list_jobs()}
+    again = await adapter.list_jobs()
+    assert {job.id for job in again} == first
+    assert adapter.last_poll_requests == 2  # the runs and the task instances changed since the last poll
+    assert again[0] is (await adapter.list_jobs())[0]  # nothing changed: the very same Job
+
+
+# -- a running task's log, followed; cancel ------------------------------------------------------------
+
+
+@pytest.fixture
+async def monitor(adapter, tmp_path) -> AsyncIterator[Monitor]:
+    watching = Monitor([adapter], clock=adapter.clock, store=MemoryStore(tmp_path))
+    await watching.poll_once()
+    yield watching
+    await watching.stop()
+
+
+async def test_a_running_task_s_log_is_followed_without_loss_or_repeats_and_cancel_ends_it(airflow, adapter, monitor):
+    job_id = trigger(airflow.rest, "jd_long", f"{airflow.ids['ok'].split('/')[1]}-long", {"seconds": 600})
+    wait_until(lambda: task_of(airflow.rest, job_id, "tick")["state"] == "running", "the long task running")
+    await monitor.poll_once()
+    ref = JobRef(backend=adapter.name, id=job_id)
+    lines: list[str] = []
+    cancelled = False
+    async for chunk in adapter.follow_log(job_id):
+        assert chunk.cursor.run == "tick#1"
+        lines.extend(line.rsplit(" ", 1)[1] for line in chunk.text.splitlines() if " INFO tick " in line)
+        if len(lines) >= 3 and not cancelled:
+            assert monitor.why_not(ref, "cancel") is None
+            assert "marks run" in monitor.confirm_text(ref, "cancel")
+            result = await monitor.perform(ref, "cancel")
+            assert result.ok, result.message
+            cancelled = True
+        if chunk.complete:
+            break
+    assert cancelled
+    assert lines == [str(n) for n in range(len(lines))]  # every tick once, in order
+    assert run_of(airflow.rest, job_id)["state"] == "failed"
+    await monitor.poll_once()
+    ended = monitor.job(ref)
+    assert ended is not None and (ended.state, ended.raw_state) == (JobState.FAILED, "failed")
