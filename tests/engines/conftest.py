@@ -49,3 +49,9 @@ def ray_engine(engines: EngineSession) -> Engine:
 def celery_engine(engines: EngineSession) -> Engine:
     """Redis, two Celery workers on the project's test tasks, and Flower."""
     return engines.get("celery")
+
+
+@pytest.fixture(scope="session")
+def airflow_engine(engines: EngineSession) -> Engine:
+    """Airflow 3 (airflow standalone: SQLite, LocalExecutor) with the project's DAGs, unpaused."""
+    return engines.get("airflow")
