@@ -7,7 +7,8 @@
   in the same run, the two interleaved; medians.
 - ``ray_log_tail_lag_ms``: a running job prints a line with the time it printed it; the time
   until that line comes out of the monitor's ``follow_log`` (what the log pane appends),
-  through Ray's websocket tail; p95 over the lines.
+  through the state API's stream of the log file; p95 over the lines. Ray's own websocket
+  tail (``/api/jobs/{id}/logs/tail``) is read bare beside it, for comparison.
 
 Each returns (value, details).
 """

@@ -212,6 +212,26 @@ def test_a_status_this_version_does_not_know_is_unknown_and_kept():
     assert (job.state, job.raw_state) == (JobState.UNKNOWN, "DRAINING")
 
 
+async def test_the_websocket_tail_sends_a_running_log_and_resumes_by_what_it_received(ray):
+    # The follow's fallback where the state API has no file for a job: Ray's Jobs API tail.
+    from jobdeck.adapters.ray import logs
+
+    job_id = submit(ray.client, {"entrypoint": "for i in $(seq 1 12); do echo tick-$i; sleep 0.25; done",
+                                 "submission_id": f"{ray.ids['ok']}-ws"})
+    wait_for(ray.client, job_id, {"RUNNING", "SUCCEEDED"})
+    url = logs.tail_url(ray.url, f"/api/jobs/{job_id}/logs/tail")
+
+    async def tail_from(offset: int) -> list:
+        return [chunk async for chunk in logs.tail(url, offset, headers={}, backend="ray", ssl_ctx=None, max_size=1 << 20)]
+
+    chunks = await tail_from(0)  # Ray closes the tail when the job ends
+    whole = "".join(chunk.text for chunk in chunks)
+    assert [line for line in whole.splitlines() if line.startswith("tick-")] == [f"tick-{i}" for i in range(1, 13)]
+    assert chunks[-1].offset == len(whole.encode())
+    resumed = await tail_from(chunks[0].offset)
+    assert chunks[0].text + "".join(chunk.text for chunk in resumed) == whole
+
+
 # -- actions, through the monitor's gate ----------------------------------------------------------
 
 

@@ -29,7 +29,7 @@ import httpx
 
 from jobdeck.adapters.actions import ActionSpec
 from jobdeck.adapters.base import ListedJobs, read_secret
-from jobdeck.adapters.kit.http import HttpAdapter, all_results, gather_bounded, validate
+from jobdeck.adapters.kit.http import HttpAdapter, HttpClient, all_results, gather_bounded, validate
 from jobdeck.adapters.kit.http_paths import segment
 from jobdeck.adapters.kit.logtext import decode_complete
 from jobdeck.adapters.kit.tls import ssl_context
@@ -43,6 +43,7 @@ from jobdeck.adapters.ray.convert import (
     task_counts,
     to_job,
 )
+from jobdeck.adapters.ray.follow import Follow, tail_opener
 from jobdeck.adapters.ray.settings import RaySettings
 from jobdeck.adapters.ray.wire import RAY_JOBS, DeleteBody, LogsBody, RayJob, StopBody, SubmitBody
 from jobdeck.errors import AdapterError, AuthFailed, BadResponse, Unsupported
@@ -54,10 +55,8 @@ log = logging.getLogger(__name__)
 RETRY_OF = "jobdeck_retry_of"
 #: Seconds between two reads of the cluster's nodes.
 NODES_EVERY = 30.0
-#: Seconds between reads of a log too large to tail live.
-HUGE_LOG_INTERVAL = 10.0
-HUGE_LOG_NOTICE = ("This log is larger than max_response_mb ({mb:g} MiB), and Ray's live tail sends a log whole "
-                   f"before its new lines: it is read on every {HUGE_LOG_INTERVAL:g} s instead of live.")
+#: Seconds a followed log's stream may stay silent (a quiet job) before it counts as broken.
+STREAM_READ_TIMEOUT = 3600.0
 #: A job's own resources, resubmitted by a retry where Ray tells them (2.60's Jobs API does not).
 RESOURCE_KEYS = ("entrypoint_num_cpus", "entrypoint_num_gpus", "entrypoint_memory", "entrypoint_resources")
 NOT_SUBMITTED = "this job's driver was started outside the Jobs API (no submission id): Ray can only read it"
@@ -106,6 +105,24 @@ class RayAdapter(HttpAdapter):
         #: The cluster's nodes (alive, dead) as last read, and when (the adapter's monotonic clock).
         self._nodes: tuple[int, int] | None = None
         self._nodes_read_at: float | None = None
+        #: The client of followed logs' streams (made when first needed, closed with the adapter).
+        self._stream_http: HttpClient | None = None
+
+    @property
+    def stream_http(self) -> HttpClient:
+        """The client of the log streams: a read timeout that outlasts a quiet job's silences."""
+        if self._stream_http is None:
+            self.http  # noqa: B018 - Unreachable when not open
+            self._stream_http = self.new_client(timeout=STREAM_READ_TIMEOUT, headers=self.auth_headers())
+        return self._stream_http
+
+    async def close(self) -> None:
+        streams, self._stream_http = self._stream_http, None
+        try:
+            if streams is not None:
+                await streams.aclose()
+        finally:
+            await super().close()
 
     # -- credentials, errors, info ---------------------------------------------------------
 
@@ -269,56 +286,22 @@ class RayAdapter(HttpAdapter):
         return logfile.line_start(data[:end], lines) or 0
 
     async def follow_log(self, job_id: str, cursor: LogCursor | int = 0) -> AsyncIterator[LogChunk]:
-        """The log from ``cursor``: what is there now, then the websocket tail until the job ends.
-
-        A tail that breaks raises Unreachable; the caller resumes from the last chunk's cursor
-        (the tail is opened again and skips what was received). A log larger than
-        ``max_response_mb`` is not tailed (Ray's tail sends it whole first): it is read on from
-        its offset every HUGE_LOG_INTERVAL seconds instead."""
+        """The log from ``cursor`` as it grows, until the job ends (``follow.py``): the state API's
+        stream of the driver's log file, or the Jobs API's websocket tail. A stream that breaks
+        raises Unreachable; the caller resumes from the last chunk's cursor, with nothing lost
+        or repeated."""
         offset = self.log_offset(cursor)
-        while True:  # catch up, a read at a time
-            chunk = await self.read_log(job_id, offset)
-            if chunk.text or chunk.complete:
-                yield chunk
-            if chunk.complete:
-                return
-            # A read short of its limit reached the end of the log.
-            caught_up = (chunk.offset or offset) - offset < logfile.read_limit(offset) - 8
-            offset = chunk.offset or offset
-            if caught_up:
-                break
-        if offset > self.settings.max_response_bytes:
-            async for chunk in self._poll_huge_log(job_id, offset):
-                yield chunk
-            return
         url = logs.tail_url(self.settings.url, f"/api/jobs/{segment(job_id)}/logs/tail")
         ssl_ctx = ssl_context(self.settings.verify) if url.startswith("wss://") else None
-        async for piece in logs.tail(url, offset, headers=self.auth_headers(), backend=self.name,
-                                     ssl_ctx=ssl_ctx, max_size=self.settings.max_response_bytes):
-            if piece.text:
-                yield piece
-            offset = piece.offset or offset
-        # Ray closed the tail: the job has ended (or never started a driver). What it wrote
-        # between the last frame and its end is read once more.
-        while True:
-            chunk = await self.read_log(job_id, offset)
-            if chunk.text or chunk.complete:
-                yield chunk
-            if chunk.complete:
-                return
-            offset = chunk.offset or offset
-            await self.clock.sleep(min(1.0, self.settings.interval))
-
-    async def _poll_huge_log(self, job_id: str, offset: int) -> AsyncIterator[LogChunk]:
-        yield LogChunk(text="", offset=offset, notice=HUGE_LOG_NOTICE.format(mb=self.settings.max_response_mb))
-        while True:
-            await self.clock.sleep(HUGE_LOG_INTERVAL)
-            chunk = await self.read_log(job_id, offset)
-            if chunk.text or chunk.complete:
-                yield chunk
-            if chunk.complete:
-                return
-            offset = chunk.offset or offset
+        tail = tail_opener(url, headers=self.auth_headers(), backend=self.name, ssl_ctx=ssl_ctx,
+                           max_size=self.settings.max_response_bytes)
+        following = Follow(
+            job_id=job_id, read_log=self.read_log, fetch=self._fetch, stream_http=lambda: self.stream_http,
+            open_tail=tail, clock=self.clock, interval=self.settings.interval,
+            max_response_bytes=self.settings.max_response_bytes, max_response_mb=self.settings.max_response_mb,
+        )
+        async for chunk in following.chunks(offset):
+            yield chunk
 
     # -- actions ----------------------------------------------------------------------------------
 
