@@ -289,3 +289,19 @@ async def test_a_job_past_its_time_limit_is_a_timeout_failure(cluster, adapter):
     assert slow.error.startswith("reached its time limit")
     shown = json.dumps([job.model_dump(mode="json") for job in listed.values()])
     assert shutil.which("squeue")
+
+
+async def test_without_accounting_the_queue_is_still_read_and_the_header_says_accounting_is_off(cluster, tmp_path):
+    # A client whose slurm.conf says no accounting: sacct answers "accounting storage is disabled".
+    conf = Path(cluster.env["SLURM_CONF"]).read_text()
+    off = tmp_path / "slurm.conf"
+    off.write_text("\n".join(
+        "AccountingStorageType=accounting_storage/none" if line.startswith("AccountingStorageType=") else line
+        for line in conf.splitlines()) + "\n")
+    with environment({"SLURM_CONF": str(off)}):
+        adapter = SlurmAdapter(SlurmSettings(kind="slurm", name="hpc"))
+        await adapter.open()
+        listed = await settled(adapter, cluster, "ok")
+        assert listed[cluster.ids["ok"]].state is JobState.SUCCEEDED  # the controller still holds it
+        assert "accounting is off (no slurmdbd): finished jobs are kept from what jobdeck saw" in adapter.warnings()
+        await adapter.close()
