@@ -23,14 +23,14 @@ from typing import Any, ClassVar
 from jobdeck.adapters.actions import ActionSpec
 from jobdeck.adapters.base import ListedJobs, read_secret
 from jobdeck.adapters.celery.broker import BrokerSource
-from jobdeck.adapters.celery.convert import NO_TASK_LOGS, Converter, group_of, short_name
+from jobdeck.adapters.celery.convert import NO_TASK_LOGS, UNNAMED, Converter, group_of, short_name
 from jobdeck.adapters.celery.flower import FlowerSource, auth_header
 from jobdeck.adapters.celery.reprs import sendable
 from jobdeck.adapters.celery.settings import FLOWER, CelerySettings
-from jobdeck.adapters.celery.wire import CeleryTask, WorkerInfo
+from jobdeck.adapters.celery.wire import TASK, CeleryTask, RawTask, WorkerInfo
 from jobdeck.adapters.changes import Change, Poll
 from jobdeck.adapters.kit.blocking import run_blocking
-from jobdeck.adapters.kit.http import HttpAdapter, HttpClient
+from jobdeck.adapters.kit.http import HttpAdapter, HttpClient, validate
 from jobdeck.errors import AdapterError, Unreachable
 from jobdeck.log_cursor import LogCursor
 from jobdeck.model import ActionResult, Capability, Job, JobGroup, JobRef, JobState, LogChunk, Run, StatusEvent
@@ -42,6 +42,9 @@ QUEUED = frozenset({"PENDING", "RECEIVED", "RETRY"})
 FIRST_CONNECT_WAIT = 5.0
 #: Seconds between two checks for new events (broker mode's push channel).
 PUSH_CHECK = 0.25
+#: Seconds between two questions to Flower about the workers (their heartbeats come every 2 s;
+#: Flower counts one offline after about 4 s without): one poll in a few, not every one.
+WORKERS_EVERY = 5.0
 
 
 def _terminable(job: Job) -> str | None:
@@ -94,6 +97,8 @@ class CeleryAdapter(HttpAdapter):
         self._listed = ListedJobs()
         self._groups: dict[str, JobGroup] = {}
         self._workers: list[WorkerInfo] = []
+        #: When Flower was last asked about the workers (they are asked every WORKERS_EVERY seconds).
+        self._workers_at: float | None = None
         #: Tasks this jobdeck sent again, and the task each is a retry of.
         self._retry_of: dict[str, str] = {}
         #: Tasks this jobdeck revoked (a queued one stays RECEIVED until a worker takes it).
@@ -164,12 +169,18 @@ class CeleryAdapter(HttpAdapter):
         offline = {worker.name: not worker.online for worker in workers}
         limit = self.settings.max_tasks
         scope = f"the latest {len(tasks)} tasks" if len(tasks) >= limit else None
-        self._groups = group_of(tasks, scope)
+        self._groups = group_of(((raw.get("name"), raw.get("state")) for _, raw in tasks), scope)
+        # A task is read into the model only when what Celery says of it changed (or its group did).
         return self._listed.convert(
-            ((task.uuid, (task, self._groups.get(short_name(task)), offline.get(task.worker or "", False),
-                          task.uuid in self._revoked)) for task in tasks),
-            lambda source: self._job(*source),
+            ((uuid, (uuid, raw, self._groups.get(raw.get("name") or UNNAMED),
+                     offline.get(raw.get("worker") or "", False), uuid in self._revoked)) for uuid, raw in tasks),
+            lambda source: self._job(self._parsed(*source[:2]), *source[2:]),
         )
+
+    def forget_cached(self) -> None:
+        # Every listing is complete (a task is reused only where what Celery sent is equal):
+        # only the workers, asked every few polls, are asked again.
+        self._workers_at = None
 
     async def get_job(self, job_id: str) -> Job:
         task = await self._task(job_id)
@@ -264,7 +275,8 @@ class CeleryAdapter(HttpAdapter):
 
     # -- inside ------------------------------------------------------------------------------
 
-    def _job(self, task: CeleryTask, group: JobGroup | None, worker_offline: bool, revoked: bool = False) -> Job:
+    def _job(self, task: CeleryTask, group: JobGroup | None = None, worker_offline: bool = False,
+             revoked: bool = False) -> Job:
         offline = {task.worker: True} if worker_offline and task.worker else {}
         # A task read on its own is in its name's group as last listed (uncounted if never).
         name = short_name(task)
@@ -282,10 +294,15 @@ class CeleryAdapter(HttpAdapter):
             await self._blocking(self._broker().revoke, job_id, terminate=terminate)
         self._revoked.add(job_id)
 
-    async def _tasks_and_workers(self) -> tuple[list[CeleryTask], list[WorkerInfo]]:
+    async def _tasks_and_workers(self) -> tuple[list[tuple[str, RawTask]], list[WorkerInfo]]:
         if self.flower is not None:
             http: HttpClient = self.http
-            return await asyncio.gather(self.flower.tasks(http), self.flower.workers(http))
+            now = self.clock.monotonic()
+            if self._workers_at is not None and now - self._workers_at < WORKERS_EVERY:
+                return await self.flower.tasks(http), self._workers
+            tasks, workers = await asyncio.gather(self.flower.tasks(http), self.flower.workers(http))
+            self._workers_at = now
+            return tasks, workers
         broker = self._broker()
         waited = 0.0
         while not broker.tried.is_set() and waited < FIRST_CONNECT_WAIT:
@@ -295,6 +312,9 @@ class CeleryAdapter(HttpAdapter):
             reason = self.convert.scrub(broker.error or "connecting to the broker")
             raise Unreachable(f"{self.name}: cannot receive events from the broker: {reason}")
         return broker.tasks(), broker.workers()
+
+    def _parsed(self, uuid: str, raw: RawTask) -> CeleryTask:
+        return validate(TASK, {**raw, "uuid": raw.get("uuid") or uuid}, what=f"task {uuid}", backend=self.name)
 
     async def _task(self, job_id: str) -> CeleryTask:
         if self.flower is not None:

@@ -16,7 +16,7 @@ import time
 from collections import OrderedDict
 from typing import Any
 
-from jobdeck.adapters.celery.wire import CeleryTask, TaskEvent, WorkerInfo
+from jobdeck.adapters.celery.wire import CeleryTask, RawTask, TaskEvent, WorkerInfo
 from jobdeck.errors import NotFound, Unsupported
 
 log = logging.getLogger(__name__)
@@ -66,8 +66,11 @@ class BrokerSource:
         self.tried = threading.Event()
         self.connected = False
         self.error: str | None = None
-        #: Counts every event received (the push channel compares it).
+        #: Counts every event received (the push channel compares it), and the tasks' events.
         self.received = 0
+        self.task_events = 0
+        #: CPU seconds the receiving thread had used at its latest task event.
+        self.thread_cpu_s = 0.0
         self._receiver: Any = None
         self._thread: threading.Thread | None = None
 
@@ -126,6 +129,8 @@ class BrokerSource:
             kind = str(event.get("type", ""))
             uuid = event.get("uuid")
             if kind.startswith("task-") and isinstance(uuid, str):
+                self.task_events += 1
+                self.thread_cpu_s = time.thread_time()  # what receiving has cost so far (benchmarks)
                 reason = event.get("exception") or event.get("reason")
                 kept = self._events.setdefault(uuid, [])
                 self._events.move_to_end(uuid)
@@ -138,22 +143,22 @@ class BrokerSource:
 
     # -- what it has seen -------------------------------------------------------------------
 
-    def tasks(self) -> list[CeleryTask]:
+    def tasks(self) -> list[tuple[str, RawTask]]:
         with self._lock:
-            return [self._task(uuid, task) for uuid, task in list(self._state.tasks.items())]
+            return [(uuid, self._fields(uuid, task)) for uuid, task in list(self._state.tasks.items())]
 
     def task(self, task_id: str) -> CeleryTask:
         with self._lock:
             task = self._state.tasks.get(task_id)
             if task is None:
                 raise NotFound(f"{self.backend}: no events of task {task_id} have arrived since jobdeck started")
-            return self._task(task_id, task)
+            return CeleryTask(**self._fields(task_id, task))
 
-    def _task(self, uuid: str, task: Any) -> CeleryTask:
+    def _fields(self, uuid: str, task: Any) -> RawTask:
         fields = {name: getattr(task, name, None) for name in FIELDS}
         worker = getattr(task, "worker", None)
-        return CeleryTask(uuid=uuid, worker=getattr(worker, "hostname", None), events=tuple(self._events.get(uuid, ())),
-                          **fields)
+        return {**fields, "uuid": uuid, "worker": getattr(worker, "hostname", None),
+                "events": tuple(self._events.get(uuid, ()))}
 
     def workers(self) -> list[WorkerInfo]:
         now = time.time()

@@ -63,8 +63,11 @@ def when(epoch: float | None) -> datetime | None:
     return datetime.fromtimestamp(epoch, UTC) if epoch else None
 
 
+UNNAMED = "(unnamed task)"
+
+
 def short_name(task: CeleryTask) -> str:
-    return task.name or "(unnamed task)"
+    return task.name or UNNAMED
 
 
 #: The order of a single attempt's events (sent, received, started, how it ended).
@@ -94,11 +97,11 @@ def events_of(task: CeleryTask) -> list[TaskEvent]:
     return sorted(found, key=lambda event: (_KIND_ORDER.get(event.type, len(_KIND_ORDER)), event.at))
 
 
-def group_of(tasks: Iterable[CeleryTask], scope: str | None = None) -> dict[str, JobGroup]:
-    """A group per task name: how many of its listed tasks are in each state."""
+def group_of(tasks: Iterable[tuple[str | None, str | None]], scope: str | None = None) -> dict[str, JobGroup]:
+    """A group per task name (``(name, state)`` of each task): how many of its listed tasks are in each state."""
     states: dict[str, list[JobState]] = defaultdict(list)
-    for task in tasks:
-        states[short_name(task)].append(map_state(task.state, TASK_STATES))
+    for name, state in tasks:
+        states[name or UNNAMED].append(map_state(state, TASK_STATES))
     return {
         name: JobGroup(key=name, name=name, counts=StateCounts.of(listed), scope=scope)
         for name, listed in states.items()

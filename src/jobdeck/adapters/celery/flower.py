@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from jobdeck.adapters.celery.settings import CelerySettings
-from jobdeck.adapters.celery.wire import TASK, TASK_LISTING, CeleryTask, WorkerInfo
+from jobdeck.adapters.celery.wire import TASK, CeleryTask, RawTask, WorkerInfo
 from jobdeck.adapters.kit.http import HttpClient, validate
 from jobdeck.adapters.kit.http_paths import segment
 from jobdeck.errors import AuthFailed, BadResponse, NotFound
@@ -53,12 +53,14 @@ class FlowerSource:
             raise refused(self.settings, self.backend) from None
         return response
 
-    async def tasks(self, http: HttpClient) -> list[CeleryTask]:
+    async def tasks(self, http: HttpClient) -> list[tuple[str, RawTask]]:
+        """Each task Flower keeps, as it sent it (read into the model only where it changed)."""
         params = {"limit": self.settings.max_tasks, "sort_by": "-received"}
         response = await self._call(http, "GET", "/api/tasks", params=params)
-        listing = validate(TASK_LISTING, await _json(http, response), what="the task list", backend=self.backend)
-        return [validate(TASK, {**task, "uuid": task.get("uuid") or uuid}, what=f"task {uuid}", backend=self.backend)
-                for uuid, task in listing.items()]
+        listing = await _json(http, response)
+        if not isinstance(listing, dict) or not all(isinstance(task, dict) for task in listing.values()):
+            raise BadResponse(f"{self.backend}: the task list is not an object of tasks")
+        return [(str(uuid), task) for uuid, task in listing.items()]
 
     async def task(self, http: HttpClient, task_id: str) -> CeleryTask:
         try:

@@ -80,8 +80,8 @@ class CeleryTask(BaseModel):
             return None
 
 
-#: ``GET /api/tasks``: {uuid: task}.
-TASK_LISTING = TypeAdapter(dict[str, dict[str, Any]])
+#: A task as Flower sent it (or as the receiver keeps it): read into a CeleryTask where it changed.
+RawTask = dict[str, Any]
 TASK = TypeAdapter(CeleryTask)
 
 
