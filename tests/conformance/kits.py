@@ -14,5 +14,6 @@ from kit_intuned import IntunedKit
 from kit_istari import IstariKit
 from kit_julep import JulepKit
 from kit_local import LocalKit
+from kit_ray import RayKit
 
-KITS: tuple[type[Kit], ...] = (LocalKit, DrpKit, IntunedKit, IstariKit, JulepKit, CeleryKit)
+KITS: tuple[type[Kit], ...] = (LocalKit, DrpKit, IntunedKit, IstariKit, JulepKit, CeleryKit, RayKit)
