@@ -306,6 +306,7 @@ MINIMAL_BACKENDS: dict[str, str] = {
     "istari": 'registry_url = "https://fileservice-v2.acme.istari.app"\n',
     "julep": "",
     "celery": 'flower_url = "http://127.0.0.1:5555"\n',
+    "ray": "",
 }
 
 
