@@ -66,9 +66,18 @@ def history_app(
     store = HistoryStore(folder, clock=clock) if history else MemoryStore(folder, clock=clock)
     monitor = Monitor(adapters, clock=clock, store=store, read_only=kiosk)
     config = Settings(backends=[a.settings for a in adapters], history=history, **settings)
-    return JobdeckApp(
+    app = JobdeckApp(
         config, monitor, clock=clock, kiosk=kiosk, history_file=store.path if history else None  # type: ignore[attr-defined]
     )
+    app.test_store = store  # type: ignore[attr-defined]  # (to wait for what it writes: history_written)
+    return app
+
+
+async def history_written(app: JobdeckApp) -> None:
+    """Wait until the deck's store has written what its polls recorded so far."""
+    import asyncio
+
+    assert await asyncio.to_thread(app.test_store.flush), "the history's writer fell behind"  # type: ignore[attr-defined]
 
 
 async def history_settled(app: JobdeckApp, pilot) -> None:

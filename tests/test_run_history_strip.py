@@ -25,7 +25,9 @@ BACKUP = JobRef(backend="local", id="20260101-1150-a1")  # nightly-backup: no ea
 
 def strip_lines(app) -> list[str]:
     strip = app.screen.query_one(RunStrip)
-    return [line.rstrip() for line in screen_text(app).splitlines()[strip.region.y:strip.region.bottom]]
+    lines = [line.rstrip() for line in screen_text(app).splitlines()[strip.region.y:strip.region.bottom]]
+    assert len(lines) == 2, (strip.region, screen_text(app))
+    return lines
 
 
 # -- the arithmetic, shared with `jobdeck stats` -------------------------------------

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from deck_helpers import sample_backends, seconds_before, wait_for_jobs
 from fakes import make_job, wait_until
-from history_deck import earlier_runs, history_app, history_settled, record, seed_history
+from history_deck import earlier_runs, history_app, history_settled, history_written, record, seed_history
 
 from jobdeck.clock import FrozenClock
 from jobdeck.model import JobRef, JobState
@@ -71,6 +71,10 @@ def in_the_kiosk(app):
         app.screen.kiosk_tick()  # the kiosk selects the failed job itself
         board = app.screen.query_one(KioskBoard)
         await wait_until(lambda: len(board.failures_per_hour) == 2, what="the history's failures")
+        # Read again once this deck's first poll is written (etl-orders failed 4 minutes ago).
+        await history_written(app)
+        app.screen.read_failures()
+        await wait_until(lambda: board.failures_per_hour["local"][-1] == 2, what="this deck's failure")
         log_view = app.screen.query_one(LogView)
         await wait_until(lambda: log_view.line_count >= 2, what="the log")
         await history_settled(app, pilot)

@@ -20,6 +20,7 @@ from rich.cells import cell_len
 from rich.console import RenderableType
 from rich.style import Style
 from rich.text import Text
+from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widget import Widget
 
@@ -85,6 +86,8 @@ class RunStrip(Widget):
     RunStrip {
         height: auto;
         padding: 0 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
         display: none;
         &.-shown { display: block; }
         & > .run-strip--label { color: $text-muted; }
@@ -109,6 +112,11 @@ class RunStrip(Widget):
         if data is not None and any(run.state is JobState.RUNNING and run.ended is None for run in data.runs):
             self.refresh()
 
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        # Two lines, whatever the width it is measured at (it may be measured before a
+        # scrollbar takes its cells, and the lines are fitted to the width they are drawn at).
+        return 2 if self.data is not None else 0
+
     def render(self) -> RenderableType:
         data = self.data
         if data is None:
@@ -121,23 +129,32 @@ class RunStrip(Widget):
         said = next((text for text in wordings if cell_len(text) <= room), wordings[-1])
         summary = Text(" " * LABEL_WIDTH, no_wrap=True, end="")
         summary.append(truncate(said, room), style=self._style("run-strip--muted"))
-        return Text("\n").join([strip, summary])
+        lines = Text("\n").join([strip, summary])
+        # Two lines that never wrap (a scrollbar may take cells after this was measured).
+        lines.no_wrap, lines.overflow = True, "ellipsis"
+        return lines
 
     def _glyphs(self, data: RunStripData, room: int) -> Text:
-        """As many runs as fit in ``room`` cells, the newest on the right."""
-        tokens: list[Text] = []
-        used = 0
-        more = "…"  # (ASCII mode draws it "~")
-        for index, run in enumerate(data.runs):
-            token = self._token(run)
-            left = len(data.runs) - index - 1  # runs older than this one
-            need = token.cell_len + (1 if tokens else 0) + (len(more) + 1 if left else 0)
-            if used + need > room:
-                tokens.append(Text(more, style=self._style("run-strip--muted")))
+        """As many runs as fit in ``room`` cells, the newest on the right; where the shown
+        job is too far back for that, the runs around it, newer ones cut too."""
+        tokens = [self._token(run) for run in data.runs]  # newest first
+        marked = next((index for index, run in enumerate(data.runs) if run.marked), 0)
+        first = 0
+        while first < marked and not _fits(tokens, first, marked, room):
+            first += 1
+        more = Text("…", style=self._style("run-strip--muted"))  # (ASCII mode draws it "~")
+        shown: list[Text] = [more] if first else []
+        used = 2 if first else 0
+        for index in range(first, len(tokens)):
+            token = tokens[index]
+            older = index < len(tokens) - 1
+            need = token.cell_len + (1 if shown else 0) + (2 if older else 0)
+            if used + need > room and index > marked:
+                shown.append(more)
                 break
-            tokens.append(token)
-            used += token.cell_len + (1 if len(tokens) > 1 else 0)
-        return Text(" ").join(reversed(tokens))
+            shown.append(token)
+            used += token.cell_len + (1 if len(shown) > 1 else 0)
+        return Text(" ").join(reversed(shown))
 
     def _token(self, run: StripRun) -> Text:
         seconds = run.seconds(as_utc(self.now) if self.now is not None else None)
@@ -174,3 +191,12 @@ class RunStrip(Widget):
 
     def _style(self, component: str) -> Style:
         return self.get_component_rich_style(component, partial=True)
+
+
+def _fits(tokens: list[Text], first: int, last: int, room: int) -> bool:
+    """Whether runs ``first`` to ``last`` fit in ``room`` cells, with "… " on either side
+    that needs one (runs left out there)."""
+    width = sum(token.cell_len + 1 for token in tokens[first : last + 1]) - 1
+    width += 2 if first else 0
+    width += 2 if last < len(tokens) - 1 else 0
+    return width <= room
