@@ -191,3 +191,23 @@ async def test_a_history_that_cannot_be_read_says_so_in_the_strip(tmp_path: Path
         top, summary = strip_lines(app)
         assert top.split("│")[-2].split() == ["History", "✗58s"]  # the job shown, at least
         assert summary.split("│")[-2].strip() == "history cannot be read: file is not a database"
+
+
+async def test_an_older_run_shown_stays_in_view_with_the_runs_around_it(tmp_path: Path):
+    from fakes import FakeAdapter
+
+    clock = FrozenClock()
+    runs = earlier_runs(clock)
+    seed_history(tmp_path, clock, runs)
+    local = FakeAdapter.build("local", clock=clock, jobs=runs)  # the backend still lists them all
+    app = history_app(tmp_path, [local], clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        jobs = await wait_for_jobs(app, len(runs))
+        assert jobs.select_ref(runs[2].ref)  # the third oldest: failed after 12 s
+        await history_settled(app, pilot)
+        strip = app.screen.query_one(RunStrip)
+        assert [run.marked for run in strip.data.runs].index(True) == len(runs) - 3
+        top, _ = strip_lines(app)
+        shown = top.split("│")[-2].split()
+        # The runs before it give way (…), then it, then as many newer runs as fit (…).
+        assert shown[:3] == ["History", "…", "✗12s"] and shown[-1] == "…", shown
