@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from fakes import make_job
 
 from jobdeck.model import Job, JobState
-from jobdeck.query import JobIndex, parse_query, sort_jobs
+from jobdeck.query import JobIndex, parse_query, sort_jobs, sort_key
 from jobdeck.ui.widgets.job_list.job_filter import JobFilter
 
 from test_job_filter import NOW, RECENT, Deck, ids, numbered
@@ -129,3 +129,22 @@ def test_rows_are_always_what_the_plain_matcher_gives(
         else:
             assert sorted(ids(deck.filter.rows)) == sorted(ids(parse_query(text).filter(deck.filter.sorted)))
             assert ids(deck.filter.rows) == [job.id for job in deck.filter.sorted if job.id in set(ids(deck.filter.rows))]
+
+
+def test_patches_keep_the_view_sorted_when_the_sort_changes_between_them() -> None:
+    jobs = [make_job(str(n), name=f"{'zab'[n % 3]} {n}", updated=NOW - timedelta(seconds=n)) for n in range(40)]
+    by_id = {job.id: job for job in jobs}
+    job_filter = JobFilter(lambda: by_id.values())
+    job_filter.reset(jobs)
+    job_filter.set_sorted(sort_jobs(jobs, "recent"))
+    for round_number, sort in enumerate(("recent", "name", "name", "recent", "state")):
+        key = sort_key(sort)
+        if round_number and sort != "name" or round_number == 1:
+            job_filter.set_sorted(sort_jobs(by_id.values(), sort))
+        gone = [by_id[str(n)] for n in (round_number, round_number + 7, 30)]
+        fresh = [job.model_copy(update={"updated": NOW + timedelta(seconds=round_number + 1), "name": f"b {job.id}"}) for job in gone]
+        by_id.update({job.id: job for job in fresh})
+        job_filter.update_index(gone, fresh)
+        job_filter.patch(gone, fresh, key)
+        assert [key(job) for job in job_filter.sorted] == sorted(key(job) for job in by_id.values())
+        assert {job.id for job in job_filter.sorted} == set(by_id)
