@@ -6,8 +6,11 @@
   state API (``/api/v0/tasks/summarize``); asked while the job runs and once after it ended.
 - The log is read by byte offset from the driver's log file through the state API, streamed
   (``logfile.py``: a huge log opens at its end without being held whole), else from the Jobs
-  API's ``/logs``; it is followed through the websocket ``/logs/tail`` (``logs.py``), resumed
-  by what has been received.
+  API's ``/logs``; it is followed live through the state API's stream of that file, or the
+  Jobs API's websocket ``/logs/tail`` where there is no file (``follow.py``), resumed by what
+  has been received.
+- The cluster's nodes (alive, dead) are read beside the jobs every 30 s, for ``jobdeck info``
+  and a warning when one is dead.
 - Cancel is Ray's stop; retry submits the same entrypoint, runtime_env and metadata again
   under a new submission id whose metadata names the job it retries (Ray has no retry);
   deleting a finished job from Ray is an action of its own (``D``), never the archive,

@@ -42,15 +42,6 @@ class RayJob(BaseModel):
 RAY_JOBS = TypeAdapter(list[RayJob])
 
 
-class TaskSummary(BaseModel):
-    """``/api/v0/tasks/summarize``: ``data.result.result.node_id_to_summary.cluster.summary``,
-    by function name, each with ``state_counts``."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    state_counts: dict[str, int] = {}
-
-
 class LogsBody(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
