@@ -12,6 +12,8 @@ Query syntax (terms are ANDed, matching is case-insensitive)::
     label:machine=m1      label ``machine`` contains "m1"; ``label:machine`` = has that label
     group:translate       the job's group (a Julep task, a Slurm array …): its name or key contains the text
     machine:m1            any other ``key:value`` is a label term
+    since:2d  until:2026-12-01  age:<1h
+                          time terms (``jobdeck.time_terms``): last active since, began until, age
     -state:succeeded      a leading "-" negates a term; -"a phrase" too
 
 ``parse_query`` compiles the text once; filtering is then cheap because each
@@ -23,14 +25,21 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from jobdeck.model import Job, JobState
+from jobdeck.time_terms import TIME_KEYS, TimeTermError, TimeTest, time_test
 
 
 class QueryError(ValueError):
-    """A filter term that cannot be understood; the message says why, for the user."""
+    """A filter term that cannot be understood; the message says why, for the user, and
+    ``position`` and ``end`` where the term is in the text (when known)."""
+
+    def __init__(self, message: str, *, position: int | None = None, end: int | None = None) -> None:
+        super().__init__(message)
+        self.position = position
+        self.end = end
 
 
 class JobIndex:
@@ -165,10 +174,17 @@ class Query:
     """
 
     def __init__(
-        self, text: str, terms: tuple[Term, ...], expressions: Sequence[str], constants: dict[str, object]
+        self,
+        text: str,
+        terms: tuple[Term, ...],
+        expressions: Sequence[str],
+        constants: dict[str, object],
+        time_tests: tuple[TimeTest | None, ...] = (),
     ) -> None:
         self.text = text
         self.terms = terms
+        #: For each term, its resolved test when it is a time term (else None).
+        self.time_tests = time_tests or (None,) * len(terms)
         self._select: Callable[[Sequence[Job], Sequence[str]], list[int]] | None = None
         condition = " and ".join(f"({expression})" for expression in expressions)
         #: Equal for queries that match the same jobs as written differently
@@ -217,10 +233,13 @@ class Query:
 EMPTY_QUERY = Query("", (), (), {})
 
 
-def parse_query(text: str) -> Query:
-    """Compile ``text``; raises QueryError with a message for the user on a bad term."""
+def parse_query(text: str, *, now: datetime | None = None, zone: tzinfo | None = None) -> Query:
+    """Compile ``text``; raises QueryError with a message for the user on a bad term, and
+    where it is. Time terms are read at ``now`` (the system's time when None), a date
+    without a zone in ``zone`` (the machine's when None)."""
     terms: list[Term] = []
     expressions: list[str] = []
+    time_tests: list[TimeTest | None] = []
     constants: dict[str, object] = {}
 
     def constant(value: object) -> str:
@@ -245,10 +264,19 @@ def parse_query(text: str) -> Query:
             # A lone "-" is a word to look for, not a negation of nothing.
             value, negated = "-", False
         term = Term(key, value, negated)
-        expression = _expression(term, constant)
+        test = None
+        try:
+            if key is not None and key.lower() in TIME_KEYS:
+                test = time_test(key.lower(), value, now or datetime.now(UTC), zone)
+                expression = f"{constant(test)}.holds(J[i])"
+            else:
+                expression = _expression(term, constant)
+        except (QueryError, TimeTermError) as problem:
+            raise QueryError(str(problem), position=match.start(), end=match.end()) from None
         terms.append(term)
+        time_tests.append(test)
         expressions.append(f"not ({expression})" if negated else expression)
-    return Query(text, tuple(terms), expressions, constants)
+    return Query(text, tuple(terms), expressions, constants, tuple(time_tests))
 
 
 def _expression(term: Term, constant: Callable[[object], str]) -> str:
@@ -257,7 +285,7 @@ def _expression(term: Term, constant: Callable[[object], str]) -> str:
         return f"{constant(value)} in h"
     if key == "state":
         # The text starts with the state's name and a NUL (see _haystack).
-        return f"h.startswith({constant(tuple(state.value + chr(0) for state in _parse_states(value)))})"
+        return f"h.startswith({constant(tuple(state.value + chr(0) for state in parse_states(value)))})"
     if key in _FIELD_SOURCES:
         field = f"{_FIELD_SOURCES[key]}.lower()"
         return " or ".join(f"{constant(needle)} in {field}" for needle in _values(key, value))
@@ -305,7 +333,8 @@ def _values(key: str, value: str) -> tuple[str, ...]:
     return values
 
 
-def _parse_states(value: str) -> list[JobState]:
+def parse_states(value: str) -> list[JobState]:
+    """The states a ``state:`` term's value names (prefixes, aliases, commas); QueryError if none."""
     names = ", ".join(state.value for state in _STATE_ORDER)
     parts = [part.strip() for part in value.split(",") if part.strip()]
     if not parts:

@@ -1,39 +1,43 @@
-"""Reading the history back (the history view and ``jobdeck history`` to come): pages of
-jobs, newest first, and a job's transitions. A connection of its own, read only: it never
-blocks the writer (WAL) and never changes the file."""
+"""Reading the history back (the history view and ``jobdeck history``): pages of jobs, a
+search with the filter language (``search``: see ``history_pages``), a job's transitions.
+Connections of its own, read only: they never block the writer (WAL) and never change
+the file. Safe to use from several threads."""
 
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from jobdeck.model import Job, JobRef, JobState, StatusEvent
+from jobdeck.model import JobRef, JobState, StatusEvent
+from jobdeck.query import Query
+from jobdeck.store.sqlite.history_pages import HistoryEntry, HistorySearch
 from jobdeck.store.sqlite.rows import JOB_COLUMNS, LAST_SEEN, event_from_row, job_from_row, ms, storable
 from jobdeck.store.sqlite.schema import HistoryUnavailable, connect_read_only
 
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    """One job as the history keeps it: as last seen (``job.gone_since`` set when its
-    backend no longer lists it), and when jobdeck first and last saw it."""
-
-    job: Job
-    first_seen: datetime
-    last_seen: datetime
+__all__ = ["HistoryEntry", "HistoryReader", "HistorySearch"]
 
 
 class HistoryReader:
-    """Queries over ``history.sqlite3``. HistoryUnavailable when the file cannot be opened."""
+    """Queries over ``history.sqlite3``. HistoryUnavailable when the file cannot be opened
+    (or is no history: not a database, damaged, or from a newer jobdeck)."""
 
     def __init__(self, path: Path) -> None:
+        self.path = path
+        self._counting: sqlite3.Connection | None = None
         try:
             self._connection = connect_read_only(path)
-            self._connection.execute("SELECT 1 FROM jobs LIMIT 1").fetchall()
         except sqlite3.Error as problem:
             raise HistoryUnavailable(f"{path} cannot be read: {problem}") from problem
+        try:
+            self._connection.execute("SELECT 1 FROM jobs LIMIT 1").fetchall()
+        except sqlite3.Error as problem:
+            self._connection.close()
+            raise HistoryUnavailable(f"{path} cannot be read: {problem}") from problem
+        self._lock = threading.Lock()
+        self._counting_lock = threading.Lock()
 
     def jobs(
         self,
@@ -62,7 +66,8 @@ class HistoryReader:
             f"{' WHERE ' + ' AND '.join(where) if where else ''}"
             " ORDER BY jobs.first_seen DESC, jobs.id DESC LIMIT ? OFFSET ?"
         )
-        rows = self._connection.execute(sql, storable([*params, max(0, limit), max(0, offset)])).fetchall()
+        with self._lock:
+            rows = self._connection.execute(sql, storable([*params, max(0, limit), max(0, offset)])).fetchall()
         return [HistoryEntry(*job_from_row(row)) for row in rows]
 
     def transitions(self, ref: JobRef, *, created: datetime | None = None) -> list[StatusEvent]:
@@ -72,16 +77,39 @@ class HistoryReader:
             match, params = "created = ?", [ref.backend, ref.id, ms(created)]
         else:
             match, params = "1", [ref.backend, ref.id]
-        row = self._connection.execute(
-            f"SELECT id FROM jobs WHERE backend = ? AND job_id = ? AND {match} ORDER BY first_seen DESC, id DESC LIMIT 1",
-            storable(params),  # a reference typed with bad bytes: stored text has U+FFFD there
-        ).fetchone()
-        if row is None:
-            return []
-        events = self._connection.execute(
-            "SELECT at, state, raw_state FROM transitions WHERE job = ? ORDER BY at", (row[0],)
-        ).fetchall()
+        with self._lock:
+            row = self._connection.execute(
+                f"SELECT id FROM jobs WHERE backend = ? AND job_id = ? AND {match}"
+                " ORDER BY first_seen DESC, id DESC LIMIT 1",
+                storable(params),  # a reference typed with bad bytes: stored text has U+FFFD there
+            ).fetchone()
+            if row is None:
+                return []
+            events = self._connection.execute(
+                "SELECT at, state, raw_state FROM transitions WHERE job = ? ORDER BY at", (row[0],)
+            ).fetchall()
+        return [event_from_row(*event) for event in events]
+
+    def search(self, query: Query, *, newest_first: bool = True) -> HistorySearch:
+        """``query`` over every job, newest first (or oldest), to read a page at a time.
+        sqlite3.Error when the file cannot be read (another jobdeck's schema, damage)."""
+        if self._counting is None:
+            self._counting = connect_read_only(self.path)
+        return HistorySearch(
+            (self._connection, self._lock), (self._counting, self._counting_lock), query, newest_first=newest_first
+        )
+
+    def transitions_of(self, entry: HistoryEntry) -> list[StatusEvent]:
+        """The states of the job ``entry`` is (its row), oldest first."""
+        with self._lock:
+            events = self._connection.execute(
+                "SELECT at, state, raw_state FROM transitions WHERE job = ? ORDER BY at", (entry.key,)
+            ).fetchall()
         return [event_from_row(*event) for event in events]
 
     def close(self) -> None:
-        self._connection.close()
+        with self._lock:
+            self._connection.close()
+        if self._counting is not None:
+            with self._counting_lock:
+                self._counting.close()

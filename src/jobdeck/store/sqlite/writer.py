@@ -37,6 +37,7 @@ from jobdeck.store.sqlite.rows import (
     ms,
     storable,
 )
+from jobdeck.store.sqlite.search_index import index_new_jobs
 from jobdeck.store.sqlite.schema import HistoryUnavailable, immediate_transaction, is_damage, open_or_set_aside
 
 log = logging.getLogger(__name__)
@@ -242,6 +243,7 @@ class HistoryWriter:
                         connection.execute(MARK_UNLISTED_GONE, (seen, backend))
                     connection.execute(LISTED, (backend, seen))
                     listed.add(backend)
+            index_new_jobs(connection)  # the batch's new jobs, in one go (see search_index)
         self._listed |= listed
 
     def _reopen(self) -> None:
