@@ -56,6 +56,8 @@ log = logging.getLogger(__name__)
 
 #: The metadata key a resubmitted job carries: the submission id of the job it retries.
 RETRY_OF = "jobdeck_retry_of"
+#: Seconds after a job's end when its task counts are final (not asked again).
+COUNTS_SETTLE = 10.0
 #: Seconds between two reads of the cluster's nodes.
 NODES_EVERY = 30.0
 #: Seconds a followed log's stream may stay silent (a quiet job) before it counts as broken.
@@ -210,7 +212,11 @@ class RayAdapter(HttpAdapter):
         if not wanted:
             return
         outcomes = await gather_bounded([partial(self._count_or_none, job_id) for job_id in wanted])
-        terminal = {wire.job_id for wire in wires if wire.status in TERMINAL_RAW}
+        # Workers report task events about once a second: counts read just after a job ended may
+        # still miss its last tasks, so they are final only once it ended COUNTS_SETTLE s ago.
+        settled = self.clock.now().timestamp() * 1000 - COUNTS_SETTLE * 1000
+        terminal = {wire.job_id for wire in wires
+                    if wire.status in TERMINAL_RAW and wire.end_time is not None and wire.end_time <= settled}
         for job_id, counts in zip(wanted, all_results(outcomes), strict=True):
             if counts is None:
                 continue
