@@ -103,6 +103,8 @@ class CeleryKit(Kit):
         self.secrets.append(FLOWER_PASSWORD)
         self.secrets.append(TASK_PASSWORD)
         self.stopped = False
+        #: The tasks of job_with_growing_log: waited for at the end, so no later test sees them end.
+        self.growing: list[str] = []
         self.ids = [self._send("ok", 4), self._send("fail", "on purpose"),
                     self._send("login", "carol", password=TASK_PASSWORD)]
         self._wait({task_id: {"SUCCESS", "FAILURE"} for task_id in self.ids})
@@ -118,6 +120,9 @@ class CeleryKit(Kit):
         finally:
             if self.stopped:
                 _script(self.engine, "flower-start", "flower-kit", f"--basic-auth=jd:{FLOWER_PASSWORD}")
+            elif self.growing:
+                # A task still sleeping would end (and change) under the next test's feet.
+                self._wait_ended(self.growing)
 
     # -- Flower, as a client of it ------------------------------------------------------------
 
@@ -184,7 +189,17 @@ class CeleryKit(Kit):
     async def let_time_pass(self) -> None:
         await asyncio.sleep(0.1)
 
+    def _wait_ended(self, ids: list[str]) -> None:
+        deadline = time.monotonic() + PATIENCE
+        with self._http() as http:
+            while time.monotonic() < deadline:
+                tasks = http.get("/api/tasks").json()
+                if all(tasks.get(task_id, {}).get("succeeded") for task_id in ids):
+                    return
+                time.sleep(0.05)
+
     async def job_with_growing_log(self) -> str:
         task_id = self._send("sleep", 1.5)
+        self.growing.append(task_id)
         self._wait({task_id: {"RECEIVED", "STARTED", "SUCCESS"}})
         return task_id

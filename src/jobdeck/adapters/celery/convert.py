@@ -244,7 +244,7 @@ class Converter:
         bounded, secrets hidden. It only grows while the task runs (a log read on from a
         cursor loses nothing), as long as no retry rewrites what Flower keeps."""
         lines = [
-            f"{when(event.at):%H:%M:%S} {event.type.removeprefix('task-')}"  # type: ignore[str-format]
+            f"{datetime.fromtimestamp(event.at, UTC):%H:%M:%S} {event.type.removeprefix('task-')}"
             + (f" on {event.hostname}" if event.hostname and event.type != "task-sent" else "")
             + (f": {self.scrub(event.reason)}" if event.reason and event.type != "task-failed" else "")
             + "\n"
