@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sys
 import uuid
+from datetime import datetime, timedelta
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).parent / "airflow_data"))
 from runs import Relay, client, run_of, task_of, trigger, wait_for_runs, wait_until  # noqa: E402
 
 from jobdeck.adapters.airflow import AirflowAdapter, AirflowSettings  # noqa: E402
+from jobdeck.clock import SystemClock  # noqa: E402
 from jobdeck.errors import AuthFailed, NotFound  # noqa: E402
 from jobdeck.model import Job, JobRef, JobState, LogCursor  # noqa: E402
 from jobdeck.monitor import Monitor  # noqa: E402
@@ -52,9 +54,10 @@ def airflow(airflow_engine: Any) -> Iterator[Triggered]:
         }
         wait_for_runs(rest, list(ids.values()))
         yield Triggered(env, rest, ids)
-        for job_id in ids.values():  # nothing of this module runs on
-            if run_of(rest, job_id)["state"] not in ("success", "failed") and "/" in job_id:
-                dag_id, run_id = job_id.split("/", 1)
+        for job_id in ids.values():  # nothing of this module runs on (a deleted run is 404: left alone)
+            dag_id, run_id = job_id.split("/", 1)
+            answer = rest.get(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}")
+            if answer.status_code == 200 and answer.json()["state"] not in ("success", "failed"):
                 rest.patch(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}", json={"state": "failed"})
 
 
@@ -221,3 +224,139 @@ async def test_a_running_task_s_log_is_followed_without_loss_or_repeats_and_canc
     await monitor.poll_once()
     ended = monitor.job(ref)
     assert ended is not None and (ended.state, ended.raw_state) == (JobState.FAILED, "failed")
+
+
+# -- actions, through the monitor's gate --------------------------------------------------------------
+
+
+async def test_retry_clears_only_the_failed_tasks_of_a_failed_run_and_airflow_runs_them_again(airflow, monitor):
+    ref = JobRef(backend="airflow", id=airflow.ids["fail"])
+    assert monitor.why_not(ref, "retry") is None
+    assert "failed task instances" in monitor.confirm_text(ref, "retry")
+    ok_ref = JobRef(backend="airflow", id=airflow.ids["mapped"])
+    refused = monitor.why_not(ok_ref, "retry")
+    assert refused is not None and "no task of this run failed" in refused
+    result = await monitor.perform(ref, "retry")
+    assert result.ok, result.message
+    assert "flaky" in result.message and "after" in result.message and "fine" not in result.message
+    wait_until(lambda: task_of(airflow.rest, ref.id, "flaky")["try_number"] >= 3, "flaky tried a third time")
+    assert task_of(airflow.rest, ref.id, "fine")["try_number"] == 1  # the successful task was left alone
+
+
+async def test_clearing_every_task_is_its_own_confirmed_action_and_reruns_the_successful_ones(airflow, monitor, adapter):
+    ref = JobRef(backend="airflow", id=airflow.ids["ok"])
+    specs = {spec.name: spec for _, spec in monitor.actions()}
+    assert specs["clear_all"].key == "C" and specs["clear_all"].verb == "Clear every task"
+    assert "the successful ones too" in monitor.confirm_text(ref, "clear_all")
+    result = await monitor.perform(ref, "clear_all")
+    assert result.ok and "cleared 2 tasks" in result.message, result.message
+    wait_for_runs(airflow.rest, [ref.id], frozenset({"success"}))
+    wait_until(lambda: task_of(airflow.rest, ref.id, "goodbye")["state"] == "success", "goodbye ran again")
+    runs = {run.id: run for run in await adapter.list_runs(ref.id)}
+    assert {"hello#1", "hello#2", "goodbye#1", "goodbye#2"} <= set(runs)
+    assert runs["hello#1"].started != runs["hello#2"].started  # each try with its own times
+    assert "hello line 2" in (await adapter.read_log(ref.id, LogCursor(run="hello#2"))).text
+
+
+async def test_pause_and_resume_are_the_dag_s(airflow, monitor):
+    ref = JobRef(backend="airflow", id=airflow.ids["mapped"])
+    assert "is not paused" in (monitor.why_not(ref, "resume") or "")
+    assert "pauses DAG jd_mapped" in monitor.confirm_text(ref, "pause")
+    try:
+        assert (await monitor.perform(ref, "pause")).ok
+        assert airflow.rest.get("/api/v2/dags/jd_mapped").json()["is_paused"] is True
+        await monitor.poll_once()
+        paused = monitor.job(ref)
+        assert paused is not None and paused.labels["dag_paused"] == "yes"
+        assert monitor.why_not(ref, "pause") is not None
+        assert (await monitor.perform(ref, "resume")).ok
+    finally:
+        airflow.rest.patch("/api/v2/dags/jd_mapped", json={"is_paused": False})
+    assert airflow.rest.get("/api/v2/dags/jd_mapped").json()["is_paused"] is False
+    await monitor.poll_once()
+    resumed = monitor.job(ref)
+    assert resumed is not None and "dag_paused" not in resumed.labels
+
+
+async def test_a_run_deleted_on_the_server_is_gone_from_the_backend_and_kept_in_view(airflow, monitor, adapter):
+    ref = JobRef(backend="airflow", id=airflow.ids["spare"])
+    assert monitor.job(ref) is not None
+    dag_id, run_id = ref.id.split("/", 1)
+    assert airflow.rest.delete(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}").status_code == 204
+    adapter.forget_cached()  # the next poll lists the runs whole (it does every 30 s by itself)
+    await monitor.poll_once()
+    gone = monitor.job(ref)
+    assert gone is not None and gone.gone
+
+
+# -- faults ----------------------------------------------------------------------------------------------
+
+
+async def test_airflow_going_away_makes_the_backend_down_with_its_rows_kept_and_it_recovers(airflow, password, tmp_path):
+    relay = Relay(int(airflow.url.rsplit(":", 1)[1]))
+    await relay.start()
+    airflow_adapter = AirflowAdapter(settings(relay.url, timeout=2, deadline=5))
+    watching = Monitor([airflow_adapter], clock=airflow_adapter.clock, store=MemoryStore(tmp_path))
+    try:
+        await watching.poll_once()
+        assert watching.health()["airflow"].status is HealthStatus.OK
+        known = {job.id for job in watching.jobs()}
+        assert airflow.ids["ok"] in known
+        await relay.stop()
+        for _ in range(4):
+            await watching.poll_once()
+        health = watching.health()["airflow"]
+        assert health.status is HealthStatus.DOWN
+        assert health.last_error is not None and "cannot connect" in health.last_error
+        assert {job.id for job in watching.jobs()} == known  # the rows stay
+        await relay.start()
+        await watching.poll_once()
+        assert watching.health()["airflow"].status is HealthStatus.OK
+    finally:
+        await watching.stop()
+        await relay.stop()
+
+
+async def test_a_wrong_password_is_an_auth_error_naming_its_variable_and_never_showing_it(airflow, monkeypatch):
+    monkeypatch.setenv(PASSWORD_ENV, "wrong-sekrit-9d2e")
+    airflow_adapter = AirflowAdapter(settings(airflow.url))
+    await airflow_adapter.open()
+    try:
+        with pytest.raises(AuthFailed) as raised:
+            await airflow_adapter.list_jobs()
+        assert f"${PASSWORD_ENV}" in str(raised.value) and "'admin'" in str(raised.value)
+        assert "wrong-sekrit-9d2e" not in str(raised.value)
+    finally:
+        await airflow_adapter.close()
+    monkeypatch.delenv(PASSWORD_ENV)
+    with pytest.raises(AuthFailed, match=PASSWORD_ENV):
+        await AirflowAdapter(settings(airflow.url)).open()
+
+
+class ShiftedClock(SystemClock):
+    """The real clock, moved on by ``ahead`` seconds when told."""
+
+    ahead = 0.0
+
+    def now(self) -> datetime:
+        return super().now() + timedelta(seconds=self.ahead)
+
+
+async def test_a_token_is_renewed_before_it_expires_and_once_when_airflow_refuses_it(airflow, password):
+    clock = ShiftedClock()
+    airflow_adapter = AirflowAdapter(settings(airflow.url), clock=clock)
+    await airflow_adapter.open()
+    try:
+        await airflow_adapter.list_jobs()
+        tokens = airflow_adapter.tokens
+        assert tokens.obtained == 1
+        await airflow_adapter.list_jobs()
+        assert tokens.obtained == 1  # still valid: kept
+        clock.ahead = 3 * 86400.0  # past its expiry
+        await airflow_adapter.list_jobs()
+        assert tokens.obtained == 2
+        tokens.spoil()  # as if Airflow had restarted with another secret: the token is refused
+        assert airflow.ids["ok"] in {job.id for job in await airflow_adapter.list_jobs()}
+        assert tokens.obtained == 3
+    finally:
+        await airflow_adapter.close()

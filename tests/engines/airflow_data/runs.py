@@ -17,10 +17,10 @@ def client(env: dict[str, str]) -> httpx.Client:
     """A REST client of the session's Airflow with a token of its user."""
     url = env["AIRFLOW_URL"]
     answer = httpx.post(f"{url}/auth/token", json={"username": env["AIRFLOW_USER"], "password": env["AIRFLOW_PASSWORD"]},
-                        timeout=30)
+                        timeout=60)
     answer.raise_for_status()
     token = answer.json()["access_token"]
-    return httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    return httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60)
 
 
 def trigger(rest: httpx.Client, dag_id: str, run_id: str, conf: dict[str, Any] | None = None) -> str:

@@ -136,11 +136,15 @@ class AirflowAdapter(HttpAdapter):
         files = ", ".join(self._import_errors[:3]) + (" …" if count > 3 else "")
         return (*super().warnings(), f"{count} DAG file{'s' if count != 1 else ''} failed to import: {files}")
 
-    async def _call(self, request: Any) -> Any:
+    @property
+    def tokens(self) -> Tokens:
         if self._tokens is None:
             self.http  # noqa: B018 - raises Unreachable: not connected
         assert self._tokens is not None
-        return await self._tokens.call(request)
+        return self._tokens
+
+    async def _call(self, request: Any) -> Any:
+        return await self.tokens.call(request)
 
     async def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         return await self._call(lambda http: http.get_json(path, params=params))

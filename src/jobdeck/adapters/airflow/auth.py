@@ -76,6 +76,12 @@ class Tokens:
         """Forget when the token expires: the next call gets a new one."""
         self._renew_at = 0.0
 
+    def spoil(self) -> None:
+        """Send a token Airflow will refuse from now on (for tests: as after a restart with a new secret)."""
+        if self._api is not None:
+            self._retired.append(self._api)
+            self._api = self._new_client({"Authorization": "Bearer not-a-token"})
+
     async def _renew(self) -> None:
         password = read_secret(self._password_env, what="Airflow password")
         body: dict[str, Any] = {"username": self._user, "password": password}
