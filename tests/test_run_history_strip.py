@@ -211,3 +211,23 @@ async def test_an_older_run_shown_stays_in_view_with_the_runs_around_it(tmp_path
         shown = top.split("│")[-2].split()
         # The runs before it give way (…), then it, then as many newer runs as fit (…).
         assert shown[:3] == ["History", "…", "✗12s"] and shown[-1] == "…", shown
+
+
+async def test_a_run_chosen_with_a_bracket_comes_into_view_below_the_strip(tmp_path: Path):
+    """`[`/`]` still step through the job's own runs; the run chosen is scrolled to the top
+    of the pane, the strip above the detail counted."""
+    from test_deck_runs import cluster, open_job
+
+    clock = FrozenClock()
+    app = history_app(tmp_path, [cluster(clock)], clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        detail = await open_job(app, pilot)
+        await history_settled(app, pilot)
+        await pilot.press("right_square_bracket")
+        await wait_until(lambda: detail.chosen == 1, what="the older run")
+        await pilot.pause()
+        await pilot.pause()
+        pane = app.screen.query_one("#detail-pane")
+        strip = app.screen.query_one(RunStrip)
+        top, _ = detail.run_section
+        assert strip.display and pane.scroll_y == top + strip.outer_size.height

@@ -133,6 +133,8 @@ class DetailPane(TitledPane, VerticalScroll):
             if section is None:
                 return
             top, height = section
+            strip = self.query_one(RunStrip)
+            top += strip.outer_size.height if strip.display else 0  # (the strip is above the detail)
             visible = max(1, self.scrollable_content_region.height)
             # The run's title at the top; the page's list follows it as room allows.
             self.scroll_to_region(Region(0, top, 1, min(height, visible)), animate=False, top=True)
