@@ -184,10 +184,10 @@ async def test_a_running_task_is_stopped_by_terminate_only(adapter: CeleryAdapte
 
     job = await eventually(running, "the sleeping task")
     assert job.state is JobState.RUNNING
-    assert "Terminate (T)" in (adapter.why_not(Capability.CANCEL, job) or "")
+    assert "Terminate (K)" in (adapter.why_not(Capability.CANCEL, job) or "")
     [terminate] = [spec for spec in adapter.actions() if spec.name == "terminate"]
     assert adapter.why_not_action(terminate, job) is None
-    assert terminate.key == "T" and "SIGTERM" in (terminate.confirm or "")
+    assert terminate.key == "K" and "SIGTERM" in (terminate.confirm or "")
     result = await adapter.terminate(task_id)
     assert result.ok and "SIGTERM" in result.message
 

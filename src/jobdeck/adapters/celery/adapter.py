@@ -55,7 +55,7 @@ def _terminable(job: Job) -> str | None:
 
 TERMINATE = ActionSpec(
     "terminate",
-    key="T",
+    key="K",
     verb="Terminate",
     available=_terminable,
     confirm=(
@@ -233,7 +233,7 @@ class CeleryAdapter(HttpAdapter):
 
     def why_not(self, capability: Capability, job: Job) -> str | None:
         if capability is Capability.CANCEL and job.state.is_active and job.raw_state not in QUEUED:
-            return "the task is running: revoking lets it finish; Terminate (T) stops it with SIGTERM"
+            return "the task is running: revoking lets it finish; Terminate (K) stops it with SIGTERM"
         return super().why_not(capability, job)
 
     def confirm_text(self, capability: Capability, job: Job) -> str | None:
