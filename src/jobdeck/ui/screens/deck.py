@@ -69,6 +69,8 @@ class DeckScreen(JobActions, FirstScreen):
     BINDINGS = [
         Binding("slash", "find", "Filter", id="deck.find", tooltip="Filter jobs, or search the focused log"),
         Binding("s", "cycle_sort", "Sort", id="deck.sort", tooltip="Cycle the sort order"),
+        Binding("h", "history", "History", id="deck.history", show=False,
+                tooltip="Every job jobdeck has seen, from its history (filter with since:2d, age:<1h …)"),
         *action_bindings(),
         Binding("v", "toggle_view", "Archived", id="deck.view", show=False, tooltip="Show archived jobs / active jobs"),
         Binding("f", "follow", "Follow log", id="deck.follow", show=False, tooltip="Follow the log's tail again"),
@@ -409,6 +411,18 @@ class DeckScreen(JobActions, FirstScreen):
             KeySection("Log", [b for b in LogView.BINDINGS if isinstance(b, Binding)], target=self.query_one(LogView)),
             KeySection("Everywhere", everywhere_keys(self.app)),
         ]
+
+    def action_history(self) -> None:
+        """The history view, or why there is none (history off)."""
+        path = getattr(self.app, "history_file", None)
+        if path is None:
+            from jobdeck.ui.screens.history import HISTORY_OFF
+
+            self.notify(HISTORY_OFF, title="History", severity="warning", timeout=8)
+            return
+        from jobdeck.ui.screens.history import HistoryScreen
+
+        self.app.push_screen(HistoryScreen(path))
 
     def action_help(self) -> None:
         from jobdeck.ui.screens.help import HelpScreen
