@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from deck_helpers import seconds_before
-from fakes import FakeAdapter, make_job
+from fakes import FakeAdapter, make_job, wait_until
 
 from jobdeck.clock import FrozenClock
 from jobdeck.config import Settings
@@ -81,13 +81,11 @@ async def history_written(app: JobdeckApp) -> None:
 
 
 async def history_settled(app: JobdeckApp, pilot) -> None:
-    """Wait until the panes, the strip and the kiosk's counts have read what they read."""
-    from fakes import wait_until
-
-    groups = ("runs", "timeline", "run-history", "kiosk-history", "log")
+    """Wait until the detail, the timeline, the strip and the kiosk's counts have read what they read."""
+    groups = ("runs", "timeline", "run-history", "kiosk-history")
 
     def reading() -> bool:
-        return any(worker.group in groups[:-1] and not worker.is_finished for worker in app.workers)
+        return any(worker.group in groups and not worker.is_finished for worker in app.workers)
 
     await wait_until(lambda: not reading(), what="the panes to read")
     await pilot.pause()
