@@ -136,6 +136,37 @@ async def test_degraded_means_it_worked_before_and_failed_since(tmp_path: Path, 
     assert monitor.health()["alpha"].status is HealthStatus.DEGRADED
 
 
+async def test_a_backend_s_warnings_are_read_again_after_each_good_poll(tmp_path: Path, clock: FrozenClock) -> None:
+    # A Ray node dies or a Celery worker goes offline while the deck runs: the header hears of it.
+    adapter = FakeAdapter.build("alpha", clock=clock)
+    said: list[str] = []
+    adapter.warnings = lambda: tuple(said)  # type: ignore[method-assign]
+    monitor = make_monitor(tmp_path, [adapter], clock=clock)
+    recorder = EventRecorder()
+    monitor.add_listener(recorder)
+    await monitor.poll_once()
+    assert monitor.health()["alpha"].warnings == ()
+    said.append("node 10.0.0.7 is dead")
+    await monitor.poll_once()
+    assert monitor.health()["alpha"].warnings == ("node 10.0.0.7 is dead",)
+    assert any(event.health.warnings for event in recorder.of(HealthChanged))
+
+
+async def test_an_adapter_whose_warnings_fail_keeps_its_last_warnings_and_goes_on_polling(
+    tmp_path: Path, clock: FrozenClock
+) -> None:
+    adapter = FakeAdapter.build("alpha", clock=clock)
+
+    def broken() -> tuple[str, ...]:
+        raise RuntimeError("bug")
+
+    adapter.warnings = broken  # type: ignore[method-assign]
+    monitor = make_monitor(tmp_path, [adapter], clock=clock)
+    await monitor.poll_once()
+    await monitor.poll_once()
+    assert monitor.health()["alpha"].status is HealthStatus.OK
+
+
 # -- live updates (the push channel) -----------------------------------------------------------
 
 

@@ -17,7 +17,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from jobdeck.adapters.base import Adapter
 from jobdeck.adapters.changes import Gone, Poll, Upsert
@@ -94,7 +94,7 @@ class Scheduler:
         self._backends = {
             adapter.name: PolledBackend(
                 adapter=adapter,
-                health=BackendHealth(name=adapter.name, kind=adapter.kind, warnings=adapter.warnings()),
+                health=BackendHealth(name=adapter.name, kind=adapter.kind, warnings=_warnings_of(adapter, ())),
                 backoff=Backoff(base=adapter.settings.interval),
             )
             for adapter in adapters
@@ -332,7 +332,13 @@ class Scheduler:
 
     def _record_success(self, backend: PolledBackend) -> float:
         interval = backend.adapter.settings.interval
-        self._set_health(backend, health_rules.after_success(backend.health, now=self._clock.now(), interval=interval))
+        health = health_rules.after_success(backend.health, now=self._clock.now(), interval=interval)
+        # A backend's warnings may change as it answers (a Ray node dies, a Celery worker
+        # goes offline): read again after each good poll; news only when they changed.
+        warnings = _warnings_of(backend.adapter, health.warnings)
+        if warnings != health.warnings:
+            health = replace(health, warnings=warnings)
+        self._set_health(backend, health)
         return interval
 
     def _record_failure(self, backend: PolledBackend, error: AdapterError, *, down: bool = False) -> float:
@@ -346,3 +352,12 @@ class Scheduler:
         backend.health = health
         if health_rules.is_news(previous, health):
             self._emit(HealthChanged(health))
+
+
+def _warnings_of(adapter: Adapter, otherwise: tuple[str, ...]) -> tuple[str, ...]:
+    """The adapter's standing warnings; ``otherwise`` when it fails (its bug must not stop its polls)."""
+    try:
+        return tuple(adapter.warnings())
+    except Exception:
+        log.exception("the %s adapter's warnings() failed", adapter.kind)
+        return otherwise
