@@ -4,8 +4,10 @@ REST API, read back and acted on through jobdeck."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
+import time
 import uuid
 from datetime import datetime, timedelta
 from collections.abc import AsyncIterator, Iterator
@@ -188,6 +190,19 @@ async def test_a_quiet_airflow_is_asked_only_what_changed(airflow, adapter):
     assert adapter.last_poll_requests == 2  # the runs and the task instances changed since the last poll
     assert again[0] is (await adapter.list_jobs())[0]  # nothing changed: the very same Job
 
+
+
+async def test_dag_files_that_fail_to_import_are_a_warning_of_the_backend(airflow, adapter):
+    async def warned() -> tuple[str, ...]:
+        adapter.forget_cached()  # the DAGs and import errors are read again now, not in 30 s
+        await adapter.list_jobs()
+        return adapter.warnings()
+
+    deadline = time.monotonic() + 120
+    while not (warnings := await warned()) and time.monotonic() < deadline:
+        await asyncio.sleep(1)
+    assert len(warnings) == 1 and warnings[0].startswith("1 DAG file failed to import: ")
+    assert warnings[0].endswith("jd_broken_import.py")
 
 # -- a running task's log, followed; cancel ------------------------------------------------------------
 

@@ -32,7 +32,7 @@ from jobdeck.adapters.base import ListedJobs, read_secret
 from jobdeck.adapters.kit.http import HttpAdapter, HttpClient, all_results, gather_bounded, validate
 from jobdeck.adapters.kit.http_paths import segment
 from jobdeck.errors import AdapterError, AuthFailed, NotFound
-from jobdeck.model import ActionResult, Capability, Job, JobGroup, JobState, LogChunk, LogCursor, Run, StatusEvent
+from jobdeck.model import ActionResult, Capability, Job, JobGroup, JobRef, JobState, LogChunk, LogCursor, Run, StatusEvent
 
 log = logging.getLogger(__name__)
 
@@ -240,7 +240,8 @@ class AirflowAdapter(HttpAdapter):
         return [attempt for tries in all_results(outcomes) for attempt in tries]
 
     async def list_runs(self, job_id: str) -> list[Run]:
-        ref = (await self.get_job(job_id)).ref
+        await self._run(job_id)  # NotFound for a run Airflow does not have (its task list would be empty)
+        ref = JobRef(backend=self.name, id=job_id)
         tries = await self._all_tries(job_id)
         tries.sort(key=lambda ti: (ti.start_date is None, ti.start_date or 0, ti.label, ti.try_number))  # type: ignore[operator]
         return [convert.to_run(ref, ti) for ti in tries]
