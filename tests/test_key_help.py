@@ -105,3 +105,21 @@ def test_help_and_palette_read_the_same_binding_list():
     from jobdeck.ui.screens.deck import DeckScreen
 
     assert any(isinstance(b, Binding) and b.action == "help" for b in DeckScreen.BINDINGS)
+
+
+def test_a_reason_or_a_plugins_words_reach_the_palette_as_text_not_markup():
+    """The palette reads a command's title and help as markup; a reason quotes the backend
+    (DRP's machine name, Intuned's run status) and an added action's words are a plugin's."""
+    from textual.app import App
+    from textual.content import Content
+
+    from jobdeck.ui.screens.key_commands import KeySection, key_commands
+
+    zap = Binding("z", "act('zap')", "Zap [b]now", tooltip="[@click=app.quit]Quit[/]")
+    section = KeySection("Deck", [zap], {"act('zap')": "the run is still [/RUNNING]\x1b[2J"})
+    (command,) = key_commands(App(), [section], lambda binding: binding.key)
+    # As the palette draws them (a closing tag that opens nothing would raise MarkupError).
+    assert Content.from_markup(command.title).plain == "Zap [b]now"
+    assert Content.from_markup(command.help).plain == (
+        "Key z · [@click=app.quit]Quit[/] · unavailable: the run is still [/RUNNING]"
+    )

@@ -43,8 +43,8 @@ def key_table(sections: Iterable[KeySection], key_display: KeyDisplay) -> Table:
             if not binding.description or binding.description in seen:
                 continue
             seen.add(binding.description)
-            keys = keys_text(binding, key_display)
-            what = Text(binding.description)
+            keys = Text(keys_text(binding, key_display))  # (a str would be read as markup)
+            what = Text(safe_line(binding.description))
             reason = section.unavailable.get(binding.action)
             if reason:
                 what.append(f"  (unavailable: {safe_line(reason)})", style="dim")

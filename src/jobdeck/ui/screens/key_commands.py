@@ -18,6 +18,7 @@ from typing import Any
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.dom import DOMNode
+from textual.markup import escape
 from textual.screen import Screen
 
 from jobdeck.safe_text import safe_line
@@ -78,13 +79,15 @@ REPLACED_SYSTEM_COMMANDS = frozenset({"Keys", "Quit"})
 
 
 def command_help(binding: Binding, keys: str, reason: str | None) -> str:
-    """The palette's second line for a command: its key, what it does, why not now."""
+    """The palette's second line for a command: its key, what it does, why not now.
+    Escaped: the palette reads it as markup, and a reason quotes the backend (a state,
+    a machine's name) as a tooltip may quote a plugin."""
     parts = [f"Key {keys}"]
     if binding.tooltip:
         parts.append(binding.tooltip)
     if reason:
-        parts.append(f"unavailable: {safe_line(reason)}")
-    return " · ".join(parts)
+        parts.append(f"unavailable: {reason}")
+    return escape(safe_line(" · ".join(parts)))
 
 
 def key_commands(app: App[Any], sections: Iterable[KeySection], key_display: KeyDisplay) -> Iterator[SystemCommand]:
@@ -106,7 +109,8 @@ def key_commands(app: App[Any], sections: Iterable[KeySection], key_display: Key
             if reason:
                 # What the key does then: its hidden twin says why (action_keys.action_bindings).
                 action = next((b.action for b in section.bindings if b.key == binding.key and b.action != action), action)
-            yield SystemCommand(title, help_text, _runner(app, section, action))
+            # (The title is read as markup too: an added action's verb is a plugin's.)
+            yield SystemCommand(escape(safe_line(title)), help_text, _runner(app, section, action))
 
 
 def _runner(app: App[Any], section: KeySection, action: str) -> Callable[[], None]:
