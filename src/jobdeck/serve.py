@@ -24,11 +24,14 @@ import ipaddress
 import re
 import secrets
 import shlex
+import signal
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 _HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+#: textual-serve's script tag in its page (and template).
+_TEXTUAL_SCRIPT = re.compile(r'<script src="[^"]*js/textual\.js"></script>')
 
 
 def deck_command(
@@ -102,15 +105,54 @@ _ENDED_MESSAGE = '<div class="message">Session ended.</div>'
 _ENDED_BUTTON = '<button type="button" onClick="refresh()">Restart</button>'
 #: What jobdeck's page says instead: why it ended, and the way back.
 ENDED_MESSAGE = (
-    '<div class="message">This deck has ended: q quits it, and so does stopping jobdeck serve.'
-    "<br>Your jobs go on: nothing was stopped but the deck.</div>"
+    '<div class="message">This deck has ended: <span id="jobdeck-ended-why">q quits it, and so does stopping'
+    " jobdeck serve</span>.<br>Your jobs go on: nothing was stopped but the deck.</div>"
 )
 ENDED_BUTTON = '<button type="button" onClick="refresh()">Open a new deck</button>'
+#: Before textual-serve's script: the websocket it opens shows the reason serve closes it with
+#: (``ended_reason``) in the message above, in place of the general sentence.
+ENDED_REASON_SCRIPT = """<script>
+      (() => {
+        const Native = window.WebSocket;
+        class ReasonedWebSocket extends Native {
+          constructor(...args) {
+            super(...args);
+            this.addEventListener("close", (event) => {
+              const why = document.getElementById("jobdeck-ended-why");
+              if (why && event.reason) why.textContent = event.reason;
+            });
+          }
+        }
+        window.WebSocket = ReasonedWebSocket;
+      })();
+    </script>
+    """
 
 
 def page_with_messages(html: str) -> str:
-    """textual-serve's page with jobdeck's message for a deck that has ended (and its button)."""
-    return html.replace(_ENDED_MESSAGE, ENDED_MESSAGE).replace(_ENDED_BUTTON, ENDED_BUTTON)
+    """textual-serve's page with jobdeck's message for a deck that has ended (its reason, and its button).
+
+    ``html`` is the page or its template (the script goes before textual-serve's, in either).
+    """
+    html = html.replace(_ENDED_MESSAGE, ENDED_MESSAGE).replace(_ENDED_BUTTON, ENDED_BUTTON)
+    return _TEXTUAL_SCRIPT.sub(lambda found: ENDED_REASON_SCRIPT + found.group(0), html, count=1)
+
+
+def ended_reason(returncode: int | None) -> str:
+    """Why a deck ended, from its process's exit status, as the page shows it (ASCII, under 123 bytes)."""
+    if returncode is None or returncode == 0:
+        return "it was quit (q)"
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        return f"its process was killed ({name})"
+    return f"its process failed (exit status {returncode}; jobdeck's log says why)"
+
+
+#: Why every deck ends when jobdeck serve stops.
+SERVE_STOPPED = "jobdeck serve stopped"
 
 
 def host_and_port(host: str, port: int) -> str:

@@ -7,7 +7,8 @@ process per tab), and changes the rest: the page checks Origin, Host and token;
 the websocket lives at ``/ws/<token>`` (the page's script appends
 ``?width=..&height=..`` to the URL it is given, so the token cannot ride in
 the query); file downloads, which the deck never offers, are not served; a
-session ends only once its deck process has. The access log never writes a
+session ends only once its deck process has, and its tab is told why (the
+websocket's close reason, which the page shows). The access log never writes a
 query string or the websocket's path, so the token is written only in the
 start line.
 """
@@ -27,12 +28,14 @@ from aiohttp.abc import AbstractAccessLogger
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
-from jobdeck.serve import Access, page_with_messages
+from jobdeck.serve import SERVE_STOPPED, Access, ended_reason, page_with_messages
 
 log = logging.getLogger("jobdeck.serve")
 
 #: How long open decks get to quit when the server stops.
 STOP_SECONDS = 10.0
+#: How long a deck that said it exits gets to do so before its tab is told it was quit.
+QUIT_WAIT_SECONDS = 2.0
 
 #: On the page: no framing (a framed deck would take clicks meant for another site), no Referer
 #: (the URL holds the token), no cached copy (it holds the token too).
@@ -130,11 +133,16 @@ class GuardedServer(Server):
         width = to_int(request.query.get("width", "80"), 80)
         height = to_int(request.query.get("height", "24"), 24)
         await websocket.prepare(request)
+
+        async def close_as_quit() -> None:
+            # The deck said it exits (q): the page is told why, from its exit status once it has one.
+            await websocket.close(message=(await _end_reason(deck._process, wait=QUIT_WAIT_SECONDS)).encode())
+
         deck = AppService(
             self.command,
             write_bytes=websocket.send_bytes,
             write_str=websocket.send_str,
-            close=websocket.close,
+            close=close_as_quit,
             download_manager=self.download_manager,
             debug=self.debug,
         )
@@ -169,7 +177,7 @@ class GuardedServer(Server):
         if not sessions:
             return
         # All at once: each close may wait for a browser's reply that never comes.
-        message = b"jobdeck serve stopped"
+        message = SERVE_STOPPED.encode()
         await asyncio.gather(
             *(websocket.close(code=WSCloseCode.GOING_AWAY, message=message) for websocket in sessions.values()),
             return_exceptions=True,
@@ -178,9 +186,18 @@ class GuardedServer(Server):
 
 
 async def _close_when_ended(process: asyncio.subprocess.Process | None, websocket: web.WebSocketResponse) -> None:
+    reason = await _end_reason(process, wait=None)
+    await websocket.close(code=WSCloseCode.GOING_AWAY, message=reason.encode())
+
+
+async def _end_reason(process: asyncio.subprocess.Process | None, *, wait: float | None) -> str:
+    """Why the deck ended (``serve.ended_reason``), once its process has exited (or ``wait`` seconds)."""
     if process is not None:
-        await process.wait()
-    await websocket.close(code=WSCloseCode.GOING_AWAY, message=b"the deck has ended")
+        try:
+            await asyncio.wait_for(process.wait(), wait)
+        except TimeoutError:
+            pass
+    return ended_reason(process.returncode if process is not None else None)
 
 
 async def _see_out(deck: AppService) -> None:

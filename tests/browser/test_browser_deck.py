@@ -7,7 +7,9 @@ checked by pid. The backend is a DRP emulator that logs every request it answers
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 
 from cdp import wait_for
 from conftest import is_deck
@@ -110,19 +112,33 @@ def test_closing_a_tab_ends_its_deck_and_only_its_deck(browser, served):
     wait_for(lambda: not is_deck(staying_pid), what=f"the second tab's deck (pid {staying_pid}) to end")
 
 
-def test_q_ends_the_deck_and_the_page_says_why_and_offers_a_new_one(browser, served):
-    page, pid = served.open(browser)
-    page.type("q")
-    wait_for(lambda: not is_deck(pid), what=f"the deck (pid {pid}) to end after q")
-    message = wait_for(
+def ended_dialog(page) -> str:
+    """The text of the page's dialog for an ended deck, once it shows."""
+    return wait_for(
         lambda: page.tab.evaluate(
             "document.body.classList.contains('-closed') && document.querySelector('.closed-dialog').innerText"
         ),
         what="the page's ended dialog",
     )
-    assert "q quits it" in message and "Open a new deck" in message
+
+
+def test_q_ends_the_deck_and_the_page_says_why_and_offers_a_new_one(browser, served):
+    page, pid = served.open(browser)
+    page.type("q")
+    wait_for(lambda: not is_deck(pid), what=f"the deck (pid {pid}) to end after q")
+    message = ended_dialog(page)
+    assert "This deck has ended: it was quit (q)." in message and "Open a new deck" in message
     assert "Session ended." not in message
 
     page.tab.evaluate("document.querySelector('.closed-dialog button').click(), true")
     page.wait_until_drawn()  # the button opens a new deck in the same tab
+    page.tab.close()
+
+
+def test_a_deck_whose_process_dies_ends_its_page_saying_so(browser, served):
+    page, pid = served.open(browser)
+    os.kill(pid, signal.SIGKILL)
+    message = ended_dialog(page)
+    assert "This deck has ended: its process was killed (SIGKILL)." in message
+    assert "Open a new deck" in message
     page.tab.close()
