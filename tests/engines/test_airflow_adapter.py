@@ -298,7 +298,7 @@ async def test_a_run_deleted_on_the_server_is_gone_from_the_backend_and_kept_in_
     assert monitor.job(ref) is not None
     dag_id, run_id = ref.id.split("/", 1)
     assert airflow.rest.delete(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}").status_code == 204
-    adapter.forget_cached()  # the next poll lists the runs whole (it does every 30 s by itself)
+    adapter.forget_cached()  # the next poll lists the runs whole (it does every five minutes by itself)
     await monitor.poll_once()
     gone = monitor.job(ref)
     assert gone is not None and gone.gone

@@ -235,10 +235,25 @@ def log_line(entry: Any) -> str:
     return text + "\n"
 
 
+#: The group Airflow puts first in a log: where it read it from (the worker's log server while
+#: the try runs, the file after), not the log itself, so it is left out.
+SOURCES_GROUP = "::group::Log message source details"
+
+
 def log_text(content: list[Any] | str) -> str:
     if isinstance(content, str):
         return content
-    return "".join(log_line(entry) for entry in content)
+    lines: list[str] = []
+    in_sources = False
+    for entry in content:
+        event = entry.get("event") if isinstance(entry, Mapping) else None
+        if event == SOURCES_GROUP:
+            in_sources = True
+        elif in_sources:
+            in_sources = event != "::endgroup::"
+        else:
+            lines.append(log_line(entry))
+    return "".join(lines)
 
 
 def pick_task(tis: Iterable[TaskInstance]) -> TaskInstance | None:

@@ -3,7 +3,7 @@ instances, kept up to date by asking only what changed since the last poll.
 
 A poll asks ``…/dagRuns?updated_at_gte=T`` and ``…/dagRuns/~/taskInstances?updated_at_gte=T``,
 T being Airflow's own clock (its ``Date`` header) at the previous poll, less a margin: a quiet
-Airflow costs two small requests however many runs it keeps. Every ``FULL_EVERY_S`` seconds
+Airflow costs two small requests however many runs it keeps. Every ``FULL_EVERY_S`` seconds (five minutes)
 (and after ``forget``) the runs are listed whole instead, newest first, up to ``max_runs``:
 a run deleted on the server then leaves the listing.
 """
@@ -20,11 +20,12 @@ from jobdeck.adapters.airflow.wire import DagRun, DagRuns, TaskInstance, TaskIns
 from jobdeck.adapters.kit.http import HttpClient, validate
 from jobdeck.adapters.kit.http_paths import segment
 
-#: Seconds between two whole listings of the runs.
-FULL_EVERY_S = 30.0
-#: How far before Airflow's clock at the last poll the next one asks for changes (its Date
-#: header has whole seconds, and a change committed while the last answer was made is kept).
-MARGIN = timedelta(seconds=5)
+#: Seconds between two whole listings of the runs (what shows a run deleted on the server).
+FULL_EVERY_S = 300.0
+#: How far before Airflow's clock at the last poll the next one asks for changes: its Date
+#: header has whole seconds and lagged 8 s behind its scheduler's heartbeat on a loaded
+#: machine; what changed in the overlap is only asked again.
+MARGIN = timedelta(seconds=30)
 PAGE = 100
 
 TiKey = tuple[str, int]
