@@ -8,6 +8,7 @@ then runs on it, with the kind in the test's id.
 from __future__ import annotations
 
 from kit import Kit
+from kit_airflow import AirflowKit
 from kit_celery import CeleryKit
 from kit_drp import DrpKit
 from kit_intuned import IntunedKit
@@ -16,4 +17,4 @@ from kit_julep import JulepKit
 from kit_local import LocalKit
 from kit_ray import RayKit
 
-KITS: tuple[type[Kit], ...] = (LocalKit, DrpKit, IntunedKit, IstariKit, JulepKit, CeleryKit, RayKit)
+KITS: tuple[type[Kit], ...] = (LocalKit, DrpKit, IntunedKit, IstariKit, JulepKit, CeleryKit, RayKit, AirflowKit)
