@@ -6,13 +6,21 @@ pip into a virtual environment of its own outside ``.venv``) and starts it under
 folder; every later test of the session gets the same running engine; the session's end
 stops it by pid. Where it cannot be installed (not root, no apt-get) the tests skip with the
 script's reason; any other failure fails them, with the end of the script's output.
+
+An engine is stopped even when the session does not end well: its folder is noted before
+``up`` runs (an ``up`` cut short by a time-out or ctrl+c has started daemons already), and
+``stop_all`` runs at the interpreter's exit and on SIGTERM or SIGHUP (a killed CI job, a
+closed terminal) as well as at the session's end; it stops each engine once.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import signal
 import subprocess
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,6 +62,13 @@ class EngineSession:
     def __init__(self) -> None:
         self._outcomes: dict[str, _Outcome] = {}
         self._root = Path(tempfile.mkdtemp(prefix="jobdeck-engines-"))
+        #: The folder of each engine whose ``up`` has begun, until it is stopped.
+        self._running: dict[str, Path] = {}
+        self._stopping = threading.RLock()  # a signal may come while it stops them
+        #: The `up` running now: cut short before its engine is stopped (or it would start more).
+        self._starting: list[subprocess.Popen[str]] = []
+        atexit.register(self.stop_all)
+        _stop_on_signals(self)
 
     def get(self, name: str) -> Engine:
         """The running engine NAME, starting it on first use; skips or fails the asking test."""
@@ -68,9 +83,13 @@ class EngineSession:
         return outcome.engine
 
     def stop_all(self) -> None:
-        for name, outcome in self._outcomes.items():
-            if outcome.engine is not None:
-                _script(name, "down", str(outcome.engine.base), timeout=STOP_TIMEOUT_S)
+        """Stops every engine started (or half started), each once; later calls do nothing."""
+        with self._stopping:
+            for starting in list(self._starting):
+                starting.kill()
+            while self._running:
+                name, base = self._running.popitem()
+                _script(name, "down", str(base), timeout=STOP_TIMEOUT_S)
 
     def _start(self, name: str) -> _Outcome:
         installed = _script(name, "install", timeout=INSTALL_TIMEOUT_S)
@@ -81,25 +100,71 @@ class EngineSession:
             return _Outcome(failure=_explain(name, "install", installed))
         base = self._root / name
         base.mkdir(parents=True)
-        started = _script(name, "up", str(base), timeout=START_TIMEOUT_S)
+        self._running[name] = base  # before `up`: what it starts is stopped however it ends
+        started = _script(name, "up", str(base), timeout=START_TIMEOUT_S, running=self._starting)
         engine = Engine(name, base, _key_values(started.stdout))
         if started.returncode != 0:
             # Whatever did start is stopped now, not left running past the session.
             _script(name, "down", str(base), timeout=STOP_TIMEOUT_S)
+            self._running.pop(name, None)
             return _Outcome(failure=_explain(name, "up", started))
         return _Outcome(engine=engine)
 
 
-def _script(name: str, *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+#: The sessions whose engines a SIGTERM or SIGHUP stops.
+_SESSIONS: list[EngineSession] = []
+_signals_set = False
+
+
+def _stop_on_signals(session: EngineSession) -> None:
+    """On SIGTERM or SIGHUP: stop the engines, then end as the signal would have (Python runs
+    no atexit function when a signal kills it). Chains to a handler already set."""
+    global _signals_set
+    _SESSIONS.append(session)
+    if _signals_set or threading.current_thread() is not threading.main_thread():
+        return
+    _signals_set = True
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        previous = signal.getsignal(signum)
+
+        def stop_then_end(number: int, frame: object, previous: object = previous) -> None:
+            for each in _SESSIONS:
+                each.stop_all()
+            if callable(previous):
+                previous(number, frame)
+                return
+            if previous is signal.SIG_IGN:
+                return
+            signal.signal(number, signal.SIG_DFL)
+            os.kill(os.getpid(), number)
+
+        signal.signal(signum, stop_then_end)
+
+
+def _script(
+    name: str, *args: str, timeout: float, running: list[subprocess.Popen[str]] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``scripts/engines/NAME ARGS…``, waited for; in ``running`` while it runs (to be cut short)."""
     script = SCRIPTS / name
     if not script.exists():
         return subprocess.CompletedProcess([str(script)], 1, "", f"no such engine script: {script}")
-    try:
-        return subprocess.run(
-            ["bash", str(script), *args], capture_output=True, text=True, timeout=timeout, check=False
-        )
-    except subprocess.TimeoutExpired as exc:
-        return subprocess.CompletedProcess(exc.cmd, 124, "", f"timed out after {timeout:.0f} s: {exc.stderr!s}")
+    command = ["bash", str(script), *args]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        if running is not None:
+            running.append(process)
+        try:
+            out, err = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            out, err = process.communicate()
+            return subprocess.CompletedProcess(command, 124, out, f"timed out after {timeout:.0f} s: {err}")
+        except BaseException:  # a test's time-out, ctrl+c: the script stops here too
+            process.kill()
+            raise
+        finally:
+            if running is not None and process in running:
+                running.remove(process)
+    return subprocess.CompletedProcess(command, process.returncode, out, err)
 
 
 def _key_values(stdout: str) -> dict[str, str]:
