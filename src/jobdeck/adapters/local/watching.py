@@ -25,8 +25,10 @@ LIST_DEBOUNCE_MS = 500
 #: watchfiles groups a log's writes for this long before the pane hears of them:
 #: short, because it is most of the delay between a line written and shown.
 LOG_DEBOUNCE_MS = 50
-#: A log follower also re-reads this often without any change seen (a missed event costs no more).
-LOG_RECHECK_MS = 250
+#: A log follower also re-reads this often without any change seen (a missed event costs no
+#: more; a supervisor that died is seen this late). Each re-read reads the job afresh (a
+#: running job is never cached): at 250 ms it was a visible part of an idle deck's CPU.
+LOG_RECHECK_MS = 1000
 
 
 def changes_the_list(change: watchfiles.Change, path: str) -> bool:
