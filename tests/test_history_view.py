@@ -14,7 +14,7 @@ from jobdeck.clock import FrozenClock
 from jobdeck.model import JobState
 from jobdeck.store.sqlite import HistoryStore
 from jobdeck.ui.screens.deck import DeckScreen
-from jobdeck.ui.screens.history import PAGE, HistoryScreen
+from jobdeck.ui.screens.history import FIRST_PAGE, PAGE, HistoryScreen
 from jobdeck.ui.screens.history_job import HistoryJobScreen
 from jobdeck.ui.widgets.history_list import HistoryList
 
@@ -65,8 +65,8 @@ async def test_h_lists_every_job_seen_newest_first_with_gone_ones_marked(tmp_pat
         assert names(history)[:3] == ["nightly-29", "etl-28", "nightly-27"]
         assert len(history.entries) == 30
         assert all(entry.job.gone for entry in history.entries)
-        await pilot.pause()
-        assert "30 jobs" in str(app.screen.query_one("#history-status").render())
+        status = app.screen.query_one("#history-status")
+        await wait_until(lambda: "30 jobs" in str(status.render()), what="the count")
         await pilot.press("s")  # oldest first
         await wait_until(lambda: names(history)[:1] == ["etl-0"], what="oldest first")
         await pilot.press("escape")
@@ -83,9 +83,9 @@ async def test_the_list_reads_the_next_page_as_the_cursor_nears_the_end(tmp_path
     app = deck(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         history = await open_history(app, pilot)
-        assert len(history.entries) == PAGE and not history.done
+        assert len(history.entries) == FIRST_PAGE and not history.done
         await pilot.press("end")
-        await wait_until(lambda: len(history.entries) > PAGE, what="the next page")
+        await wait_until(lambda: len(history.entries) > FIRST_PAGE, what="the next page")
         await pilot.press("end")
         await wait_until(lambda: history.done, what="the last page")
         assert len(history.entries) == many

@@ -108,13 +108,13 @@ END;
 CREATE TRIGGER job_text_changed AFTER UPDATE OF name, labels ON jobs
     WHEN (OLD.name IS NOT NEW.name OR OLD.labels IS NOT NEW.labels)
         AND NOT EXISTS (SELECT 1 FROM jobs_unindexed WHERE id = OLD.id) BEGIN
-    INSERT INTO jobs_text (jobs_text, rowid, text) VALUES ('delete', OLD.id, OLD.name || char(31) || OLD.job_id
-        || coalesce(char(31) || (SELECT group_concat(value, char(31)) FROM json_each(OLD.labels)), ''));
+    INSERT INTO jobs_text (jobs_text, rowid, text) VALUES ('delete', OLD.id, char(31) || OLD.name || char(31) || OLD.job_id
+        || coalesce(char(31) || (SELECT group_concat(value, char(31)) FROM json_each(OLD.labels)), '') || char(31));
     INSERT INTO jobs_unindexed VALUES (OLD.id);
 END;
 CREATE TRIGGER job_text_deleted AFTER DELETE ON jobs BEGIN
-    INSERT INTO jobs_text (jobs_text, rowid, text) SELECT 'delete', OLD.id, OLD.name || char(31) || OLD.job_id
-        || coalesce(char(31) || (SELECT group_concat(value, char(31)) FROM json_each(OLD.labels)), '')
+    INSERT INTO jobs_text (jobs_text, rowid, text) SELECT 'delete', OLD.id, char(31) || OLD.name || char(31) || OLD.job_id
+        || coalesce(char(31) || (SELECT group_concat(value, char(31)) FROM json_each(OLD.labels)), '') || char(31)
         WHERE NOT EXISTS (SELECT 1 FROM jobs_unindexed WHERE id = OLD.id);
     DELETE FROM jobs_unindexed WHERE id = OLD.id;
 END;

@@ -17,11 +17,12 @@ what it gets (see ``history_query``).
 from __future__ import annotations
 
 import sqlite3
+import string
 
 #: What the index holds of a row of ``jobs`` (the same text as the triggers in ``schema``).
 ROW_TEXT = (
-    "jobs.name || char(31) || jobs.job_id"
-    " || coalesce(char(31) || (SELECT group_concat(value, char(31)) FROM json_each(jobs.labels)), '')"
+    "char(31) || jobs.name || char(31) || jobs.job_id"
+    " || coalesce(char(31) || (SELECT group_concat(value, char(31)) FROM json_each(jobs.labels)), '') || char(31)"
 )
 
 _INDEX_PENDING = f"""
@@ -29,8 +30,13 @@ INSERT INTO jobs_text (rowid, text)
 SELECT jobs.id, {ROW_TEXT} FROM jobs_unindexed JOIN jobs ON jobs.id = jobs_unindexed.id
 """
 
-#: The shortest word the index can look up (a trigram index knows three-letter pieces).
-SHORTEST = 3
+#: The shortest word the index can look up: a trigram index knows three-letter pieces, and a
+#: word of two is looked up as every piece it may be in (with a character either side; each
+#: field has the separator on both sides, so one is always there).
+SHORTEST = 2
+#: What may stand beside a two-letter word in a piece: ASCII (folded) and the separator. (A
+#: two-letter word between two other letters on both sides is not found through the index.)
+_NEIGHBOURS = "".join(sorted(set(string.ascii_lowercase + string.digits + string.punctuation + " ") )) + "\x1f"
 
 
 def index_new_jobs(connection: sqlite3.Connection) -> None:
@@ -45,15 +51,22 @@ def has_unindexed(connection: sqlite3.Connection) -> bool:
     return connection.execute("SELECT 1 FROM jobs_unindexed LIMIT 1").fetchone() is not None
 
 
+def _quoted(piece: str) -> str:
+    return '"' + piece.replace('"', '""') + '"'
+
+
 def match_expression(words: list[str]) -> str | None:
     """An FTS5 query for rows that hold every three-letter piece of every word (each word
     lower-cased, at least SHORTEST long); None when there is none to look up."""
     pieces: list[str] = []
+    pairs = [word for word in words if len(word) == 2]
     for word in words:
-        for start in range(len(word) - SHORTEST + 1):
-            piece = word[start : start + SHORTEST]
+        for start in range(len(word) - 2):
+            piece = word[start : start + 3]
             if piece not in pieces:
                 pieces.append(piece)
-    if not pieces:
-        return None
-    return " AND ".join('"' + piece.replace('"', '""') + '"' for piece in pieces)
+    parts = [_quoted(piece) for piece in pieces]
+    for pair in pairs:
+        around = [pair + c for c in _NEIGHBOURS] + [c + pair for c in _NEIGHBOURS]
+        parts.append("(" + " OR ".join(_quoted(piece) for piece in around) + ")")
+    return " AND ".join(parts) if parts else None

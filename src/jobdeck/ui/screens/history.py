@@ -19,6 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Input, Label
+from textual.timer import Timer
 from textual.worker import get_current_worker
 
 from jobdeck.query import QueryError, parse_query
@@ -31,8 +32,11 @@ if TYPE_CHECKING:
     from jobdeck.store.sqlite.history_pages import HistorySearch
     from jobdeck.ui.deck_host import DeckHost
 
-#: Jobs read a page.
+#: Jobs read a page (the first a little fewer: it is waited for).
 PAGE = 200
+FIRST_PAGE = 100
+#: Seconds a search rests before it is counted (a count may read every job: not while typing).
+COUNT_AFTER = 0.4
 
 HISTORY_OFF = "History is off: set history = true in the config to keep every job jobdeck sees"
 
@@ -68,6 +72,7 @@ class HistoryScreen(Screen[None]):
         self._search: HistorySearch | None = None
         self._newest_first = True
         self._text = ""
+        self._count_timer: Timer | None = None
 
     @property
     def host(self) -> DeckHost:
@@ -137,7 +142,7 @@ class HistoryScreen(Screen[None]):
                 self.app.call_from_thread(self._unreadable, f"nothing recorded yet: {self.path} does not exist")
                 return
             search = self._open().search(query, newest_first=self._newest_first)  # type: ignore[arg-type]
-            page = search.page(None, PAGE, should_stop=lambda: worker.is_cancelled)
+            page = search.page(None, FIRST_PAGE, should_stop=lambda: worker.is_cancelled)
         except SearchStopped:
             return
         except (HistoryUnavailable, sqlite3.Error, OSError) as problem:
@@ -153,7 +158,9 @@ class HistoryScreen(Screen[None]):
         if page.done and not page.entries:  # type: ignore[attr-defined]
             history.notice = "no job matches" if self._text else "no jobs in the history yet"
         self.query_one("#history-status", Label).update(self._status(None))
-        self._count(search)
+        if self._count_timer is not None:
+            self._count_timer.stop()
+        self._count_timer = self.set_timer(COUNT_AFTER, lambda: self._count(search))
 
     def _status(self, count: int | None) -> str:
         order = "newest first" if self._newest_first else "oldest first"
