@@ -20,7 +20,6 @@ field, and the themes that loaded are used.
 
 from __future__ import annotations
 
-import json
 import logging
 import tomllib
 from collections.abc import AsyncIterator, Iterable
@@ -34,7 +33,7 @@ from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
 from jobdeck import paths
-from jobdeck.files import write_atomic
+from jobdeck.ui.runtime.ui_state import default_file, read_ui_state, update_ui_state
 
 log = logging.getLogger(__name__)
 
@@ -222,29 +221,19 @@ class ThemeMemory:
     """
 
     def __init__(self, file: Path | None = None) -> None:
-        self.file = file or paths.data_dir() / "ui-state.json"
+        self.file = file or default_file()
 
     def recall(self, configured: str) -> str | None:
         """The remembered theme, if it was chosen over ``configured``; None otherwise."""
-        data = self._read()
+        data = read_ui_state(self.file)
         theme, over = data.get("theme"), data.get("over")
         if isinstance(theme, str) and theme and over == configured:
             return theme
         return None
 
     def remember(self, theme: str, configured: str) -> None:
-        data = self._read()
-        data.update(theme=theme, over=configured)
         try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(self.file, json.dumps(data).encode())
+            update_ui_state(self.file, lambda data: data.update(theme=theme, over=configured))
         except OSError as exc:
             # Forgetting the theme is a small loss; failing the switch would be worse.
             log.warning("cannot remember the theme in %s: %s", self.file, exc)
-
-    def _read(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}

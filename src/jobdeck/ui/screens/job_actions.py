@@ -177,7 +177,7 @@ class JobActions(_ScreenBase):
         result = await self.host.monitor.watch_job(backend, job_id)
         memory = self.host.watch_memory
         if result.ok and memory is not None:
-            memory.remember(backend, job_id.strip())
+            await asyncio.to_thread(memory.remember, backend, job_id.strip())  # (a synced write: not on the UI thread)
             self.notify(f"{result.message} (watched again at the next start)")
             return
         self.notify(result.message, severity="information" if result.ok else "warning")
@@ -194,7 +194,8 @@ class JobActions(_ScreenBase):
         monitor = self.host.monitor
         watchable = set(monitor.watchable_backends())
         # Not a backend no longer configured (or no longer able to): kept for when it is.
-        wanted = [(b, job_id) for b, job_id in (memory.recall() if memory is not None else ()) if b in watchable]
+        remembered = await asyncio.to_thread(memory.recall) if memory is not None else []
+        wanted = [(b, job_id) for b, job_id in remembered if b in watchable]
         # At once: each watch asks its backend for a poll, and polls asked together are one.
         results = await asyncio.gather(*(monitor.watch_job(backend, job_id) for backend, job_id in wanted))
         failed = [
