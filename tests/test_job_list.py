@@ -473,7 +473,13 @@ async def test_a_large_list_builds_its_filter_index_after_the_first_paint(monkey
 
 async def test_a_filter_typed_while_a_big_lists_index_is_built_in_a_thread_applies_once_built(monkeypatch) -> None:
     monkeypatch.setattr("jobdeck.ui.widgets.job_list.widget.INDEX_IN_THREAD_FROM", 500)
-    async with running(ListApp(numbered(1_000))) as (app, job_list, pilot):
+    applied: list[JobList.FilterApplied] = []
+
+    class Recording(ListApp):
+        def on_job_list_filter_applied(self, message: JobList.FilterApplied) -> None:
+            applied.append(message)
+
+    async with running(Recording(numbered(1_000))) as (app, job_list, pilot):
         job_list.filter_text = "job 999"  # at once, before the index can be ready
         for _ in range(500):
             if job_list.filter_ready:
@@ -483,6 +489,7 @@ async def test_a_filter_typed_while_a_big_lists_index_is_built_in_a_thread_appli
         assert job_list.filter_ready and not job_list.filter_waiting
         assert [job.id for job in job_list.rows] == ["999"]
         assert "job 999" in screen_lines(job_list)[1]
+        assert len(applied) == 1  # said, so the pane's title counts follow
 
 
 def expected_rows(jobs: dict[str, Job], job_list: JobList, filter_text: str) -> list[str]:

@@ -41,8 +41,12 @@ class JobsPane(TitledPane, Vertical):
         view = "Archived jobs" if jobs.view == "archived" else "Jobs"
         notes = [f"sort: {jobs.sort}"]
         if jobs.filter_text:
-            notes.append(f"filter: {jobs.filter_text}")
+            notes.append(f"filter: {jobs.filter_text}" + (" (indexing…)" if jobs.filter_waiting else ""))
         self.set_titles(f"{view} {jobs.visible_count}/{jobs.total_count}", " · ".join(notes))
+
+    @on(JobList.FilterApplied)
+    def _on_filter_applied(self) -> None:
+        self.show_titles()
 
     def apply_changes(self, added: Sequence[Job], changed: Sequence[Job], removed: Sequence[JobRef]) -> None:
         """What a poll changed, into the list."""

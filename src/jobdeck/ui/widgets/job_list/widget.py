@@ -108,6 +108,18 @@ class JobList(JobRows, can_focus=True):
             # Rapid cursor moves coalesce: only the latest highlight matters.
             return isinstance(message, JobList.Highlighted) and message.job_list is self.job_list
 
+    class FilterApplied(Message):
+        """The rows changed on their own: a filter that waited for its index (built in
+        another thread) now applies. (Rows changed by the pane's own calls are not announced.)"""
+
+        def __init__(self, job_list: JobList) -> None:
+            super().__init__()
+            self.job_list = job_list
+
+        @property
+        def control(self) -> JobList:
+            return self.job_list
+
     class Selected(Message):
         """The user chose the highlighted job (enter)."""
 
@@ -265,6 +277,7 @@ class JobList(JobRows, can_focus=True):
     def _adopt_index(self, jobs: list[Job], built: JobIndex, sorted_view: list[Job], texts: list[str]) -> None:
         if self._store.adopt_index(jobs, built, sorted_view, texts):
             self._rows_changed()
+            self.post_message(self.FilterApplied(self))
 
     @property
     def filter_waiting(self) -> bool:
