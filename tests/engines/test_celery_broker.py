@@ -171,3 +171,31 @@ async def test_an_unset_broker_variable_is_an_auth_failure_naming_it() -> None:
     adapter = CeleryAdapter(CelerySettings(name="events", broker_url_env="JOBDECK_TEST_NO_SUCH_BROKER"))
     with pytest.raises(AuthFailed, match="JOBDECK_TEST_NO_SUCH_BROKER"):
         await adapter.open()
+
+
+async def test_opening_builds_celery_s_app_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Importing Celery and building its app takes most of a second: never on the deck's loop.
+    import threading
+
+    from jobdeck.adapters.celery import broker
+
+    built_on: list[threading.Thread] = []
+    real = broker.celery_app
+
+    def celery_app(url: str) -> object:
+        built_on.append(threading.current_thread())
+        return real(url)
+
+    monkeypatch.setattr(broker, "celery_app", celery_app)
+    monkeypatch.setenv("JOBDECK_TEST_CLOSED_BROKER", "redis://127.0.0.1:1/0")
+    adapter = CeleryAdapter(CelerySettings(name="events", broker_url_env="JOBDECK_TEST_CLOSED_BROKER"))
+    await adapter.open()
+    await adapter.close()
+    assert len(built_on) == 1 and built_on[0] is not threading.main_thread()
+
+
+async def test_the_broker_url_s_password_is_a_secret_on_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JOBDECK_TEST_PASSWORD_BROKER", "redis://jd:pa%40ss-8e1f@127.0.0.1:1/0")
+    adapter = CeleryAdapter(CelerySettings(name="events", broker_url_env="JOBDECK_TEST_PASSWORD_BROKER"))
+    for text in ("AUTH pa%40ss-8e1f refused", "AUTH pa@ss-8e1f refused", "redis://jd:pa%40ss-8e1f@127.0.0.1:1/0"):
+        assert "ss-8e1f" not in adapter.convert.scrub(text)

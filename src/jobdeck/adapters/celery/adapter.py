@@ -17,8 +17,10 @@ Celery has no archive: the monitor uses jobdeck's own.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from typing import Any, ClassVar
+from urllib.parse import unquote, urlsplit
 
 from jobdeck.adapters.actions import ActionSpec
 from jobdeck.adapters.base import ListedJobs, read_secret
@@ -65,6 +67,17 @@ TERMINATE = ActionSpec(
 )
 
 
+def broker_password(settings: CelerySettings) -> frozenset[str]:
+    """The password in the broker URL (as written and percent-decoded): a secret on its own,
+    beside the whole URL, wherever a message shows it."""
+    url = os.environ.get(settings.broker_url_env or "", "")
+    try:
+        password = urlsplit(url).password if url else None
+    except ValueError:
+        return frozenset()
+    return frozenset({password, unquote(password)}) if password else frozenset()
+
+
 class CeleryAdapter(HttpAdapter):
     kind = "celery"
     Settings = CelerySettings
@@ -93,7 +106,7 @@ class CeleryAdapter(HttpAdapter):
                 capability: reason for capability, reason in self.unsupported_reasons.items()
                 if capability is not Capability.PUSH
             }
-        self.convert = Converter(self.name, SecretScrubber(secret_values(dict(settings))))
+        self.convert = Converter(self.name, SecretScrubber(secret_values(dict(settings)) | broker_password(settings)))
         self._listed = ListedJobs()
         self._groups: dict[str, JobGroup] = {}
         self._workers: list[WorkerInfo] = []
@@ -117,8 +130,11 @@ class CeleryAdapter(HttpAdapter):
             return
         if self.broker is None:
             url = read_secret(self.settings.broker_url_env, what="Celery broker URL")
-            source = BrokerSource(url, max_tasks=self.settings.max_tasks,
-                                  heartbeat_timeout=self.settings.heartbeat_timeout, backend=self.name)
+            # In a thread: it imports Celery and builds its app (most of a second).
+            source = await asyncio.to_thread(
+                BrokerSource, url, max_tasks=self.settings.max_tasks, heartbeat_timeout=self.settings.heartbeat_timeout,
+                backend=self.name, scrub=self.convert.scrub,
+            )
             source.start()
             self.broker = source
 

@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from jobdeck.adapters.celery.wire import CeleryTask, RawTask, TaskEvent, WorkerInfo
@@ -51,10 +52,21 @@ def celery_app(broker_url: str) -> Any:
 
 class BrokerSource:
     """The receiving thread and what it has seen. Every method but ``start``/``stop`` is
-    safe to call from any thread (they are called through ``run_blocking``)."""
+    safe to call from any thread (they are called through ``run_blocking``). Made off the
+    event loop: it imports Celery (most of a second)."""
 
-    def __init__(self, broker_url: str, *, max_tasks: int, heartbeat_timeout: float, backend: str) -> None:
+    def __init__(
+        self,
+        broker_url: str,
+        *,
+        max_tasks: int,
+        heartbeat_timeout: float,
+        backend: str,
+        scrub: Callable[[str], str] = str,
+    ) -> None:
         self.backend = backend
+        #: Hides the backend's secrets (the broker URL, its password) in an error's text.
+        self.scrub = scrub
         self.app = celery_app(broker_url)
         self.max_tasks = max_tasks
         self.heartbeat_timeout = heartbeat_timeout
@@ -108,7 +120,7 @@ class BrokerSource:
             except Exception as exc:  # noqa: BLE001 - any broker failure: note it, reconnect
                 with self._lock:
                     self.connected = False
-                    self.error = f"{type(exc).__name__}: {exc}"
+                    self.error = self.scrub(f"{type(exc).__name__}: {exc}")
                 log.info("%s: lost the broker (%s); reconnecting", self.backend, self.error)
             finally:
                 self._receiver = None
