@@ -96,3 +96,26 @@ async def test_with_history_off_a_gone_jobs_log_is_asked_of_its_backend(tmp_path
         await app.monitor.refresh()
         await history_settled(app, pilot)
         assert "step 1 ok" not in log_view.lines_text()
+
+
+async def test_a_gone_jobs_pane_drops_the_last_jobs_log_while_its_kept_tail_is_read(tmp_path: Path):
+    from jobdeck.ui.panes.log import LogPane
+
+    clock = FrozenClock()
+    local, failed = forgetful_backend(tmp_path, clock)
+    local.set_log("43", "train: epoch 3\n")
+    app = history_app(tmp_path, [local], clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        jobs = await wait_for_jobs(app, 2)
+        local.remove_job("42")
+        await app.monitor.refresh()
+        await history_settled(app, pilot)
+        assert jobs.select_ref(local.jobs[0].ref)
+        log_view = app.screen.query_one(LogView)
+        await wait_until(lambda: log_view.lines_text() == ["train: epoch 3"], what="the other job's log")
+        gone = app.monitor.job(failed.ref)
+        assert gone is not None and gone.gone_since is not None
+        # The kept tail is read on a thread: until it comes, the pane shows nothing of "train".
+        app.screen.query_one(LogPane).show_job(gone)
+        assert log_view.lines_text() == []
+        await wait_until(lambda: log_view.lines_text()[:1] == ["step 1 ok"], what="the kept tail")

@@ -108,6 +108,8 @@ class LogPane(TitledPane, Vertical):
             self.query_one(LogView).clear()
             self.workers.cancel_group(self, "log")
         elif self._gone and self._history_file is not None:
+            # Nothing of the last job's log while the history is read (on a thread).
+            self.query_one(LogView).clear()
             self._read_kept_tail(job.ref, self._history_file)
         else:
             self._follow(job.ref)
