@@ -26,6 +26,8 @@ FILTER_HELP = [
     ("backend:local", "by backend name"),
     ("machine:m1", "by a label (any label key)"),
     ("group:translate", "the jobs of a group, by its name or id (several: group:a,b)"),
+    ("since:2d  until:2026-12-01", "last active since / began by then (30m 12h 7d 2w, or a date)"),
+    ("age:<1h  age:>7d", "by the time since the job was last active (<, <=, >, >=)"),
     ("-state:succeeded", "a leading - excludes"),
     ('"two words"', "a phrase"),
 ]

@@ -250,7 +250,7 @@ class HistoryScreen(Screen[None]):
         self.app.push_screen(HistoryJobScreen(self._reader, self.path, entry))
 
     def action_help(self) -> None:
-        from jobdeck.ui.screens.help import FILTER_HELP, HelpScreen
+        from jobdeck.ui.screens.help import HelpScreen
         from jobdeck.ui.screens.key_commands import KeySection
 
         sections = [
@@ -258,5 +258,4 @@ class HistoryScreen(Screen[None]):
             KeySection("History list", [b for b in HistoryList.BINDINGS if isinstance(b, Binding)],
                        target=self.query_one(HistoryList)),
         ]
-        del FILTER_HELP  # (the help lists the filter terms, time terms among them)
         self.app.push_screen(HelpScreen(sections))
