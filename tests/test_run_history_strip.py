@@ -231,3 +231,22 @@ async def test_a_run_chosen_with_a_bracket_comes_into_view_below_the_strip(tmp_p
         strip = app.screen.query_one(RunStrip)
         top, _ = detail.run_section
         assert strip.display and pane.scroll_y == top + strip.outer_size.height
+
+
+def test_a_damaged_row_is_read_with_what_can_be_read_of_it(tmp_path: Path):
+    """The history file is not ours alone: a row whose times are no times, or whose state is
+    no text, is a run of unknown times (the strip never waits for a reading that failed)."""
+    import sqlite3
+
+    clock = FrozenClock()
+    runs = earlier_runs(clock)
+    seed_history(tmp_path, clock, runs)
+    with sqlite3.connect(tmp_path / FILE_NAME) as connection:
+        connection.execute(
+            "UPDATE jobs SET started = 'soon', ended = 1e300, created = x'00', state = 7 WHERE job_id = ?",
+            ("etl-orders-9",),
+        )
+    found = recent_runs(tmp_path / FILE_NAME, runs[-1], limit=3)
+    assert [run.job_id for run in found] == ["etl-orders-10", "etl-orders-9", "etl-orders-8"]
+    damaged = found[1]
+    assert (damaged.state, damaged.started, damaged.ended, damaged.created) == (JobState.UNKNOWN, None, None, None)
