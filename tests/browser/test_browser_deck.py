@@ -84,7 +84,7 @@ def test_a_resized_window_resizes_the_deck(browser, served):
     page.tab.close()
 
 
-def test_two_tabs_get_two_decks_each_its_own(browser, served):
+def test_two_tabs_get_two_decks_and_closing_one_ends_its_deck_only(browser, served):
     one, one_pid = served.open(browser)
     two, two_pid = served.open(browser)
     assert one_pid != two_pid
@@ -93,23 +93,15 @@ def test_two_tabs_get_two_decks_each_its_own(browser, served):
     one.type("/gohai")
     one.wait_for_screen(lambda lines: all("gohai" in row for row in job_rows(lines)), what="tab one filtered")
     assert any("gohai" not in row for row in job_rows(two.lines())), "a key typed in one tab reached the other"
+
     one.tab.close()
+    wait_for(lambda: not is_deck(one_pid), what=f"the closed tab's deck (pid {one_pid}) to end")
+    assert is_deck(two_pid) and one_pid not in served.live_decks()
+    second = job_rows(two.lines())[1][2:40]
+    two.type("j")
+    two.wait_for_screen(lambda _: second in two.selected_row(), what="the other tab still answering")
     two.tab.close()
-
-
-def test_closing_a_tab_ends_its_deck_and_only_its_deck(browser, served):
-    closing, closing_pid = served.open(browser)
-    staying, staying_pid = served.open(browser)
-    closing.tab.close()
-    wait_for(lambda: not is_deck(closing_pid), what=f"the closed tab's deck (pid {closing_pid}) to end")
-    assert is_deck(staying_pid)
-    assert closing_pid not in served.live_decks()
-    staying.wait_for_screen(lambda lines: len(job_rows(lines)) > 3, what="the DRP jobs listed")
-    second = job_rows(staying.lines())[1][2:40]
-    staying.type("j")
-    staying.wait_for_screen(lambda _: second in staying.selected_row(), what="the other tab still answering")
-    staying.tab.close()
-    wait_for(lambda: not is_deck(staying_pid), what=f"the second tab's deck (pid {staying_pid}) to end")
+    wait_for(lambda: not is_deck(two_pid), what=f"the second tab's deck (pid {two_pid}) to end")
 
 
 def ended_dialog(page) -> str:
