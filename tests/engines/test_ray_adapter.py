@@ -350,10 +350,13 @@ async def test_the_head_going_away_makes_the_backend_down_with_its_rows_kept_and
 
 async def test_extra_headers_from_the_environment_are_sent_and_never_shown(ray, monkeypatch):
     monkeypatch.setenv("RAY_TEST_HEADERS", json.dumps({"X-Proxy-Token": HEADER_SECRET}))
-    ray_adapter = RayAdapter(RaySettings(url=ray.url, headers_env="RAY_TEST_HEADERS"))
+    relay = Relay(int(ray.url.rsplit(":", 1)[1]))  # sees what jobdeck sends to the head
+    await relay.start()
+    ray_adapter = RayAdapter(RaySettings(url=relay.url, headers_env="RAY_TEST_HEADERS"))
     await ray_adapter.open()
     try:
         assert ray.ids["ok"] in {job.id for job in await ray_adapter.list_jobs()}
+        assert f"x-proxy-token: {HEADER_SECRET}\r\n".encode() in bytes(relay.upstream).lower()
         described = json.dumps(ray_adapter.describe())
         assert "$RAY_TEST_HEADERS" in described and HEADER_SECRET not in described
         with pytest.raises(NotFound) as raised:
@@ -361,3 +364,19 @@ async def test_extra_headers_from_the_environment_are_sent_and_never_shown(ray, 
         assert HEADER_SECRET not in str(raised.value)
     finally:
         await ray_adapter.close()
+        await relay.stop()
+
+
+async def test_credentials_in_the_runtime_env_s_urls_never_leave_the_adapter(ray, adapter):
+    # Ray's documented way to a private repository: the token in the working_dir's URL.
+    job_id = submit(ray.client, {
+        "entrypoint": "echo never runs", "submission_id": f"{ray.ids['ok']}-private",
+        "runtime_env": {"working_dir": f"https://alice:{SECRET_TOKEN}@127.0.0.1:1/org/repo/archive/main.zip",
+                        "pip": [f"--index-url https://{SECRET_PASSWORD}@127.0.0.1:1/simple", "requests"]},
+    })
+    wait_for(ray.client, job_id, {"FAILED"})  # the archive cannot be fetched
+    job = await adapter.get_job(job_id)
+    shown = job.model_dump_json() + by_id(await adapter.list_jobs())[job_id].model_dump_json()
+    shown += json.dumps([event.model_dump(mode="json") for event in await adapter.timeline(job_id)])
+    assert not [secret for secret in SECRETS if secret in shown]
+    assert job.detail["runtime_env"]["working_dir"] == f"https://{REDACTED}@127.0.0.1:1/org/repo/archive/main.zip"

@@ -83,6 +83,8 @@ class Relay:
     def __init__(self, target_port: int) -> None:
         self.target_port = target_port
         self.port = 0
+        #: Every byte the relay's clients sent on to the head (what jobdeck's requests carried).
+        self.upstream = bytearray()
         self._server: asyncio.Server | None = None
         self._pipes: set[asyncio.Task[None]] = set()
 
@@ -111,15 +113,17 @@ class Relay:
         except OSError:
             writer.close()
             return
-        for source, sink in ((reader, up_writer), (up_reader, writer)):
-            task = asyncio.create_task(self._pipe(source, sink))
+        for source, sink, seen in ((reader, up_writer, self.upstream), (up_reader, writer, None)):
+            task = asyncio.create_task(self._pipe(source, sink, seen))
             self._pipes.add(task)
             task.add_done_callback(self._pipes.discard)
 
     @staticmethod
-    async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+    async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter, seen: bytearray | None) -> None:
         try:
             while data := await source.read(65536):
+                if seen is not None:
+                    seen += data
                 sink.write(data)
                 await sink.drain()
         except (OSError, asyncio.IncompleteReadError):

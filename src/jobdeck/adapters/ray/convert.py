@@ -28,6 +28,9 @@ TASK_FAILED = frozenset({"FAILED"})
 
 #: An environment variable whose name says it holds a credential (beyond ``redact``'s keys).
 SECRET_ENV_NAME = re.compile(r"(KEY|PASS|PASSWD|PASSWORD|SECRET|TOKEN|CREDENTIAL|PRIVATE|AUTH|COOKIE|SESSION)", re.I)
+#: A URL's credentials (``https://user:token@host/…``, ``https://token@host/…``), as runtime_env's
+#: working_dir, py_modules and pip index URLs carry them for private repositories.
+URL_CREDENTIALS = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)[^\s/@'\"]+@")
 #: The part of a failure message after which Ray appends the log's end.
 LOGS_APPENDED = re.compile(r"(,?\s*last available logs|\.?\s*Full traceback:).*", re.I | re.S)
 ERROR_LIMIT = 300
@@ -46,6 +49,18 @@ def when(epoch_ms: int | None) -> datetime | None:
 def one_line(text: str, limit: int) -> str:
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def hide_url_credentials(data: Any) -> Any:
+    """``data`` (text, or dicts and lists of it) with the credentials of every URL in it hidden;
+    the rest of each URL is kept (``https://••••@github.com/org/repo``)."""
+    if isinstance(data, str):
+        return URL_CREDENTIALS.sub(lambda match: f"{match['scheme']}{REDACTED}@", data)
+    if isinstance(data, dict):
+        return {key: hide_url_credentials(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return type(data)(hide_url_credentials(item) for item in data)
+    return data
 
 
 def redacted_runtime_env(runtime_env: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -74,20 +89,20 @@ def error_text(wire: RayJob) -> str | None:
     extra = [part for part in (wire.error_type, f"exit code {wire.driver_exit_code}" if wire.driver_exit_code is not None else None) if part]
     if extra:
         parts.append(f"({', '.join(extra)})")
-    return " ".join(parts) or (wire.status.lower() if wire.status else None)
+    return hide_url_credentials(" ".join(parts)) or (wire.status.lower() if wire.status else None)
 
 
 def labels_of(wire: RayJob) -> dict[str, str]:
     metadata = wire.metadata or {}
-    return redact({str(key): str(value) for key, value in metadata.items()})
+    return hide_url_credentials(redact({str(key): str(value) for key, value in metadata.items()}))
 
 
 def name_of(wire: RayJob) -> str:
     metadata = wire.metadata or {}
     for key in ("name", "job_name"):
         if isinstance(metadata.get(key), str) and metadata[key].strip():
-            return one_line(metadata[key], NAME_LIMIT)
-    return one_line(wire.entrypoint, NAME_LIMIT) or wire.key
+            return one_line(hide_url_credentials(metadata[key]), NAME_LIMIT)
+    return one_line(hide_url_credentials(wire.entrypoint), NAME_LIMIT) or wire.key
 
 
 def task_counts(state_counts: dict[str, int]) -> Counts:
@@ -133,7 +148,7 @@ def to_job(backend: str, wire: RayJob, counts: Counts | None) -> Job:
         counts=counts,
         labels=labels_of(wire),
         error=error_text(wire),
-        detail=redact({key: value for key, value in detail.items() if value is not None}),
+        detail=hide_url_credentials(redact({key: value for key, value in detail.items() if value is not None})),
     )
 
 
