@@ -119,3 +119,18 @@ async def test_a_gone_jobs_pane_drops_the_last_jobs_log_while_its_kept_tail_is_r
         app.screen.query_one(LogPane).show_job(gone)
         assert log_view.lines_text() == []
         await wait_until(lambda: log_view.lines_text()[:1] == ["step 1 ok"], what="the kept tail")
+
+
+def test_a_kept_tail_whose_time_is_damaged_is_still_read(tmp_path: Path):
+    """The history file is not ours alone: a time that is no time is unknown, not an error
+    that leaves the log pane empty."""
+    import sqlite3
+
+    from jobdeck.store.sqlite import FILE_NAME
+    from jobdeck.store.sqlite.log_tails import kept_log_tail
+
+    _, failed = forgetful_backend(tmp_path, FrozenClock())
+    with sqlite3.connect(tmp_path / FILE_NAME) as connection:
+        connection.execute("UPDATE log_tails SET at = 'yesterday'")
+    kept = kept_log_tail(tmp_path / FILE_NAME, failed.ref)
+    assert kept is not None and kept.text == KEPT and kept.kept_at is None

@@ -82,8 +82,16 @@ def ms(moment: datetime | None) -> int | None:
     return None if moment is None else int(assume_utc(moment).timestamp() * 1000)
 
 
-def from_ms(value: int | None) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(value / 1000, UTC)
+def from_ms(value: object) -> datetime | None:
+    """A stored time (ms since the epoch), or None: none, or a value that is no time (the
+    file is not ours alone: text, a blob, a number out of range in a damaged or hand-edited
+    row is read as unknown, never as an error that stops the reader)."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    try:
+        return datetime.fromtimestamp(value / 1000, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def job_params(job: Job, seen: int, entered: int | None) -> tuple[Any, ...]:

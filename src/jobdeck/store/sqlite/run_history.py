@@ -78,21 +78,10 @@ def recent_runs(path: Path, job: Job, limit: int = RUNS_READ) -> list[PastRun]:
     return [
         PastRun(
             job_id=str(job_id),
-            created=_when(created) if created else None,
+            created=from_ms(created) if created else None,
             state=JobState.parse(state) if isinstance(state, str) else JobState.UNKNOWN,
-            started=_when(started),
-            ended=_when(ended),
+            started=from_ms(started),
+            ended=from_ms(ended),
         )
         for job_id, created, state, started, ended in rows
     ]
-
-
-def _when(value: object) -> datetime | None:
-    """A stored time (ms), or None: the file is not ours alone, and a value that is no
-    time (text, a number out of range: a damaged or hand-edited row) is read as unknown."""
-    if not isinstance(value, int) or isinstance(value, bool):
-        return None
-    try:
-        return from_ms(value)
-    except (OverflowError, OSError, ValueError):
-        return None
