@@ -265,7 +265,9 @@ class JobList(JobRows, can_focus=True):
         self._store.resort(archived=self.view == "archived", sort=self.sort, now=self.now)
         self._rows_changed()
 
-    @work(thread=True, exclusive=True, group="job-list-index", exit_on_error=False)
+    # A description of its own: Textual would otherwise write one with the repr of every
+    # argument, a million jobs each (minutes of the UI thread).
+    @work(thread=True, exclusive=True, group="job-list-index", exit_on_error=False, description="the filter index")
     def _build_index_in_thread(self, jobs: list[Job], sorted_view: list[Job]) -> None:
         """Index ``jobs`` in another thread (each job's text, then the sorted view's texts in
         order) and hand the index to the UI thread; a newer set of jobs makes it moot."""
