@@ -20,7 +20,7 @@ from datetime import datetime
 
 from jobdeck.model import Job
 from jobdeck.query import JobIndex, Query
-from jobdeck.store.sqlite.history_query import Driver, translate, vocabulary
+from jobdeck.store.sqlite.history_query import Driver, Vocabulary, translate, vocabulary
 from jobdeck.store.sqlite.rows import JOB_COLUMNS, job_from_row
 from jobdeck.store.sqlite.search_index import has_unindexed
 
@@ -70,6 +70,7 @@ class HistorySearch:
         query: Query,
         *,
         newest_first: bool = True,
+        known: Vocabulary | None = None,
     ) -> None:
         self.query = query
         self.newest_first = newest_first
@@ -77,7 +78,8 @@ class HistorySearch:
         self._counting = counting
         with self._lock:
             indexed = not has_unindexed(self._connection)
-            self._sql = translate(query, vocabulary(self._connection), words_indexed=indexed)
+            self.vocabulary = known or vocabulary(self._connection)
+            self._sql = translate(query, self.vocabulary, words_indexed=indexed)
             self.driver, self.small = self._choose(self._sql.drivers)
             # Walked a window at a time: the jobs themselves, when nothing narrows them. (A small
             # set is read in one go; so are the word index's matches, newest first, as it finds them.)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,10 +15,14 @@ from typing import Any
 from jobdeck.model import JobRef, JobState, StatusEvent
 from jobdeck.query import Query
 from jobdeck.store.sqlite.history_pages import HistoryEntry, HistorySearch
+from jobdeck.store.sqlite.history_query import Vocabulary
 from jobdeck.store.sqlite.rows import JOB_COLUMNS, LAST_SEEN, event_from_row, job_from_row, ms, storable
 from jobdeck.store.sqlite.schema import HistoryUnavailable, connect_read_only
 
 __all__ = ["HistoryEntry", "HistoryReader", "HistorySearch"]
+
+#: Seconds a search reuses the backends and raw states the one before it read.
+VOCABULARY_SECONDS = 5.0
 
 
 class HistoryReader:
@@ -38,6 +43,8 @@ class HistoryReader:
             raise HistoryUnavailable(f"{path} cannot be read: {problem}") from problem
         self._lock = threading.Lock()
         self._counting_lock = threading.Lock()
+        self._vocabulary: Vocabulary | None = None
+        self._vocabulary_at = float("-inf")
 
     def jobs(
         self,
@@ -95,9 +102,15 @@ class HistoryReader:
         sqlite3.Error when the file cannot be read (another jobdeck's schema, damage)."""
         if self._counting is None:
             self._counting = connect_read_only(self.path)
-        return HistorySearch(
-            (self._connection, self._lock), (self._counting, self._counting_lock), query, newest_first=newest_first
+        # The backends and raw states change seldom: read again after a few seconds, not a keystroke.
+        known = self._vocabulary if time.monotonic() - self._vocabulary_at < VOCABULARY_SECONDS else None
+        search = HistorySearch(
+            (self._connection, self._lock), (self._counting, self._counting_lock), query,
+            newest_first=newest_first, known=known,
         )
+        if known is None:
+            self._vocabulary, self._vocabulary_at = search.vocabulary, time.monotonic()
+        return search
 
     def transitions_of(self, entry: HistoryEntry) -> list[StatusEvent]:
         """The states of the job ``entry`` is (its row), oldest first."""

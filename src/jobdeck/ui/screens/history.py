@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 #: Jobs read a page (the first a little fewer: it is waited for).
 PAGE = 200
-FIRST_PAGE = 100
+FIRST_PAGE = 60
 #: Seconds a search rests before it is counted (a count may read every job: not while typing).
 COUNT_AFTER = 0.4
 
