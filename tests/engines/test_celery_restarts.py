@@ -136,6 +136,8 @@ async def test_a_worker_killed_mid_task_leaves_the_task_unknown_with_a_note(cele
             assert job.error is not None and f"its worker {worker} is offline" in job.error
 
         await eventually(lost, "the task of the killed worker")
+        [latest] = await adapter.list_runs(task_id)  # the run history says what the row says
+        assert latest.state is JobState.UNKNOWN and f"its worker {worker} is offline" in (latest.error or "")
         assert f"worker offline: {worker}" in adapter.warnings()
         assert f"{worker} offline" in adapter.describe()["workers"]
     finally:

@@ -199,14 +199,12 @@ class CeleryAdapter(HttpAdapter):
         self._workers_at = None
 
     async def get_job(self, job_id: str) -> Job:
-        task = await self._task(job_id)
-        offline = {worker.name: not worker.online for worker in self._workers}
-        return self._job(task, self._groups.get(short_name(task)), offline.get(task.worker or "", False),
-                         job_id in self._revoked)
+        return self._job_alone(await self._task(job_id))
 
     async def list_runs(self, job_id: str) -> list[Run]:
+        # The latest run is the task as the job shows it (unknown, with the note, if its worker went).
         task = await self._task(job_id)
-        return self.convert.runs(self._job(task, self._groups.get(short_name(task)), False), task)
+        return self.convert.runs(self._job_alone(task), task)
 
     async def timeline(self, job_id: str) -> list[StatusEvent]:
         return self.convert.timeline(await self._task(job_id))
@@ -302,6 +300,12 @@ class CeleryAdapter(HttpAdapter):
             note = "revoked from jobdeck: the worker holding it discards it instead of running it"
             job = job.model_copy(update={"error": note})
         return job
+
+    def _job_alone(self, task: CeleryTask) -> Job:
+        """A task read on its own: in its group as last listed, its worker as last known."""
+        offline = {worker.name: not worker.online for worker in self._workers}
+        return self._job(task, self._groups.get(short_name(task)), offline.get(task.worker or "", False),
+                         task.uuid in self._revoked)
 
     async def _revoke(self, job_id: str, *, terminate: bool) -> None:
         if self.flower is not None:
