@@ -100,3 +100,15 @@ async def test_ctrl_r_with_every_backend_answering_says_so(tmp_path):
         await wait_for_jobs(app, 6)
         await pilot.press("ctrl+r")
         await wait_until(lambda: "All 2 backends answered" in toasts(app), what="the refresh's outcome")
+
+
+async def test_a_kiosk_shows_it_with_h_as_with_a_click(tmp_path):
+    """Looking, not changing: the kiosk allows it, so its key and a click on the badges agree."""
+    app, (_, cluster) = sample_deck(tmp_path, kiosk=True)
+    cluster.fail_always(Unreachable(LONG_ERROR))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_jobs(app, 3)
+        await pilot.press("H")
+        await wait_until(lambda: isinstance(app.screen, HealthDetailScreen), what="the health detail")
+        await pilot.press("escape")
+        await wait_until(lambda: not isinstance(app.screen, HealthDetailScreen), what="the kiosk again")

@@ -51,7 +51,9 @@ HISTORY_READ_SECONDS = 30.0
 #: Screen actions a kiosk allows: looking, never changing or leaving.
 KIOSK_ALLOWED_ACTIONS = frozenset(
     {"cycle_sort", "toggle_view", "follow", "wrap", "search_next", "search_previous",
-     "show_pane", "refresh", "escape", "help", "newer_run", "older_run"}
+     "show_pane", "refresh", "escape", "help", "newer_run", "older_run",
+     # Every backend's health in full: looking too (and a click on the badges opens it anyway).
+     "health"}
 )
 
 
