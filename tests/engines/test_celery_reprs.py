@@ -18,6 +18,10 @@ from jobdeck.redact import REDACTED
         # Cut short by Celery: not a literal any more, hidden as text up to where the value ends.
         ("{'blob': 'xxxx', 'secret_key': 'abcdef", f"{{'blob': 'xxxx', 'secret_key': '{REDACTED}'"),
         ("Creds(user='a', password='zz', n=3)", f"Creds(user='a', password='{REDACTED}', n=3)"),
+        # The usual names of secret arguments beyond the deck-wide ones.
+        ("{'passwd': 'p1', 'credentials': {'u': 1}, 'ssh_private_key': 'k', 'cookie': 'c'}",
+         f"{{'passwd': '{REDACTED}', 'credentials': '{REDACTED}', 'ssh_private_key': '{REDACTED}', 'cookie': '{REDACTED}'}}"),
+        ("Db(passwd='p1', host='h'", f"Db(passwd='{REDACTED}', host='h'"),
         ("(6,)", "(6,)"),
         ("", ""),
     ],

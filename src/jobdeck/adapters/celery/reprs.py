@@ -21,7 +21,10 @@ MAX_PARSED = 64 * 1024
 #: What a cut text ends with.
 ELLIPSIS = "…"
 
-_KEY = "|".join(map(re.escape, SECRET_KEY_PARTS))
+#: Argument names that hold a secret: jobdeck.redact's, and the other usual ones of a function's
+#: arguments (``passwd=``, ``credentials=``, ``private_key=``, ``cookie=``).
+KEY_PARTS = (*SECRET_KEY_PARTS, "passwd", "credential", "private_key", "cookie")
+_KEY = "|".join(map(re.escape, KEY_PARTS))
 #: A secret-looking key, quoted ('api_token': …) or as a keyword (password=…), and its value:
 #: a quoted string (to its closing quote, or the end of a cut text) or a bare token.
 _SECRET_PAIR = re.compile(
@@ -89,7 +92,7 @@ def _redact_value(value: Any) -> Any:
 
 
 def _secret_key(key: object) -> bool:
-    return isinstance(key, str) and any(part in key.lower() for part in SECRET_KEY_PARTS)
+    return isinstance(key, str) and any(part in key.lower() for part in KEY_PARTS)
 
 
 def cut(text: str | None, limit: int) -> str:
