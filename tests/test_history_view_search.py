@@ -121,3 +121,34 @@ def test_any_mix_of_terms_finds_in_the_history_what_the_live_list_finds(
 ) -> None:
     text = " ".join(terms)
     assert _found(reader, text, page=page) == _expected(text)
+
+
+def test_the_word_index_follows_a_renamed_job_and_a_deleted_one(tmp_path: Path) -> None:
+    from jobdeck.store.sqlite.schema import connect, immediate_transaction
+
+    clock = FrozenClock(NOW)
+    first = make_job("r1", JobState.RUNNING, backend="b", name="alpha-build", created=NOW, labels={"team": "red"})
+    other = make_job("r2", JobState.RUNNING, backend="b", name="gamma-build", created=NOW)
+    store = HistoryStore(tmp_path, clock=clock)
+    store.record_changes("b", NOW, added=[first, other], changed=[], removed=[], transitions=[], complete=False)
+    renamed = first.model_copy(update={"name": "beta-build", "labels": {"team": "blue"}})
+    later = NOW + timedelta(minutes=1)
+    store.record_changes("b", later, added=[], changed=[renamed], removed=[], transitions=[], complete=False)
+    store.close()
+    path = tmp_path / "history.sqlite3"
+
+    def found(text: str) -> list[str]:
+        opened = HistoryReader(path)
+        try:
+            return [entry.job.ref.id for entry in opened.search(parse_query(text, now=NOW)).page(None, 10).entries]
+        finally:
+            opened.close()
+
+    assert found("alpha") == [] and found("red") == []
+    assert found("beta") == ["r1"] and found("blue") == ["r1"] and found("build") == ["r2", "r1"]
+    writer = connect(path)
+    with immediate_transaction(writer):
+        writer.execute("DELETE FROM jobs WHERE job_id = 'r2'")
+    writer.execute("INSERT INTO jobs_text (jobs_text, rank) VALUES ('integrity-check', 0)")
+    writer.close()
+    assert found("gamma") == [] and found("build") == ["r1"]
