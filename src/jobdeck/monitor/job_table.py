@@ -151,6 +151,11 @@ class JobTable:
         if pushed and listing.fast:
             # Pushed changes made the table differ from the last listing at those ids.
             candidates = chain(candidates, _pushed_candidates(pushed, listing))
+        if not previous and not listing.fast:
+            # A first listing: every job is new (a million of them, on the way to the first frame).
+            added = list(fresh.values())
+            first_seen.update(dict.fromkeys(fresh, now))
+            candidates = ()
         for job_id, job in candidates:
             before = previous.get(job_id)
             if before is None:
@@ -207,6 +212,8 @@ class JobTable:
         their rows must be drawn again all the same."""
         moved = {ref.id for ref in archived ^ backend.archive_seen if ref.backend == name}
         backend.archive_seen = archived
+        if not moved:  # a first poll (nothing seen yet) of a million jobs need not read their ids
+            return []
         moved -= {job.id for job in added} | {job.id for job in changed}
         return [backend.jobs[job_id] for job_id in moved if job_id in backend.jobs and job_id in previous]
 
