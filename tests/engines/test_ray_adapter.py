@@ -367,10 +367,12 @@ async def test_extra_headers_from_the_environment_are_sent_and_never_shown(ray, 
         await relay.stop()
 
 
-async def test_credentials_in_the_runtime_env_s_urls_never_leave_the_adapter(ray, adapter):
+async def test_credentials_in_urls_and_on_the_entrypoint_s_command_line_never_leave_the_adapter(ray, adapter):
     # Ray's documented way to a private repository: the token in the working_dir's URL.
+    inline = ("env-sekrit-44d1", "flag-sekrit-9b3e")
     job_id = submit(ray.client, {
-        "entrypoint": "echo never runs", "submission_id": f"{ray.ids['ok']}-private",
+        "entrypoint": f"DEPLOY_TOKEN={inline[0]} python train.py --api-key {inline[1]} --epochs 3",
+        "submission_id": f"{ray.ids['ok']}-private",
         "runtime_env": {"working_dir": f"https://alice:{SECRET_TOKEN}@127.0.0.1:1/org/repo/archive/main.zip",
                         "pip": [f"--index-url https://{SECRET_PASSWORD}@127.0.0.1:1/simple", "requests"]},
     })
@@ -378,5 +380,6 @@ async def test_credentials_in_the_runtime_env_s_urls_never_leave_the_adapter(ray
     job = await adapter.get_job(job_id)
     shown = job.model_dump_json() + by_id(await adapter.list_jobs())[job_id].model_dump_json()
     shown += json.dumps([event.model_dump(mode="json") for event in await adapter.timeline(job_id)])
-    assert not [secret for secret in SECRETS if secret in shown]
+    assert not [secret for secret in (*SECRETS, *inline) if secret in shown]
     assert job.detail["runtime_env"]["working_dir"] == f"https://{REDACTED}@127.0.0.1:1/org/repo/archive/main.zip"
+    assert job.name == f"DEPLOY_TOKEN={REDACTED} python train.py --api-key {REDACTED} --epochs 3"

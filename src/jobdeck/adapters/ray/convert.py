@@ -28,6 +28,14 @@ TASK_FAILED = frozenset({"FAILED"})
 
 #: An environment variable whose name says it holds a credential (beyond ``redact``'s keys).
 SECRET_ENV_NAME = re.compile(r"(KEY|PASS|PASSWD|PASSWORD|SECRET|TOKEN|CREDENTIAL|PRIVATE|AUTH|COOKIE|SESSION)", re.I)
+_SECRET_WORD = r"[\w.-]*(?:KEY|PASS|SECRET|TOKEN|CREDENTIAL|PRIVATE|AUTH|COOKIE)[\w.-]*"
+#: A secret given on an entrypoint's command line: ``API_TOKEN=… python …``, ``--password=…``,
+#: ``--api-key …``; its value (quoted, or up to the next space or shell operator) is hidden.
+INLINE_SECRET = re.compile(
+    rf"(?P<name>(?<![\w.-]){_SECRET_WORD}=|(?<![\w.-])--?{_SECRET_WORD}\s+(?=[^\s-]))"
+    r"""(?P<value>'[^']*'|"[^"]*"|[^\s'";|&]+)""",
+    re.IGNORECASE,
+)
 #: A URL's credentials (``https://user:token@host/…``, ``https://token@host/…``), as runtime_env's
 #: working_dir, py_modules and pip index URLs carry them for private repositories.
 URL_CREDENTIALS = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)[^\s/@'\"]+@")
@@ -61,6 +69,11 @@ def hide_url_credentials(data: Any) -> Any:
     if isinstance(data, list | tuple):
         return type(data)(hide_url_credentials(item) for item in data)
     return data
+
+
+def redacted_entrypoint(entrypoint: str) -> str:
+    """The entrypoint with the secrets on its command line hidden (by their names) and those in its URLs."""
+    return hide_url_credentials(INLINE_SECRET.sub(lambda match: f"{match['name']}{REDACTED}", entrypoint))
 
 
 def redacted_runtime_env(runtime_env: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -102,7 +115,7 @@ def name_of(wire: RayJob) -> str:
     for key in ("name", "job_name"):
         if isinstance(metadata.get(key), str) and metadata[key].strip():
             return one_line(hide_url_credentials(metadata[key]), NAME_LIMIT)
-    return one_line(hide_url_credentials(wire.entrypoint), NAME_LIMIT) or wire.key
+    return one_line(redacted_entrypoint(wire.entrypoint), NAME_LIMIT) or wire.key
 
 
 def task_counts(state_counts: dict[str, int]) -> Counts:
@@ -119,7 +132,7 @@ def to_job(backend: str, wire: RayJob, counts: Counts | None) -> Job:
         "submission_id": wire.submission_id,
         "job_id": wire.job_id,
         "type": wire.type,
-        "entrypoint": wire.entrypoint,
+        "entrypoint": redacted_entrypoint(wire.entrypoint),
         "message": wire.message,
         "error_type": wire.error_type,
         "driver_exit_code": wire.driver_exit_code,
