@@ -8,6 +8,7 @@ emulator whose access log records every request the decks make.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import signal
@@ -17,13 +18,27 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from cdp import Browser
 from deck_page import DeckPage
+from deck_processes import children, free_port, is_deck
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engines"))
-from engine_session import Engine, EngineSession  # noqa: E402
+
+def _engine_session() -> ModuleType:
+    """tests/engines/engine_session.py, loaded from its file: putting tests/engines on sys.path here
+    would change which of its data folders' same-named modules the engine tests import."""
+    path = Path(__file__).resolve().parents[1] / "engines" / "engine_session.py"
+    spec = importlib.util.spec_from_file_location("browser_engine_session", path)
+    assert spec is not None and spec.loader is not None
+    module = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_engines = _engine_session()
+Engine, EngineSession = _engines.Engine, _engines.EngineSession
 
 HERE = Path(__file__).parent
 #: Seconds a test here may take: the first one may install Chromium (apt) before it starts.
@@ -53,36 +68,6 @@ def browser(chromium_engine: Engine) -> Iterator[Browser]:
     connection = Browser(chromium_engine.env["CHROMIUM_DEVTOOLS"])
     yield connection
     connection.close()
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def children(pid: int) -> set[int]:
-    """The pids of the processes whose parent is ``pid``."""
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.add(int(entry.name))
-    return found
-
-
-def is_deck(pid: int) -> bool:
-    """Whether ``pid`` is (still) a jobdeck process, not gone and not a reused pid."""
-    try:
-        return "jobdeck" in Path(f"/proc/{pid}/cmdline").read_text()
-    except OSError:
-        return False
 
 
 def wait_for_line(path: Path, pattern: str, process: subprocess.Popen[bytes]) -> re.Match[str]:

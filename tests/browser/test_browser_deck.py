@@ -12,7 +12,7 @@ import re
 import signal
 
 from cdp import wait_for
-from conftest import is_deck
+from deck_processes import is_deck
 
 JOB_ROW = re.compile(r"^│.[▶✓✗◌] .+ @ node-")
 

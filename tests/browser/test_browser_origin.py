@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 from cdp import wait_for
-from conftest import free_port
+from deck_processes import free_port
 
 HOSTILE_PAGE = """<!DOCTYPE html>
 <html><body>

@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 
 from cdp import wait_for
-from conftest import is_deck
+from deck_processes import is_deck
 
 
 def test_stopping_serve_ends_the_open_deck_and_its_page_says_why(browser, served):
