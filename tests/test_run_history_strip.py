@@ -250,3 +250,26 @@ def test_a_damaged_row_is_read_with_what_can_be_read_of_it(tmp_path: Path):
     assert [run.job_id for run in found] == ["etl-orders-10", "etl-orders-9", "etl-orders-8"]
     damaged = found[1]
     assert (damaged.state, damaged.started, damaged.ended, damaged.created) == (JobState.UNKNOWN, None, None, None)
+
+
+async def test_a_history_of_another_shape_says_why_in_the_strip_instead_of_reading_for_ever(tmp_path: Path):
+    import sqlite3
+
+    from jobdeck.config import Settings
+    from jobdeck.monitor import Monitor
+    from jobdeck.store.memory import MemoryStore
+    from jobdeck.ui.app import JobdeckApp
+
+    clock = FrozenClock()
+    foreign = tmp_path / "foreign.sqlite3"
+    with sqlite3.connect(foreign) as connection:  # a database, but not jobdeck's: no columns it reads
+        connection.execute("CREATE TABLE jobs (something TEXT)")
+    adapters = sample_backends(clock)
+    monitor = Monitor(adapters, clock=clock, store=MemoryStore(tmp_path, clock=clock))
+    app = JobdeckApp(Settings(backends=[a.settings for a in adapters]), monitor, clock=clock, history_file=foreign)
+    async with app.run_test(size=(200, 40)) as pilot:
+        jobs = await wait_for_jobs(app, 6)
+        assert jobs.select_ref(FAILED)
+        await history_settled(app, pilot)
+        _, summary = strip_lines(app)
+        assert summary.split("│")[-2].strip().startswith("history cannot be read: no such column")

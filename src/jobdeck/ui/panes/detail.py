@@ -210,6 +210,8 @@ class DetailPane(TitledPane, VerticalScroll):
 
     @work(thread=True, exclusive=True, group="run-history", exit_on_error=False)
     def _read_history(self, job: Job, path: Path) -> None:
+        import sqlite3  # (here: the deck loads sqlite3 only where history is on)
+
         from jobdeck.store.sqlite.run_history import recent_runs
         from jobdeck.store.sqlite.schema import HistoryUnavailable
 
@@ -217,6 +219,8 @@ class DetailPane(TitledPane, VerticalScroll):
             data = from_history(recent_runs(path, job), job)
         except HistoryUnavailable as problem:  # (its cause without the file's name: the strip is short)
             data = history_unreadable(job, str(problem.__cause__ or problem))
+        except (sqlite3.Error, OSError, ValueError) as problem:  # never "reading the history…" for ever
+            data = history_unreadable(job, str(problem))
         self.app.call_from_thread(self._history_read, job, data)
 
     def _history_read(self, job: Job, data: RunStripData) -> None:
