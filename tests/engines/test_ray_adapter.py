@@ -168,7 +168,7 @@ async def test_a_log_is_read_whole_and_on_from_a_byte_offset(ray, adapter):
     assert (await adapter.read_log(ray.ids["ok"], whole.cursor)).text == ""
 
 
-async def test_a_long_log_opens_at_its_last_lines(ray, adapter):
+async def test_a_log_opens_at_its_last_lines(ray, adapter):
     whole = (await adapter.read_log(ray.ids["ok"])).text
     start = await adapter.log_tail_offset(ray.ids["ok"], 1)
     assert whole.encode()[start:].decode() == whole.splitlines(keepends=True)[-1]
