@@ -15,6 +15,7 @@ from kit_intuned import IntunedKit
 from kit_istari import IstariKit
 from kit_julep import JulepKit
 from kit_local import LocalKit
+from kit_slurm import SlurmKit
 from kit_ray import RayKit
 
-KITS: tuple[type[Kit], ...] = (LocalKit, DrpKit, IntunedKit, IstariKit, JulepKit, CeleryKit, RayKit, AirflowKit)
+KITS: tuple[type[Kit], ...] = (LocalKit, DrpKit, IntunedKit, IstariKit, JulepKit, CeleryKit, RayKit, SlurmKit, AirflowKit)

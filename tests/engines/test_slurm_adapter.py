@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "slurm_data"))
-from jobs import environment, poll_until, sbatch, slurm  # noqa: E402
+from slurm_jobs import environment, poll_until, sbatch, slurm  # noqa: E402
 
 from jobdeck.adapters.slurm import SlurmAdapter, SlurmSettings  # noqa: E402
 from jobdeck.errors import NotFound, Unreachable  # noqa: E402
@@ -90,7 +90,7 @@ async def test_finished_jobs_show_their_state_raw_state_and_decoded_exit_code(cl
     assert (ok.state, ok.raw_state, ok.name) == (JobState.SUCCEEDED, "COMPLETED", "ok job")
     assert ok.error is None and ok.labels["exit"] == "exit 0"
     assert bad.state is JobState.FAILED
-    assert bad.raw_state == "FAILED (NonZeroExitCode)"
+    assert bad.raw_state == "FAILED" and bad.labels["reason"] == "NonZeroExitCode"
     assert bad.error == "exit 3"  # squeue's raw wait status 768, decoded
     assert bad.detail["reason_means"] == "the job exited with a non-zero code"
     assert ok.created is not None and ok.started is not None and ok.ended is not None
@@ -193,7 +193,7 @@ async def test_pause_holds_a_pending_job_and_resume_releases_it(cluster, adapter
     result = await monitor.perform(ref, "cancel")
     assert result.ok, result.message
     await monitor.poll_once()
-    assert (monitor.job(ref).state, monitor.job(ref).raw_state.split(" ")[0]) == (JobState.CANCELED, "CANCELLED")
+    assert (monitor.job(ref).state, monitor.job(ref).raw_state) == (JobState.CANCELED, "CANCELLED")
 
 
 async def test_cancel_ends_a_running_job_and_its_log_says_so(cluster, adapter, tmp_path):
@@ -285,7 +285,7 @@ async def test_a_job_past_its_time_limit_is_a_timeout_failure(cluster, adapter):
     listed = await settled(adapter, cluster, "timeout")
     slow = listed[cluster.ids["timeout"]]
     assert slow.state is JobState.FAILED
-    assert slow.raw_state == "TIMEOUT (TimeLimit)"
+    assert (slow.raw_state, slow.labels["reason"]) == ("TIMEOUT", "TimeLimit")
     assert slow.error.startswith("reached its time limit")
     shown = json.dumps([job.model_dump(mode="json") for job in listed.values()])
     assert shutil.which("squeue")

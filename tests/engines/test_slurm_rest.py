@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "slurm_data"))
-from jobs import environment, poll_until, sbatch, slurm  # noqa: E402
+from slurm_jobs import environment, poll_until, sbatch, slurm  # noqa: E402
 
 from jobdeck.adapters.slurm import SlurmAdapter, SlurmSettings  # noqa: E402
 from jobdeck.errors import AuthFailed, NotFound  # noqa: E402

@@ -29,6 +29,7 @@ from jobdeck.adapters.slurm.logs import log_path, read_file
 from jobdeck.adapters.slurm.merge import Merged
 from jobdeck.adapters.slurm.observed import Observed
 from jobdeck.adapters.slurm.settings import SlurmSettings
+from jobdeck.adapters.slurm.states import job_state
 from jobdeck.adapters.slurm.wire import Parsed, SlurmRecord
 from jobdeck.errors import AdapterError, NotFound, Unsupported
 from jobdeck.log_cursor import STDERR, STDOUT, as_log_cursor
@@ -74,7 +75,6 @@ class SlurmAdapter(HttpAdapter):
         self._accounting_at: float | None = None
         self._accounting_off: str | None = None
         self._unread: str | None = None
-        self._shown: dict[str, dict[str, str]] = {}
         self._last_records: list[SlurmRecord] = []
         self._last_jobs: list[Job] = []
 
@@ -100,7 +100,6 @@ class SlurmAdapter(HttpAdapter):
     def forget_cached(self) -> None:
         self._accounting_at = None
         self._last_records = []
-        self._shown.clear()
         if hasattr(self._source, "forget"):
             self._source.forget()
 
@@ -163,20 +162,18 @@ class SlurmAdapter(HttpAdapter):
         self._last_records, self._last_jobs = records, jobs
         return list(jobs)
 
+    # Every read asks Slurm (a job's page in the deck is Slurm's word now, or Slurm's error).
+
     async def get_job(self, job_id: str) -> Job:
-        if job_id not in self._units:
-            await self.list_jobs()
-        unit = self._unit(job_id)
-        return job_from_unit(self.name, unit)
+        await self.list_jobs()
+        return job_from_unit(self.name, self._unit(job_id))
 
     async def list_runs(self, job_id: str) -> list[Run]:
-        if job_id not in self._units:
-            await self.list_jobs()
+        await self.list_jobs()
         return runs_of(self.name, self._unit(job_id))
 
     async def timeline(self, job_id: str) -> list[StatusEvent]:
-        if job_id not in self._units:
-            await self.list_jobs()
+        await self.list_jobs()
         unit = self._unit(job_id)
         events: list[StatusEvent] = []
         for record in unit.records:
@@ -191,13 +188,16 @@ class SlurmAdapter(HttpAdapter):
         if job_id not in self._units:
             await self.list_jobs()
         record = self._run_record(self._unit(job_id), cursor.run)
-        state = record_state(record)
-        shown = await self._show(record, final=state.is_terminal)
+        # The job's state now, asked before the file is read: a log marked complete misses nothing.
+        shown = await self._show(record)
+        state = job_state(shown["JobState"], shown.get("Reason")) if shown and shown.get("JobState") else record_state(record)
         path = log_path(record, cursor.stream, shown)
         if path is None:
             return LogChunk(text="", cursor=cursor, notice="Slurm names no log file for this job", complete=True)
         chunk = await run_blocking(
-            read_file, path, offset, final=state.is_terminal, pending=state in (JobState.PENDING, JobState.PAUSED),
+            # A job Slurm has forgotten (shown is None) has ended, whatever it was last seen doing.
+            read_file, path, offset, final=state.is_terminal or shown is None,
+            pending=shown is not None and state in (JobState.PENDING, JobState.PAUSED),
             deadline=self.settings.command_timeout, backend=self.name,
         )
         return LogChunk(
@@ -286,17 +286,12 @@ class SlurmAdapter(HttpAdapter):
                 return record
         raise NotFound(f"{self.name}: job {unit.id} has no run {run}")
 
-    async def _show(self, record: SlurmRecord, *, final: bool) -> dict[str, str] | None:
-        key = run_id(record)
-        if key in self._shown:
-            return self._shown[key]
+    async def _show(self, record: SlurmRecord) -> dict[str, str] | None:
+        """``scontrol show job``'s fields (state, reason, expanded paths); None once Slurm forgot the job."""
         try:
-            shown = await self.source.show_job(key)
+            return await self.source.show_job(run_id(record))
         except NotFound:
             return None
-        if final:
-            self._shown[key] = shown
-        return shown
 
     def _accounting_due(self, now: float) -> bool:
         if self._accounting_off and self._accounting_at is not None:

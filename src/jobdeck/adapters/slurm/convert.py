@@ -184,7 +184,9 @@ def record_detail(record: SlurmRecord) -> dict[str, Any]:
 
 
 def raw_state(record: SlurmRecord) -> str | None:
-    if record.state and record.reason and record.reason != "None" and record_state(record) is not JobState.RUNNING:
+    """Slurm's state, with the reason of a job still waiting (``PENDING (Resources)``): what it waits for."""
+    if record.state and record.reason and record.reason != "None" and record_state(record) in (
+        JobState.PENDING, JobState.PAUSED):
         return f"{record.state} ({record.reason})"
     return record.state
 

@@ -139,8 +139,12 @@ class RestSource:
 
     async def show_job(self, slurm_id: str) -> dict[str, str]:
         version = await self.discover()
-        await self._get(f"/slurm/{version}/job/{segment(slurm_id)}")
-        return {}  # the paths it gives are patterns: expanded from the job's record instead
+        response = await self._get(f"/slurm/{version}/job/{segment(slurm_id)}")
+        # Its paths are patterns (expanded from the job's record instead): the state is what counts.
+        for record in parse_answer(self.adapter.http.decode_json(response), accounting=False).records:
+            if record.task_key == slurm_id or str(record.job_id) == slurm_id:
+                return {"JobState": record.state or "", "Reason": record.reason or ""}
+        return {}
 
     async def _change(self, method: str, slurm_id: str, body: Any = None) -> None:
         version = await self.discover()
