@@ -67,6 +67,8 @@ class EngineSession:
         self._stopping = threading.RLock()  # a signal may come while it stops them
         #: The `up` running now: cut short before its engine is stopped (or it would start more).
         self._starting: list[subprocess.Popen[str]] = []
+        #: Only this process stops them (not a child forked from it, which inherits atexit).
+        self._owner = os.getpid()
         atexit.register(self.stop_all)
         _stop_on_signals(self)
 
@@ -84,6 +86,8 @@ class EngineSession:
 
     def stop_all(self) -> None:
         """Stops every engine started (or half started), each once; later calls do nothing."""
+        if os.getpid() != self._owner:
+            return
         with self._stopping:
             for starting in list(self._starting):
                 starting.kill()
