@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from urllib.parse import urlsplit
 
 import pytest
 from cdp import Browser
@@ -134,7 +135,9 @@ class ServedDeck:
 
     @property
     def origin(self) -> str:
-        return self.url.rstrip("/")
+        """``http://host:port`` of the printed URL (without its path and token)."""
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}"
 
     def live_decks(self) -> set[int]:
         return {pid for pid in children(self.process.pid) if is_deck(pid)}
@@ -151,7 +154,10 @@ class ServedDeck:
 
 
 @pytest.fixture(scope="module")
-def served(recorder: Recorder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedDeck]:
+def served(
+    recorder: Recorder, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[ServedDeck]:
+    """``jobdeck serve`` for the module, with the options in its ``SERVE_OPTIONS`` (none by default)."""
     folder = tmp_path_factory.mktemp("serve")
     config = folder / "config.toml"
     config.write_text(
@@ -172,7 +178,10 @@ def served(recorder: Recorder, tmp_path_factory: pytest.TempPathFactory) -> Iter
     port = free_port()
     with stderr.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "jobdeck", "--config", str(config), "serve", "--port", str(port)],
+            [
+                *(sys.executable, "-m", "jobdeck", "--config", str(config), "serve", "--port", str(port)),
+                *getattr(request.module, "SERVE_OPTIONS", ()),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=out,
             env=env,
