@@ -221,6 +221,20 @@ def test_a_status_this_version_does_not_know_is_unknown_and_kept():
     assert (job.state, job.raw_state) == (JobState.UNKNOWN, "DRAINING")
 
 
+@pytest.mark.parametrize(("entrypoint", "shown"), [
+    ("AWS_SECRET_ACCESS_KEY=a1 python t.py --db-pass b2 --password='c 3'",
+     f"AWS_SECRET_ACCESS_KEY={REDACTED} python t.py --db-pass {REDACTED} --password={REDACTED}"),
+    ("python t.py --from https://ann:d4@git.example/r.zip", f"python t.py --from https://{REDACTED}@git.example/r.zip"),
+    # Names that only contain a secret's word are not secrets: nothing is hidden.
+    ("python monkey.py --tokenizer gpt2 --passes 3 KEYWORD=x --token -v",
+     "python monkey.py --tokenizer gpt2 --passes 3 KEYWORD=x --token -v"),
+])
+def test_an_entrypoint_is_shown_with_the_secrets_on_its_command_line_hidden(entrypoint, shown):
+    from jobdeck.adapters.ray.convert import redacted_entrypoint
+
+    assert redacted_entrypoint(entrypoint) == shown
+
+
 async def test_the_websocket_tail_sends_a_running_log_and_resumes_by_what_it_received(ray):
     # The follow's fallback where the state API has no file for a job: Ray's Jobs API tail.
     from jobdeck.adapters.ray import logs

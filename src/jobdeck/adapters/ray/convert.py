@@ -28,11 +28,14 @@ TASK_FAILED = frozenset({"FAILED"})
 
 #: An environment variable whose name says it holds a credential (beyond ``redact``'s keys).
 SECRET_ENV_NAME = re.compile(r"(KEY|PASS|PASSWD|PASSWORD|SECRET|TOKEN|CREDENTIAL|PRIVATE|AUTH|COOKIE|SESSION)", re.I)
-_SECRET_WORD = r"[\w.-]*(?:KEY|PASS|SECRET|TOKEN|CREDENTIAL|PRIVATE|AUTH|COOKIE)[\w.-]*"
+#: A name one of whose parts (between -, _ and .) says it is a secret: API_TOKEN, --db-pass,
+#: AWS_SECRET_ACCESS_KEY; not --tokenizer, --passes or MONKEY.
+_SECRET_WORD = (r"(?:[A-Za-z0-9]+[-_.])*(?:KEY|APIKEY|PASS|PASSWD|PASSWORD|PASSPHRASE|SECRET|TOKEN|CREDENTIALS?"
+                r"|AUTH|COOKIE)(?:[-_.][A-Za-z0-9]+)*")
 #: A secret given on an entrypoint's command line: ``API_TOKEN=… python …``, ``--password=…``,
 #: ``--api-key …``; its value (quoted, or up to the next space or shell operator) is hidden.
 INLINE_SECRET = re.compile(
-    rf"(?P<name>(?<![\w.-]){_SECRET_WORD}=|(?<![\w.-])--?{_SECRET_WORD}\s+(?=[^\s-]))"
+    rf"(?P<name>(?<![\w.-])(?:--?)?{_SECRET_WORD}=|(?<![\w.-])--?{_SECRET_WORD}\s+(?=[^\s-]))"
     r"""(?P<value>'[^']*'|"[^"]*"|[^\s'";|&]+)""",
     re.IGNORECASE,
 )
