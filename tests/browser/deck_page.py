@@ -33,8 +33,12 @@ class DeckPage:
 
     def wait_until_drawn(self, text: str = "jobdeck", *, timeout: float = 60.0) -> list[str]:
         """Wait for the deck's first bytes, take hold of the terminal, and wait for ``text`` on screen."""
+        # A page not yet held: after a reload, the old document may still show its deck for a moment.
         wait_for(
-            lambda: self.tab.evaluate("Boolean(document.body && document.body.classList.contains('-first-byte'))"),
+            lambda: self.tab.evaluate(
+                "Boolean(document.body && document.body.classList.contains('-first-byte')"
+                " && window.__jobdeckTerminal === undefined && typeof window.onresize === 'function')"
+            ),
             what="the deck's first bytes on the page",
             timeout=timeout,
         )
