@@ -265,6 +265,18 @@ async def test_apply_changes_patches_a_filtered_list_without_a_full_resort() -> 
         assert job_list.total_count == 199
 
 
+async def test_time_terms_are_read_at_the_decks_time_not_the_machines() -> None:
+    # NOW is in 2026-01-01: jobs 0..9 were active 1..10 s before it, whatever the machine's clock says.
+    jobs = numbered(10)
+    async with running(ListApp(jobs)) as (app, job_list, pilot):
+        job_list.filter_text = "age:<5s"
+        await pilot.pause()
+        assert [job.id for job in job_list.rows] == ["0", "1", "2", "3"]
+        job_list.filter_text = "since:2026-01-01"
+        await pilot.pause()
+        assert job_list.visible_count == 10
+
+
 async def test_select_ref_moves_the_cursor_to_a_shown_job_only() -> None:
     jobs = numbered(200)
     async with running(ListApp(jobs)) as (app, job_list, pilot):

@@ -244,7 +244,9 @@ class JobList(JobRows, can_focus=True):
 
     def watch_filter_text(self, text: str) -> None:
         try:
-            query = parse_query(text)
+            # Time terms at the deck's time, a date in its zone (the ``now`` ticks carry it).
+            now = self.now
+            query = parse_query(text, now=now, zone=now.tzinfo if now is not None else None)
         except QueryError as error:
             # Keep showing the last good filter while the user fixes the text.
             self.query_error = str(error)
