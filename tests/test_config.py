@@ -307,6 +307,8 @@ MINIMAL_BACKENDS: dict[str, str] = {
     "julep": "",
     "celery": 'flower_url = "http://127.0.0.1:5555"\n',
     "ray": "",
+    "slurm": "",
+    "airflow": "",
 }
 
 
