@@ -19,7 +19,7 @@ import base64
 import json
 import re
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from jobdeck.adapters.kit.http_paths import segment
 from jobdeck.adapters.slurm.fastjson import QueueParser
@@ -27,7 +27,18 @@ from jobdeck.adapters.slurm.wire import Parsed, parse_answer
 from jobdeck.errors import AuthFailed, BadResponse, NotFound, Unreachable, Unsupported
 
 if TYPE_CHECKING:
-    from jobdeck.adapters.slurm.adapter import SlurmAdapter
+    from jobdeck.adapters.kit.http_client import HttpClient
+    from jobdeck.adapters.slurm.settings import SlurmSettings
+
+
+class RestHost(Protocol):
+    """What the REST source needs of its adapter (SlurmAdapter, which imports this module)."""
+
+    name: str
+    settings: SlurmSettings
+
+    @property
+    def http(self) -> HttpClient: ...
 
 _VERSION = re.compile(r"^/slurm/(v\d+\.\d+\.\d+)/jobs/?$")
 #: Slurm's error number for an unknown job id.
@@ -40,7 +51,7 @@ def _version_key(version: str) -> tuple[int, ...]:
 
 
 class RestSource:
-    def __init__(self, adapter: SlurmAdapter) -> None:
+    def __init__(self, adapter: RestHost) -> None:
         self.adapter = adapter
         self.backend = adapter.name
         self.version: str | None = None
