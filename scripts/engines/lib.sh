@@ -61,6 +61,11 @@ pip_venv() {
     echo "$venv"
 }
 
+# not COMMAND...: succeeds when COMMAND fails (for wait_until).
+not() {
+    ! "$@"
+}
+
 # wait_until SECONDS COMMAND...: runs COMMAND every 0.2 s until it succeeds; 1 on time out.
 wait_until() {
     local deadline=$(( $(date +%s) + $1 )); shift
@@ -79,6 +84,19 @@ start_daemon() {
     echo $! > "$base/$name.pid"
 }
 
+# is_running PID: the process runs (a zombie does not: where PID 1 reaps no orphans, as in
+# some containers, a stopped daemon stays a zombie, and kill -0 would wait out every grace).
+is_running() {
+    local state
+    state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+    [ -n "$state" ] && [ "${state#Z}" = "$state" ]
+}
+
+# group_running PGID: a process of that group runs (zombies aside, as for is_running).
+group_running() {
+    ps -eo pgid=,stat= | awk -v group="$1" '$1 == group && $2 !~ /^Z/ { found = 1 } END { exit !found }'
+}
+
 # stop_pids BASE SIGNAL GRACE NAME...: SIGNAL to each BASE/NAME.pid's process group (the
 # session start_daemon gave it), then SIGKILL whatever is left after GRACE seconds.
 stop_pids() {
@@ -94,7 +112,7 @@ stop_pids() {
     local deadline=$(( $(date +%s) + grace ))
     while [ "$(date +%s)" -lt "$deadline" ]; do
         local alive=0
-        for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+        for pid in "${pids[@]}"; do is_running "$pid" && alive=1; done
         [ $alive = 0 ] && break
         sleep 0.2
     done

@@ -1,9 +1,9 @@
 """The ``airflow`` kind against a real Airflow 3 (``scripts/engines/airflow``), started once for
 the conformance suite, as the engine tests start theirs.
 
-Two runs of the project's DAG ``jd_ok`` are triggered once (one with a token in its conf) and
-run to their end; then ``jd_ok`` is paused, so Airflow's scheduler leaves its runs alone, and
-the kit's adapters list only that DAG (``dags = ["jd_ok"]``). States are put in place where
+Two runs of the project's DAG ``jd_conformance`` are triggered once (one with a token in its conf) and
+run to their end; then ``jd_conformance`` is paused, so Airflow's scheduler leaves its runs alone, and
+the kit's adapters list only that DAG (``dags = ["jd_conformance"]``). States are put in place where
 Airflow keeps them, the ``dag_run`` table of its database, without a new ``updated_at`` (what
 only a complete poll sees). Airflow's DagRunState is an enum its API validates before it
 answers: a state it does not know cannot come out of it (no drift, no unknown state), and the
@@ -33,7 +33,7 @@ from jobdeck.model import JobState
 ENGINES = Path(__file__).resolve().parents[1] / "engines"
 sys.path.insert(0, str(ENGINES))
 sys.path.insert(0, str(ENGINES / "airflow_data"))
-from engine_session import Engine, EngineSession  # noqa: E402
+from engine_session import Engine, shared_session  # noqa: E402
 from runs import Relay, client, task_of, trigger, wait_for_runs, wait_until  # noqa: E402
 
 PASSWORD_ENV = "JOBDECK_CONFORMANCE_AIRFLOW_PASSWORD"
@@ -50,14 +50,13 @@ def airflow_engine(request: pytest.FixtureRequest) -> Engine:
     """The conformance suite's Airflow and its runs, made on first use; stopped at the session's end."""
     global _engine
     if _engine is None:
-        session = EngineSession()
-        request.config.add_cleanup(session.stop_all)
+        session = shared_session(request.config)  # the engine tests' own, started once
         engine = session.get("airflow")  # skips, saying why, where it cannot be installed
         with client(engine.env) as rest:
             tag = f"conf{int(time.time())}"
-            runs = [trigger(rest, "jd_ok", f"{tag}-a", {"api_token": CONF_TOKEN}), trigger(rest, "jd_ok", f"{tag}-b")]
+            runs = [trigger(rest, "jd_conformance", f"{tag}-a", {"api_token": CONF_TOKEN}), trigger(rest, "jd_conformance", f"{tag}-b")]
             wait_for_runs(rest, runs)
-            rest.patch("/api/v2/dags/jd_ok", json={"is_paused": True}).raise_for_status()
+            rest.patch("/api/v2/dags/jd_conformance", json={"is_paused": True}).raise_for_status()
         _engine = engine
     return _engine
 
@@ -79,7 +78,7 @@ class AirflowKit(Kit):
     quiet_raw_state = "failed"
     drifted_raw_states = frozenset({"archived"})
     failures: ClassVar[dict[str, type[AdapterError]]] = {"airflow-down": Unreachable, "401": AuthFailed}
-    unknown_job_id = "jd_ok/jobdeck-conformance-no-such-run"
+    unknown_job_id = "jd_conformance/jobdeck-conformance-no-such-run"
     real_time = True
 
     def set_up(self) -> None:
@@ -92,7 +91,7 @@ class AirflowKit(Kit):
 
     def new_adapter(self, **settings: Any) -> AirflowAdapter:
         options = {"name": "airflow", "url": self.relay.url, "user": self.engine.env["AIRFLOW_USER"],
-                   "password_env": PASSWORD_ENV, "dags": ["jd_ok"], "timeout": 5, "deadline": 15, **settings}
+                   "password_env": PASSWORD_ENV, "dags": ["jd_conformance"], "timeout": 5, "deadline": 15, **settings}
         return AirflowAdapter(AirflowSettings(**options))
 
     async def __aenter__(self) -> AirflowKit:
@@ -113,7 +112,7 @@ class AirflowKit(Kit):
             pytest.skip(NO_UNKNOWN_STATE)
         database = Path(self.engine.env["AIRFLOW_HOME"]) / "airflow.db"
         with closing(sqlite3.connect(database, timeout=30)) as db, db:
-            db.execute("UPDATE dag_run SET state = ? WHERE dag_id = 'jd_ok'", (raw,))
+            db.execute("UPDATE dag_run SET state = ? WHERE dag_id = 'jd_conformance'", (raw,))
 
     def drift(self) -> None:
         pytest.skip(NO_UNKNOWN_STATE)

@@ -28,7 +28,7 @@ from jobdeck.errors import AdapterError, AuthFailed, Unreachable
 from jobdeck.model import JobState
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engines"))
-from engine_session import SCRIPTS, Engine, EngineSession  # noqa: E402
+from engine_session import SCRIPTS, Engine, shared_session  # noqa: E402
 
 AUTH_ENV = "JOBDECK_CONFORMANCE_FLOWER_AUTH"
 FLOWER_PASSWORD = "celery-conformance-flower-3b7e"
@@ -58,8 +58,7 @@ def celery_engine(request: pytest.FixtureRequest) -> Engine:
     """The conformance suite's Celery, started on first use and stopped at the session's end."""
     global _engine
     if _engine is None:
-        session = EngineSession()
-        request.config.add_cleanup(session.stop_all)
+        session = shared_session(request.config)  # the engine tests' own, started once
         engine = session.get("celery")  # skips, saying why, where it cannot be installed
         engine.env["FLOWER_KIT_URL"] = _script(engine, "flower-start", "flower-kit",
                                                f"--basic-auth=jd:{FLOWER_PASSWORD}")

@@ -33,7 +33,7 @@ from jobdeck.model import JobState
 ENGINES = Path(__file__).resolve().parents[1] / "engines"
 sys.path.insert(0, str(ENGINES))
 sys.path.insert(0, str(ENGINES / "ray_data"))
-from engine_session import Engine, EngineSession  # noqa: E402
+from engine_session import Engine, shared_session  # noqa: E402
 from jobs import Relay, submit, wait_for  # noqa: E402
 
 PUT_STATUS = ENGINES / "ray_data" / "put_status.py"
@@ -53,8 +53,7 @@ def ray_engine(request: pytest.FixtureRequest) -> Engine:
     """The conformance suite's Ray head and its jobs, made on first use; stopped at the session's end."""
     global _engine
     if _engine is None:
-        session = EngineSession()
-        request.config.add_cleanup(session.stop_all)
+        session = shared_session(request.config)  # the engine tests' own, started once
         engine = session.get("ray")  # skips, saying why, where it cannot be installed
         with httpx.Client(base_url=engine.env["RAY_DASHBOARD_URL"], timeout=30) as client:
             tag = f"conf{int(time.time())}"

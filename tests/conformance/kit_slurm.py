@@ -30,7 +30,7 @@ from jobdeck.errors import AdapterError, Unreachable
 from jobdeck.model import JobState
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engines"))
-from engine_session import Engine, EngineSession  # noqa: E402
+from engine_session import Engine, shared_session  # noqa: E402
 
 #: In every kit job's environment: Slurm keeps a job's environment, jobdeck never shows it.
 SECRET_ENV = "JOBDECK_CONFORMANCE_SLURM_SECRET"
@@ -57,8 +57,7 @@ def slurm_engine(request: pytest.FixtureRequest) -> Engine:
     """The conformance suite's Slurm, started on first use and stopped at the session's end."""
     global _engine
     if _engine is None:
-        session = EngineSession()
-        request.config.add_cleanup(session.stop_all)
+        session = shared_session(request.config)  # the engine tests' own, started once
         _engine = session.get("slurm")  # skips, saying why, where it cannot be installed
     return _engine
 
@@ -160,9 +159,10 @@ class SlurmKit(Kit):
             self.monkeypatch.setenv("PATH", str(self.tmp_path / "no-slurm-here"))
         elif failure == "controller-down":
             dead = self.tmp_path / "slurm.conf"
-            dead.write_text("".join(
-                "SlurmctldPort=1\n" if line.startswith("SlurmctldPort=") else line
-                for line in Path(self.conf).read_text().splitlines(keepends=True)))
+            lines = Path(self.conf).read_text().splitlines()
+            # No controller on port 1; short timeouts: refused at once, not after Slurm's 10 s of retries.
+            kept = [line for line in lines if not line.startswith(("SlurmctldPort=", "MessageTimeout=", "TCPTimeout="))]
+            dead.write_text("\n".join([*kept, "SlurmctldPort=1", "MessageTimeout=1", "TCPTimeout=1", ""]))
             self.monkeypatch.setenv("SLURM_CONF", str(dead))
         else:
             raise ValueError(f"slurm cannot fail as {failure!r}")

@@ -7,11 +7,10 @@ they get a longer time limit than the suite's default.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from engine_session import Engine, EngineSession
+from engine_session import Engine, EngineSession, shared_session
 
 #: Seconds a test here may take, starting an engine included (a cold Ray install is about a minute).
 ENGINE_TEST_TIMEOUT_S = 900
@@ -25,12 +24,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def engines() -> Iterator[EngineSession]:
-    session = EngineSession()
-    try:
-        yield session
-    finally:
-        session.stop_all()
+def engines(request: pytest.FixtureRequest) -> EngineSession:
+    """The session's engines, shared with the conformance kits (stopped when the session ends)."""
+    return shared_session(request.config)
 
 
 @pytest.fixture(scope="session")

@@ -49,6 +49,19 @@ class Engine:
         return {**os.environ, **self.env}
 
 
+def shared_session(config: pytest.Config) -> EngineSession:
+    """The test session's one EngineSession, whoever asks (the engine tests, the conformance
+    kits, the browser tests): each engine starts once a session, not once a folder. Kept on
+    the config under a plain attribute, so a second copy of this module (loaded from its
+    file under another name) finds the same one."""
+    session = getattr(config, "_jobdeck_engines", None)
+    if session is None:
+        session = EngineSession()
+        config._jobdeck_engines = session  # type: ignore[attr-defined]
+        config.add_cleanup(session.stop_all)
+    return session
+
+
 @dataclass
 class _Outcome:
     engine: Engine | None = None

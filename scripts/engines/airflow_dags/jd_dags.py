@@ -5,6 +5,8 @@
   `fine` succeeds beside them.
 - jd_long: one task that logs a line a second for `params.seconds` (300 by default).
 - jd_mapped: a task mapped over 12 items (item 7 logs a warning), then one that sums them.
+- jd_conformance: jd_ok's twin, the conformance suite's own (it pauses it and writes its runs'
+  states), so the engine tests' jd_ok runs on beside it in the same Airflow.
 
 Triggered by hand only (no schedule); started paused and unpaused by `up`.
 """
@@ -19,6 +21,26 @@ from airflow.sdk import dag, task
 
 log = logging.getLogger(__name__)
 START = datetime(2026, 1, 1)
+
+
+def _hello_goodbye() -> None:
+    @task
+    def hello() -> int:
+        for n in range(3):
+            log.info("hello line %d", n)
+        print("printed to stdout")
+        return 3
+
+    @task
+    def goodbye(lines: int) -> None:
+        log.info("goodbye after %d lines", lines)
+
+    goodbye(hello())
+
+
+@dag(dag_id="jd_conformance", schedule=None, start_date=START, catchup=False, tags=["jobdeck"])
+def jd_conformance():
+    _hello_goodbye()
 
 
 @dag(dag_id="jd_ok", schedule=None, start_date=START, catchup=False, tags=["jobdeck"])
@@ -105,3 +127,4 @@ jd_ok()
 jd_retry_fail()
 jd_long()
 jd_mapped()
+jd_conformance()
