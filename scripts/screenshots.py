@@ -12,7 +12,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOTS = ROOT / "tests" / "__snapshots__"
 #: The snapshot test modules whose SVGs become screenshots.
-SOURCES = [SNAPSHOTS / "test_snapshots", SNAPSHOTS / "test_snapshots_display"]
+SOURCES = [
+    SNAPSHOTS / "test_snapshots",
+    SNAPSHOTS / "test_snapshots_display",
+    SNAPSHOTS / "test_snapshots_history",
+    SNAPSHOTS / "test_history_view_snapshots",
+]
 TARGET = ROOT / "screenshots"
 
 
