@@ -108,6 +108,22 @@ async def test_the_filter_takes_the_live_lists_terms_and_time_terms(tmp_path) ->
         await wait_until(lambda: history.notice == "no job matches", what="no match")
 
 
+async def test_text_typed_in_one_burst_after_slash_goes_to_the_filter(tmp_path) -> None:
+    """Over a slow link "/" and the next letters arrive together, queued for the list before
+    "/" has opened the box: they become filter text, never keys of the view ("s" would sort)."""
+    from textual import events
+
+    seed(tmp_path, FrozenClock())
+    app = deck(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        history = await open_history(app, pilot)
+        for key, character in (("slash", "/"), ("e", "e"), ("t", "t"), ("l", "l"), ("s", "s")):
+            app.post_message(events.Key(key, character))
+        await pilot.pause(0.2)
+        assert app.screen.query_one("#history-filter").value == "etls"
+        await wait_until(lambda: history.notice == "no job matches", what="the filter")
+
+
 async def test_a_bad_term_is_said_with_where_it_is_and_the_last_good_list_stays(tmp_path) -> None:
     seed(tmp_path, FrozenClock())
     app = deck(tmp_path)

@@ -39,6 +39,7 @@ from jobdeck.ui.panes.log_window import EARLIER_WINDOW_MAX_BYTES
 from jobdeck.ui.panes.timeline import TimelinePane
 from jobdeck.ui.runtime.first_frame import FirstScreen
 from jobdeck.ui.screens.action_keys import action_bindings
+from jobdeck.ui.screens.burst_keys import slash_then_text
 from jobdeck.ui.screens.job_actions import JobActions
 from jobdeck.ui.screens.key_commands import KeySection, everywhere_keys
 from jobdeck.ui.widgets.health_bar import HealthBar
@@ -315,21 +316,7 @@ class DeckScreen(JobActions, FirstScreen):
         self.set_focus(finder)
 
     def on_key(self, event: Key) -> None:
-        # "/" then text in one burst (a fast typist, a slow link): every key is handed to
-        # the focused list before App-level bindings run, so "/" is handled here, as it
-        # bubbles, and the keys after it, already queued for the list, are sent on to the
-        # box as text rather than run as commands ("a" would ask to archive). The box's
-        # own keys never bubble here.
-        focused = self.focused
-        if isinstance(focused, Input):
-            if focused.has_class("finder") and event.is_printable and event.character:
-                event.stop()
-                event.prevent_default()
-                focused.post_message(Key(event.key, event.character))
-        elif event.key == "slash":
-            event.stop()
-            event.prevent_default()
-            self.action_find()
+        slash_then_text(self, event, self.action_find)
 
     def action_escape(self) -> None:
         focused = self.focused

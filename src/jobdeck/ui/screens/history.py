@@ -17,6 +17,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.events import Key
 from textual.screen import Screen
 from textual.widgets import Input, Label
 from textual.timer import Timer
@@ -24,6 +25,7 @@ from textual.worker import get_current_worker
 
 from jobdeck.query import QueryError, parse_query
 from jobdeck.safe_text import safe_line
+from jobdeck.ui.screens.burst_keys import slash_then_text
 from jobdeck.ui.widgets.history_list import HistoryList
 from jobdeck.ui.widgets.key_footer import KeyFooter
 
@@ -211,6 +213,9 @@ class HistoryScreen(Screen[None]):
             self.app.call_from_thread(self.query_one(HistoryList).add_page, after, page.entries, done=page.done)
 
     # -- keys --------------------------------------------------------------------------
+
+    def on_key(self, event: Key) -> None:
+        slash_then_text(self, event, self.action_find)
 
     def action_find(self) -> None:
         finder = self.query_one("#history-filter", Input)
