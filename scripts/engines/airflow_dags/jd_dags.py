@@ -45,18 +45,7 @@ def jd_conformance():
 
 @dag(dag_id="jd_ok", schedule=None, start_date=START, catchup=False, tags=["jobdeck"])
 def jd_ok():
-    @task
-    def hello() -> int:
-        for n in range(3):
-            log.info("hello line %d", n)
-        print("printed to stdout")
-        return 3
-
-    @task
-    def goodbye(lines: int) -> None:
-        log.info("goodbye after %d lines", lines)
-
-    goodbye(hello())
+    _hello_goodbye()
 
 
 @dag(
