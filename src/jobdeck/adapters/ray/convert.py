@@ -42,6 +42,8 @@ INLINE_SECRET = re.compile(
 #: A URL's credentials (``https://user:token@host/…``, ``https://token@host/…``), as runtime_env's
 #: working_dir, py_modules and pip index URLs carry them for private repositories.
 URL_CREDENTIALS = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)[^\s/@'\"]+@")
+#: A secret as a quoted pair, as an error echoing a submitted runtime_env has it: ``"DB_PASS": "…"``.
+QUOTED_SECRET = re.compile(rf"""(?P<name>(['"]){_SECRET_WORD}\2\s*:\s*)(?P<value>'[^']*'|"[^"]*")""", re.IGNORECASE)
 #: The part of a failure message after which Ray appends the log's end.
 LOGS_APPENDED = re.compile(r"(,?\s*last available logs|\.?\s*Full traceback:).*", re.I | re.S)
 ERROR_LIMIT = 300
@@ -189,6 +191,15 @@ def nodes_words(nodes: tuple[int, int] | None) -> str:
 
 
 def ray_error_message(response: httpx.Response) -> str | None:
+    """Ray's own words from an error answer, with any secret it echoes hidden (an answer to a
+    submission may quote its entrypoint or runtime_env)."""
+    words = _ray_error_words(response)
+    if words is None:
+        return None
+    return redacted_entrypoint(QUOTED_SECRET.sub(lambda match: f"{match['name']}{match['value'][0]}{REDACTED}{match['value'][0]}", words))
+
+
+def _ray_error_words(response: httpx.Response) -> str | None:
     """Ray's own words from an error answer: JSON ``message``/``detail``, or its plain text
     (the last line of a traceback says what failed)."""
     try:
