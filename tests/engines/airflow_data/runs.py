@@ -3,12 +3,11 @@ scripts/engines/airflow_dags/): triggered through Airflow's own REST API, waited
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import time
 from typing import Any
 
 import httpx
+from tcp_relay import Relay  # noqa: F401  (re-exported: the tests and the kit take Airflow away through it)
 
 ENDED = frozenset({"success", "failed"})
 
@@ -58,55 +57,3 @@ def wait_until(check: Any, what: str, timeout: float = 240.0) -> Any:
 def wait_for_runs(rest: httpx.Client, job_ids: list[str], states: frozenset[str] = ENDED) -> None:
     for job_id in job_ids:
         wait_until(lambda job_id=job_id: run_of(rest, job_id)["state"] in states, f"{job_id} in {sorted(states)}")
-
-
-class Relay:
-    """A TCP relay on a free loopback port to Airflow's API: ``stop()`` takes Airflow away for
-    whoever talks to the relay (connections refused), ``start()`` brings it back."""
-
-    def __init__(self, target_port: int) -> None:
-        self.target_port = target_port
-        self.port = 0
-        self._server: asyncio.Server | None = None
-        self._pipes: set[asyncio.Task[None]] = set()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
-        for pipe in list(self._pipes):
-            pipe.cancel()
-        for pipe in list(self._pipes):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await pipe
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
-        except OSError:
-            writer.close()
-            return
-        for source, sink in ((reader, up_writer), (up_reader, writer)):
-            task = asyncio.create_task(self._pipe(source, sink))
-            self._pipes.add(task)
-            task.add_done_callback(self._pipes.discard)
-
-    @staticmethod
-    async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
-        try:
-            while data := await source.read(65536):
-                sink.write(data)
-                await sink.drain()
-        except (OSError, asyncio.IncompleteReadError):
-            pass
-        finally:
-            sink.close()

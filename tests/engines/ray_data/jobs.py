@@ -4,13 +4,12 @@ the head away and bring it back without restarting Ray."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
+from tcp_relay import Relay as TcpRelay
 
 #: Secrets the jobs carry in their runtime_env: none may ever reach jobdeck's model.
 SECRET_TOKEN = "tok-sekrit-7f3a9c"
@@ -76,57 +75,7 @@ def wait_for(client: httpx.Client, submission_id: str, states: set[str], timeout
         time.sleep(0.3)
 
 
-class Relay:
-    """A TCP relay on a free loopback port to the head's dashboard: ``stop()`` takes the
-    head away for whoever talks to the relay (connections refused), ``start()`` brings it back."""
+def Relay(target_port: int) -> TcpRelay:
+    """A TCP relay to the head's dashboard that also keeps what jobdeck sent to the head in ``upstream``."""
+    return TcpRelay(target_port, record_upstream=True)
 
-    def __init__(self, target_port: int) -> None:
-        self.target_port = target_port
-        self.port = 0
-        #: Every byte the relay's clients sent on to the head (what jobdeck's requests carried).
-        self.upstream = bytearray()
-        self._server: asyncio.Server | None = None
-        self._pipes: set[asyncio.Task[None]] = set()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
-        for pipe in list(self._pipes):
-            pipe.cancel()
-        for pipe in list(self._pipes):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await pipe
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
-        except OSError:
-            writer.close()
-            return
-        for source, sink, seen in ((reader, up_writer, self.upstream), (up_reader, writer, None)):
-            task = asyncio.create_task(self._pipe(source, sink, seen))
-            self._pipes.add(task)
-            task.add_done_callback(self._pipes.discard)
-
-    @staticmethod
-    async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter, seen: bytearray | None) -> None:
-        try:
-            while data := await source.read(65536):
-                if seen is not None:
-                    seen += data
-                sink.write(data)
-                await sink.drain()
-        except (OSError, asyncio.IncompleteReadError):
-            pass
-        finally:
-            sink.close()
