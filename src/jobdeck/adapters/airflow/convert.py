@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from jobdeck.adapters.airflow.wire import DagRun, TaskInstance
+from jobdeck.adapters.kit.text import one_line
 from jobdeck.model import Counts, Job, JobGroup, JobRef, JobState, Run, StateCounts, StatusEvent, map_state
 from jobdeck.redact import redact
 
@@ -48,11 +49,6 @@ NAME_LIMIT = 120
 
 def task_state(ti: TaskInstance) -> str:
     return ti.state or "none"
-
-
-def one_line(text: str, limit: int) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def run_id_of(ti: TaskInstance, try_number: int | None = None) -> str:

@@ -14,6 +14,7 @@ import json
 import re
 from typing import Any
 
+from jobdeck.adapters.kit.text import one_line
 from jobdeck.redact import REDACTED, SECRET_KEY_PARTS
 
 #: The longest repr parsed as a literal (a larger one is redacted as text).
@@ -99,8 +100,7 @@ def cut(text: str | None, limit: int) -> str:
     """``text`` on one line at most ``limit`` characters long (cut with an ellipsis)."""
     if not text:
         return ""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + ELLIPSIS
+    return one_line(text, limit)
 
 
 def cut_block(text: str | None, limit: int) -> str:

@@ -9,6 +9,7 @@ from typing import Any, TypeVar, overload
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from jobdeck.adapters.kit.text import one_line
 from jobdeck.errors import AdapterError, AuthFailed, BadResponse, NotFound, Unreachable
 from jobdeck.sizes import byte_size
 
@@ -121,8 +122,7 @@ def _location(loc: tuple[int | str, ...]) -> str:
 
 def short(text: object) -> str:
     """``text`` on one line, at most ERROR_TEXT_LIMIT characters."""
-    one_line = " ".join(str(text).split())
-    return one_line if len(one_line) <= ERROR_TEXT_LIMIT else one_line[: ERROR_TEXT_LIMIT - 1] + "…"
+    return one_line(str(text), ERROR_TEXT_LIMIT)
 
 
 def seconds(value: float) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from jobdeck.adapters.kit.text import one_line
 from jobdeck.adapters.ray.wire import RayJob
 from jobdeck.model import Counts, Job, JobRef, JobState, StatusEvent, map_state
 from jobdeck.redact import REDACTED, redact
@@ -57,11 +58,6 @@ def when(epoch_ms: int | None) -> datetime | None:
     if not epoch_ms or epoch_ms <= 0:
         return None
     return datetime.fromtimestamp(epoch_ms / 1000, tz=UTC)
-
-
-def one_line(text: str, limit: int) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def hide_url_credentials(data: Any) -> Any:
