@@ -220,15 +220,32 @@ class JobGroup(BaseModel):
     counts: StateCounts | None = None
     #: What the counts are over, in words, when not the whole group ("the latest 20 executions").
     scope: str | None = None
+    #: Retries among the counted jobs (a Celery task's retries, an Airflow run's task tries
+    #: after the first), or None when the backend does not count them.
+    retries: int | None = None
+    #: The states of the group's latest jobs, newest last (Airflow's grid in one line); empty when not told.
+    recent: tuple[JobState, ...] = ()
+    #: Jobs of the group that ended per minute over the last ``rate_window_s`` seconds, or None.
+    per_minute: float | None = None
+    rate_window_s: float | None = None
 
     def to_public(self) -> dict[str, Any]:
         counts = self.counts
-        return {
+        public: dict[str, Any] = {
             "key": self.key,
             "name": self.name,
             "counts": {state.value: n for state, n in counts.by_state.items()} if counts is not None else None,
             "scope": self.scope,
         }
+        # Only what the backend tells: a group of another backend reads as before.
+        if self.retries is not None:
+            public["retries"] = self.retries
+        if self.recent:
+            public["recent"] = [state.value for state in self.recent]
+        if self.per_minute is not None:
+            public["per_minute"] = self.per_minute
+            public["rate_window_s"] = self.rate_window_s
+        return public
 
 
 class Job(BaseModel):
