@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from jobdeck.clock import Clock
     from jobdeck.config import Settings
     from jobdeck.monitor import Monitor, MonitorEvent
+    from jobdeck.ui.runtime.quit_sequence import QuitSequence
     from jobdeck.ui.runtime.watch_memory import WatchMemory
 
 
@@ -31,6 +32,8 @@ class DeckHost(Protocol):
     #: The zone times are shown in (the settings' ``time_zone``).
     time_zone: tzinfo
     kiosk: bool
+    #: The kiosk's way out (the keys and time its ``?`` and hints tell).
+    quit_sequence: QuitSequence
     ascii: bool
     #: jobdeck's history file, read back in workers (read only); None when history is off.
     history_file: Path | None

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import work
-from textual.events import Resize
+from textual.events import Key, Resize
 from textual.widgets import Label
 
 from jobdeck.clock import as_utc
@@ -34,6 +34,8 @@ from jobdeck.model import Job, JobRef, JobState
 from jobdeck.monitor.events import BackendHealth
 from jobdeck.ui import deck_text as fmt
 from jobdeck.ui.screens.deck import COMPACT_HEIGHT, LOWER_PANES, DeckScreen
+from jobdeck.ui.screens.key_commands import KeySection
+from jobdeck.ui.screens.kiosk_keys import kiosk_sections, refused_key_hint
 from jobdeck.ui.widgets.job_list import JobList
 from jobdeck.ui.widgets.kiosk_board import KioskBoard, count_jobs, finished_at, with_failures
 
@@ -47,6 +49,8 @@ FAILED_WINDOW = timedelta(hours=24)
 #: Seconds between two readings of the day's failures from the history (the jobs
 #: listed count at once; the history adds those the deck no longer holds).
 HISTORY_READ_SECONDS = 30.0
+#: Seconds a refused key's hint stays, and before the same hint is shown again.
+HINT_SECONDS = 4.0
 
 #: Screen actions a kiosk allows: looking, never changing or leaving.
 KIOSK_ALLOWED_ACTIONS = frozenset(
@@ -120,6 +124,9 @@ class KioskScreen(DeckScreen):
         self._rotated_at: float | None = None
         #: The day's failures by backend as last read from the history (None: not read).
         self._failures: dict[str, FailureCounts] | None = None
+        #: The last refused key's hint and when it was shown (one toast for a key held down).
+        self._hint_shown = ""
+        self._hint_at = 0.0
 
     def on_mount(self) -> None:
         # Runs before DeckScreen.on_mount (Textual calls both, subclass first).
@@ -141,6 +148,25 @@ class KioskScreen(DeckScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return action in KIOSK_ALLOWED_ACTIONS
+
+    # -- keys: only those that work, and the way out --------------------------------
+
+    def key_sections(self) -> list[KeySection]:
+        """The deck's keys that work in the kiosk, after the quit sequence (``?``)."""
+        return kiosk_sections(self.app, super().key_sections(), self.host.quit_sequence)
+
+    def on_key(self, event: Key) -> None:
+        # A key the kiosk refuses (q, c, a, /, ctrl+p …) says so and how to leave, instead of nothing.
+        bindings = [(binding, section.target) for section in super().key_sections() for binding in section.bindings]
+        hint = refused_key_hint(event.key, bindings, self.app, self.host.quit_sequence)
+        if hint is None:
+            return
+        event.stop()
+        event.prevent_default()  # (the deck's own on_key would open the filter on /)
+        now = self.host.clock.monotonic()
+        if hint != self._hint_shown or now - self._hint_at >= HINT_SECONDS:
+            self._hint_shown, self._hint_at = hint, now
+            self.notify(hint, title="Kiosk", timeout=HINT_SECONDS)
 
     # -- the tick: clock, counts, rotation ----------------------------------------
 
