@@ -104,3 +104,14 @@ def test_an_unknown_version_is_read_as_far_as_it_can_be_and_says_what_could_not(
     jobs = jobs_of(data)
     assert jobs["101"][0].state is JobState.UNKNOWN and jobs["101"][0].name == "ok"
     assert jobs["103"][0].error == "was cancelled (killed by SIGTERM)"
+
+
+def test_a_pending_job_has_not_started_though_squeue_says_when_it_expects_to_start_it():
+    recorded = json.loads((Path(__file__).parent / "slurm_data" / "recorded" / "squeue.json").read_text())
+    waiting = next(job for job in recorded["jobs"] if job["name"] == "weekly-cleanup")
+    assert waiting["job_state"] == "PENDING" and waiting["start_time"] > waiting["submit_time"]  # --begin=now+7200
+    jobs = jobs_of(recorded)
+    later = jobs[str(waiting["job_id"])][0]
+    assert (later.state, later.raw_state, later.started) == (JobState.PENDING, "PENDING (BeginTime)", None)
+    running = next(job for job, _ in jobs.values() if job.name == "train-model")
+    assert running.started is not None

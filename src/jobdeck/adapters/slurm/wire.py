@@ -184,7 +184,9 @@ def record_from_queue(job: Any) -> SlurmRecord:
         het_offset=number(job.get("het_job_offset")) if het_job else None,
         submit=epoch(job.get("submit_time")),
         eligible=epoch(job.get("eligible_time")),
-        start=epoch(job.get("start_time")),
+        # A pending job's start_time is when the scheduler expects to start it (a --begin job's
+        # hours ahead), not a start: it has none yet.
+        start=None if flags[:1] == ("PENDING",) else epoch(job.get("start_time")),
         end=epoch(job.get("end_time")),
         restarts=number(job.get("restart_cnt")),
         user=text(job.get("user_name")),
