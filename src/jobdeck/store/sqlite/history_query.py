@@ -12,6 +12,12 @@ ways to *find* candidates without reading every row (``Driver``):
 The reader picks the driver (``reader.HistoryReader.search``) and checks each row it reads
 with the query itself, so what the view lists is exactly what the live list would.
 
+OR, NOT and groups are said in SQL as they are; a term SQL cannot say exactly (a
+``/pattern/``, a word with other letters than ASCII) lets every row through, and so does
+an OR or a NOT over one (``exact`` is then False: the final check decides). Fields of
+``detail`` are not kept in the history: such a term matches no job there. Drivers come
+from the terms that must hold whatever the rest says (the top level's, not negated).
+
 Case: SQLite's ``LIKE`` ignores the case of ASCII letters only. A word with other letters
 is left to the trigram index (which folds them as Unicode does) and the final check; a
 character whose lower case is an ASCII letter (the Kelvin sign) may match in the live list
@@ -24,15 +30,18 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from jobdeck.clock import assume_utc
 from jobdeck.model import JobState
-from jobdeck.query import Query, Term, parse_states
+from jobdeck.query import All, Either, Leaf, Node, Not, Query, label_of, parse_states
 from jobdeck.store.sqlite.search_index import SHORTEST, match_expression
-from jobdeck.time_terms import TimeTest
+from jobdeck.time_terms import DurationTest, TimeTest
 
 #: When the job was last active, and when it began (``jobdeck.time_terms``), from a row.
 _TIMES = {
     "last_active": "coalesce(jobs.updated, jobs.started, nullif(jobs.created, 0))",
     "began": "coalesce(nullif(jobs.created, 0), jobs.started, jobs.updated)",
+    "started": "jobs.started",
+    "ended": "jobs.ended",
 }
 _FIELDS = {"name": "jobs.name", "id": "jobs.job_id"}
 #: A needle SQL can look for exactly: ASCII, and nothing JSON writes escaped.
@@ -104,47 +113,111 @@ def translate(query: Query, vocabulary: Vocabulary, *, words_indexed: bool = Tru
     """``query`` as SQL over ``jobs`` (see the module's text); ``words_indexed``: whether the
     word index holds every job (else no driver uses it)."""
     result = SqlFilter()
+    tree = query.tree
+    top = tree.children if isinstance(tree, All) else (tree,) if tree is not None else ()
     words: list[list[str]] = []  # each term's alternatives, all to be found through the index
-    for term, test in zip(query.terms, query.time_tests, strict=True):
-        if test is not None:
-            _time(result, test, term.negated)
-            continue
-        key = term.key.lower() if term.key else None
-        value = term.value.lower()
-        if key is None:
-            _free_word(result, value, term.negated)
-            if not term.negated and len(value) >= SHORTEST and not vocabulary.outside_index(value):
-                words.append([value])
-        elif key == "state":
-            _in(result, "jobs.state", [state.value for state in parse_states(value)], term.negated)
-            if not term.negated:
-                states = [state.value for state in parse_states(value)]
-                marks = ", ".join("?" * len(states))
-                result.drivers.append(Driver("states", f"SELECT id FROM jobs WHERE state IN ({marks})", tuple(states)))
-        elif key == "backend":
-            needles = _alternatives(value)
-            names = [name for name in vocabulary.backends if any(needle in name.lower() for needle in needles)]
-            _in(result, "jobs.backend", names, term.negated)
-            if not term.negated and names:
-                marks = ", ".join("?" * len(names))
-                result.drivers.append(Driver("backends", f"SELECT id FROM jobs WHERE backend IN ({marks})", tuple(names)))
-        elif key in _FIELDS:
-            needles = _alternatives(value)
-            _contains(result, [_FIELDS[key]], needles, term.negated)
-            if not term.negated and all(len(needle) >= SHORTEST for needle in needles):
-                words.append(list(needles))
-        elif key == "group":
-            columns = ["jobs.group_key", "coalesce(jobs.group_name, jobs.group_key)"]
-            _contains(result, columns, _alternatives(value), term.negated)
-        else:
-            label_key, needles = _label_term(term)
-            _label(result, label_key, needles, term.negated)
-            if not term.negated and needles and all(len(needle) >= SHORTEST for needle in needles):
-                words.append(list(needles))
+    for node in top:
+        sql, params, exact = _node(node, vocabulary)
+        result.exact = result.exact and exact  # else left to the final check
+        if sql != "1":
+            result.add(sql, *params)
+        if isinstance(node, Leaf) and not node.term.negated:
+            _drive(result, words, node, vocabulary)
     if words and words_indexed:
         expression = " AND ".join(_any_of(alternatives) for alternatives in words)
         result.drivers.insert(0, Driver("words", "SELECT rowid FROM jobs_text WHERE jobs_text MATCH ?", (expression,)))
     return result
+
+
+#: A condition, its parameters, and whether it is exact (else it lets through more rows).
+Condition = tuple[str, list[Any], bool]
+_EVERY: Condition = ("1", [], False)
+
+
+def _node(node: Node, vocabulary: Vocabulary) -> Condition:
+    if isinstance(node, Leaf):
+        condition = _leaf(node, vocabulary)
+        return _not(condition) if node.term.negated else condition
+    if isinstance(node, Not):
+        return _not(_node(node.child, vocabulary))
+    parts = [_node(child, vocabulary) for child in node.children]
+    exact = all(part[2] for part in parts)
+    params = [param for part in parts for param in part[1]]
+    if isinstance(node, Either):
+        if any(sql == "1" for sql, _, _ in parts):
+            return "1", [], exact
+        return " OR ".join(f"({sql})" for sql, _, _ in parts), params, exact
+    kept = [part for part in parts if part[0] != "1"]
+    if not kept:
+        return "1", [], exact
+    return " AND ".join(f"({sql})" for sql, _, _ in kept), [p for part in kept for p in part[1]], exact
+
+
+def _not(condition: Condition) -> Condition:
+    sql, params, exact = condition
+    if not exact:
+        return _EVERY  # the negation of more rows than match is fewer: say nothing
+    # A test on a missing value (NULL) fails, so its negation holds, as in the live list.
+    return f"NOT coalesce(({sql}), 0)", params, True
+
+
+def _leaf(leaf: Leaf, vocabulary: Vocabulary) -> Condition:
+    """The leaf's test, not negated (every row, not exact, when SQL cannot say it exactly)."""
+    term = leaf.term
+    if leaf.tests:
+        times = [_time(test) for test in leaf.tests]
+        return " AND ".join(sql for sql, _ in times), [param for _, params in times for param in params], True
+    if leaf.duration is not None:
+        return _duration(leaf.duration)
+    if leaf.regex is not None:
+        return _EVERY
+    key = term.key.lower() if term.key else None
+    value = term.value.lower()
+    if key is None:
+        return _free_word(value)
+    if key == "state":
+        return _in("jobs.state", [state.value for state in parse_states(value)])
+    if key == "backend":
+        needles = _alternatives(value)
+        return _in("jobs.backend", [name for name in vocabulary.backends if any(n in name.lower() for n in needles)])
+    if key in _FIELDS:
+        return _contains([_FIELDS[key]], _alternatives(value))
+    if key == "group":
+        return _contains(["jobs.group_key", "coalesce(jobs.group_name, jobs.group_key)"], _alternatives(value))
+    if key.startswith("detail."):
+        return "0", [], True  # the history keeps no detail: nothing there has the field
+    label, needles = label_of(term)
+    return _label(label.lower(), needles)
+
+
+def _drive(result: SqlFilter, words: list[list[str]], leaf: Leaf, vocabulary: Vocabulary) -> None:
+    """The ways to the candidates a term that must hold gives: words, states, backends."""
+    term = leaf.term
+    if leaf.tests or leaf.duration is not None or leaf.regex is not None:
+        return
+    key = term.key.lower() if term.key else None
+    value = term.value.lower()
+    if key is None:
+        if len(value) >= SHORTEST and not vocabulary.outside_index(value):
+            words.append([value])
+    elif key == "state":
+        states = [state.value for state in parse_states(value)]
+        marks = ", ".join("?" * len(states))
+        result.drivers.append(Driver("states", f"SELECT id FROM jobs WHERE state IN ({marks})", tuple(states)))
+    elif key == "backend":
+        needles = _alternatives(value)
+        names = [name for name in vocabulary.backends if any(needle in name.lower() for needle in needles)]
+        if names:
+            marks = ", ".join("?" * len(names))
+            result.drivers.append(Driver("backends", f"SELECT id FROM jobs WHERE backend IN ({marks})", tuple(names)))
+    elif key in _FIELDS:
+        needles = _alternatives(value)
+        if all(len(needle) >= SHORTEST for needle in needles):
+            words.append(list(needles))
+    elif key != "group" and not key.startswith("detail."):
+        _, needles = label_of(term)
+        if needles and all(len(needle) >= SHORTEST for needle in needles):
+            words.append(list(needles))
 
 
 def _alternatives(value: str) -> tuple[str, ...]:
@@ -160,18 +233,22 @@ def _plain(*needles: str) -> bool:
     return all(set(needle) <= _PLAIN for needle in needles)
 
 
-def _time(result: SqlFilter, test: TimeTest, negated: bool) -> None:
-    condition = f"{_TIMES[test.which]} {test.op} ?"
-    # A job with no time matches no time term, so it matches every negated one.
-    result.add(f"NOT coalesce({condition}, 0)" if negated else condition, test.seconds * 1000)
+def _time(test: TimeTest) -> tuple[str, list[Any]]:
+    return f"{_TIMES[test.which]} {test.op} ?", [test.seconds * 1000]
 
 
-def _in(result: SqlFilter, column: str, values: list[str], negated: bool) -> None:
+def _duration(test: DurationTest) -> Condition:
+    """How long the job ran (up to the test's now while it runs), in milliseconds."""
+    now = assume_utc(test.now).timestamp() * 1000
+    return f"jobs.started IS NOT NULL AND max(0, coalesce(jobs.ended, ?) - jobs.started) {test.op} ?", [
+        now, test.seconds * 1000
+    ], True
+
+
+def _in(column: str, values: list[str]) -> Condition:
     if not values:
-        result.add("1" if negated else "0")
-        return
-    marks = ", ".join("?" * len(values))
-    result.add(f"{column} {'NOT IN' if negated else 'IN'} ({marks})", *values)
+        return "0", [], True
+    return f"{column} IN ({', '.join('?' * len(values))})", list(values), True
 
 
 def _like(needle: str) -> str:
@@ -179,24 +256,20 @@ def _like(needle: str) -> str:
     return "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _contains(result: SqlFilter, columns: list[str], needles: tuple[str, ...], negated: bool) -> None:
+def _contains(columns: list[str], needles: tuple[str, ...]) -> Condition:
     if not _plain(*needles):
-        result.exact = False  # left to the final check
-        return
+        return _EVERY  # left to the final check
     tests = [f"coalesce({column}, '') LIKE ? ESCAPE '\\'" for column in columns for _ in needles]
-    params = [_like(needle) for _ in columns for needle in needles]
-    condition = " OR ".join(tests)
-    result.add(f"NOT ({condition})" if negated else condition, *params)
+    return " OR ".join(tests), [_like(needle) for _ in columns for needle in needles], True
 
 
 _LABEL_VALUE = "EXISTS (SELECT 1 FROM json_each(jobs.labels) WHERE value LIKE ? ESCAPE '\\')"
 
 
-def _free_word(result: SqlFilter, word: str, negated: bool) -> None:
+def _free_word(word: str) -> Condition:
     """A free word's test: in the state, name, id, backend, raw state or a label's value."""
     if not _plain(word):
-        result.exact = False  # left to the final check
-        return
+        return _EVERY  # left to the final check
     like = " LIKE ? ESCAPE '\\'"
     condition = (
         f"jobs.state{like} OR jobs.name{like} OR jobs.job_id{like} OR jobs.backend{like}"
@@ -204,22 +277,13 @@ def _free_word(result: SqlFilter, word: str, negated: bool) -> None:
         # The labels' text first: cheap, and most rows fail there (json_each reads the rest).
         f" OR (coalesce(jobs.labels, ''){like} AND {_LABEL_VALUE})"
     )
-    result.add(f"NOT ({condition})" if negated else condition, *[_like(word)] * 7)
+    return condition, [_like(word)] * 7, True
 
 
-def _label_term(term: Term) -> tuple[str, tuple[str, ...]]:
-    """The label's key and the texts its value may contain (none: it has the label)."""
-    if term.key and term.key.lower() == "label":
-        label, sep, value = term.value.partition("=")
-        return label.lower(), _alternatives(value.lower()) if sep else ()
-    return (term.key or "").lower(), _alternatives(term.value.lower())
-
-
-def _label(result: SqlFilter, key: str, needles: tuple[str, ...], negated: bool) -> None:
+def _label(key: str, needles: tuple[str, ...]) -> Condition:
     if not _plain(key, *needles):
-        result.exact = False
-        return
+        return _EVERY
     # (Two keys differing only in case: the live list reads the one typed; this, either.)
     values = " OR ".join("value LIKE ? ESCAPE '\\'" for _ in needles) or "1"
     condition = f"EXISTS (SELECT 1 FROM json_each(jobs.labels) WHERE lower(key) = ? AND ({values}))"
-    result.add(f"NOT {condition}" if negated else condition, key, *[_like(needle) for needle in needles])
+    return condition, [key, *[_like(needle) for needle in needles]], True
