@@ -315,10 +315,10 @@ def _spliced(items: list[T], dropped: list[int], inserted: list[tuple[int, T]]) 
 
 def _narrows(old: Query, new: Query) -> bool:
     """Whether every job ``new`` matches is sure to match ``old``: both are plain
-    free words (no keys, no negation) and ``new`` only lengthens or adds words."""
-    if old.is_empty or len(new.terms) < len(old.terms):
+    free words side by side (no keys, no negation, no OR) and ``new`` only lengthens or adds words."""
+    if old.is_empty or len(new.terms) < len(old.terms) or not (old.is_conjunction and new.is_conjunction):
         return False
-    if any(term.key is not None or term.negated for term in (*old.terms, *new.terms)):
+    if any(term.key is not None or term.negated or term.pattern for term in (*old.terms, *new.terms)):
         return False
     *kept, last = old.terms
     if list(new.terms[: len(kept)]) != kept:
