@@ -128,6 +128,11 @@ class Adapter(ABC):
         beside its health (for example "TLS verification off")."""
         return ()
 
+    def notes(self) -> tuple[str, ...]:
+        """Short facts about the backend as it last answered, not problems ("2 workers
+        online, 3 active tasks"): shown beside its health in a wide header and in ``H``."""
+        return ()
+
     # -- capabilities -----------------------------------------------------
 
     def supports(self, capability: Capability) -> bool:

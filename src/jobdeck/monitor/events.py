@@ -37,6 +37,8 @@ class BackendHealth:
     push_error: str | None = None
     #: Short warnings to show in the header, e.g. "TLS verification off".
     warnings: tuple[str, ...] = ()
+    #: Short facts the adapter tells as it answers, e.g. "2 workers online, 3 active tasks".
+    notes: tuple[str, ...] = ()
 
     @property
     def stale(self) -> bool:

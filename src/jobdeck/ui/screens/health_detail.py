@@ -61,6 +61,8 @@ def _fields(backend: BackendHealth, now: datetime | None) -> list[tuple[str, str
         fields.append(("live updates", f"reconnecting: {safe_message(backend.push_error)}"))
     elif backend.pushing:
         fields.append(("live updates", "connected"))
+    for note in backend.notes:
+        fields.append(("note", safe_message(note)))
     for warning in backend.warnings:
         fields.append(("warning", safe_message(warning)))
     if backend.last_error:

@@ -50,12 +50,15 @@ class _Detail:
     ok_word: bool = True
     #: The statuses whose backends are counted in one badge ("● 4 ok") instead of named.
     counted: frozenset[HealthStatus] = frozenset()
+    #: The backend's notes ("2 workers online, 3 active tasks"): only where everything else fits.
+    notes: bool = False
 
 
 _TERSE = _Detail(error_width=0, ages=False, warning_text=False, push_text=False)
 
 # From the most detail to the least; the first that fits is drawn.
 _DETAIL_LEVELS = (
+    _Detail(notes=True),
     _Detail(),
     _Detail(error_width=16),
     _Detail(error_width=0),
@@ -218,6 +221,9 @@ class HealthBar(Widget):
             # (When it is down, polls fail too: the push channel's state is no news.)
             dot = "-" if self.ascii else "·"
             pieces.append((f" {dot} {PUSH_NOTE if detail.push_text else PUSH_NOTE_SHORT}", "health-bar--warning"))
+        if detail.notes:
+            dot = "-" if self.ascii else "·"
+            pieces += [(f" {dot} {present.one_line(note)}", "health-bar--detail") for note in health.notes]
         warning_glyph = "!" if self.ascii else "⚠"
         for warning in health.warnings:
             text = f" {warning_glyph} {present.one_line(warning)}" if detail.warning_text else f" {warning_glyph}"
