@@ -8,6 +8,7 @@ the timeline, the "log", the workers, secrets hidden; then the actions, on tasks
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 
 import pytest
@@ -82,6 +83,18 @@ async def test_jobs_are_grouped_by_task_name_with_counts_by_state(adapter: Celer
     assert jobs["fail"].group.counts is not None and jobs["fail"].group.counts.count(JobState.FAILED) >= 1
 
 
+async def test_a_task_names_group_counts_its_retries_its_latest_states_and_its_rate(
+    adapter: CeleryAdapter, sent: Sent
+) -> None:
+    jobs = await listed(adapter, sent)
+    flaky = jobs["flaky"].group
+    assert flaky is not None and flaky.retries is not None and flaky.retries >= 2  # retried twice, then failed
+    assert flaky.recent and flaky.recent[-1] is JobState.FAILED
+    ok = jobs["ok"].group
+    assert ok is not None and ok.recent[-2:] == (JobState.SUCCEEDED, JobState.SUCCEEDED)
+    assert ok.rate_window_s == 300 and ok.per_minute is not None and ok.per_minute >= 0.4  # 2 ended just now
+
+
 async def test_a_retried_task_has_a_run_per_attempt_and_its_retry_in_the_timeline(
     adapter: CeleryAdapter, sent: Sent
 ) -> None:
@@ -148,6 +161,8 @@ async def test_workers_are_described_and_an_unknown_task_is_not_found(adapter: C
     }
     assert "w1@localhost online" in adapter.describe()["workers"]
     assert adapter.warnings() == ()
+    [workers] = adapter.notes()  # from Flower's workers view: how many run how many tasks
+    assert re.fullmatch(r"\d+ workers online, \d+ active tasks?", workers), workers
     with pytest.raises(NotFound, match="forgets every task"):
         await adapter.get_job("00000000-0000-0000-0000-000000000000")
 

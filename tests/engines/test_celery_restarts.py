@@ -10,6 +10,7 @@ Redis, workers and Flower (this module runs after the others: it restarts them).
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -138,7 +139,10 @@ async def test_a_worker_killed_mid_task_leaves_the_task_unknown_with_a_note(cele
         await eventually(lost, "the task of the killed worker")
         [latest] = await adapter.list_runs(task_id)  # the run history says what the row says
         assert latest.state is JobState.UNKNOWN and f"its worker {worker} is offline" in (latest.error or "")
-        assert f"worker offline: {worker}" in adapter.warnings()
+        # Named in the header, with the heartbeats it missed since.
+        [offline] = [warning for warning in adapter.warnings() if warning.startswith("worker offline:")]
+        assert re.fullmatch(rf"worker offline: {re.escape(worker)} \(\d+ heartbeats missed\)", offline), offline
+        assert any(re.match(r"\d+ of \d+ workers online", note) for note in adapter.notes()), adapter.notes()
         assert f"{worker} offline" in adapter.describe()["workers"]
     finally:
         await adapter.close()

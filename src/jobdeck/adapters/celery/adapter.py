@@ -47,6 +47,8 @@ PUSH_CHECK = 0.25
 #: Seconds between two questions to Flower about the workers (their heartbeats come every 2 s;
 #: Flower counts one offline after about 4 s without): one poll in a few, not every one.
 WORKERS_EVERY = 5.0
+#: Heartbeats an online worker may miss before the header names it (one late beat on a busy machine is no news).
+MISSED_WARN = 2
 
 
 def _terminable(job: Job) -> str | None:
@@ -110,6 +112,8 @@ class CeleryAdapter(HttpAdapter):
         self._listed = ListedJobs()
         self._groups: dict[str, JobGroup] = {}
         self._workers: list[WorkerInfo] = []
+        #: Why part of what the workers are is unknown (Flower's workers view did not answer), or None.
+        self._workers_problem: str | None = None
         #: When Flower was last asked about the workers (they are asked every WORKERS_EVERY seconds).
         self._workers_at: float | None = None
         #: Tasks this jobdeck sent again, and the task each is a retry of.
@@ -173,9 +177,26 @@ class CeleryAdapter(HttpAdapter):
         return list(self._workers)
 
     def warnings(self) -> tuple[str, ...]:
-        offline = [worker.name for worker in self._workers if not worker.online]
-        extra = (f"worker offline: {', '.join(offline)}",) if offline else ()
+        offline = [_missed(worker) for worker in self._workers if not worker.online]
+        late = [worker for worker in self._workers if worker.online and (worker.missed_heartbeats or 0) >= MISSED_WARN]
+        extra = [f"worker offline: {', '.join(offline)}"] if offline else []
+        extra += [f"{worker.name} missed {worker.missed_heartbeats} heartbeats" for worker in late]
         return (*super().warnings(), *extra)
+
+    def notes(self) -> tuple[str, ...]:
+        """The workers in the header: "2 workers online, 3 active tasks" (or "1 of 2 workers online");
+        what is unknown of them, and why, after it."""
+        if not self._workers:
+            return ("no workers seen yet",) if self._workers_problem is None else (self._workers_problem,)
+        online = [worker for worker in self._workers if worker.online]
+        count = len(self._workers)
+        words = f"{len(online)} of {count} workers online" if len(online) < count else (
+            f"{count} worker{'s' if count != 1 else ''} online")
+        active = [worker.active for worker in online]
+        if online and None not in active:
+            total = sum(a or 0 for a in active)
+            words += f", {total} active task{'s' if total != 1 else ''}"
+        return (words,) if self._workers_problem is None else (words, self._workers_problem)
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -185,7 +206,7 @@ class CeleryAdapter(HttpAdapter):
         offline = {worker.name: not worker.online for worker in workers}
         limit = self.settings.max_tasks
         scope = f"the latest {len(tasks)} tasks" if len(tasks) >= limit else None
-        self._groups = group_of(((raw.get("name"), raw.get("state")) for _, raw in tasks), scope)
+        self._groups = group_of((raw for _, raw in tasks), scope, now=self.clock.now().timestamp())
         # A task is read into the model only when what Celery says of it changed (or its group did).
         return self._listed.convert(
             ((uuid, (uuid, raw, self._groups.get(raw.get("name") or UNNAMED),
@@ -320,7 +341,8 @@ class CeleryAdapter(HttpAdapter):
             now = self.clock.monotonic()
             if self._workers_at is not None and now - self._workers_at < WORKERS_EVERY:
                 return await self.flower.tasks(http), self._workers
-            tasks, workers = await asyncio.gather(self.flower.tasks(http), self.flower.workers(http))
+            tasks, (workers, self._workers_problem) = await asyncio.gather(
+                self.flower.tasks(http), self.flower.workers(http, self.clock.now().timestamp()))
             self._workers_at = now
             return tasks, workers
         broker = self._broker()
@@ -352,3 +374,8 @@ class CeleryAdapter(HttpAdapter):
 
     def _broker_error(self, exc: Exception) -> AdapterError:
         return Unreachable(f"{self.name}: the broker did not take it: {self.convert.scrub(str(exc))}")
+
+
+def _missed(worker: WorkerInfo) -> str:
+    """A worker's name, with the heartbeats it missed where known."""
+    return f"{worker.name} ({worker.missed_heartbeats} heartbeats missed)" if worker.missed_heartbeats else worker.name

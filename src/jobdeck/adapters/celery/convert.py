@@ -97,15 +97,53 @@ def events_of(task: CeleryTask) -> list[TaskEvent]:
     return sorted(found, key=lambda event: (_KIND_ORDER.get(event.type, len(_KIND_ORDER)), event.at))
 
 
-def group_of(tasks: Iterable[tuple[str | None, str | None]], scope: str | None = None) -> dict[str, JobGroup]:
-    """A group per task name (``(name, state)`` of each task): how many of its listed tasks are in each state."""
-    states: dict[str, list[JobState]] = defaultdict(list)
-    for name, state in tasks:
-        states[name or UNNAMED].append(map_state(state, TASK_STATES))
-    return {
-        name: JobGroup(key=name, name=name, counts=StateCounts.of(listed), scope=scope)
-        for name, listed in states.items()
-    }
+#: How many of a task name's latest tasks its group row shows as a strip of states.
+RECENT = 30
+#: The window over which a group's rate (tasks that ended per minute) is told.
+RATE_WINDOW_S = 300.0
+#: The fields that time how a task ended.
+_END_FIELDS = ("succeeded", "failed", "revoked", "rejected")
+
+
+def _epoch(value: object) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+
+def _retries(raw: Mapping[str, object]) -> int:
+    """The retries a task has had: Celery counts them on each attempt's receipt; one waiting
+    to run again (RETRY) has had one more than its last attempt says."""
+    count = raw.get("retries")
+    done = count if isinstance(count, int) and not isinstance(count, bool) and count > 0 else 0
+    return done + (1 if raw.get("state") == "RETRY" else 0)
+
+
+def group_of(tasks: Iterable[Mapping[str, object]], scope: str | None = None, *,
+             now: float | None = None) -> dict[str, JobGroup]:
+    """A group per task name (each task as Celery sent it): its listed tasks by state, their
+    retries, the latest tasks' states (newest last) and, with ``now`` (epoch seconds), how many
+    ended per minute over the last RATE_WINDOW_S."""
+    by_name: dict[str, list[tuple[float, JobState, int, float]]] = defaultdict(list)
+    for raw in tasks:
+        name = raw.get("name")
+        # In the order they were sent (a task's latest event may be much later: a revocation).
+        began = next((at for at in map(_epoch, (raw.get("sent"), raw.get("received"), raw.get("timestamp"))) if at), 0.0)
+        ended = max(_epoch(raw.get(field)) for field in _END_FIELDS)
+        by_name[name if isinstance(name, str) and name else UNNAMED].append(
+            (began or ended, map_state(raw.get("state"), TASK_STATES), _retries(raw), ended))  # type: ignore[arg-type]
+    groups = {}
+    for name, listed in by_name.items():
+        listed.sort(key=lambda task: task[0])
+        rate = None
+        if now is not None:
+            ended_lately = sum(1 for *_, ended in listed if ended and now - RATE_WINDOW_S < ended <= now + 1)
+            rate = round(ended_lately * 60 / RATE_WINDOW_S, 1)
+        groups[name] = JobGroup(
+            key=name, name=name, counts=StateCounts.of(state for _, state, _, _ in listed), scope=scope,
+            retries=sum(retries for _, _, retries, _ in listed),
+            recent=tuple(state for _, state, _, _ in listed[-RECENT:]),
+            per_minute=rate, rate_window_s=RATE_WINDOW_S if now is not None else None,
+        )
+    return groups
 
 
 class Converter:

@@ -8,17 +8,16 @@ again go through Flower too (``/api/task/revoke``, ``/api/task/async-apply``).
 from __future__ import annotations
 
 import base64
-import re
 from typing import Any
 
+from pydantic import ValidationError
+
 from jobdeck.adapters.celery.settings import CelerySettings
-from jobdeck.adapters.celery.wire import TASK, CeleryTask, RawTask, WorkerInfo
+from jobdeck.adapters.celery.wire import TASK, WORKER_SEEN, CeleryTask, RawTask, WorkerInfo, WorkerSeen
 from jobdeck.adapters.kit.http import HttpClient, validate
 from jobdeck.adapters.kit.http_paths import segment
-from jobdeck.errors import AuthFailed, BadResponse, NotFound
+from jobdeck.errors import AdapterError, AuthFailed, BadResponse, NotFound
 
-#: Flower's Prometheus gauge of each worker's running tasks (cheaper than asking the workers).
-_GAUGE = re.compile(r'^(flower_worker_number_of_currently_executing_tasks)\{worker="([^"]*)"\}\s+(\S+)$')
 
 
 def auth_header(credentials: str) -> dict[str, str]:
@@ -72,25 +71,41 @@ class FlowerSource:
             raise BadResponse(f"{self.backend}: task {task_id}: not a task")
         return validate(TASK, {**data, "uuid": data.get("uuid") or task_id}, what=f"task {task_id}", backend=self.backend)
 
-    async def workers(self, http: HttpClient) -> list[WorkerInfo]:
+    async def workers(self, http: HttpClient, now: float) -> tuple[list[WorkerInfo], str | None]:
         """Online or not by their heartbeats (``/api/workers?status=1``: a worker killed without a
-        word goes offline when its heartbeats stop), and the tasks each runs (Flower's gauges)."""
+        word goes offline when its heartbeats stop); then, optionally, the tasks each runs and its
+        heartbeats missed by ``now`` (epoch seconds), from Flower's workers view
+        (``/workers?json=1``). Without that view the workers stand, and the second value says why."""
         response = await self._call(http, "GET", "/api/workers", params={"status": 1})
         alive = await _json(http, response)
         if not isinstance(alive, dict):
             raise BadResponse(f"{self.backend}: the worker list is not an object")
-        active: dict[str, int] = {}
-        for line in (await self._call(http, "GET", "/metrics")).text.splitlines():
-            match = _GAUGE.match(line)
-            if match and match.group(1) == "flower_worker_number_of_currently_executing_tasks":
-                try:
-                    active[match.group(2)] = int(float(match.group(3)))
-                except ValueError:
-                    continue
-        return [
-            WorkerInfo(name=str(name), online=bool(up), active=active.get(str(name)) if up else 0)
-            for name, up in sorted(alive.items())
-        ]
+        problem = None
+        try:
+            details = await self._worker_details(http)
+        except AdapterError as exc:  # a 401 too: the view may want a login the API does not
+            details, problem = {}, f"active tasks and heartbeats unknown: {exc}"
+        workers = []
+        for name, up in sorted(alive.items()):
+            seen = details.get(str(name))
+            missed = seen.missed(now) if seen is not None else None
+            active = (seen.active if seen is not None else None) if up else 0
+            workers.append(WorkerInfo(name=str(name), online=bool(up), active=active, missed_heartbeats=missed))
+        return workers, problem
+
+    async def _worker_details(self, http: HttpClient) -> dict[str, WorkerSeen]:
+        body = http.decode_json(await http.request("GET", "/workers", params={"json": 1}))
+        rows = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(rows, list):
+            raise BadResponse(f"{self.backend}: Flower's workers view did not send its workers")
+        found = {}
+        for row in rows:
+            try:
+                seen = WORKER_SEEN.validate_python(row)
+            except ValidationError:
+                continue  # one odd row costs that worker its details, not the others theirs
+            found[seen.hostname] = seen
+        return found
 
     async def revoke(self, http: HttpClient, task_id: str, *, terminate: bool) -> None:
         params = {"terminate": "true", "signal": "SIGTERM"} if terminate else None

@@ -96,3 +96,40 @@ class WorkerInfo(BaseModel):
     active: int | None = None
     #: Heartbeats it has missed (broker mode; Flower only says online or not).
     missed_heartbeats: int | None = None
+
+
+class WorkerSeen(BaseModel):
+    """A worker as Flower's workers view tells it (``/workers?json=1``): its heartbeats and running tasks."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    hostname: str
+    #: Seconds between two heartbeats.
+    freq: float = 2.0
+    #: Epoch seconds of its latest heartbeats (Flower keeps a few).
+    heartbeats: tuple[float, ...] = ()
+    active: int | None = None
+
+    @field_validator("heartbeats", mode="before")
+    @classmethod
+    def _beats(cls, value: Any) -> Any:
+        return tuple(v for v in value if isinstance(v, int | float)) if isinstance(value, list | tuple) else ()
+
+    @field_validator("freq", mode="before")
+    @classmethod
+    def _freq(cls, value: Any) -> Any:
+        return value if isinstance(value, int | float) and value > 0 else 2.0
+
+    @field_validator("active", mode="before")
+    @classmethod
+    def _active(cls, value: Any) -> Any:
+        return value if isinstance(value, int) and value >= 0 else None
+
+    def missed(self, now: float) -> int | None:
+        """Heartbeats missed by ``now``: none while the latest is less than two beats old."""
+        if not self.heartbeats:
+            return None
+        return max(0, int((now - max(self.heartbeats)) / self.freq) - 1)
+
+
+WORKER_SEEN = TypeAdapter(WorkerSeen)
