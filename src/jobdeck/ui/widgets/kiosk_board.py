@@ -172,6 +172,8 @@ class KioskBoard(Widget):
         if not self.counts:
             return Text("no backends configured", style=self._style("kiosk-board--label"))
         width = max(1, self.content_region.width or self.size.width or 80)
+        if self.has_class("-short"):
+            return self._rows(width)
         cards = len(self.counts)
         # As many cards per row as fit at a readable width.
         per_row = max(1, min(cards, width // 34 or 1))
@@ -180,9 +182,12 @@ class KioskBoard(Widget):
         grid = Table.grid(expand=True)
         for _ in range(per_row):
             grid.add_column(ratio=1)
+        # One wording of the last hour on every card ("1 last hour" beside "4 in 1 h" reads as two facts).
+        wordings = _HOUR_WORDINGS if large else _HOUR_WORDINGS[1:]
+        wording = hour_wording(self.counts.values(), self._column_width(card_width), wordings)
         row: list[RenderableType] = []
         for name, counts in self.counts.items():
-            row.append(self._card(name, counts, large, card_width))
+            row.append(self._card(name, counts, large, card_width, wording))
             if len(row) == per_row:
                 grid.add_row(*row)
                 row = []
@@ -190,16 +195,51 @@ class KioskBoard(Widget):
             grid.add_row(*row, *[""] * (per_row - len(row)))
         return grid
 
-    def _card(self, name: str, counts: BackendCounts, large: bool, card_width: int) -> Panel:
+    def _title(self, name: str) -> Text:
+        """A backend's name between its health glyph and word: `` ● drp ok ``."""
         health = self.health.get(name)
         status = health.status if health is not None else HealthStatus.STARTING
         glyphs = STATUS_GLYPH_ASCII if self.ascii else STATUS_GLYPH
         status_style = self._style(f"kiosk-board--{status.value}")
-        title = Text.assemble(
+        return Text.assemble(
             (f" {glyphs[status]} ", status_style),
             (present.truncate(present.one_line(name), 20), Style(bold=True)),
             (f" {status.value} ", status_style),
         )
+
+    def _rows(self, width: int) -> Table:
+        """A short screen's board: a line per backend under one line of headings, so the
+        job and its log keep their room (five backends take six lines, not eighteen)."""
+        label = self._style("kiosk-board--label")
+        titles = {name: self._title(name) for name in self.counts}
+        title_width = max(cell_len(title.plain) for title in titles.values())
+        running_width = max(cell_len("▶ running"), *(cell_len(f"{c.running} now") for c in self.counts.values()))
+        spark = bool(self.failures_per_hour) and width >= title_width + running_width + 2 * 26 + 24 + 8
+        room = (width - title_width - running_width - 6 - (26 if spark else 0)) // 2
+        today = max(cell_len(f"{n} today · ") for c in self.counts.values() for n in (c.failed_today, c.succeeded_today))
+        wording = hour_wording(self.counts.values(), max(1, room - today), _HOUR_WORDINGS[1:])
+        table = Table.grid(padding=(0, 2))
+        table.add_column(no_wrap=True)
+        for _ in range(3 + spark):
+            table.add_column(no_wrap=True, overflow="ellipsis")
+        heads = [Text(f"{present.state_glyph(state, self.ascii)} {word}", style=label) for word, state in
+                 (("running", JobState.RUNNING), ("failed", JobState.FAILED), ("succeeded", JobState.SUCCEEDED))]
+        table.add_row(Text(""), *heads, *([Text("failed per hour, 24 h", style=label)] if spark else []))
+        for name, counts in self.counts.items():
+            cells = [Text.assemble((str(counts.running), self._style("kiosk-board--running")), (" now", label))]
+            for today_count, hour, style in ((counts.failed_today, counts.failed_hour, "kiosk-board--failed"),
+                                             (counts.succeeded_today, counts.succeeded_hour,
+                                              "kiosk-board--succeeded")):
+                cells.append(Text.assemble((str(today_count), self._style(style)),
+                                           (f" today · {wording.format(hour)}", label)))
+            if spark:
+                per_hour = self.failures_per_hour.get(name, (0,) * 24)
+                cells.append(self._sparkline_row(per_hour, 24, label))
+            table.add_row(titles[name], *cells)
+        return table
+
+    def _card(self, name: str, counts: BackendCounts, large: bool, card_width: int, wording: str) -> Panel:
+        title = self._title(name)
         label = self._style("kiosk-board--label")
         columns = [
             ("running", counts.running, "now", None, "kiosk-board--running", JobState.RUNNING),
@@ -223,7 +263,7 @@ class KioskBoard(Widget):
             table.add_row(*[Group(Digits(str(value), style=self._style(style))) for _, value, _, _, style, _ in columns])
             if not whole:
                 table.add_row(*[Text(when, style=label) for when in whens])
-            table.add_row(*_hour_texts(hours, column, _HOUR_WORDINGS, label))
+            table.add_row(*_hour_texts(hours, wording, label))
         else:
             # Narrow or short: the same facts on three plain lines.
             table.add_row(*[Text(head, style=label) for head in heads])
@@ -231,7 +271,7 @@ class KioskBoard(Widget):
                 Text.assemble((str(value), self._style(style)), (f" {when}", label))
                 for _, value, when, _, style, _ in columns
             ])
-            table.add_row(*_hour_texts(hours, column, _HOUR_WORDINGS[1:], label))
+            table.add_row(*_hour_texts(hours, wording, label))
         per_hour = self.failures_per_hour.get(name)
         body: RenderableType = table
         if per_hour is not None:
@@ -278,11 +318,16 @@ class KioskBoard(Widget):
 _HOUR_WORDINGS = ("last hour: {}", "{} last hour", "{} in 1 h")
 
 
-def _hour_texts(hours: list[int | None], column: int, wordings: Sequence[str], style: Style) -> list[Text]:
-    """The last hour's counts of a card's columns, in one wording: the first of
-    ``wordings`` that fits every column (so no count is cut to "22 last ho…")."""
-    wording = next(
-        (form for form in wordings if all(cell_len(form.format(hour)) <= column for hour in hours if hour is not None)),
-        wordings[-1],
+def hour_wording(counts: Iterable[BackendCounts], column: int, wordings: Sequence[str]) -> str:
+    """The one wording of the last hour's counts for the whole board: the first of
+    ``wordings`` that fits every count of every card in ``column`` cells (so no count
+    is cut to "22 last ho…", and no card says "1 last hour" beside another's "4 in 1 h")."""
+    hours = [hour for count in counts for hour in (count.failed_hour, count.succeeded_hour)]
+    return next(
+        (form for form in wordings if all(cell_len(form.format(hour)) <= column for hour in hours)), wordings[-1]
     )
+
+
+def _hour_texts(hours: list[int | None], wording: str, style: Style) -> list[Text]:
+    """The last hour's counts of a card's columns, in the board's ``wording``."""
     return [Text("" if hour is None else wording.format(hour), style=style) for hour in hours]
