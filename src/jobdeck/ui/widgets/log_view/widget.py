@@ -346,6 +346,10 @@ class LogView(LogLines, can_focus=True):
     def action_follow(self) -> None:
         self.follow()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # f does nothing while following the tail: the footer leaves "f Follow" out until it would.
+        return not (action == "follow" and self.following)
+
     def action_search_next(self) -> None:
         self.search_next()
 
@@ -361,6 +365,7 @@ class LogView(LogLines, can_focus=True):
         self.refresh()
         self.post_message(self.FollowChanged(self, following))
         self._tell_status()
+        self.refresh_bindings()  # (f Follow in the footer: see check_action)
 
     def _tell_status(self) -> None:
         """Post the state in words when it changed since last told (``StatusChanged``)."""
