@@ -9,12 +9,13 @@ from deck_helpers import build_app, deck_settled, toasts, wait_for_jobs
 from fakes import FakeAdapter, make_job, wait_until
 
 from jobdeck.clock import FrozenClock
-from jobdeck.model import ActionResult, JobRef, JobState, Run, RunPage, StatusEvent
+from jobdeck.model import ActionResult, JobRef, JobState, LogChunk, LogCursor, Run, RunPage, StatusEvent
 from jobdeck.ui.panes.timeline import events_of_run
 from jobdeck.ui.panes.run_paging import NO_OLDER, RunRequest, request_again
 from jobdeck.ui.run_fields import fields_for_run
 from jobdeck.ui.screens.confirm import ConfirmScreen
 from jobdeck.ui.widgets.run_detail import RunDetail
+from jobdeck.ui.widgets.log_view import LogView
 from jobdeck.ui.widgets.timeline import Timeline
 
 WIDE = (120, 50)
@@ -31,6 +32,8 @@ class RetryingAdapter(FakeAdapter):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.numbers = 1
+        #: The run each log read named (None: the newest).
+        self.log_runs_asked: list[str | None] = []
         self._set_runs()
 
     def _set_runs(self) -> None:
@@ -46,6 +49,15 @@ class RetryingAdapter(FakeAdapter):
         self.numbers += 1
         self._set_runs()
         return result
+
+    async def read_log(self, job_id: str, cursor: LogCursor | int = 0) -> LogChunk:
+        """Each run its own log; no run named: the newest run's (as the local backend)."""
+        run = cursor.run if isinstance(cursor, LogCursor) else None
+        self.log_runs_asked.append(run)
+        number = int(run) if run else self.numbers
+        text = f"output of run {number}\n"
+        offset = min(self.log_offset(cursor), len(text))
+        return LogChunk(text=text[offset:], offset=len(text), complete=number < self.numbers)
 
 
 def backend(clock: FrozenClock) -> RetryingAdapter:
@@ -113,6 +125,22 @@ async def test_an_older_run_shows_its_own_run_log_and_pid_fields(tmp_path):
         assert "run-1.log" in text and "1001" in text
         assert "run-2.log" not in text and "1002" not in text
         assert "/spool/again" in text  # the job's own fields stay
+
+
+async def test_the_log_pane_follows_the_run_chosen_and_goes_back_to_the_newest(tmp_path):
+    clock = FrozenClock()
+    adapter = backend(clock)
+    app = build_app(tmp_path, [adapter], clock=clock)
+    async with app.run_test(size=WIDE) as pilot:
+        await open_and_retry(app, pilot)
+        log_view = app.screen.query_one(LogView)
+        await wait_until(lambda: "output of run 2" in "\n".join(log_view.lines_text()), what="run 2's log")
+        await pilot.press("right_square_bracket")
+        await wait_until(lambda: log_view.lines_text() == ["output of run 1"], what="run 1's log")
+        assert "1" in adapter.log_runs_asked
+        await pilot.press("left_square_bracket")
+        await wait_until(lambda: log_view.lines_text() == ["output of run 2"], what="the newest run's log again")
+        assert adapter.log_runs_asked[-1] is None  # the newest run is the job's latest log, followed
 
 
 # -- the rules --------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from jobdeck.errors import NotFound, Unreachable
 from jobdeck.local import procs
 from jobdeck.local.records import RunEvent
 from jobdeck.local.spool import Spool
-from jobdeck.model import Capability, Job, JobState, LogChunk
+from jobdeck.model import Capability, Job, JobState, LogChunk, LogCursor
 
 T = TypeVar("T")
 RUNNER = [sys.executable, "-m", "jobdeck.local.runner"]
@@ -243,6 +243,24 @@ async def test_retry_starts_run_2_with_the_same_command_and_folder(
     timeline = await adapter.timeline(job.id)
     assert timeline[-1].message == "run #2: exit code 5"
     assert any(event.message == "run #2: retry requested from jobdeck" for event in timeline)
+
+
+async def test_each_run_keeps_its_own_log_read_by_its_number(adapter: LocalAdapter, spool: Path, tmp_path: Path) -> None:
+    marker = tmp_path / "ran-once"
+    run_to_end(spool, "sh", "-c", f"if [ -e {marker} ]; then echo second; else touch {marker}; echo first; fi; exit 1",
+               name="twice")
+    job = await only_job(adapter)
+    assert (await adapter.retry(job.id)).ok
+    await eventually(lambda: _ended_run_2(adapter), what="run #2 to end")
+    assert (await adapter.read_log(job.id)).text == "second\n"
+    assert (await adapter.read_log(job.id, LogCursor(position=0, run="2"))).text == "second\n"
+    older = await adapter.read_log(job.id, LogCursor(position=0, run="1"))
+    assert (older.text, older.complete) == ("first\n", True)
+    followed = [chunk.text async for chunk in adapter.follow_log(job.id, LogCursor(position=0, run="1"))]
+    assert "".join(followed) == "first\n"
+    for missing in ("3", "one", "../1"):
+        with pytest.raises(NotFound):
+            await adapter.read_log(job.id, LogCursor(position=0, run=missing))
 
 
 async def test_the_retry_confirmation_says_which_command_runs_where(

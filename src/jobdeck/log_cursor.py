@@ -53,6 +53,14 @@ def as_log_cursor(cursor: LogCursor | int) -> LogCursor:
     return cursor if isinstance(cursor, LogCursor) else LogCursor(position=max(0, cursor))
 
 
+def resume_cursor(asked: LogCursor, chunk_cursor: LogCursor) -> LogCursor:
+    """Where to read on after a chunk read from ``asked``: the chunk's cursor, keeping the
+    run and stream asked for when the chunk names none (it gave only a byte offset)."""
+    if chunk_cursor.run is None and asked.run is not None:
+        return chunk_cursor.model_copy(update={"run": asked.run, "stream": asked.stream})
+    return chunk_cursor
+
+
 class LogChunk(BaseModel):
     """A piece of a log and the cursor just after it, so a stream resumes exactly.
 

@@ -20,7 +20,7 @@ from jobdeck.adapters.actions import STANDARD_ACTIONS, STANDARD_NAMES, ActionSpe
 from jobdeck.adapters.changes import Change
 from jobdeck.clock import Clock, SystemClock
 from jobdeck.errors import AuthFailed, NotFound, Unsupported
-from jobdeck.log_cursor import STDOUT, LogCursor
+from jobdeck.log_cursor import STDOUT, LogCursor, as_log_cursor, resume_cursor
 from jobdeck.model import ActionResult, Capability, Job, JobState, LogChunk, Run, RunPage, StatusEvent
 
 
@@ -270,11 +270,12 @@ class Adapter(ABC):
         Default: poll ``read_log`` on the adapter's interval. Adapters with a
         live stream override this. Each chunk's ``cursor`` is where to resume.
         """
+        cursor = as_log_cursor(cursor)
         while True:
             chunk = await self.read_log(job_id, cursor)
             if chunk.text or chunk.notice or chunk.complete:
                 yield chunk
-            cursor = chunk.cursor
+            cursor = resume_cursor(cursor, chunk.cursor)
             if chunk.complete:
                 return
             await self.clock.sleep(min(1.0, self.settings.interval))

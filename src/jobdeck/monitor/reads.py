@@ -18,7 +18,7 @@ from typing import TypeVar
 from jobdeck.adapters.base import Adapter
 from jobdeck.clock import Clock
 from jobdeck.errors import AdapterError, NotFound, Unsupported
-from jobdeck.log_cursor import as_log_cursor
+from jobdeck.log_cursor import as_log_cursor, resume_cursor
 from jobdeck.model import JobRef, LogChunk, LogCursor, Run, RunPage, StatusEvent
 from jobdeck.monitor.backoff import Backoff
 from jobdeck.monitor.health import InternalError, adapter_failure, describe_error
@@ -136,7 +136,7 @@ class Reads:
                 async with closing(stream):
                     async for chunk in stream:
                         failures = 0
-                        cursor = chunk.cursor
+                        cursor = resume_cursor(cursor, chunk.cursor)
                         yield chunk
                         if chunk.complete:
                             return

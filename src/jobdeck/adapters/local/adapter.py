@@ -18,7 +18,7 @@ from jobdeck import paths
 from jobdeck.adapters.base import Adapter, BackendSettings, ListedJobs
 from jobdeck.adapters.local import watching
 from jobdeck.adapters.local.convert import job_from_record, run_from_record, timeline_of
-from jobdeck.adapters.local.logs import log_folder, log_tail_offset, read_log
+from jobdeck.adapters.local.logs import log_folder, log_tail_offset, read_log, run_number
 from jobdeck.clock import Clock
 from jobdeck.errors import NotFound, Unreachable
 from jobdeck.local import control
@@ -123,7 +123,7 @@ class LocalAdapter(Adapter):
 
     async def read_log(self, job_id: str, cursor: LogCursor | int = 0) -> LogChunk:
         offset = self.log_offset(cursor)
-        read = await self._io(read_log, self.spool, job_id, None, offset)
+        read = await self._io(read_log, self.spool, job_id, run_number(job_id, cursor), offset)
         return read.chunk
 
     async def log_tail_offset(self, job_id: str, lines: int, before: int | None = None) -> int:
@@ -137,7 +137,7 @@ class LocalAdapter(Adapter):
         re-reading at least every quarter second.
         """
         offset = self.log_offset(cursor)
-        read = await self._io(read_log, self.spool, job_id, None, offset)
+        read = await self._io(read_log, self.spool, job_id, run_number(job_id, cursor), offset)
         watched = await self._io(log_folder, self.spool, job_id, read.number)
         stop = asyncio.Event()
         import watchfiles  # here, not at the top: ~12 ms that start-up need not wait for

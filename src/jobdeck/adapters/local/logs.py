@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jobdeck.adapters.kit.logtext import read_from
-from jobdeck.errors import AdapterError
+from jobdeck.errors import AdapterError, NotFound
 from jobdeck.files import NotARegularFile, Refused
 from jobdeck.local import control
 from jobdeck.local.layout import run_folder
 from jobdeck.local.logtail import tail_offset
 from jobdeck.local.spool import Spool
-from jobdeck.model import LogChunk
+from jobdeck.model import LogChunk, LogCursor
 
 
 class LogRefused(AdapterError):
@@ -37,6 +37,16 @@ class LogRead:
     at_end: bool
 
 
+def run_number(job_id: str, cursor: LogCursor | int) -> int | None:
+    """The run a cursor names (its number, as the spool numbers runs); None: the latest."""
+    run = cursor.run if isinstance(cursor, LogCursor) else None
+    if run is None:
+        return None
+    if not run.isdigit() or len(run) > 9:
+        raise NotFound(f"job {job_id} has no run {run[:40]!r}: runs are numbered 1, 2, …")
+    return int(run)
+
+
 def read_log(spool: Spool, job_id: str, number: int | None, offset: int) -> LogRead:
     """Run ``number``'s log (the latest run's when None) from ``offset``.
 
@@ -51,6 +61,8 @@ def read_log(spool: Spool, job_id: str, number: int | None, offset: int) -> LogR
         assert latest is not None
         run, orphaned = latest, record.supervisor_gone is not None
     else:
+        if number not in spool.run_numbers(record.folder):
+            raise NotFound(f"job {job_id} has no run {number}")
         run, orphaned = spool.read_run(record.folder, number), False
     final = run.state.is_terminal or orphaned
     try:

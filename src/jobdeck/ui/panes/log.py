@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 #: After the log's state in the pane's border: the keys that work on it.
 LOG_KEYS = "/ search · w wrap"
+#: Why ``b`` does nothing on the log of a run chosen with ``[``/``]``.
+OLDER_RUN_NOT_PAGED = "an older run's log is read from its start; [ goes back to the newest run"
 
 
 class LogReader(LogSource, Protocol):
@@ -84,6 +86,10 @@ class LogPane(TitledPane, Vertical):
         self._window = LogWindowReader(max_bytes=earlier_max_bytes)
         #: The job shown: what is read for another one (the user moved on) is dropped.
         self.ref: JobRef | None = None
+        #: The run whose log is read, chosen with ``[``/``]`` (None: the job's latest run).
+        self.run: str | None = None
+        #: The run the detail pane last said is chosen (None: none said yet for this job).
+        self._chosen: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="search the log", id="log-search", classes="finder")
@@ -103,6 +109,7 @@ class LogPane(TitledPane, Vertical):
     def show_job(self, job: Job | None) -> None:
         """Follow ``job``'s log from its last lines (again, when it is the job shown already)."""
         self.ref = job.ref if job else None
+        self.run = self._chosen = None
         self._gone = job is not None and job.gone_since is not None
         if job is None:
             self.query_one(LogView).clear()
@@ -119,6 +126,19 @@ class LogPane(TitledPane, Vertical):
         its log is read again from where it now is."""
         if job.ref == self.ref and (job.gone_since is not None) != self._gone:
             self.show_job(job)
+
+    def show_run(self, ref: JobRef, run: str | None, *, newest: bool) -> None:
+        """Show the log of ``ref``'s run ``run`` (chosen with ``[``/``]``); the newest run is
+        the job's latest log, followed as before. A gone job keeps its kept tail."""
+        if ref != self.ref or self._gone or run == self._chosen:
+            return
+        first, self._chosen = self._chosen is None, run
+        wanted = None if newest else run
+        if first and wanted is None:
+            return  # the job's latest log is followed already
+        # Also the newest run again when it is another one (a retry started it).
+        self.run = wanted
+        self._follow(ref)
 
     @work(thread=True, exclusive=True, group="log", exit_on_error=False)
     def _read_kept_tail(self, ref: JobRef, path: Path) -> None:
@@ -147,23 +167,31 @@ class LogPane(TitledPane, Vertical):
     async def _follow(self, ref: JobRef) -> None:
         log_view = self.query_one(LogView)
         log_view.clear()
-        # A log whose cursors are not byte offsets is read from its start, and not paged back.
-        log_view.earlier_unavailable = self._reader.log_paging_unavailable(ref)
-        # Perf (issue 8): open the log at its last `max_lines` lines, not byte 0,
-        # so a 1 GB log shows its end at once; the pane says what was skipped.
-        start = await self._reader.log_tail_offset(ref, log_view.max_lines)
-        if ref != self.ref:
-            return
-        log_view.start_at(start)
-        self._window.followed_to = start
+        run = self.run
+        start: LogCursor | int
+        if run is not None:
+            # An older run's log is read from its start (the view keeps its last lines):
+            # the tail offset and paging back are the latest run's.
+            log_view.earlier_unavailable = OLDER_RUN_NOT_PAGED
+            start = LogCursor(position=0, run=run)
+        else:
+            # A log whose cursors are not byte offsets is read from its start, and not paged back.
+            log_view.earlier_unavailable = self._reader.log_paging_unavailable(ref)
+            # Perf (issue 8): open the log at its last `max_lines` lines, not byte 0,
+            # so a 1 GB log shows its end at once; the pane says what was skipped.
+            start = await self._reader.log_tail_offset(ref, log_view.max_lines)
+            if ref != self.ref or run != self.run:
+                return
+            log_view.start_at(start)
+            self._window.followed_to = start
         async for chunk in self._reader.follow_log(ref, start):
-            if ref != self.ref:
+            if ref != self.ref or run != self.run:
                 return
             if chunk.notice:
                 log_view.set_notice(chunk.notice)
             if chunk.text:
                 log_view.append(chunk.text)
-            if chunk.offset is not None:
+            if chunk.offset is not None and run is None:
                 self._window.followed_to = chunk.offset
             if chunk.complete:
                 log_view.mark_ended()

@@ -296,9 +296,11 @@ class DeckScreen(JobActions, FirstScreen):
             self._reveal_chosen_run()
 
     @on(DetailPane.RunChosen)
-    def _show_chosen_runs_timeline(self, message: DetailPane.RunChosen) -> None:
+    def _show_chosen_run(self, message: DetailPane.RunChosen) -> None:
+        """The timeline and the log follow the run chosen in the detail pane."""
         if message.ref is not None:
             self.query_one(TimelinePane).show_run(message.ref, message.run_id, newest=message.newest)
+            self.query_one(LogPane).show_run(message.ref, message.run_id, newest=message.newest)
 
     @on(DetailPane.RunStepped)
     def _reveal_chosen_run(self) -> None:
