@@ -94,11 +94,16 @@ def open_history(settings: Settings) -> HistoryReader | None:
         fail(f"the history cannot be read: {problem}")
 
 
+#: An argument that is a query of its own, not a phrase: OR, AND or NOT, a group, more terms.
+_QUERY_ARGUMENT = re.compile(r"\s(?:OR|AND)(?:\s|$)|^(?:NOT\s|-?\()|\s-?\(|\s-?[A-Za-z_][\w.-]*:")
+
+
 def filter_text(terms: Sequence[str]) -> str:
-    """FILTER arguments as one query: an argument with spaces (the shell took its quotes) is a phrase."""
+    """QUERY arguments as one query: an argument with spaces (the shell took its quotes) is a
+    phrase, unless it is a query of its own ('state:failed OR state:canceled')."""
     parts = []
     for term in terms:
-        if any(c.isspace() for c in term) and '"' not in term:
+        if any(c.isspace() for c in term) and '"' not in term and not _QUERY_ARGUMENT.search(term):
             prefix, rest = re.fullmatch(r"(-?(?:[A-Za-z_][\w.-]*:)?)(.*)", term, re.DOTALL).groups()  # type: ignore[union-attr]
             term = f'{prefix}"{rest}"'
         parts.append(term)
@@ -106,7 +111,8 @@ def filter_text(terms: Sequence[str]) -> str:
 
 
 def parse_filter(terms: Sequence[str]) -> Query:
-    """The deck's filter language over FILTER arguments; a bad term is exit 2 with the reason."""
+    """The deck's filter language over QUERY arguments; a bad one is exit 2 with the reason and
+    where, as the deck says it."""
     from jobdeck.cli.common import EXIT_USAGE, fail
     from jobdeck.query import QueryError, parse_query
 
@@ -114,9 +120,10 @@ def parse_filter(terms: Sequence[str]) -> Query:
     if unknown:  # the command passes unknown options on as terms (for -state:failed): a typo is not one
         fail(f"no such option: {unknown[0]} (a filter term starting with - negates one: -state:failed)", EXIT_USAGE)
     try:
-        return parse_query(filter_text(terms))
+        text = filter_text(terms)
+        return parse_query(text)
     except QueryError as problem:
-        fail(f"bad filter: {problem}", EXIT_USAGE)
+        fail(f"bad filter {text!r}: {problem.described()}", EXIT_USAGE)
 
 
 def entries(

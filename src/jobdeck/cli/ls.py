@@ -1,4 +1,5 @@
-"""``jobdeck ls``: the jobs of every backend after one poll, as a table or JSON."""
+"""``jobdeck ls [QUERY...]``: the jobs of every backend after one poll that match the deck's
+filter language, as a table or JSON."""
 
 from __future__ import annotations
 
@@ -25,12 +26,18 @@ from jobdeck.config import Settings
 from jobdeck.model import Job, JobState
 
 
-@click.command(name="ls", short_help="List jobs.")
+@click.command(
+    name="ls",
+    short_help="List jobs.",
+    # A negated filter term (-state:failed) is a term, not an option; see parse_filter.
+    context_settings={"ignore_unknown_options": True},
+)
 @backend_option()
 @state_option("Only jobs in this state (repeatable).")
 @click.option("--archived", is_flag=True, help="List archived jobs instead of the others.")
 @click.option("--all", "include_all", is_flag=True, help="List archived and other jobs together.")
 @json_option("A JSON list of jobs instead of a table.")
+@click.argument("terms", metavar="[QUERY...]", nargs=-1)
 @click.pass_context
 def ls(
     ctx: click.Context,
@@ -39,12 +46,20 @@ def ls(
     archived: bool,
     include_all: bool,
     as_json: bool,
+    terms: tuple[str, ...],
 ) -> None:
-    """List jobs after one poll of every backend (read-only).
+    """List jobs after one poll of every backend (read-only), newest first.
+
+    QUERY is the deck's filter ('state:failed OR state:canceled', name:/^etl-/,
+    duration:>10m, ended:today, -label:stage=test, sort:-duration ...); a bad one
+    is exit code 2 with where it is.
 
     A backend that fails is named on stderr with its error, the others are
     still listed, and the exit code is 1.
     """
+    from jobdeck.cli.history_source import parse_filter
+
+    query = parse_filter(terms)
     settings = _only_backends(cli_state(ctx).settings(), backend_names)
     jobs, failures = run_one_shot(_poll(settings))
     wanted = {JobState(state.lower()) for state in states}
@@ -54,6 +69,12 @@ def ls(
         if (not wanted or job.state in wanted) and (include_all or job.archived == archived)
     ]
     jobs.sort(key=_newest_first)
+    if not query.is_empty:
+        jobs = query.filter(jobs)
+    if query.sort is not None:
+        from jobdeck.query import sort_jobs
+
+        jobs = sort_jobs(jobs, query.sort, SystemClock().now())
     if failures:
         from jobdeck.present import one_line
 
