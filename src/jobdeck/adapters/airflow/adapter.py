@@ -171,7 +171,8 @@ class AirflowAdapter(HttpAdapter):
         by_dag: dict[str, list[DagRun]] = {}
         for run in runs:
             by_dag.setdefault(run.dag_id, []).append(run)
-        return {dag: convert.dag_group(dag, self._display.get(dag) or dag_runs[0].dag_display_name, dag_runs)
+        return {dag: convert.dag_group(dag, self._display.get(dag) or dag_runs[0].dag_display_name, dag_runs,
+                                       self._listing.tis)
                 for dag, dag_runs in by_dag.items()}
 
     def forget_cached(self) -> None:

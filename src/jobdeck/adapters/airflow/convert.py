@@ -91,10 +91,22 @@ def error_text(wire: DagRun, tis: Iterable[TaskInstance]) -> str | None:
     return one_line("; ".join(parts) or "failed", 300)
 
 
-def dag_group(dag_id: str, display: str | None, runs: list[DagRun]) -> JobGroup:
-    """The DAG as the group of its runs, counted over its listed runs (newest first)."""
-    counts = StateCounts.of(map_state(run.state, RUN_STATES) for run in runs)
-    return JobGroup(key=dag_id, name=display or dag_id, counts=counts, scope=f"its {len(runs)} listed runs")
+#: How many of a DAG's latest runs its group row shows as a strip of states (Airflow's grid in one line).
+RECENT_RUNS = 30
+
+
+def dag_group(dag_id: str, display: str | None, runs: list[DagRun],
+              tis: Mapping[str, Mapping[Any, TaskInstance]] | None = None) -> JobGroup:
+    """The DAG as the group of its runs, counted over its listed runs (newest first): their
+    states, the latest ones as a strip (newest last) and, with the runs' task instances
+    (``tis`` by run key), the retries their tasks had (each try after the first)."""
+    states = [map_state(run.state, RUN_STATES) for run in runs]
+    retries = None
+    if tis is not None:
+        retries = sum(max(0, ti.try_number - 1) for run in runs for ti in tis.get(run.key, {}).values())
+    return JobGroup(key=dag_id, name=display or dag_id, counts=StateCounts.of(states),
+                    scope=f"its {len(runs)} listed runs", retries=retries,
+                    recent=tuple(reversed(states[:RECENT_RUNS])))
 
 
 def to_job(backend: str, wire: DagRun, tis: tuple[TaskInstance, ...], group: JobGroup, paused: bool | None) -> Job:
