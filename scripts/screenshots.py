@@ -17,6 +17,8 @@ SOURCES = [
     SNAPSHOTS / "test_snapshots_display",
     SNAPSHOTS / "test_snapshots_history",
     SNAPSHOTS / "test_history_view_snapshots",
+    SNAPSHOTS / "test_engine_snapshots_celery",
+    SNAPSHOTS / "test_engine_snapshots_airflow",
 ]
 TARGET = ROOT / "screenshots"
 
