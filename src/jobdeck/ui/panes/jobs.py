@@ -12,22 +12,30 @@ from collections.abc import Sequence
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Input
+from textual.widgets import Input, Label
 
 from jobdeck.model import Job, JobRef
+from jobdeck.safe_text import safe_line
 from jobdeck.ui.panes.titles import TitledPane
 from jobdeck.ui.widgets.job_list import JobList
 
 
 class JobsPane(TitledPane, Vertical):
-    """A filter box (hidden until ``/``) over the JobList."""
+    """A filter box (hidden until ``/``) over the JobList, and under it why a filter
+    cannot be used and where (as the history view says it)."""
+
+    DEFAULT_CSS = """
+    JobsPane #filter-error { display: none; color: $error; padding: 0 1; height: auto; }
+    JobsPane #filter-error.-shown { display: block; }
+    """
 
     def compose(self) -> ComposeResult:
         yield Input(
-            placeholder="filter: words, state:failed, backend:NAME, -state:succeeded",
+            placeholder="filter: words, state:failed OR name:/^etl/, -state:succeeded, sort:-duration",
             id="filter",
             classes="finder",
         )
+        yield Label("", id="filter-error", markup=False)
         yield JobList(id="jobs")
 
     def on_mount(self) -> None:
@@ -85,6 +93,9 @@ class JobsPane(TitledPane, Vertical):
         finder = self.query_one("#filter", Input)
         finder.set_class(jobs.query_error is not None, "-invalid")
         finder.tooltip = jobs.query_error
+        error = self.query_one("#filter-error", Label)
+        error.set_class(jobs.query_error is not None, "-shown")
+        error.update(safe_line(f"filter: {jobs.query_error}") if jobs.query_error else "")
         self.show_titles()
 
     @on(Input.Submitted, "#filter")

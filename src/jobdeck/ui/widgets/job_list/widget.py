@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.reactive import reactive, var
 
 from jobdeck.model import Job, JobRef
-from jobdeck.query import SORT_KEYS, JobIndex, QueryError, parse_query
+from jobdeck.query import SORT_KEYS, JobIndex, QueryError, is_sort, parse_query
 from jobdeck.ui.widgets.job_list.columns import names_width
 from jobdeck.ui.widgets.job_list.job_rows import JobRows
 
@@ -134,12 +134,14 @@ class JobList(JobRows, can_focus=True):
 
     #: The filter text (see ``jobdeck.query``); a bad one keeps the last good filter.
     filter_text: reactive[str] = reactive("", init=False)
-    #: One of SORT_KEYS.
+    #: One of SORT_KEYS, reversed with a "-" before it (a query's sort:-name).
     sort: reactive[str] = reactive("recent", init=False)
     #: "active" (jobs not archived) or "archived".
     view: reactive[str] = reactive("active", init=False)
-    #: Why the current ``filter_text`` could not be used, or None when it is fine.
+    #: Why the current ``filter_text`` could not be used, and where, or None when it is fine.
     query_error: var[str | None] = var(None)
+    # The sort before a query's sort: term took over (back when the term goes).
+    _sort_before_query: str | None = None
     #: The backends' names when known (the deck sets them from the monitor): the backend
     #: column is sized from them rather than by a pass over every job (100,000 of them).
     backend_names: tuple[str, ...] = ()
@@ -226,14 +228,16 @@ class JobList(JobRows, can_focus=True):
 
     def cycle_sort(self) -> str:
         """Switch to the next sort key; returns it."""
-        position = SORT_KEYS.index(self.sort) if self.sort in SORT_KEYS else -1
+        key = self.sort.removeprefix("-")
+        position = SORT_KEYS.index(key) if key in SORT_KEYS else -1
+        self._sort_before_query = None  # the user's choice now, whatever the query says
         self.sort = SORT_KEYS[(position + 1) % len(SORT_KEYS)]
         return self.sort
 
     # -- reactives ----------------------------------------------------------
 
     def validate_sort(self, sort: str) -> str:
-        if sort not in SORT_KEYS:
+        if not is_sort(sort):
             raise ValueError(f"unknown sort {sort!r}; sorts: {', '.join(SORT_KEYS)}")
         return sort
 
@@ -249,11 +253,21 @@ class JobList(JobRows, can_focus=True):
             query = parse_query(text, now=now, zone=now.tzinfo if now is not None else None)
         except QueryError as error:
             # Keep showing the last good filter while the user fixes the text.
-            self.query_error = str(error)
+            self.query_error = error.described()
             return
         self.query_error = None
         self._store.set_query(query)
         self._rows_changed()
+        self._follow_query_sort(query.sort)
+
+    def _follow_query_sort(self, sort: str | None) -> None:
+        """A query's ``sort:`` term sorts the list while it is there; the sort before it comes back after."""
+        if sort is not None:
+            if self._sort_before_query is None:
+                self._sort_before_query = self.sort
+            self.sort = sort
+        elif self._sort_before_query is not None:
+            self.sort, self._sort_before_query = self._sort_before_query, None
 
     def watch_sort(self) -> None:
         self._resort()

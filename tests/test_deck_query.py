@@ -1,0 +1,81 @@
+"""The deck's filter box with the richer language: a bad query is said under the box with
+its column (and the last good filter stays); a query's sort: term sorts the list while
+it is there."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from fakes import make_job
+from textual.app import App, ComposeResult
+from textual.widgets import Input, Label
+
+from jobdeck.model import Job, JobState
+from jobdeck.ui.panes.jobs import JobsPane
+from jobdeck.ui.widgets.job_list import JobList
+
+NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+
+JOBS = [
+    make_job("1", JobState.FAILED, name="beta", updated=NOW - timedelta(minutes=1)),
+    make_job("2", JobState.CANCELED, name="alpha", updated=NOW - timedelta(minutes=2)),
+    make_job("3", JobState.SUCCEEDED, name="gamma", updated=NOW - timedelta(minutes=3)),
+]
+
+
+class PaneApp(App[None]):
+    def __init__(self, jobs: list[Job]) -> None:
+        super().__init__()
+        self.jobs = jobs
+
+    def compose(self) -> ComposeResult:
+        yield JobsPane(id="jobs-pane")
+
+    def on_mount(self) -> None:
+        self.query_one(JobList).set_jobs(self.jobs)
+
+
+async def test_a_bad_query_is_said_under_the_filter_box_with_its_column() -> None:
+    app = PaneApp(JOBS)
+    async with app.run_test(size=(80, 24)) as pilot:
+        finder = app.query_one(JobsPane).open_filter()
+        jobs, error = app.query_one(JobList), app.query_one("#filter-error", Label)
+        finder.value = "state:failed OR state:canceled"
+        await pilot.pause()
+        assert [job.id for job in jobs.rows] == ["1", "2"]
+        assert not error.has_class("-shown")
+        finder.value = "state:failed OR"
+        await pilot.pause()
+        assert error.has_class("-shown") and error.display
+        assert str(error.render()) == "filter: OR needs a term after it (at column 14)"
+        assert [job.id for job in jobs.rows] == ["1", "2"]  # the last good filter stays
+        finder.value = "name:/[x[m/"  # a bad pattern: said where, its text drawn as text
+        await pilot.pause()
+        assert "bad /pattern/" in str(error.render()) and "column 7" in str(error.render())
+        finder.value = ""
+        await pilot.pause()
+        assert not error.has_class("-shown") and len(jobs.rows) == 3
+        assert isinstance(finder, Input)
+
+
+async def test_a_sort_term_sorts_the_list_while_it_is_in_the_query() -> None:
+    app = PaneApp(JOBS)
+    async with app.run_test(size=(80, 24)) as pilot:
+        finder = app.query_one(JobsPane).open_filter()
+        jobs = app.query_one(JobList)
+        assert jobs.sort == "recent"
+        finder.value = "sort:-name"
+        await pilot.pause()
+        assert jobs.sort == "-name"
+        assert [job.name for job in jobs.rows] == ["gamma", "beta", "alpha"]
+        finder.value = "sort:name -gamma"
+        await pilot.pause()
+        assert [job.name for job in jobs.rows] == ["alpha", "beta"]
+        finder.value = "-gamma"
+        await pilot.pause()
+        assert jobs.sort == "recent"
+        assert [job.name for job in jobs.rows] == ["beta", "alpha"]
+        # s still cycles, from a query's reversed sort too.
+        finder.value = "sort:-name"
+        await pilot.pause()
+        assert app.query_one(JobsPane).cycle_sort() == "backend"
