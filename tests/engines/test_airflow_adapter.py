@@ -110,6 +110,18 @@ async def test_runs_are_grouped_by_dag_with_the_dag_s_runs_counted_by_state(airf
     assert fail.group.counts.count(JobState.FAILED) >= 1
 
 
+async def test_a_dag_s_group_has_its_latest_runs_as_a_strip_newest_last_and_its_tasks_retries(airflow, adapter):
+    listed = await adapter.list_jobs()
+    fail = by_id(listed)[airflow.ids["fail"]]
+    group = fail.group
+    assert group is not None and group.counts is not None
+    of_dag = sorted((job for job in listed if job.group is not None and job.group.key == "jd_retry_fail"),
+                    key=lambda job: job.created or job.started)  # type: ignore[arg-type,return-value]
+    assert group.recent == tuple(job.state for job in of_dag)[-30:]  # Airflow's grid in one line
+    assert group.retries is not None and group.retries >= 1  # flaky's second try, at least in this module's run
+    assert group.per_minute is None
+
+
 async def test_a_run_s_counts_are_its_task_instances_and_a_failure_says_which_task_after_how_many_tries(airflow, adapter):
     listed = by_id(await adapter.list_jobs())
     fail = listed[airflow.ids["fail"]]
