@@ -55,8 +55,11 @@ class Settings(BaseModel):
     kiosk_quit_within: float = Field(default=2.0, gt=0, le=60)
     #: Over slow links: slower refresh, coalesced updates, no animations.
     low_bandwidth: bool = False
-    #: Plain ASCII only: no box-drawing, block or emoji glyphs.
-    ascii: bool = False
+    #: Plain ASCII only: no box-drawing, block or emoji glyphs. "auto": on by itself where
+    #: the terminal cannot draw them (the Linux console, TERM=linux); true or false: always.
+    ascii: Literal["auto"] | bool = Field(
+        default="auto", description='"auto" (ASCII on the Linux console only), true or false'
+    )
     #: Hours a job its backend no longer lists stays in the deck, marked gone from the
     #: backend, before it leaves the live table (a backend may forget jobs; failed ones
     #: must stay in view meanwhile).
@@ -90,6 +93,14 @@ class Settings(BaseModel):
             if not key or not key.isascii() or not key.isprintable() or " " in key:
                 raise ValueError(f"{key!r} is not a key name; name keys as Textual does, e.g. ctrl+q, f10 or escape")
         return keys
+
+    @field_validator("ascii", mode="before")
+    @classmethod
+    def _auto_true_or_false(cls, value: Any) -> Any:
+        # One message naming the three choices (not one per member of the union); "yes" is no bool here.
+        if value == "auto" or isinstance(value, bool):
+            return value
+        raise ValueError(f'should be "auto", true or false (got {shown(value)})')
 
     @field_validator("time_zone")
     @classmethod

@@ -40,6 +40,7 @@ def deck_command(
     allow_actions: bool,
     kiosk: bool = False,
     theme: str | None = None,
+    ascii: bool | None = None,
     python: str | None = None,
 ) -> str:
     """The shell command textual-serve runs for each browser session.
@@ -56,6 +57,8 @@ def deck_command(
         args.append("--read-only")
     if theme:
         args += ["--theme", theme]
+    if ascii is not None:
+        args.append("--ascii" if ascii else "--no-ascii")
     return "exec " + shlex.join(args)
 
 

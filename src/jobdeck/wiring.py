@@ -117,6 +117,13 @@ def theme_names() -> set[str]:
     return set(BUILTIN_THEMES) | set(from_files)
 
 
+def terminal_needs_ascii() -> bool:
+    """Whether this terminal cannot draw the deck's glyphs: what ``ascii = "auto"`` decides."""
+    from jobdeck.ui.runtime.ascii_mode import terminal_needs_ascii as needs_ascii
+
+    return needs_ascii()
+
+
 def slower_polls(settings: Settings) -> Settings:
     """``settings`` with no backend polled more often than LOW_BANDWIDTH_MIN_INTERVAL."""
     backends = [

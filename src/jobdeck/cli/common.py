@@ -105,17 +105,22 @@ class CliState:
     read_only: bool = False
     kiosk: bool = False
     theme: str | None = None
+    #: ``--ascii`` (True) or ``--no-ascii`` (False); None: the config's ``ascii`` stands.
+    ascii: bool | None = None
     _settings: Settings | None = field(default=None, repr=False)
 
     def settings(self) -> Settings:
         """The settings, loaded once, with the top-level options applied (ConfigError propagates: exit 2).
 
-        The config's mode stands unless an option asks for a stricter one; ``--theme`` overrides the config's.
+        The config's mode stands unless an option asks for a stricter one; ``--theme`` and
+        ``--ascii``/``--no-ascii`` override the config's.
         """
         if self._settings is None:
             settings = load_settings(self.config_path).with_mode(read_only=self.read_only, kiosk=self.kiosk)
             if self.theme:
                 settings = settings.model_copy(update={"theme": self.theme})
+            if self.ascii is not None:
+                settings = settings.model_copy(update={"ascii": self.ascii})
             self._settings = settings
         return self._settings
 

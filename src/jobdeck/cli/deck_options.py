@@ -15,8 +15,10 @@ from collections.abc import Mapping
 READ_ONLY = "--read-only"
 KIOSK = "--kiosk"
 THEME = "--theme"
+ASCII = "--ascii"
+NO_ASCII = "--no-ascii"
 
-_EVERY_DECK_OPTION = frozenset({READ_ONLY, KIOSK, THEME})
+_EVERY_DECK_OPTION = frozenset({READ_ONLY, KIOSK, THEME, ASCII, NO_ASCII})
 _NO_DECK = "it opens no deck"
 
 #: The deck's options each command takes.

@@ -18,14 +18,15 @@ def demo(ctx: click.Context, read_only: bool, kiosk: bool, fresh: bool, no_deck:
 
     The demo keeps its jobs, archive and action log in its own folder
     (`demo/` in the data folder, or a temporary one with --fresh); a new demo
-    clears what the previous one left there, and says so. --read-only, --kiosk
-    and --theme given before `demo` apply to its deck too.
+    clears what the previous one left there, and says so. --read-only, --kiosk,
+    --theme and --ascii/--no-ascii given before `demo` apply to its deck too.
     """
     from jobdeck import demo as demo_module
 
     state = cli_state(ctx)
     if no_deck:
-        asked = {"--read-only": read_only or state.read_only, "--kiosk": kiosk or state.kiosk, "--theme": state.theme}
+        asked = {"--read-only": read_only or state.read_only, "--kiosk": kiosk or state.kiosk, "--theme": state.theme,
+                 "--ascii": state.ascii or None, "--no-ascii": state.ascii is False or None}
         given = [name for name, value in asked.items() if value is not None and value is not False]
         if given:
             fail(f"{given[0]} does not apply to `jobdeck demo --no-deck`: it opens no deck", EXIT_USAGE)

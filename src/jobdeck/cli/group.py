@@ -21,7 +21,7 @@ from jobdeck.cli.common import (
     non_empty_path,
     silence_stdout,
 )
-from jobdeck.cli.deck_options import KIOSK, READ_ONLY, THEME, refusal
+from jobdeck.cli.deck_options import ASCII, KIOSK, NO_ASCII, READ_ONLY, THEME, refusal
 from jobdeck.cli.demo import demo
 from jobdeck.cli.emulate import emulate
 from jobdeck.cli.history import history
@@ -49,9 +49,17 @@ from jobdeck.cli.stats import stats
 @click.option("--read-only", is_flag=True, help="Refuse every change (archive, retry, cancel …).")
 @click.option("--kiosk", is_flag=True, help="Wall-screen mode (implies --read-only).")
 @click.option("--theme", metavar="NAME", help="Theme to start with (overrides the config).")
+@click.option(
+    "--ascii/--no-ascii",
+    "ascii",
+    default=None,
+    help="Draw with ASCII only, or never (overrides the config's ascii; by default ASCII on the Linux console).",
+)
 @click.version_option(package_name="jobdeck", prog_name="jobdeck", message="%(prog)s %(version)s")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path | None, read_only: bool, kiosk: bool, theme: str | None) -> None:
+def cli(
+    ctx: click.Context, config_path: Path | None, read_only: bool, kiosk: bool, theme: str | None, ascii: bool | None
+) -> None:
     """One terminal deck for every job backend.
 
     Without a command, opens the deck. The mode in the config file applies
@@ -60,10 +68,11 @@ def cli(ctx: click.Context, config_path: Path | None, read_only: bool, kiosk: bo
     `stats` and `info` take --read-only; any other use is refused (exit 2).
     """
     configure_logging()
-    ctx.obj = CliState(config_path=config_path, read_only=read_only, kiosk=kiosk, theme=theme)
+    ctx.obj = CliState(config_path=config_path, read_only=read_only, kiosk=kiosk, theme=theme, ascii=ascii)
     if ctx.invoked_subcommand is not None:
         startup.end()  # only the deck's first frame is worth its settings
-        given = [name for name, on in ((READ_ONLY, read_only), (KIOSK, kiosk), (THEME, theme is not None)) if on]
+        given = [name for name, on in ((READ_ONLY, read_only), (KIOSK, kiosk), (THEME, theme is not None),
+                                       (ASCII, ascii is True), (NO_ASCII, ascii is False)) if on]
         refused = refusal(ctx.invoked_subcommand, given)
         if refused:
             fail(refused, EXIT_USAGE)

@@ -35,6 +35,7 @@ def info(ctx: click.Context) -> None:
         ("screenshots", str(paths.screenshots_dir())),
         ("mode", settings.mode),
         ("theme", _theme_row(settings.theme)),
+        ("ascii", _ascii_row(settings.ascii)),
         ("time zone", settings.time_zone),
     ]
     _print_pairs(rows)
@@ -51,6 +52,18 @@ def info(ctx: click.Context) -> None:
         error = failures.get(backend.name)
         pairs.append(("health", "ok" if error is None else f"error: {one_line(error)}"))
         _print_pairs(pairs, indent=2)
+
+
+def _ascii_row(ascii: bool | str) -> str:
+    """The ``ascii`` setting, and for "auto" what it means on this terminal."""
+    if ascii != "auto":
+        return "true" if ascii else "false"
+    from jobdeck.wiring import terminal_needs_ascii  # (the CLI reaches the deck through wiring)
+
+    term = os.environ.get("TERM", "")
+    if terminal_needs_ascii():
+        return f"auto (on: TERM={term} cannot draw the glyphs)"  # (_print_pairs makes it safe)
+    return "auto (off: this terminal draws the glyphs)"
 
 
 def _theme_row(theme: str) -> str:

@@ -35,7 +35,7 @@ def serve(ctx: click.Context, host: str, port: int, allow_actions: bool, require
 
     Only pages of the server's own origin may open the deck. Off loopback (or
     with --require-token) the page also needs the token in the URL printed at start.
-    --kiosk and --theme given before `serve` apply to every tab's deck;
+    --kiosk, --theme and --ascii/--no-ascii given before `serve` apply to every tab's deck;
     --read-only (or --kiosk) with --allow-actions is refused.
     """
     from jobdeck.serve import Access, deck_command, host_and_port, is_loopback, token_required
@@ -46,7 +46,8 @@ def serve(ctx: click.Context, host: str, port: int, allow_actions: bool, require
         fail(f"{asked} and --allow-actions contradict each other: leave one out", EXIT_USAGE)
     settings = state.settings()  # a bad config is reported here, not in every browser tab
     command = deck_command(
-        config_path=state.config_path, allow_actions=allow_actions, kiosk=state.kiosk, theme=state.theme
+        config_path=state.config_path, allow_actions=allow_actions, kiosk=state.kiosk, theme=state.theme,
+        ascii=state.ascii,
     )
     access = Access(token_required=token_required(host, require_token=require_token))
     # What each tab's deck will be: the config's mode stands when it is stricter than --allow-actions.

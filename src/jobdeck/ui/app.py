@@ -112,7 +112,7 @@ class JobdeckApp(ScreenshotApp):
         #: The zone times are shown in (the settings' ``time_zone``).
         self.time_zone = display_zone(settings.time_zone)
         self.kiosk = kiosk
-        self.ascii = settings.ascii
+        self.ascii = settings.ascii is True  # ("auto" is decided before: wiring.run_deck)
         self.low_bandwidth = settings.low_bandwidth
         self.quit_sequence = QuitSequence(settings.kiosk_quit_keys, settings.kiosk_quit_within)
         self._theme_folders = list(theme_folders) if theme_folders is not None else [shipped_themes_dir()]

@@ -9,9 +9,10 @@ them). Other characters are left alone: replacing a wide one with one cell
 would shift the columns. Scrollbars are Textual's, drawn with block glyphs:
 ``AsciiScrollBarRender`` draws them with spaces.
 
-ASCII mode is ``ascii = true`` in the config, and is on by itself on a
-terminal known to lack the glyphs: the Linux console (``TERM=linux``) draws
-``✓ ✗ ◌`` and block bars as blobs (``ascii_for_terminal``).
+ASCII mode is the config's ``ascii``: ``"auto"`` (the default) turns it on by
+itself on a terminal known to lack the glyphs: the Linux console (``TERM=linux``)
+draws ``✓ ✗ ◌`` and block bars as blobs; ``true`` or ``false`` (or ``--ascii`` /
+``--no-ascii``) is the user's choice, whatever the terminal (``ascii_for_terminal``).
 """
 
 from __future__ import annotations
@@ -43,10 +44,12 @@ def terminal_needs_ascii(env: Mapping[str, str] | None = None) -> bool:
 
 
 def ascii_for_terminal(settings: Settings, env: Mapping[str, str] | None = None) -> Settings:
-    """``settings``, with ASCII mode on where the terminal needs it (as ``ascii = true`` does)."""
-    if settings.ascii or not terminal_needs_ascii(env):
+    """``settings`` with ``ascii`` decided: ``"auto"`` becomes whether the terminal needs it;
+    ``true`` and ``false`` stand (a user who knows the console's font has the glyphs, or
+    wants ASCII anywhere)."""
+    if settings.ascii != "auto":
         return settings
-    return settings.model_copy(update={"ascii": True})
+    return settings.model_copy(update={"ascii": terminal_needs_ascii(env)})
 
 #: One-cell marks and their one-cell ASCII stand-ins.
 ASCII_MARKS = str.maketrans({"·": "-", "…": "~", "—": "-", "–": "-", "‘": "'", "’": "'", "“": '"', "”": '"'})
