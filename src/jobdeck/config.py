@@ -39,6 +39,23 @@ MODES_BY_STRICTNESS: tuple[Mode, ...] = ("interactive", "read-only", "kiosk")
 DEFAULT_BACKEND: dict[str, Any] = {"kind": "local", "name": "local"}
 
 
+class AlertSettings(BaseModel):
+    """``[alerts]``: what the deck does when a job it watched fails, or a backend goes down."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: A terminal bell and a "new failure" mark in the list and the header.
+    enabled: bool = True
+    #: A desktop notification through the terminal: "osc9" (iTerm2, kitty, WezTerm, Windows
+    #: Terminal …) or "osc777" (foot, urxvt, VTE …); "off" by default; never in a served deck.
+    desktop: Literal["off", "osc9", "osc777"] = "off"
+    #: A command run for each alert, as arguments (never a shell string); placeholders:
+    #: {name} {backend} {id} {ref} {state} {error} {what}, each filled with made-safe text.
+    on_failure: list[str] = Field(default_factory=list, max_length=64)
+    #: Seconds the command may run before it is stopped.
+    hook_timeout: float = Field(default=10.0, gt=0, le=600)
+
+
 class Settings(BaseModel):
     """Everything jobdeck is configured with."""
 
@@ -74,6 +91,8 @@ class Settings(BaseModel):
     history_log_kb: int = Field(default=256, ge=0, le=64 * 1024)
     #: The zone the deck shows times in, and the kiosk's "today": UTC, local or an IANA name.
     time_zone: str = "UTC"
+    #: What the deck does when a job fails (``AlertSettings``).
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
     #: The file these settings came from; None when they are the defaults.
     config_path: Path | None = None
 
@@ -216,6 +235,8 @@ def settings_from_dict(data: Mapping[str, Any], file: Path | None = None) -> Set
     (the first ``MAX_SHOWN`` with their key path, then how many more)."""
     report = ProblemReport()
     fields = unknown_keys(report, data, FILE_KEYS, notes=SET_BY_JOBDECK)
+    if isinstance(fields.get("alerts"), dict):
+        fields["alerts"] = unknown_keys(report, fields["alerts"], tuple(AlertSettings.model_fields), at="alerts")
     backends: list[BackendSettings] | None = None
     if "backends" in fields:
         backends = _validate_backends(fields.pop("backends"), report)
