@@ -39,6 +39,7 @@ from jobdeck.ui.panes.log_window import EARLIER_WINDOW_MAX_BYTES
 from jobdeck.ui.panes.timeline import TimelinePane
 from jobdeck.ui.runtime.first_frame import FirstScreen
 from jobdeck.ui.screens.action_keys import action_bindings
+from jobdeck.ui.screens.bulk_actions import BulkActions
 from jobdeck.ui.screens.burst_keys import slash_then_text
 from jobdeck.ui.screens.job_actions import JobActions
 from jobdeck.ui.screens.key_commands import KeySection, everywhere_keys
@@ -64,7 +65,7 @@ class MonitorUpdate(Message):
     event: MonitorEvent
 
 
-class DeckScreen(JobActions, FirstScreen):
+class DeckScreen(BulkActions, JobActions, FirstScreen):
     """One screen, four panes."""
 
     BINDINGS = [
@@ -73,6 +74,12 @@ class DeckScreen(JobActions, FirstScreen):
         Binding("h", "history", "History", id="deck.history", show=False,
                 tooltip="Every job jobdeck has seen, from its history (filter with since:2d, age:<1h …)"),
         *action_bindings(),
+        Binding("space", "toggle_mark", "Mark", id="deck.mark", show=False,
+                tooltip="Mark the selected job (or unmark it): action keys then act on every marked job"),
+        Binding("V", "mark_shown", "Mark all shown", id="deck.mark_shown", show=False,
+                tooltip="Mark every job the filter shows (unmark them when all are marked)"),
+        Binding("exclamation_mark", "acknowledge_failures", "Acknowledge new failures", id="deck.acknowledge",
+                show=False, key_display="!", tooltip="Clear every new-failure mark (! in the list and header)"),
         Binding("v", "toggle_view", "Archived", id="deck.view", show=False, tooltip="Show archived jobs / active jobs"),
         Binding("f", "follow", "Follow log", id="deck.follow", show=False, tooltip="Follow the log's tail again"),
         Binding("w", "wrap", "Wrap log", id="deck.wrap", show=False, tooltip="Wrap long log lines"),
@@ -95,7 +102,7 @@ class DeckScreen(JobActions, FirstScreen):
         Binding("y", "copy_line", "Copy log line", id="deck.copy_line", show=False,
                 tooltip="Copy the current log line to the clipboard (OSC 52)"),
         Binding("T", "app.next_theme", "Next theme", id="deck.theme", show=False),
-        Binding("escape", "escape", "Clear filter", id="deck.escape", show=False),
+        Binding("escape", "escape", "Clear marks, then filter", id="deck.escape", show=False),
         Binding("question_mark", "help", "Keys", id="deck.help", key_display="?"),
         Binding("q", "app.quit", "Quit", id="deck.quit"),
     ]
@@ -222,6 +229,7 @@ class DeckScreen(JobActions, FirstScreen):
     @on(MonitorUpdate)
     def _on_monitor_update(self, message: MonitorUpdate) -> None:
         event = message.event
+        self.watch_alerts(event)
         if isinstance(event, JobsChanged):
             self.query_one(JobsPane).apply_changes(event.added, event.changed, event.removed)
             shown = self.query_one(DetailPane).ref
@@ -238,7 +246,7 @@ class DeckScreen(JobActions, FirstScreen):
             self._apply_health()
         elif isinstance(event, TimelineChanged):
             self.query_one(TimelinePane).timeline_changed(event.ref)
-        elif isinstance(event, ActionDone):
+        elif isinstance(event, ActionDone) and not self.bulk_owns(event):
             if event.result.ok:
                 self.notify(event.result.message)
             else:
@@ -281,6 +289,7 @@ class DeckScreen(JobActions, FirstScreen):
         self.query_one(TimelinePane).show_job(job)
         self.query_one(LogPane).show_job(job)
         self._refresh_action_keys()
+        self.acknowledge(job)
 
     # -- keys -------------------------------------------------------------
 
@@ -328,7 +337,8 @@ class DeckScreen(JobActions, FirstScreen):
             focused.remove_class("-open")
             self.query_one(LogView if focused.id == "log-search" else JobList).focus()
             return
-        self.query_one(JobsPane).clear_filter()
+        if not self.clear_marks():  # marks first, then the filter
+            self.query_one(JobsPane).clear_filter()
 
     def action_cycle_sort(self) -> None:
         sort = self.query_one(JobsPane).cycle_sort()

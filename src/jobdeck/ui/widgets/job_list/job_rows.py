@@ -8,7 +8,7 @@ that leaves the jobs on screen alone repaints nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
@@ -82,6 +82,8 @@ class JobRows(ScrollView):
     ascii: reactive[bool] = reactive(False, init=False)
     #: Always show the state's word next to its glyph, even when narrow (NO_COLOR, ASCII, 16 colours).
     state_words: reactive[bool] = reactive(False, init=False)
+    #: Text drawn before a job's name, by job: the deck's marks (bulk actions, new failures).
+    row_tags: reactive[Mapping[JobRef, str]] = reactive(dict, init=False, always_update=True)
 
     def __init__(
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None, disabled: bool = False
@@ -146,6 +148,9 @@ class JobRows(ScrollView):
 
     def watch_ascii(self) -> None:
         self._header_cache.clear()
+        self._redraw()
+
+    def watch_row_tags(self) -> None:
         self._redraw()
 
     def watch_state_words(self) -> None:
@@ -393,6 +398,8 @@ class JobRows(ScrollView):
                 cell_style = dim
             if ascii and text == present.MISSING:
                 text = "-"
+            if column.name == "name" and job.ref in self.row_tags:
+                text = self.row_tags[job.ref] + text
             if column.name in _TIME_COLUMNS:
                 time_cells.append((len(segments), column))
             segments.append(Segment(place(column, text), cell_style))
