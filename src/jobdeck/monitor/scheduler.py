@@ -23,6 +23,7 @@ from jobdeck.adapters.base import Adapter
 from jobdeck.adapters.changes import Gone, Poll, Upsert
 from jobdeck.clock import Clock
 from jobdeck.errors import AdapterError
+from jobdeck.heap import held_still
 from jobdeck.model import Capability
 from jobdeck.monitor import health as health_rules
 from jobdeck.monitor.backoff import Backoff
@@ -263,12 +264,15 @@ class Scheduler:
         started = self._clock.monotonic()
         try:
             listed = await backend.adapter.list_jobs()
-            listing = self._table.index(backend.name, listed)
+            size = len(listed) if isinstance(listed, list) else 0
+            with held_still(size):  # a million jobs: no garbage collection walks them meanwhile
+                listing = self._table.index(backend.name, listed)
         except Exception as exc:
             error = adapter_failure(backend.adapter, exc, doing="list_jobs")
             return self._record_failure(backend, error)
         backend.last_good_poll = self._clock.monotonic() - started
-        self._table.apply(backend.name, listing)
+        with held_still(len(listing.touched)):
+            self._table.apply(backend.name, listing)
         return self._record_success(backend)
 
     async def _push_loop(self, backend: PolledBackend) -> None:

@@ -18,6 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import reactive, var
 
+from jobdeck.heap import held_still
 from jobdeck.model import Job, JobRef
 from jobdeck.query import SORT_KEYS, JobIndex, QueryError, is_sort, parse_query
 from jobdeck.ui.widgets.job_list.columns import names_width
@@ -171,9 +172,10 @@ class JobList(JobRows, can_focus=True):
         self._backend_width = names_width(names)
         in_thread = len(given) >= INDEX_IN_THREAD_FROM
         in_slices = not in_thread and len(given) >= INDEX_IN_BACKGROUND_FROM
-        self._store.set_jobs(given, in_slices=in_slices, in_background=in_thread)
-        self._columns_changed()
-        self._resort()
+        with held_still(len(given)):  # no garbage collection walks a million jobs meanwhile
+            self._store.set_jobs(given, in_slices=in_slices, in_background=in_thread)
+            self._columns_changed()
+            self._resort()
         if in_slices:
             self.call_after_refresh(self._build_index, given)
         elif in_thread:
@@ -187,7 +189,8 @@ class JobList(JobRows, can_focus=True):
             # until something needs it, so the first frame comes sooner.
             self.set_jobs([*added, *changed])
             return
-        fresh = self._store.apply_changes(added, changed, removed, now=self.now)
+        with held_still(len(added) + len(changed) + len(removed)):
+            fresh = self._store.apply_changes(added, changed, removed, now=self.now)
         if fresh is None:
             return
         width = names_width({job.ref.backend for job in fresh})
