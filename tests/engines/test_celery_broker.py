@@ -8,6 +8,7 @@ The adapter is opened before the module's tasks are sent: events are only ever r
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -79,6 +80,9 @@ async def test_events_give_the_same_model_as_flower(adapter: CeleryAdapter, sent
     ok, fail = jobs[sent["ok"]], jobs[sent["fail"]]
     assert (ok.state, ok.raw_state, ok.name, ok.detail["result"]) == (JobState.SUCCEEDED, "SUCCESS", "tasks.ok([3])", "21")
     assert ok.group is not None and ok.group.key == "tasks.ok" and ok.group.counts is not None
+    flaky = jobs[sent["flaky"]].group  # the same group row as through Flower: retries, strip, rate
+    assert flaky is not None and flaky.retries == 2 and flaky.recent[-1] is JobState.FAILED
+    assert flaky.per_minute is not None and flaky.per_minute > 0
     assert (fail.state, fail.error) == (JobState.FAILED, "ValueError('broken on purpose')")
     assert [event.raw_state for event in await adapter.timeline(sent["ok"])] == [
         "PENDING", "RECEIVED", "STARTED", "SUCCESS"
@@ -103,6 +107,7 @@ async def test_every_retry_is_a_run_with_its_own_times_and_reason(adapter: Celer
 async def test_workers_report_heartbeats(adapter: CeleryAdapter, sent: Sent) -> None:
     await adapter.list_jobs()
     assert all(worker.missed_heartbeats == 0 for worker in adapter.workers)
+    assert adapter.notes() and re.fullmatch(r"\d+ workers online, \d+ active tasks?", adapter.notes()[0])
     assert adapter.describe()["broker from"] == f"${BROKER_ENV}"
     assert "received by jobdeck itself" in adapter.describe()["events"]
 
