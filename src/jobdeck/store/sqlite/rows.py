@@ -23,7 +23,7 @@ from jobdeck.surrogates import replace_lone_surrogates
 UPSERT_JOB = """
 INSERT INTO jobs (backend, job_id, created, name, group_key, group_name, state, raw_state, state_since,
                   started, ended, updated, counts, progress, error, labels, first_seen, last_seen, gone_since)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, NULL)
 ON CONFLICT (backend, job_id, created) DO UPDATE SET
     name = excluded.name, group_key = excluded.group_key, group_name = excluded.group_name,
     state_since = CASE WHEN jobs.state IS excluded.state THEN jobs.state_since ELSE excluded.state_since END,
@@ -32,6 +32,21 @@ ON CONFLICT (backend, job_id, created) DO UPDATE SET
     counts = excluded.counts, progress = excluded.progress, error = excluded.error, labels = excluded.labels,
     first_seen = min(jobs.first_seen, excluded.first_seen), last_seen = excluded.last_seen, gone_since = NULL
 WHERE excluded.last_seen >= jobs.last_seen
+"""
+
+#: A job already stored that changed, with the same parameters as UPSERT_JOB: what a poll
+#: changes (state, times, counts …), in the row whose name, group and first sighting are
+#: already these, and whose last sighting is not later. A column set rewrites every index
+#: it is in, even to the same value: leaving those three out makes the write half the
+#: cost. A row not so (not stored, renamed, regrouped, a later sighting) is left alone: the
+#: writer then writes the batch's changed jobs with UPSERT_JOB (see ``writer``).
+UPDATE_CHANGED_JOB = """
+UPDATE jobs SET group_name = ?6,
+    state_since = CASE WHEN state IS ?7 THEN state_since ELSE ?9 END,
+    state = ?7, raw_state = ?8, started = ?10, ended = ?11, updated = ?12,
+    counts = ?13, progress = ?14, error = ?15, labels = ?16, last_seen = ?18, gone_since = NULL
+WHERE backend = ?1 AND job_id = ?2 AND created = ?3 AND last_seen <= ?18
+    AND name IS ?4 AND group_key IS ?5 AND first_seen <= ?17
 """
 
 #: A job its backend no longer lists: gone since then, last seen at its backend's last listing.
@@ -95,10 +110,11 @@ def from_ms(value: object) -> datetime | None:
 
 
 def job_params(job: Job, seen: int, entered: int | None) -> tuple[Any, ...]:
-    """``job``'s row for UPSERT_JOB, seen at ``seen`` (ms); ``entered``: when it entered its
-    state (ms), if known, else the job's own time for it."""
+    """``job``'s row for UPSERT_JOB (and UPDATE_CHANGED_JOB), seen at ``seen`` (ms); ``entered``: when
+    it entered its state (ms), if known, else the job's own time for it."""
     group = job.group
     counts = job.counts
+    labels = job.labels
     return (
         job.ref.backend,
         job.ref.id,
@@ -112,13 +128,36 @@ def job_params(job: Job, seen: int, entered: int | None) -> tuple[Any, ...]:
         ms(job.started),
         ms(job.ended),
         ms(job.updated),
-        json.dumps([counts.total, counts.succeeded, counts.failed], separators=(",", ":")) if counts else None,
+        _counts_text(counts) if counts is not None else None,
         job.progress,
         job.error,
-        json.dumps(job.labels, separators=(",", ":"), ensure_ascii=False) if job.labels else None,
+        _labels_text(labels) if labels else None,
         seen,
         seen,
     )
+
+
+#: The text of label sets already written (they repeat from job to job), bounded.
+_LABELS_TEXT: dict[tuple[tuple[str, str], ...], str] = {}
+_LABELS_TEXT_MOST = 4096
+
+
+def _labels_text(labels: dict[str, str]) -> str:
+    """``labels`` as compact JSON (the same text each time for the same labels in the same order)."""
+    key = tuple(labels.items())
+    text = _LABELS_TEXT.get(key)
+    if text is None:
+        text = json.dumps(labels, separators=(",", ":"), ensure_ascii=False)
+        if len(_LABELS_TEXT) >= _LABELS_TEXT_MOST:
+            _LABELS_TEXT.clear()
+        _LABELS_TEXT[key] = text
+    return text
+
+
+def _counts_text(counts: Counts) -> str:
+    """``counts`` as the JSON list ``[total, succeeded, failed]`` (a total unknown is null)."""
+    total = counts.total
+    return f"[{'null' if total is None else total},{counts.succeeded},{counts.failed}]"
 
 
 def state_entered(job: Job, seen: int) -> int:

@@ -19,7 +19,6 @@ import time
 from collections import deque
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from itertools import chain
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -32,6 +31,7 @@ from jobdeck.store.sqlite.rows import (
     LISTED,
     MARK_GONE,
     MARK_UNLISTED_GONE,
+    UPDATE_CHANGED_JOB,
     UPSERT_JOB,
     job_params,
     ms,
@@ -230,12 +230,15 @@ class HistoryWriter:
                     continue
                 backend, at, added, changed, removed, transitions, complete = record
                 seen = ms(at) or 0
-                entered = {ref.id: ms(event.at) for ref, event in transitions}
-                _execute_many(
-                    connection,
-                    UPSERT_JOB,
-                    [job_params(job, seen, entered.get(job.ref.id)) for job in chain(added, changed)],
-                )
+                entered = _entered(transitions)
+                if added:
+                    rows = [job_params(job, seen, entered.get(job.ref.id)) for job in added]
+                    _execute_many(connection, UPSERT_JOB, rows)
+                if changed:
+                    rows = [job_params(job, seen, entered.get(job.ref.id)) for job in changed]
+                    if _execute_many(connection, UPDATE_CHANGED_JOB, rows) < len(rows):
+                        # Some not stored, renamed or seen later by another deck: all again, in full.
+                        _execute_many(connection, UPSERT_JOB, rows)
                 if removed:
                     _execute_many(connection, MARK_GONE, [(seen, backend, ref.id) for ref in removed])
                 if complete:
@@ -281,6 +284,20 @@ class HistoryWriter:
                 log.warning("history: pruning failed: %s", problem)
 
 
+def _entered(transitions: Sequence[Transition]) -> dict[str, int | None]:
+    """When each job of ``transitions`` entered its new state (ms), by id (each time once: a
+    poll's transitions often share their moment)."""
+    moments: dict[datetime, int | None] = {}
+    entered: dict[str, int | None] = {}
+    for ref, event in transitions:
+        at = event.at
+        when = moments.get(at, -1)
+        if when == -1:
+            when = moments[at] = ms(at)
+        entered[ref.id] = when
+    return entered
+
+
 def _is_busy(problem: sqlite3.OperationalError) -> bool:
     code = getattr(problem, "sqlite_errorcode", None)
     if code is not None:
@@ -288,10 +305,11 @@ def _is_busy(problem: sqlite3.OperationalError) -> bool:
     return "locked" in str(problem) or "busy" in str(problem)
 
 
-def _execute_many(connection: sqlite3.Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
+def _execute_many(connection: sqlite3.Connection, sql: str, rows: list[tuple[Any, ...]]) -> int:
     """``executemany``, again with lone surrogates replaced if a row's text cannot be encoded
-    (every statement here is an idempotent upsert or update, so repeating the rows is safe)."""
+    (every statement here is an idempotent upsert or update, so repeating the rows is safe);
+    the rows it changed (not counting its triggers' rows)."""
     try:
-        connection.executemany(sql, rows)
+        return connection.executemany(sql, rows).rowcount
     except UnicodeEncodeError:
-        connection.executemany(sql, [storable(row) for row in rows])
+        return connection.executemany(sql, [storable(row) for row in rows]).rowcount
