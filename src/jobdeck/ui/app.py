@@ -61,6 +61,8 @@ THEME_WATCH_DELAY = 1.0
 FIRST_POLL_WAIT = 0.2
 #: Seconds after start-up before the CSS parsed for it is written to the cache.
 CSS_SAVE_DELAY = 3.0
+#: The longest the deck's end waits for the theme just chosen to be written (seconds).
+THEME_WRITE_WAIT = 2.0
 
 #: Actions that must never run in kiosk mode, wherever they are bound.
 KIOSK_BLOCKED_APP_ACTIONS = frozenset({"quit", "command_palette", "change_theme", "next_theme"})
@@ -203,6 +205,10 @@ class JobdeckApp(ScreenshotApp):
             except (NotImplementedError, RuntimeError):
                 pass
         await self.monitor.stop()
+        if self._theme_memory is not None:
+            # A theme chosen just before quitting is written before the deck is gone (a run_test,
+            # a `jobdeck demo` that starts another deck); a disk that hangs is not waited out.
+            await asyncio.to_thread(self._theme_memory.flush, THEME_WRITE_WAIT)
 
     def notify(
         self,
@@ -355,7 +361,7 @@ class JobdeckApp(ScreenshotApp):
             return
         self.apply_display(self.screen)
         if self._theme_memory is not None:
-            self._theme_memory.remember(theme, self.settings.theme)
+            self._theme_memory.remember_soon(theme, self.settings.theme)  # (a synced write: not on the UI thread)
 
     def reload_themes(self, changed: Iterable[Path]) -> None:
         """Re-read the theme files after ``changed`` changed; re-apply the current theme."""

@@ -21,6 +21,7 @@ field, and the themes that loaded are used.
 from __future__ import annotations
 
 import logging
+import threading
 import tomllib
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
@@ -218,10 +219,43 @@ class ThemeMemory:
     The config file is the user's and is never rewritten. The remembered
     choice records the configured theme it replaced: when the config (or
     ``--theme``) names another theme later, that newer wish wins.
+
+    The deck remembers with ``remember_soon``: the write (synced to disk) runs in a
+    thread of its own, never on the UI thread, and the latest choice is the one
+    written when several come quickly (``shift+t`` held down). The thread is not a
+    daemon: a choice made just before quitting is still written (``flush`` waits).
     """
 
     def __init__(self, file: Path | None = None) -> None:
         self.file = file or default_file()
+        self._lock = threading.Lock()
+        #: The choice waiting to be written (theme, configured), if any.
+        self._wish: tuple[str, str] | None = None
+        self._writer: threading.Thread | None = None
+
+    def remember_soon(self, theme: str, configured: str) -> None:
+        """``remember`` in the writer thread (started if none is running); returns at once."""
+        with self._lock:
+            self._wish = (theme, configured)
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write_wishes, name="theme-memory")
+                self._writer.start()
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Wait until the choices asked for are written (at most ``timeout`` seconds)."""
+        with self._lock:
+            writer = self._writer
+        if writer is not None:
+            writer.join(timeout)
+
+    def _write_wishes(self) -> None:
+        while True:
+            with self._lock:
+                wish, self._wish = self._wish, None
+                if wish is None:
+                    self._writer = None  # (under the lock: a new wish starts a new writer)
+                    return
+            self.remember(*wish)
 
     def recall(self, configured: str) -> str | None:
         """The remembered theme, if it was chosen over ``configured``; None otherwise."""
