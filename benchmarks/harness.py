@@ -14,6 +14,7 @@ from jobdeck.adapters.base import Adapter
 from jobdeck.clock import SystemClock
 from jobdeck.config import Settings
 from jobdeck.monitor import Monitor
+from jobdeck.store.base import Store
 from jobdeck.store.memory import MemoryStore
 from jobdeck.ui.app import JobdeckApp
 
@@ -25,15 +26,16 @@ SIZE = (120, 40)
 
 @asynccontextmanager
 async def running_deck(
-    adapters: Sequence[Adapter], workdir: Path, *, log_lines: int = 10_000
+    adapters: Sequence[Adapter], workdir: Path, *, log_lines: int = 10_000, store: Store | None = None
 ) -> AsyncIterator[tuple[JobdeckApp, Pilot[int], FrameProbe]]:
-    """The deck on ``adapters``, running headless, with a frame probe installed."""
+    """The deck on ``adapters``, running headless, with a frame probe installed; its store
+    ``store`` (the history's, say), else jobdeck's files in ``workdir`` without history."""
     clock = SystemClock()
     settings = Settings(backends=[adapter.settings for adapter in adapters], log_lines=log_lines)
     monitor = Monitor(
         list(adapters),
         clock=clock,
-        store=MemoryStore(workdir),
+        store=store if store is not None else MemoryStore(workdir),
     )
     app = JobdeckApp(settings, monitor, clock=clock)
     probe = FrameProbe(app)
