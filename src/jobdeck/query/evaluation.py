@@ -173,7 +173,7 @@ def _source(node: Node, constant: Callable[[object], str], *, top: bool = False)
         return f"not ({_source(node.child, constant)})"
     joiner = " and " if isinstance(node, All) else " or "
     joined = joiner.join(f"({_source(child, constant)})" for child in node.children)
-    return joined if top and isinstance(node, All) else f"({joined})" if not top else joined
+    return joined if top else f"({joined})"
 
 
 EMPTY_QUERY = Query("")

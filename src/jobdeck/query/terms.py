@@ -201,7 +201,7 @@ def detail_text(job: Job, path: tuple[str, ...]) -> str:
 
 def search(regex: re.Pattern[str], text: str) -> bool:
     """Whether ``regex`` is found in ``text`` (at most PATTERN_TEXT of it); never in NO_LABEL."""
-    return text is not NO_LABEL and text != NO_LABEL and regex.search(text[:PATTERN_TEXT]) is not None
+    return text != NO_LABEL and regex.search(text[:PATTERN_TEXT]) is not None
 
 
 def any_field(regex: re.Pattern[str], text: str) -> bool:
