@@ -271,7 +271,7 @@ class Scheduler:
             error = adapter_failure(backend.adapter, exc, doing="list_jobs")
             return self._record_failure(backend, error)
         backend.last_good_poll = self._clock.monotonic() - started
-        with held_still(len(listing.touched)):
+        with held_still(len(listing.jobs)):
             self._table.apply(backend.name, listing)
         return self._record_success(backend)
 

@@ -189,7 +189,8 @@ class JobList(JobRows, can_focus=True):
             # until something needs it, so the first frame comes sooner.
             self.set_jobs([*added, *changed])
             return
-        with held_still(len(added) + len(changed) + len(removed)):
+        # Even a small diff makes new lists of every job (the rows): no collection walks them.
+        with held_still(max(len(added) + len(changed) + len(removed), self.job_count)):
             fresh = self._store.apply_changes(added, changed, removed, now=self.now)
         if fresh is None:
             return
