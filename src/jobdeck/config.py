@@ -29,6 +29,7 @@ from jobdeck.adapters.registry import adapter_class, available_kinds
 from jobdeck.clock import display_zone
 from jobdeck.config_problems import ProblemReport, shown, shown_path, unknown_keys
 from jobdeck.errors import ConfigError
+from jobdeck.views import View
 
 Mode = Literal["interactive", "read-only", "kiosk"]
 
@@ -93,6 +94,10 @@ class Settings(BaseModel):
     time_zone: str = "UTC"
     #: What the deck does when a job fails (``AlertSettings``).
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    #: Named filters, sorts and columns (``[[views]]``); the deck adds its own with ctrl+s.
+    views: list[View] = Field(default_factory=list, max_length=200)
+    #: The view the deck opens on (a name of ``views`` or a saved one); ``--view`` overrides it.
+    view: str | None = Field(default=None, min_length=1, max_length=64)
     #: The file these settings came from; None when they are the defaults.
     config_path: Path | None = None
 
@@ -120,6 +125,16 @@ class Settings(BaseModel):
         if value == "auto" or isinstance(value, bool):
             return value
         raise ValueError(f'should be "auto", true or false (got {shown(value)})')
+
+    @field_validator("views")
+    @classmethod
+    def _views_have_their_own_names(cls, views: list[View]) -> list[View]:
+        seen: set[str] = set()
+        for view in views:
+            if view.name.casefold() in seen:
+                raise ValueError(f"two views are named {view.name!r}")
+            seen.add(view.name.casefold())
+        return views
 
     @field_validator("time_zone")
     @classmethod

@@ -41,6 +41,7 @@ def deck_command(
     kiosk: bool = False,
     theme: str | None = None,
     ascii: bool | None = None,
+    view: str | None = None,
     python: str | None = None,
 ) -> str:
     """The shell command textual-serve runs for each browser session.
@@ -59,6 +60,8 @@ def deck_command(
         args += ["--theme", theme]
     if ascii is not None:
         args.append("--ascii" if ascii else "--no-ascii")
+    if view:
+        args += ["--view", view]
     return "exec " + shlex.join(args)
 
 

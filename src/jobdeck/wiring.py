@@ -77,7 +77,9 @@ def run_deck(settings: Settings, *, read_only: bool, kiosk: bool) -> int:
     from jobdeck.ui.runtime.css_cache import ParsedCssCache
     from jobdeck.ui.runtime.hangup import watch_terminal
     from jobdeck.ui.runtime.themes import ThemeMemory, theme_dirs
+    from jobdeck.ui.runtime.view_shelf import ViewShelf
     from jobdeck.ui.runtime.watch_memory import WatchMemory
+    from jobdeck.views import VIEWS_FILE
 
     clock = SystemClock()
     settings = ascii_for_terminal(settings)  # TERM=linux: the console has no glyph for ✓ ✗ ◌
@@ -96,6 +98,7 @@ def run_deck(settings: Settings, *, read_only: bool, kiosk: bool) -> int:
         css_cache=ParsedCssCache(paths.cache_dir() / "css"),
         history_file=history_file(settings),
         watch_memory=WatchMemory(),
+        view_shelf=ViewShelf(settings.views, paths.data_dir() / VIEWS_FILE, start=settings.view),
     )
     terminal = sys.__stdin__.fileno() if sys.__stdin__ is not None and sys.__stdin__.isatty() else None
     stop_watching = watch_terminal(terminal) if terminal is not None else None

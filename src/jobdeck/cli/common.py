@@ -25,6 +25,7 @@ from jobdeck.clock import SystemClock
 from jobdeck.config import Settings, load_settings
 from jobdeck.errors import ConfigError
 from jobdeck.model import JobState
+from jobdeck.views import VIEWS_FILE, all_views, find_view, read_saved_views, unknown_view_message
 
 if TYPE_CHECKING:
     # Imported where used: `--help`, `run` and the deck's first frame need not wait for them.
@@ -93,6 +94,16 @@ def log_file() -> Path:
 # -- shared plumbing ----------------------------------------------------------------
 
 
+def unknown_start_view(settings: Settings) -> str | None:
+    """Why the view the deck is to open on (``--view``, the config's ``view``) is none of the
+    config's or the saved ones, or None when it is one (or none is asked for)."""
+    if not settings.view:
+        return None
+    saved, _ = read_saved_views(paths.data_dir() / VIEWS_FILE)
+    views = all_views(settings.views, saved)
+    return None if find_view(views, settings.view) else unknown_view_message(settings.view, views)
+
+
 @dataclass
 class CliState:
     """What the top-level options give every subcommand.
@@ -107,6 +118,8 @@ class CliState:
     theme: str | None = None
     #: ``--ascii`` (True) or ``--no-ascii`` (False); None: the config's ``ascii`` stands.
     ascii: bool | None = None
+    #: ``--view NAME``: the saved view the deck opens on (None: the config's ``view``).
+    view: str | None = None
     _settings: Settings | None = field(default=None, repr=False)
 
     def settings(self) -> Settings:
@@ -119,6 +132,8 @@ class CliState:
             settings = load_settings(self.config_path).with_mode(read_only=self.read_only, kiosk=self.kiosk)
             if self.theme:
                 settings = settings.model_copy(update={"theme": self.theme})
+            if self.view:
+                settings = settings.model_copy(update={"view": self.view})
             if self.ascii is not None:
                 settings = settings.model_copy(update={"ascii": self.ascii})
             self._settings = settings

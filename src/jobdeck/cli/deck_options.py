@@ -17,8 +17,9 @@ KIOSK = "--kiosk"
 THEME = "--theme"
 ASCII = "--ascii"
 NO_ASCII = "--no-ascii"
+VIEW = "--view"
 
-_EVERY_DECK_OPTION = frozenset({READ_ONLY, KIOSK, THEME, ASCII, NO_ASCII})
+_EVERY_DECK_OPTION = frozenset({READ_ONLY, KIOSK, THEME, ASCII, NO_ASCII, VIEW})
 _NO_DECK = "it opens no deck"
 
 #: The deck's options each command takes.

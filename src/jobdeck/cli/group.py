@@ -20,8 +20,9 @@ from jobdeck.cli.common import (
     fail,
     non_empty_path,
     silence_stdout,
+    unknown_start_view,
 )
-from jobdeck.cli.deck_options import ASCII, KIOSK, NO_ASCII, READ_ONLY, THEME, refusal
+from jobdeck.cli.deck_options import ASCII, KIOSK, NO_ASCII, READ_ONLY, THEME, VIEW, refusal
 from jobdeck.cli.demo import demo
 from jobdeck.cli.emulate import emulate
 from jobdeck.cli.history import history
@@ -49,6 +50,7 @@ from jobdeck.cli.stats import stats
 @click.option("--read-only", is_flag=True, help="Refuse every change (archive, retry, cancel …).")
 @click.option("--kiosk", is_flag=True, help="Wall-screen mode (implies --read-only).")
 @click.option("--theme", metavar="NAME", help="Theme to start with (overrides the config).")
+@click.option("--view", metavar="NAME", help="Open on this saved view ([[views]] in the config, or saved with ctrl+s).")
 @click.option(
     "--ascii/--no-ascii",
     "ascii",
@@ -58,7 +60,8 @@ from jobdeck.cli.stats import stats
 @click.version_option(package_name="jobdeck", prog_name="jobdeck", message="%(prog)s %(version)s")
 @click.pass_context
 def cli(
-    ctx: click.Context, config_path: Path | None, read_only: bool, kiosk: bool, theme: str | None, ascii: bool | None
+    ctx: click.Context, config_path: Path | None, read_only: bool, kiosk: bool, theme: str | None, view: str | None,
+    ascii: bool | None,
 ) -> None:
     """One terminal deck for every job backend.
 
@@ -68,16 +71,19 @@ def cli(
     `stats` and `info` take --read-only; any other use is refused (exit 2).
     """
     configure_logging()
-    ctx.obj = CliState(config_path=config_path, read_only=read_only, kiosk=kiosk, theme=theme, ascii=ascii)
+    ctx.obj = CliState(config_path=config_path, read_only=read_only, kiosk=kiosk, theme=theme, ascii=ascii, view=view)
     if ctx.invoked_subcommand is not None:
         startup.end()  # only the deck's first frame is worth its settings
         given = [name for name, on in ((READ_ONLY, read_only), (KIOSK, kiosk), (THEME, theme is not None),
-                                       (ASCII, ascii is True), (NO_ASCII, ascii is False)) if on]
+                                       (ASCII, ascii is True), (NO_ASCII, ascii is False), (VIEW, view is not None)) if on]
         refused = refusal(ctx.invoked_subcommand, given)
         if refused:
             fail(refused, EXIT_USAGE)
         return
     settings = ctx.obj.settings()
+    unknown = unknown_start_view(settings)
+    if unknown:
+        fail(unknown, EXIT_USAGE)
     # Imported here: Textual is only needed when the deck opens.
     from jobdeck.wiring import run_deck
 

@@ -47,7 +47,7 @@ def serve(ctx: click.Context, host: str, port: int, allow_actions: bool, require
     settings = state.settings()  # a bad config is reported here, not in every browser tab
     command = deck_command(
         config_path=state.config_path, allow_actions=allow_actions, kiosk=state.kiosk, theme=state.theme,
-        ascii=state.ascii,
+        ascii=state.ascii, view=state.view,
     )
     access = Access(token_required=token_required(host, require_token=require_token))
     # What each tab's deck will be: the config's mode stands when it is stricter than --allow-actions.

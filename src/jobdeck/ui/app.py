@@ -45,6 +45,7 @@ from jobdeck.ui.runtime.no_color import follow_theme
 from jobdeck.ui.runtime.quit_sequence import QuitSequence
 from jobdeck.ui.runtime.screenshots import ScreenshotApp
 from jobdeck.ui.runtime.themes import ThemeMemory, load_all_themes, shipped_themes_dir, watch_theme_files
+from jobdeck.ui.runtime.view_shelf import ViewShelf
 from jobdeck.ui.runtime.watch_memory import WatchMemory
 from jobdeck.ui.widgets.job_list import JobList
 
@@ -92,6 +93,7 @@ class JobdeckApp(ScreenshotApp):
         css_cache: ParsedCssCache | None = None,
         history_file: Path | None = None,
         watch_memory: WatchMemory | None = None,
+        view_shelf: ViewShelf | None = None,
     ) -> None:
         if kiosk and not monitor.read_only:
             # A kiosk must never change a backend, and the monitor's gate is what refuses.
@@ -110,6 +112,8 @@ class JobdeckApp(ScreenshotApp):
         self.history_file = history_file
         #: Where the jobs watched with + are remembered (None: not across restarts).
         self.watch_memory = watch_memory
+        #: The saved views and the one to open on (None: the config's only, nothing saved).
+        self.view_shelf = view_shelf if view_shelf is not None else ViewShelf(settings.views, None)
         self.clock: Clock = clock or SystemClock()
         #: The zone times are shown in (the settings' ``time_zone``).
         self.time_zone = display_zone(settings.time_zone)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from jobdeck.config import Settings
     from jobdeck.monitor import Monitor, MonitorEvent
     from jobdeck.ui.runtime.quit_sequence import QuitSequence
+    from jobdeck.ui.runtime.view_shelf import ViewShelf
     from jobdeck.ui.runtime.watch_memory import WatchMemory
 
 
@@ -39,6 +40,8 @@ class DeckHost(Protocol):
     history_file: Path | None
     #: Where the jobs watched with + are remembered across restarts (None: they are not).
     watch_memory: WatchMemory | None
+    #: The saved views (config and ctrl+s) and the one to open on; None: no views.
+    view_shelf: ViewShelf | None
 
     @property
     def read_only(self) -> bool:

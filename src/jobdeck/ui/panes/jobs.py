@@ -18,6 +18,7 @@ from jobdeck.model import Job, JobRef
 from jobdeck.safe_text import safe_line
 from jobdeck.ui.panes.titles import TitledPane
 from jobdeck.ui.widgets.job_list import JobList
+from jobdeck.views import View
 
 
 class JobsPane(TitledPane, Vertical):
@@ -28,6 +29,9 @@ class JobsPane(TitledPane, Vertical):
     JobsPane #filter-error { display: none; color: $error; padding: 0 1; height: auto; }
     JobsPane #filter-error.-shown { display: block; }
     """
+
+    #: The saved view shown (its name, in the title), or None.
+    view_name: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Input(
@@ -50,7 +54,22 @@ class JobsPane(TitledPane, Vertical):
         notes = [f"sort: {jobs.sort}"]
         if jobs.filter_text:
             notes.append(f"filter: {jobs.filter_text}" + (" (indexing…)" if jobs.filter_waiting else ""))
-        self.set_titles(f"{view} {jobs.visible_count}/{jobs.total_count}", " · ".join(notes))
+        title = f"{view} {jobs.visible_count}/{jobs.total_count}"
+        if self.view_name:
+            title += f" · {safe_line(self.view_name)}"
+        self.set_titles(title, " · ".join(notes))
+
+    def apply_view(self, view: View | None) -> None:
+        """Show the list as the saved ``view`` says: its filter, sort and columns (None: every job)."""
+        jobs = self.query_one(JobList)
+        self.view_name = view.name if view else None
+        text = view.query if view else ""
+        self.query_one("#filter", Input).value = text
+        jobs.filter_text = text
+        if view is not None and view.sort:
+            jobs.sort = view.sort
+        jobs.view_columns = (view.columns, view.name_width) if view else (None, None)
+        self.show_titles()
 
     @on(JobList.FilterApplied)
     def _on_filter_applied(self) -> None:

@@ -40,6 +40,7 @@ from jobdeck.ui.panes.timeline import TimelinePane
 from jobdeck.ui.runtime.first_frame import FirstScreen
 from jobdeck.ui.screens.action_keys import action_bindings
 from jobdeck.ui.screens.bulk_actions import BulkActions
+from jobdeck.ui.screens.deck_views import DeckViews
 from jobdeck.ui.screens.burst_keys import slash_then_text
 from jobdeck.ui.screens.job_actions import JobActions
 from jobdeck.ui.screens.key_commands import KeySection, everywhere_keys
@@ -65,7 +66,7 @@ class MonitorUpdate(Message):
     event: MonitorEvent
 
 
-class DeckScreen(BulkActions, JobActions, FirstScreen):
+class DeckScreen(DeckViews, BulkActions, JobActions, FirstScreen):
     """One screen, four panes."""
 
     BINDINGS = [
@@ -93,6 +94,10 @@ class DeckScreen(BulkActions, JobActions, FirstScreen):
         Binding("t", "show_pane('timeline')", "Timeline", id="deck.timeline", show=False),
         Binding("l", "show_pane('log')", "Log", id="deck.log", show=False),
         Binding("ctrl+r", "refresh", "Refresh now", id="deck.refresh", show=False),
+        Binding("ctrl+o", "choose_view", "Views", id="deck.views", show=False,
+                tooltip="Switch to a saved view (filter, sort, columns)"),
+        Binding("ctrl+s", "save_view", "Save view", id="deck.save_view", show=False,
+                tooltip="Save the list's filter, sort and columns as a named view"),
         Binding("H", "health", "Backend health", id="deck.health", show=False,
                 tooltip="Every backend's health, with its last error in full (or click the header's badges)"),
         Binding("plus", "watch_job", "Watch a job by id", id="deck.watch", show=False,
@@ -169,6 +174,7 @@ class DeckScreen(BulkActions, JobActions, FirstScreen):
         self._tick()  # (it shows the health too)
         self.set_interval(self.host.tick_seconds, self._tick)
         self._update_titles()
+        self._read_saved_views()
         jobs.focus()
 
     def on_unmount(self) -> None:

@@ -129,3 +129,7 @@ def screen_key_commands(app: App[Any], screen: object) -> Iterator[SystemCommand
     if key_sections is None:
         return
     yield from key_commands(app, key_sections(), app.get_key_display)
+    # Commands that are no key's: the deck's saved views, one command each.
+    view_commands = getattr(screen, "view_commands", None)
+    if view_commands is not None:
+        yield from view_commands()

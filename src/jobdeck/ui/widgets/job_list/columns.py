@@ -6,7 +6,7 @@ a cell's text is computed when its row is drawn, and the row is cached.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,11 +38,16 @@ class Column:
     align_right: bool = False
 
 
-def layout(width: int, backend_width: int, widget_width: int, *, words: bool = False) -> tuple[Column, ...]:
+def layout(
+    width: int, backend_width: int, widget_width: int, *, words: bool = False,
+    chosen: Collection[str] | None = None, name_width: int | None = None,
+) -> tuple[Column, ...]:
     """The columns at ``width`` cells; column 0 is left for the cursor marker.
 
-    The name takes what the fixed columns leave; the narrower the list, the
-    more of the secondary columns are dropped (duration first, then backend).
+    The name takes what the fixed columns leave (at most ``name_width`` when a
+    view sets it); the narrower the list, the more of the secondary columns are
+    dropped (duration first, then backend). ``chosen``: a view's columns
+    (``jobdeck.views.COLUMNS``), None for the usual ones.
     """
     wide = widget_width >= WIDE
     fixed: list[tuple[str, str, int, bool]] = [
@@ -54,18 +59,20 @@ def layout(width: int, backend_width: int, widget_width: int, *, words: bool = F
         ("progress_wide", "progress", _BAR_WIDTH_WIDE + 5, False)
         if wide
         else ("progress", "progress", _BAR_WIDTH + 5, False),
+        ("labels", "labels", _LABELS_WIDTH, False),
     ]
+    fixed = [column for column in fixed if _shown(column[0], chosen)]
     if width < 60:
         fixed = [column for column in fixed if column[0] != "duration"]
     if width < 48:
         fixed = [column for column in fixed if column[0] != "backend"]
     used = 1 + sum(column[2] + 1 for column in fixed if column[0] != "name")
     note_width = 0
-    if widget_width >= NOTE_MIN_WIDTH:
+    if widget_width >= NOTE_MIN_WIDTH and _shown("note", chosen):
         note_width = max(12, min(40, (width - used - 30) // 2))
         fixed.append(("note", "note", note_width, False))
         used += note_width + 1
-    name_width = max(4, width - used)
+    name_width = max(4, width - used) if name_width is None else max(4, min(name_width, width - used))
     columns: list[Column] = []
     x = 1
     for name, title, size, align_right in fixed:
@@ -74,6 +81,21 @@ def layout(width: int, backend_width: int, widget_width: int, *, words: bool = F
         columns.append(Column(name, title, x, size, align_right))
         x += size + 1
     return tuple(columns)
+
+
+#: The labels column's width (its text is cut to it).
+_LABELS_WIDTH = 24
+#: A column's name as a view chooses it (state words and the wide bar are the same column).
+_CHOSEN_AS = {"state_word": "state", "progress_wide": "progress"}
+
+
+def _shown(column: str, chosen: Collection[str] | None) -> bool:
+    """Whether ``column`` shows: the name always; labels only when chosen; the others unless a view leaves them out."""
+    if column == "name":
+        return True
+    if chosen is None:
+        return column != "labels"
+    return _CHOSEN_AS.get(column, column) in chosen
 
 
 def names_width(names: Iterable[str]) -> int:
@@ -120,6 +142,8 @@ def cell(job: Job, column: str, *, stale: bool, ascii: bool, now: datetime | Non
         return _progress_text(job, _BAR_WIDTH_WIDE, ascii), None
     if column == "note":
         return _note(job, stale, ascii), "dim"
+    if column == "labels":
+        return present.one_line(" ".join(f"{key}={value}" for key, value in job.labels.items())), "dim"
     return "", None
 
 

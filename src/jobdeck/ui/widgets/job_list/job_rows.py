@@ -82,6 +82,8 @@ class JobRows(ScrollView):
     ascii: reactive[bool] = reactive(False, init=False)
     #: Always show the state's word next to its glyph, even when narrow (NO_COLOR, ASCII, 16 colours).
     state_words: reactive[bool] = reactive(False, init=False)
+    #: A saved view's columns (``jobdeck.views.COLUMNS``; None: the usual ones) and name width.
+    view_columns: reactive[tuple[tuple[str, ...] | None, int | None]] = reactive((None, None), init=False)
     #: Text drawn before a job's name, by job: the deck's marks (bulk actions, new failures).
     row_tags: reactive[Mapping[JobRef, str]] = reactive(dict, init=False, always_update=True)
 
@@ -154,6 +156,9 @@ class JobRows(ScrollView):
         self._redraw()
 
     def watch_state_words(self) -> None:
+        self._columns_changed()
+
+    def watch_view_columns(self) -> None:
         self._columns_changed()
 
     def notify_style_update(self) -> None:
@@ -306,7 +311,9 @@ class JobRows(ScrollView):
         key = (width, self.size.width)
         cached = self._columns_cache.get(key)
         if cached is None:
-            cached = self._columns_cache[key] = layout(width, self._backend_width, self.size.width, words=self.state_words)
+            chosen, name_width = self.view_columns
+            cached = self._columns_cache[key] = layout(width, self._backend_width, self.size.width, words=self.state_words,
+                                                       chosen=chosen, name_width=name_width)
         return cached
 
     def _header(self, width: int) -> Strip:
