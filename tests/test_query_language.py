@@ -67,6 +67,11 @@ def test_a_pattern_matches_a_field_from_its_start_and_ignores_case() -> None:
     assert ids("/var/log") == []
 
 
+def test_patterns_that_cannot_run_away_are_taken() -> None:
+    for text in ("name:/^etl-\\d+-[a-z]+$/", "name:/(nightly|weekly)+/", "name:/x(?:y|z){2}/", "/a|b|c/"):
+        parse_query(text, now=NOW)
+
+
 def test_labels_and_detail_fields_by_their_dotted_names() -> None:
     assert ids("labels.partition:gpu") == ["a"]
     assert ids("partition:gpu") == ["a"]
@@ -115,6 +120,8 @@ def test_sort_in_the_query_is_the_lists_order_and_filters_nothing() -> None:
     ("NOT", "NOT needs a term", 1),
     ("name:/[a-/", "bad /pattern/", 7),
     ("name:/(a+)+$/", "repeat inside a repeat", 7),
+    ("x name:/(a|ab)*c/", "alternatives that may start alike", 9),
+    ("name:/.*.*.*x/", "more than 2 repeats", 7),
     ("state:/x/", "takes no /pattern/", 1),
     ("duration:soon", "duration: needs a span", 1),
     ("ended:", "ended: needs a value", 1),

@@ -40,7 +40,7 @@ _STATE_ALIASES: dict[str, frozenset[JobState]] = {
 NO_LABEL = "\x00"
 
 #: The longest text of one field a pattern reads (see ``patterns``): the rest is not searched.
-PATTERN_TEXT = 512
+PATTERN_TEXT = 256
 
 _FIELD_SOURCES = {"name": "J[i].name", "id": "J[i].ref.id", "backend": "J[i].ref.backend"}
 
