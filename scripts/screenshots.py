@@ -19,6 +19,8 @@ SOURCES = [
     SNAPSHOTS / "test_history_view_snapshots",
     SNAPSHOTS / "test_engine_snapshots_celery",
     SNAPSHOTS / "test_engine_snapshots_airflow",
+    SNAPSHOTS / "test_engine_snapshots_slurm",
+    SNAPSHOTS / "test_engine_snapshots_ray",
 ]
 TARGET = ROOT / "screenshots"
 
