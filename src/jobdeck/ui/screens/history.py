@@ -85,7 +85,7 @@ class HistoryScreen(Screen[None]):
             yield Label("History", id="history-title")
             yield Label("opening…", id="history-status")
         yield Input(placeholder="filter: train state:failed since:2d age:<1h", id="history-filter", classes="finder")
-        yield Label("", id="history-error")
+        yield Label("", id="history-error", markup=False)  # it quotes what was typed
         yield HistoryList(id="history-list")
         yield KeyFooter(compact=True, show_command_palette=False)
 
