@@ -37,7 +37,7 @@ class PaneApp(App[None]):
 
 async def test_a_bad_query_is_said_under_the_filter_box_with_its_column() -> None:
     app = PaneApp(JOBS)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         finder = app.query_one(JobsPane).open_filter()
         jobs, error = app.query_one(JobList), app.query_one("#filter-error", Label)
         finder.value = "state:failed OR state:canceled"
@@ -52,6 +52,12 @@ async def test_a_bad_query_is_said_under_the_filter_box_with_its_column() -> Non
         finder.value = "name:/[x[m/"  # a bad pattern: said where, its text drawn as text
         await pilot.pause()
         assert "bad /pattern/" in str(error.render()) and "column 7" in str(error.render())
+        finder.value = "state:[/x]"  # brackets in the message are text, not markup
+        await pilot.pause()
+        assert "unknown state '[/x]'" in str(error.render())
+        finder.focus()
+        await pilot.press("enter")  # the box closes on a bad filter with a toast saying why
+        await pilot.pause()
         finder.value = ""
         await pilot.pause()
         assert not error.has_class("-shown") and len(jobs.rows) == 3

@@ -121,6 +121,6 @@ class JobsPane(TitledPane, Vertical):
     def _on_filter_submitted(self, event: Input.Submitted) -> None:
         jobs = self.query_one(JobList)
         if jobs.query_error:
-            self.notify(jobs.query_error, title="Filter", severity="warning")
+            self.notify(safe_line(jobs.query_error), title="Filter", severity="warning", markup=False)
         event.input.remove_class("-open")
         jobs.focus()
