@@ -87,6 +87,9 @@ class Settings(BaseModel):
     history: bool = True
     #: Days a job stays in the history after it was last seen.
     history_days: float = Field(default=30.0, gt=0, le=3660)
+    #: MB the history may hold: beyond it the oldest finished jobs go first (with their
+    #: transitions and kept log tails), in the background; 0: no cap.
+    history_max_mb: int = Field(default=1024, ge=0, le=1024 * 1024)
     #: KB of a finished job's log kept in the history (its last part), so the log stays
     #: readable after its backend forgets the job (`jobdeck logs`); 0 keeps none.
     history_log_kb: int = Field(default=256, ge=0, le=64 * 1024)

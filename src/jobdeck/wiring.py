@@ -58,7 +58,7 @@ def build_store(settings: Settings, *, clock: Clock) -> Store:
         return MemoryStore(clock=clock)
     from jobdeck.store.sqlite import HistoryStore  # sqlite3 is loaded only where history is on
 
-    return HistoryStore(clock=clock, keep_days=settings.history_days)
+    return HistoryStore(clock=clock, keep_days=settings.history_days, max_mb=settings.history_max_mb)
 
 
 def history_file(settings: Settings) -> Path | None:

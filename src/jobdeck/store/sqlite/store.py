@@ -18,10 +18,18 @@ from jobdeck.store.base import Transition
 from jobdeck.store.memory import MemoryStore
 from jobdeck.store.sqlite.rows import ms
 from jobdeck.store.sqlite.schema import FILE_NAME, HistoryUnavailable, open_or_set_aside
-from jobdeck.store.sqlite.writer import DEFAULT_PRUNE_EVERY, DEFAULT_QUEUE_LIMIT, HistoryWriter, LogTail
+from jobdeck.store.sqlite.writer import (
+    DEFAULT_PRUNE_EVERY,
+    DEFAULT_QUEUE_LIMIT,
+    DEFAULT_SIZE_EVERY,
+    HistoryWriter,
+    LogTail,
+)
 
 #: Days a job is kept after it was last seen (``Settings.history_days``).
 DEFAULT_KEEP_DAYS = 30.0
+#: The most MB the database holds before its oldest finished jobs go (``Settings.history_max_mb``).
+DEFAULT_MAX_MB = 1024.0
 #: Seconds ``close`` waits for the queued records to be written.
 CLOSE_TIMEOUT = 10.0
 
@@ -37,10 +45,13 @@ class HistoryStore:
         keep_days: float = DEFAULT_KEEP_DAYS,
         queue_limit: int = DEFAULT_QUEUE_LIMIT,
         prune_every: float = DEFAULT_PRUNE_EVERY,
+        max_mb: float = DEFAULT_MAX_MB,
+        size_every: float = DEFAULT_SIZE_EVERY,
     ) -> None:
         """Files in ``folder`` (tests, benchmarks), else in the data folder. A database that
         cannot be read is set aside and a new one started (a warning says so); when
-        none can be made, the store keeps no history and says why."""
+        none can be made, the store keeps no history and says why. ``max_mb``: the size
+        cap (0: none), looked at every ``size_every`` seconds."""
         clock = self._clock = clock or SystemClock()
         self._memory = MemoryStore(folder, clock=clock)
         self.archive = self._memory.archive
@@ -57,7 +68,14 @@ class HistoryStore:
         if warning:
             self._warnings.append(warning)
         self._writer = HistoryWriter(
-            connection, self.path, clock=clock, keep_days=keep_days, queue_limit=queue_limit, prune_every=prune_every
+            connection,
+            self.path,
+            clock=clock,
+            keep_days=keep_days,
+            queue_limit=queue_limit,
+            prune_every=prune_every,
+            max_bytes=int(max_mb * 1024 * 1024),
+            size_every=size_every,
         )
 
     def record_changes(

@@ -7,7 +7,8 @@ disk falls behind so far that the queue is full, the oldest records are dropped
 Another process writing the same file (a second deck, ``jobdeck ls``) holds its lock
 for a moment: the writer waits (busy timeout), retries with backoff, and warns only
 when it lasts. A file damaged under it is set aside and a new one started. Old
-jobs are pruned by the same thread (``keep_days``).
+jobs are pruned by the same thread (``keep_days``), and the oldest finished ones when
+the database outgrows its cap (``max_bytes``, see ``size_cap``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import sqlite3
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -38,6 +39,7 @@ from jobdeck.store.sqlite.rows import (
     storable,
 )
 from jobdeck.store.sqlite.search_index import index_new_jobs
+from jobdeck.store.sqlite.size_cap import prune_to_size
 from jobdeck.store.sqlite.schema import HistoryUnavailable, immediate_transaction, is_damage, open_or_set_aside
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,8 @@ Record = Changes | LogTail
 DEFAULT_QUEUE_LIMIT = 500_000
 #: Seconds between two prunings of old jobs.
 DEFAULT_PRUNE_EVERY = 3600.0
+#: Seconds between two looks at the database's size (a look is three PRAGMAs: cheap).
+DEFAULT_SIZE_EVERY = 10.0
 #: Seconds a write may go on finding the file locked before the user is told.
 BUSY_WARN_AFTER = 30.0
 #: The longest pause between two attempts at a locked file.
@@ -89,13 +93,18 @@ class HistoryWriter:
         keep_days: float,
         queue_limit: int = DEFAULT_QUEUE_LIMIT,
         prune_every: float = DEFAULT_PRUNE_EVERY,
+        max_bytes: int = 0,
+        size_every: float = DEFAULT_SIZE_EVERY,
     ) -> None:
+        """``max_bytes``: the size cap (0: none); ``size_every``: seconds between two looks at the size."""
         self._connection: sqlite3.Connection | None = connection
         self._path = path
         self._clock = clock
         self._keep = timedelta(days=keep_days)
         self._limit = queue_limit
         self._prune_every = prune_every
+        self._max_bytes = max_bytes
+        self._size_every = size_every
         self._queue: deque[Record] = deque()
         self._queued_weight = 0
         self._changed = threading.Condition()
@@ -154,12 +163,15 @@ class HistoryWriter:
     # -- the thread -----------------------------------------------------------------
 
     def _run(self) -> None:
-        next_prune = 0.0
+        next_prune = next_size = 0.0
         try:
             while True:
                 if time.monotonic() >= next_prune:
-                    self._prune()
+                    self._maintain(self._prune_expired)
                     next_prune = time.monotonic() + self._prune_every
+                if self._max_bytes and time.monotonic() >= next_size:
+                    self._maintain(self._prune_to_size)
+                    next_size = time.monotonic() + self._size_every
                 with self._changed:
                     self._changed.wait_for(lambda: self._queue or self._closing, timeout=self._prune_every)
                     batch = list(self._queue)
@@ -263,17 +275,13 @@ class HistoryWriter:
         if warning:
             self._warnings["set-aside"] = warning
 
-    def _prune(self) -> None:
-        """Delete the jobs last seen more than ``keep_days`` ago, with their transitions."""
+    def _maintain(self, prune: Callable[[sqlite3.Connection], None]) -> None:
+        """Run ``prune`` (its own transactions); a locked file skips it for now, a damaged one is set aside."""
         connection = self._connection
         if connection is None:
             return
-        cutoff = ms(self._clock.now() - self._keep)
         try:
-            with immediate_transaction(connection):
-                connection.execute(f"DELETE FROM transitions WHERE job IN ({_EXPIRED})", (cutoff,))
-                connection.execute(f"DELETE FROM log_tails WHERE job IN ({_EXPIRED})", (cutoff,))
-                connection.execute(f"DELETE FROM jobs WHERE id IN ({_EXPIRED})", (cutoff,))
+            prune(connection)
         except sqlite3.OperationalError as problem:  # locked by another deck: its writer prunes too
             log.info("history: pruning skipped: %s", problem)
         except sqlite3.DatabaseError as problem:
@@ -282,6 +290,18 @@ class HistoryWriter:
                 self._reopen()
             else:
                 log.warning("history: pruning failed: %s", problem)
+
+    def _prune_expired(self, connection: sqlite3.Connection) -> None:
+        """Delete the jobs last seen more than ``keep_days`` ago, with their transitions."""
+        cutoff = ms(self._clock.now() - self._keep)
+        with immediate_transaction(connection):
+            connection.execute(f"DELETE FROM transitions WHERE job IN ({_EXPIRED})", (cutoff,))
+            connection.execute(f"DELETE FROM log_tails WHERE job IN ({_EXPIRED})", (cutoff,))
+            connection.execute(f"DELETE FROM jobs WHERE id IN ({_EXPIRED})", (cutoff,))
+
+    def _prune_to_size(self, connection: sqlite3.Connection) -> None:
+        if deleted := prune_to_size(connection, self._max_bytes):
+            log.info("history: %d oldest finished jobs pruned to keep %s under its cap", deleted, self._path)
 
 
 def _entered(transitions: Sequence[Transition]) -> dict[str, int | None]:
