@@ -46,5 +46,7 @@ def test_history_takes_the_same_query(seeded: Path) -> None:
     result = invoke("history", "--json", "backend:beta OR state:failed")
     assert result.exit_code == 0, result.output
     assert [job["ref"] for job in json.loads(result.stdout)] == ["beta/2", "alpha/1"]
+    ordered = invoke("history", "--json", "sort:-name")
+    assert [job["name"] for job in json.loads(ordered.stdout)] == ["nightly build", "nightly", "backup", "ancient"]
     bad = invoke("history", "(backend:beta")
     assert bad.exit_code == 2 and '"(" is not closed' in bad.stderr and "column 1" in bad.stderr

@@ -59,6 +59,11 @@ def history(
         if ref is not None:
             ctx.exit(_print_transitions(reader, ref, as_json=as_json))
         found = entries(reader, since=since, backends=backend_names, states=states, query=query)
+        if query is not None and query.sort is not None:  # sort:name, sort:-duration …
+            from jobdeck.query import sort_key
+
+            key = sort_key(query.sort, SystemClock().now())
+            found = iter(sorted(found, key=lambda entry: key(entry.job)))
         if as_json:
             _print_json(found)
         else:
