@@ -31,7 +31,7 @@ def _pending_only(job: Job) -> str | None:
 
 HOLD = ActionSpec(
     "hold",
-    key="o",
+    key="z",
     verb="Hold",
     confirm="The scheduler keeps {name} queued until it is released.",
     available=_pending_only,
@@ -122,7 +122,7 @@ async def test_read_only_refuses_a_declared_mutating_action(tmp_path):
 async def test_a_spec_named_after_another_adapter_method_never_calls_it(tmp_path):
     clock = FrozenClock()
     slurm = engine(clock)
-    slurm.extra_actions = (ActionSpec("close", key="o", verb="Close"),)
+    slurm.extra_actions = (ActionSpec("close", key="z", verb="Close"),)
     monitor = Monitor([slurm], clock=clock, store=MemoryStore(tmp_path))
     await monitor.refresh()
     result = await monitor.perform(QUEUED, "close")
@@ -132,14 +132,14 @@ async def test_a_spec_named_after_another_adapter_method_never_calls_it(tmp_path
 
 def test_an_action_name_must_be_a_plain_identifier():
     with pytest.raises(ValueError, match="lower-case identifier"):
-        ActionSpec("../hold", key="o", verb="Hold")
+        ActionSpec("../hold", key="z", verb="Hold")
 
 
 # -- keys -------------------------------------------------------------------------------
 
 
 def test_two_actions_claiming_one_key_leave_the_second_without_it_and_say_so():
-    halt = ActionSpec("halt", key="o", verb="Halt")
+    halt = ActionSpec("halt", key="z", verb="Halt")
     quit_ = ActionSpec("stop", key="q", verb="Stop")
     plan = plan_action_keys(
         [("slurm", HOLD), ("ray", halt), ("ray", quit_), ("slurm", STANDARD_ACTIONS[0])],
@@ -147,7 +147,7 @@ def test_two_actions_claiming_one_key_leave_the_second_without_it_and_say_so():
     )
     assert list(plan.added) == ["hold"]
     assert plan.problems == [
-        "Backend ray gives the action halt the key o, which is already Hold (slurm): halt has no key",
+        "Backend ray gives the action halt the key z, which is already Hold (slurm): halt has no key",
         "Backend ray gives the action stop the key q, which is already Quit: stop has no key",
     ]
 
@@ -157,7 +157,7 @@ def test_one_action_on_two_backends_keeps_its_first_key():
     plan = plan_action_keys([("slurm", HOLD), ("slurm2", HOLD), ("other", second)], {})
     assert list(plan.added) == ["hold"]
     assert plan.problems == [
-        "Backend other gives the action hold the key H, but it is o (as slurm says): H does nothing"
+        "Backend other gives the action hold the key H, but it is z (as slurm says): H does nothing"
     ]
 
 
@@ -167,7 +167,7 @@ async def test_a_declared_action_is_a_key_that_asks_first_then_holds_and_is_logg
         jobs = await wait_for_jobs(app, 8)
         assert jobs.select_ref(QUEUED)
         await pilot.pause()
-        await pilot.press("o")
+        await pilot.press("z")
         assert isinstance(app.screen, ConfirmScreen)
         message = str(app.screen.query_one("#confirm-message").render())
         assert "The scheduler keeps array-sweep queued until it is released." in message
@@ -187,7 +187,7 @@ async def test_an_unavailable_declared_action_says_why_and_help_lists_it(tmp_pat
         jobs = await wait_for_jobs(app, 8)
         assert jobs.select_ref(RUNNING)
         await pilot.pause()
-        await pilot.press("o")
+        await pilot.press("z")
         assert not isinstance(app.screen, ConfirmScreen)
         assert "Hold is unavailable: the job is running, not pending" in toasts(app)
         await pilot.press("question_mark")
@@ -200,13 +200,13 @@ async def test_an_unavailable_declared_action_says_why_and_help_lists_it(tmp_pat
 async def test_a_key_claimed_twice_is_refused_with_a_message_when_the_deck_starts(tmp_path):
     clock = FrozenClock()
     clash = engine(clock, "ray")
-    clash.extra_actions = (ActionSpec("halt", key="o", verb="Halt"), ActionSpec("stop", key="s", verb="Stop"))
+    clash.extra_actions = (ActionSpec("halt", key="z", verb="Halt"), ActionSpec("stop", key="s", verb="Stop"))
     app = build_app(tmp_path, [engine(clock), clash], clock=clock)
     async with app.run_test(size=WIDE) as pilot:
         await wait_for_jobs(app, 4)
         await pilot.pause()
         shown = toasts(app)
-        assert "Backend ray gives the action halt the key o, which is already Hold (slurm): halt has no key" in shown
+        assert "Backend ray gives the action halt the key z, which is already Hold (slurm): halt has no key" in shown
         assert "Backend ray gives the action stop the key s, which is already Sort: stop has no key" in shown
 
 
@@ -218,7 +218,7 @@ async def test_a_declared_action_never_reaches_the_backend_in_mode(tmp_path, mod
         jobs = await wait_for_jobs(app, 8)
         assert jobs.select_ref(QUEUED)
         await pilot.pause()
-        await pilot.press("o")
+        await pilot.press("z")
         if isinstance(app.screen, ConfirmScreen):
             await pilot.press("y")  # accepted, to prove the gate holds
         await settle()

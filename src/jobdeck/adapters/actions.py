@@ -10,7 +10,7 @@ The standard six (archive, restore, retry, cancel, pause, resume) are declared
 here once; every adapter has them (an unsupported one shows as unavailable,
 with its reason). An engine adds its own beside them, for example::
 
-    HOLD = ActionSpec("hold", key="o", verb="Hold",
+    HOLD = ActionSpec("hold", key="z", verb="Hold",
                       confirm="The scheduler will not start it until it is released.",
                       available=lambda job: None if job.state is JobState.PENDING else "only a pending job can be held")
 """

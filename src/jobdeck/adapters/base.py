@@ -164,6 +164,13 @@ class Adapter(ABC):
             return f"the job is {job.state.value}, not paused"
         return None
 
+    def web_page(self, job: Job) -> str | None:
+        """The job's page in the backend's own web UI (an http(s) URL), or None where it has
+        none. Made from the configured URL and the job's ids, percent-encoded
+        (``kit.http_paths.web_page``): the deck shows it, copies it and links to it, and
+        never starts a browser."""
+        return None
+
     # -- actions declared (``jobdeck.adapters.actions``) ---------------------
 
     def actions(self) -> tuple[ActionSpec, ...]:

@@ -183,6 +183,18 @@ class Monitor:
     def job(self, ref: JobRef) -> Job | None:
         return self._table.job(ref)
 
+    def web_page(self, ref: JobRef) -> str | None:
+        """The job's page in its backend's own web UI (``Adapter.web_page``), or None."""
+        adapter, job = self._adapters.get(ref.backend), self._table.job(ref)
+        if adapter is None or job is None:
+            return None
+        try:
+            url = adapter.web_page(job)
+        except Exception:  # a bug in the adapter: no page, not a broken deck
+            log.exception("web_page() failed in the %s adapter", adapter.kind)
+            return None
+        return url if isinstance(url, str) and url.startswith(("http://", "https://")) else None
+
     def warnings(self) -> list[str]:
         return self._store.warnings()
 

@@ -30,6 +30,7 @@ from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.worker import Worker, WorkerState
+from textual.markup import escape
 
 from jobdeck import paths, startup
 from jobdeck.clock import Clock, SystemClock, display_zone
@@ -37,6 +38,7 @@ from jobdeck.config import Settings
 from jobdeck.heap import HeapKeeper
 from jobdeck.monitor import JobsChanged, Monitor, MonitorEvent
 from jobdeck.safe_text import safe_clipboard, safe_line, safe_message
+from jobdeck.ui.deck_text import link_markup
 from jobdeck.ui.runtime.ascii_mode import AsciiMarks, AsciiScrollBarRender
 from jobdeck.ui.runtime.css_cache import ParsedCssCache
 from jobdeck.ui.runtime.event_coalescer import EventCoalescer
@@ -229,6 +231,16 @@ class JobdeckApp(ScreenshotApp):
         super().notify(
             safe_message(message), title=safe_line(title), severity=severity, timeout=timeout, markup=False
         )
+
+    def notify_link(self, url: str, note: str = "", *, title: str = "") -> None:
+        """A toast holding ``url`` as a link the terminal can open (OSC 8), then ``note``: the
+        one toast that reads markup, made here from a URL checked to hold nothing but URL
+        characters (``link_markup``); any other URL is shown as text."""
+        markup = link_markup(url)
+        if markup is None:
+            self.notify(url + note, title=title, timeout=15)
+            return
+        super().notify(markup + escape(safe_message(note)), title=safe_line(title), timeout=15, markup=True)
 
     def copy_to_clipboard(self, text: str) -> None:
         """Copy one line of printable text: what a backend wrote may hold control

@@ -57,6 +57,10 @@ class DeckHost(Protocol):
         """Apply the display settings (ASCII, state words) to every widget under ``node``."""
         ...
 
+    def notify_link(self, url: str, note: str = "", *, title: str = "") -> None:
+        """A toast with ``url`` as a link the terminal can open (OSC 8), then ``note``."""
+        ...
+
     def add_monitor_listener(self, listener: Callable[[MonitorEvent], None]) -> Callable[[], None]:
         """Subscribe ``listener`` to the monitor; returns the call that unsubscribes it."""
         ...

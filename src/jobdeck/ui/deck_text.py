@@ -9,6 +9,7 @@ No Textual here.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, tzinfo
 
 from rich.style import Style
@@ -117,3 +118,16 @@ def terminal_safe(text: str | None) -> str:
     if not text:
         return ""
     return make_safe(text, keep_colour=False)
+
+
+#: What a URL may hold to be put in a link as it is: the adapters percent-encode ids
+#: (``kit.http_paths.web_page``), so anything else means a URL not made that way.
+_LINKABLE = re.compile(r"https?://[A-Za-z0-9._~:/?#@!$&()*+,;=%-]+")
+
+
+def link_markup(url: str) -> str | None:
+    """``url`` as Textual markup: a link the terminal can open (OSC 8) showing the URL
+    itself; None when it holds a character a link could not (a quote, a bracket, a space)."""
+    if not _LINKABLE.fullmatch(url):
+        return None
+    return f"[link='{url}']{url}[/link]"

@@ -27,10 +27,10 @@ from jobdeck.adapters.airflow import convert
 from jobdeck.adapters.airflow.auth import Tokens
 from jobdeck.adapters.airflow.listing import Listing
 from jobdeck.adapters.airflow.settings import AirflowSettings
-from jobdeck.adapters.airflow.wire import DagRun, Dags, ImportErrors, LogBody, TaskInstance, TaskInstances, job_key
+from jobdeck.adapters.airflow.wire import DagRun, Dags, ImportErrors, TaskInstance, TaskInstances, job_key
 from jobdeck.adapters.base import ListedJobs, read_secret
 from jobdeck.adapters.kit.http import HttpAdapter, HttpClient, all_results, gather_bounded, validate
-from jobdeck.adapters.kit.http_paths import segment
+from jobdeck.adapters.kit.http_paths import segment, web_page
 from jobdeck.errors import AdapterError, AuthFailed, NotFound
 from jobdeck.model import ActionResult, Capability, Job, JobGroup, JobRef, JobState, LogChunk, LogCursor, Run, StatusEvent
 
@@ -296,6 +296,11 @@ class AirflowAdapter(HttpAdapter):
                         cursor=LogCursor(position=position, run=run, stream=cursor.stream))
 
     # -- actions ----------------------------------------------------------------------------------------
+
+    def web_page(self, job: Job) -> str | None:
+        """The DAG run's page in Airflow's UI (``/dags/DAG/runs/RUN``)."""
+        dag_id, _, run_id = job.id.partition("/")
+        return web_page(self.settings.url, "dags", dag_id, "runs", run_id) if run_id else None
 
     def actions(self) -> tuple[ActionSpec, ...]:
         return (*super().actions(), CLEAR_ALL)

@@ -33,6 +33,7 @@ from jobdeck.adapters.celery.wire import TASK, CeleryTask, RawTask, WorkerInfo
 from jobdeck.adapters.changes import Change, Poll
 from jobdeck.adapters.kit.blocking import run_blocking
 from jobdeck.adapters.kit.http import HttpAdapter, HttpClient, validate
+from jobdeck.adapters.kit.http_paths import web_page
 from jobdeck.errors import AdapterError, Unreachable
 from jobdeck.log_cursor import LogCursor
 from jobdeck.model import ActionResult, Capability, Job, JobGroup, JobRef, JobState, LogChunk, Run, StatusEvent
@@ -262,6 +263,12 @@ class CeleryAdapter(HttpAdapter):
                 yield Poll()
 
     # -- actions ------------------------------------------------------------------------------
+
+    def web_page(self, job: Job) -> str | None:
+        """The task's page in Flower (none in broker mode: there is no Flower to show it)."""
+        if self.settings.mode != FLOWER or self.settings.flower_url is None:
+            return None
+        return web_page(self.settings.flower_url, "task", job.id)
 
     def actions(self) -> tuple[ActionSpec, ...]:
         return (*super().actions(), TERMINATE)

@@ -13,6 +13,14 @@ def segment(value: object) -> str:
     return quote(str(value), safe="")
 
 
+def web_page(base: str, *segments: object, fragment: bool = False) -> str:
+    """A page of a backend's web UI: ``base`` (the configured URL, without credentials or
+    query) then each of ``segments`` percent-encoded, after ``#/`` for a UI that routes in
+    its fragment. Ids cannot break out of their segment, nor carry a quote or a bracket."""
+    root = without_credentials(httpx.URL(base))
+    return f"{root}/{'#/' if fragment else ''}{'/'.join(segment(part) for part in segments)}"
+
+
 def path_only(path: str) -> str:
     """``path`` without its query string: query strings can carry credentials (DRP's ?token=)."""
     return path.split("?", 1)[0]

@@ -33,7 +33,7 @@ import httpx
 from jobdeck.adapters.actions import ActionSpec
 from jobdeck.adapters.base import ListedJobs, read_secret
 from jobdeck.adapters.kit.http import HttpAdapter, HttpClient, all_results, gather_bounded, validate
-from jobdeck.adapters.kit.http_paths import segment
+from jobdeck.adapters.kit.http_paths import segment, web_page
 from jobdeck.adapters.kit.logtext import decode_complete
 from jobdeck.adapters.kit.tls import ssl_context
 from jobdeck.adapters.ray import logfile, logs
@@ -313,6 +313,10 @@ class RayAdapter(HttpAdapter):
             yield chunk
 
     # -- actions ----------------------------------------------------------------------------------
+
+    def web_page(self, job: Job) -> str | None:
+        """The job's page in the Ray dashboard (its router reads the fragment)."""
+        return web_page(self.settings.url, "jobs", job.id, fragment=True)
 
     def actions(self) -> tuple[ActionSpec, ...]:
         return (*super().actions(), DELETE)

@@ -94,6 +94,8 @@ class DeckScreen(DeckViews, BulkActions, JobActions, FirstScreen):
         Binding("t", "show_pane('timeline')", "Timeline", id="deck.timeline", show=False),
         Binding("l", "show_pane('log')", "Log", id="deck.log", show=False),
         Binding("ctrl+r", "refresh", "Refresh now", id="deck.refresh", show=False),
+        Binding("o", "open_web_page", "Open its web page", id="deck.web_page", show=False,
+                tooltip="The job's page in its backend's web UI: a link, and copied (no browser is started)"),
         Binding("ctrl+o", "choose_view", "Views", id="deck.views", show=False,
                 tooltip="Switch to a saved view (filter, sort, columns)"),
         Binding("ctrl+s", "save_view", "Save view", id="deck.save_view", show=False,

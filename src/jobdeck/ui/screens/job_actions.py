@@ -20,6 +20,7 @@ from textual.binding import Binding
 from jobdeck.adapters.actions import STANDARD_ACTIONS, ActionSpec
 from jobdeck.errors import ReadOnlyRefused
 from jobdeck.model import Job, JobRef
+from jobdeck.safe_text import safe_line
 from jobdeck.ui.screens.action_keys import action_bindings, plan_action_keys
 from jobdeck.ui.widgets.job_list import JobList
 
@@ -213,4 +214,23 @@ class JobActions(_ScreenBase):
             self.notify("No job is selected", severity="warning", timeout=2)
             return
         self.app.copy_to_clipboard(str(selected.ref))
-        self.notify(f"Copied {selected.ref}", timeout=2)
+        # Not markup: the id is the backend's ("[@click=…]" must stay text).
+        self.notify(f"Copied {selected.ref}", timeout=2, markup=False)
+
+    def action_open_web_page(self) -> None:
+        """``o``: the selected job's page in its backend's web UI, as a link (OSC 8) and
+        copied; a browser is never started (the deck may run on a server)."""
+        self._settler.settle()
+        selected = self.selected_job
+        if selected is None:
+            self.notify("No job is selected", severity="warning", timeout=2)
+            return
+        url = self.host.monitor.web_page(selected.ref)
+        if url is None:
+            backend = safe_line(selected.ref.backend)
+            self.notify(f"{backend} has no web page for its jobs that jobdeck knows", severity="warning", timeout=4,
+                        markup=False)
+            return
+        self.app.copy_to_clipboard(url)
+        self.host.notify_link(url, " · copied", title="Web page")
+

@@ -1,0 +1,85 @@
+"""`o`: a job's page in its backend's own web UI, shown as a link (OSC 8) and copied, never
+opened in a browser; made from the configured URL and the job's ids, which cannot break out."""
+
+from __future__ import annotations
+
+import pytest
+from deck_helpers import build_app, sample_backends, toasts, wait_for_jobs
+from fakes import FakeAdapter, make_job, wait_until
+
+from jobdeck.adapters.airflow import AirflowAdapter, AirflowSettings
+from jobdeck.adapters.celery import CeleryAdapter, CelerySettings
+from jobdeck.adapters.kit.http_paths import web_page
+from jobdeck.adapters.ray import RayAdapter, RaySettings
+from jobdeck.clock import FrozenClock
+from jobdeck.model import Job, JobRef
+from jobdeck.ui.deck_text import link_markup
+
+
+def test_a_web_page_quotes_each_id_and_drops_credentials_and_query():
+    url = web_page("https://user:secret@ray.example:8265/base/?token=abc", "jobs", 'a/b"]c', fragment=True)
+    assert url == "https://ray.example:8265/base/#/jobs/a%2Fb%22%5Dc"
+
+
+def job(backend: str, job_id: str) -> Job:
+    return make_job(job_id, backend=backend)
+
+
+def test_ray_celery_and_airflow_give_their_own_pages():
+    ray = RayAdapter(RaySettings(name="ray", url="http://127.0.0.1:8265"))
+    assert ray.web_page(job("ray", "raysubmit_Ab1")) == "http://127.0.0.1:8265/#/jobs/raysubmit_Ab1"
+    flower = CeleryAdapter(CelerySettings(name="tasks", flower_url="http://127.0.0.1:5555/"))
+    assert flower.web_page(job("tasks", "9f1c-22")) == "http://127.0.0.1:5555/task/9f1c-22"
+    airflow = AirflowAdapter(AirflowSettings(name="af", url="http://af:8080", user="admin", password_env="AF_PW"))
+    assert (airflow.web_page(job("af", "etl/manual__2026-12-07T10:00:00+00:00"))
+            == "http://af:8080/dags/etl/runs/manual__2026-12-07T10%3A00%3A00%2B00%3A00")
+
+
+def test_celery_without_flower_has_no_page():
+    broker = CeleryAdapter(CelerySettings(name="tasks", broker_url_env="BROKER"))
+    assert broker.web_page(job("tasks", "9f1c")) is None
+
+
+@pytest.mark.parametrize("url", ['http://x/"onclick', "http://x/]evil[/link]", "http://x/a b", "http://x/'q"])
+def test_a_url_a_link_cannot_hold_is_no_link(url):
+    assert link_markup(url) is None
+
+
+class PagedBackend(FakeAdapter):
+    page: str | None = "https://ui.example/jobs/{id}"
+
+    def web_page(self, job: Job) -> str | None:
+        if self.page == "boom":
+            raise RuntimeError("a bug in the adapter")
+        return self.page.format(id=job.id) if self.page else None
+
+
+def deck(tmp_path, page: str | None):
+    clock = FrozenClock()
+    local, cluster = sample_backends(clock)
+    paged = PagedBackend.build("cluster", clock=clock, jobs=[make_job("run-1", backend="cluster", name="crawl")])
+    paged.page = page
+    return build_app(tmp_path, [local, paged], clock=clock)
+
+
+async def test_o_shows_the_jobs_page_as_a_link_and_copies_it(tmp_path):
+    app = deck(tmp_path, "https://ui.example/jobs/{id}")
+    async with app.run_test(size=(120, 40)) as pilot:
+        jobs = await wait_for_jobs(app, 4)
+        assert jobs.select_ref(JobRef(backend="cluster", id="run-1"))
+        await pilot.press("o")
+        await wait_until(lambda: app.clipboard == "https://ui.example/jobs/run-1", what="the copy")
+        [toast] = [n for n in app._notifications if n.title == "Web page"]
+        assert (toast.message, toast.markup) == ("[link='https://ui.example/jobs/run-1']https://ui.example/jobs/run-1[/link] · copied", True)
+
+
+@pytest.mark.parametrize("page", [None, "boom", "javascript:alert(1)"])
+async def test_o_on_a_backend_without_a_page_says_so(tmp_path, page):
+    app = deck(tmp_path, page)
+    async with app.run_test(size=(120, 40)) as pilot:
+        jobs = await wait_for_jobs(app, 4)
+        assert jobs.select_ref(JobRef(backend="cluster", id="run-1"))
+        await pilot.press("o")
+        await wait_until(lambda: any("has no web page" in t for t in toasts(app)), what="the message")
+        assert "cluster has no web page for its jobs that jobdeck knows" in toasts(app)
+        assert app.clipboard == ""
