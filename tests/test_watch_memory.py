@@ -37,13 +37,13 @@ class ThreadNoting(WatchMemory):
         super().__init__(file)
         self.threads: list[threading.Thread] = []
 
-    def recall(self):
+    def recall_since(self):
         self.threads.append(threading.current_thread())
-        return super().recall()
+        return super().recall_since()
 
-    def remember(self, backend, job_id):
+    def remember(self, backend, job_id, at=None):
         self.threads.append(threading.current_thread())
-        super().remember(backend, job_id)
+        super().remember(backend, job_id, at)
 
 
 async def test_a_job_watched_with_plus_is_watched_again_at_the_next_start(tmp_path):

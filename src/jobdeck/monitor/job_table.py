@@ -59,6 +59,9 @@ class BackendJobs:
     #: Ids a pushed change touched since the last poll. While there are any, ``jobs`` is
     #: the table's own copy (not the listing's, which the ListingIndex keeps).
     pushed: set[str] = field(default_factory=set)
+    #: When jobs not listed yet were first seen by an earlier deck (a job watched with +
+    #: in an earlier run, watched again at start), by id: their first sighting, not now.
+    seen_before: dict[str, datetime] = field(default_factory=dict)
 
 
 #: How long a job gone from its backend stays in the live table (``Settings.live_keep_hours``).
@@ -155,12 +158,15 @@ class JobTable:
             # A first listing: every job is new (a million of them, on the way to the first frame).
             added = list(fresh.values())
             first_seen.update(dict.fromkeys(fresh, now))
+            if backend.seen_before:
+                self._seen_before(backend, fresh)
             candidates = ()
+        seen_before = backend.seen_before
         for job_id, job in candidates:
             before = previous.get(job_id)
             if before is None:
                 added.append(job)
-                first_seen[job_id] = now
+                first_seen[job_id] = seen_before.pop(job_id, now) if seen_before else now
             elif before is not job and before != job:
                 changed.append(job)
                 self._record_first_sighting(backend, before)
@@ -318,6 +324,18 @@ class JobTable:
             del backend.gone[ref.id]
             self._observed.forget(ref)
         return expired
+
+    def seen_since(self, name: str, job_id: str, when: datetime) -> None:
+        """Say that ``job_id`` of backend ``name``, not listed yet, was first seen at ``when``
+        (by an earlier deck): its first observed event is dated then when it is listed."""
+        backend = self._backends.get(name)
+        if backend is not None and job_id not in backend.jobs:
+            backend.seen_before[job_id] = when
+
+    def _seen_before(self, backend: BackendJobs, fresh: dict[str, Job]) -> None:
+        """Date the first sightings of ``fresh`` jobs an earlier deck saw first then."""
+        for job_id in [job_id for job_id in backend.seen_before if job_id in fresh]:
+            backend.first_seen[job_id] = backend.seen_before.pop(job_id)
 
     def _record_first_sighting(self, backend: BackendJobs, job: Job) -> None:
         """Put the deferred first sighting of ``job`` (as it was then) into the observed history."""

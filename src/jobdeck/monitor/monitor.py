@@ -79,7 +79,7 @@ import contextlib
 import logging
 import random
 from collections.abc import AsyncIterator, Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from jobdeck.adapters.actions import ActionSpec
 from jobdeck.adapters.base import Adapter
@@ -315,11 +315,12 @@ class Monitor:
     def watchable_backends(self) -> list[str]:
         return [name for name, adapter in self._adapters.items() if adapter.supports(Capability.WATCH)]
 
-    async def watch_job(self, backend: str, job_id: str) -> ActionResult:
+    async def watch_job(self, backend: str, job_id: str, *, seen_since: datetime | None = None) -> ActionResult:
         """Add a job known only by id to what ``backend`` lists, then poll it.
 
         Not an action on the backend (nothing there changes), so read-only
-        mode allows it; it is not persisted.
+        mode allows it; it is not persisted here (the deck remembers it). ``seen_since``:
+        when an earlier deck first saw it, the time its first observed event is dated.
         """
         adapter = self._adapters.get(backend)
         if adapter is None:
@@ -333,6 +334,8 @@ class Monitor:
             return ActionResult(ok=False, message=f"not a job id for {backend}: {exc}")
         except AdapterError as exc:
             return ActionResult(ok=False, message=describe_error(exc))
+        if seen_since is not None:
+            self._table.seen_since(backend, job_id, seen_since)
         await self.refresh(backend)
         return ActionResult(ok=True, message=f"watching job {job_id} on {backend}")
 

@@ -178,7 +178,8 @@ class JobActions(_ScreenBase):
         result = await self.host.monitor.watch_job(backend, job_id)
         memory = self.host.watch_memory
         if result.ok and memory is not None:
-            await asyncio.to_thread(memory.remember, backend, job_id.strip())  # (a synced write: not on the UI thread)
+            # (A synced write: not on the UI thread.) Now is when it was first watched.
+            await asyncio.to_thread(memory.remember, backend, job_id.strip(), self.host.clock.now())
             self.notify(f"{result.message} (watched again at the next start)")
             return
         self.notify(result.message, severity="information" if result.ok else "warning")
@@ -195,10 +196,14 @@ class JobActions(_ScreenBase):
         monitor = self.host.monitor
         watchable = set(monitor.watchable_backends())
         # Not a backend no longer configured (or no longer able to): kept for when it is.
-        remembered = await asyncio.to_thread(memory.recall) if memory is not None else []
-        wanted = [(b, job_id) for b, job_id in remembered if b in watchable]
+        remembered = await asyncio.to_thread(memory.recall_since) if memory is not None else []
+        since = {(b, job_id): when for b, job_id, when in remembered}
+        wanted = [(b, job_id) for b, job_id, _ in remembered if b in watchable]
         # At once: each watch asks its backend for a poll, and polls asked together are one.
-        results = await asyncio.gather(*(monitor.watch_job(backend, job_id) for backend, job_id in wanted))
+        # Observed since it was first watched, in an earlier deck, not since this one started.
+        results = await asyncio.gather(*(
+            monitor.watch_job(backend, job_id, seen_since=since[backend, job_id]) for backend, job_id in wanted
+        ))
         failed = [
             f"{job_id} on {backend}: {result.message}"
             for (backend, job_id), result in zip(wanted, results, strict=True)
