@@ -238,4 +238,3 @@ class JobActions(_ScreenBase):
             return
         self.app.copy_to_clipboard(url)
         self.host.notify_link(url, " · copied", title="Web page")
-
