@@ -32,6 +32,7 @@ from jobdeck.cli.ls import ls
 from jobdeck.cli.run import run
 from jobdeck.cli.serve import serve
 from jobdeck.cli.stats import stats
+from jobdeck.cli.wait import wait
 
 
 @click.group(
@@ -90,7 +91,7 @@ def cli(
     ctx.exit(run_deck(settings, read_only=settings.read_only, kiosk=settings.kiosk))
 
 
-for _command in (run, ls, logs, history, stats, info, demo, emulate, serve):
+for _command in (run, ls, logs, history, stats, info, demo, emulate, serve, wait):
     cli.add_command(_command)
 
 
