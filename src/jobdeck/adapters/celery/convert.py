@@ -101,12 +101,17 @@ def events_of(task: CeleryTask) -> list[TaskEvent]:
 RECENT = 30
 #: The window over which a group's rate (tasks that ended per minute) is told.
 RATE_WINDOW_S = 300.0
-#: The fields that time how a task ended.
-_END_FIELDS = ("succeeded", "failed", "revoked", "rejected")
 
 
-def _epoch(value: object) -> float:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+def _time(value: object) -> float:
+    """Epoch seconds as Celery sent them, else 0 (a broken value sorts first, never raises)."""
+    if type(value) is float:
+        return value  # type: ignore[return-value]
+    return float(value) if isinstance(value, int) and not isinstance(value, bool) else 0.0
+
+
+#: The field that times each way a task ends.
+_END_FIELD = {"SUCCESS": "succeeded", "FAILURE": "failed", "REVOKED": "revoked", "REJECTED": "rejected"}
 
 
 def _retries(raw: Mapping[str, object]) -> int:
@@ -122,26 +127,30 @@ def group_of(tasks: Iterable[Mapping[str, object]], scope: str | None = None, *,
     """A group per task name (each task as Celery sent it): its listed tasks by state, their
     retries, the latest tasks' states (newest last) and, with ``now`` (epoch seconds), how many
     ended per minute over the last RATE_WINDOW_S."""
-    by_name: dict[str, list[tuple[float, JobState, int, float]]] = defaultdict(list)
+    by_name: dict[str, list[tuple[float, JobState]]] = defaultdict(list)
+    retries: dict[str, int] = defaultdict(int)
+    ended_lately: dict[str, int] = defaultdict(int)
+    since, until = (now - RATE_WINDOW_S, now + 1) if now is not None else (0.0, 0.0)
     for raw in tasks:
-        name = raw.get("name")
+        name, state = raw.get("name"), raw.get("state")
+        state = state if isinstance(state, str) else None
+        key = name if isinstance(name, str) and name else UNNAMED
         # In the order they were sent (a task's latest event may be much later: a revocation).
-        began = next((at for at in map(_epoch, (raw.get("sent"), raw.get("received"), raw.get("timestamp"))) if at), 0.0)
-        ended = max(_epoch(raw.get(field)) for field in _END_FIELDS)
-        by_name[name if isinstance(name, str) and name else UNNAMED].append(
-            (began or ended, map_state(raw.get("state"), TASK_STATES), _retries(raw), ended))  # type: ignore[arg-type]
+        began = _time(raw.get("sent") or raw.get("received") or raw.get("timestamp"))
+        by_name[key].append((began, TASK_STATES.get(state) or map_state(state, TASK_STATES)))  # type: ignore[arg-type]
+        if raw.get("retries") or state == "RETRY":
+            retries[key] += _retries(raw)
+        end_field = _END_FIELD.get(state) if now is not None and state is not None else None
+        if end_field is not None and since < _time(raw.get(end_field)) <= until:
+            ended_lately[key] += 1
     groups = {}
     for name, listed in by_name.items():
         listed.sort(key=lambda task: task[0])
-        rate = None
-        if now is not None:
-            ended_lately = sum(1 for *_, ended in listed if ended and now - RATE_WINDOW_S < ended <= now + 1)
-            rate = round(ended_lately * 60 / RATE_WINDOW_S, 1)
         groups[name] = JobGroup(
-            key=name, name=name, counts=StateCounts.of(state for _, state, _, _ in listed), scope=scope,
-            retries=sum(retries for _, _, retries, _ in listed),
-            recent=tuple(state for _, state, _, _ in listed[-RECENT:]),
-            per_minute=rate, rate_window_s=RATE_WINDOW_S if now is not None else None,
+            key=name, name=name, counts=StateCounts.of(state for _, state in listed), scope=scope,
+            retries=retries[name], recent=tuple(state for _, state in listed[-RECENT:]),
+            per_minute=round(ended_lately[name] * 60 / RATE_WINDOW_S, 1) if now is not None else None,
+            rate_window_s=RATE_WINDOW_S if now is not None else None,
         )
     return groups
 
