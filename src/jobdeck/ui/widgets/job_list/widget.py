@@ -260,7 +260,8 @@ class JobList(JobRows, can_focus=True):
             self.query_error = error.described()
             return
         self.query_error = None
-        self._store.set_query(query)
+        with held_still(self.job_count):  # rows of a million jobs: no collection walks them
+            self._store.set_query(query)
         self._rows_changed()
         self._follow_query_sort(query.sort)
 
@@ -297,7 +298,9 @@ class JobList(JobRows, can_focus=True):
         self.app.call_from_thread(self._adopt_index, jobs, built, sorted_view, texts)
 
     def _adopt_index(self, jobs: list[Job], built: JobIndex, sorted_view: list[Job], texts: list[str]) -> None:
-        if self._store.adopt_index(jobs, built, sorted_view, texts):
+        with held_still(len(jobs)):
+            adopted = self._store.adopt_index(jobs, built, sorted_view, texts)
+        if adopted:
             self._rows_changed()
             self.post_message(self.FilterApplied(self))
 
