@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 import httpx
 
 from jobdeck.adapters.actions import ActionSpec
-from jobdeck.adapters.airflow import convert
+from jobdeck.adapters.airflow import convert, logs
 from jobdeck.adapters.airflow.auth import Tokens
 from jobdeck.adapters.airflow.listing import Listing
 from jobdeck.adapters.airflow.settings import AirflowSettings
@@ -285,14 +285,16 @@ class AirflowAdapter(HttpAdapter):
         params: dict[str, Any] = {}
         if ti.map_index >= 0:
             params["map_index"] = ti.map_index
-        if isinstance(cursor.position, str) and cursor.position:
-            params["token"] = cursor.position
+        token = cursor.position if isinstance(cursor.position, str) and cursor.position else None
+        if token:
+            params["token"] = token
         path = f"{self._ti_path(job_id, ti.task_id, -1)}/logs/{try_number}"
-        body = validate(LogBody, await self._get(path, params), what=f"the log of {run}", backend=self.name)
-        token = body.continuation_token
-        complete = ended and not token
-        position: int | str = END if complete else (token or cursor.position)
-        return LogChunk(text=convert.log_text(body.content), complete=complete,
+        # Streamed, only its last lines kept: a huge log opens at its end (logs.py says what Airflow allows).
+        tail = await self._call(partial(logs.read_tail, path=path, params=params, ndjson=ended and not token,
+                                        backend=self.name))
+        complete = ended and not tail.token
+        position: int | str = END if complete else (tail.token or cursor.position)
+        return LogChunk(text=tail.text, complete=complete, notice=tail.notice(),
                         cursor=LogCursor(position=position, run=run, stream=cursor.stream))
 
     # -- actions ----------------------------------------------------------------------------------------

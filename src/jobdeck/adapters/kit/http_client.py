@@ -170,25 +170,33 @@ class HttpClient:
         params: Params = None,
         headers: Mapping[str, str] | None = None,
         expect: Container[int] = (200, 206),
+        wait: float | None = None,
     ) -> AbstractAsyncContextManager[httpx.Response]:
         """A streamed response (``async with``); a connection dropped while reading raises Unreachable.
 
         Not retried: a stream that broke is resumed by the caller (from the
         byte offset it got to), not started again. The deadline bounds the
         wait for its start (and an error's body), not the stream itself:
-        an event stream may rightly last for ever.
+        an event stream may rightly last for ever. ``wait``: seconds the
+        server may take to start answering, and between two reads, where it
+        rightly takes longer than the deadline and timeout (a server that
+        reads a huge file whole before its first byte).
         """
-        return self._stream(method.upper(), path, params=params, headers=headers, expect=expect)
+        return self._stream(method.upper(), path, params=params, headers=headers, expect=expect, wait=wait)
 
     @asynccontextmanager
     async def _stream(
-        self, method: str, path: str, *, params: Params, headers: Mapping[str, str] | None, expect: Container[int]
+        self, method: str, path: str, *, params: Params, headers: Mapping[str, str] | None, expect: Container[int],
+        wait: float | None = None,
     ) -> AsyncIterator[httpx.Response]:
         what = f"{method} {path_only(path)}"
-        deadline = asyncio.timeout(self.deadline)
+        deadline = asyncio.timeout(max(self.deadline, wait or 0.0))
+        patient = {}
+        if wait is not None:
+            patient["timeout"] = httpx.Timeout(**(self._client.timeout.as_dict() | {"read": max(self.timeout, wait)}))
         try:
             async with deadline:
-                request = self._client.build_request(method, path, params=params, headers=headers)
+                request = self._client.build_request(method, path, params=params, headers=headers, **patient)
                 response = await self._client.send(request, stream=True)
                 if response.status_code not in expect:
                     try:
