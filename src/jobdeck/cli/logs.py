@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 def logs(ctx: click.Context, ref: str, follow: bool, colour: bool | None) -> None:
     """Print a job's log.
 
-    REF is BACKEND/ID, or just an ID (or a job name) that only one job has.
+    REF is BACKEND/ID, or just an ID (or a job name) that only one job has: one its
+    backend lists, else one in the history (its kept log tail).
     """
     if colour is None:
         colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
@@ -43,9 +44,11 @@ def logs(ctx: click.Context, ref: str, follow: bool, colour: bool | None) -> Non
 
 async def _print_log(settings: Settings, text: str, *, follow: bool, colour: bool) -> None:
     async with polled_monitor(settings) as monitor:
-        ref = _resolve_ref(monitor, text)
+        ref, in_history = _resolve_ref(monitor, text, settings)
         if monitor.job(ref) is None:  # its backend does not list it (any more?)
             if not _print_kept_tail(settings, ref, colour=colour):
+                if in_history:
+                    fail(f"{ref} is no longer listed by {ref.backend} and the history kept no log of it")
                 fail(f"no job {text} (see `jobdeck ls --all`)")
             return
         printer = _LogPrinter(colour=colour)
@@ -107,15 +110,21 @@ def _moved_on(after: LogCursor, before: LogCursor) -> bool:
     return after != before
 
 
-def _resolve_ref(monitor: Monitor, text: str) -> JobRef:
+def _resolve_ref(monitor: Monitor, text: str, settings: Settings) -> tuple[JobRef, bool]:
     """``backend/id`` of a configured backend (listed or not), else an id (or name) only
-    one listed job has."""
+    one listed job has, else only one job of the history has; and whether it was found in
+    the history (its backend no longer lists it)."""
     backend, sep, job_id = text.partition("/")
     if sep and backend in monitor.backends() and job_id:
-        return JobRef(backend=backend, id=job_id)
+        return JobRef(backend=backend, id=job_id), False
     # Then an id, then a name: whichever names exactly one job.
     jobs = monitor.jobs()
     matches = [job.ref for job in jobs if job.id == text] or [job.ref for job in jobs if job.name == text]
+    in_history = not matches
+    if in_history:
+        matches = _history_refs(settings, text)
+    if not matches and sep and backend and job_id:  # a backend no longer configured, in the history
+        matches = [ref for ref in _history_refs(settings, job_id) if ref.backend == backend][:1]
     if not matches and sep and backend and job_id:
         # It has the shape of a reference: what is wrong is the backend's name.
         known = ", ".join(monitor.backends()) or "none"
@@ -123,8 +132,34 @@ def _resolve_ref(monitor: Monitor, text: str) -> JobRef:
     if not matches:
         fail(f"no job {text!r}; a job reference looks like BACKEND/ID (see `jobdeck ls --all`)")
     if len(matches) > 1:
-        fail(f"{text!r} is ambiguous: it matches {', '.join(map(str, matches))}")
-    return matches[0]
+        fail(_ambiguous(text, matches, in_history=in_history))
+    return matches[0], in_history
+
+
+#: Candidates an ambiguous reference lists at most.
+CANDIDATES_SHOWN = 10
+
+
+def _history_refs(settings: Settings, text: str) -> list[JobRef]:
+    """Jobs of the history with ``text`` as their id, else their name (see ``history_refs``)."""
+    if not settings.history:
+        return []
+    from jobdeck import paths
+    from jobdeck.store.sqlite.log_tails import history_refs
+    from jobdeck.store.sqlite.schema import FILE_NAME
+
+    return history_refs(paths.data_dir() / FILE_NAME, text, limit=CANDIDATES_SHOWN + 1)
+
+
+def _ambiguous(text: str, matches: list[JobRef], *, in_history: bool) -> str:
+    """Which jobs ``text`` may mean, one a line (the first CANDIDATES_SHOWN), to be typed in full."""
+    from jobdeck.safe_text import safe_line  # a backend's id is one line here, whatever it holds
+
+    where = "jobs in the history" if in_history else "jobs"
+    shown = "".join(f"\n  {safe_line(str(ref))}" for ref in matches[:CANDIDATES_SHOWN])
+    more = "\n  …and more" if len(matches) > CANDIDATES_SHOWN else ""
+    newest = " (newest first)" if in_history else ""
+    return f"{text!r} is ambiguous: it matches {where}{newest}:{shown}{more}\ngive one as BACKEND/ID"
 
 
 class _LogPrinter:

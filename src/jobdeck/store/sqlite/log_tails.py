@@ -44,3 +44,42 @@ def kept_log_tail(path: Path, ref: JobRef) -> KeptLogTail | None:
     if row is None or not isinstance(row[0], str):
         return None
     return KeptLogTail(text=row[0], kept_at=from_ms(row[1]))
+
+
+#: Every backend of the history, each found in a step through the identity index (no scan).
+_BACKENDS = """
+WITH RECURSIVE known(name) AS (
+    SELECT min(backend) FROM jobs
+    UNION ALL SELECT (SELECT min(backend) FROM jobs WHERE backend > known.name) FROM known WHERE name IS NOT NULL
+) SELECT name FROM known WHERE name IS NOT NULL
+"""
+#: Jobs of the history that have ``text`` as their id, else as their name, newest first
+#: (each looked up in an index, backend by backend).
+_REFS_BY_ID = f"""
+SELECT backend, job_id FROM jobs WHERE backend IN ({_BACKENDS}) AND job_id = ?
+GROUP BY backend, job_id ORDER BY max(first_seen) DESC LIMIT ?
+"""
+_REFS_BY_NAME = f"""
+SELECT backend, job_id FROM jobs INDEXED BY jobs_by_name WHERE backend IN ({_BACKENDS}) AND name = ?
+GROUP BY backend, job_id ORDER BY max(first_seen) DESC LIMIT ?
+"""
+
+
+def history_refs(path: Path, text: str, *, limit: int = 11) -> list[JobRef]:
+    """The jobs in the history whose id is ``text`` or, when none is, whose name is (a bare
+    reference typed to ``jobdeck logs`` for a job its backend forgot), newest first, at most
+    ``limit``; none when the history cannot be read."""
+    if not path.is_file():
+        return []
+    try:
+        connection = connect_read_only(path)
+        try:
+            (key,) = storable((text,))
+            rows = connection.execute(_REFS_BY_ID, (key, limit)).fetchall()
+            if not rows:
+                rows = connection.execute(_REFS_BY_NAME, (key, limit)).fetchall()
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return []
+    return [JobRef(backend=backend, id=job_id) for backend, job_id in rows]
