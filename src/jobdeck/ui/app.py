@@ -137,6 +137,7 @@ class JobdeckApp(ScreenshotApp):
         if self.low_bandwidth:
             self.animation_level = "none"
         self.set_class(self.ascii, "-ascii")
+        follow_theme(self._filters, self.native_ansi_color)  # (Textual's own NO_COLOR filter fails on plain text)
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         filters = super().get_line_filters()

@@ -11,6 +11,10 @@ terminal's own colours, ``TerminalNoColor`` draws everything in the terminal's
 default colours, whatever its palette, and shows a cell that had a background
 colour of its own (the cursor row, a scrollbar's thumb) in reverse video, so
 it still stands out without colour.
+
+Both pass a segment drawn with no style at all as it is: Textual's ``Monochrome``
+failed on one (a line cut with an ellipsis has such a segment) and ended the deck;
+``PlainSafeMonochrome`` replaces it.
 """
 
 from __future__ import annotations
@@ -48,10 +52,23 @@ class TerminalNoColor(LineFilter):
         ]
 
 
+class PlainSafeMonochrome(Monochrome):
+    """Textual's NO_COLOR filter for a theme of set colours (greys), with a segment without a
+    style passed as it is (Textual's reads its colour, and fails)."""
+
+    def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
+        if all(style is not None for _, style, _ in segments):
+            return super().apply(segments, background)
+        return [
+            segment if segment.style is None else super(PlainSafeMonochrome, self).apply([segment], background)[0]
+            for segment in segments
+        ]
+
+
 def follow_theme(filters: MutableSequence[LineFilter], ansi: bool) -> None:
     """Swap the NO_COLOR filter among ``filters`` (Textual's list, changed in place) for the one
     a theme with (``ansi``) or without the terminal's own colours needs. No NO_COLOR filter, no change."""
-    wanted = TerminalNoColor if ansi else Monochrome
+    wanted = TerminalNoColor if ansi else PlainSafeMonochrome
     for index, line_filter in enumerate(filters):
         if isinstance(line_filter, (Monochrome, NoColor, TerminalNoColor)) and type(line_filter) is not wanted:
             filters[index] = wanted(enabled=line_filter.enabled)
