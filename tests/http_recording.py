@@ -7,7 +7,8 @@ the recorded status, type and body, so the adapter's whole HTTP path (headers, p
 validation, conversion) runs as it did against the engine, without it.
 
 A request asked again with a query that moves with time (``updated_at_gte`` …) gets the
-latest answer recorded for its path; anything never recorded is a 404, as a server says.
+latest answer recorded for its path (and type); anything never recorded is a 404, as a
+server says.
 """
 
 from __future__ import annotations
@@ -26,12 +27,17 @@ KEPT_HEADERS = ("content-type", "date")
 
 
 def request_key(request: httpx.Request) -> str:
+    """``GET /path?sorted=query``, and `` accept=TYPE`` when the request asks a type of its own
+    (Airflow streams a log as NDJSON to ``Accept: application/x-ndjson``, as JSON otherwise)."""
     query = sorted(parse_qsl(request.url.query.decode(), keep_blank_values=True))
-    return f"{request.method} {request.url.path}" + (f"?{urlencode(query)}" if query else "")
+    accept = request.headers.get("accept", "*/*")
+    return (f"{request.method} {request.url.path}" + (f"?{urlencode(query)}" if query else "")
+            + (f" accept={accept}" if accept != "*/*" else ""))
 
 
 def _path_key(key: str) -> str:
-    return key.split("?", 1)[0]
+    path, _, rest = key.partition("?")
+    return path + (" " + rest.split(" ", 1)[1] if " " in rest else "")
 
 
 class Recorder(httpx.AsyncBaseTransport):

@@ -8,7 +8,7 @@ of a DAG's group row and a failed run's tasks (tests/test_engine_snapshots_airfl
 Triggers the project's DAGs (scripts/engines/airflow_dags: jd_ok six times, jd_retry_fail
 three times, one jd_mapped, one jd_long still running, then one more jd_retry_fail just
 started), waits for them, then drives the real adapter through a listing and every run's
-detail, keeping each answer. The token Airflow issued is replaced by an unsigned one with
+detail, keeping each answer, each try log also as Airflow streams it in NDJSON. The token Airflow issued is replaced by an unsigned one with
 the same expiry (the adapter reads only that). Writes recorded/airflow.json.
 """
 
@@ -21,6 +21,8 @@ import os
 import sys
 import time
 from pathlib import Path
+
+import httpx
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
@@ -47,9 +49,20 @@ def triggered() -> dict[str, str]:
         ids[run_id] = job_id
     wait_for_runs(rest, [job_id for run_id, job_id in ids.items() if run_id != "backfill_01"])
     wait_until(lambda: run_of(rest, ids["backfill_01"])["state"] == "running", "jd_long running")
-    ids["ingest_04"] = trigger(rest, "jd_retry_fail", f"ingest_04_{int(time.time())}")
+    ids["ingest_04"] = trigger(rest, "jd_retry_fail", "ingest_04")
     wait_until(lambda: run_of(rest, ids["ingest_04"])["state"] == "running", "the newest jd_retry_fail running")
     return ids
+
+
+async def also_as_ndjson(recorder: Recorder) -> None:
+    """Each try log read as JSON, read again as Airflow streams it to ``Accept: application/x-ndjson``
+    (how an adapter may read an ended try's log), so the recording answers either way."""
+    token = client(ENV).headers["Authorization"]
+    logs = [key.split(" ", 1)[1] for key in recorder.answers if "/logs/" in key and " accept=" not in key]
+    async with httpx.AsyncClient(base_url=ENV["AIRFLOW_URL"], transport=recorder, timeout=60,
+                                 headers={"Authorization": token, "Accept": "application/x-ndjson"}) as http:
+        for path in logs:
+            await http.get(path)
 
 
 def unsigned(token: str) -> str:
@@ -75,6 +88,7 @@ async def record(ids: dict[str, str]) -> None:
             await adapter.list_runs(job.id)
             await adapter.timeline(job.id)
             await adapter.read_log(job.id)
+        await also_as_ndjson(recorder)
     finally:
         await adapter.close()
     for key, answer in recorder.answers.items():
