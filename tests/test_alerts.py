@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,8 @@ PYTHON = sys.executable
 
 
 def health(name: str, status: HealthStatus, error: str | None = None) -> BackendHealth:
-    return BackendHealth(name=name, kind="fake", status=status, last_error=error)
+    answered = datetime(2026, 1, 1, 12, tzinfo=UTC) if status is HealthStatus.OK else None
+    return BackendHealth(name=name, kind="fake", status=status, last_error=error, last_ok=answered)
 
 
 # -- which failures are new ---------------------------------------------------------
@@ -59,7 +61,7 @@ def test_a_job_failed_when_first_seen_is_not_a_new_failure() -> None:
 def test_a_job_that_appears_failed_on_a_backend_already_listed_is_a_new_failure() -> None:
     # It started and failed between two polls: the deck was watching.
     watch = FailureWatch()
-    watch.baseline([make_job("a", JobState.SUCCEEDED)], [])
+    watch.baseline([make_job("a", JobState.SUCCEEDED)], [health("fake", HealthStatus.OK)])
 
     alerts = watch.jobs_changed("fake", [make_job("b", JobState.FAILED, name="quick")], [], [])
 

@@ -182,3 +182,27 @@ async def test_an_action_with_no_marks_still_acts_on_the_selected_job_alone(tmp_
         await wait_until(lambda: isinstance(app.screen, ConfirmScreen), what="the confirmation")
 
         assert str(app.screen.query_one("#confirm-title").render()) == "Cancel train-model?"
+
+
+async def test_marks_read_in_plain_ascii_without_colour(tmp_path: Path) -> None:
+    from deck_helpers import sample_backends
+
+    from jobdeck.clock import FrozenClock
+    from jobdeck.config import Settings
+    from jobdeck.monitor import Monitor
+    from jobdeck.store.memory import MemoryStore
+    from jobdeck.ui.app import JobdeckApp
+
+    clock = FrozenClock()
+    adapters = sample_backends(clock)
+    monitor = Monitor(adapters, clock=clock, store=MemoryStore(tmp_path))
+    app = JobdeckApp(Settings(backends=[a.settings for a in adapters], ascii=True), monitor, clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        jobs = await wait_for_jobs(app, 6)
+        first = jobs.rows[0]
+        await pilot.press("space")
+        await pilot.pause()
+
+        assert "[*] " + first.name in row_of(app, first.name)
+        assert "[*] 1 marked" in screen_text(app).splitlines()[0]
+        assert screen_text(app).isascii()

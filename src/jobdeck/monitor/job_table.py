@@ -34,6 +34,7 @@ from itertools import chain
 from jobdeck.clock import Clock
 from jobdeck.model import Job, JobRef, StatusEvent
 from jobdeck.monitor.events import JobsChanged, MonitorEvent, TimelineChanged
+from jobdeck.monitor.first_sightings import FirstSightings
 from jobdeck.monitor.listing import Listing, ListingIndex
 from jobdeck.store.base import Store, Transition
 
@@ -46,11 +47,10 @@ class BackendJobs:
     listing: ListingIndex
     #: The adapter's last successful listing, by job id, in the backend's order.
     jobs: dict[str, Job] = field(default_factory=dict)
-    #: When jobs were first seen, by id, until that sighting is put in the observed
-    #: history: that waits until the job changes or its timeline is asked for, so a
-    #: first poll of 100,000 jobs builds no 100,000 events (issue 8). Keyed by id,
-    #: not JobRef: hashing a pydantic model costs microseconds.
-    first_seen: dict[str, datetime] = field(default_factory=dict)
+    #: When jobs were first seen, until that sighting is put in the observed history:
+    #: that waits until the job changes or its timeline is asked for, so a first poll
+    #: of 100,000 jobs builds no 100,000 events (issue 8).
+    first_seen: FirstSightings = field(default_factory=FirstSightings)
     #: jobdeck's archive as the last poll applied it: another deck on the data folder
     #: may change it between polls.
     archive_seen: frozenset[JobRef] = frozenset()
@@ -157,7 +157,7 @@ class JobTable:
         if not previous and not listing.fast:
             # A first listing: every job is new (a million of them, on the way to the first frame).
             added = list(fresh.values())
-            first_seen.update(dict.fromkeys(fresh, now))
+            first_seen.all_seen_at(now)
             if backend.seen_before:
                 self._seen_before(backend, fresh)
             candidates = ()
@@ -303,7 +303,7 @@ class JobTable:
         back = [job for job in added if job.ref.id in gone]
         for job in back:
             del gone[job.ref.id]
-            backend.first_seen.pop(job.ref.id, None)
+            backend.first_seen.pop(job.ref.id)
             event = self._observed.observe(job, now)
             if event is not None:
                 transitions.append((job.ref, event))
@@ -339,7 +339,7 @@ class JobTable:
 
     def _record_first_sighting(self, backend: BackendJobs, job: Job) -> None:
         """Put the deferred first sighting of ``job`` (as it was then) into the observed history."""
-        seen = backend.first_seen.pop(job.id, None)
+        seen = backend.first_seen.pop(job.id)
         if seen is not None:
             self._observed.observe(job, seen)
 

@@ -167,7 +167,10 @@ def _leaves(node: Node | None) -> Iterable[Leaf]:
 
 def _source(node: Node, constant: Callable[[object], str], *, top: bool = False) -> str:
     if isinstance(node, Leaf):
-        test = expression(node, constant)
+        try:
+            test = expression(node, constant)
+        except QueryError as problem:
+            raise QueryError(str(problem), position=node.start, end=node.end) from None
         return f"not ({test})" if node.term.negated else test
     if isinstance(node, Not):
         return f"not ({_source(node.child, constant)})"

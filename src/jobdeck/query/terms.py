@@ -82,9 +82,7 @@ def resolve(term: Term, start: int, end: int, *, now: datetime, zone: tzinfo | N
             return Leaf(term, start, end, tests=time_tests(key, term.value, now, zone))
         if key == "duration":
             return Leaf(term, start, end, duration=duration_test(term.value, now))
-        leaf = Leaf(term, start, end)
-        expression(leaf, lambda value: "C")  # checks the term
-        return leaf
+        return Leaf(term, start, end)  # (its value is checked as it is compiled: ``expression``)
     except TimeTermError as problem:
         raise QueryError(str(problem), position=start, end=end) from None
     except QueryError as problem:

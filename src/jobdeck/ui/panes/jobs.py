@@ -30,6 +30,9 @@ class JobsPane(TitledPane, Vertical):
     JobsPane #filter-error.-shown { display: block; }
     """
 
+    #: What the line under the filter box says (empty: it is hidden).
+    _filter_error = ""
+
     #: The saved view shown (its name, in the title), or None.
     view_name: str | None = None
 
@@ -112,9 +115,12 @@ class JobsPane(TitledPane, Vertical):
         finder = self.query_one("#filter", Input)
         finder.set_class(jobs.query_error is not None, "-invalid")
         finder.tooltip = jobs.query_error
-        error = self.query_one("#filter-error", Label)
-        error.set_class(jobs.query_error is not None, "-shown")
-        error.update(safe_line(f"filter: {jobs.query_error}") if jobs.query_error else "")
+        said = safe_line(f"filter: {jobs.query_error}") if jobs.query_error else ""
+        if said != self._filter_error:  # (an update relayouts the pane: not on every key)
+            self._filter_error = said
+            error = self.query_one("#filter-error", Label)
+            error.set_class(bool(said), "-shown")
+            error.update(said)
         self.show_titles()
 
     @on(Input.Submitted, "#filter")

@@ -5,7 +5,7 @@ saw it not failed: a job that changes to failed, or one that appears failed on a
 backend the deck had already listed (it started and failed between two polls).
 Jobs failed when first seen (before the deck looked) do not alert. A backend
 alerts when it goes down after the deck saw it answer. It keeps only the failed
-jobs' references, so a million jobs cost nothing here.
+jobs' ids, and looks at each job of a diff once.
 
 ``AlertOutlets`` tells them, off the UI thread where it may wait:
 
@@ -83,11 +83,16 @@ def job_alert(job: Job) -> Alert:
 
 
 class FailureWatch:
-    """Which failures are new (see the module's doc). Fed the monitor's diffs and health."""
+    """Which failures are new (see the module's doc). Fed the monitor's diffs and health.
+
+    A poll's diff may carry a million jobs (a first listing): each is looked at once for
+    its state, and only failed ones (or, for a backend with failures known, changed ones)
+    by id; job ids are strings, whose hashes Python keeps."""
 
     def __init__(self) -> None:
-        #: Jobs seen failed (a failure is new once, until the job is seen not failed again).
-        self._failed: set[JobRef] = set()
+        #: Ids of the jobs seen failed, by backend (a failure is new once, until the job
+        #: is seen not failed again).
+        self._failed: dict[str, set[str]] = {}
         #: Backends listed at least once: a job that appears failed there is a new failure.
         self._listed: set[str] = set()
         #: Backends seen answering, and those seen down since.
@@ -95,35 +100,39 @@ class FailureWatch:
         self._down: set[str] = set()
 
     def baseline(self, jobs: Iterable[Job], health: Iterable[BackendHealth]) -> None:
-        """What the deck shows when it starts: nothing in it is new."""
-        for job in jobs:
-            self._listed.add(job.ref.backend)
-            if job.state is JobState.FAILED:
-                self._failed.add(job.ref)
+        """What the deck shows when it starts: nothing in it is new. A backend that has
+        answered has been listed."""
+        failed = JobState.FAILED  # (a local: this runs over every job)
+        for job in [job for job in jobs if job.state is failed]:
+            self._failed.setdefault(job.ref.backend, set()).add(job.ref.id)
         for backend in health:
+            if backend.last_ok is not None:
+                self._listed.add(backend.name)
             self.health_changed(backend)
 
     def jobs_changed(
         self, backend: str, added: Sequence[Job], changed: Sequence[Job], removed: Sequence[JobRef]
     ) -> list[Alert]:
-        """The new failures in one poll's diff."""
+        """The new failures in one poll's diff (all of ``backend``)."""
         alerts: list[Alert] = []
         listed = backend in self._listed
         self._listed.add(backend)
-        for job in added:
-            if job.state is JobState.FAILED:
-                if listed and job.ref not in self._failed:
-                    alerts.append(job_alert(job))
-                self._failed.add(job.ref)
+        known = self._failed.setdefault(backend, set())
+        failed = JobState.FAILED  # (a local: this runs over every job of the diff)
+        for job in [job for job in added if job.state is failed]:
+            if listed and job.ref.id not in known:
+                alerts.append(job_alert(job))
+            known.add(job.ref.id)
         for job in changed:
-            if job.state is JobState.FAILED:
-                if job.ref not in self._failed:
+            if job.state is failed:
+                if job.ref.id not in known:
                     alerts.append(job_alert(job))
-                    self._failed.add(job.ref)
-            else:
-                self._failed.discard(job.ref)
-        for ref in removed:
-            self._failed.discard(ref)
+                    known.add(job.ref.id)
+            elif known:
+                known.discard(job.ref.id)
+        if known:
+            for ref in removed:
+                known.discard(ref.id)
         return alerts
 
     def health_changed(self, health: BackendHealth) -> list[Alert]:

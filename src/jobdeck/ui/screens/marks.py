@@ -13,7 +13,7 @@ twin, so it reads without colour; the header counts both.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from textual.widgets import Label
@@ -36,6 +36,33 @@ MARK = "◆ "
 MARK_ASCII = "[*] "
 NEW_FAILURE = "! "
 NEW_FAILURE_ASCII = "[!] "
+
+
+class RowTags(Mapping[JobRef, str]):
+    """The text before each marked job's name, read from the marks as rows are drawn
+    (no copy: marking every one of a million jobs redraws, it does not rebuild a map)."""
+
+    def __init__(self, marks: Collection[JobRef], new_failures: Collection[JobRef], *, ascii: bool) -> None:
+        self._marks = marks
+        self._new = new_failures
+        self._mark = MARK_ASCII if ascii else MARK
+        self._new_mark = NEW_FAILURE_ASCII if ascii else NEW_FAILURE
+
+    def __getitem__(self, ref: JobRef) -> str:
+        text = (self._mark if ref in self._marks else "") + (self._new_mark if ref in self._new else "")
+        if not text:
+            raise KeyError(ref)
+        return text
+
+    def __contains__(self, ref: object) -> bool:
+        return ref in self._marks or ref in self._new
+
+    def __iter__(self) -> Iterator[JobRef]:
+        yield from self._marks
+        yield from (ref for ref in self._new if ref not in self._marks)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 class DeckNote(Label):
@@ -72,8 +99,8 @@ class RowMarks(_ScreenBase):
         # (Textual runs the deck's on_mount first, then this one.)
         bar = self.query_one("#top-bar")
         bar.mount(DeckNote(id="marked"), DeckNote(id="new-failures"), before="#health")
-        monitor = self.host.monitor
-        self._failure_watch.baseline(monitor.jobs(), monitor.health().values())
+        # The jobs the list was just given (not a second read of a million from the monitor).
+        self._failure_watch.baseline(self.query_one(JobList).every_job, self.host.monitor.health().values())
         settings = self.host.settings.alerts
         driver = self.app._driver  # Textual's own bell writes there too: there is no public raw write
         writer = None if self.app.is_headless or driver is None else driver.write
@@ -137,15 +164,7 @@ class RowMarks(_ScreenBase):
         """Feed a monitor event to the failure watch; tell what is new."""
         if isinstance(event, JobsChanged):
             alerts = self._failure_watch.jobs_changed(event.backend, event.added, event.changed, event.removed)
-            forgotten = [ref for ref in event.removed if ref in self._marks or ref in self._new_failures]
-            for ref in forgotten:
-                self._marks.pop(ref, None)
-                self._new_failures.pop(ref, None)
-            # A job acknowledged (or retried) that is no longer failed loses its mark too.
-            recovered = [job.ref for job in event.changed if job.ref in self._new_failures and job.state is not JobState.FAILED]
-            for ref in recovered:
-                del self._new_failures[ref]
-            if forgotten or recovered:
+            if (self._marks or self._new_failures) and self._forget(event):
                 self._show_marks()
         elif isinstance(event, HealthChanged):
             alerts = self._failure_watch.health_changed(event.health)
@@ -163,6 +182,20 @@ class RowMarks(_ScreenBase):
         if self._outlets is not None:
             self._outlets.tell(alerts)
 
+    def _forget(self, event: JobsChanged) -> bool:
+        """Marks of jobs gone from the deck, and new-failure marks of jobs no longer failed
+        (retried); whether any went."""
+        forgotten = [ref for ref in event.removed if ref in self._marks or ref in self._new_failures]
+        for ref in forgotten:
+            self._marks.pop(ref, None)
+            self._new_failures.pop(ref, None)
+        recovered: list[JobRef] = []
+        if self._new_failures:
+            recovered = [job.ref for job in event.changed if job.state is not JobState.FAILED and job.ref in self._new_failures]
+            for ref in recovered:
+                del self._new_failures[ref]
+        return bool(forgotten or recovered)
+
     def acknowledge(self, job: Job | None) -> None:
         """The deck shows ``job``: its new-failure mark is seen."""
         if job is not None and self._new_failures.pop(job.ref, 0) is None:
@@ -179,10 +212,7 @@ class RowMarks(_ScreenBase):
         ascii = self.host.ascii
         mark = MARK_ASCII if ascii else MARK
         new = NEW_FAILURE_ASCII if ascii else NEW_FAILURE
-        tags = dict.fromkeys(self._marks, mark)
-        for ref in self._new_failures:
-            tags[ref] = tags.get(ref, "") + new
-        self.query_one(JobList).row_tags = tags
+        self.query_one(JobList).row_tags = RowTags(self._marks, self._new_failures, ascii=ascii)
         marked = self.query_one("#marked", DeckNote)
         marked.update(f"{mark}{len(self._marks)} marked")
         marked.set_class(bool(self._marks), "-shown")
