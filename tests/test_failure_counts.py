@@ -70,3 +70,44 @@ def test_no_history_yet_is_no_failures_and_a_damaged_file_says_why(tmp_path: Pat
     (tmp_path / FILE_NAME).write_bytes(b"not a database at all" * 100)
     with pytest.raises(HistoryUnavailable, match="cannot be read"):
         failure_counts(tmp_path / FILE_NAME, NOW)
+
+
+def test_an_archived_failure_was_dealt_with_and_counts_no_more(tmp_path: Path):
+    at = NOW - timedelta(minutes=1)
+    archived = failed("1", "a", NOW - timedelta(minutes=10)).model_copy(update={"archived": True})
+    record(tmp_path, at, "a", [archived, failed("2", "a", NOW - timedelta(minutes=20))])
+    counts = failure_counts(tmp_path / FILE_NAME, NOW)["a"]
+    assert (counts.today, counts.last_hour, sum(counts.per_hour)) == (1, 1, 1)
+
+
+async def test_a_failure_archived_in_the_deck_leaves_the_counts_and_a_restored_one_comes_back(tmp_path: Path):
+    from fakes import FakeAdapter
+
+    from jobdeck.clock import FrozenClock
+    from jobdeck.model import Capability
+    from jobdeck.monitor import Monitor
+    from jobdeck.store.sqlite import HistoryStore
+
+    clock = FrozenClock(NOW)
+    no_archive = frozenset({Capability.LIST, Capability.RETRY})  # archived in jobdeck's own archive
+    job = failed("1", "alpha", NOW - timedelta(minutes=10))
+    adapter = FakeAdapter.build("alpha", clock=clock, capabilities=no_archive, jobs=[job])
+
+    def failed_today(action: str | None) -> int:
+        store = HistoryStore(tmp_path, clock=clock)
+        monitor = Monitor([adapter], clock=clock, store=store)
+
+        async def run() -> None:
+            await monitor.poll_once()
+            if action:
+                assert (await monitor.perform(job.ref, action)).ok
+                clock.advance(1)
+                await monitor.poll_once()
+            await monitor.stop()
+
+        return run
+
+    for action, expected in ((None, 1), ("archive", 0), ("restore", 1)):
+        await failed_today(action)()
+        counts = failure_counts(tmp_path / FILE_NAME, clock.now())
+        assert counts.get("alpha", FailureCounts()).today == expected, action

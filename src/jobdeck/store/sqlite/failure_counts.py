@@ -1,6 +1,7 @@
 """The failures of the last day, per backend, read back from the history for the kiosk:
 how many failed today and in the last hour (so a restart does not set them to zero), and
-how many in each of the last 24 hours (a card's sparkline).
+how many in each of the last 24 hours (a card's sparkline). An archived failure was dealt
+with: it is not counted (as the kiosk's live counts leave archived jobs out).
 
 One query over the partial index ``jobs_failed_ended`` (failed jobs by end time), counted
 by backend and hour in SQL: it costs the day's failures, not the history's size. The index
@@ -29,7 +30,8 @@ _HOUR_MS = 3_600_000
 _PER_HOUR = f"""
 SELECT backend, CASE WHEN ended < :start THEN -1 ELSE min({HOURS - 1}, (ended - :start) / {_HOUR_MS}) END AS hour,
        count(*), sum(ended >= :midnight)
-FROM jobs INDEXED BY jobs_failed_ended WHERE state = 'failed' AND ended >= min(:start, :midnight) AND ended <= :latest
+FROM jobs INDEXED BY jobs_failed_ended
+WHERE state = 'failed' AND ended >= min(:start, :midnight) AND ended <= :latest AND archived IS NULL
 GROUP BY backend, hour
 """
 

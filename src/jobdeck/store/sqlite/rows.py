@@ -22,15 +22,17 @@ from jobdeck.surrogates import replace_lone_surrogates
 #: (a second deck's late batch) changes nothing; a job written is listed, so not gone.
 UPSERT_JOB = """
 INSERT INTO jobs (backend, job_id, created, name, group_key, group_name, state, raw_state, state_since,
-                  started, ended, updated, counts, progress, error, labels, first_seen, last_seen, gone_since)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, NULL)
+                  started, ended, updated, counts, progress, error, labels, first_seen, last_seen, gone_since,
+                  archived)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, NULL, ?19)
 ON CONFLICT (backend, job_id, created) DO UPDATE SET
     name = excluded.name, group_key = excluded.group_key, group_name = excluded.group_name,
     state_since = CASE WHEN jobs.state IS excluded.state THEN jobs.state_since ELSE excluded.state_since END,
     state = excluded.state, raw_state = excluded.raw_state,
     started = excluded.started, ended = excluded.ended, updated = excluded.updated,
     counts = excluded.counts, progress = excluded.progress, error = excluded.error, labels = excluded.labels,
-    first_seen = min(jobs.first_seen, excluded.first_seen), last_seen = excluded.last_seen, gone_since = NULL
+    first_seen = min(jobs.first_seen, excluded.first_seen), last_seen = excluded.last_seen, gone_since = NULL,
+    archived = excluded.archived
 WHERE excluded.last_seen >= jobs.last_seen
 """
 
@@ -44,7 +46,7 @@ UPDATE_CHANGED_JOB = """
 UPDATE jobs SET group_name = ?6,
     state_since = CASE WHEN state IS ?7 THEN state_since ELSE ?9 END,
     state = ?7, raw_state = ?8, started = ?10, ended = ?11, updated = ?12,
-    counts = ?13, progress = ?14, error = ?15, labels = ?16, last_seen = ?18, gone_since = NULL
+    counts = ?13, progress = ?14, error = ?15, labels = ?16, last_seen = ?18, gone_since = NULL, archived = ?19
 WHERE backend = ?1 AND job_id = ?2 AND created = ?3 AND last_seen <= ?18
     AND name IS ?4 AND group_key IS ?5 AND first_seen <= ?17
 """
@@ -63,6 +65,9 @@ UPDATE jobs SET gone_since = ?1,
     last_seen = max(last_seen, coalesce((SELECT listed_at FROM backends WHERE name = ?2), 0))
 WHERE backend = ?2 AND gone_since IS NULL AND last_seen < ?1
 """
+
+#: A job archived (1) or restored (NULL) in jobdeck's own archive, whatever its row holds.
+MARK_ARCHIVED = "UPDATE jobs SET archived = ?1 WHERE backend = ?2 AND job_id = ?3 AND archived IS NOT ?1"
 
 #: The log tail of a finished job (backend, id, creation): kept with its row, the newest replacing
 #: the last; nothing when the row is not there (pruned meanwhile).
@@ -109,9 +114,12 @@ def from_ms(value: object) -> datetime | None:
         return None
 
 
-def job_params(job: Job, seen: int, entered: int | None) -> tuple[Any, ...]:
+def job_params(
+    job: Job, seen: int, entered: int | None, in_archive: frozenset[str] = frozenset()
+) -> tuple[Any, ...]:
     """``job``'s row for UPSERT_JOB (and UPDATE_CHANGED_JOB), seen at ``seen`` (ms); ``entered``: when
-    it entered its state (ms), if known, else the job's own time for it."""
+    it entered its state (ms), if known, else the job's own time for it; ``in_archive``: the ids of
+    its backend's jobs in jobdeck's archive (archived there, or in the backend: ``job.archived``)."""
     group = job.group
     counts = job.counts
     labels = job.labels
@@ -134,6 +142,7 @@ def job_params(job: Job, seen: int, entered: int | None) -> tuple[Any, ...]:
         _labels_text(labels) if labels else None,
         seen,
         seen,
+        1 if job.archived or job.ref.id in in_archive else None,
     )
 
 

@@ -121,8 +121,15 @@ END;
 CREATE INDEX jobs_by_state ON jobs (state, raw_state);
 """
 
+#: v5: whether a job is archived (1; NULL when not), in its backend or in jobdeck's archive:
+#: an archived failure was dealt with, so the kiosk's counts from history leave it out, as
+#: its live counts do. (A row written before v5 counts until its job is written again.)
+_V5 = """
+ALTER TABLE jobs ADD COLUMN archived INTEGER;
+"""
+
 #: Each schema version's script, in order: version N is MIGRATIONS[N - 1]. Append, never edit.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
 
 
 def is_damage(problem: sqlite3.DatabaseError) -> bool:

@@ -89,9 +89,12 @@ class HistoryStore:
         transitions: Sequence[Transition],
         complete: bool,
     ) -> None:
-        """Queued for the writer's thread (copies of the lists: they are the caller's)."""
+        """Queued for the writer's thread (copies of the lists: they are the caller's), with
+        jobdeck's archive as it is now (an archived job's failure no longer counts)."""
         if self._writer is not None:
-            self._writer.put((backend, at, tuple(added), tuple(changed), tuple(removed), tuple(transitions), complete))
+            archived = self.archive.refs()
+            changes = (tuple(added), tuple(changed), tuple(removed), tuple(transitions))
+            self._writer.put((backend, at, *changes, complete, archived))
 
     def record_log_tail(self, ref: JobRef, created: datetime | None, text: str) -> None:
         """Queued for the writer's thread, after the polls recorded before it (the job's row)."""

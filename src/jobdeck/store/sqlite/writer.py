@@ -30,6 +30,7 @@ from jobdeck.store.sqlite.rows import (
     KEEP_LOG_TAIL,
     LAST_SEEN,
     LISTED,
+    MARK_ARCHIVED,
     MARK_GONE,
     MARK_UNLISTED_GONE,
     UPDATE_CHANGED_JOB,
@@ -44,8 +45,11 @@ from jobdeck.store.sqlite.schema import HistoryUnavailable, immediate_transactio
 
 log = logging.getLogger(__name__)
 
-#: What one poll or push recorded: backend, when, added, changed, removed, transitions, complete.
-Changes = tuple[str, datetime, tuple[Job, ...], tuple[Job, ...], tuple[JobRef, ...], tuple[Transition, ...], bool]
+#: What one poll or push recorded: backend, when, added, changed, removed, transitions, complete,
+#: and jobdeck's archive then (the jobs archived in jobdeck, not in their backend).
+Changes = tuple[
+    str, datetime, tuple[Job, ...], tuple[Job, ...], tuple[JobRef, ...], tuple[Transition, ...], bool, frozenset[JobRef]
+]
 
 
 class LogTail(NamedTuple):
@@ -115,6 +119,8 @@ class HistoryWriter:
         self._warnings: dict[str, str] = {}
         #: Backends whose complete listing this writer has written (the first one sweeps).
         self._listed: set[str] = set()
+        #: jobdeck's archive as this writer last wrote it (None: not yet, in this file).
+        self._archive: frozenset[JobRef] | None = None
         self._thread = threading.Thread(target=self._run, name="jobdeck-history-writer", daemon=True)
         self._thread.start()
 
@@ -233,6 +239,7 @@ class HistoryWriter:
 
     def _transaction(self, connection: sqlite3.Connection, batch: Sequence[Record]) -> None:
         listed: set[str] = set()
+        archive = self._archive
         with immediate_transaction(connection):
             for record in batch:
                 if isinstance(record, LogTail):
@@ -240,14 +247,15 @@ class HistoryWriter:
                     tail = (record.at, record.text, record.backend, record.job_id, record.created)
                     _execute_many(connection, KEEP_LOG_TAIL, [tail])
                     continue
-                backend, at, added, changed, removed, transitions, complete = record
+                backend, at, added, changed, removed, transitions, complete, archived = record
                 seen = ms(at) or 0
                 entered = _entered(transitions)
+                in_archive = frozenset(ref.id for ref in archived if ref.backend == backend) if archived else archived
                 if added:
-                    rows = [job_params(job, seen, entered.get(job.ref.id)) for job in added]
+                    rows = [job_params(job, seen, entered.get(job.ref.id), in_archive) for job in added]
                     _execute_many(connection, UPSERT_JOB, rows)
                 if changed:
-                    rows = [job_params(job, seen, entered.get(job.ref.id)) for job in changed]
+                    rows = [job_params(job, seen, entered.get(job.ref.id), in_archive) for job in changed]
                     if _execute_many(connection, UPDATE_CHANGED_JOB, rows) < len(rows):
                         # Some not stored, renamed or seen later by another deck: all again, in full.
                         _execute_many(connection, UPSERT_JOB, rows)
@@ -258,8 +266,14 @@ class HistoryWriter:
                         connection.execute(MARK_UNLISTED_GONE, (seen, backend))
                     connection.execute(LISTED, (backend, seen))
                     listed.add(backend)
+                if archived is not archive:  # archived or restored in a deck (any job, listed or not)
+                    moved = archived ^ archive if archive is not None else archived
+                    marks = [(ref in archived or None, ref.backend, ref.id) for ref in moved]
+                    _execute_many(connection, MARK_ARCHIVED, marks)
+                    archive = archived
             index_new_jobs(connection)  # the batch's new jobs, in one go (see search_index)
         self._listed |= listed
+        self._archive = archive
 
     def _reopen(self) -> None:
         """The file went bad under the writer: set it aside and start a new one (or stop recording)."""
@@ -272,6 +286,7 @@ class HistoryWriter:
             self._warnings["unavailable"] = str(problem)
             return
         self._listed.clear()
+        self._archive = None
         if warning:
             self._warnings["set-aside"] = warning
 
