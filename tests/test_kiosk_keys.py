@@ -25,7 +25,7 @@ async def test_q_in_the_kiosk_says_how_to_quit_it(tmp_path):
         await pilot.press("q")
         await pilot.pause()
         assert app.is_running
-        assert any("quitting is off here" in toast and QUIT_HINT in toast for toast in toasts(app))
+        assert any("This is a kiosk: q does not quit it." in toast and QUIT_HINT in toast for toast in toasts(app))
 
 
 async def test_c_and_other_refused_keys_in_the_kiosk_say_so_and_how_to_quit(tmp_path):
@@ -36,9 +36,9 @@ async def test_c_and_other_refused_keys_in_the_kiosk_say_so_and_how_to_quit(tmp_
             await pilot.press(key)
         await pilot.pause()
         shown = toasts(app)
-        assert any("copy job reference is off here" in toast and QUIT_HINT in toast for toast in shown)
-        assert any("archive is off here" in toast for toast in shown)
-        assert any("filter is off here" in toast for toast in shown)
+        assert any("c (Copy job reference) is off here" in toast and QUIT_HINT in toast for toast in shown)
+        assert any("a (Archive) is off here" in toast for toast in shown)
+        assert any("/ (Filter) is off here" in toast for toast in shown)
         assert not isinstance(app.focused, Input)  # / opened no filter box
 
 

@@ -61,5 +61,8 @@ def refused_key_hint(key: str, bindings: Iterable[tuple[Binding, DOMNode | None]
         refused = refused or binding
     if refused is None:
         return None
-    what = (refused.description or key).lower() if refused.action != "app.quit" else "quitting"
+    shown = app.get_key_display(replace(refused, key=key, key_display=None))
+    if refused.action == "app.quit":
+        return f"This is a kiosk: {shown} does not quit it. To quit the kiosk: {sequence.describe()}"
+    what = f"{shown} ({refused.description})" if refused.description else shown
     return f"This is a kiosk: {what} is off here. To quit the kiosk: {sequence.describe()}"
