@@ -16,9 +16,11 @@ closed terminal) as well as at the session's end; it stops each engine once.
 from __future__ import annotations
 
 import atexit
+import importlib.util
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -43,6 +45,9 @@ class Engine:
     base: Path
     #: The KEY=VALUE lines ``up`` printed (URLs, SLURM_CONF, a venv's bin folder, ...).
     env: dict[str, str] = field(default_factory=dict)
+    #: Jobs submitted as soon as it started (``<name>_data/early_jobs.py``), by role: a test that
+    #: waits long on one (a Slurm time limit is a minute at least) finds it done or nearly.
+    early: dict[str, str] = field(default_factory=dict)
 
     def environ(self) -> dict[str, str]:
         """This process's environment with the engine's settings on top (for subprocesses)."""
@@ -125,7 +130,25 @@ class EngineSession:
             _script(name, "down", str(base), timeout=STOP_TIMEOUT_S)
             self._running.pop(name, None)
             return _Outcome(failure=_explain(name, "up", started))
+        engine.early = _early_jobs(engine)
         return _Outcome(engine=engine)
+
+
+def _early_jobs(engine: Engine) -> dict[str, str]:
+    """What ``<name>_data/early_jobs.py``'s ``submit(engine)`` submitted, by role; nothing when it
+    has none or fails (a test then submits its own job, only waiting longer)."""
+    path = Path(__file__).with_name(f"{engine.name}_data") / "early_jobs.py"
+    if not path.is_file():
+        return {}
+    try:
+        spec = importlib.util.spec_from_file_location(f"{engine.name}_early_jobs", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return dict(module.submit(engine))
+    except Exception as exc:  # noqa: BLE001 - the tests submit their own; say why this did not
+        print(f"{engine.name}: the early jobs were not submitted: {exc}", file=sys.stderr)
+        return {}
 
 
 #: The sessions whose engines a SIGTERM or SIGHUP stops.

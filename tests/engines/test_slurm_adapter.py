@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "slurm_data"))
+from early_jobs import TOO_SLOW, TOO_SLOW_SCRIPT  # noqa: E402
 from slurm_jobs import environment, poll_until, sbatch, slurm  # noqa: E402
 
 from jobdeck.adapters.slurm import SlurmAdapter, SlurmSettings  # noqa: E402
@@ -47,7 +48,8 @@ def cluster(slurm_engine: Any) -> Iterator[Submitted]:
             "held": sbatch(env, folder, "-J", "held", "--hold", script="echo held then released"),
             "later": sbatch(env, folder, "-J", "later", "--begin=now+3600", script="echo later"),
             "array": sbatch(env, folder, "-J", "sweep", "-a", "0-3", "-o", "sweep-%A_%a.out", script=ARRAY_SCRIPT),
-            "timeout": sbatch(env, folder, "-J", "too slow", "-t", "1", script="echo starting; sleep 300"),
+            # Submitted when the session's Slurm started (early_jobs.py), so its minute overlaps other tests.
+            "timeout": slurm_engine.early.get("timeout") or sbatch(env, folder, *TOO_SLOW, script=TOO_SLOW_SCRIPT),
             "norequeue": sbatch(env, folder, "-J", "once only", "--no-requeue", script="exit 1"),
             "long": sbatch(env, folder, "-J", "long", "-o", "long-%j.out", script="echo long job; sleep 600"),
         }
