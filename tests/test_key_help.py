@@ -91,7 +91,7 @@ async def test_a_palette_command_unavailable_now_says_why(tmp_path):
 
 async def test_question_mark_lists_the_keys_textual_adds_and_the_group_filter(tmp_path):
     app = build_app(tmp_path)
-    async with app.run_test(size=(120, 80)) as pilot:
+    async with app.run_test(size=(120, 130)) as pilot:
         await wait_for_jobs(app, 6)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)

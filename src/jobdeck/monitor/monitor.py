@@ -85,7 +85,7 @@ from jobdeck.adapters.actions import ActionSpec
 from jobdeck.adapters.base import Adapter
 from jobdeck.clock import Clock
 from jobdeck.errors import AdapterError
-from jobdeck.log_cursor import LogCursor
+from jobdeck.log_cursor import STDOUT, LogCursor
 from jobdeck.model import ActionResult, Capability, Job, JobRef, LogChunk, Run, RunPage, StatusEvent
 from jobdeck.monitor.events import BackendHealth, MonitorEvent
 from jobdeck.monitor.gate import ActionGate
@@ -259,6 +259,12 @@ class Monitor:
 
     async def read_log(self, ref: JobRef, cursor: LogCursor | int = 0) -> LogChunk:
         return await self._reads.read_log(ref, cursor)
+
+    def log_streams(self, ref: JobRef) -> tuple[str, ...]:
+        """The log streams ``ref``'s backend keeps apart (``Adapter.log_streams``): stdout, and
+        stderr where it has one of its own."""
+        adapter = self._adapters.get(ref.backend)
+        return tuple(adapter.log_streams) if adapter is not None else (STDOUT,)
 
     def log_paging_unavailable(self, ref: JobRef) -> str | None:
         """Why the job's log cannot be opened at its tail and paged back (its backend's

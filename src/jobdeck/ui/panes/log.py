@@ -18,12 +18,15 @@ from typing import TYPE_CHECKING, Protocol
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input
 
 from jobdeck.errors import AdapterError
+from jobdeck.log_cursor import STDOUT
 from jobdeck.model import Job, JobRef, LogChunk, LogCursor
 from jobdeck.ui.panes.kept_log import NO_EARLIER, kept_tail_notice, read_kept_tail
+from jobdeck.ui.panes.log_tools import SEARCH_PLACEHOLDER, LogTools
 from jobdeck.ui.panes.log_window import LogSource, LogWindowReader
 from jobdeck.ui.panes.titles import TitledPane
 from jobdeck.ui.widgets.log_view import LogView
@@ -32,8 +35,6 @@ from jobdeck.ui.widgets.log_view.line_strips import size_text
 if TYPE_CHECKING:
     from jobdeck.store.sqlite.log_tails import KeptLogTail
 
-#: After the log's state in the pane's border: the keys that work on it.
-LOG_KEYS = "/ search · w wrap"
 #: Why ``b`` does nothing on the log of a run chosen with ``[``/``]``.
 OLDER_RUN_NOT_PAGED = "an older run's log is read from its start; [ goes back to the newest run"
 
@@ -44,6 +45,8 @@ class LogReader(LogSource, Protocol):
     def follow_log(self, ref: JobRef, cursor: LogCursor | int = 0) -> AsyncIterator[LogChunk]: ...
 
     def log_paging_unavailable(self, ref: JobRef) -> str | None: ...
+
+    def log_streams(self, ref: JobRef) -> tuple[str, ...]: ...
 
 
 def current_log_line(log_view: LogView) -> str | None:
@@ -63,8 +66,17 @@ def current_log_line(log_view: LogView) -> str | None:
     return lines[top]
 
 
-class LogPane(TitledPane, Vertical):
+class LogPane(LogTools, TitledPane, Vertical):
     """A search box over a LogView of the job it is given; it reads the log itself."""
+
+    BINDINGS = [
+        Binding("ampersand", "toggle_finder_mode", "Filter/search log", id="log.finder_mode", show=False,
+                tooltip="/ in the log: show only matching lines (with context), or find them in the whole log"),
+        Binding("vertical_line", "open_pager", "Log in $PAGER", id="log.pager", show=False,
+                tooltip="The lines kept in the pane, in $PAGER (interactive terminal decks only)"),
+        Binding("e", "toggle_stream", "stdout/stderr", id="log.stream", show=False,
+                tooltip="stderr instead of stdout, where the backend keeps them apart (Slurm)"),
+    ]
 
     def __init__(
         self,
@@ -86,13 +98,16 @@ class LogPane(TitledPane, Vertical):
         self._window = LogWindowReader(max_bytes=earlier_max_bytes)
         #: The job shown: what is read for another one (the user moved on) is dropped.
         self.ref: JobRef | None = None
+        self._init_tools()
+        #: The log's state in words, as the view last told it.
+        self._status = ""
         #: The run whose log is read, chosen with ``[``/``]`` (None: the job's latest run).
         self.run: str | None = None
         #: The run the detail pane last said is chosen (None: none said yet for this job).
         self._chosen: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="search the log", id="log-search", classes="finder")
+        yield Input(placeholder=SEARCH_PLACEHOLDER, id="log-search", classes="finder")
         # Its state (following, paused · N new, ended …) is in the border: no status row.
         yield LogView(id="log", max_lines=self._max_lines, show_status=False)
 
@@ -104,12 +119,28 @@ class LogPane(TitledPane, Vertical):
         self._show_status(message.text)
 
     def _show_status(self, status: str) -> None:
-        self.set_titles(subtitle=f"{status} · {LOG_KEYS}")
+        self._status = status
+        self.set_titles(subtitle=f"{status} · {self._tools_status()}")
+
+    def _show_tools_status(self) -> None:
+        self._show_status(self._status)
+
+    def _log_streams(self, ref: JobRef) -> tuple[str, ...]:
+        return self._reader.log_streams(ref)
+
+    def _paging_reason(self) -> str | None:
+        """Why ``b`` cannot page back through the log shown, or None."""
+        if self.run is not None:
+            return OLDER_RUN_NOT_PAGED
+        if self.stream != STDOUT:
+            return f"{self.stream} is read from its start"
+        return self._reader.log_paging_unavailable(self.ref) if self.ref is not None else None
 
     def show_job(self, job: Job | None) -> None:
         """Follow ``job``'s log from its last lines (again, when it is the job shown already)."""
         self.ref = job.ref if job else None
         self.run = self._chosen = None
+        self.stream = STDOUT
         self._gone = job is not None and job.gone_since is not None
         if job is None:
             self.query_one(LogView).clear()
@@ -153,8 +184,9 @@ class LogPane(TitledPane, Vertical):
             return
         log_view = self.query_one(LogView)
         log_view.clear(kept_tail_notice(ref, kept))
+        self._restart_filter()
         log_view.earlier_unavailable = NO_EARLIER
-        log_view.append(kept.text if kept.text.endswith("\n") else kept.text + "\n")
+        self._show_text(kept.text if kept.text.endswith("\n") else kept.text + "\n")
         log_view.mark_ended()
 
     def open_search(self) -> Input:
@@ -167,30 +199,33 @@ class LogPane(TitledPane, Vertical):
     async def _follow(self, ref: JobRef) -> None:
         log_view = self.query_one(LogView)
         log_view.clear()
-        run = self.run
+        self._restart_filter()
+        run, stream = self.run, self.stream
         start: LogCursor | int
-        if run is not None:
-            # An older run's log is read from its start (the view keeps its last lines):
-            # the tail offset and paging back are the latest run's.
-            log_view.earlier_unavailable = OLDER_RUN_NOT_PAGED
-            start = LogCursor(position=0, run=run)
+        if run is not None or stream != STDOUT:
+            # An older run's log, or stderr, is read from its start (the view keeps its last
+            # lines): the tail offset and paging back are the latest run's stdout.
+            if self._filtered is None:
+                log_view.earlier_unavailable = self._paging_reason()
+            start = LogCursor(position=0, run=run, stream=stream)
         else:
             # A log whose cursors are not byte offsets is read from its start, and not paged back.
-            log_view.earlier_unavailable = self._reader.log_paging_unavailable(ref)
+            if self._filtered is None:
+                log_view.earlier_unavailable = self._reader.log_paging_unavailable(ref)
             # Perf (issue 8): open the log at its last `max_lines` lines, not byte 0,
             # so a 1 GB log shows its end at once; the pane says what was skipped.
             start = await self._reader.log_tail_offset(ref, log_view.max_lines)
-            if ref != self.ref or run != self.run:
+            if ref != self.ref or run != self.run or stream != self.stream:
                 return
             log_view.start_at(start)
             self._window.followed_to = start
         async for chunk in self._reader.follow_log(ref, start):
-            if ref != self.ref or run != self.run:
+            if ref != self.ref or run != self.run or stream != self.stream:
                 return
             if chunk.notice:
                 log_view.set_notice(chunk.notice)
             if chunk.text:
-                log_view.append(chunk.text)
+                self._show_text(chunk.text)
             if chunk.offset is not None and run is None:
                 self._window.followed_to = chunk.offset
             if chunk.complete:
@@ -233,5 +268,7 @@ class LogPane(TitledPane, Vertical):
         log_view = self.query_one(LogView)
         event.input.remove_class("-open")
         log_view.focus()
-        if event.value and not log_view.search(event.value):
+        if self.finder_mode == "filter":
+            self.apply_filter(event.value) if event.value else self.clear_filter()
+        elif event.value and not log_view.search(event.value):
             self.notify(f"Not found in the log: {event.value}", severity="warning")

@@ -416,6 +416,7 @@ class DeckScreen(DeckViews, BulkActions, JobActions, FirstScreen):
             KeySection("Deck", deck_keys, unavailable, target=self),
             KeySection("Job list", [b for b in JobList.BINDINGS if isinstance(b, Binding)], target=self.query_one(JobList)),
             KeySection("Log", [b for b in LogView.BINDINGS if isinstance(b, Binding)], target=self.query_one(LogView)),
+            KeySection("Log pane", [b for b in LogPane.BINDINGS if isinstance(b, Binding)], target=self.query_one(LogPane)),
             KeySection("Everywhere", everywhere_keys(self.app)),
         ]
 

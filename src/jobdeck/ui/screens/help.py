@@ -28,8 +28,19 @@ FILTER_HELP = [
     ("group:translate", "the jobs of a group, by its name or id (several: group:a,b)"),
     ("since:2d  until:2026-12-01", "last active since / began by then (30m 12h 7d 2w, or a date)"),
     ("age:<1h  age:>7d", "by the time since the job was last active (<, <=, >, >=)"),
-    ("-state:succeeded", "a leading - excludes"),
+    ("-state:succeeded  NOT etl", "excludes"),
+    ("a OR b  (a OR b) c", "either; parentheses group (OR in capitals)"),
+    ("name:/^etl-/", "a pattern (case-insensitive)"),
+    ("labels.partition:gpu", "a label by its key; detail.FIELD:text a field of the backend's detail"),
+    ("ended:today  duration:>10m", "ended that day (started: too); ran longer than that"),
+    ("sort:name  sort:-name", "the list's order while the term is there; - reverses it"),
     ('"two words"', "a phrase"),
+]
+
+#: What the log pane's keys cannot say: how to keep a whole log.
+LOG_HELP = [
+    ("jobdeck logs REF > FILE", "saves a job's whole log (the pane keeps its last lines only)"),
+    ("jobdeck logs -f REF", "follows it in a plain terminal"),
 ]
 
 
@@ -89,6 +100,10 @@ class HelpScreen(ModalScreen[None]):
             filters.add_row(Text("Filter terms (/)", style="underline"), "")
             for term, meaning in FILTER_HELP:
                 filters.add_row(term, meaning)
+            filters.add_row("", "")
+            filters.add_row(Text("Logs from the command line", style="underline"), "")
+            for command, meaning in LOG_HELP:
+                filters.add_row(command, meaning)
             yield Static(filters)
 
     def action_dismiss(self) -> None:  # type: ignore[override]
