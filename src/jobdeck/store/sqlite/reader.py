@@ -8,6 +8,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -111,6 +112,20 @@ class HistoryReader:
         if known is None:
             self._vocabulary, self._vocabulary_at = search.vocabulary, time.monotonic()
         return search
+
+    def entries(self, keys: Sequence[int]) -> dict[int, HistoryEntry]:
+        """The jobs of rows ``keys`` as the history has them now (a row shown a while ago,
+        read again: its state, when last seen), by key; a row pruned meanwhile is missing."""
+        keys = list(keys)[:500]
+        if not keys:
+            return {}
+        sql = (
+            f"SELECT {JOB_COLUMNS}, jobs.id FROM jobs LEFT JOIN backends ON backends.name = jobs.backend"
+            f" WHERE jobs.id IN ({', '.join('?' * len(keys))})"
+        )
+        with self._lock:
+            rows = self._connection.execute(sql, keys).fetchall()
+        return {row[-1]: HistoryEntry(*job_from_row(row[:-1]), key=row[-1]) for row in rows}
 
     def transitions_of(self, entry: HistoryEntry) -> list[StatusEvent]:
         """The states of the job ``entry`` is (its row), oldest first."""

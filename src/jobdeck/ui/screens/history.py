@@ -39,6 +39,8 @@ PAGE = 200
 FIRST_PAGE = 60
 #: Seconds a search rests before it is counted (a count may read every job: not while typing).
 COUNT_AFTER = 0.4
+#: Ticks between two readings of the rows on screen (their states, when last seen).
+REREAD_TICKS = 5
 
 HISTORY_OFF = "History is off: set history = true in the config to keep every job jobdeck sees"
 
@@ -75,6 +77,7 @@ class HistoryScreen(Screen[None]):
         self._newest_first = True
         self._text = ""
         self._count_timer: Timer | None = None
+        self._ticks = 0
 
     @property
     def host(self) -> DeckHost:
@@ -102,7 +105,20 @@ class HistoryScreen(Screen[None]):
             self._reader.close()
 
     def _tick(self) -> None:
-        self.query_one(HistoryList).now = self.host.clock.now().astimezone(self.host.time_zone)
+        history = self.query_one(HistoryList)
+        history.now = self.host.clock.now().astimezone(self.host.time_zone)
+        self._ticks += 1
+        if self._ticks % REREAD_TICKS == 0 and self._search is not None and history.entries:
+            self._reread(history.shown_keys())
+
+    @work(thread=True, exclusive=True, group="history-reread", exit_on_error=False)
+    def _reread(self, keys: list[int]) -> None:
+        """The rows on screen read again: jobs still running change, listed ones are seen again."""
+        try:
+            fresh = self._open().entries(keys)
+        except sqlite3.Error:
+            return  # the next tick tries again; a search says what is wrong
+        self.app.call_from_thread(self.query_one(HistoryList).update_entries, fresh)
 
     # -- searching ---------------------------------------------------------------------
 

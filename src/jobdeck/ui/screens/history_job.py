@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 #: Lines of the kept log tail shown (its last ones).
 TAIL_LINES = 200
+#: Seconds between two readings of the job while it is shown (it may still change).
+REREAD_SECONDS = 5.0
 
 
 class HistoryJobScreen(ModalScreen[None]):
@@ -64,48 +66,57 @@ class HistoryJobScreen(ModalScreen[None]):
         return moment.astimezone(self._zone).strftime("%Y-%m-%d %H:%M:%S")  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
-        entry = self._entry
-        job = entry.job
+        job = self._entry.job
         with VerticalScroll() as scroll:
             scroll.border_title = safe_line(f"{job.ref.backend}/{job.ref.id}")
             scroll.border_subtitle = "Esc to go back"
-            ascii = bool(getattr(self.app, "ascii", False))
-            facts = Text()
-            facts.append(safe_line(present.one_line(job.name)), style="bold")
-            facts.append(f"\n{present.state_glyph(job.state, ascii)} {present.state_word(job.state)}")
-            if job.raw_state:
-                facts.append(f" ({safe_line(present.one_line(job.raw_state))})")
-            gone = f"gone from {safe_line(job.ref.backend)} since {self._when(job.gone_since)}" if job.gone_since else "still listed"
-            facts.append(f"\nfirst seen {self._when(entry.first_seen)} · last seen {self._when(entry.last_seen)} · {gone}")
-            if job.error:
-                facts.append(f"\nerror: {safe_line(present.one_line(job.error))}")
-            yield Static(facts, id="history-job-facts")
+            yield Static(self._facts(self._entry), id="history-job-facts")
             yield Static("Transitions", classes="history-job--section")
             yield Static("reading…", id="history-job-transitions")
             yield Static("Kept log tail", classes="history-job--section")
             yield Static("reading…", id="history-job-tail", markup=False)
 
+    def _facts(self, entry: HistoryEntry) -> Text:
+        job = entry.job
+        ascii = bool(getattr(self.app, "ascii", False))
+        facts = Text()
+        facts.append(safe_line(present.one_line(job.name)), style="bold")
+        facts.append(f"\n{present.state_glyph(job.state, ascii)} {present.state_word(job.state)}")
+        if job.raw_state:
+            facts.append(f" ({safe_line(present.one_line(job.raw_state))})")
+        gone = f"gone from {safe_line(job.ref.backend)} since {self._when(job.gone_since)}" if job.gone_since else "still listed"
+        facts.append(f"\nfirst seen {self._when(entry.first_seen)} · last seen {self._when(entry.last_seen)} · {gone}")
+        if job.error:
+            facts.append(f"\nerror: {safe_line(present.one_line(job.error))}")
+        return facts
+
     def on_mount(self) -> None:
         self._read()
+        self.set_interval(REREAD_SECONDS, self._read)
 
     @work(thread=True, exclusive=True, group="history-job", exit_on_error=False)
     def _read(self) -> None:
+        """The job's row, transitions and kept tail, read again (a job that changes while shown)."""
         import sqlite3
 
         from jobdeck.store.sqlite.log_tails import kept_log_tail
 
         try:
-            events = self._reader.transitions_of(self._entry)
+            entry = self._reader.entries([self._entry.key]).get(self._entry.key, self._entry)
+            events = self._reader.transitions_of(entry)
         except sqlite3.Error as problem:
-            events = None
+            entry, events = self._entry, None
             self.app.call_from_thread(self._say, "#history-job-transitions", f"cannot be read: {problem}")
-        tail = kept_log_tail(self._path, self._entry.job.ref)
-        self.app.call_from_thread(self._shown, events, tail)
+        tail = kept_log_tail(self._path, entry.job.ref)
+        self.app.call_from_thread(self._shown, events, tail, entry)
 
     def _say(self, selector: str, text: str) -> None:
         self.query_one(selector, Static).update(Text(safe_line(text)))
 
-    def _shown(self, events: list[StatusEvent] | None, tail: KeptLogTail | None) -> None:
+    def _shown(self, events: list[StatusEvent] | None, tail: KeptLogTail | None, entry: HistoryEntry) -> None:
+        if entry != self._entry:
+            self._entry = entry
+            self.query_one("#history-job-facts", Static).update(self._facts(entry))
         if events is not None:
             ascii = bool(getattr(self.app, "ascii", False))
             text = Text()

@@ -5,7 +5,7 @@ next page (by key, in a worker) and hands it over (``add_page``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import ClassVar
 
@@ -115,6 +115,25 @@ class HistoryList(ScrollView, can_focus=True):
         self._asked = None
         self._resized()
         self._want_more()
+
+    def shown_keys(self) -> list[int]:
+        """The rows on screen (to read again: see ``update_entries``)."""
+        top = int(self.scroll_y)
+        return [entry.key for entry in self.entries[top : top + max(1, self.size.height)]]
+
+    def update_entries(self, fresh: Mapping[int, HistoryEntry]) -> None:
+        """Rows read again (by key) take the place of what was read before: where they are, so
+        nothing moves under the cursor; their state and when last seen are current."""
+        if not fresh:
+            return
+        # Around the rows on screen (scrolled a little since they were asked for, maybe).
+        height = max(1, self.size.height)
+        top = int(self.scroll_y)
+        for row in range(max(0, top - height), min(len(self.entries), top + 2 * height)):
+            entry = fresh.get(self.entries[row].key)
+            if entry is not None:
+                self.entries[row] = entry
+        self.refresh()
 
     @property
     def highlighted(self) -> HistoryEntry | None:
