@@ -8,6 +8,8 @@ durations, with the arithmetic of ``jobdeck stats`` (``jobdeck.store.run_stats``
 
 The glyphs differ by state, so the strip reads without colour (NO_COLOR) and in ASCII.
 The pane says what to show (``RunStripData``); with nothing to show the widget is hidden.
+Each line is a part of its own (``PartsWidget``): a second passing while a run goes draws
+the glyph line again, not the line below.
 """
 
 from __future__ import annotations
@@ -17,12 +19,10 @@ from datetime import datetime
 from typing import ClassVar
 
 from rich.cells import cell_len
-from rich.console import RenderableType
 from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
 from textual.reactive import reactive
-from textual.widget import Widget
 
 from jobdeck.clock import as_utc
 from jobdeck.model import JobState
@@ -30,6 +30,7 @@ from jobdeck.present import state_glyph, truncate
 from jobdeck.safe_text import safe_line
 from jobdeck.store.run_stats import RunStats, run_seconds
 from jobdeck.ui.deck_text import STATE_TONE, duration
+from jobdeck.ui.part_lines import Part, PartsWidget
 
 #: The label column, as wide as the run detail's below it ("Duration ").
 LABEL_WIDTH = 9
@@ -70,7 +71,7 @@ class RunStripData:
         return stats
 
 
-class RunStrip(Widget):
+class RunStrip(PartsWidget):
     """One line of run glyphs with durations, and a line of success rate and percentiles."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -110,18 +111,18 @@ class RunStrip(Widget):
     def watch_now(self) -> None:
         data = self.data
         if data is not None and any(run.state is JobState.RUNNING and run.ended is None for run in data.runs):
-            self.refresh()
+            self.redraw_parts()
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         # Two lines, whatever the width it is measured at (it may be measured before a
         # scrollbar takes its cells, and the lines are fitted to the width they are drawn at).
         return 2 if self.data is not None else 0
 
-    def render(self) -> RenderableType:
+    def parts(self, width: int) -> list[Part]:
         data = self.data
         if data is None:
-            return Text("")
-        width = max(LABEL_WIDTH + 8, self.content_size.width or self.size.width or 80)
+            return [Part("none", lambda: Text(""))]
+        width = max(LABEL_WIDTH + 8, width or 80)
         strip = Text("History".ljust(LABEL_WIDTH), style=self._style("run-strip--label"), no_wrap=True, end="")
         strip.append_text(self._glyphs(data, width - LABEL_WIDTH))
         room = width - LABEL_WIDTH
@@ -129,10 +130,10 @@ class RunStrip(Widget):
         said = next((text for text in wordings if cell_len(text) <= room), wordings[-1])
         summary = Text(" " * LABEL_WIDTH, no_wrap=True, end="")
         summary.append(truncate(said, room), style=self._style("run-strip--muted"))
-        lines = Text("\n").join([strip, summary])
         # Two lines that never wrap (a scrollbar may take cells after this was measured).
-        lines.no_wrap, lines.overflow = True, "ellipsis"
-        return lines
+        for line in (strip, summary):
+            line.no_wrap, line.overflow = True, "ellipsis"
+        return [Part(("strip", str(strip)), lambda: strip), Part(("summary", str(summary)), lambda: summary)]
 
     def _glyphs(self, data: RunStripData, room: int) -> Text:
         """As many runs as fit in ``room`` cells, the newest on the right; where the shown
@@ -190,7 +191,7 @@ class RunStrip(Widget):
         ]
 
     def _style(self, component: str) -> Style:
-        return self.get_component_rich_style(component, partial=True)
+        return self.part_style(component)
 
 
 def _fits(tokens: list[Text], first: int, last: int, room: int) -> bool:

@@ -5,6 +5,9 @@ state, how long the job had spent in the state before, what the backend said
 and who did it. Transitions jobdeck saw itself (the backend keeps no history)
 are marked "observed". The last row also says how long the job has been in
 its current state.
+
+It is drawn in parts (``PartsWidget``): the last transition, whose "for 5s" ticks,
+is a part of its own, so a second passing draws that row again and not the table.
 """
 
 from __future__ import annotations
@@ -12,18 +15,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from rich.console import RenderableType
+from rich.cells import cell_len
+from rich.measure import Measurement
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual.reactive import reactive
-from textual.widget import Widget
 
 from jobdeck.clock import as_utc, assume_utc
 from jobdeck.model import JobState, StatusEvent
 from jobdeck.present import age, state_word, truncate
 from jobdeck.safe_text import safe_line
 from jobdeck.ui.deck_text import STATE_TONE, duration, state_text, wall_time
+from jobdeck.ui.part_lines import Part, PartsWidget
 
 #: The component class that colours each state.
 STATE_COMPONENT: dict[JobState, str] = {state: f"timeline--{tone}" for state, tone in STATE_TONE.items()}
@@ -51,7 +55,7 @@ def time_in_previous_state(events: list[StatusEvent], index: int) -> str | None:
     return f"after {duration(spent)} in {state_word(previous.state)}"
 
 
-class Timeline(Widget):
+class Timeline(PartsWidget):
     """A job's status history, from the backend or observed by jobdeck."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -85,10 +89,13 @@ class Timeline(Widget):
     now: reactive[datetime | None] = reactive(None, repaint=False)
     ascii: reactive[bool] = reactive(False)
 
+    #: The rows of all transitions but the last, kept while nothing they show moves.
+    _earlier: tuple[list[StatusEvent], object, tuple[list[list[tuple[str, Text]]], int, int]] | None = None
+
     def watch_now(self, old: datetime | None, new: datetime | None) -> None:
         # Set once a second: repainting the whole table each time costs idle CPU.
         if self._times_shown(old) != self._times_shown(new):
-            self.refresh()
+            self.redraw_parts()
 
     def _times_shown(self, now: datetime | None) -> tuple[str, ...]:
         """Every text of the pane that depends on ``now``."""
@@ -98,25 +105,74 @@ class Timeline(Widget):
         since = age(as_utc(last.at), as_utc(now)) if now is not None else ""
         return (since, *(event_time(event.at, now) for event in self.events))
 
-    def render(self) -> RenderableType:
+    def forget_parts(self) -> None:
+        super().forget_parts()
+        self._earlier = None
+
+    def parts(self, width: int) -> list[Part]:
         # Oldest first, whatever order they came in (sorted() is stable for ties).
         events = sorted(self.events, key=lambda event: as_utc(event.at))
         if not events:
-            return Text("No status history yet", style=self._style("timeline--muted"))
-        # Two lines per transition: what happened and when on the first, what
-        # the backend said on an indented second, so a narrow pane stays legible.
+            return [Part("none", lambda: Text("No status history yet", style=self._style("timeline--muted")))]
+        earlier, time_width, text_width = self._earlier_rows(events, width)
+        last = self._rows(events, len(events) - 1)
+        # One table drawn in two parts: the time column as wide in both, the text column
+        # too (as one table pads its rows to its widest).
+        time_width = max(time_width, cell_len(last[0][0]))
+        text_width = max(text_width, self._widest([text for _, text in last], width - time_width - 1))
+        parts = []
+        if earlier:
+            parts.append(Part("earlier", lambda: self._table(earlier, time_width, text_width)))
+        # The last transition's first line ticks ("for 5s"); what the backend said does not.
+        headline, *notes = last
+        last_key = ("last", headline[0], str(headline[1]))
+        parts.append(Part(last_key, lambda: self._table([[headline]], time_width, text_width)))
+        if notes:
+            parts.append(Part("last-notes", lambda: self._table([notes], time_width, text_width)))
+        return parts
+
+    def _earlier_rows(self, events: list[StatusEvent], width: int) -> tuple[list[list[tuple[str, Text]]], int, int]:
+        """The rows of every transition but the last (which ticks), and the widths of their
+        columns: made again only when the transitions, the day or anything drawn moves."""
+        now = self.now
+        day = (now.tzinfo, assume_utc(now).date()) if now is not None else None
+        key = (day, width)
+        kept = self._earlier
+        if kept is not None and kept[0] is self.events and kept[1] == key:
+            return kept[2]
+        rows = [self._rows(events, index) for index in range(len(events) - 1)]
+        time_width = max((cell_len(row[0][0]) for row in rows), default=0)
+        text_width = self._widest([text for row in rows for _, text in row], width - time_width - 1)
+        self._earlier = (self.events, key, (rows, time_width, text_width))
+        return rows, time_width, text_width
+
+    def _rows(self, events: list[StatusEvent], index: int) -> list[tuple[str, Text]]:
+        """Two lines per transition: what happened and when on the first, what the backend
+        said on an indented second, so a narrow pane stays legible."""
+        event = events[index]
+        headline = state_text(event.state, event.raw_state, ascii=self.ascii, style=self._state_style(event.state))
+        summary = self._summary(events, index)
+        if summary:
+            headline = Text.assemble(headline, "  ", summary)
+        rows = [(event_time(event.at, self.now), headline)]
+        notes = self._notes(event)
+        if notes:
+            rows.append(("", notes))
+        return rows
+
+    def _widest(self, texts: list[Text], room: int) -> int:
+        """The widest of ``texts`` as a table would draw them in ``room`` cells."""
+        console = self.app.console
+        options = console.options.update_width(max(1, room))
+        return max((Measurement.get(console, options, text).maximum for text in texts), default=0)
+
+    def _table(self, rows: list[list[tuple[str, Text]]], time_width: int, text_width: int) -> Table:
         table = Table.grid(padding=(0, 1))
-        table.add_column(style=self._style("timeline--time"), no_wrap=True)
-        table.add_column(overflow="fold")
-        for index, event in enumerate(events):
-            headline = state_text(event.state, event.raw_state, ascii=self.ascii, style=self._state_style(event.state))
-            summary = self._summary(events, index)
-            if summary:
-                headline = Text.assemble(headline, "  ", summary)
-            table.add_row(event_time(event.at, self.now), headline)
-            notes = self._notes(event)
-            if notes:
-                table.add_row("", notes)
+        table.add_column(style=self._style("timeline--time"), no_wrap=True, width=time_width)
+        table.add_column(overflow="fold", min_width=text_width)
+        for event_rows in rows:
+            for when, text in event_rows:
+                table.add_row(when, text)
         return table
 
     def _summary(self, events: list[StatusEvent], index: int) -> Text:
@@ -149,4 +205,4 @@ class Timeline(Widget):
         return self._style(STATE_COMPONENT[state])
 
     def _style(self, component: str) -> Style:
-        return self.get_component_rich_style(component, partial=True)
+        return self.part_style(component)

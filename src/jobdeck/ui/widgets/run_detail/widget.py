@@ -4,123 +4,60 @@ chosen one of its runs and the page of runs it was chosen from.
 
 Every string that came from a backend (names, ids, raw states, errors,
 labels, the backend's own fields) passes through ``safe_text`` before it is
-drawn. The widget has ``height: auto``; put it in a ``VerticalScroll`` when
-the pane may be shorter than the detail.
+drawn (``.text``). The widget has ``height: auto``; put it in a
+``VerticalScroll`` when the pane may be shorter than the detail.
+
+It is drawn in parts (``PartsWidget``): the rows that tick (times with their
+age, durations) are parts of their own, so a second passing draws those rows
+again and not the tables around them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
-from typing import Any, ClassVar
+from collections.abc import Hashable, Iterable, Iterator
+from functools import partial
+from datetime import datetime
+from typing import ClassVar
 
-from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.cells import cell_len
+from rich.console import Group, RenderableType
 from rich.measure import Measurement
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual.reactive import reactive
-from textual.widget import Widget
 
 from jobdeck.clock import as_utc
 from jobdeck.model import Counts, Job, JobState, Run, RunPage
 from jobdeck.present import GONE_NOTE, MISSING, age, counts_text, truncate
-from jobdeck.safe_text import safe_line, to_plain
-from jobdeck.ui.deck_text import STATE_TONE, ago, bar, duration, percent, state_text, wall_time
+from jobdeck.safe_text import safe_line
+from jobdeck.ui.deck_text import STATE_TONE, bar, percent, state_text
 from jobdeck.ui.group_rows import group_rows
 from jobdeck.ui.run_fields import fields_for_run
 from jobdeck.ui.run_position import only_run, page_text, run_label
-
-#: How many runs of a page the detail lists (a page longer than this is cut).
-MAX_RUNS_SHOWN = 25
-#: Run ids longer than this are listed by their first SHORT_ID_LENGTH characters.
-LONG_ID = 12
-SHORT_ID_LENGTH = 8
-#: How many backend fields, and how wide their values may be.
-MAX_DETAIL_FIELDS = 60
-MAX_DETAIL_VALUE = 80
-#: Nesting deeper than this is shown as "{…}" rather than flattened further.
-MAX_DETAIL_DEPTH = 6
-#: Error lines kept (a stack trace belongs in the log, not here).
-MAX_ERROR_LINES = 6
+from jobdeck.ui.part_lines import Part, PartsWidget
+from jobdeck.ui.widgets.run_detail.text import (
+    MAX_DETAIL_FIELDS,
+    MAX_DETAIL_VALUE,
+    MAX_RUNS_SHOWN,
+    FillLine,
+    duration_at,
+    error_lines,
+    flatten_detail,
+    short_run_id,
+    split_cells,
+    time_with_age,
+)
 
 #: The component class that colours each state.
 STATE_COMPONENT: dict[JobState, str] = {state: f"run-detail--{tone}" for state, tone in STATE_TONE.items()}
+#: The rows whose text moves with the time (an age, a duration): each run of them is a part.
+TICKING_ROWS = frozenset({"Gone", "Created", "Started", "Ended", "Duration"})
+
+Row = tuple[str, RenderableType]
 
 
-def time_with_age(moment: datetime | None, now: datetime | None) -> str:
-    """The time in the zone of ``now`` (UTC without one) and how long ago:
-    ``2026-01-01 12:00:03 · 5m ago``."""
-    if moment is None:
-        return MISSING
-    shown = wall_time(moment, now.tzinfo or UTC) if now is not None else wall_time(moment)
-    when = ago(as_utc(moment), as_utc(now) if now is not None else None)
-    return shown if when == MISSING else f"{shown} · {when}"
-
-
-def short_run_id(run_id: str) -> str:
-    """A run id for the list: long ids (UUIDs) by their first characters, like git."""
-    clean = safe_line(run_id)
-    return clean[:SHORT_ID_LENGTH] if len(clean) > LONG_ID else clean
-
-
-def flatten_detail(detail: dict[str, Any], prefix: str = "", depth: int = 0) -> Iterator[tuple[str, str]]:
-    """The backend's own fields as (``a.b.c``, value) pairs, both sanitised."""
-    for key, value in detail.items():
-        path = f"{prefix}{safe_line(str(key))}"
-        if isinstance(value, dict) and value:
-            if depth + 1 >= MAX_DETAIL_DEPTH:
-                yield path, "{…}"
-            else:
-                yield from flatten_detail(value, f"{path}.", depth + 1)
-        elif isinstance(value, list | tuple):
-            if all(isinstance(item, str | int | float | bool) or item is None for item in value):
-                yield path, _short(", ".join("null" if item is None else str(item) for item in value)) or "[]"
-            else:
-                yield path, f"[{len(value)} {'item' if len(value) == 1 else 'items'}]"
-        elif value is None:
-            yield path, "null"
-        elif isinstance(value, dict):
-            yield path, "{}"
-        else:
-            yield path, _short(str(value))
-
-
-def _short(text: str) -> str:
-    """A field value sanitised, cut first so a megabyte value costs nothing."""
-    return safe_line(text[: MAX_DETAIL_VALUE * 4])
-
-
-class _FillLine:
-    """A line whose bar takes the width left over: ``prefix [bar] suffix``.
-
-    Rich asks renderables for their size at render time, so the bar fits the
-    pane at any width without the widget knowing its own width in advance.
-    """
-
-    def __init__(self, prefix: Text, make_bar: Callable[[int], Text], suffix: Text, max_bar: int = 40) -> None:
-        self.prefix = prefix
-        self.make_bar = make_bar
-        self.suffix = suffix
-        self.max_bar = max_bar
-
-    def _fixed_width(self) -> int:
-        # The prefix and suffix, and a space between each part that is there.
-        return sum(part.cell_len + 1 for part in (self.prefix, self.suffix) if part)
-
-    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
-        fixed = self._fixed_width()
-        return Measurement(fixed + 4, fixed + self.max_bar)
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        bar_width = max(4, min(self.max_bar, options.max_width - self._fixed_width()))
-        parts = [part for part in (self.prefix, self.make_bar(bar_width), self.suffix) if part]
-        line = Text(" ", end="").join(parts)
-        line.truncate(options.max_width, overflow="ellipsis")
-        yield line
-
-
-class RunDetail(Widget):
+class RunDetail(PartsWidget):
     """Name, state, times, counts, progress, error, labels and backend fields of
     one job; then its chosen run (state, times, counts, error) and the page of
     runs it was chosen from, the chosen one marked."""
@@ -158,20 +95,15 @@ class RunDetail(Widget):
     now: reactive[datetime | None] = reactive(None, repaint=False)
     ascii: reactive[bool] = reactive(False)
 
-    # What was drawn above the "Run" section and the section itself, measured
-    # only when asked: measuring on every paint doubled the cost of a paint.
-    _run_section_parts: tuple[list[RenderableType], list[RenderableType]] | None = None
-    _run_section_place: tuple[int, int] | None = None
     #: The job's newest run (the first of page 0), kept while later pages are shown.
     _newest_run: Run | None = None
+    #: The backend's fields flattened, and the job, newest run and chosen run they are of.
+    _fields_kept: tuple[Job, Run | None, Run | None, list[tuple[str, str]]] | None = None
 
     @property
     def run_section(self) -> tuple[int, int] | None:
         """Where the "Run" section was last drawn: (first row, rows), or None."""
-        if self._run_section_place is None and self._run_section_parts is not None:
-            above, section = self._run_section_parts
-            self._run_section_place = (self._height_of(above), self._height_of(section))
-        return self._run_section_place
+        return self.part_span("run")
 
     @property
     def runs(self) -> list[Run]:
@@ -202,7 +134,7 @@ class RunDetail(Widget):
     def watch_now(self, old: datetime | None, new: datetime | None) -> None:
         # Set once a second: re-rendering the tables each time costs idle CPU.
         if self._times_shown(old) != self._times_shown(new):
-            self.refresh()
+            self.redraw_parts()
 
     def _times_shown(self, now: datetime | None) -> tuple[str, ...]:
         """Every text of the pane that depends on ``now`` (ages and durations)."""
@@ -210,53 +142,87 @@ class RunDetail(Widget):
         if job is None:
             return ()
         texts = [time_with_age(moment, now) for moment in (job.created, job.started, job.ended, job.gone_since)]
-        texts.append(self._duration_at(job.started, job.ended, now))
+        texts.append(duration_at(job.started, job.ended, now))
         for run in self.run_page.runs:
             texts += [time_with_age(run.started, now), time_with_age(run.ended, now)]
-            texts.append(self._duration_at(run.started, run.ended, now))
+            texts.append(duration_at(run.started, run.ended, now))
         return tuple(texts)
 
-    def render(self) -> RenderableType:
+    def parts(self, width: int) -> list[Part]:
         job = self.job
-        self._run_section_place = self._run_section_parts = None
         if job is None:
-            return Text("Select a job", style=self._style("run-detail--muted"))
-        parts: list[RenderableType] = [self._table(self._rows(job))]
+            return [Part("none", lambda: Text("Select a job", style=self._style("run-detail--muted")))]
+        parts = self._table_parts("job", list(self._rows(job)), width)
         run = self.chosen_run
         if run is not None and self._has_runs_of_its_own(job):
-            section = self._run_section(run)
-            self._run_section_parts = (list(parts), section)
-            parts.extend(section)
-            parts.extend(self._run_list())
-        fields = list(flatten_detail(fields_for_run(job.detail, self._newest_run, run)))
+            parts.append(Part("run-title", lambda: self._run_title(run), "run"))
+            parts += self._table_parts("run", list(self._run_rows(run)), width, name="run")
+            title, tables, more = self._run_list()
+            parts.append(Part("run-list-title", lambda: title))
+            for index, (run_age, table) in enumerate(tables):
+                parts.append(Part(("run-list", index, run_age), partial(_same, table)))  # (the ages tick)
+            if more is not None:
+                parts.append(Part("run-list-more", lambda: more))
+        fields = self._fields(job, run)
         if fields:
             # The backend's fields get their own table: their long key paths
             # would otherwise widen the label column of every row above.
-            parts.append(Text("Backend fields", style=self._style("run-detail--title")))
-            parts.append(self._table(self._field_rows(fields)))
-        return parts[0] if len(parts) == 1 else Group(*parts)
+            parts.append(Part("fields", lambda: Group(*self._field_parts(fields))))
+        return parts
+
+    def _fields(self, job: Job, run: Run | None) -> list[tuple[str, str]]:
+        """The backend's fields of ``job`` (and its chosen run), flattened once for them."""
+        kept = self._fields_kept
+        if kept is None or kept[0] is not job or kept[1] is not self._newest_run or kept[2] is not run:
+            fields = list(flatten_detail(fields_for_run(job.detail, self._newest_run, run)))
+            kept = self._fields_kept = (job, self._newest_run, run, fields)
+        return kept[3]
+
+    def _widest(self, rows: list[Row], room: int) -> int:
+        """The widest of the values of ``rows`` as a table would draw them in ``room`` cells."""
+        console = self.app.console
+        options = console.options.update_width(max(1, room))
+        return max((Measurement.get(console, options, value).maximum for _, value in rows), default=0)
+
+    def _table_parts(self, table: str, rows: list[Row], width: int, name: str = "") -> list[Part]:
+        """Rows of one table as parts, each run of ticking rows a part of its own keyed by
+        its texts; every part's label column as wide as the widest label of the table."""
+        label_width = max((cell_len(label) for label, _ in rows), default=0)
+        # The value column as wide as the table's widest value, in every part (as one table
+        # draws it: its rows padded to that width).
+        value_width = self._widest(rows, width - label_width - 1)
+        runs: list[tuple[bool, list[Row]]] = []
+        for row in rows:
+            ticks = row[0] in TICKING_ROWS
+            if runs and runs[-1][0] == ticks:
+                runs[-1][1].append(row)
+            else:
+                runs.append((ticks, [row]))
+        parts: list[Part] = []
+        for index, (ticks, chunk) in enumerate(runs):
+            key: Hashable = (table, index, tuple(str(value) for _, value in chunk)) if ticks else (table, index)
+            parts.append(Part(key, partial(self._table, chunk, label_width, value_width), name))
+        return parts
 
     def _has_runs_of_its_own(self, job: Job) -> bool:
         """False when the job is its own single run: the rows above already say it all."""
         page = self.run_page
         return not (only_run(page) and page.runs[0].id == job.id)
 
-    def _height_of(self, renderables: list[RenderableType]) -> int:
-        """Rows ``renderables`` take at the widget's width (for scrolling to a section)."""
-        console = self.app.console
-        width = max(1, self.content_size.width or self.size.width or console.width)
-        options = console.options.update_width(width)
-        return sum(len(console.render_lines(part, options, pad=False)) for part in renderables)
-
-    def _table(self, rows: Iterator[tuple[str, RenderableType]]) -> Table:
+    def _table(self, rows: Iterable[Row], label_width: int | None = None, value_width: int | None = None) -> Table:
         table = Table.grid(padding=(0, 1))
-        table.add_column(style=self._style("run-detail--label"), no_wrap=True)
-        table.add_column(overflow="fold")
+        table.add_column(style=self._style("run-detail--label"), no_wrap=True, width=label_width)
+        table.add_column(overflow="fold", min_width=value_width)
         for label, value in rows:
             table.add_row(label, value)
         return table
 
-    def _field_rows(self, fields: list[tuple[str, str]]) -> Iterator[tuple[str, RenderableType]]:
+    def _field_parts(self, fields: list[tuple[str, str]]) -> list[RenderableType]:
+        """The backend's own fields under their title."""
+        title = Text("Backend fields", style=self._style("run-detail--title"))
+        return [title, self._table(self._field_rows(fields))]
+
+    def _field_rows(self, fields: list[tuple[str, str]]) -> Iterator[Row]:
         for path, value in fields[:MAX_DETAIL_FIELDS]:
             yield truncate(path, 28), Text(truncate(value, MAX_DETAIL_VALUE))
         if len(fields) > MAX_DETAIL_FIELDS:
@@ -275,7 +241,7 @@ class RunDetail(Widget):
         yield "Started", Text(time_with_age(job.started, now))
         if job.ended is not None or job.state.is_terminal:
             yield "Ended", Text(time_with_age(job.ended, now))
-        yield "Duration", Text(self._duration(job.started, job.ended))
+        yield "Duration", Text(duration_at(job.started, job.ended, now))
         if job.counts is not None:
             yield "Counts", self._counts_line(job.counts)
         if job.progress is not None:
@@ -293,14 +259,18 @@ class RunDetail(Widget):
 
     # -- the chosen run and its page -------------------------------------------
 
-    def _run_section(self, run: Run) -> list[RenderableType]:
-        """A title naming the run and its place, then its state, times, counts and error."""
+    def _run_title(self, run: Run) -> Text:
+        """A title naming the chosen run and its place."""
         # The place first: a long id (a UUID) may wrap, the place should not.
         title = Text()
         label = run_label(self.run_page, self.chosen)
         title.append(label[0].upper() + label[1:] if label else "Run", style=self._style("run-detail--title"))
         title.append(f" · {safe_line(run.id)}", style=self._style("run-detail--muted"))
-        return [title, self._table(self._run_rows(run))]
+        return title
+
+    def _run_age(self, run: Run) -> str:
+        """How long ago ``run`` started, for the page's list."""
+        return age(as_utc(run.started), as_utc(self.now)) if run.started and self.now else MISSING
 
     def _run_rows(self, run: Run) -> Iterator[tuple[str, RenderableType]]:
         now = self.now
@@ -309,59 +279,57 @@ class RunDetail(Widget):
         if run.ended is not None or run.state.is_terminal:
             yield "Ended", Text(time_with_age(run.ended, now))
         if run.started is not None:
-            yield "Duration", Text(self._duration(run.started, run.ended))
+            yield "Duration", Text(duration_at(run.started, run.ended, now))
         if run.counts is not None:
             yield "Counts", self._counts_line(run.counts)
         if run.progress is not None:
             yield "Progress", self._progress_line(run.progress)
         if run.error:
-            yield "Error", Text(_error_lines(run.error), style=self._style("run-detail--error"))
+            yield "Error", Text(error_lines(run.error), style=self._style("run-detail--error"))
         if run.reason:
-            yield "Reason", Text(_error_lines(run.reason), style=self._reason_style(run.state))
+            yield "Reason", Text(error_lines(run.reason), style=self._reason_style(run.state))
 
-    def _run_list(self) -> list[RenderableType]:
-        """The page's runs, one a line, the chosen one marked."""
+    def _run_list(self) -> tuple[Text, list[tuple[str, Table]], Text | None]:
+        """The page's runs, one a line (a table each, keyed by its age, which ticks), the
+        chosen one marked, under a title; and a line saying how many more the page has."""
         page = self.run_page
         title = Text("Runs", style=self._style("run-detail--title"))
         pages = page_text(page)
         if pages:
             title.append(f" · {pages}", style=self._style("run-detail--muted"))
-        table = Table.grid(padding=(0, 1))
-        # The fixed columns fit a 40-column pane; the counts wrap if they must.
-        table.add_column(no_wrap=True, min_width=1)  # the mark
-        table.add_column(no_wrap=True)  # state
-        table.add_column(no_wrap=True)  # id
-        table.add_column(no_wrap=True, justify="right", style=self._style("run-detail--muted"))  # started, as an age
-        table.add_column(overflow="fold")  # counts
         mark = ">" if self.ascii else "▸"
+        rows: list[tuple[Text | str, ...]] = []
         for index, run in enumerate(page.runs[:MAX_RUNS_SHOWN]):
             chosen = index == self.chosen
-            table.add_row(
-                mark if chosen else " ",
-                state_text(run.state, None, ascii=self.ascii, style=self._state_style(run.state)),
-                Text(short_run_id(run.id), style="bold" if chosen else ""),
-                age(as_utc(run.started), as_utc(self.now)) if run.started and self.now else MISSING,
-                counts_text(run.counts, self.ascii) if run.counts is not None else "",
+            rows.append(
+                (
+                    mark if chosen else " ",
+                    state_text(run.state, None, ascii=self.ascii, style=self._state_style(run.state)),
+                    Text(short_run_id(run.id), style="bold" if chosen else ""),
+                    self._run_age(run),
+                    counts_text(run.counts, self.ascii) if run.counts is not None else "",
+                )
             )
-        rows: list[RenderableType] = [title, table]
+        # Every row's columns as wide as one table of them all would draw them.
+        widths = [max((cell_len(str(row[column])) for row in rows), default=0) for column in range(5)]
+        tables = [(str(row[3]), self._run_table(row, widths)) for row in rows]
         hidden = len(page.runs) - MAX_RUNS_SHOWN
-        if hidden > 0:
-            rows.append(Text(f"… {hidden} more runs on this page", style=self._style("run-detail--muted")))
-        return rows
+        more = Text(f"… {hidden} more runs on this page", style=self._style("run-detail--muted")) if hidden > 0 else None
+        return title, tables, more
 
-    def _duration(self, started: datetime | None, ended: datetime | None) -> str:
-        return self._duration_at(started, ended, self.now)
+    def _run_table(self, row: tuple[Text | str, ...], widths: list[int]) -> Table:
+        table = Table.grid(padding=(0, 1))
+        # The fixed columns fit a 40-column pane; the counts wrap if they must.
+        table.add_column(no_wrap=True, min_width=max(1, widths[0]))  # the mark
+        table.add_column(no_wrap=True, width=widths[1])  # state
+        table.add_column(no_wrap=True, width=widths[2])  # id
+        muted = self._style("run-detail--muted")
+        table.add_column(no_wrap=True, justify="right", style=muted, width=widths[3])  # started, as an age
+        table.add_column(overflow="fold", min_width=widths[4])  # counts
+        table.add_row(*row)
+        return table
 
-    @staticmethod
-    def _duration_at(started: datetime | None, ended: datetime | None, now: datetime | None) -> str:
-        if started is None:
-            return MISSING
-        end = ended or now
-        if end is None:
-            return MISSING
-        return duration((as_utc(end) - as_utc(started)).total_seconds())
-
-    def _counts_line(self, counts: Counts) -> _FillLine:
+    def _counts_line(self, counts: Counts) -> FillLine:
         ok_style = self._style("run-detail--ok")
         error_style = self._style("run-detail--error")
         muted_style = self._style("run-detail--muted")
@@ -380,25 +348,25 @@ class RunDetail(Widget):
 
         fraction = counts.fraction
         suffix = Text(percent(fraction * 100) if fraction is not None else "")
-        return _FillLine(Text(counts_text(counts, ascii)), make_bar, suffix)
+        return FillLine(Text(counts_text(counts, ascii)), make_bar, suffix)
 
-    def _progress_line(self, progress: float) -> _FillLine:
+    def _progress_line(self, progress: float) -> FillLine:
         ascii = self.ascii
         style = self._style("run-detail--active")
-        return _FillLine(
+        return FillLine(
             Text(""), lambda width: Text(bar(progress / 100, width, ascii), style=style), Text(percent(progress))
         )
 
     def _error(self, job: Job) -> tuple[str, str]:
         """The job's error, else the latest run's error or reason."""
         if job.error:
-            return "Error", _error_lines(job.error)
+            return "Error", error_lines(job.error)
         if self.run_page.runs and self.run_page.page == 0:
             latest = self.run_page.runs[0]
             if latest.error:
-                return "Error", _error_lines(latest.error)
+                return "Error", error_lines(latest.error)
             if latest.reason:
-                return "Reason", _error_lines(latest.reason)
+                return "Reason", error_lines(latest.reason)
         return "", ""
 
     def _reason_style(self, state: JobState | None) -> Style:
@@ -410,35 +378,8 @@ class RunDetail(Widget):
         return self._style(STATE_COMPONENT[state])
 
     def _style(self, component: str) -> Style:
-        return self.get_component_rich_style(component, partial=True)
+        return self.part_style(component)
 
 
-def split_cells(counts: Counts, width: int) -> tuple[int, int]:
-    """Cells of a ``width``-wide bar for successes and for failures.
-
-    Against the total when known, else against what is done. A non-zero
-    count always gets at least one cell, so a single failure is never invisible.
-    """
-    whole = max(counts.total or 0, counts.done, 1)
-    ok_cells = round(width * counts.succeeded / whole)
-    failed_cells = round(width * counts.failed / whole)
-    if counts.failed and not failed_cells:
-        failed_cells = 1
-    if counts.succeeded and not ok_cells:
-        ok_cells = 1
-    overflow = ok_cells + failed_cells - width
-    if overflow > 0:
-        # Rounding up both can overshoot; take the extra from the larger share.
-        if ok_cells >= failed_cells:
-            ok_cells -= overflow
-        else:
-            failed_cells -= overflow
-    return max(0, ok_cells), max(0, failed_cells)
-
-
-def _error_lines(text: str) -> str:
-    lines = [to_plain(line).rstrip() for line in text.strip().splitlines()]
-    lines = [line for line in lines if line]
-    if len(lines) > MAX_ERROR_LINES:
-        lines = [*lines[:MAX_ERROR_LINES], f"… {len(lines) - MAX_ERROR_LINES} more lines"]
-    return "\n".join(lines)
+def _same(renderable: RenderableType) -> RenderableType:
+    return renderable

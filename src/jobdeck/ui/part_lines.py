@@ -1,0 +1,142 @@
+"""A widget drawn in parts, each part's lines kept until what it shows moves.
+
+The run detail, the timeline and the run-history strip show a few texts that tick
+once a second (ages, durations, "for 5s") among many that do not. Drawn as one
+renderable, every tick rendered all of it again (their tables were half the cost
+of an idle deck with a running job selected). Drawn in parts, a tick
+(``redraw_parts``) renders only the parts whose key moved, and repaints only the
+lines that differ from what is on screen.
+
+A part's ``key`` names what it shows that may move on a tick (its ticking texts);
+everything else about it moves only with a full ``refresh()`` (another job, runs,
+theme, size), which forgets every part's lines, as does a change of styles or
+theme. The lines of a part are made the
+way Textual makes a widget's ``render()`` into lines (``Visual.to_strips``), so a
+widget drawn in parts looks as it did drawn whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import NamedTuple
+
+from rich.console import Group, RenderableType
+from rich.style import Style
+from textual.geometry import Region, Size
+from textual.strip import Strip
+from textual.visual import Visual, visualize
+from textual.widget import Widget
+
+
+class Part(NamedTuple):
+    """One part of a widget: its lines are made by ``make`` and kept while ``key`` holds."""
+
+    key: Hashable
+    make: Callable[[], RenderableType]
+    #: A name to find where the part was drawn (``part_span``); parts may share one.
+    name: str = ""
+
+
+class PartsWidget(Widget):
+    """A widget whose content is ``parts(width)``, one after another, each kept as lines."""
+
+    #: The lines of each part's key at ``_parts_width``, as last drawn.
+    _part_lines: dict[Hashable, list[Strip]] | None = None
+    _parts_width: int = -1
+    #: All lines as last drawn, and where each part's lines start and how many there are.
+    _lines: list[Strip] | None = None
+    _spans: tuple[tuple[str, int, int], ...] = ()
+    #: The theme the lines were drawn in, and the component styles looked up since.
+    _parts_theme: str | None = None
+    _styles: dict[str, Style] | None = None
+
+    def parts(self, width: int) -> list[Part]:
+        """The parts to draw at ``width`` cells, top to bottom."""
+        raise NotImplementedError
+
+    def refresh(
+        self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False
+    ) -> PartsWidget:
+        if repaint and not regions:
+            # Something beside the ticking texts moved: no part's lines are kept.
+            self.forget_parts()
+        super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+        return self
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self.forget_parts()
+
+    def forget_parts(self) -> None:
+        """Keep nothing drawn: the next lines are all drawn anew."""
+        self._part_lines, self._lines, self._styles = None, None, None
+
+    def part_style(self, component: str) -> Style:
+        """A component class's style (looked up once until the parts are forgotten)."""
+        styles = self._styles
+        if styles is None:
+            styles = self._styles = {}
+        style = styles.get(component)
+        if style is None:
+            style = styles[component] = self.get_component_rich_style(component, partial=True)
+        return style
+
+    def redraw_parts(self) -> None:
+        """Draw again the parts whose key moved, and repaint only the lines that changed."""
+        old = self._lines
+        width = self._parts_width
+        if old is None or width != self.size.width or width <= 0 or self._parts_theme != self.app.theme:
+            self.refresh()
+            return
+        new = self._draw(width)
+        if len(new) != len(old):
+            self.refresh(layout=True)
+            return
+        changed = [Region(0, y, width, 1) for y, (was, now) in enumerate(zip(old, new, strict=True)) if was != now]
+        if changed:
+            super().refresh(*changed)
+
+    def part_span(self, name: str) -> tuple[int, int] | None:
+        """Where the parts named ``name`` were drawn: (first line, lines), or None."""
+        if self._lines is None:
+            self._draw(max(1, self.size.width))
+        spans = [(start, count) for part_name, start, count in self._spans if part_name == name]
+        if not spans:
+            return None
+        return spans[0][0], sum(count for _, count in spans)
+
+    def render(self) -> RenderableType:
+        # (What Textual asks of a widget beside its lines, such as its width when auto.)
+        return Group(*(part.make() for part in self.parts(max(1, self.size.width))))
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self._draw(width))
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        lines = self._lines if self._lines is not None and self._parts_width == width else self._draw(width)
+        if 0 <= y < len(lines):
+            return lines[y]
+        return Strip.blank(width, self.visual_style.rich_style)
+
+    def _draw(self, width: int) -> list[Strip]:
+        """All lines at ``width``: a part whose key holds keeps its lines."""
+        theme = self.app.theme
+        if theme != self._parts_theme:
+            self.forget_parts()
+        kept = self._part_lines if self._part_lines is not None and width == self._parts_width else {}
+        drawn: dict[Hashable, list[Strip]] = {}
+        lines: list[Strip] = []
+        spans: list[tuple[str, int, int]] = []
+        for part in self.parts(width):
+            strips = drawn.get(part.key)
+            if strips is None:
+                strips = kept.get(part.key)
+            if strips is None:
+                strips = Visual.to_strips(self, visualize(self, part.make()), width, None, self.visual_style)
+            drawn[part.key] = strips
+            spans.append((part.name, len(lines), len(strips)))
+            lines.extend(strips)
+        self._part_lines, self._parts_width, self._lines, self._spans = drawn, width, lines, tuple(spans)
+        self._parts_theme = theme
+        return lines
