@@ -206,3 +206,16 @@ async def test_marks_read_in_plain_ascii_without_colour(tmp_path: Path) -> None:
         assert "[*] " + first.name in row_of(app, first.name)
         assert "[*] 1 marked" in screen_text(app).splitlines()[0]
         assert screen_text(app).isascii()
+
+
+async def test_with_jobs_marked_every_action_key_is_available(tmp_path: Path) -> None:
+    # Restore is greyed out for a job that is not archived; with marks, the confirmation says
+    # which marked jobs cannot, so the key is offered (and the footer told).
+    app, _ = sample_deck(tmp_path)
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_for_jobs(app, 6)
+        assert app.screen.check_action("act", ("restore",)) is None
+        await pilot.press("space")
+        await pilot.pause()
+
+        assert app.screen.check_action("act", ("restore",)) is True

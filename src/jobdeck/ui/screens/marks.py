@@ -94,6 +94,9 @@ class RowMarks(_ScreenBase):
         self._new_failures: dict[JobRef, None] = {}
         self._failure_watch = FailureWatch()
         self._outlets: AlertOutlets | None = None
+        #: Whether jobs were marked when the footer was last told (action keys are
+        #: available with marks whatever the selected job allows).
+        self._footer_marked = False
 
     def on_mount(self) -> None:
         # (Textual runs the deck's on_mount first, then this one.)
@@ -216,6 +219,9 @@ class RowMarks(_ScreenBase):
         marked = self.query_one("#marked", DeckNote)
         marked.update(f"{mark}{len(self._marks)} marked")
         marked.set_class(bool(self._marks), "-shown")
+        if bool(self._marks) != self._footer_marked:
+            self._footer_marked = bool(self._marks)
+            self.refresh_bindings()
         failures = self.query_one("#new-failures", DeckNote)
         count = len(self._new_failures)
         failures.update(f"{new}{count} new failure{'s' if count != 1 else ''}")
