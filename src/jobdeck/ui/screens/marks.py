@@ -140,7 +140,8 @@ class RowMarks(_ScreenBase):
 
     def action_mark_shown(self) -> None:
         shown = self.query_one(JobList).rows
-        if shown and all(job.ref in self._marks for job in shown):
+        # (Fewer marks than rows: not all marked, without a look at each row.)
+        if shown and len(self._marks) >= len(shown) and all(job.ref in self._marks for job in shown):
             for job in shown:
                 self._marks.pop(job.ref, None)
         else:
