@@ -24,6 +24,8 @@ from jobdeck.store.sqlite.search_index import index_new_jobs
 FILE_NAME = "history.sqlite3"
 #: Milliseconds a connection waits on another writer's lock before SQLITE_BUSY.
 BUSY_TIMEOUT_MS = 5_000
+#: KB of pages the writing connection keeps in memory.
+WRITER_CACHE_KB = 16 * 1024
 
 _V1 = """
 CREATE TABLE jobs (
@@ -159,6 +161,9 @@ def connect(path: Path) -> sqlite3.Connection:
             raise sqlite3.DatabaseError(f"{path} cannot be put in WAL mode")
         # NORMAL in WAL mode: a commit survives a crash of jobdeck; only a power cut may lose the last.
         connection.execute("PRAGMA synchronous = NORMAL")
+        # The writer's pages held in memory (at most): the indexes a batch touches stay read
+        # (the default 2 MB holds a few thousand jobs' worth; a tenth of the writing time).
+        connection.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KB}")
         migrate(connection)
         with immediate_transaction(connection):
             # Jobs a writer left out of the word index (one stopped mid-way, or before v4's).
