@@ -3,11 +3,15 @@ take forever.
 
 Python's ``re`` has no timeout, and backtracking can take exponential time on a text that
 almost matches: a repeat inside a repeat (``(a+)+``), alternatives that may match the same
-text inside a repeat (``(a|ab)*``). Such patterns are refused. Repeats side by side cost
-a power of the text's length (``.*.*.*x``: the cube), so a pattern has at most
-``OPEN_REPEATS`` repeats of a varying count over more than one letter, and reads at most
-``terms.PATTERN_TEXT`` characters of a field. What is left is polynomial in a short text:
-a pattern written to be slow can still make a keystroke slow on a long list, never hang it.
+text inside a repeat (``(a|ab)*``). Such patterns are refused. Repeats of a varying
+count cost a power of the text's length (``.*.*.*x``: a power of four with the search's
+starts), so a pattern has at most ``OPEN_REPEATS`` of them (``a*`` counts too: ``a*a*a*a*x``
+is as slow as ``.*.*.*.*x``), never two side by side or parted by a class only (``.*.*x``,
+``\\w*\\w*x``, ``.*[a-z].*x``: the cube of a field's length for each field, from seconds to
+over a minute for 100,000 jobs), and no back-reference (``(.*)\\1x``: it compares a text per
+try). A pattern reads at most ``terms.PATTERN_TEXT`` characters of a field. What is left is
+polynomial in a short text: a pattern written to be slow can still make a keystroke slow on
+a long list, never hang it.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from jobdeck.query.errors import QueryError
 
 #: The longest pattern taken (a pattern is typed, not pasted from a file).
 LONGEST = 200
-#: The most repeats of a varying count over more than one letter (``.*``, ``\\w+``) in a pattern.
+#: The most repeats of a varying count (``.*``, ``\\w+``, ``a?``) in a pattern.
 OPEN_REPEATS = 2
 
 _REPEATS = {sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, getattr(sre_constants, "POSSESSIVE_REPEAT", None)}
@@ -44,8 +48,12 @@ def compile_pattern(text: str, position: int) -> re.Pattern[str]:
     try:
         parsed = sre_parse.parse(text, re.IGNORECASE)
         nested, overlapping, opened = _nested_repeat(parsed), _overlapping_branch(parsed), _open_repeats(parsed)
+        adjacent, referenced = _side_by_side(parsed)[0], _back_reference(parsed)
     except (re.error, RecursionError):  # (compiled above, so not expected)
-        nested, overlapping, opened = True, False, 0
+        nested, overlapping, opened, adjacent, referenced = True, False, 0, False, False
+    if referenced:
+        raise QueryError("a /pattern/ with a back-reference like \\1 can take very long: write it without",
+                         position=position)
     if nested:
         raise QueryError(
             "a /pattern/ with a repeat inside a repeat, like (a+)+, can take forever: write it without",
@@ -59,6 +67,11 @@ def compile_pattern(text: str, position: int) -> re.Pattern[str]:
     if opened > OPEN_REPEATS:
         raise QueryError(
             f"a /pattern/ with more than {OPEN_REPEATS} repeats like .* or \\w+ can take very long: use fewer",
+            position=position,
+        )
+    if adjacent:
+        raise QueryError(
+            "a /pattern/ with two repeats side by side, like .*.* or .*[a-z].*, can take very long: write one",
             position=position,
         )
     return compiled
@@ -121,12 +134,63 @@ def _overlapping_branch(pattern: Any, inside: bool = False) -> bool:
 
 
 def _open_repeats(pattern: Any) -> int:
-    """How many repeats of a varying count over more than one letter the pattern has."""
+    """How many repeats of a varying count the pattern has."""
     count = 0
     for op, argument in pattern:
         if op in _REPEATS:
-            least, most, body = argument
-            one_letter = len(body) == 1 and body[0][0] == sre_constants.LITERAL
-            count += least != most and not one_letter
+            least, most, _body = argument
+            count += least != most
         count += sum(_open_repeats(child) for child in _children(op, argument))
     return count
+
+
+#: Items that take no letter: they neither part two repeats nor make one.
+_ZERO_WIDTH = {sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT}
+
+
+def _side_by_side(pattern: Any, open_before: bool = False) -> tuple[bool, bool]:
+    """Whether two repeats of a varying count follow each other with no given letter
+    between (through groups and alternatives: ``(.*)(\\w+)``, ``a*(b|c?)``; a class
+    between is no letter: ``.*[a-z].*q`` takes the cube too), and whether the pattern ends
+    in such a repeat (``open_before``: whether what came before did)."""
+    open_now = open_before
+    for op, argument in pattern:
+        if op in _ZERO_WIDTH:
+            if op != sre_constants.AT and _side_by_side(argument[1])[0]:
+                return True, False
+            continue
+        if op in _REPEATS:
+            least, most, body = argument
+            if _side_by_side(body)[0]:
+                return True, False
+            if least != most:
+                if open_now:
+                    return True, False
+                open_now = True
+                continue
+            if least == 0:
+                continue
+            found, open_now = _side_by_side(body, open_now)
+        elif op == sre_constants.SUBPATTERN or op == getattr(sre_constants, "ATOMIC_GROUP", None):
+            found, open_now = _side_by_side(argument[-1] if op == sre_constants.SUBPATTERN else argument, open_now)
+        elif op == sre_constants.BRANCH:
+            results = [_side_by_side(branch, open_now) for branch in argument[1]]
+            found, open_now = any(result[0] for result in results), any(result[1] for result in results)
+        elif op == sre_constants.LITERAL:
+            found, open_now = False, False  # a letter parts them (when it is rare, the search is quick)
+        else:
+            found = False  # a class (``[a-z]``, ``.``, ``\\d``) matches what the repeats do: it parts nothing
+        if found:
+            return True, False
+    return False, open_now
+
+
+def _back_reference(pattern: Any) -> bool:
+    """Whether the pattern refers back to a group (``\\1``, ``(?(1)a|b)``)."""
+    refers = {sre_constants.GROUPREF, sre_constants.GROUPREF_EXISTS, getattr(sre_constants, "GROUPREF_IGNORE", None)}
+    for op, argument in pattern:
+        if op in refers:
+            return True
+        if any(_back_reference(child) for child in _children(op, argument)):
+            return True
+    return False
