@@ -4,13 +4,18 @@ filter finds: the comparison of ``test_history_view_search`` with the new forms.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from fakes import make_job
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_history_view_search import NOW, _expected, _found, reader  # noqa: F401 (reader: the fixture)
 
+from jobdeck.clock import FrozenClock
+from jobdeck.model import JobState
 from jobdeck.query import parse_query
-from jobdeck.store.sqlite import HistoryReader
+from jobdeck.store.sqlite import HistoryReader, HistoryStore
 
 
 @pytest.mark.parametrize("text", [
@@ -61,3 +66,23 @@ def test_any_tree_of_terms_finds_in_the_history_what_the_live_list_finds(
     reader: HistoryReader, text: str, page: int
 ) -> None:
     assert _found(reader, text, page=page) == _expected(text)
+
+
+def test_a_label_is_read_in_the_history_as_the_live_list_reads_it(tmp_path: Path) -> None:
+    # An empty value is no label; the key as typed comes first, else the first in any case.
+    jobs = [
+        make_job("empty", JobState.RUNNING, name="one", created=NOW, labels={"stage": ""}),
+        make_job("both", JobState.RUNNING, name="two", created=NOW, labels={"stage": "cpu", "STAGE": "gpu"}),
+        make_job("plain", JobState.RUNNING, name="three", created=NOW, labels={"stage": "gpu"}),
+    ]
+    store = HistoryStore(tmp_path, clock=FrozenClock(NOW))
+    store.record_changes("b", NOW, added=jobs, changed=[], removed=[], transitions=[], complete=False)
+    store.close()
+    opened = HistoryReader(tmp_path / "history.sqlite3")
+    try:
+        for text in ("stage:", "-stage:", "stage:gpu", "-stage:gpu", "-STAGE:gpu", "Stage:cpu", "-(stage: OR x)"):
+            query = parse_query(text, now=NOW)
+            found = sorted(entry.job.ref.id for entry in opened.search(query).page(None, 10).entries)
+            assert found == sorted(job.ref.id for job in query.filter(jobs)), text
+    finally:
+        opened.close()

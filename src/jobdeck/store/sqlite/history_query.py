@@ -187,7 +187,7 @@ def _leaf(leaf: Leaf, vocabulary: Vocabulary) -> Condition:
     if key.startswith("detail."):
         return "0", [], True  # the history keeps no detail: nothing there has the field
     label, needles = label_of(term)
-    return _label(label.lower(), needles)
+    return _label(label, needles)
 
 
 def _drive(result: SqlFilter, words: list[list[str]], leaf: Leaf, vocabulary: Vocabulary) -> None:
@@ -281,9 +281,16 @@ def _free_word(word: str) -> Condition:
 
 
 def _label(key: str, needles: tuple[str, ...]) -> Condition:
+    """The label ``key`` (as typed) read as the live list reads it: that key's value when
+    it is not empty, else the first key equal to it in any case; an empty value is no label."""
     if not _plain(key, *needles):
         return _EVERY
-    # (Two keys differing only in case: the live list reads the one typed; this, either.)
-    values = " OR ".join("value LIKE ? ESCAPE '\\'" for _ in needles) or "1"
-    condition = f"EXISTS (SELECT 1 FROM json_each(jobs.labels) WHERE lower(key) = ? AND ({values}))"
-    return condition, [key, *[_like(needle) for needle in needles]], True
+    found = (
+        "coalesce(nullif(json_extract(jobs.labels, ?), ''),"
+        " (SELECT value FROM json_each(jobs.labels) WHERE lower(key) = ? LIMIT 1), '')"
+    )
+    params: list[Any] = [f'$."{key}"', key.lower()]
+    if not needles:
+        return f"{found} <> ''", params, True
+    values = " OR ".join(f"{found} LIKE ? ESCAPE '\\'" for _ in needles)
+    return values, [param for needle in needles for param in (*params, _like(needle))], True
