@@ -69,7 +69,10 @@ async def _wait(settings: Settings, text: str, *, timeout: float | None, progres
     try:
         async with asyncio.timeout(timeout):
             await monitor.first_polls()
-            ref = _resolve(monitor, text)
+            ref = _resolve(monitor, text, settings)
+            if ref.backend not in monitor.backends():  # found in the history only
+                _say(f"{ref} is no longer watched: its backend is not configured")
+                return EXIT_NOT_FOUND
             said = ""
             while True:
                 job = monitor.job(ref)
@@ -103,12 +106,14 @@ def _answered(monitor: Monitor, backend: str) -> bool:
     return health is not None and health.last_ok is not None
 
 
-def _resolve(monitor: Monitor, text: str) -> JobRef:
-    """As ``jobdeck logs`` reads REF; a REF it cannot read is exit 4, not 1."""
+def _resolve(monitor: Monitor, text: str, settings: Settings) -> JobRef:
+    """As ``jobdeck logs`` reads REF (a job its backend forgot too, from the history);
+    a REF it cannot read is exit 4, not 1."""
     from jobdeck.cli.logs import _resolve_ref
 
     try:
-        return _resolve_ref(monitor, text)
+        ref, _in_history = _resolve_ref(monitor, text, settings)
+        return ref
     except click.exceptions.Exit as exc:
         raise click.exceptions.Exit(EXIT_NOT_FOUND) from exc
 

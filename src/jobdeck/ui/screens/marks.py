@@ -117,7 +117,10 @@ class RowMarks(_ScreenBase):
 
     def _report_hook_problem(self, message: str) -> None:
         """From the command's thread: say it once, on the UI thread."""
-        self.app.call_from_thread(self.notify, message, title="Alert command", severity="error", timeout=15)
+        try:
+            self.app.call_from_thread(self.notify, message, title="Alert command", severity="error", timeout=15)
+        except RuntimeError:  # the deck has ended meanwhile: nobody to tell
+            pass
 
     # -- marks ------------------------------------------------------------------
 
