@@ -19,6 +19,9 @@ from jobdeck.ui.deck_text import link_markup
 def test_a_web_page_quotes_each_id_and_drops_credentials_and_query():
     url = web_page("https://user:secret@ray.example:8265/base/?token=abc", "jobs", 'a/b"]c', fragment=True)
     assert url == "https://ray.example:8265/base/#/jobs/a%2Fb%22%5Dc"
+    # A token in the configured URL's fragment is dropped too (and the page's path is a path).
+    assert web_page("https://flower.example/ui/#access_token=abc", "task", "t1") == "https://flower.example/ui/task/t1"
+    assert web_page("https://u:p@ray.example/#/?token=abc", "jobs", "j", fragment=True) == "https://ray.example/#/jobs/j"
 
 
 def job(backend: str, job_id: str) -> Job:

@@ -14,8 +14,8 @@ def segment(value: object) -> str:
 
 
 def web_page(base: str, *segments: object, fragment: bool = False) -> str:
-    """A page of a backend's web UI: ``base`` (the configured URL, without credentials or
-    query) then each of ``segments`` percent-encoded, after ``#/`` for a UI that routes in
+    """A page of a backend's web UI: ``base`` (the configured URL, without credentials,
+    query or fragment) then each of ``segments`` percent-encoded, after ``#/`` for a UI that routes in
     its fragment. Ids cannot break out of their segment, nor carry a quote or a bracket."""
     root = without_credentials(httpx.URL(base))
     return f"{root}/{'#/' if fragment else ''}{'/'.join(segment(part) for part in segments)}"
@@ -27,5 +27,6 @@ def path_only(path: str) -> str:
 
 
 def without_credentials(url: httpx.URL) -> str:
-    """``url`` as text without user, password or query."""
-    return str(url.copy_with(username=None, password=None, query=None)).rstrip("/")
+    """``url`` as text without user, password, query or fragment (``#access_token=`` is a
+    token too, and a page's path after a fragment would be no path)."""
+    return str(url.copy_with(username=None, password=None, query=None, fragment=None)).rstrip("/")
