@@ -47,6 +47,9 @@ TIMESTAMP_EVENTS: tuple[tuple[str, str], ...] = (
     ("rejected", "task-rejected"),
 )
 
+#: The task's fields that are times (epoch seconds), shown as ISO times in its detail.
+TIME_FIELDS: tuple[str, ...] = (*(field for field, _ in TIMESTAMP_EVENTS), "timestamp")
+
 #: How much of an argument list a label shows, and the detail pane.
 LABEL_LIMIT = 80
 DETAIL_LIMIT = 2000
@@ -60,7 +63,23 @@ NO_TASK_LOGS = (
 
 
 def when(epoch: float | None) -> datetime | None:
-    return datetime.fromtimestamp(epoch, UTC) if epoch else None
+    """An epoch time from Celery; none for one no calendar holds (Flower's values are untrusted)."""
+    try:
+        return datetime.fromtimestamp(epoch, UTC) if epoch else None
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def clock(epoch: float) -> str:
+    """An event's time of day in the task's log (dashes for one no calendar holds)."""
+    moment = when(epoch)
+    return f"{moment:%H:%M:%S}" if moment else "--:--:--"
+
+
+def iso_time(epoch: float) -> str | float:
+    """An epoch time as an ISO time (UTC, milliseconds); one no calendar holds stays as it came."""
+    moment = when(epoch)
+    return moment.isoformat(timespec="milliseconds") if moment else epoch
 
 
 UNNAMED = "(unnamed task)"
@@ -191,7 +210,7 @@ class Converter:
             name=f"{name}({shown_args})" if shown_args else name,
             state=state,
             raw_state=task.state,
-            created=when(task.sent or task.received),
+            created=when(task.sent) or when(task.received),
             started=when(task.started),
             ended=when(ended) if state.is_terminal else None,
             updated=when(task.timestamp),
@@ -213,6 +232,10 @@ class Converter:
     def detail(self, task: CeleryTask, args: str, kwargs: str) -> dict[str, object]:
         fields = task.model_dump(exclude={"events", "args", "kwargs", "result", "exception", "traceback"})
         shown: dict[str, object] = {key: value for key, value in fields.items() if value is not None}
+        for key in TIME_FIELDS:
+            # Celery's times are epoch seconds: shown as times, not as 1796674320.6025438.
+            if isinstance(value := shown.get(key), float):
+                shown[key] = iso_time(value)
         shown["args"] = cut(args, DETAIL_LIMIT)
         shown["kwargs"] = cut(kwargs, DETAIL_LIMIT)
         if task.result is not None:
@@ -291,7 +314,7 @@ class Converter:
         bounded, secrets hidden. It only grows while the task runs (a log read on from a
         cursor loses nothing), as long as no retry rewrites what Flower keeps."""
         lines = [
-            f"{datetime.fromtimestamp(event.at, UTC):%H:%M:%S} {event.type.removeprefix('task-')}"
+            f"{clock(event.at)} {event.type.removeprefix('task-')}"
             + (f" on {event.hostname}" if event.hostname and event.type != "task-sent" else "")
             + (f": {self.scrub(event.reason)}" if event.reason and event.type != "task-failed" else "")
             + "\n"
