@@ -29,7 +29,7 @@ from jobdeck.adapters.celery.convert import NO_TASK_LOGS, UNNAMED, Converter, gr
 from jobdeck.adapters.celery.flower import FlowerSource, auth_header
 from jobdeck.adapters.celery.reprs import sendable
 from jobdeck.adapters.celery.settings import FLOWER, CelerySettings
-from jobdeck.adapters.celery.wire import TASK, CeleryTask, RawTask, WorkerInfo
+from jobdeck.adapters.celery.wire import TASK, CeleryTask, RawTask, Reprs, WorkerInfo
 from jobdeck.adapters.changes import Change, Poll
 from jobdeck.adapters.kit.blocking import run_blocking
 from jobdeck.adapters.kit.http import HttpAdapter, HttpClient, validate
@@ -304,10 +304,12 @@ class CeleryAdapter(HttpAdapter):
             return ActionResult(ok=False, message=f"cannot send {name} again: its arguments cannot be read back ({exc})")
         if not isinstance(args, list | tuple) or not isinstance(kwargs, dict):
             return ActionResult(ok=False, message=f"cannot send {name} again: its arguments are not a list and a dict")
+        # Celery's own reprs go with them: the new task reads as the old one (not its JSON list).
+        reprs = Reprs(args=task.args or "()", kwargs=task.kwargs or "{}")
         if self.flower is not None:
-            new_id = await self.flower.send(self.http, name, list(args), kwargs)
+            new_id = await self.flower.send(self.http, name, list(args), kwargs, reprs)
         else:
-            new_id = await self._blocking(self._broker().send, name, list(args), kwargs)
+            new_id = await self._blocking(self._broker().send, name, list(args), kwargs, reprs)
         self._retry_of[new_id] = job_id
         return ActionResult(
             ok=True,

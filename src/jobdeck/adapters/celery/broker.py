@@ -17,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from jobdeck.adapters.celery.wire import CeleryTask, RawTask, TaskEvent, WorkerInfo
+from jobdeck.adapters.celery.wire import CeleryTask, RawTask, Reprs, TaskEvent, WorkerInfo
 from jobdeck.errors import NotFound, Unsupported
 
 log = logging.getLogger(__name__)
@@ -191,5 +191,5 @@ class BrokerSource:
     def revoke(self, task_id: str, *, terminate: bool) -> None:
         self.app.control.revoke(task_id, terminate=terminate, signal="SIGTERM")
 
-    def send(self, name: str, args: list[Any], kwargs: dict[str, Any]) -> str:
-        return str(self.app.send_task(name, args=args, kwargs=kwargs).id)
+    def send(self, name: str, args: list[Any], kwargs: dict[str, Any], reprs: Reprs) -> str:
+        return str(self.app.send_task(name, args=args, kwargs=kwargs, argsrepr=reprs.args, kwargsrepr=reprs.kwargs).id)

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from jobdeck.adapters.celery.settings import CelerySettings
-from jobdeck.adapters.celery.wire import TASK, WORKER_SEEN, CeleryTask, RawTask, WorkerInfo, WorkerSeen
+from jobdeck.adapters.celery.wire import TASK, WORKER_SEEN, CeleryTask, RawTask, Reprs, WorkerInfo, WorkerSeen
 from jobdeck.adapters.kit.http import HttpClient, validate
 from jobdeck.adapters.kit.http_paths import segment
 from jobdeck.errors import AdapterError, AuthFailed, BadResponse, NotFound
@@ -111,10 +111,10 @@ class FlowerSource:
         params = {"terminate": "true", "signal": "SIGTERM"} if terminate else None
         await self._call(http, "POST", f"/api/task/revoke/{segment(task_id)}", params=params)
 
-    async def send(self, http: HttpClient, name: str, args: list[Any], kwargs: dict[str, Any]) -> str:
-        response = await self._call(
-            http, "POST", f"/api/task/async-apply/{segment(name)}", json={"args": args, "kwargs": kwargs}
-        )
+    async def send(self, http: HttpClient, name: str, args: list[Any], kwargs: dict[str, Any], reprs: Reprs) -> str:
+        # Flower hands the body's other fields to apply_async: the reprs are Celery's argsrepr/kwargsrepr.
+        body = {"args": args, "kwargs": kwargs, "argsrepr": reprs.args, "kwargsrepr": reprs.kwargs}
+        response = await self._call(http, "POST", f"/api/task/async-apply/{segment(name)}", json=body)
         data = await _json(http, response)
         new_id = data.get("task-id") if isinstance(data, dict) else None
         if not isinstance(new_id, str) or not new_id:

@@ -7,7 +7,7 @@ stays a string (mapped to unknown later), extra fields are ignored.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
@@ -78,6 +78,14 @@ class CeleryTask(BaseModel):
             return max(0, int(value)) if value is not None else None
         except (TypeError, ValueError):
             return None
+
+
+class Reprs(NamedTuple):
+    """A task's arguments as Celery wrote them (its argsrepr and kwargsrepr), which a task sent
+    again carries so that it reads as the one it repeats (not as the JSON list it went as)."""
+
+    args: str
+    kwargs: str
 
 
 #: A task as Flower sent it (or as the receiver keeps it): read into a CeleryTask where it changed.
