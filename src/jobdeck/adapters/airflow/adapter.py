@@ -243,9 +243,7 @@ class AirflowAdapter(HttpAdapter):
     async def list_runs(self, job_id: str) -> list[Run]:
         await self._run(job_id)  # NotFound for a run Airflow does not have (its task list would be empty)
         ref = JobRef(backend=self.name, id=job_id)
-        tries = await self._all_tries(job_id)
-        tries.sort(key=lambda ti: (ti.start_date is None, ti.start_date or 0, ti.label, ti.try_number))  # type: ignore[operator]
-        return [convert.to_run(ref, ti) for ti in tries]
+        return [convert.to_run(ref, ti) for ti in convert.newest_first(await self._all_tries(job_id))]
 
     async def timeline(self, job_id: str) -> list[StatusEvent]:
         run = await self._run(job_id)

@@ -154,6 +154,22 @@ def tries_of(ti: TaskInstance, history: list[TaskInstance]) -> list[TaskInstance
     return cleaned
 
 
+def newest_first(tries: list[TaskInstance]) -> list[TaskInstance]:
+    """The tries as the deck lists runs, newest first: the latest started first (the one the
+    deck shows unless another is chosen), then those that never started (upstream_failed,
+    skipped, still queued: no times, no log), by task."""
+    ran: list[tuple[datetime, TaskInstance]] = []
+    never: list[TaskInstance] = []
+    for ti in tries:
+        if ti.try_number > 0 and ti.start_date is not None:
+            ran.append((ti.start_date, ti))
+        else:
+            never.append(ti)
+    ran.sort(key=lambda pair: (pair[0], pair[1].label, pair[1].try_number), reverse=True)
+    never.sort(key=lambda ti: (ti.label, ti.try_number))
+    return [ti for _, ti in ran] + never
+
+
 def to_run(ref: JobRef, ti: TaskInstance) -> Run:
     state = map_state(task_state(ti), TASK_STATES)
     detail = {
