@@ -10,6 +10,7 @@ import pytest
 from deck_helpers import build_app, wait_for_jobs
 from fakes import wait_until
 from pydantic import ValidationError
+from textual.content import Content
 
 from jobdeck.config import settings_from_toml
 from jobdeck.errors import ConfigError
@@ -187,6 +188,18 @@ async def test_the_palette_has_a_command_per_view(tmp_path):
         await wait_for_jobs(app, 6)
         titles = [str(command.title) for command in app.get_system_commands(app.screen)]
         assert {"View: failing", "View: cluster work", "Views", "Save view"} <= set(titles)
+
+
+async def test_a_views_name_and_query_show_in_the_palette_as_typed(tmp_path):
+    # The palette reads markup: brackets in a name or a query are text, none a style.
+    view = View(name="[B]ackup [$accent]", query='"[bold]x" name:/^[a-z]/')
+    app, _ = deck_with_views(tmp_path, saved=[view])
+    async with app.run_test(size=(120, 40)):
+        await wait_for_jobs(app, 6)
+        await wait_until(lambda: app.view_shelf.find(view.name) is not None, what="the saved views")
+        command = next(c for c in app.get_system_commands(app.screen) if "ackup" in str(c.title))
+        assert Content.from_markup(command.title).plain == "View: [B]ackup [$accent]"
+        assert Content.from_markup(command.help).plain == '"[bold]x" name:/^[a-z]/'
 
 
 def test_the_view_switcher_at_120x40(snap_compare, tmp_path):

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 from textual import work
 from textual.app import SystemCommand
-from textual.markup import escape
 
 from jobdeck.safe_text import safe_line
 from jobdeck.ui.panes.jobs import JobsPane
@@ -145,9 +144,15 @@ class DeckViews(_ScreenBase):
         if shelf is None:
             return
         for view in shelf.views:
-            # Escaped: the palette reads both lines as markup, and a view's name and query are typed text.
-            yield SystemCommand(escape(f"View: {safe_line(view.name)}"), escape(view.describe()),
+            # Every bracket escaped: the palette reads both lines as markup, and a view's name and
+            # query are typed text (textual's escape leaves "[B]" and "[$x]" to be read as styles).
+            yield SystemCommand(literal(f"View: {safe_line(view.name)}"), literal(view.describe()),
                                 lambda view=view: self.open_view(view))
         if self.view is not None:
             yield SystemCommand("View: every job", "Leave the view: the whole list, the usual columns",
                                 lambda: self.open_view(None))
+
+
+def literal(text: str) -> str:
+    """``text`` as markup that shows it as it is: every ``[`` escaped."""
+    return text.replace("[", "\\[")
