@@ -14,7 +14,7 @@ from fakes import FakeAdapter, make_job, wait_until
 
 from jobdeck.clock import FrozenClock
 from jobdeck.log_cursor import STDERR, STDOUT
-from jobdeck.model import JobRef, LogChunk, LogCursor
+from jobdeck.model import JobRef, JobState, LogChunk, LogCursor
 from jobdeck.ui.panes.log import LogPane
 from jobdeck.ui.panes.log_filter import SEPARATOR, LineFilter
 from jobdeck.ui.panes.log_tools import pager_command
@@ -84,6 +84,34 @@ async def test_ampersand_then_slash_shows_only_the_matching_lines_and_ampersand_
         await wait_until(lambda: log_view.line_count == 32, what="the whole log")
         assert log_view.lines_text()[-2:] == ["epoch 31: loss=0.59", "epoch 100: done"]
         assert "/ search" in subtitle(app)
+
+
+async def test_a_filter_kept_across_jobs_leaves_the_next_jobs_log_where_it_starts(tmp_path):
+    # Each log longer than the pane keeps: each opens at its own tail. Filtered on the first
+    # job, then on the second: without the filter the second's log starts at its own tail (not
+    # the first's), so b shows the lines right before it.
+    clock = FrozenClock()
+    backend = FakeAdapter.build("local", clock=clock, jobs=[make_job("a", JobState.RUNNING, name="short lines"),
+                                                            make_job("b", JobState.RUNNING, name="long lines")])
+    backend.append_log("a", "".join(f"a {n}\n" for n in range(1000)))
+    backend.append_log("b", "".join(f"b {n} {'x' * 40}\n" for n in range(1000)))
+    app = build_app(tmp_path, [backend], clock=clock)
+    app.settings = app.settings.model_copy(update={"log_lines": 50})
+    async with app.run_test(size=WIDE) as pilot:
+        jobs = await wait_for_jobs(app, 2)
+        log_view, pane = app.screen.query_one(LogView), app.screen.query_one(LogPane)
+        assert jobs.select_ref(JobRef(backend="local", id="a"))
+        await wait_until(lambda: log_view.lines_text()[-1:] == ["a 999"], what="a's log")
+        pane.finder_mode = "filter"
+        pane.apply_filter("9")
+        assert jobs.select_ref(JobRef(backend="local", id="b"))
+        await wait_until(lambda: log_view.lines_text()[-1:] == [f"b 999 {'x' * 40}"], what="b's log, filtered")
+        pane.clear_filter()
+        assert log_view.start_offset == await backend.log_tail_offset("b", 50)
+        assert log_view.lines_text()[0] == f"b 950 {'x' * 40}"
+        log_view.focus()
+        await pilot.press("b")
+        await wait_until(lambda: log_view.lines_text()[-1:] == [f"b 949 {'x' * 40}"], what="the lines before")
 
 
 async def test_the_pager_gets_the_lines_kept_and_the_deck_comes_back(tmp_path, monkeypatch):

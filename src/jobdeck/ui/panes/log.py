@@ -219,6 +219,8 @@ class LogPane(LogTools, TitledPane, Vertical):
                 return
             log_view.start_at(start)
             self._window.followed_to = start
+            if self._filtered is not None:
+                self._skipped_before_filter = start  # where this log starts when the filter goes
         async for chunk in self._reader.follow_log(ref, start):
             if ref != self.ref or run != self.run or stream != self.stream:
                 return

@@ -120,6 +120,8 @@ class LogTools(_PaneBase):
         if self._filtered is not None:
             self._filtered = self._filtered.anew()
             self.query_one(LogView).earlier_unavailable = FILTERING_NOT_PAGED
+            # Not the last log's start: this one is read from its start unless told (``_follow``).
+            self._skipped_before_filter = 0
 
     def _tools_status(self) -> str:
         """The keys and mode said in the border after the log's state."""
