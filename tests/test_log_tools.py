@@ -129,6 +129,30 @@ async def test_the_pager_gets_the_lines_kept_and_the_deck_comes_back(tmp_path, m
         assert not list(Path(str(seen)).parent.glob("jobdeck-log-*"))
 
 
+async def test_the_pager_gets_the_filtered_log_made_safe_as_the_whole_one(tmp_path, monkeypatch):
+    # While filtering, the log is kept as received: a backend's escapes (a window title, a
+    # clipboard write) must not reach a pager that prints them as they are.
+    seen = tmp_path / "paged.txt"
+    pager = tmp_path / "pager.py"
+    pager.write_text(f"import shutil, sys\nshutil.copyfile(sys.argv[-1], {str(seen)!r})\n")
+    monkeypatch.setenv("PAGER", f"{sys.executable} {pager}")
+    clock = FrozenClock()
+    backends = sample_backends(clock)
+    app = build_app(tmp_path, backends, clock=clock)
+    monkeypatch.setattr(app, "suspend", nullcontext)
+    async with app.run_test(size=WIDE) as pilot:
+        log_view = await focus_log(app, pilot)
+        backends[0].append_log(TRAIN.id, "\x1b]0;owned\x07epoch 99: \x1b[31mred\x1b[0m \x1b]52;c;aGk=\x07done\n")
+        clock.advance(1)
+        await wait_until(lambda: log_view.lines_text()[-1] == "epoch 99: red done", what="the line with escapes")
+        app.screen.query_one(LogPane).apply_filter("epoch 9")
+        await pilot.press("vertical_line")
+        await wait_until(seen.exists, what="the pager to run")
+        paged = seen.read_text()
+        assert "\x1b" not in paged and "\x07" not in paged
+        assert paged.splitlines()[-1] == "epoch 99: red done"
+
+
 @pytest.mark.parametrize("mode, words", [
     ({"read_only": True}, "A read-only deck opens no pager"),
     ({"kiosk": True}, "The kiosk opens no pager"),

@@ -19,7 +19,7 @@ from textual import work
 from textual.widgets import Input
 
 from jobdeck.log_cursor import STDOUT
-from jobdeck.safe_text import safe_line
+from jobdeck.safe_text import make_safe, safe_line
 from jobdeck.ui.panes.log_filter import FilteredLog
 from jobdeck.ui.widgets.log_view import LogView
 
@@ -143,7 +143,11 @@ class LogTools(_PaneBase):
             self.notify(refused, severity="warning", timeout=5)
             return
         log_view = self.query_one(LogView)
-        text = self._filtered.whole_text() if self._filtered is not None else "\n".join(log_view.lines_text()) + "\n"
+        if self._filtered is not None:
+            # As received while filtering: made safe here, as lines_text is (a pager may print escapes as they are).
+            text = make_safe(self._filtered.whole_text(), keep_colour=False)
+        else:
+            text = "\n".join(log_view.lines_text()) + "\n"
         self._write_for_pager(text)
 
     def _pager_refused(self) -> str | None:
