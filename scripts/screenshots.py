@@ -21,6 +21,7 @@ SOURCES = [
     SNAPSHOTS / "test_engine_snapshots_airflow",
     SNAPSHOTS / "test_engine_snapshots_slurm",
     SNAPSHOTS / "test_engine_snapshots_ray",
+    SNAPSHOTS / "test_views",
 ]
 TARGET = ROOT / "screenshots"
 
