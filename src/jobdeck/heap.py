@@ -104,5 +104,27 @@ def held_still(count: int) -> Iterator[None]:
     try:
         yield
     finally:
+        # A big backend is held still every poll, changed or not: at most every
+        # FULL_COLLECT_EVERY seconds, what was frozen is collected once (a pause of a
+        # full collection), so the cyclic garbage frozen meanwhile does not pile up.
+        now = _HELD.monotonic()
+        if now - _HELD.last_full >= _HELD.full_every:
+            _HELD.last_full = now
+            gc.unfreeze()
+            gc.collect()
+            _HELD.full_collections += 1
         gc.freeze()
         gc.enable()
+
+
+class _Held:
+    """``held_still``'s clock for its full collections (tests set it)."""
+
+    def __init__(self) -> None:
+        self.monotonic: Callable[[], float] = time.monotonic
+        self.full_every = FULL_COLLECT_EVERY
+        self.last_full = time.monotonic()
+        self.full_collections = 0
+
+
+_HELD = _Held()
