@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from fakes import make_job
 from textual.app import App, ComposeResult
-from textual.widgets import Input, Label
+from textual.content import Content
+from textual.widgets import Input, Label, Tooltip
 
 from jobdeck.model import Job, JobState
 from jobdeck.ui.panes.jobs import JobsPane
@@ -85,3 +86,22 @@ async def test_a_sort_term_sorts_the_list_while_it_is_in_the_query() -> None:
         finder.value = "sort:-name"
         await pilot.pause()
         assert app.query_one(JobsPane).cycle_sort() == "backend"
+
+
+async def test_the_filter_boxs_tooltip_says_a_bad_query_as_text() -> None:
+    # The message quotes what was typed: as markup, "[/x]" would end the deck (a closing tag
+    # with no opening one) once the mouse rests on the box.
+    app = PaneApp(JOBS)
+    async with app.run_test(size=(80, 24), tooltips=True) as pilot:
+        finder = app.query_one(JobsPane).open_filter()
+        finder.value = "state:[/x]"
+        await pilot.pause()
+        assert isinstance(finder.tooltip, Content)
+        assert "unknown state '[/x]'" in finder.tooltip.plain
+        await pilot.hover("#filter")
+        await pilot.pause(1.0)
+        tooltip = app.screen.query_one(Tooltip)
+        assert tooltip.display and "unknown state '[/x]'" in str(tooltip.render())
+        finder.value = "state:failed"
+        await pilot.pause()
+        assert finder.tooltip is None

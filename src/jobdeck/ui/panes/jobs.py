@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.content import Content
 from textual.widgets import Input, Label
 
 from jobdeck.model import Job, JobRef
@@ -114,7 +115,9 @@ class JobsPane(TitledPane, Vertical):
         jobs.filter_text = text
         finder = self.query_one("#filter", Input)
         finder.set_class(jobs.query_error is not None, "-invalid")
-        finder.tooltip = jobs.query_error
+        # Content, not a str: a str tooltip is read as markup, and the message quotes what
+        # was typed ("state:[/x]" ended the deck once the mouse rested on the box).
+        finder.tooltip = Content(safe_line(jobs.query_error)) if jobs.query_error else None
         said = safe_line(f"filter: {jobs.query_error}") if jobs.query_error else ""
         if said != self._filter_error:  # (an update relayouts the pane: not on every key)
             self._filter_error = said
