@@ -18,26 +18,25 @@ import contextlib
 import logging
 import signal
 from collections.abc import Callable, Iterable, Sequence
-from functools import partial
 from pathlib import Path
 
-from textual import events, work
+from textual import events
 from textual.app import SystemCommand
 from textual.dom import DOMNode
 from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
 from textual.reactive import Reactive
 from textual.screen import Screen
-from textual.theme import Theme
-from textual.worker import Worker, WorkerState
 from textual.markup import escape
+from textual.worker import Worker, WorkerState
 
-from jobdeck import paths, startup
+from jobdeck import startup
 from jobdeck.clock import Clock, SystemClock, display_zone
 from jobdeck.config import Settings
 from jobdeck.heap import HeapKeeper
 from jobdeck.monitor import JobsChanged, Monitor, MonitorEvent
 from jobdeck.safe_text import safe_clipboard, safe_line, safe_message
+from jobdeck.ui.app_themes import AppThemes
 from jobdeck.ui.deck_text import link_markup
 from jobdeck.ui.runtime.ascii_mode import AsciiMarks, AsciiScrollBarRender
 from jobdeck.ui.runtime.css_cache import ParsedCssCache
@@ -46,7 +45,7 @@ from jobdeck.ui.runtime.first_frame import first_screen_mounted, use_parsed_css_
 from jobdeck.ui.runtime.no_color import follow_theme
 from jobdeck.ui.runtime.quit_sequence import QuitSequence
 from jobdeck.ui.runtime.screenshots import ScreenshotApp
-from jobdeck.ui.runtime.themes import ThemeMemory, load_all_themes, shipped_themes_dir, watch_theme_files
+from jobdeck.ui.runtime.themes import ThemeMemory, shipped_themes_dir
 from jobdeck.ui.runtime.view_shelf import ViewShelf
 from jobdeck.ui.runtime.watch_memory import WatchMemory
 from jobdeck.ui.widgets.job_list import JobList
@@ -71,7 +70,7 @@ THEME_WRITE_WAIT = 2.0
 KIOSK_BLOCKED_APP_ACTIONS = frozenset({"quit", "command_palette", "change_theme", "next_theme"})
 
 
-class JobdeckApp(ScreenshotApp):
+class JobdeckApp(AppThemes, ScreenshotApp):
     """The terminal deck."""
 
     TITLE = "jobdeck"
@@ -333,83 +332,6 @@ class JobdeckApp(ScreenshotApp):
                 widget.horizontal_scrollbar.renderer = AsciiScrollBarRender
             if isinstance(widget, JobList):
                 widget.state_words = plain_states
-
-    # -- themes ---------------------------------------------------------------
-
-    def _load_themes(self, changed: Iterable[Path] | None = None) -> list[Callable[[], None]]:
-        """Register every theme file; a notice (to call) for each broken one among ``changed``
-        (all when None).
-
-        A broken file never unregisters the theme it held: the last good
-        version stays, so an edit in progress never blanks the deck.
-        """
-        themes, problems = load_all_themes(self._theme_folders)
-        for theme in themes.values():
-            self.register_theme(theme)
-        self.file_themes = list(themes)
-        wanted = set(changed) if changed is not None else None
-        return [
-            partial(
-                self.notify, f"{problem}\nThe current theme stays.", title="Theme not loaded", severity="warning", timeout=10
-            )
-            for problem in problems
-            if wanted is None or problem.file in wanted
-        ]
-
-    def _starting_theme(self) -> tuple[str, Callable[[], None] | None]:
-        """The theme to start with, and a notice (to call) if the configured one is unknown."""
-        configured = self.settings.theme
-        remembered = self._theme_memory.recall(configured) if self._theme_memory else None
-        for name in (remembered, configured):
-            if name and name in self.available_themes:
-                return name, None
-        # A few names, not all 25: the toast must fit at 80×24. `jobdeck info` and the palette list them all.
-        names = ", ".join(self.file_themes[:4]) + (" …" if len(self.file_themes) > 4 else "")
-        return "textual-dark", partial(
-            self.notify,
-            f"No theme named {configured!r}; using textual-dark. jobdeck's: {names} (ctrl+p, Theme: all)",
-            title="Theme",
-            severity="warning",
-        )
-
-    def watch_theme(self, theme: str) -> None:
-        follow_theme(self._filters, self.native_ansi_color)  # Textual chose NO_COLOR's filter once, at start
-        if not self._theme_ready:
-            return
-        self.apply_display(self.screen)
-        if self._theme_memory is not None:
-            self._theme_memory.remember_soon(theme, self.settings.theme)  # (a synced write: not on the UI thread)
-
-    def reload_themes(self, changed: Iterable[Path]) -> None:
-        """Re-read the theme files after ``changed`` changed; re-apply the current theme."""
-        before: Theme | None = self.get_theme(self.theme)
-        for notice in self._load_themes(changed):
-            notice()
-        if self.get_theme(self.theme) is not before:
-            # Same name, new colours: the watcher only runs on a new name, so force it.
-            self.mutate_reactive(JobdeckApp.theme)
-
-    @work(exclusive=True, group="themes", exit_on_error=False)
-    async def _watch_theme_files(self) -> None:
-        # The user's themes folder may not exist yet; make it, so a theme file
-        # dropped there later applies live too (watching needs a folder).
-        user_folder = paths.user_themes_dir()
-        if user_folder in self._theme_folders:
-            with contextlib.suppress(OSError):
-                user_folder.mkdir(parents=True, exist_ok=True)
-        async for changed in watch_theme_files(self._theme_folders):
-            self.reload_themes(changed)
-
-    def action_next_theme(self) -> None:
-        """Switch to the next theme file's theme (the configured theme is in the cycle too)."""
-        cycle = list(self.file_themes)
-        if self.settings.theme not in cycle and self.settings.theme in self.available_themes:
-            cycle.insert(0, self.settings.theme)
-        if not cycle:
-            return
-        position = cycle.index(self.theme) if self.theme in cycle else -1
-        self.theme = cycle[(position + 1) % len(cycle)]
-        self.notify(f"Theme: {self.theme}", timeout=2)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         # Textual's own (Theme, Screenshot …), then a command for every key action of the
