@@ -23,7 +23,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 screenshots: $(STAMP)
-	$(BIN)/python -m pytest tests/test_snapshots.py tests/test_snapshots_display.py tests/test_snapshots_history.py tests/test_history_view_snapshots.py tests/test_engine_snapshots_celery.py tests/test_engine_snapshots_airflow.py tests/test_engine_snapshots_slurm.py tests/test_engine_snapshots_ray.py tests/test_views.py --snapshot-update
+	$(BIN)/python -m pytest tests/test_snapshots.py tests/test_snapshots_display.py tests/test_snapshots_history.py tests/test_history_view_snapshots.py tests/test_engine_snapshots_celery.py tests/test_engine_snapshots_airflow.py tests/test_engine_snapshots_slurm.py tests/test_engine_snapshots_ray.py tests/test_views.py tests/test_bulk_snapshots.py --snapshot-update
 	$(BIN)/python scripts/screenshots.py
 
 # toolong (the comparison of toolong_open_ratio) pins textual<0.59, so it gets a

@@ -22,6 +22,7 @@ SOURCES = [
     SNAPSHOTS / "test_engine_snapshots_slurm",
     SNAPSHOTS / "test_engine_snapshots_ray",
     SNAPSHOTS / "test_views",
+    SNAPSHOTS / "test_bulk_snapshots",
 ]
 TARGET = ROOT / "screenshots"
 
