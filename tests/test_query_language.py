@@ -95,6 +95,17 @@ def test_patterns_whose_cost_is_a_high_power_of_the_text_are_refused(text: str, 
     assert raised.value.position == len("etl /")  # where the pattern starts
 
 
+def test_a_leading_any_text_repeat_is_not_searched_for_it_may_match_nothing() -> None:
+    # The search finds what it would, without trying every end from every start.
+    assert ids("name:/.*etl$/") == ids("name:/etl$/") == ["d"]
+    assert ids("/.*?^zeta/") == ids("/^zeta/") == ["d"]
+    assert ids("name:/.*/") == ids("/.*|x/") == ["a", "b", "c", "d", "e"]
+    leaf = parse_query("name:/.*etl$/ /.*?x/ /.*/", now=NOW).leaves
+    assert [item.regex.pattern for item in leaf if item.regex] == ["etl$", "x", ".*"]
+    with pytest.raises(QueryError):
+        parse_query("/.**x/", now=NOW)  # still a bad pattern
+
+
 def test_labels_and_detail_fields_by_their_dotted_names() -> None:
     assert ids("labels.partition:gpu") == ["a"]
     assert ids("partition:gpu") == ["a"]

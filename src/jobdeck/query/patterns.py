@@ -39,7 +39,7 @@ def compile_pattern(text: str, position: int) -> re.Pattern[str]:
     if len(text) > LONGEST:
         raise QueryError(f"a /pattern/ is at most {LONGEST} characters", position=position)
     try:
-        compiled = re.compile(text, re.IGNORECASE)
+        compiled = re.compile(_for_search(text), re.IGNORECASE)
     except re.error as problem:
         at = position + (problem.pos or 0)
         raise QueryError(f"bad /pattern/: {problem.msg}", position=at, end=at + 1) from None
@@ -75,6 +75,18 @@ def compile_pattern(text: str, position: int) -> re.Pattern[str]:
             position=position,
         )
     return compiled
+
+
+def _for_search(text: str) -> str:
+    """The same test for ``re.search`` without a leading ``.*`` (or ``.*?``): it may match
+    nothing, so the search finds a match where it would, without trying every end from
+    every start (``.*error`` over a 200-letter field costs the square of it; ``error`` is
+    looked for at once)."""
+    for lead in (".*?", ".*"):
+        rest = text[len(lead):]
+        if text.startswith(lead) and rest and rest[0] not in "+?*{":
+            return rest
+    return text
 
 
 def _nested_repeat(pattern: Any, inside: bool = False) -> bool:
