@@ -153,6 +153,8 @@ def test_sort_in_the_query_is_the_lists_order_and_filters_nothing() -> None:
     ("x AND", "AND needs a term", 3),
     ("NOT", "NOT needs a term", 1),
     ("name:/[a-/", "bad /pattern/", 7),
+    ("name:/.*[a-/", "bad /pattern/", 9),  # (a leading .* is not searched: still counted)
+    ("name:/a\\/b(/", "bad /pattern/", 11),  # (a \/ is two letters of the query)
     ("name:/(a+)+$/", "repeat inside a repeat", 7),
     ("x name:/(a|ab)*c/", "alternatives that may start alike", 9),
     ("name:/.*.*.*x/", "more than 2 repeats", 7),

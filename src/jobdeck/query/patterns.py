@@ -32,16 +32,21 @@ _REPEATS = {sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, getattr(sre_cons
 
 
 def compile_pattern(text: str, position: int) -> re.Pattern[str]:
-    """``text`` as a case-insensitive pattern; QueryError saying where (``position``: where
-    the pattern starts in the query) when it is not one or is too costly to run."""
+    """``text`` (a pattern as typed, each ``\\/`` read as ``/``) as a case-insensitive pattern;
+    QueryError saying where (``position``: where the pattern starts in the query) when it is
+    not one or is too costly to run."""
     if not text:
         raise QueryError("an empty /pattern/ matches everything: leave it out", position=position)
     if len(text) > LONGEST:
         raise QueryError(f"a /pattern/ is at most {LONGEST} characters", position=position)
+    searched = _for_search(text)
     try:
-        compiled = re.compile(_for_search(text), re.IGNORECASE)
+        compiled = re.compile(searched, re.IGNORECASE)
     except re.error as problem:
-        at = position + (problem.pos or 0)
+        # Where in the query: past what the search leaves out, and past the backslash of
+        # each "\\/" before it (every "/" of a pattern was written so).
+        inside = len(text) - len(searched) + (problem.pos or 0)
+        at = position + inside + text[:inside].count("/")
         raise QueryError(f"bad /pattern/: {problem.msg}", position=at, end=at + 1) from None
     except (OverflowError, RecursionError, ValueError):
         raise QueryError("bad /pattern/: too large", position=position) from None
