@@ -140,3 +140,13 @@ class PartsWidget(Widget):
         self._part_lines, self._parts_width, self._lines, self._spans = drawn, width, lines, tuple(spans)
         self._parts_theme = theme
         return lines
+
+
+def value_column(widest: int | None, room: int) -> dict[str, int | None]:
+    """The last column of a table drawn in parts: as wide as the widest of its values (the
+    whole table's), or the room left when they do not fit. Given as a fixed width, Rich
+    draws it as one table would without measuring its cells again; without the widths
+    known, as wide as its cells."""
+    if widest is None or widest < 1 or room < 1:
+        return {"min_width": widest}
+    return {"width": min(widest, room)}

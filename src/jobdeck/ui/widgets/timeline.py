@@ -27,7 +27,7 @@ from jobdeck.model import JobState, StatusEvent
 from jobdeck.present import age, state_word, truncate
 from jobdeck.safe_text import safe_line
 from jobdeck.ui.deck_text import STATE_TONE, duration, state_text, wall_time
-from jobdeck.ui.part_lines import Part, PartsWidget
+from jobdeck.ui.part_lines import Part, PartsWidget, value_column
 
 #: The component class that colours each state.
 STATE_COMPONENT: dict[JobState, str] = {state: f"timeline--{tone}" for state, tone in STATE_TONE.items()}
@@ -122,13 +122,13 @@ class Timeline(PartsWidget):
         text_width = max(text_width, self._widest([text for _, text in last], width - time_width - 1))
         parts = []
         if earlier:
-            parts.append(Part("earlier", lambda: self._table(earlier, time_width, text_width)))
+            parts.append(Part("earlier", lambda: self._table(earlier, time_width, text_width, width)))
         # The last transition's first line ticks ("for 5s"); what the backend said does not.
         headline, *notes = last
         last_key = ("last", headline[0], str(headline[1]))
-        parts.append(Part(last_key, lambda: self._table([[headline]], time_width, text_width)))
+        parts.append(Part(last_key, lambda: self._table([[headline]], time_width, text_width, width)))
         if notes:
-            parts.append(Part("last-notes", lambda: self._table([notes], time_width, text_width)))
+            parts.append(Part("last-notes", lambda: self._table([notes], time_width, text_width, width)))
         return parts
 
     def _earlier_rows(self, events: list[StatusEvent], width: int) -> tuple[list[list[tuple[str, Text]]], int, int]:
@@ -166,10 +166,10 @@ class Timeline(PartsWidget):
         options = console.options.update_width(max(1, room))
         return max((Measurement.get(console, options, text).maximum for text in texts), default=0)
 
-    def _table(self, rows: list[list[tuple[str, Text]]], time_width: int, text_width: int) -> Table:
+    def _table(self, rows: list[list[tuple[str, Text]]], time_width: int, text_width: int, width: int) -> Table:
         table = Table.grid(padding=(0, 1))
         table.add_column(style=self._style("timeline--time"), no_wrap=True, width=time_width)
-        table.add_column(overflow="fold", min_width=text_width)
+        table.add_column(overflow="fold", **value_column(text_width, width - time_width - 1))
         for event_rows in rows:
             for when, text in event_rows:
                 table.add_row(when, text)

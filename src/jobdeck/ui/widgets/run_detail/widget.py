@@ -35,7 +35,7 @@ from jobdeck.ui.deck_text import STATE_TONE, bar, percent, state_text
 from jobdeck.ui.group_rows import group_rows
 from jobdeck.ui.run_fields import fields_for_run
 from jobdeck.ui.run_position import only_run, page_text, run_label
-from jobdeck.ui.part_lines import Part, PartsWidget
+from jobdeck.ui.part_lines import Part, PartsWidget, value_column
 from jobdeck.ui.widgets.run_detail.text import (
     MAX_DETAIL_FIELDS,
     MAX_DETAIL_VALUE,
@@ -201,7 +201,7 @@ class RunDetail(PartsWidget):
         parts: list[Part] = []
         for index, (ticks, chunk) in enumerate(runs):
             key: Hashable = (table, index, tuple(str(value) for _, value in chunk)) if ticks else (table, index)
-            parts.append(Part(key, partial(self._table, chunk, label_width, value_width), name))
+            parts.append(Part(key, partial(self._table, chunk, label_width, value_width, width), name))
         return parts
 
     def _has_runs_of_its_own(self, job: Job) -> bool:
@@ -209,10 +209,12 @@ class RunDetail(PartsWidget):
         page = self.run_page
         return not (only_run(page) and page.runs[0].id == job.id)
 
-    def _table(self, rows: Iterable[Row], label_width: int | None = None, value_width: int | None = None) -> Table:
+    def _table(
+        self, rows: Iterable[Row], label_width: int | None = None, value_width: int | None = None, width: int = 0
+    ) -> Table:
         table = Table.grid(padding=(0, 1))
         table.add_column(style=self._style("run-detail--label"), no_wrap=True, width=label_width)
-        table.add_column(overflow="fold", min_width=value_width)
+        table.add_column(overflow="fold", **value_column(value_width, width - (label_width or 0) - 1))
         for label, value in rows:
             table.add_row(label, value)
         return table
