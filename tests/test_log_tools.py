@@ -115,9 +115,10 @@ async def test_a_filter_kept_across_jobs_leaves_the_next_jobs_log_where_it_start
 
 
 async def test_the_pager_gets_the_lines_kept_and_the_deck_comes_back(tmp_path, monkeypatch):
-    seen = tmp_path / "paged.txt"
+    seen, given = tmp_path / "paged.txt", tmp_path / "given.txt"
     pager = tmp_path / "pager.py"
-    pager.write_text(f"import shutil, sys\nshutil.copyfile(sys.argv[-1], {str(seen)!r})\n")
+    pager.write_text(f"import pathlib, shutil, sys\npathlib.Path({str(given)!r}).write_text(sys.argv[-1])\n"
+                     f"shutil.copyfile(sys.argv[-1], {str(seen)!r})\n")
     monkeypatch.setenv("PAGER", f"{sys.executable} {pager}")
     app = build_app(tmp_path)
     monkeypatch.setattr(app, "suspend", nullcontext)  # the headless test driver has no terminal to hand over
@@ -126,7 +127,10 @@ async def test_the_pager_gets_the_lines_kept_and_the_deck_comes_back(tmp_path, m
         await pilot.press("vertical_line")
         await wait_until(seen.exists, what="the pager to run")
         assert seen.read_text().splitlines()[-1] == "epoch 30: loss=0.60"
-        assert not list(Path(str(seen)).parent.glob("jobdeck-log-*"))
+        # The file the pager was given is gone once it ends.
+        handed = Path(given.read_text())
+        assert handed.name.startswith("jobdeck-log-")
+        await wait_until(lambda: not handed.exists(), what="the pager's file to be removed")
 
 
 async def test_the_pager_gets_the_filtered_log_made_safe_as_the_whole_one(tmp_path, monkeypatch):
