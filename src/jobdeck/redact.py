@@ -4,7 +4,9 @@ Adapters call ``redact`` on everything they put in ``Job.detail``,
 ``Run.detail``, labels and messages, so no later layer (the deck, ``ls
 --json``, the log file) can show a token, password or key.
 
-``redact`` knows secrets by their keys. Free text (a backend's error body
+``redact`` knows secrets by their keys. Text that names its secrets (a ``password = x``
+line, a repr's ``'token': 'x'``, a command line's ``--api-key x``) is hidden by those names
+here too: ``hide_secret_lines``, ``hide_secret_pairs``, ``hide_named_secrets``. Free text (a backend's error body
 echoing the request's Authorization header) is scrubbed by value instead:
 ``SecretScrubber`` hides every secret the backend's settings configure
 (``secret_values``) and the credentials its requests carry (``header_secrets``).
@@ -24,8 +26,12 @@ REDACTED = "••••"
 #: Secret values shorter than this are not searched for in text: they would hide ordinary words.
 MIN_SECRET_LENGTH = 4
 
-#: A key containing any of these (case-insensitive) always holds a secret.
-SECRET_KEY_PARTS: tuple[str, ...] = ("secret", "password", "token", "apikey", "api_key", "api-key", "authorization")
+#: A key containing any of these (case-insensitive) always holds a secret: the usual names of
+#: settings and JSON keys, and of a function's arguments (``passwd=``, ``credentials=``, ``cookie=``).
+SECRET_KEY_PARTS: tuple[str, ...] = (
+    "secret", "password", "token", "apikey", "api_key", "api-key", "authorization",
+    "passwd", "credential", "private_key", "cookie",
+)
 
 
 def redact(data: Any, keys: Iterable[str] = ()) -> Any:
@@ -129,3 +135,50 @@ class SecretScrubber:
     def data(self, data: bytes) -> bytes:
         """Raw ``data`` (a body) with every secret replaced by REDACTED."""
         return self._bytes.sub(REDACTED.encode(), data) if self._bytes is not None else data
+
+
+# -- secrets in text, by their names ---------------------------------------------------
+
+_KEY = "|".join(map(re.escape, SECRET_KEY_PARTS))
+#: Secrets in a non-JSON text file: ``password = x`` / ``api_token: x`` (the rest of the line).
+_SECRET_LINE = re.compile(rf"(?im)^(\s*[\w.-]*(?:{_KEY})[\w.-]*\s*[:=]\s*).+$")
+#: A secret-looking key, quoted ('api_token': …) or as a keyword (password=…), and its value:
+#: a quoted string (to its closing quote, or the end of a cut text) or a bare token.
+_SECRET_PAIR = re.compile(
+    rf"""(?P<key>(?P<q>['"])[^'"]*(?:{_KEY})[^'"]*(?P=q)\s*:\s*|\b\w*(?:{_KEY})\w*\s*=\s*)"""
+    r"""(?P<value>'(?:[^'\\]|\\.)*(?:'|$)|"(?:[^"\\]|\\.)*(?:"|$)|[^,)}\]\s]+)""",
+    re.IGNORECASE,
+)
+#: A name one of whose parts (between -, _ and .) says it is a secret: API_TOKEN, --db-pass,
+#: AWS_SECRET_ACCESS_KEY; not --tokenizer, --passes or MONKEY (on a command line, a part of a
+#: word is too little to go by).
+_SECRET_WORD = (r"(?:[A-Za-z0-9]+[-_.])*(?:KEY|APIKEY|PASS|PASSWD|PASSWORD|PASSPHRASE|SECRET|TOKEN|CREDENTIALS?"
+                r"|AUTH|COOKIE)(?:[-_.][A-Za-z0-9]+)*")
+#: A secret given on a command line: ``API_TOKEN=… python …``, ``--password=…``, ``--api-key …``;
+#: its value (quoted, or up to the next space or shell operator) is hidden.
+_INLINE_SECRET = re.compile(
+    rf"(?P<name>(?<![\w.-])(?:--?)?{_SECRET_WORD}=|(?<![\w.-])--?{_SECRET_WORD}\s+(?=[^\s-]))"
+    r"""(?P<value>'[^']*'|"[^"]*"|[^\s'";|&]+)""",
+    re.IGNORECASE,
+)
+#: A secret as a quoted pair, as an error echoing submitted settings has it: ``"DB_PASS": "…"``.
+_QUOTED_SECRET = re.compile(rf"""(?P<name>(['"]){_SECRET_WORD}\2\s*:\s*)(?P<value>'[^']*'|"[^"]*")""", re.IGNORECASE)
+
+
+def hide_secret_lines(text: str) -> str:
+    """``text`` (a config-like file or message) with the rest of every line whose key names a
+    secret hidden: ``password = ••••``, ``api_token: ••••``."""
+    return _SECRET_LINE.sub(lambda m: m.group(1) + REDACTED, text)
+
+
+def hide_secret_pairs(text: str) -> str:
+    """``text`` (Python reprs, possibly cut short) with the value after every secret-looking key
+    hidden, as a repr: ``{'api_token': '••••'}``, ``f(password='••••')``."""
+    return _SECRET_PAIR.sub(lambda m: m.group("key") + repr(REDACTED), text)
+
+
+def hide_named_secrets(text: str) -> str:
+    """``text`` (a command line, or an error echoing one) with the value of every name that says
+    it is a secret hidden: ``API_TOKEN=••••``, ``--api-key ••••``, ``"DB_PASS": "••••"``."""
+    text = _QUOTED_SECRET.sub(lambda m: f"{m['name']}{m['value'][0]}{REDACTED}{m['value'][0]}", text)
+    return _INLINE_SECRET.sub(lambda m: f"{m['name']}{REDACTED}", text)

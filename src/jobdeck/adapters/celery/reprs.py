@@ -11,28 +11,15 @@ from __future__ import annotations
 
 import ast
 import json
-import re
 from typing import Any
 
 from jobdeck.adapters.kit.text import one_line
-from jobdeck.redact import REDACTED, SECRET_KEY_PARTS
+from jobdeck.redact import REDACTED, hide_secret_pairs, is_secret_key
 
 #: The longest repr parsed as a literal (a larger one is redacted as text).
 MAX_PARSED = 64 * 1024
 #: What a cut text ends with.
 ELLIPSIS = "…"
-
-#: Argument names that hold a secret: jobdeck.redact's, and the other usual ones of a function's
-#: arguments (``passwd=``, ``credentials=``, ``private_key=``, ``cookie=``).
-KEY_PARTS = (*SECRET_KEY_PARTS, "passwd", "credential", "private_key", "cookie")
-_KEY = "|".join(map(re.escape, KEY_PARTS))
-#: A secret-looking key, quoted ('api_token': …) or as a keyword (password=…), and its value:
-#: a quoted string (to its closing quote, or the end of a cut text) or a bare token.
-_SECRET_PAIR = re.compile(
-    rf"""(?P<key>(?P<q>['"])[^'"]*(?:{_KEY})[^'"]*(?P=q)\s*:\s*|\b\w*(?:{_KEY})\w*\s*=\s*)"""
-    r"""(?P<value>'(?:[^'\\]|\\.)*(?:'|$)|"(?:[^"\\]|\\.)*(?:"|$)|[^,)}\]\s]+)""",
-    re.IGNORECASE,
-)
 
 
 def literal(text: str | None) -> Any:
@@ -79,21 +66,17 @@ def redact_repr(text: str | None) -> str:
     try:
         value = literal(text)
     except ValueError:
-        return _SECRET_PAIR.sub(lambda m: m.group("key") + repr(REDACTED), text)
+        return hide_secret_pairs(text)
     return repr(_redact_value(value))
 
 
 def _redact_value(value: Any) -> Any:
     if isinstance(value, dict):
-        return {key: REDACTED if _secret_key(key) and value[key] not in (None, "") else _redact_value(item)
+        return {key: REDACTED if is_secret_key(key) and value[key] not in (None, "") else _redact_value(item)
                 for key, item in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return type(value)(_redact_value(item) for item in value)
     return value
-
-
-def _secret_key(key: object) -> bool:
-    return isinstance(key, str) and any(part in key.lower() for part in KEY_PARTS)
 
 
 def cut(text: str | None, limit: int) -> str:

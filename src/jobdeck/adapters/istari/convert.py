@@ -4,14 +4,13 @@ status-message "log". Pure functions, no I/O."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from jobdeck.adapters.istari import wire
 from jobdeck.model import Job, JobRef, JobState, StatusEvent, map_state
-from jobdeck.redact import REDACTED, SECRET_KEY_PARTS, redact
+from jobdeck.redact import hide_secret_lines, redact
 from jobdeck.sizes import byte_size
 
 #: Extensions and MIME types of parameters files worth showing as text.
@@ -19,10 +18,6 @@ TEXT_EXTENSIONS = frozenset({"json", "txt", "yaml", "yml", "toml", "ini", "cfg",
 TEXT_MIME = ("text/", "application/json", "application/xml", "application/yaml", "application/x-yaml")
 #: How many comments the detail lists.
 MAX_COMMENTS = 5
-#: Secrets in a non-JSON text file: ``password = x`` / ``api_token: x``.
-_SECRET_LINE = re.compile(
-    rf"(?im)^(\s*[\w.-]*(?:{'|'.join(map(re.escape, SECRET_KEY_PARTS))})[\w.-]*\s*[:=]\s*).+$"
-)
 
 
 def state_of(job: wire.Job) -> tuple[JobState, str | None]:
@@ -193,7 +188,8 @@ def parameters_text(revision: wire.FileRevision, content: bytes) -> str:
 
 
 def redact_text(text: str) -> str:
-    return _SECRET_LINE.sub(lambda m: m.group(1) + REDACTED, text)
+    """``text`` with the value of every ``password = x`` / ``api_token: x`` line hidden."""
+    return hide_secret_lines(text)
 
 
 def totals_text(totals: Mapping[str, int], overall: int | None) -> str:

@@ -11,7 +11,7 @@ import httpx
 from jobdeck.adapters.kit.text import one_line
 from jobdeck.adapters.ray.wire import RayJob
 from jobdeck.model import Counts, Job, JobRef, JobState, StatusEvent, map_state
-from jobdeck.redact import REDACTED, redact
+from jobdeck.redact import REDACTED, hide_named_secrets, redact
 
 #: JobStatus of the Jobs API.
 RAY_STATES: dict[str, JobState] = {
@@ -29,22 +29,9 @@ TASK_FAILED = frozenset({"FAILED"})
 
 #: An environment variable whose name says it holds a credential (beyond ``redact``'s keys).
 SECRET_ENV_NAME = re.compile(r"(KEY|PASS|PASSWD|PASSWORD|SECRET|TOKEN|CREDENTIAL|PRIVATE|AUTH|COOKIE|SESSION)", re.I)
-#: A name one of whose parts (between -, _ and .) says it is a secret: API_TOKEN, --db-pass,
-#: AWS_SECRET_ACCESS_KEY; not --tokenizer, --passes or MONKEY.
-_SECRET_WORD = (r"(?:[A-Za-z0-9]+[-_.])*(?:KEY|APIKEY|PASS|PASSWD|PASSWORD|PASSPHRASE|SECRET|TOKEN|CREDENTIALS?"
-                r"|AUTH|COOKIE)(?:[-_.][A-Za-z0-9]+)*")
-#: A secret given on an entrypoint's command line: ``API_TOKEN=… python …``, ``--password=…``,
-#: ``--api-key …``; its value (quoted, or up to the next space or shell operator) is hidden.
-INLINE_SECRET = re.compile(
-    rf"(?P<name>(?<![\w.-])(?:--?)?{_SECRET_WORD}=|(?<![\w.-])--?{_SECRET_WORD}\s+(?=[^\s-]))"
-    r"""(?P<value>'[^']*'|"[^"]*"|[^\s'";|&]+)""",
-    re.IGNORECASE,
-)
 #: A URL's credentials (``https://user:token@host/…``, ``https://token@host/…``), as runtime_env's
 #: working_dir, py_modules and pip index URLs carry them for private repositories.
 URL_CREDENTIALS = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)[^\s/@'\"]+@")
-#: A secret as a quoted pair, as an error echoing a submitted runtime_env has it: ``"DB_PASS": "…"``.
-QUOTED_SECRET = re.compile(rf"""(?P<name>(['"]){_SECRET_WORD}\2\s*:\s*)(?P<value>'[^']*'|"[^"]*")""", re.IGNORECASE)
 #: The part of a failure message after which Ray appends the log's end.
 LOGS_APPENDED = re.compile(r"(,?\s*last available logs|\.?\s*Full traceback:).*", re.I | re.S)
 ERROR_LIMIT = 300
@@ -74,7 +61,7 @@ def hide_url_credentials(data: Any) -> Any:
 
 def redacted_entrypoint(entrypoint: str) -> str:
     """The entrypoint with the secrets on its command line hidden (by their names) and those in its URLs."""
-    return hide_url_credentials(INLINE_SECRET.sub(lambda match: f"{match['name']}{REDACTED}", entrypoint))
+    return hide_url_credentials(hide_named_secrets(entrypoint))
 
 
 def redacted_runtime_env(runtime_env: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -192,7 +179,7 @@ def ray_error_message(response: httpx.Response) -> str | None:
     words = _ray_error_words(response)
     if words is None:
         return None
-    return redacted_entrypoint(QUOTED_SECRET.sub(lambda match: f"{match['name']}{match['value'][0]}{REDACTED}{match['value'][0]}", words))
+    return redacted_entrypoint(words)
 
 
 def _ray_error_words(response: httpx.Response) -> str | None:
