@@ -239,7 +239,7 @@ async def test_a_running_task_s_log_is_followed_without_loss_or_repeats_and_canc
         lines.extend(line.rsplit(" ", 1)[1] for line in chunk.text.splitlines() if " INFO tick " in line)
         if len(lines) >= 3 and not cancelled:
             assert monitor.why_not(ref, "cancel") is None
-            assert "marks run" in monitor.confirm_text(ref, "cancel")
+            assert "marks this run failed" in monitor.confirm_text(ref, "cancel")
             result = await monitor.perform(ref, "cancel")
             assert result.ok, result.message
             cancelled = True

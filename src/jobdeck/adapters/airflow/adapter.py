@@ -52,7 +52,7 @@ CLEAR_ALL = ActionSpec(
     "clear_all",
     key="C",
     verb="Clear every task",
-    confirm="Airflow clears every task instance of run {id}, the successful ones too, and runs them all again "
+    confirm="Airflow clears every task instance of this run, the successful ones too, and runs them all again "
     "(clearTaskInstances, only_failed false).",
     available=_has_tasks_to_clear,
 )
@@ -327,10 +327,10 @@ class AirflowAdapter(HttpAdapter):
     def confirm_text(self, capability: Capability, job: Job) -> str | None:
         dag = job.labels.get("dag", "its DAG")
         if capability is Capability.RETRY:
-            return (f"Airflow clears the failed task instances of run {job.id} (and those upstream_failed below "
+            return ("Airflow clears this run's failed task instances (and those upstream_failed below "
                     "them run again once they succeed); the successful ones stay as they are.")
         if capability is Capability.CANCEL:
-            return f"Airflow marks run {job.id} failed: its running tasks are stopped and the rest do not run."
+            return "Airflow marks this run failed: its running tasks are stopped and the rest do not run."
         if capability is Capability.PAUSE:
             return f"Airflow pauses DAG {dag}: no new run of it starts (running tasks finish)."
         if capability is Capability.RESUME:
