@@ -18,6 +18,7 @@ from jobdeck.model import JobRef, JobState, LogChunk, LogCursor
 from jobdeck.ui.panes.log import LogPane
 from jobdeck.ui.panes.log_filter import SEPARATOR, LineFilter
 from jobdeck.ui.panes.log_tools import pager_command
+from jobdeck.ui.widgets.job_list import JobList
 from jobdeck.ui.widgets.log_view import LogView
 
 WIDE = (120, 40)
@@ -112,6 +113,20 @@ async def test_a_filter_kept_across_jobs_leaves_the_next_jobs_log_where_it_start
         log_view.focus()
         await pilot.press("b")
         await wait_until(lambda: log_view.lines_text()[-1:] == [f"b 949 {'x' * 40}"], what="the lines before")
+
+
+async def test_with_no_job_shown_the_filter_keeps_no_lines_of_the_last_one(tmp_path):
+    clock = FrozenClock()
+    app = build_app(tmp_path, sample_backends(clock), clock=clock)
+    async with app.run_test(size=WIDE) as pilot:
+        log_view = await focus_log(app, pilot)
+        pane = app.screen.query_one(LogPane)
+        pane.apply_filter("epoch 1")
+        app.screen.query_one(JobList).filter_text = "no job is called this"
+        await wait_until(lambda: pane.ref is None, what="no job shown")
+        pane.clear_filter()
+        await pilot.pause()
+        assert log_view.lines_text() == []
 
 
 async def test_the_pager_gets_the_lines_kept_and_the_deck_comes_back(tmp_path, monkeypatch):

@@ -142,6 +142,7 @@ class LogPane(LogTools, TitledPane, Vertical):
         self.run = self._chosen = None
         self.stream = STDOUT
         self._gone = job is not None and job.gone_since is not None
+        self._restart_filter()  # the last job's lines are not this one's (nor shown under no job)
         if job is None:
             self.query_one(LogView).clear()
             self.workers.cancel_group(self, "log")
