@@ -11,20 +11,17 @@ import ssl
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-import websockets
 from websockets.exceptions import InvalidStatus, WebSocketException
 
-from jobdeck.errors import AuthFailed, Unreachable
+from jobdeck.adapters.kit import websocket
+from jobdeck.errors import Unreachable
 
 #: Everything about jobs: creates, updates, saves and deletes of every job.
 JOB_EVENTS = "jobs.*.*"
-#: Seconds to wait for the handshake and the register ack.
-OPEN_TIMEOUT = 10.0
 
 
 def ws_url(api_url: str) -> str:
-    scheme, rest = api_url.split("://", 1)
-    return f"{'wss' if scheme == 'https' else 'ws'}://{rest}/ws"
+    return websocket.ws_url(api_url, "/ws")
 
 
 async def job_events(
@@ -32,14 +29,7 @@ async def job_events(
 ) -> AsyncIterator[dict[str, Any] | None]:
     """None once registered (the channel is up), then every jobs Event as a dict."""
     try:
-        async with websockets.connect(
-            url,
-            additional_headers=dict(headers),
-            ssl=ssl_ctx if url.startswith("wss://") else None,
-            open_timeout=OPEN_TIMEOUT,
-            max_size=2**22,
-            close_timeout=1.0,
-        ) as socket:
+        async with websocket.connect(url, headers=headers, ssl_ctx=ssl_ctx, max_size=2**22) as socket:
             await socket.send(f"register {JOB_EVENTS}")
             registered = False
             async for frame in socket:
@@ -58,9 +48,6 @@ async def job_events(
                     yield message
             raise Unreachable(f"{backend}: the event websocket was closed by the server")
     except InvalidStatus as exc:
-        status = exc.response.status_code
-        if status in (401, 403):
-            raise AuthFailed(f"{backend}: the event websocket refused the credentials (HTTP {status})") from None
-        raise Unreachable(f"{backend}: the event websocket was refused (HTTP {status})") from None
+        raise websocket.refused(exc, backend, "the event websocket") from None
     except (OSError, TimeoutError, WebSocketException) as exc:
-        raise Unreachable(f"{backend}: the event websocket broke ({type(exc).__name__})") from None
+        raise websocket.broke(exc, backend, "the event websocket") from None

@@ -14,19 +14,14 @@ from __future__ import annotations
 import ssl
 from collections.abc import AsyncIterator, Mapping
 
-import websockets
 from websockets.exceptions import ConnectionClosedError, InvalidStatus, WebSocketException
 
-from jobdeck.errors import AuthFailed, BadResponse, NotFound, Unreachable
+from jobdeck.adapters.kit import websocket
+from jobdeck.errors import BadResponse, Unreachable
 from jobdeck.model import LogChunk
 
-#: Seconds to wait for the websocket's handshake.
-OPEN_TIMEOUT = 10.0
-
-
-def tail_url(api_url: str, path: str) -> str:
-    scheme, rest = api_url.split("://", 1)
-    return f"{'wss' if scheme == 'https' else 'ws'}://{rest}{path}"
+#: The tail's websocket URL: ``wss`` beside an ``https`` dashboard.
+tail_url = websocket.ws_url
 
 
 def from_offset(text: str, offset: int) -> tuple[str, int]:
@@ -49,15 +44,7 @@ async def tail(
     returns when Ray closes the tail (the job ended). Unreachable when it breaks."""
     received = 0
     try:
-        async with websockets.connect(
-            url,
-            additional_headers=dict(headers),
-            ssl=ssl_ctx if url.startswith("wss://") else None,
-            open_timeout=OPEN_TIMEOUT,
-            max_size=max_size,
-            close_timeout=1.0,
-            compression=None,
-        ) as socket:
+        async with websocket.connect(url, headers=headers, ssl_ctx=ssl_ctx, max_size=max_size, compression=None) as socket:
             async for frame in socket:
                 data = frame.encode("utf-8", "surrogatepass") if isinstance(frame, str) else bytes(frame)
                 start, received = received, received + len(data)
@@ -66,15 +53,10 @@ async def tail(
                 new = data[max(0, offset - start) :]
                 yield LogChunk(text=new.decode("utf-8", "replace"), offset=received)
     except InvalidStatus as exc:
-        status = exc.response.status_code
-        if status in (401, 403):
-            raise AuthFailed(f"{backend}: the log tail refused the credentials (HTTP {status})") from None
-        if status == 404:
-            raise NotFound(f"{backend}: the log tail: no such job (HTTP 404)") from None
-        raise Unreachable(f"{backend}: the log tail was refused (HTTP {status})") from None
+        raise websocket.refused(exc, backend, "the log tail", not_found="no such job") from None
     except ConnectionClosedError as exc:
         if exc.rcvd is not None and exc.rcvd.code == 1009 or exc.sent is not None and exc.sent.code == 1009:
             raise BadResponse(f"{backend}: the log is larger than max_response_mb; it cannot be followed") from None
         raise Unreachable(f"{backend}: the log tail broke after {received} bytes") from None
     except (OSError, TimeoutError, WebSocketException) as exc:
-        raise Unreachable(f"{backend}: the log tail broke ({type(exc).__name__})") from None
+        raise websocket.broke(exc, backend, "the log tail") from None
