@@ -82,9 +82,9 @@ class ConfirmScreen(ModalScreen[Confirmed | None]):
             yield Static(self._message, id="confirm-message", markup=False)
             if self._ask_reason:
                 yield Input(placeholder="reason (optional: Tab to type one, Enter to confirm)", id="confirm-reason")
-            yield Static("y to confirm · n or Esc to cancel", id="confirm-hint")
+            yield Static("y to confirm · n or Esc to say no", id="confirm-hint")
             with Horizontal():
-                yield Button("Cancel", id="no")
+                yield Button("No", id="no")  # ("Cancel" read as the action when the action is cancel)
                 yield Button(self._confirm_label, id="yes", variant="warning")
 
     def on_mount(self) -> None:
