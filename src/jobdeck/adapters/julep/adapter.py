@@ -107,8 +107,6 @@ class JulepAdapter(HttpAdapter):
         self._groups: dict[str, JobGroup] = {}
         #: What a pushed status makes of the last listing's executions (contract v2: Upsert).
         self._listed_executions = ListedExecutions(self._pushed_job)
-        #: The client of the event streams (made when first needed, closed with the adapter).
-        self._streams_http: HttpClient | None = None
         self._push = StatusStreams(
             clock=self.clock,
             interval=settings.interval,
@@ -124,19 +122,7 @@ class JulepAdapter(HttpAdapter):
     def streams_http(self) -> HttpClient:
         """The client of the event streams: connections of their own (a stream holds one for
         as long as it lasts), and a read timeout longer than the server's heartbeat."""
-        if self._streams_http is None:
-            self.http  # noqa: B018 - Unreachable when not open
-            timeout = max(self.settings.timeout, STREAM_READ_TIMEOUT)
-            self._streams_http = self.new_client(timeout=timeout, headers=self.auth_headers())
-        return self._streams_http
-
-    async def close(self) -> None:
-        streams, self._streams_http = self._streams_http, None
-        try:
-            if streams is not None:
-                await streams.aclose()
-        finally:
-            await super().close()
+        return self.stream_client(max(self.settings.timeout, STREAM_READ_TIMEOUT))
 
     def auth_headers(self) -> dict[str, str]:
         key = read_secret(self.settings.api_key_env, what="Julep API key")

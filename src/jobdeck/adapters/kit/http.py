@@ -97,6 +97,8 @@ class HttpAdapter(Adapter):
         super().__init__(settings, clock=clock)
         self._transport = transport
         self._http: HttpClient | None = None
+        #: The client of long-lived streams (made when first asked for, closed with the adapter).
+        self._stream_http: HttpClient | None = None
 
     # -- what a subclass says about its backend ------------------------------------------
 
@@ -152,9 +154,24 @@ class HttpAdapter(Adapter):
             self._http = self.connect()
 
     async def close(self) -> None:
+        streams, self._stream_http = self._stream_http, None
         http, self._http = self._http, None
-        if http is not None:
-            await http.aclose()
+        try:
+            if streams is not None:
+                await streams.aclose()
+        finally:
+            if http is not None:
+                await http.aclose()
+
+    def stream_client(self, timeout: float) -> HttpClient:
+        """The client of long-lived streams (followed logs, event streams): connections of its
+        own, since a stream holds one for as long as it lasts, and ``timeout`` as its read timeout
+        (one that outlasts the stream's quiet spells). Made when first asked for, once the adapter
+        is open (Unreachable before), and closed with it."""
+        if self._stream_http is None:
+            self.http  # noqa: B018 - Unreachable when not open
+            self._stream_http = self.new_client(timeout=timeout, headers=self.auth_headers())
+        return self._stream_http
 
     @property
     def http(self) -> HttpClient:

@@ -110,24 +110,11 @@ class RayAdapter(HttpAdapter):
         #: The cluster's nodes (alive, dead) as last read, and when (the adapter's monotonic clock).
         self._nodes: tuple[int, int] | None = None
         self._nodes_read_at: float | None = None
-        #: The client of followed logs' streams (made when first needed, closed with the adapter).
-        self._stream_http: HttpClient | None = None
 
     @property
     def stream_http(self) -> HttpClient:
         """The client of the log streams: a read timeout that outlasts a quiet job's silences."""
-        if self._stream_http is None:
-            self.http  # noqa: B018 - Unreachable when not open
-            self._stream_http = self.new_client(timeout=STREAM_READ_TIMEOUT, headers=self.auth_headers())
-        return self._stream_http
-
-    async def close(self) -> None:
-        streams, self._stream_http = self._stream_http, None
-        try:
-            if streams is not None:
-                await streams.aclose()
-        finally:
-            await super().close()
+        return self.stream_client(STREAM_READ_TIMEOUT)
 
     # -- credentials, errors, info ---------------------------------------------------------
 
