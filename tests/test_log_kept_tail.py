@@ -12,6 +12,7 @@ from history_deck import history_app, history_settled
 from jobdeck.clock import FrozenClock
 from jobdeck.model import JobState
 from jobdeck.store.sqlite import HistoryStore
+from jobdeck.ui.panes.log import LogPane
 from jobdeck.ui.widgets.log_view import LogView
 
 KEPT = "step 1 ok\nstep 2 \x1b]0;pwned\x07failed: disk full\n"
@@ -52,6 +53,13 @@ async def test_a_gone_jobs_log_pane_shows_the_tail_kept_in_history(tmp_path: Pat
         assert log_view.lines_text() == ["step 1 ok", "step 2 failed: disk full"]  # the escape never drawn
         assert log_view._notice == "no longer listed by local: showing the last 1 KB kept in history"
         assert log_view.log_ended and log_view.earlier_unavailable.startswith("the backend no longer lists")
+        # Filtered and whole again, it is still all there is: b loads nothing from the backend.
+        pane = app.screen.query_one(LogPane)
+        pane.apply_filter("step 2")
+        assert pane.filter_term == "step 2"
+        pane.clear_filter()
+        assert log_view.lines_text() == ["step 1 ok", "step 2 failed: disk full"]
+        assert log_view.earlier_unavailable.startswith("the backend no longer lists")
 
         # Chosen again later, it shows the same.
         assert jobs.select_ref(local.jobs[0].ref)

@@ -94,6 +94,8 @@ class LogPane(LogTools, TitledPane, Vertical):
         self._history_file = history_file
         #: Whether the job shown was gone from its backend when its log was asked for.
         self._gone = False
+        #: Whether the log shown is the tail kept in history (nothing earlier to load).
+        self._kept_tail = False
         self._max_lines = max_lines
         self._window = LogWindowReader(max_bytes=earlier_max_bytes)
         #: The job shown: what is read for another one (the user moved on) is dropped.
@@ -130,6 +132,8 @@ class LogPane(LogTools, TitledPane, Vertical):
 
     def _paging_reason(self) -> str | None:
         """Why ``b`` cannot page back through the log shown, or None."""
+        if self._kept_tail:
+            return NO_EARLIER
         if self.run is not None:
             return OLDER_RUN_NOT_PAGED
         if self.stream != STDOUT:
@@ -142,6 +146,7 @@ class LogPane(LogTools, TitledPane, Vertical):
         self.run = self._chosen = None
         self.stream = STDOUT
         self._gone = job is not None and job.gone_since is not None
+        self._kept_tail = False
         self._restart_filter()  # the last job's lines are not this one's (nor shown under no job)
         if job is None:
             self.query_one(LogView).clear()
@@ -186,6 +191,7 @@ class LogPane(LogTools, TitledPane, Vertical):
         log_view = self.query_one(LogView)
         log_view.clear(kept_tail_notice(ref, kept))
         self._restart_filter()
+        self._kept_tail = True
         log_view.earlier_unavailable = NO_EARLIER
         self._show_text(kept.text if kept.text.endswith("\n") else kept.text + "\n")
         log_view.mark_ended()
@@ -200,6 +206,7 @@ class LogPane(LogTools, TitledPane, Vertical):
     async def _follow(self, ref: JobRef) -> None:
         log_view = self.query_one(LogView)
         log_view.clear()
+        self._kept_tail = False
         self._restart_filter()
         run, stream = self.run, self.stream
         start: LogCursor | int
