@@ -25,7 +25,15 @@ from urllib.parse import unquote, urlsplit
 from jobdeck.adapters.actions import ActionSpec
 from jobdeck.adapters.base import ListedJobs, read_secret
 from jobdeck.adapters.celery.broker import BrokerSource
-from jobdeck.adapters.celery.convert import NO_TASK_LOGS, UNNAMED, Converter, group_of, short_name
+from jobdeck.adapters.celery.convert import (
+    NO_TASK_LOGS,
+    UNNAMED,
+    Converter,
+    group_of,
+    idle_workers,
+    lost_on_idle,
+    short_name,
+)
 from jobdeck.adapters.celery.flower import FlowerSource, auth_header
 from jobdeck.adapters.celery.reprs import sendable
 from jobdeck.adapters.celery.settings import FLOWER, CelerySettings
@@ -205,13 +213,15 @@ class CeleryAdapter(HttpAdapter):
         tasks, workers = await self._tasks_and_workers()
         self._workers = workers
         offline = {worker.name: not worker.online for worker in workers}
+        idle = idle_workers(workers)
         limit = self.settings.max_tasks
         scope = f"the latest {len(tasks)} tasks" if len(tasks) >= limit else None
         self._groups = group_of((raw for _, raw in tasks), scope, now=self.clock.now().timestamp())
         # A task is read into the model only when what Celery says of it changed (or its group did).
         return self._listed.convert(
             ((uuid, (uuid, raw, self._groups.get(raw.get("name") or UNNAMED),
-                     offline.get(raw.get("worker") or "", False), uuid in self._revoked)) for uuid, raw in tasks),
+                     offline.get(raw.get("worker") or "", False), uuid in self._revoked,
+                     lost_on_idle(raw.get("worker"), raw.get("started"), idle))) for uuid, raw in tasks),
             lambda source: self._job(self._parsed(*source[:2]), *source[2:]),
         )
 
@@ -320,12 +330,12 @@ class CeleryAdapter(HttpAdapter):
     # -- inside ------------------------------------------------------------------------------
 
     def _job(self, task: CeleryTask, group: JobGroup | None = None, worker_offline: bool = False,
-             revoked: bool = False) -> Job:
+             revoked: bool = False, lost: bool = False) -> Job:
         offline = {task.worker: True} if worker_offline and task.worker else {}
         # A task read on its own is in its name's group as last listed (uncounted if never).
         name = short_name(task)
         group = group or self._groups.get(name) or JobGroup(key=name, name=name)
-        job = self.convert.job(task, group, offline, self._retry_of.get(task.uuid))
+        job = self.convert.job(task, group, offline, self._retry_of.get(task.uuid), lost=lost)
         if revoked and task.state in QUEUED:
             note = "revoked from jobdeck: the worker holding it discards it instead of running it"
             job = job.model_copy(update={"error": note})
@@ -335,7 +345,7 @@ class CeleryAdapter(HttpAdapter):
         """A task read on its own: in its group as last listed, its worker as last known."""
         offline = {worker.name: not worker.online for worker in self._workers}
         return self._job(task, self._groups.get(short_name(task)), offline.get(task.worker or "", False),
-                         task.uuid in self._revoked)
+                         task.uuid in self._revoked, lost_on_idle(task.worker, task.started, idle_workers(self._workers)))
 
     async def _revoke(self, job_id: str, *, terminate: bool) -> None:
         if self.flower is not None:

@@ -183,7 +183,7 @@ class BrokerSource:
                 online = bool(since is not None and since < self.heartbeat_timeout and worker.alive)
                 missed = max(0, int(since / freq) - 1) if since is not None else None
                 found.append(WorkerInfo(name=name, online=online, active=worker.active if online else 0,
-                                        missed_heartbeats=missed))
+                                        missed_heartbeats=missed, beat_at=beats[-1] if beats else None))
         return found
 
     # -- actions (blocking: through run_blocking) --------------------------------------------

@@ -90,7 +90,9 @@ class FlowerSource:
             seen = details.get(str(name))
             missed = seen.missed(now) if seen is not None else None
             active = (seen.active if seen is not None else None) if up else 0
-            workers.append(WorkerInfo(name=str(name), online=bool(up), active=active, missed_heartbeats=missed))
+            beat_at = max(seen.heartbeats) if seen is not None and seen.heartbeats else None
+            workers.append(WorkerInfo(name=str(name), online=bool(up), active=active, missed_heartbeats=missed,
+                                      beat_at=beat_at))
         return workers, problem
 
     async def _worker_details(self, http: HttpClient) -> dict[str, WorkerSeen]:

@@ -104,6 +104,8 @@ class WorkerInfo(BaseModel):
     active: int | None = None
     #: Heartbeats it has missed (broker mode; Flower only says online or not).
     missed_heartbeats: int | None = None
+    #: Epoch seconds of its latest heartbeat, which told ``active`` (where known).
+    beat_at: float | None = None
 
 
 class WorkerSeen(BaseModel):

@@ -1,0 +1,45 @@
+"""A running task whose worker came back (or never left) and runs nothing is lost, not running
+for ever: Celery never says how such a task ended (a worker killed mid-task and started again
+under the same name, as a service manager does, forgets what it ran)."""
+
+from __future__ import annotations
+
+from jobdeck.adapters.celery.convert import LOST_MARGIN_S, Converter, idle_workers, lost_on_idle
+from jobdeck.adapters.celery.wire import TASK, WorkerInfo
+from jobdeck.model import JobState
+from jobdeck.redact import SecretScrubber
+
+STARTED = 1_796_674_320.0
+W1 = "w1@localhost"
+
+
+def test_an_online_worker_that_runs_nothing_is_idle_by_the_heartbeat_that_said_so() -> None:
+    workers = [WorkerInfo(name=W1, online=True, active=0, beat_at=STARTED + 30),
+               WorkerInfo(name="busy@h", online=True, active=1, beat_at=STARTED + 30),
+               WorkerInfo(name="gone@h", online=False, active=0, beat_at=STARTED + 30),
+               WorkerInfo(name="quiet@h", online=True, active=0)]
+
+    assert idle_workers(workers) == {W1: STARTED + 30}
+
+
+def test_a_task_that_started_before_its_idle_workers_heartbeat_is_lost() -> None:
+    idle = {W1: STARTED + 30}
+
+    assert lost_on_idle(W1, STARTED, idle)
+    assert not lost_on_idle(W1, STARTED + 30 - LOST_MARGIN_S / 2, idle)  # started about as it beat: not yet counted
+    assert not lost_on_idle("w2@localhost", STARTED, idle)
+    assert not lost_on_idle(W1, None, idle) and not lost_on_idle(W1, "yesterday", idle) and not lost_on_idle(None, STARTED, idle)
+
+
+def test_a_lost_task_is_unknown_with_a_note_and_only_a_running_one_is() -> None:
+    convert = Converter("tasks", SecretScrubber([]))
+    running = TASK.validate_python({"uuid": "t1", "name": "tasks.sleep", "state": "STARTED", "worker": W1,
+                                    "sent": STARTED, "started": STARTED})
+    done = running.model_copy(update={"state": "SUCCESS", "succeeded": STARTED + 1})
+
+    lost = convert.job(running, None, {}, lost=True)
+
+    assert (lost.state, lost.raw_state) == (JobState.UNKNOWN, "STARTED")
+    assert lost.error is not None and lost.error.startswith(f"its worker {W1} runs no task since this one started")
+    assert convert.job(running, None, {}).state is JobState.RUNNING
+    assert convert.job(done, None, {}, lost=True).state is JobState.SUCCEEDED
