@@ -45,3 +45,13 @@ def test_a_task_with_a_time_no_calendar_holds_is_still_a_job_with_its_timeline_a
     assert [event.message for event in convert.timeline(task)] == ["sent", "received", "succeeded"]
     assert convert.log_text(task).splitlines() == [
         "--:--:-- sent", "20:12:00 received", "--:--:-- succeeded", "result: 42"]
+
+
+def test_a_task_never_starts_before_it_was_created_when_the_senders_clock_is_a_little_ahead() -> None:
+    task = TASK.validate_python({"uuid": "208d2dae", "name": "tasks.ok", "state": "SUCCESS", "sent": SENT + 0.0008,
+                                 "received": SENT + 0.0005, "started": SENT, "succeeded": SENT + 0.02})
+
+    job = Converter("tasks", SecretScrubber([])).job(task, None, {})
+
+    assert job.created == job.started and job.started is not None and job.ended is not None
+    assert job.started < job.ended

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
 from jobdeck.adapters.celery.reprs import cut, cut_block, redact_repr
-from jobdeck.adapters.celery.wire import CeleryTask, TaskEvent
+from jobdeck.adapters.celery.wire import CeleryTask, TaskEvent, WorkerInfo
 from jobdeck.model import Job, JobGroup, JobRef, JobState, Run, StateCounts, StatusEvent, map_state
 from jobdeck.redact import SecretScrubber
 
@@ -80,6 +80,25 @@ def iso_time(epoch: float) -> str | float:
     """An epoch time as an ISO time (UTC, milliseconds); one no calendar holds stays as it came."""
     moment = when(epoch)
     return moment.isoformat(timespec="milliseconds") if moment else epoch
+
+
+#: A running task is lost when its worker, online, said in a heartbeat at least this long after
+#: the task started that it runs no task (both times are read from the worker's own clock).
+LOST_MARGIN_S = 2.0
+
+
+def idle_workers(workers: Iterable[WorkerInfo]) -> dict[str, float]:
+    """The online workers that run no task, with the time of the heartbeat that said so."""
+    return {w.name: w.beat_at for w in workers if w.online and w.active == 0 and w.beat_at is not None}
+
+
+def lost_on_idle(worker: object, started: object, idle: Mapping[str, float]) -> bool:
+    """Whether a task that started at ``started`` (epoch seconds) on ``worker`` is lost: its worker
+    has said since that it runs nothing (it restarted under the same name, or dropped the task)."""
+    beat_at = idle.get(worker) if isinstance(worker, str) else None
+    if beat_at is None or isinstance(started, bool) or not isinstance(started, int | float):
+        return False
+    return started < beat_at - LOST_MARGIN_S
 
 
 UNNAMED = "(unnamed task)"
@@ -187,6 +206,8 @@ class Converter:
         group: JobGroup | None,
         offline: Mapping[str, bool],
         retry_of: str | None = None,
+        *,
+        lost: bool = False,
     ) -> Job:
         state = map_state(task.state, TASK_STATES)
         name = short_name(task)
@@ -203,15 +224,25 @@ class Converter:
             # The worker went away mid-task: Celery will never say how it ended.
             state = JobState.UNKNOWN
             error = f"its worker {task.worker} is offline: the task was lost unless the worker comes back"
+        elif state is JobState.RUNNING and task.worker and lost:
+            # The worker is back (or never left) and runs nothing: it restarted since the task started.
+            state = JobState.UNKNOWN
+            error = (f"its worker {task.worker} runs no task since this one started (restarted?): "
+                     "the task was lost unless Celery sends it again")
         ended = task.succeeded or task.failed or task.revoked or task.rejected
+        # Sent is the sender's clock, started the worker's: a skew of a millisecond never puts
+        # the task's start before its creation.
+        created, started = when(task.sent) or when(task.received), when(task.started)
+        if created is not None and started is not None and started < created:
+            created = started
         shown_args = ", ".join(part for part in (cut(args, LABEL_LIMIT), cut(kwargs, LABEL_LIMIT)) if part not in ("", "()", "[]", "{}"))
         return Job(
             ref=JobRef(backend=self.backend, id=task.uuid),
             name=f"{name}({shown_args})" if shown_args else name,
             state=state,
             raw_state=task.state,
-            created=when(task.sent) or when(task.received),
-            started=when(task.started),
+            created=created,
+            started=started,
             ended=when(ended) if state.is_terminal else None,
             updated=when(task.timestamp),
             labels={key: value for key, value in labels.items() if value},
