@@ -12,15 +12,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from ports import free_port
 from processes import Processes
 
 from jobdeck.serve import Access, deck_command, is_loopback, listen_host, token_required
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

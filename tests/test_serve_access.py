@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,17 +17,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from ports import free_port
 from processes import Processes
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 EVIL = "http://evil.example"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def descendants(pid: int) -> set[int]:

@@ -15,7 +15,6 @@ The growing log is a run of ``jd_long`` (a line a second for 8 s).
 from __future__ import annotations
 
 import asyncio
-import socket
 import sqlite3
 import sys
 import time
@@ -35,6 +34,7 @@ sys.path.insert(0, str(ENGINES))
 sys.path.insert(0, str(ENGINES / "airflow_data"))
 from engine_session import Engine, shared_session  # noqa: E402
 from runs import Relay, client, task_of, trigger, wait_for_runs, wait_until  # noqa: E402
+from ports import free_port  # noqa: E402
 
 PASSWORD_ENV = "JOBDECK_CONFORMANCE_AIRFLOW_PASSWORD"
 CONF_TOKEN = "airflow-conformance-conf-token-3e8b21"
@@ -59,12 +59,6 @@ def airflow_engine(request: pytest.FixtureRequest) -> Engine:
             rest.patch("/api/v2/dags/jd_conformance", json={"is_paused": True}).raise_for_status()
         _engine = engine
     return _engine
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class AirflowKit(Kit):

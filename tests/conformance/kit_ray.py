@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -35,6 +34,7 @@ sys.path.insert(0, str(ENGINES))
 sys.path.insert(0, str(ENGINES / "ray_data"))
 from engine_session import Engine, shared_session  # noqa: E402
 from jobs import Relay, submit, wait_for  # noqa: E402
+from ports import free_port  # noqa: E402
 
 PUT_STATUS = ENGINES / "ray_data" / "put_status.py"
 HEADERS_ENV = "JOBDECK_CONFORMANCE_RAY_HEADERS"
@@ -67,12 +67,6 @@ def ray_engine(request: pytest.FixtureRequest) -> Engine:
                 wait_for(client, job_id, {"SUCCEEDED", "FAILED"})
         _engine = engine
     return _engine
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class RayKit(Kit):
