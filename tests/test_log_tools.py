@@ -239,3 +239,14 @@ async def test_e_shows_stderr_where_the_backend_keeps_it_apart_and_says_so_where
         log_view.focus()
         await pilot.press("e")
         await wait_until(lambda: any("local keeps one log per job" in t for t in toasts(app)), what="the message")
+
+
+def test_a_filtered_log_keeps_a_line_that_never_ends_bounded():
+    from jobdeck.ui.panes.log_filter import FilteredLog
+    from jobdeck.ui.widgets.log_view.buffer import MAX_LINE_CHARS
+
+    log = FilteredLog("done", 0, [], "", max_lines=100)
+    for percent in range(2000):
+        log.feed(f"\r{percent / 20:5.1f}% " + "#" * 40)  # a progress bar that only rewinds
+    assert len(log.whole_text()) <= MAX_LINE_CHARS + 100
+    assert log.feed(" done\n").endswith("done\n")

@@ -131,3 +131,9 @@ def link_markup(url: str) -> str | None:
     if not _LINKABLE.fullmatch(url):
         return None
     return f"[link='{url}']{url}[/link]"
+
+
+def literal(text: str) -> str:
+    """``text`` as Textual markup that shows it as it is: every ``[`` escaped (Textual's
+    ``escape`` leaves ``[B]`` and ``[$x]``, read as a style and a variable)."""
+    return text.replace("[", "\\[")

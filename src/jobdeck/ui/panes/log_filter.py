@@ -11,6 +11,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 
 from jobdeck.safe_text import to_plain
+from jobdeck.ui.widgets.log_view.buffer import bounded_partial
 
 #: Shown where lines were left out between two groups of shown lines.
 SEPARATOR = "--"
@@ -83,7 +84,10 @@ class FilteredLog:
     def feed(self, text: str) -> str:
         """Take a chunk of the log; what of it the view shows (complete lines only)."""
         pieces = (self._partial + text).split("\n")
-        self._partial = pieces.pop()
+        # A progress bar that only ever rewinds (\r) never ends its line: kept bounded, as the view keeps it.
+        self._partial, flushed = bounded_partial(pieces.pop())
+        if flushed is not None:
+            pieces.append(flushed)
         self._lines.extend(pieces)
         return _joined(self.filter.feed(pieces))
 

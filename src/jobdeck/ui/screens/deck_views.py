@@ -15,6 +15,7 @@ from textual import work
 from textual.app import SystemCommand
 
 from jobdeck.safe_text import safe_line
+from jobdeck.ui.deck_text import literal
 from jobdeck.ui.panes.jobs import JobsPane
 from jobdeck.ui.screens.prompt import PromptScreen
 from jobdeck.ui.screens.view_switcher import NO_VIEW, ViewSwitcher
@@ -152,7 +153,3 @@ class DeckViews(_ScreenBase):
             yield SystemCommand("View: every job", "Leave the view: the whole list, the usual columns",
                                 lambda: self.open_view(None))
 
-
-def literal(text: str) -> str:
-    """``text`` as markup that shows it as it is: every ``[`` escaped."""
-    return text.replace("[", "\\[")

@@ -18,10 +18,10 @@ from typing import Any
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.dom import DOMNode
-from textual.markup import escape
 from textual.screen import Screen
 
 from jobdeck.safe_text import safe_line
+from jobdeck.ui.deck_text import literal
 
 KeyDisplay = Callable[[Binding], str]
 
@@ -87,7 +87,7 @@ def command_help(binding: Binding, keys: str, reason: str | None) -> str:
         parts.append(binding.tooltip)
     if reason:
         parts.append(f"unavailable: {reason}")
-    return escape(safe_line(" · ".join(parts)))
+    return literal(safe_line(" · ".join(parts)))
 
 
 def key_commands(app: App[Any], sections: Iterable[KeySection], key_display: KeyDisplay) -> Iterator[SystemCommand]:
@@ -110,7 +110,7 @@ def key_commands(app: App[Any], sections: Iterable[KeySection], key_display: Key
                 # What the key does then: its hidden twin says why (action_keys.action_bindings).
                 action = next((b.action for b in section.bindings if b.key == binding.key and b.action != action), action)
             # (The title is read as markup too: an added action's verb is a plugin's.)
-            yield SystemCommand(escape(safe_line(title)), help_text, _runner(app, section, action))
+            yield SystemCommand(literal(safe_line(title)), help_text, _runner(app, section, action))
 
 
 def _runner(app: App[Any], section: KeySection, action: str) -> Callable[[], None]:

@@ -75,7 +75,7 @@ class LogBuffer:
         joined = self.partial + text
         # str.split is several times faster than the regex; most logs have no \r.
         pieces = joined.split("\n") if "\r" not in joined else _LINE_SPLIT.split(joined)
-        self.partial, flushed = _bounded_partial(pieces.pop())
+        self.partial, flushed = bounded_partial(pieces.pop())
         if flushed is not None:
             pieces.append(flushed)
         longest = max(map(len, pieces), default=0)
@@ -122,7 +122,7 @@ def _bounded(line: str) -> str:
     return f"{line[:MAX_LINE_CHARS]} … [{len(line) - MAX_LINE_CHARS:,} more characters not shown]"
 
 
-def _bounded_partial(partial: str) -> tuple[str, str | None]:
+def bounded_partial(partial: str) -> tuple[str, str | None]:
     """(pending text, a line to flush) for the pending line after an append.
 
     A progress bar redraws itself after ``\r`` and may never end its line:
