@@ -41,16 +41,23 @@ def _path_key(key: str) -> str:
 
 
 class Recorder(httpx.AsyncBaseTransport):
-    """The network, keeping every answer (the latest of each request) for ``save``."""
+    """The network, keeping every answer (the latest of each request) for ``save``; ``scrub``
+    replaces texts in the bodies (a temporary folder by the name a screenshot shows)."""
 
-    def __init__(self) -> None:
+    def __init__(self, scrub: dict[str, str] | None = None) -> None:
         self._network = httpx.AsyncHTTPTransport()
+        self.scrub = scrub or {}
         self.answers: dict[str, dict[str, Any]] = {}
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         response = await self._network.handle_async_request(request)
         body = await response.aread()
         await response.aclose()
+        if self.scrub:
+            text = body.decode("utf-8", errors="replace")
+            for old, new in self.scrub.items():
+                text = text.replace(old, new)
+            body = text.encode()
         headers = {name: response.headers[name] for name in KEPT_HEADERS if name in response.headers}
         self.answers[request_key(request)] = {"status": response.status_code, "headers": headers,
                                               "body": body.decode("utf-8", errors="replace")}
@@ -66,12 +73,15 @@ class Recorder(httpx.AsyncBaseTransport):
 
 
 class Replay(httpx.AsyncBaseTransport):
-    """The recorded answers, as the engine gave them; ``without`` paths answer 404 (a part of the API gone)."""
+    """The recorded answers, as the engine gave them; ``without`` paths answer 404 (a part of the API gone).
+    ``missing`` lists what was asked and never recorded (a screenshot taken on an incomplete
+    recording checks it is empty, so the gap shows instead of passing)."""
 
     def __init__(self, recorded: dict[str, dict[str, Any]], without: frozenset[str] = frozenset()) -> None:
         self.recorded = recorded
         self.without = without
         self.asked: list[str] = []
+        self.missing: list[str] = []
         self._by_path = {_path_key(key): answer for key, answer in recorded.items()}
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -82,6 +92,8 @@ class Replay(httpx.AsyncBaseTransport):
                 name in MOVING for name, _ in parse_qsl(request.url.query.decode())):
             answer = self._by_path.get(_path_key(key))
         if answer is None:
+            if request.url.path not in self.without:
+                self.missing.append(key)
             return httpx.Response(404, json={"detail": "Not Found"}, request=request)
         return httpx.Response(answer["status"], headers=answer["headers"], content=answer["body"].encode(),
                               request=request)

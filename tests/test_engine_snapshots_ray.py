@@ -7,12 +7,12 @@ seen then. The sweep's runtime_env and entrypoint carry (fake) secrets: hidden i
 from __future__ import annotations
 
 import json
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 from deck_helpers import build_app, deck_settled, wait_for_jobs
 from fakes import wait_until
+from http_recording import Replay, load
 
 from jobdeck.adapters.ray import RayAdapter, RaySettings
 from jobdeck.clock import FrozenClock
@@ -23,8 +23,6 @@ from jobdeck.ui.widgets.run_detail import RunDetail
 
 DATA = Path(__file__).parent / "engines" / "ray_data"
 RECORDED = DATA / "recorded"
-sys.path.insert(0, str(DATA))
-from ray_recording import Replay  # noqa: E402
 
 META = json.loads((RECORDED / "meta.json").read_text())
 SWEEP = JobRef(backend="ray", id=META["ids"]["sweep"])
@@ -32,7 +30,7 @@ SWEEP = JobRef(backend="ray", id=META["ids"]["sweep"])
 
 def ray_deck(tmp_path: Path):
     clock = FrozenClock(datetime.fromtimestamp(META["recorded_at"], UTC))
-    replay = Replay(RECORDED / "answers.json")
+    replay = Replay(load(RECORDED / "answers.json")["answers"])
     settings = RaySettings(kind="ray", name="ray", url="http://127.0.0.1:8265", interval=3600)
     app = build_app(tmp_path, [RayAdapter(settings, clock=clock, transport=replay)], clock=clock)
     return app, replay

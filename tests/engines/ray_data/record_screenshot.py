@@ -10,7 +10,7 @@ in a file:
 It submits through the Jobs REST API a sweep (a Python driver whose 40 Ray tasks include
 three that fail), a shell job that fails, one that succeeds and one still running, waits
 until the sweep's task counts are final, then opens the real deck on the head with the
-sweep selected, through a recording transport (ray_recording.py): every answer the deck
+sweep selected, through a recording transport (tests/http_recording.py): every answer the deck
 got is kept in ``recorded/answers.json``, the clock of the recording in ``meta.json``.
 The folder the sweep's driver was copied to is written as ``/home/ana/sweeps``.
 """
@@ -32,7 +32,7 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parents[1]))
-from ray_recording import Recording  # noqa: E402
+from http_recording import Recorder  # noqa: E402
 from jobs import submit, wait_for  # noqa: E402
 
 RECORDED = HERE / "recorded"
@@ -74,7 +74,7 @@ async def record(url: str, sweep_id: str, folder: str) -> float:
 
     now = int(time.time())
     clock = FrozenClock(datetime.fromtimestamp(now, UTC))
-    transport = Recording(scrub={folder: SWEEPS})
+    transport = Recorder(scrub={folder: SWEEPS})
     adapter = RayAdapter(RaySettings(kind="ray", name="ray", url=url, interval=3600), clock=clock, transport=transport)
     app = build_app(Path(tempfile.mkdtemp()), [adapter], clock=clock)
     async with app.run_test(size=(120, 40)) as pilot:
