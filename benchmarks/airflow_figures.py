@@ -29,6 +29,7 @@ from jobdeck.adapters.airflow import AirflowAdapter, AirflowSettings
 from jobdeck.adapters.airflow.listing import MARGIN
 from jobdeck.monitor import Monitor
 from jobdeck.store.memory import MemoryStore
+from poll_cost import poll_rounds
 
 Result = tuple[float, str]
 
@@ -80,41 +81,41 @@ async def poll_cost_ratio(workdir: Path, quick: bool) -> Result:
         monitor = Monitor([adapter], clock=adapter.clock, store=MemoryStore(workdir))
         token = httpx.post(f"{url}/auth/token", json={"username": env["AIRFLOW_USER"], "password": env["AIRFLOW_PASSWORD"]},
                            timeout=60).json()["access_token"]
-        bare_times: list[float] = []
-        poll_times: list[float] = []
         refresh_times: list[float] = []
         requests: list[int] = []
-        async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as bare:
+        async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
+
+            async def bare() -> None:
+                listed = 0
+                while True:
+                    page = (await client.get("/api/v2/dags/~/dagRuns", params={"limit": 100, "offset": listed,
+                                                                              "order_by": "-run_after"})).json()
+                    listed += len(page["dag_runs"])
+                    if len(page["dag_runs"]) < 100:
+                        break
+
+            async def poll() -> None:
+                jobs = await adapter.list_jobs()
+                requests.append(adapter.last_poll_requests)
+                assert len(jobs) >= runs
+
+            async def refresh(round_: int) -> None:
+                if round_ % 10 == 0:
+                    started = time.perf_counter()
+                    await monitor.poll_once()
+                    refresh_times.append(time.perf_counter() - started)
+
             await monitor.poll_once()  # the first sighting of every run is not a steady poll
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
                 await adapter.list_jobs()  # until the overlap has passed the runs' last changes
                 if adapter.last_poll_requests <= 2:
                     break
-            for round_ in range(rounds):
-                started = time.perf_counter()
-                listed = 0
-                while True:
-                    page = (await bare.get("/api/v2/dags/~/dagRuns", params={"limit": 100, "offset": listed,
-                                                                            "order_by": "-run_after"})).json()
-                    listed += len(page["dag_runs"])
-                    if len(page["dag_runs"]) < 100:
-                        break
-                bare_times.append(time.perf_counter() - started)
-                started = time.perf_counter()
-                jobs = await adapter.list_jobs()
-                poll_times.append(time.perf_counter() - started)
-                requests.append(adapter.last_poll_requests)
-                assert len(jobs) >= runs
-                if round_ % 10 == 0:
-                    started = time.perf_counter()
-                    await monitor.poll_once()
-                    refresh_times.append(time.perf_counter() - started)
+            cost = await poll_rounds(rounds, bare, poll, after_round=refresh)
         await monitor.stop()
-    bare_ms, poll_ms = statistics.median(bare_times) * 1000, statistics.median(poll_times) * 1000
-    return poll_ms / bare_ms, (
-        f"{runs} finished runs, {rounds} rounds: steady poll {poll_ms:.1f} ms ({statistics.median(requests):g} requests), "
-        f"bare GET of every page {bare_ms:.1f} ms, a refresh (monitor.poll_once, everything listed) "
+    return cost.ratio, (
+        f"{runs} finished runs, {rounds} rounds: steady poll {cost.poll_ms:.1f} ms ({statistics.median(requests):g} requests), "
+        f"bare GET of every page {cost.bare_ms:.1f} ms, a refresh (monitor.poll_once, everything listed) "
         f"{statistics.median(refresh_times) * 1000:.1f} ms (medians)")
 
 

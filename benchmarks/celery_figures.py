@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import statistics
 import subprocess
 import time
 from collections.abc import Iterator
@@ -33,6 +32,7 @@ import httpx
 from jobdeck.adapters.celery import CeleryAdapter, CelerySettings
 from jobdeck.monitor import Monitor
 from jobdeck.store.memory import MemoryStore
+from poll_cost import poll_rounds
 
 Result = tuple[float, str]
 
@@ -133,22 +133,16 @@ async def poll_cost_ratio(workdir: Path, quick: bool) -> Result:
             adapter = CeleryAdapter(CelerySettings(flower_url=url, deadline=120, timeout=60))
             params = {"limit": adapter.settings.max_tasks, "sort_by": "-received"}
             monitor = Monitor([adapter], clock=adapter.clock, store=MemoryStore(workdir))
-            bare_times: list[float] = []
-            poll_times: list[float] = []
+
+            async def bare_get() -> None:
+                (await bare.get("/api/tasks", params=params)).json()
+
             await monitor.poll_once()  # the first sighting of every task is not a steady poll
-            for _ in range(rounds):
-                started = time.perf_counter()
-                response = await bare.get("/api/tasks", params=params)
-                response.json()
-                bare_times.append(time.perf_counter() - started)
-                started = time.perf_counter()
-                await monitor.poll_once()
-                poll_times.append(time.perf_counter() - started)
+            cost = await poll_rounds(rounds, bare_get, monitor.poll_once)
             await monitor.stop()
             listed = len(monitor.jobs())
-    bare_ms, poll_ms = statistics.median(bare_times) * 1000, statistics.median(poll_times) * 1000
-    return poll_ms / bare_ms, (f"{count} tasks in Flower, {listed} listed (max_tasks), {rounds} rounds: "
-                               f"poll {poll_ms:.1f} ms, bare GET {bare_ms:.1f} ms (medians)")
+    return cost.ratio, (f"{count} tasks in Flower, {listed} listed (max_tasks), {rounds} rounds: "
+                        f"poll {cost.poll_ms:.1f} ms, bare GET {cost.bare_ms:.1f} ms (medians)")
 
 
 FIGURES = {

@@ -31,6 +31,7 @@ from jobdeck.adapters.ray import RayAdapter, RaySettings
 from jobdeck.model import JobRef
 from jobdeck.monitor import Monitor
 from jobdeck.store.memory import MemoryStore
+from poll_cost import poll_rounds
 
 Result = tuple[float, str]
 
@@ -86,24 +87,18 @@ async def poll_cost_ratio(workdir: Path, quick: bool) -> Result:
         _submit_and_wait(url, jobs, {"SUCCEEDED"})
         adapter = RayAdapter(RaySettings(url=url))
         monitor = Monitor([adapter], clock=adapter.clock, store=MemoryStore(workdir))
-        bare_times: list[float] = []
-        poll_times: list[float] = []
-        async with httpx.AsyncClient(base_url=url, timeout=30) as bare:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+
+            async def bare() -> None:
+                (await client.get("/api/jobs/")).json()
+
             await monitor.poll_once()  # the first sighting of every job is not a steady poll
-            await bare.get("/api/jobs/")
-            for _ in range(rounds):
-                started = time.perf_counter()
-                response = await bare.get("/api/jobs/")
-                response.json()
-                bare_times.append(time.perf_counter() - started)
-                started = time.perf_counter()
-                await monitor.poll_once()
-                poll_times.append(time.perf_counter() - started)
+            await client.get("/api/jobs/")
+            cost = await poll_rounds(rounds, bare, monitor.poll_once)
         await monitor.stop()
         assert len(monitor.jobs()) >= POLLED_JOBS
-    bare_ms, poll_ms = statistics.median(bare_times) * 1000, statistics.median(poll_times) * 1000
-    ratio = poll_ms / bare_ms
-    return ratio, f"{POLLED_JOBS} jobs, {rounds} rounds: poll {poll_ms:.1f} ms, bare GET {bare_ms:.1f} ms (medians)"
+    return cost.ratio, (f"{POLLED_JOBS} jobs, {rounds} rounds: poll {cost.poll_ms:.1f} ms, "
+                        f"bare GET {cost.bare_ms:.1f} ms (medians)")
 
 
 def _lags(text: str, arrived: float, since: float, into: list[float]) -> str:
