@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 import httpx
 import pytest
 from kit import UNKNOWN_RAW_STATE, Kit
+from waiting import poll_until
 
 from jobdeck.adapters.celery import CeleryAdapter, CelerySettings
 from jobdeck.errors import AdapterError, AuthFailed, Unreachable
@@ -139,14 +140,9 @@ class CeleryKit(Kit):
             return {uuid: task.get("state") for uuid, task in http.get("/api/tasks").json().items()}
 
     def _wait(self, wanted: dict[str, set[str]]) -> None:
-        deadline = time.monotonic() + PATIENCE
-        while True:
-            states = self._states()
-            if all(states.get(task_id) in allowed for task_id, allowed in wanted.items()):
-                return
-            if time.monotonic() > deadline:
-                raise AssertionError(f"Flower did not show {wanted} within {PATIENCE} s: {states}")
-            time.sleep(0.05)
+        poll_until(self._states, lambda states: all(states.get(task_id) in allowed for task_id, allowed in wanted.items()),
+                   timeout=PATIENCE, every=0.05,
+                   failure=lambda states: f"Flower did not show {wanted} within {PATIENCE} s: {states}")
 
     # -- the states, as the workers' events give them -----------------------------------------
 

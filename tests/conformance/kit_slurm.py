@@ -18,12 +18,12 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 from kit import Kit
+from waiting import poll_until
 
 from jobdeck.adapters.slurm import SlurmAdapter, SlurmSettings
 from jobdeck.errors import AdapterError, Unreachable
@@ -120,14 +120,9 @@ class SlurmKit(Kit):
         return dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
 
     def _wait(self, wanted: dict[str, set[str]]) -> None:
-        deadline = time.monotonic() + PATIENCE
-        while True:
-            states = self._states()
-            if all(states.get(job_id) in allowed for job_id, allowed in wanted.items()):
-                return
-            if time.monotonic() > deadline:
-                raise AssertionError(f"Slurm did not show {wanted} within {PATIENCE} s: {states}")
-            time.sleep(0.2)
+        poll_until(self._states, lambda states: all(states.get(job_id) in allowed for job_id, allowed in wanted.items()),
+                   timeout=PATIENCE, every=0.2,
+                   failure=lambda states: f"Slurm did not show {wanted} within {PATIENCE} s: {states}")
 
     def _command(self, argv: tuple[str, ...] | list[str]) -> list[str]:
         """``argv`` with its program found on Slurm's PATH (a test may have taken it off this process's)."""

@@ -3,11 +3,11 @@ scripts/engines/airflow_dags/): triggered through Airflow's own REST API, waited
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import httpx
 from tcp_relay import Relay  # noqa: F401  (re-exported: the tests and the kit take Airflow away through it)
+from waiting import poll_until
 
 ENDED = frozenset({"success", "failed"})
 
@@ -44,14 +44,8 @@ def task_of(rest: httpx.Client, job_id: str, task_id: str) -> dict[str, Any]:
 
 def wait_until(check: Any, what: str, timeout: float = 240.0) -> Any:
     """Poll ``check()`` every half second until it returns something true; fail after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"Airflow did not get there within {timeout:g} s: {what}")
-        time.sleep(0.5)
+    return poll_until(check, timeout=timeout, every=0.5,
+                      failure=lambda _: f"Airflow did not get there within {timeout:g} s: {what}")
 
 
 def wait_for_runs(rest: httpx.Client, job_ids: list[str], states: frozenset[str] = ENDED) -> None:

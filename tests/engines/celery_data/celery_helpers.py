@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import httpx
 from engine_session import SCRIPTS, Engine
+from waiting import poll_until
 
 from jobdeck.errors import NotFound
 
@@ -41,14 +42,9 @@ def flower_state(engine: Engine, task_id: str, url: str | None = None) -> str | 
 
 def wait_flower(engine: Engine, ids: dict[str, str], states: dict[str, set[str]]) -> None:
     """Wait until Flower reports each task of ``ids`` in one of its ``states`` (sync, for module fixtures)."""
-    deadline = time.monotonic() + PATIENCE
-    while True:
-        seen = {name: flower_state(engine, task_id) for name, task_id in ids.items()}
-        if all(seen[name] in states[name] for name in states):
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"Celery did not get there within {PATIENCE} s: {seen}")
-        time.sleep(0.1)
+    poll_until(lambda: {name: flower_state(engine, task_id) for name, task_id in ids.items()},
+               lambda seen: all(seen[name] in states[name] for name in states), timeout=PATIENCE, every=0.1,
+               failure=lambda seen: f"Celery did not get there within {PATIENCE} s: {seen}")
 
 
 async def eventually(check: Callable[[], Awaitable[T]], what: str, patience: float = PATIENCE) -> T:

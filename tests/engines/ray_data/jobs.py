@@ -4,12 +4,12 @@ the head away and bring it back without restarting Ray."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 from tcp_relay import Relay as TcpRelay
+from waiting import poll_until
 
 #: Secrets the jobs carry in their runtime_env: none may ever reach jobdeck's model.
 SECRET_TOKEN = "tok-sekrit-7f3a9c"
@@ -65,14 +65,8 @@ def status(client: httpx.Client, submission_id: str) -> str:
 
 def wait_for(client: httpx.Client, submission_id: str, states: set[str], timeout: float = 120.0) -> str:
     """Polls Ray until the job is in one of ``states``; its state then (AssertionError on time out)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        now = status(client, submission_id)
-        if now in states:
-            return now
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{submission_id} is still {now} after {timeout:.0f} s (waiting for {states})")
-        time.sleep(0.3)
+    return poll_until(lambda: status(client, submission_id), lambda now: now in states, timeout=timeout, every=0.3,
+                      failure=lambda now: f"{submission_id} is still {now} after {timeout:.0f} s (waiting for {states})")
 
 
 def Relay(target_port: int) -> TcpRelay:
