@@ -4,7 +4,16 @@ under the same name, as a service manager does, forgets what it ran)."""
 
 from __future__ import annotations
 
-from jobdeck.adapters.celery.convert import LOST_MARGIN_S, Converter, idle_workers, lost_on_idle
+from collections.abc import Mapping
+
+from jobdeck.adapters.celery.convert import (
+    LOST_MARGIN_S,
+    Converter,
+    group_of,
+    idle_workers,
+    lost_on_idle,
+    worker_name,
+)
 from jobdeck.adapters.celery.wire import TASK, WorkerInfo
 from jobdeck.model import JobState
 from jobdeck.redact import SecretScrubber
@@ -43,3 +52,18 @@ def test_a_lost_task_is_unknown_with_a_note_and_only_a_running_one_is() -> None:
     assert lost.error is not None and lost.error.startswith(f"its worker {W1} runs no task since this one started")
     assert convert.job(running, None, {}).state is JobState.RUNNING
     assert convert.job(done, None, {}, lost=True).state is JobState.SUCCEEDED
+
+
+def test_a_lost_task_counts_as_unknown_in_its_names_group_as_its_row_shows_it() -> None:
+    raw = [{"name": "tasks.sleep", "state": "STARTED", "worker": W1, "sent": STARTED, "started": STARTED},
+           {"name": "tasks.sleep", "state": "STARTED", "worker": {"hostname": "w2@localhost"}, "sent": STARTED + 1,
+            "started": STARTED + 1}]
+
+    def lost(task: Mapping[str, object]) -> bool:
+        return lost_on_idle(worker_name(task), task.get("started"), {W1: STARTED + 30})
+
+    group = group_of(raw, lost=lost)["tasks.sleep"]
+
+    assert group.recent == (JobState.UNKNOWN, JobState.RUNNING)
+    assert group.counts is not None and group.counts.count(JobState.UNKNOWN) == 1
+    assert worker_name(raw[1]) == "w2@localhost" and worker_name({"worker": 7}) == ""

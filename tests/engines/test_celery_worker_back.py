@@ -32,6 +32,9 @@ async def test_the_task_of_a_worker_that_came_back_is_unknown_with_a_note(celery
             assert any(w.name == worker and w.online for w in adapter.workers), adapter.workers
             assert (listed.state, listed.raw_state) == (JobState.UNKNOWN, "STARTED"), listed
             assert listed.error is not None and f"its worker {worker} runs no task since this one started" in listed.error
+            # Its name's group counts it as its row shows it.
+            assert listed.group is not None and listed.group.counts is not None
+            assert listed.group.counts.count(JobState.UNKNOWN) >= 1 and JobState.UNKNOWN in listed.group.recent
 
         await eventually(lost, "the task of the worker that came back", patience=90)
         alone = await adapter.get_job(task_id)

@@ -33,6 +33,7 @@ from jobdeck.adapters.celery.convert import (
     idle_workers,
     lost_on_idle,
     short_name,
+    worker_name,
 )
 from jobdeck.adapters.celery.flower import FlowerSource, auth_header
 from jobdeck.adapters.celery.reprs import sendable
@@ -216,12 +217,17 @@ class CeleryAdapter(HttpAdapter):
         idle = idle_workers(workers)
         limit = self.settings.max_tasks
         scope = f"the latest {len(tasks)} tasks" if len(tasks) >= limit else None
-        self._groups = group_of((raw for _, raw in tasks), scope, now=self.clock.now().timestamp())
+        def lost(raw: RawTask) -> bool:  # as the task's row will show it: unknown, not running
+            worker = worker_name(raw)
+            return raw.get("state") == "STARTED" and (
+                offline.get(worker, False) or lost_on_idle(worker, raw.get("started"), idle))
+
+        self._groups = group_of((raw for _, raw in tasks), scope, now=self.clock.now().timestamp(), lost=lost)
         # A task is read into the model only when what Celery says of it changed (or its group did).
         return self._listed.convert(
             ((uuid, (uuid, raw, self._groups.get(raw.get("name") or UNNAMED),
-                     offline.get(raw.get("worker") or "", False), uuid in self._revoked,
-                     lost_on_idle(raw.get("worker"), raw.get("started"), idle))) for uuid, raw in tasks),
+                     offline.get(worker_name(raw), False), uuid in self._revoked,
+                     lost_on_idle(worker_name(raw), raw.get("started"), idle))) for uuid, raw in tasks),
             lambda source: self._job(self._parsed(*source[:2]), *source[2:]),
         )
 

@@ -4,7 +4,7 @@ a run per attempt (each retry), a timeline of the task's events, and its "log"."
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 
 from jobdeck.adapters.celery.reprs import cut, cut_block, redact_repr
@@ -101,6 +101,15 @@ def lost_on_idle(worker: object, started: object, idle: Mapping[str, float]) -> 
     return started < beat_at - LOST_MARGIN_S
 
 
+def worker_name(raw: Mapping[str, object]) -> str:
+    """The worker of a task as Celery sent it: Flower sends its hostname, some versions the
+    worker object ({"hostname": …}); "" when neither."""
+    worker = raw.get("worker")
+    if isinstance(worker, Mapping):
+        worker = worker.get("hostname")
+    return worker if isinstance(worker, str) else ""
+
+
 UNNAMED = "(unnamed task)"
 
 
@@ -161,10 +170,11 @@ def _retries(raw: Mapping[str, object]) -> int:
 
 
 def group_of(tasks: Iterable[Mapping[str, object]], scope: str | None = None, *,
-             now: float | None = None) -> dict[str, JobGroup]:
+             now: float | None = None, lost: Callable[[Mapping[str, object]], bool] | None = None) -> dict[str, JobGroup]:
     """A group per task name (each task as Celery sent it): its listed tasks by state, their
     retries, the latest tasks' states (newest last) and, with ``now`` (epoch seconds), how many
-    ended per minute over the last RATE_WINDOW_S."""
+    ended per minute over the last RATE_WINDOW_S. A task ``lost`` says is lost counts as unknown,
+    as its row shows it."""
     by_name: dict[str, list[tuple[float, JobState]]] = defaultdict(list)
     retries: dict[str, int] = defaultdict(int)
     ended_lately: dict[str, int] = defaultdict(int)
@@ -175,7 +185,8 @@ def group_of(tasks: Iterable[Mapping[str, object]], scope: str | None = None, *,
         key = name if isinstance(name, str) and name else UNNAMED
         # In the order they were sent (a task's latest event may be much later: a revocation).
         began = _time(raw.get("sent") or raw.get("received") or raw.get("timestamp"))
-        by_name[key].append((began, TASK_STATES.get(state) or map_state(state, TASK_STATES)))  # type: ignore[arg-type]
+        shown = JobState.UNKNOWN if lost is not None and lost(raw) else TASK_STATES.get(state) or map_state(state, TASK_STATES)  # type: ignore[arg-type]
+        by_name[key].append((began, shown))
         if raw.get("retries") or state == "RETRY":
             retries[key] += _retries(raw)
         end_field = _END_FIELD.get(state) if now is not None and state is not None else None
