@@ -32,7 +32,8 @@ from jobdeck.model import JobState
 ENGINES = Path(__file__).resolve().parents[1] / "engines"
 sys.path.insert(0, str(ENGINES))
 sys.path.insert(0, str(ENGINES / "airflow_data"))
-from engine_session import Engine, shared_session  # noqa: E402
+from engine_session import Engine  # noqa: E402
+from kit_engines import engine_for  # noqa: E402
 from runs import Relay, client, task_of, trigger, wait_for_runs, wait_until  # noqa: E402
 from ports import free_port  # noqa: E402
 
@@ -43,22 +44,17 @@ NO_UNKNOWN_STATE = (
     f"know ({UNKNOWN_RAW_STATE!r}, or any drift) cannot come out of its REST API"
 )
 
-_engine: Engine | None = None
-
-
 def airflow_engine(request: pytest.FixtureRequest) -> Engine:
     """The conformance suite's Airflow and its runs, made on first use; stopped at the session's end."""
-    global _engine
-    if _engine is None:
-        session = shared_session(request.config)  # the engine tests' own, started once
-        engine = session.get("airflow")  # skips, saying why, where it cannot be installed
-        with client(engine.env) as rest:
-            tag = f"conf{int(time.time())}"
-            runs = [trigger(rest, "jd_conformance", f"{tag}-a", {"api_token": CONF_TOKEN}), trigger(rest, "jd_conformance", f"{tag}-b")]
-            wait_for_runs(rest, runs)
-            rest.patch("/api/v2/dags/jd_conformance", json={"is_paused": True}).raise_for_status()
-        _engine = engine
-    return _engine
+    return engine_for(request, "airflow", _trigger_runs)
+
+
+def _trigger_runs(engine: Engine) -> None:
+    with client(engine.env) as rest:
+        tag = f"conf{int(time.time())}"
+        runs = [trigger(rest, "jd_conformance", f"{tag}-a", {"api_token": CONF_TOKEN}), trigger(rest, "jd_conformance", f"{tag}-b")]
+        wait_for_runs(rest, runs)
+        rest.patch("/api/v2/dags/jd_conformance", json={"is_paused": True}).raise_for_status()
 
 
 class AirflowKit(Kit):

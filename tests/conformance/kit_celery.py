@@ -29,7 +29,8 @@ from jobdeck.errors import AdapterError, AuthFailed, Unreachable
 from jobdeck.model import JobState
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engines"))
-from engine_session import SCRIPTS, Engine, shared_session  # noqa: E402
+from engine_session import SCRIPTS, Engine  # noqa: E402
+from kit_engines import engine_for  # noqa: E402
 
 AUTH_ENV = "JOBDECK_CONFORMANCE_FLOWER_AUTH"
 FLOWER_PASSWORD = "celery-conformance-flower-3b7e"
@@ -52,19 +53,13 @@ NO_LOWER_CASE_STATE = (
     f"{UNKNOWN_RAW_STATE!r} cannot come out of it (schema drift covers an unknown state)"
 )
 
-_engine: Engine | None = None
-
-
 def celery_engine(request: pytest.FixtureRequest) -> Engine:
     """The conformance suite's Celery, started on first use and stopped at the session's end."""
-    global _engine
-    if _engine is None:
-        session = shared_session(request.config)  # the engine tests' own, started once
-        engine = session.get("celery")  # skips, saying why, where it cannot be installed
-        engine.env["FLOWER_KIT_URL"] = _script(engine, "flower-start", "flower-kit",
-                                               f"--basic-auth=jd:{FLOWER_PASSWORD}")
-        _engine = engine
-    return _engine
+    return engine_for(request, "celery", _start_flower)
+
+
+def _start_flower(engine: Engine) -> None:
+    engine.env["FLOWER_KIT_URL"] = _script(engine, "flower-start", "flower-kit", f"--basic-auth=jd:{FLOWER_PASSWORD}")
 
 
 def _script(engine: Engine, *args: str) -> str:

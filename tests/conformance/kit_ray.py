@@ -32,7 +32,8 @@ from jobdeck.model import JobState
 ENGINES = Path(__file__).resolve().parents[1] / "engines"
 sys.path.insert(0, str(ENGINES))
 sys.path.insert(0, str(ENGINES / "ray_data"))
-from engine_session import Engine, shared_session  # noqa: E402
+from engine_session import Engine  # noqa: E402
+from kit_engines import engine_for  # noqa: E402
 from jobs import Relay, submit, wait_for  # noqa: E402
 from ports import free_port  # noqa: E402
 
@@ -45,28 +46,25 @@ NO_UNKNOWN_STATUS = (
     f"know ({UNKNOWN_RAW_STATE!r}, or any drift) cannot come out of its Jobs API"
 )
 
-_engine: Engine | None = None
 _jobs: list[str] = []
 
 
 def ray_engine(request: pytest.FixtureRequest) -> Engine:
     """The conformance suite's Ray head and its jobs, made on first use; stopped at the session's end."""
-    global _engine
-    if _engine is None:
-        session = shared_session(request.config)  # the engine tests' own, started once
-        engine = session.get("ray")  # skips, saying why, where it cannot be installed
-        with httpx.Client(base_url=engine.env["RAY_DASHBOARD_URL"], timeout=30) as client:
-            tag = f"conf{int(time.time())}"
-            _jobs.extend([
-                submit(client, {"entrypoint": "echo conformance ok", "submission_id": f"{tag}-ok",
-                                "metadata": {"name": "conformance ok", "team": "conformance"},
-                                "runtime_env": {"env_vars": {"SERVICE_TOKEN": ENV_TOKEN}}}),
-                submit(client, {"entrypoint": "echo about to fail; exit 3", "submission_id": f"{tag}-fail"}),
-            ])
-            for job_id in _jobs:
-                wait_for(client, job_id, {"SUCCEEDED", "FAILED"})
-        _engine = engine
-    return _engine
+    return engine_for(request, "ray", _submit_jobs)
+
+
+def _submit_jobs(engine: Engine) -> None:
+    with httpx.Client(base_url=engine.env["RAY_DASHBOARD_URL"], timeout=30) as client:
+        tag = f"conf{int(time.time())}"
+        _jobs.extend([
+            submit(client, {"entrypoint": "echo conformance ok", "submission_id": f"{tag}-ok",
+                            "metadata": {"name": "conformance ok", "team": "conformance"},
+                            "runtime_env": {"env_vars": {"SERVICE_TOKEN": ENV_TOKEN}}}),
+            submit(client, {"entrypoint": "echo about to fail; exit 3", "submission_id": f"{tag}-fail"}),
+        ])
+        for job_id in _jobs:
+            wait_for(client, job_id, {"SUCCEEDED", "FAILED"})
 
 
 class RayKit(Kit):

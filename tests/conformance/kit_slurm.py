@@ -30,7 +30,8 @@ from jobdeck.errors import AdapterError, Unreachable
 from jobdeck.model import JobState
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engines"))
-from engine_session import Engine, shared_session  # noqa: E402
+from engine_session import Engine  # noqa: E402
+from kit_engines import engine_for  # noqa: E402
 
 #: In every kit job's environment: Slurm keeps a job's environment, jobdeck never shows it.
 SECRET_ENV = "JOBDECK_CONFORMANCE_SLURM_SECRET"
@@ -49,17 +50,12 @@ PRODUCERS: dict[str, tuple[list[str], str]] = {
     "FAILED": ([], "exit 3"),
 }
 
-_engine: Engine | None = None
 _partitions = itertools.count(1)
 
 
 def slurm_engine(request: pytest.FixtureRequest) -> Engine:
     """The conformance suite's Slurm, started on first use and stopped at the session's end."""
-    global _engine
-    if _engine is None:
-        session = shared_session(request.config)  # the engine tests' own, started once
-        _engine = session.get("slurm")  # skips, saying why, where it cannot be installed
-    return _engine
+    return engine_for(request, "slurm")
 
 
 class SlurmKit(Kit):
