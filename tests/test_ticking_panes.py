@@ -6,13 +6,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from rich.console import Console
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
 from textual.strip import Strip
 
 from jobdeck.clock import FrozenClock
 from jobdeck.model import Job, JobRef, JobState, Run, StatusEvent
-from jobdeck.ui.part_lines import PartsWidget
+from jobdeck.ui.part_lines import PartsWidget, grid_rows
 from jobdeck.ui.widgets.run_detail import RunDetail
 from jobdeck.ui.widgets.run_strip import RunStrip, RunStripData, StripRun
 from jobdeck.ui.widgets.timeline import Timeline
@@ -146,3 +150,32 @@ async def test_a_new_theme_draws_every_line_again() -> None:
         await app.tick(pilot, 1)
         after = lines(detail)
         assert all(now is not was for was, now in zip(before, after, strict=True))
+
+
+def test_ticking_rows_are_drawn_segment_for_segment_as_their_table_draws_them() -> None:
+
+    console = Console(width=60)
+    label_style = Style(color="red")
+    rows = [
+        ("Created", Text("2026-01-01 11:55:00 · 5s ago")),
+        ("Duration", Text("58s", style=Style(bold=True))),
+        ("Gone", Text.assemble(("gone", Style(italic=True)), " since 11:55", style=Style(dim=True))),
+        ("", Text("")),
+    ]
+    for label_width, value_width in ((8, 30), (8, 28), (12, 40)):
+        table = Table.grid(padding=(0, 1))
+        table.add_column(style=label_style, no_wrap=True, width=label_width)
+        table.add_column(overflow="fold", width=value_width)
+        for row in rows:
+            table.add_row(*row)
+        fast = grid_rows(rows, label_width, value_width, label_style)
+        assert fast is not None
+        options = console.options.update_width(60)
+        assert list(console.render(fast, options)) == list(console.render(table, options))
+
+
+def test_rows_that_would_wrap_are_left_to_the_table() -> None:
+
+    assert grid_rows([("Started", Text("x" * 31))], 8, 30, Style()) is None
+    assert grid_rows([("Started", Text("two\nlines"))], 8, 30, Style()) is None
+    assert grid_rows([("[b]Started", Text("markup in a label"))], 10, 30, Style()) is None

@@ -20,8 +20,11 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import NamedTuple
 
-from rich.console import Group, RenderableType
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
 from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.visual import Visual, visualize
@@ -150,3 +153,46 @@ def value_column(widest: int | None, room: int) -> dict[str, int | None]:
     if widest is None or widest < 1 or room < 1:
         return {"min_width": widest}
     return {"width": min(widest, room)}
+
+
+class GridRows:
+    """Rows of a two-column ``Table.grid(padding=(0, 1))`` whose widths are known and whose
+    cells each fit on one line, drawn segment for segment as Rich draws that table, without
+    its machinery (the rows that tick are drawn every second). ``grid_rows`` says whether
+    the rows fit; the others are drawn by the table."""
+
+    def __init__(self, rows: list[tuple[str, Text]], first_width: int, last_width: int, first_style: Style) -> None:
+        self.rows = rows
+        self.first_width = first_width
+        self.last_width = last_width
+        self.first_style = first_style
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for first, last in self.rows:
+            yield Segment(first.ljust(self.first_width), self.first_style)
+            yield Segment(" ", self.first_style)
+            line = last.copy()
+            line.end = ""
+            line.truncate(self.last_width, overflow="fold", pad=True)
+            # (A table joins its cell's lines, which makes the text's own style a span.)
+            yield from Text("\n").join([line]).render(console, end="")
+            yield Segment.line()
+
+
+def grid_rows(rows: list[tuple[str, Text]], first_width: int, last_width: int, first_style: Style) -> GridRows | None:
+    """``GridRows`` of ``rows`` when each fits on its line as it is (plain words in the first
+    column, one line of text in the last, nothing of its own that would lay it out), else None."""
+    for first, last in rows:
+        plain = last.plain
+        if (
+            cell_len(first) > first_width
+            or "[" in first
+            or last.cell_len > last_width
+            or "\n" in plain
+            or "\t" in plain
+            or last.justify is not None
+            or last.overflow is not None
+            or last.no_wrap is not None
+        ):
+            return None
+    return GridRows(rows, first_width, last_width, first_style)

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from rich.cells import cell_len
+from rich.console import RenderableType
 from rich.measure import Measurement
 from rich.style import Style
 from rich.table import Table
@@ -27,7 +28,7 @@ from jobdeck.model import JobState, StatusEvent
 from jobdeck.present import age, state_word, truncate
 from jobdeck.safe_text import safe_line
 from jobdeck.ui.deck_text import STATE_TONE, duration, state_text, wall_time
-from jobdeck.ui.part_lines import Part, PartsWidget, value_column
+from jobdeck.ui.part_lines import Part, PartsWidget, grid_rows, value_column
 
 #: The component class that colours each state.
 STATE_COMPONENT: dict[JobState, str] = {state: f"timeline--{tone}" for state, tone in STATE_TONE.items()}
@@ -126,7 +127,7 @@ class Timeline(PartsWidget):
         # The last transition's first line ticks ("for 5s"); what the backend said does not.
         headline, *notes = last
         last_key = ("last", headline[0], str(headline[1]))
-        parts.append(Part(last_key, lambda: self._table([[headline]], time_width, text_width, width)))
+        parts.append(Part(last_key, lambda: self._ticking_row(headline, time_width, text_width, width)))
         if notes:
             parts.append(Part("last-notes", lambda: self._table([notes], time_width, text_width, width)))
         return parts
@@ -165,6 +166,15 @@ class Timeline(PartsWidget):
         console = self.app.console
         options = console.options.update_width(max(1, room))
         return max((Measurement.get(console, options, text).maximum for text in texts), default=0)
+
+    def _ticking_row(self, row: tuple[str, Text], time_width: int, text_width: int, width: int) -> RenderableType:
+        """The last transition's first line, drawn every second: without a table's machinery
+        when it fits."""
+        if 1 <= text_width <= width - time_width - 1:
+            fast = grid_rows([row], time_width, text_width, self._style("timeline--time"))
+            if fast is not None:
+                return fast
+        return self._table([[row]], time_width, text_width, width)
 
     def _table(self, rows: list[list[tuple[str, Text]]], time_width: int, text_width: int, width: int) -> Table:
         table = Table.grid(padding=(0, 1))

@@ -14,7 +14,7 @@ again and not the tables around them.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from functools import partial
 from datetime import datetime
 from typing import ClassVar
@@ -35,7 +35,7 @@ from jobdeck.ui.deck_text import STATE_TONE, bar, percent, state_text
 from jobdeck.ui.group_rows import group_rows
 from jobdeck.ui.run_fields import fields_for_run
 from jobdeck.ui.run_position import only_run, page_text, run_label
-from jobdeck.ui.part_lines import Part, PartsWidget, value_column
+from jobdeck.ui.part_lines import Part, PartsWidget, grid_rows, value_column
 from jobdeck.ui.widgets.run_detail.text import (
     MAX_DETAIL_FIELDS,
     MAX_DETAIL_VALUE,
@@ -200,9 +200,22 @@ class RunDetail(PartsWidget):
                 runs.append((ticks, [row]))
         parts: list[Part] = []
         for index, (ticks, chunk) in enumerate(runs):
-            key: Hashable = (table, index, tuple(str(value) for _, value in chunk)) if ticks else (table, index)
-            parts.append(Part(key, partial(self._table, chunk, label_width, value_width, width), name))
+            if not ticks:
+                parts.append(Part((table, index), partial(self._table, chunk, label_width, value_width, width), name))
+                continue
+            key = (table, index, tuple(str(value) for _, value in chunk))
+            parts.append(Part(key, partial(self._ticking_rows, chunk, label_width, value_width, width), name))
         return parts
+
+    def _ticking_rows(self, rows: list[Row], label_width: int, value_width: int, width: int) -> RenderableType:
+        """Rows that tick, drawn every second: without a table's machinery when they fit."""
+        room = width - label_width - 1
+        texts = [(label, value) for label, value in rows if isinstance(value, Text)]
+        if len(texts) == len(rows) and 1 <= value_width <= room:
+            fast = grid_rows(texts, label_width, value_width, self._style("run-detail--label"))
+            if fast is not None:
+                return fast
+        return self._table(rows, label_width, value_width, width)
 
     def _has_runs_of_its_own(self, job: Job) -> bool:
         """False when the job is its own single run: the rows above already say it all."""
