@@ -29,7 +29,8 @@ from jobdeck.errors import AdapterError, AuthFailed, Unreachable
 from jobdeck.model import JobState
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engines"))
-from engine_session import SCRIPTS, Engine  # noqa: E402
+from celery_data.celery_helpers import script as _script  # noqa: E402
+from engine_session import Engine  # noqa: E402
 from kit_engines import engine_for  # noqa: E402
 
 AUTH_ENV = "JOBDECK_CONFORMANCE_FLOWER_AUTH"
@@ -60,16 +61,6 @@ def celery_engine(request: pytest.FixtureRequest) -> Engine:
 
 def _start_flower(engine: Engine) -> None:
     engine.env["FLOWER_KIT_URL"] = _script(engine, "flower-start", "flower-kit", f"--basic-auth=jd:{FLOWER_PASSWORD}")
-
-
-def _script(engine: Engine, *args: str) -> str:
-    import subprocess
-
-    command, *rest = args
-    done = subprocess.run(["bash", str(SCRIPTS / "celery"), command, str(engine.base), *rest],
-                          capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip()
 
 
 class CeleryKit(Kit):
