@@ -153,7 +153,6 @@ async def test_a_new_theme_draws_every_line_again() -> None:
 
 
 def test_ticking_rows_are_drawn_segment_for_segment_as_their_table_draws_them() -> None:
-
     console = Console(width=60)
     label_style = Style(color="red")
     rows = [
