@@ -133,6 +133,17 @@ async def test_each_array_task_s_log_is_its_own_file_expanded_from_the_pattern(c
     assert Path(cluster.folder, f"sweep-{array_id}_2.out").exists()
 
 
+async def test_an_array_s_log_without_a_chosen_run_is_its_newest_run_s(cluster, adapter):
+    # The deck asks for the newest run's log with no run named; the newest is the run the run
+    # list puts first (task 3), though task 3 keeps the array's own job id, the lowest of all.
+    array_id = cluster.ids["array"]
+    await settled(adapter, cluster, "array")
+    newest = (await adapter.list_runs(array_id))[0]
+    assert newest.id == f"{array_id}_3"
+    chunk = await adapter.read_log(array_id)
+    assert chunk.text == f"task 3 of {array_id}\n"
+
+
 async def test_the_log_is_read_from_stdout_and_stderr_files_and_resumes_from_its_cursor(cluster, adapter):
     await settled(adapter, cluster, "bad")
     job_id = cluster.ids["bad"]

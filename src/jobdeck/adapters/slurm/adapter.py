@@ -24,7 +24,17 @@ from jobdeck.adapters.base import ListedJobs, read_secret
 from jobdeck.adapters.kit.blocking import run_blocking
 from jobdeck.adapters.kit.http import HttpAdapter
 from jobdeck.adapters.slurm.cli_source import AccountingOff, CliSource
-from jobdeck.adapters.slurm.convert import Unit, job_from_unit, record_state, run_id, runs_of, spread, timeline_of, units
+from jobdeck.adapters.slurm.convert import (
+    Unit,
+    job_from_unit,
+    record_state,
+    run_id,
+    run_order,
+    runs_of,
+    spread,
+    timeline_of,
+    units,
+)
 from jobdeck.adapters.slurm.logs import log_path, read_file
 from jobdeck.adapters.slurm.merge import Merged
 from jobdeck.adapters.slurm.observed import Observed
@@ -279,8 +289,14 @@ class SlurmAdapter(HttpAdapter):
 
     def _run_record(self, unit: Unit, run: str | None) -> SlurmRecord:
         if run is None:
+            # The newest run as runs_of orders them (an array's highest task), once it has started;
+            # before that the one started last. Not by job id: an array's last task keeps the
+            # array's own id, the lowest of all.
+            newest = max(unit.records, key=run_order)
+            if newest.start:
+                return newest
             started = [r for r in unit.records if r.start]
-            return max(started, key=lambda r: (r.start or 0, r.job_id)) if started else unit.records[0]
+            return max(started, key=lambda r: (r.start or 0, run_order(r))) if started else newest
         for record in unit.records:
             if run_id(record) == run:
                 return record

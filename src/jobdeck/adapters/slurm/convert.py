@@ -218,7 +218,7 @@ def unit_id(record: SlurmRecord) -> str:
 
 
 def _group_job(backend: str, unit: Unit) -> Job:
-    tasks = sorted(unit.records, key=_run_order)
+    tasks = sorted(unit.records, key=run_order)
     states = [record_state(task) for task in tasks]
     tally = StateCounts.of(states)
     state = next((s for s in _ARRAY_STATE_ORDER if tally.count(s)), JobState.UNKNOWN)
@@ -256,7 +256,7 @@ def _group_job(backend: str, unit: Unit) -> Job:
     )
 
 
-def _run_order(record: SlurmRecord) -> tuple[int, int]:
+def run_order(record: SlurmRecord) -> tuple[int, int]:
     return (record.array_task_id if record.array_task_id is not None else (record.het_offset or 0), record.job_id)
 
 
@@ -264,7 +264,7 @@ def runs_of(backend: str, unit: Unit) -> list[Run]:
     """The unit's runs, newest first (an array's tasks by task id, highest first)."""
     job_ref = JobRef(backend=backend, id=unit.id)
     runs = []
-    for record in sorted(unit.records, key=_run_order, reverse=True):
+    for record in sorted(unit.records, key=run_order, reverse=True):
         state = record_state(record)
         runs.append(
             Run(
