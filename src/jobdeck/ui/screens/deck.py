@@ -46,6 +46,7 @@ from jobdeck.ui.screens.job_actions import JobActions
 from jobdeck.ui.screens.key_commands import KeySection, everywhere_keys
 from jobdeck.ui.widgets.health_bar import HealthBar
 from jobdeck.ui.widgets.job_list import JobList
+from jobdeck.ui.widgets.job_list.job_rows import NO_JOBS
 from jobdeck.ui.widgets.key_footer import KeyFooter
 from jobdeck.ui.widgets.log_view import LogView
 from jobdeck.ui.widgets.run_detail import RunDetail
@@ -171,6 +172,8 @@ class DeckScreen(DeckViews, BulkActions, JobActions, FirstScreen):
         self._unsubscribe = self.host.add_monitor_listener(lambda event: self.post_message(MonitorUpdate(event)))
         jobs = self.query_one(JobList)
         jobs.backend_names = tuple(monitor.backends())
+        if not any(backend.kind == "local" for backend in self.host.settings.backends):
+            jobs.empty_hint = NO_JOBS  # (jobdeck run starts local jobs only)
         jobs.set_jobs(monitor.jobs())
         self._bind_declared_actions(self._keys_in_use())
         self._tick()  # (it shows the health too)

@@ -32,6 +32,11 @@ _STATE_CLASS: dict[JobState, str] = {state: f"job-list--state-{state.value}" for
 _TIME_COLUMNS = frozenset({"age", "duration"})
 
 
+#: The empty list's words with a local backend (where jobdeck run starts jobs), and without one.
+NO_JOBS_LOCAL = "No jobs yet. Run `jobdeck run -- CMD` to start one."
+NO_JOBS = "No jobs yet: the backends list none (H shows each backend's health)"
+
+
 @dataclass(frozen=True)
 class _Drawn:
     """A row as drawn, with what a tick needs to make only its time cells again."""
@@ -84,6 +89,8 @@ class JobRows(ScrollView):
     state_words: reactive[bool] = reactive(False, init=False)
     #: A saved view's columns (``jobdeck.views.COLUMNS``; None: the usual ones) and name width.
     view_columns: reactive[tuple[tuple[str, ...] | None, int | None]] = reactive((None, None), init=False)
+    #: What the empty list says before any job is listed (the deck knows which backends it has).
+    empty_hint = NO_JOBS_LOCAL
     #: Text drawn before a job's name, by job: the deck's marks (bulk actions, new failures).
     row_tags: reactive[Mapping[JobRef, str]] = reactive(dict, init=False, always_update=True)
 
@@ -338,7 +345,7 @@ class JobRows(ScrollView):
         """Why nothing is shown, and what to do about it."""
         store = self._store
         if not store.job_count:
-            return "No jobs yet. Run `jobdeck run -- CMD` to start one."
+            return self.empty_hint
         if not store.sorted:
             if store.archived:
                 return "Nothing archived"
