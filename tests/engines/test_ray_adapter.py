@@ -397,3 +397,17 @@ async def test_credentials_in_urls_and_on_the_entrypoint_s_command_line_never_le
     assert not [secret for secret in (*SECRETS, *inline) if secret in shown]
     assert job.detail["runtime_env"]["working_dir"] == f"https://{REDACTED}@127.0.0.1:1/org/repo/archive/main.zip"
     assert job.name == f"DEPLOY_TOKEN={REDACTED} python train.py --api-key {REDACTED} --epochs 3"
+
+
+async def test_a_job_ray_ended_before_its_entrypoint_started_says_why_its_log_is_empty(ray, adapter):
+    # A local working_dir is refused by the Jobs API only once submitted: the job fails before
+    # any driver runs, and Ray keeps no log of it.
+    job_id = submit(ray.client, {"entrypoint": "python main.py", "submission_id": f"{ray.ids['ok']}-no-driver",
+                                 "runtime_env": {"working_dir": "/nonexistent/local/folder"}})
+    wait_for(ray.client, job_id, {"FAILED"})
+    log = await adapter.read_log(job_id)
+    assert (log.text, log.complete) == ("", True)
+    assert log.notice == "no log: Ray ended this job before its entrypoint started (its error says why)"
+    assert (await adapter.get_job(job_id)).error is not None
+    # A job whose entrypoint ran has its log, and no such notice.
+    assert (await adapter.read_log(ray.ids["fail"])).notice is None

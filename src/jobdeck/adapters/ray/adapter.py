@@ -75,6 +75,13 @@ def _finished_only(job: Job) -> str | None:
     return None
 
 
+def _no_log_notice(wire: RayJob, size: int) -> str | None:
+    """Why an ended job's log is empty, where Ray says: its entrypoint never started."""
+    if size or wire.status not in TERMINAL_RAW or wire.job_id or wire.driver_info:
+        return None
+    return "no log: Ray ended this job before its entrypoint started (its error says why)"
+
+
 DELETE = ActionSpec(
     "delete_job",
     key="D",
@@ -268,7 +275,7 @@ class RayAdapter(HttpAdapter):
                 text, used = decode_complete(data, final=final and ended)
                 return LogChunk(text=text, offset=offset + used, complete=final and ended and used == len(data))
         new, end = logs.from_offset(await self._whole_log(job_id), offset)
-        return LogChunk(text=new, offset=max(offset, end), complete=final)
+        return LogChunk(text=new, offset=max(offset, end), complete=final, notice=_no_log_notice(wire, end))
 
     async def log_tail_offset(self, job_id: str, lines: int, before: int | None = None) -> int:
         params = logfile.file_params(await self._log_job(job_id))
