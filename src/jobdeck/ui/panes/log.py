@@ -229,11 +229,16 @@ class LogPane(LogTools, TitledPane, Vertical):
             self._window.followed_to = start
             if self._filtered is not None:
                 self._skipped_before_filter = start  # where this log starts when the filter goes
+        why_empty: str | None = None  # a notice that said why there was no text yet
         async for chunk in self._reader.follow_log(ref, start):
             if ref != self.ref or run != self.run or stream != self.stream:
                 return
             if chunk.notice:
                 log_view.set_notice(chunk.notice)
+                why_empty = None if chunk.text else chunk.notice
+            elif chunk.text and why_empty is not None and log_view.notice_text == why_empty:
+                log_view.set_notice(None)  # "the job has not started" is stale once its lines come
+                why_empty = None
             if chunk.text:
                 self._show_text(chunk.text)
             if chunk.offset is not None and run is None:
