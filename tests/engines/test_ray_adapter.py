@@ -408,6 +408,10 @@ async def test_a_job_ray_ended_before_its_entrypoint_started_says_why_its_log_is
     log = await adapter.read_log(job_id)
     assert (log.text, log.complete) == ("", True)
     assert log.notice == "no log: Ray ended this job before its entrypoint started (its error says why)"
-    assert (await adapter.get_job(job_id)).error is not None
-    # A job whose entrypoint ran has its log, and no such notice.
+    job = await adapter.get_job(job_id)
+    assert job.error is not None
+    assert job.started is None and job.ended is not None  # it never ran
+    # A shell job whose entrypoint ran (no Ray job id of its own) started, and has no such notice.
+    fail = await adapter.get_job(ray.ids["fail"])
+    assert fail.detail.get("job_id") is None and fail.started is not None
     assert (await adapter.read_log(ray.ids["fail"])).notice is None

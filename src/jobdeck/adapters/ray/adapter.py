@@ -39,6 +39,7 @@ from jobdeck.adapters.kit.tls import ssl_context
 from jobdeck.adapters.ray import logfile, logs
 from jobdeck.adapters.ray.convert import (
     TERMINAL_RAW,
+    never_ran,
     nodes_words,
     one_line,
     own_events,
@@ -77,7 +78,7 @@ def _finished_only(job: Job) -> str | None:
 
 def _no_log_notice(wire: RayJob, size: int) -> str | None:
     """Why an ended job's log is empty, where Ray says: its entrypoint never started."""
-    if size or wire.status not in TERMINAL_RAW or wire.job_id or wire.driver_info:
+    if size or not never_ran(wire):
         return None
     return "no log: Ray ended this job before its entrypoint started (its error says why)"
 

@@ -143,14 +143,21 @@ def to_job(backend: str, wire: RayJob, counts: Counts | None) -> Job:
         raw_state=wire.status,
         created=submitted,
         # The Jobs API keeps no start time of its own: a job that left PENDING started
-        # at submission as far as it tells (the monitor records when it saw it running).
-        started=submitted if state is not JobState.PENDING else None,
+        # at submission as far as it tells (the monitor records when it saw it running),
+        # unless it ended with no driver ever started.
+        started=submitted if state is not JobState.PENDING and not never_ran(wire) else None,
         ended=when(wire.end_time),
         counts=counts,
         labels=labels_of(wire),
         error=error_text(wire),
         detail=hide_url_credentials(redact({key: value for key, value in detail.items() if value is not None})),
     )
+
+
+def never_ran(wire: RayJob) -> bool:
+    """The job ended before its entrypoint started (a bad runtime_env, stopped while pending): no
+    node ever ran it. A shell entrypoint that ran has a node but no Ray job id of its own."""
+    return wire.status in TERMINAL_RAW and not wire.driver_node_id and not wire.job_id and not wire.driver_info
 
 
 def own_events(wire: RayJob) -> list[StatusEvent]:
