@@ -232,6 +232,12 @@ class SlurmAdapter(HttpAdapter):
         return None
 
     def confirm_text(self, capability: Capability, job: Job) -> str | None:
+        if self.settings.mode == "rest":
+            return {
+                Capability.CANCEL: "slurmrestd (DELETE): Slurm ends it (every task, for an array).",
+                Capability.PAUSE: "slurmrestd (hold): it stays queued until it is released (resume).",
+                Capability.RESUME: "slurmrestd (release): the scheduler may start it again.",
+            }.get(capability)
         words = {
             Capability.CANCEL: "scancel: Slurm ends it (every task, for an array).",
             Capability.RETRY: "scontrol requeue: Slurm runs it again under the same id, "
