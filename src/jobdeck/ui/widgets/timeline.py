@@ -91,7 +91,7 @@ class Timeline(PartsWidget):
     ascii: reactive[bool] = reactive(False)
 
     #: The rows of all transitions but the last, kept while nothing they show moves.
-    _earlier: tuple[list[StatusEvent], object, tuple[list[list[tuple[str, Text]]], int, int]] | None = None
+    _earlier: tuple[list[StatusEvent], object, tuple[list[list[tuple[str, Text]]], int, dict[int, int]]] | None = None
 
     def watch_now(self, old: datetime | None, new: datetime | None) -> None:
         # Set once a second: repainting the whole table each time costs idle CPU.
@@ -106,8 +106,8 @@ class Timeline(PartsWidget):
         since = age(as_utc(last.at), as_utc(now)) if now is not None else ""
         return (since, *(event_time(event.at, now) for event in self.events))
 
-    def forget_parts(self) -> None:
-        super().forget_parts()
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
         self._earlier = None
 
     def parts(self, width: int) -> list[Part]:
@@ -134,17 +134,22 @@ class Timeline(PartsWidget):
 
     def _earlier_rows(self, events: list[StatusEvent], width: int) -> tuple[list[list[tuple[str, Text]]], int, int]:
         """The rows of every transition but the last (which ticks), and the widths of their
-        columns: made again only when the transitions, the day or anything drawn moves."""
+        columns at ``width``: the rows made again only when the transitions, the day, ASCII,
+        the theme or the styles move (not for each width a pane is measured and drawn at)."""
         now = self.now
         day = (now.tzinfo, assume_utc(now).date()) if now is not None else None
-        key = (day, width)
+        key = (day, self.ascii, self.app.theme)
         kept = self._earlier
-        if kept is not None and kept[0] is self.events and kept[1] == key:
-            return kept[2]
-        rows = [self._rows(events, index) for index in range(len(events) - 1)]
-        time_width = max((cell_len(row[0][0]) for row in rows), default=0)
-        text_width = self._widest([text for row in rows for _, text in row], width - time_width - 1)
-        self._earlier = (self.events, key, (rows, time_width, text_width))
+        if kept is None or kept[0] is not self.events or kept[1] != key:
+            rows = [self._rows(events, index) for index in range(len(events) - 1)]
+            time_width = max((cell_len(row[0][0]) for row in rows), default=0)
+            kept = self._earlier = (self.events, key, (rows, time_width, {}))
+        rows, time_width, text_widths = kept[2]
+        text_width = text_widths.get(width)
+        if text_width is None:
+            text_width = text_widths[width] = self._widest(
+                [text for row in rows for _, text in row], width - time_width - 1
+            )
         return rows, time_width, text_width
 
     def _rows(self, events: list[StatusEvent], index: int) -> list[tuple[str, Text]]:
