@@ -154,6 +154,17 @@ async def test_the_log_is_read_from_stdout_and_stderr_files_and_resumes_from_its
     assert err.text == "it went wrong\n"
     tail = await adapter.read_log(job_id, LogCursor(position=3, stream="stderr"))
     assert tail.text == "went wrong\n"
+    assert err.notice is None and out.notice is None
+
+
+async def test_stderr_of_a_job_without_its_own_file_is_its_stdout_file_and_says_so(cluster, adapter):
+    await settled(adapter, cluster, "ok")
+    job_id = cluster.ids["ok"]  # -o only: Slurm writes stderr into the same file
+    err = await adapter.read_log(job_id, LogCursor(stream="stderr"))
+    assert err.text == "hello from slurm\nsecond line\n"
+    path = Path(cluster.folder, f"ok job-{job_id}.out")
+    assert err.notice == f"no -e: stderr is written into the stdout file with it ({path})"
+    assert (await adapter.read_log(job_id)).notice is None
 
 
 async def test_a_running_job_s_log_is_followed_live(cluster, adapter):

@@ -210,11 +210,14 @@ class SlurmAdapter(HttpAdapter):
             pending=shown is not None and state in (JobState.PENDING, JobState.PAUSED),
             deadline=self.settings.command_timeout, backend=self.name,
         )
+        notice = chunk.notice
+        if notice is None and cursor.stream == "stderr" and path == log_path(record, "stdout", shown):
+            notice = f"no -e: stderr is written into the stdout file with it ({path})"
         return LogChunk(
             text=chunk.text,
             cursor=LogCursor(position=chunk.cursor.position, run=cursor.run, stream=cursor.stream),
             complete=chunk.complete,
-            notice=chunk.notice,
+            notice=notice,
         )
 
     # -- actions ------------------------------------------------------------------------
