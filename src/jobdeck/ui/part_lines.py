@@ -17,6 +17,7 @@ widget drawn in parts looks as it did drawn whole.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Hashable
 from typing import NamedTuple
 
@@ -181,12 +182,16 @@ class GridRows:
 
 def grid_rows(rows: list[tuple[str, Text]], first_width: int, last_width: int, first_style: Style) -> GridRows | None:
     """``GridRows`` of ``rows`` when each fits on its line as it is (plain words in the first
-    column, one line of text in the last, nothing of its own that would lay it out), else None."""
+    column, one line of text in the last, nothing of its own that would lay it out), else None.
+    A table reads a first column's words as markup and ``:name:`` as an emoji: words that
+    may be either are left to it (a time, ``11:55:02``, is neither)."""
     for first, last in rows:
         plain = last.plain
         if (
             cell_len(first) > first_width
             or "[" in first
+            or "\n" in first
+            or (":" in first and not _TIME_LIKE.fullmatch(first))
             or last.cell_len > last_width
             or "\n" in plain
             or "\t" in plain
@@ -196,3 +201,7 @@ def grid_rows(rows: list[tuple[str, Text]], first_width: int, last_width: int, f
         ):
             return None
     return GridRows(rows, first_width, last_width, first_style)
+
+
+#: A time or date: digits, colons, dashes and spaces (never markup nor an emoji's name).
+_TIME_LIKE = re.compile(r"[0-9: -]*")

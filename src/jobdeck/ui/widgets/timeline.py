@@ -123,7 +123,7 @@ class Timeline(PartsWidget):
         text_width = max(text_width, self._widest([text for _, text in last], width - time_width - 1))
         parts = []
         if earlier:
-            parts.append(Part("earlier", lambda: self._table(earlier, time_width, text_width, width)))
+            parts.append(Part("earlier", lambda: self._earlier_part(earlier, time_width, text_width, width)))
         # The last transition's first line ticks ("for 5s"); what the backend said does not.
         headline, *notes = last
         last_key = ("last", headline[0], str(headline[1]))
@@ -171,6 +171,17 @@ class Timeline(PartsWidget):
         console = self.app.console
         options = console.options.update_width(max(1, room))
         return max((Measurement.get(console, options, text).maximum for text in texts), default=0)
+
+    def _earlier_part(
+        self, rows: list[list[tuple[str, Text]]], time_width: int, text_width: int, width: int
+    ) -> RenderableType:
+        """The transitions before the last: without a table's machinery when they all fit."""
+        if 1 <= text_width <= width - time_width - 1:
+            flat = [row for event_rows in rows for row in event_rows]
+            fast = grid_rows(flat, time_width, text_width, self._style("timeline--time"))
+            if fast is not None:
+                return fast
+        return self._table(rows, time_width, text_width, width)
 
     def _ticking_row(self, row: tuple[str, Text], time_width: int, text_width: int, width: int) -> RenderableType:
         """The last transition's first line, drawn every second: without a table's machinery

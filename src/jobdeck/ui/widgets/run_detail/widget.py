@@ -35,7 +35,7 @@ from jobdeck.ui.deck_text import STATE_TONE, bar, percent, state_text
 from jobdeck.ui.group_rows import group_rows
 from jobdeck.ui.run_fields import fields_for_run
 from jobdeck.ui.run_position import only_run, page_text, run_label
-from jobdeck.ui.part_lines import Part, PartsWidget, grid_rows, value_column
+from jobdeck.ui.part_lines import GridRows, Part, PartsWidget, grid_rows, value_column
 from jobdeck.ui.widgets.run_detail.text import (
     MAX_DETAIL_FIELDS,
     MAX_DETAIL_VALUE,
@@ -167,7 +167,7 @@ class RunDetail(PartsWidget):
         if fields:
             # The backend's fields get their own table: their long key paths
             # would otherwise widen the label column of every row above.
-            parts.append(Part("fields", lambda: Group(*self._field_parts(fields))))
+            parts.append(Part("fields", lambda: Group(*self._field_parts(fields, width))))
         return parts
 
     def _fields(self, job: Job, run: Run | None) -> list[tuple[str, str]]:
@@ -232,10 +232,21 @@ class RunDetail(PartsWidget):
             table.add_row(label, value)
         return table
 
-    def _field_parts(self, fields: list[tuple[str, str]]) -> list[RenderableType]:
+    def _field_parts(self, fields: list[tuple[str, str]], width: int) -> list[RenderableType]:
         """The backend's own fields under their title."""
         title = Text("Backend fields", style=self._style("run-detail--title"))
-        return [title, self._table(self._field_rows(fields))]
+        rows = list(self._field_rows(fields))
+        return [title, self._fitting_rows(rows, width) or self._table(rows)]
+
+    def _fitting_rows(self, rows: list[Row], width: int) -> GridRows | None:
+        """``rows`` drawn as their table would draw them, without its machinery, when every
+        row fits on its line at ``width``."""
+        label_width = max((cell_len(label) for label, _ in rows), default=0)
+        texts = [(label, value) for label, value in rows if isinstance(value, Text)]
+        value_width = max((value.cell_len for _, value in texts), default=0)
+        if len(texts) != len(rows) or not 1 <= value_width <= width - label_width - 1:
+            return None
+        return grid_rows(texts, label_width, value_width, self._style("run-detail--label"))
 
     def _field_rows(self, fields: list[tuple[str, str]]) -> Iterator[Row]:
         for path, value in fields[:MAX_DETAIL_FIELDS]:
