@@ -103,9 +103,17 @@ async def test_an_action_a_backend_does_not_declare_is_refused_with_a_reason(tmp
     monitor = Monitor([plain], clock=clock, store=MemoryStore(tmp_path))
     await monitor.refresh()
     ref = JobRef(backend="plain", id="1")
-    assert monitor.why_not(ref, "hold") == "fake backends have no hold action"
+    assert monitor.why_not(ref, "hold") == "fake backends cannot do that (another backend's action)"
     assert not (await monitor.perform(ref, "hold")).ok
     assert plain.count("hold") == 0
+
+
+async def test_another_backends_action_on_a_job_is_named_by_its_verb_never_its_method(tmp_path):
+    clock = FrozenClock()
+    plain = FakeAdapter.build("plain", clock=clock, jobs=[make_job("1", JobState.PENDING)])
+    monitor = Monitor([plain, engine(clock)], clock=clock, store=MemoryStore(tmp_path))
+    await monitor.refresh()
+    assert monitor.action_verb(JobRef(backend="plain", id="1"), "hold") == "Hold"
 
 
 async def test_read_only_refuses_a_declared_mutating_action(tmp_path):

@@ -113,7 +113,7 @@ class ActionGate:
             return adapter.why_unsupported(Capability.RESTORE) if raw.archived else "the job is not archived"
         spec = self._spec(ref, action)
         if spec is None:
-            return f"{adapter.kind} backends have no {action} action"
+            return f"{adapter.kind} backends cannot do that (another backend's action)"
         if raw.gone_since is not None:
             return GONE_REASON
         try:
@@ -123,8 +123,11 @@ class ActionGate:
             return f"the {adapter.kind} adapter could not say: {type(exc).__name__}"
 
     def verb(self, ref: JobRef, action: str) -> str:
-        """The action's verb as ``ref``'s backend declares it."""
-        spec = self._spec(ref, action)
+        """The action's verb as ``ref``'s backend declares it (else as another backend does:
+        a key bound for one backend's action is pressed on another's job too)."""
+        spec = self._spec(ref, action) or next(
+            (spec for _, spec in self.actions() if spec.name == str(action)), None
+        )
         return spec.verb if spec is not None else str(action).capitalize()
 
     def confirm_text(self, ref: JobRef, action: str) -> str:
