@@ -11,13 +11,14 @@ from typing import Any
 
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
+from rich.style import Style
 from rich.text import Text
 
 from jobdeck.clock import as_utc
 from jobdeck.model import Counts
-from jobdeck.present import MISSING
+from jobdeck.present import MISSING, counts_text
 from jobdeck.safe_text import safe_line, to_plain
-from jobdeck.ui.deck_text import ago, duration, wall_time
+from jobdeck.ui.deck_text import ago, bar, duration, percent, wall_time
 
 #: How many runs of a page the detail lists (a page longer than this is cut).
 MAX_RUNS_SHOWN = 25
@@ -143,3 +144,29 @@ def duration_at(started: datetime | None, ended: datetime | None, now: datetime 
     if end is None:
         return MISSING
     return duration((as_utc(end) - as_utc(started)).total_seconds())
+
+
+def counts_line(counts: Counts, ascii: bool, ok_style: Style, error_style: Style, muted_style: Style) -> FillLine:
+    """``9/12 ✓9 ✗1 [bar] 83%``: the counts, a bar of successes, failures and the rest, the share done."""
+
+    def make_bar(width: int) -> Text:
+        # Successes, then failures, then what is left. The glyphs differ so
+        # the bar reads without colour (NO_COLOR, 16-colour terminals).
+        ok_cells, failed_cells = split_cells(counts, width)
+        rest = width - ok_cells - failed_cells
+        return Text.assemble(
+            (("#" if ascii else "█") * ok_cells, ok_style),
+            (("x" if ascii else "▒") * failed_cells, error_style),
+            (("-" if ascii else "░") * rest, muted_style),
+        )
+
+    fraction = counts.fraction
+    suffix = Text(percent(fraction * 100) if fraction is not None else "")
+    return FillLine(Text(counts_text(counts, ascii)), make_bar, suffix)
+
+
+def progress_line(progress: float, ascii: bool, style: Style) -> FillLine:
+    """A bar of ``progress`` (0–100) and its percentage."""
+    return FillLine(
+        Text(""), lambda width: Text(bar(progress / 100, width, ascii), style=style), Text(percent(progress))
+    )

@@ -31,7 +31,7 @@ from jobdeck.clock import as_utc
 from jobdeck.model import Counts, Job, JobState, Run, RunPage
 from jobdeck.present import GONE_NOTE, MISSING, age, counts_text, truncate
 from jobdeck.safe_text import safe_line
-from jobdeck.ui.deck_text import STATE_TONE, bar, percent, state_text
+from jobdeck.ui.deck_text import STATE_TONE, state_text
 from jobdeck.ui.group_rows import group_rows
 from jobdeck.ui.run_fields import fields_for_run
 from jobdeck.ui.run_position import only_run, page_text, run_label
@@ -41,11 +41,12 @@ from jobdeck.ui.widgets.run_detail.text import (
     MAX_DETAIL_VALUE,
     MAX_RUNS_SHOWN,
     FillLine,
+    counts_line,
     duration_at,
     error_lines,
     flatten_detail,
+    progress_line,
     short_run_id,
-    split_cells,
     time_with_age,
 )
 
@@ -340,8 +341,9 @@ class RunDetail(PartsWidget):
         widths = [max((cell_len(str(row[column])) for row in rows), default=0) for column in range(5)]
         tables = [(str(row[3]), self._run_table(row, widths)) for row in rows]
         hidden = len(page.runs) - MAX_RUNS_SHOWN
-        more = Text(f"… {hidden} more runs on this page", style=self._style("run-detail--muted")) if hidden > 0 else None
-        return title, tables, more
+        if hidden <= 0:
+            return title, tables, None
+        return title, tables, Text(f"… {hidden} more runs on this page", style=self._style("run-detail--muted"))
 
     def _run_table(self, row: tuple[Text | str, ...], widths: list[int]) -> Table:
         table = Table.grid(padding=(0, 1))
@@ -356,32 +358,11 @@ class RunDetail(PartsWidget):
         return table
 
     def _counts_line(self, counts: Counts) -> FillLine:
-        ok_style = self._style("run-detail--ok")
-        error_style = self._style("run-detail--error")
-        muted_style = self._style("run-detail--muted")
-        ascii = self.ascii
-
-        def make_bar(width: int) -> Text:
-            # Successes, then failures, then what is left. The glyphs differ so
-            # the bar reads without colour (NO_COLOR, 16-colour terminals).
-            ok_cells, failed_cells = split_cells(counts, width)
-            rest = width - ok_cells - failed_cells
-            return Text.assemble(
-                (("#" if ascii else "█") * ok_cells, ok_style),
-                (("x" if ascii else "▒") * failed_cells, error_style),
-                (("-" if ascii else "░") * rest, muted_style),
-            )
-
-        fraction = counts.fraction
-        suffix = Text(percent(fraction * 100) if fraction is not None else "")
-        return FillLine(Text(counts_text(counts, ascii)), make_bar, suffix)
+        styles = (self._style("run-detail--ok"), self._style("run-detail--error"), self._style("run-detail--muted"))
+        return counts_line(counts, self.ascii, *styles)
 
     def _progress_line(self, progress: float) -> FillLine:
-        ascii = self.ascii
-        style = self._style("run-detail--active")
-        return FillLine(
-            Text(""), lambda width: Text(bar(progress / 100, width, ascii), style=style), Text(percent(progress))
-        )
+        return progress_line(progress, self.ascii, self._style("run-detail--active"))
 
     def _error(self, job: Job) -> tuple[str, str]:
         """The job's error, else the latest run's error or reason."""
