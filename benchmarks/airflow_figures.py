@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import httpx
@@ -29,6 +27,7 @@ from jobdeck.adapters.airflow import AirflowAdapter, AirflowSettings
 from jobdeck.adapters.airflow.listing import MARGIN
 from jobdeck.monitor import Monitor
 from jobdeck.store.memory import MemoryStore
+from engines import engine
 from poll_cost import poll_rounds
 
 Result = tuple[float, str]
@@ -37,23 +36,12 @@ TARGETS: dict[str, tuple[float, str]] = {
     "airflow_poll_cost_ratio": (1.3, "x"),
 }
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "engines" / "airflow"
 PASSWORD_ENV = "JOBDECK_BENCH_AIRFLOW_PASSWORD"
 
 
-@contextmanager
-def airflow(workdir: Path) -> Iterator[dict[str, str]]:
+def airflow(workdir: Path) -> AbstractContextManager[dict[str, str]]:
     """An Airflow of its own for one figure: the settings ``up`` printed."""
-    subprocess.run(["bash", str(SCRIPT), "install"], check=True, capture_output=True, timeout=900)
-    base = workdir / "airflow"
-    base.mkdir()
-    try:
-        started = subprocess.run(["bash", str(SCRIPT), "up", str(base)], capture_output=True, text=True, timeout=400)
-        if started.returncode != 0:
-            raise RuntimeError(f"Airflow did not start: {started.stderr.strip()[-500:]}")
-        yield dict(line.split("=", 1) for line in started.stdout.splitlines() if "=" in line)
-    finally:
-        subprocess.run(["bash", str(SCRIPT), "down", str(base)], capture_output=True, timeout=120)
+    return engine("airflow", workdir, name="Airflow", up_timeout=400)
 
 
 def _finished_runs(env: dict[str, str], count: int) -> None:

@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import httpx
@@ -32,6 +30,7 @@ import httpx
 from jobdeck.adapters.celery import CeleryAdapter, CelerySettings
 from jobdeck.monitor import Monitor
 from jobdeck.store.memory import MemoryStore
+from engines import engine
 from poll_cost import poll_rounds
 
 Result = tuple[float, str]
@@ -42,25 +41,14 @@ TARGETS: dict[str, tuple[float, str]] = {
 }
 HIGHER_IS_BETTER = frozenset({"celery_events_per_s"})
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "engines" / "celery"
 BROKER_ENV = "JOBDECK_BENCH_CELERY_BROKER"
 #: Events a task of tasks.ok sends: task-sent, task-received, task-started, task-succeeded.
 EVENTS_PER_TASK = 4
 
 
-@contextmanager
-def celery_engine(workdir: Path) -> Iterator[dict[str, str]]:
+def celery_engine(workdir: Path) -> AbstractContextManager[dict[str, str]]:
     """Celery of its own for one figure: the settings ``up`` printed."""
-    subprocess.run(["bash", str(SCRIPT), "install"], check=True, capture_output=True, timeout=900)
-    base = workdir / "celery"
-    base.mkdir()
-    try:
-        started = subprocess.run(["bash", str(SCRIPT), "up", str(base)], capture_output=True, text=True, timeout=300)
-        if started.returncode != 0:
-            raise RuntimeError(f"Celery did not start: {started.stderr.strip()[-500:]}")
-        yield dict(line.split("=", 1) for line in started.stdout.splitlines() if "=" in line)
-    finally:
-        subprocess.run(["bash", str(SCRIPT), "down", str(base)], capture_output=True, timeout=120)
+    return engine("celery", workdir, name="Celery")
 
 
 def send_tasks(broker_url: str, count: int) -> float:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import os
 import statistics
-import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +30,7 @@ from jobdeck.adapters.ray import RayAdapter, RaySettings
 from jobdeck.model import JobRef
 from jobdeck.monitor import Monitor
 from jobdeck.store.memory import MemoryStore
+from engines import engine
 from poll_cost import poll_rounds
 
 Result = tuple[float, str]
@@ -40,7 +40,6 @@ TARGETS: dict[str, tuple[float, str]] = {
     "ray_log_tail_lag_ms": (1500, "ms"),
 }
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "engines" / "ray"
 #: Jobs on the head while polls are timed.
 POLLED_JOBS = 40
 #: A job printing a timestamped line every 0.3 s.
@@ -53,17 +52,8 @@ TICKER = ("python -u -c \"import time\n"
 @contextmanager
 def ray_head(workdir: Path) -> Iterator[str]:
     """A Ray head of its own for one figure: its dashboard URL."""
-    subprocess.run(["bash", str(SCRIPT), "install"], check=True, capture_output=True, timeout=900)
-    base = workdir / "ray"
-    base.mkdir()
-    try:
-        started = subprocess.run(["bash", str(SCRIPT), "up", str(base)], capture_output=True, text=True, timeout=300)
-        if started.returncode != 0:
-            raise RuntimeError(f"the Ray head did not start: {started.stderr.strip()[-500:]}")
-        settings = dict(line.split("=", 1) for line in started.stdout.splitlines() if "=" in line)
+    with engine("ray", workdir, name="the Ray head") as settings:
         yield settings["RAY_DASHBOARD_URL"]
-    finally:
-        subprocess.run(["bash", str(SCRIPT), "down", str(base)], capture_output=True, timeout=120)
 
 
 def _submit_and_wait(url: str, requests: list[dict[str, object]], states: set[str]) -> None:
