@@ -350,11 +350,13 @@ class Job(BaseModel):
         return self.gone_since is not None
 
     def duration(self, now: datetime) -> float | None:
-        """Seconds between start (or creation) and end (or now)."""
+        """Seconds between start and end; for a job not ended, to ``now``, unless nothing says
+        it still runs: one gone from its backend counts to when it went, one whose state is
+        unknown to its last update (neither keeps counting up for ever)."""
         start = self.started or None
         if start is None:
             return None
-        end = self.ended or now
+        end = self.ended or self.gone_since or (self.updated if self.state is JobState.UNKNOWN else None) or now
         return max(0.0, (end - start).total_seconds())
 
     def to_public(self) -> dict[str, Any]:

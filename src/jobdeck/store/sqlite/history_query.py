@@ -238,9 +238,11 @@ def _time(test: TimeTest) -> tuple[str, list[Any]]:
 
 
 def _duration(test: DurationTest) -> Condition:
-    """How long the job ran (up to the test's now while it runs), in milliseconds."""
+    """How long the job ran, in milliseconds, as ``Job.duration`` says: to its end, else to
+    when it went from its backend, else (state unknown) to its last update, else to now."""
     now = assume_utc(test.now).timestamp() * 1000
-    return f"jobs.started IS NOT NULL AND max(0, coalesce(jobs.ended, ?) - jobs.started) {test.op} ?", [
+    end = "coalesce(jobs.ended, jobs.gone_since, CASE WHEN jobs.state = 'unknown' THEN jobs.updated END, ?)"
+    return f"jobs.started IS NOT NULL AND max(0, {end} - jobs.started) {test.op} ?", [
         now, test.seconds * 1000
     ], True
 
