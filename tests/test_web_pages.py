@@ -86,3 +86,24 @@ async def test_o_on_a_backend_without_a_page_says_so(tmp_path, page):
         await wait_until(lambda: any("has no web page" in t for t in toasts(app)), what="the message")
         assert "cluster has no web page for its jobs that jobdeck knows" in toasts(app)
         assert app.clipboard == ""
+
+
+def test_web_url_gives_any_backend_a_page_with_its_id_quoted_and_overrides_a_known_one():
+    from jobdeck.adapters.drp import DrpAdapter, DrpSettings
+
+    drp = DrpAdapter(DrpSettings(name="drp", endpoint="https://drp:8092", token_env="T_DRP",
+                                 web_url="https://portal.rackn.io/#/e/drp:8092/jobs/{id}"))
+    assert drp.web_page(job("drp", "a/b c")) == "https://portal.rackn.io/#/e/drp:8092/jobs/a%2Fb%20c"
+    assert DrpAdapter(DrpSettings(name="drp", endpoint="https://drp:8092", token_env="T_DRP")).web_page(job("drp", "1")) is None
+    ray = RayAdapter(RaySettings(name="ray", url="http://127.0.0.1:8265", web_url="https://ray.example/j/{id}"))
+    assert ray.web_page(job("ray", "raysubmit_1")) == "https://ray.example/j/raysubmit_1"
+
+
+@pytest.mark.parametrize("web_url, words", [
+    ("ftp://x/{id}", "starts with http"), ("https://x/jobs", "write {id}"), ("https://x/{name}/{id}", "no other braces"),
+])
+def test_a_web_url_that_cannot_make_a_page_is_a_config_error(web_url, words):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match=words):
+        RaySettings(name="ray", url="http://127.0.0.1:8265", web_url=web_url)

@@ -13,6 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from pathlib import PurePath
 from typing import Any, ClassVar, TypeVar
+from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -39,6 +40,22 @@ class BackendSettings(BaseModel):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="unique name, used in job references; default: the kind")
     interval: float = Field(default=2.0, gt=0, le=3600, description="seconds between polls")
     enabled: bool = True
+    #: A job's page in the backend's own web UI, ``{id}`` standing for the job's id (``o`` in
+    #: the deck): for a backend whose UI jobdeck does not know (DRP's portal, your own), or to
+    #: point at another UI than the one it knows.
+    web_url: str | None = Field(default=None, max_length=2000,
+                                description="a job's page in the backend's web UI; {id} is the job's id")
+
+    @field_validator("web_url")
+    @classmethod
+    def _a_page_with_the_job_in_it(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("a web page's URL starts with http:// or https://")
+        if "{id}" not in value or "{" in value.replace("{id}", "") or "}" in value.replace("{id}", ""):
+            raise ValueError("write {id} where the job's id goes, and no other braces")
+        return value
 
     @model_validator(mode="before")
     @classmethod
@@ -168,8 +185,9 @@ class Adapter(ABC):
         """The job's page in the backend's own web UI (an http(s) URL), or None where it has
         none. Made from the configured URL and the job's ids, percent-encoded
         (``kit.http_paths.web_page``): the deck shows it, copies it and links to it, and
-        never starts a browser."""
-        return None
+        never starts a browser. Here: the settings' ``web_url``, if any, with the id in it."""
+        template = self.settings.web_url
+        return template.replace("{id}", quote(job.ref.id, safe="")) if template else None
 
     # -- actions declared (``jobdeck.adapters.actions``) ---------------------
 

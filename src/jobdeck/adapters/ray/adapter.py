@@ -311,6 +311,8 @@ class RayAdapter(HttpAdapter):
 
     def web_page(self, job: Job) -> str | None:
         """The job's page in the Ray dashboard (its router reads the fragment)."""
+        if self.settings.web_url:
+            return super().web_page(job)
         return web_page(self.settings.url, "jobs", job.id, fragment=True)
 
     def actions(self) -> tuple[ActionSpec, ...]:
