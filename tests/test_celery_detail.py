@@ -55,3 +55,15 @@ def test_a_task_never_starts_before_it_was_created_when_the_senders_clock_is_a_l
 
     assert job.created == job.started and job.started is not None and job.ended is not None
     assert job.started < job.ended
+
+
+def test_the_workers_note_counts_the_tasks_it_knows_and_says_how_many_workers_it_could_not():
+    from jobdeck.adapters.celery import CeleryAdapter, CelerySettings
+    from jobdeck.adapters.celery.wire import WorkerInfo
+
+    adapter = CeleryAdapter(CelerySettings(name="tasks", flower_url="http://127.0.0.1:5555"))
+    adapter._workers = [WorkerInfo(name="w1", online=True, active=2), WorkerInfo(name="w2", online=True, active=None),
+                        WorkerInfo(name="w3", online=True, active=1)]
+    assert adapter.notes() == ("3 workers online, 3 active tasks (1 worker not counted)",)
+    adapter._workers = [WorkerInfo(name="w2", online=True, active=None)]
+    assert adapter.notes() == ("1 worker online",)

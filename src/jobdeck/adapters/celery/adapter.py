@@ -203,9 +203,13 @@ class CeleryAdapter(HttpAdapter):
         words = f"{len(online)} of {count} workers online" if len(online) < count else (
             f"{count} worker{'s' if count != 1 else ''} online")
         active = [worker.active for worker in online]
-        if online and None not in active:
-            total = sum(a or 0 for a in active)
+        known = [count for count in active if count is not None]
+        if known:
+            # Workers Flower has no stats of (one just started, or gone quiet) are not counted: said so.
+            total, uncounted = sum(known), len(active) - len(known)
             words += f", {total} active task{'s' if total != 1 else ''}"
+            if uncounted:
+                words += f" ({uncounted} worker{'s' if uncounted != 1 else ''} not counted)"
         return (words,) if self._workers_problem is None else (words, self._workers_problem)
 
     # -- reading ----------------------------------------------------------------------------
