@@ -277,3 +277,16 @@ def test_view_before_serve_reaches_every_tabs_deck(cli_sandbox: Path, monkeypatc
     monkeypatch.setattr("jobdeck.serve_server.run", run)
     assert invoke("--view", "failing today", "serve").exit_code == 0
     assert commands and commands[0].endswith("--view 'failing today'")
+
+
+async def test_a_filter_changed_away_from_the_views_leaves_the_view(tmp_path):
+    app, _ = deck_with_views(tmp_path, start="failing")
+    async with app.run_test(size=(120, 40)) as pilot:
+        jobs = await wait_for_jobs(app, 6)
+        await wait_until(lambda: jobs.filter_text == "state:failed", what="the view")
+        pane = app.screen.query_one(JobsPane)
+        assert str(pane.border_title).endswith("· failing")
+        await pilot.press("escape")  # clears the filter
+        await wait_until(lambda: jobs.filter_text == "", what="the filter cleared")
+        assert str(pane.border_title) == "Jobs 6/6"
+        assert app.screen.view is None

@@ -34,8 +34,9 @@ class JobsPane(TitledPane, Vertical):
     #: What the line under the filter box says (empty: it is hidden).
     _filter_error = ""
 
-    #: The saved view shown (its name, in the title), or None.
-    view_name: str | None = None
+    #: The saved view shown (its name in the title), or None: also once the filter is changed
+    #: away from the view's query (the list is no longer what the view names).
+    view: View | None = None
 
     def compose(self) -> ComposeResult:
         yield Input(
@@ -59,14 +60,14 @@ class JobsPane(TitledPane, Vertical):
         if jobs.filter_text:
             notes.append(f"filter: {jobs.filter_text}" + (" (indexing…)" if jobs.filter_waiting else ""))
         title = f"{view} {jobs.visible_count}/{jobs.total_count}"
-        if self.view_name:
-            title += f" · {safe_line(self.view_name)}"
+        if self.view is not None:
+            title += f" · {safe_line(self.view.name)}"
         self.set_titles(title, " · ".join(notes))
 
     def apply_view(self, view: View | None) -> None:
         """Show the list as the saved ``view`` says: its filter, sort and columns (None: every job)."""
         jobs = self.query_one(JobList)
-        self.view_name = view.name if view else None
+        self.view = view
         text = view.query if view else ""
         self.query_one("#filter", Input).value = text
         jobs.filter_text = text
@@ -111,6 +112,8 @@ class JobsPane(TitledPane, Vertical):
         self.show_titles()
 
     def _on_filter_changed(self, text: str) -> None:
+        if self.view is not None and text != self.view.query:
+            self.view = None  # (the list is no longer what the view names)
         jobs = self.query_one(JobList)
         jobs.filter_text = text
         finder = self.query_one("#filter", Input)

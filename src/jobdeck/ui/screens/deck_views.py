@@ -38,10 +38,10 @@ class DeckViews(_ScreenBase):
 
     host: DeckHost
 
-    def __init__(self) -> None:
-        super().__init__()
-        #: The view shown (None: every job, no view).
-        self.view: View | None = None
+    @property
+    def view(self) -> View | None:
+        """The view shown (None: every job, or a filter changed away from the view's)."""
+        return self.query_one(JobsPane).view
 
     @property
     def _shelf(self) -> ViewShelf | None:
@@ -70,7 +70,6 @@ class DeckViews(_ScreenBase):
 
     def open_view(self, view: View | None) -> None:
         """Show the list as ``view`` says (None: every job, the usual columns)."""
-        self.view = view
         self.query_one(JobsPane).apply_view(view)
 
     def action_choose_view(self) -> None:
@@ -132,9 +131,8 @@ class DeckViews(_ScreenBase):
         self.app.call_from_thread(self._view_saved, view)
 
     def _view_saved(self, view: View) -> None:
-        self.view = view
         pane = self.query_one(JobsPane)
-        pane.view_name = view.name
+        pane.view = view
         pane.show_titles()
         where = self._shelf.file if self._shelf else None
         self.notify(f"Saved the view “{view.name}” in {where} · ctrl+o switches views", title="Views", timeout=5)
