@@ -84,7 +84,7 @@ async def test_o_on_a_backend_without_a_page_says_so(tmp_path, page):
         assert jobs.select_ref(JobRef(backend="cluster", id="run-1"))
         await pilot.press("o")
         await wait_until(lambda: any("has no web page" in t for t in toasts(app)), what="the message")
-        assert "cluster has no web page for its jobs that jobdeck knows" in toasts(app)
+        assert "cluster has no web page for its jobs that jobdeck knows: set web_url in its [[backends]] table" in toasts(app)
         assert app.clipboard == ""
 
 

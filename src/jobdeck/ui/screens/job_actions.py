@@ -233,8 +233,8 @@ class JobActions(_ScreenBase):
         url = self.host.monitor.web_page(selected.ref)
         if url is None:
             backend = safe_line(selected.ref.backend)
-            self.notify(f"{backend} has no web page for its jobs that jobdeck knows", severity="warning", timeout=4,
-                        markup=False)
+            self.notify(f"{backend} has no web page for its jobs that jobdeck knows: set web_url in its "
+                        "[[backends]] table", severity="warning", timeout=6, markup=False)
             return
         self.app.copy_to_clipboard(url)
         self.host.notify_link(url, " · copied", title="Web page")
