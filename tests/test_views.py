@@ -290,3 +290,4 @@ async def test_a_filter_changed_away_from_the_views_leaves_the_view(tmp_path):
         await wait_until(lambda: jobs.filter_text == "", what="the filter cleared")
         assert str(pane.border_title) == "Jobs 6/6"
         assert app.screen.view is None
+        assert jobs.view_columns == (None, None)  # every job again, with the usual columns

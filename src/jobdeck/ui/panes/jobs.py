@@ -112,9 +112,11 @@ class JobsPane(TitledPane, Vertical):
         self.show_titles()
 
     def _on_filter_changed(self, text: str) -> None:
+        jobs = self.query_one(JobList)
         if self.view is not None and text != self.view.query:
             self.view = None  # (the list is no longer what the view names)
-        jobs = self.query_one(JobList)
+            if not text:
+                jobs.view_columns = (None, None)  # every job again: the usual columns too
         jobs.filter_text = text
         finder = self.query_one("#filter", Input)
         finder.set_class(jobs.query_error is not None, "-invalid")
