@@ -132,26 +132,19 @@ class TimeTest:
 _AGE_OPS: dict[str, Literal["<", "<=", ">", ">="]] = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 
-def time_test(key: str, value: str, now: datetime, zone: tzinfo | None = None) -> TimeTest:
-    """The test of the time term ``key:value`` (``key`` one of TIME_KEYS, lower-cased)."""
-    if not value:
-        example = "age:<1h" if key == "age" else f"{key}:2d or {key}:2026-12-01"
-        raise TimeTermError(f"{key}: needs a value, e.g. {example}")
-    if key == "since":
-        return TimeTest("last_active", ">=", parse_moment(value, now, zone))
-    if key == "until":
-        return TimeTest("began", "<=", parse_moment(value, now, zone))
-    return time_tests(key, value, now, zone)[0]
-
-
 def time_tests(key: str, value: str, now: datetime, zone: tzinfo | None = None) -> tuple[TimeTest, ...]:
     """The tests of the time term ``key:value`` (``key`` one of TIME_KEYS, lower-cased), all
     of which hold for a job it matches (a day is two: from its start, before the next)."""
     if key in ("started", "ended"):
         return _moment_tests(key, value, now, zone)  # type: ignore[arg-type]
-    if key == "age" and value:
+    if not value:
+        example = "age:<1h" if key == "age" else f"{key}:2d or {key}:2026-12-01"
+        raise TimeTermError(f"{key}: needs a value, e.g. {example}")
+    if key == "age":
         return _age_tests(value, now)
-    return (time_test(key, value, now, zone),)
+    if key == "since":
+        return (TimeTest("last_active", ">=", parse_moment(value, now, zone)),)
+    return (TimeTest("began", "<=", parse_moment(value, now, zone)),)  # until
 
 
 def _moment_tests(
