@@ -209,17 +209,14 @@ class LogPane(LogTools, TitledPane, Vertical):
         self._kept_tail = False
         self._restart_filter()
         run, stream = self.run, self.stream
+        if self._filtered is None:
+            log_view.earlier_unavailable = self._paging_reason()
         start: LogCursor | int
         if run is not None or stream != STDOUT:
             # An older run's log, or stderr, is read from its start (the view keeps its last
             # lines): the tail offset and paging back are the latest run's stdout.
-            if self._filtered is None:
-                log_view.earlier_unavailable = self._paging_reason()
             start = LogCursor(position=0, run=run, stream=stream)
         else:
-            # A log whose cursors are not byte offsets is read from its start, and not paged back.
-            if self._filtered is None:
-                log_view.earlier_unavailable = self._reader.log_paging_unavailable(ref)
             # Perf (issue 8): open the log at its last `max_lines` lines, not byte 0,
             # so a 1 GB log shows its end at once; the pane says what was skipped.
             start = await self._reader.log_tail_offset(ref, log_view.max_lines)

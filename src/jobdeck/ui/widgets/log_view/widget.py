@@ -177,17 +177,6 @@ class LogView(LogLines, can_focus=True):
         for handing back to ``append``, never to show)."""
         return list(self._buffer.lines), self._buffer.partial
 
-    @property
-    def lines_seen(self) -> int:
-        """Complete lines received since the pane was last cleared, the dropped ones included."""
-        return self._buffer.dropped + len(self._buffer.lines)
-
-    def lines_since(self, seen: int) -> list[str]:
-        """The complete lines received after the first ``seen`` (``lines_seen`` then), as
-        plain, terminal-safe text; those dropped meanwhile are gone."""
-        start = max(0, seen - self._buffer.dropped)
-        return [to_plain(line) for line in self._buffer.lines[start:]]
-
     def lines_text(self) -> list[str]:
         """The kept lines as plain, terminal-safe text (partial line included)."""
         return [to_plain(line) for line in self._buffer.entries()]
