@@ -264,22 +264,6 @@ def log_line(entry: Any) -> str:
 SOURCES_GROUP = "::group::Log message source details"
 
 
-def log_text(content: list[Any] | str) -> str:
-    if isinstance(content, str):
-        return content
-    lines: list[str] = []
-    in_sources = False
-    for entry in content:
-        event = entry.get("event") if isinstance(entry, Mapping) else None
-        if event == SOURCES_GROUP:
-            in_sources = True
-        elif in_sources:
-            in_sources = event != "::endgroup::"
-        else:
-            lines.append(log_line(entry))
-    return "".join(lines)
-
-
 def pick_task(tis: Iterable[TaskInstance]) -> TaskInstance | None:
     """The task instance whose log a run's log shows when none is chosen: a failed one, else
     one running, else the one that started last."""

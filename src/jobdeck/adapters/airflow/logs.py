@@ -63,7 +63,7 @@ class Tail:
         return "".join(self.lines)
 
     def add(self, entry: Any) -> None:
-        # The "source details" group differs between running and finished reads: dropped, as log_text does.
+        # The "source details" group (SOURCES_GROUP) differs between running and finished reads: dropped.
         event = entry.get("event") if isinstance(entry, dict) else None
         if event == SOURCES_GROUP:
             self.in_sources = True

@@ -112,15 +112,6 @@ class ImportErrors(BaseModel):
     total_entries: int | None = None
 
 
-class LogBody(BaseModel):
-    """``…/logs/{try}``: structured lines (dicts) or, from older task logs, strings."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    content: list[Any] | str = []
-    continuation_token: str | None = None
-
-
 class TokenBody(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
