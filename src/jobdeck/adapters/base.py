@@ -185,9 +185,14 @@ class Adapter(ABC):
         """The job's page in the backend's own web UI (an http(s) URL), or None where it has
         none. Made from the configured URL and the job's ids, percent-encoded
         (``kit.http_paths.web_page``): the deck shows it, copies it and links to it, and
-        never starts a browser. Here: the settings' ``web_url``, if any, with the id in it."""
+        never starts a browser. The settings' ``web_url``, with the id in it, else the page
+        the adapter knows (``known_web_page``)."""
         template = self.settings.web_url
-        return template.replace("{id}", quote(job.ref.id, safe="")) if template else None
+        return template.replace("{id}", quote(job.ref.id, safe="")) if template else self.known_web_page(job)
+
+    def known_web_page(self, job: Job) -> str | None:
+        """The job's page in the web UI this backend kind is known to have, or None."""
+        return None
 
     # -- actions declared (``jobdeck.adapters.actions``) ---------------------
 

@@ -297,10 +297,8 @@ class AirflowAdapter(HttpAdapter):
 
     # -- actions ----------------------------------------------------------------------------------------
 
-    def web_page(self, job: Job) -> str | None:
+    def known_web_page(self, job: Job) -> str | None:
         """The DAG run's page in Airflow's UI (``/dags/DAG/runs/RUN``)."""
-        if self.settings.web_url:
-            return super().web_page(job)
         dag_id, _, run_id = job.id.partition("/")
         return web_page(self.settings.url, "dags", dag_id, "runs", run_id) if run_id else None
 

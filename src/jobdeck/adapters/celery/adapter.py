@@ -284,10 +284,8 @@ class CeleryAdapter(HttpAdapter):
 
     # -- actions ------------------------------------------------------------------------------
 
-    def web_page(self, job: Job) -> str | None:
+    def known_web_page(self, job: Job) -> str | None:
         """The task's page in Flower (none in broker mode: there is no Flower to show it)."""
-        if self.settings.web_url:
-            return super().web_page(job)
         if self.settings.mode != FLOWER or self.settings.flower_url is None:
             return None
         return web_page(self.settings.flower_url, "task", job.id)

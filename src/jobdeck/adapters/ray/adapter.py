@@ -309,10 +309,8 @@ class RayAdapter(HttpAdapter):
 
     # -- actions ----------------------------------------------------------------------------------
 
-    def web_page(self, job: Job) -> str | None:
+    def known_web_page(self, job: Job) -> str | None:
         """The job's page in the Ray dashboard (its router reads the fragment)."""
-        if self.settings.web_url:
-            return super().web_page(job)
         return web_page(self.settings.url, "jobs", job.id, fragment=True)
 
     def actions(self) -> tuple[ActionSpec, ...]:
