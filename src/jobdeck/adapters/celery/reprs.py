@@ -13,13 +13,12 @@ import ast
 import json
 from typing import Any
 
-from jobdeck.adapters.kit.text import one_line
-from jobdeck.redact import REDACTED, hide_secret_pairs, is_secret_key
+from jobdeck.adapters.kit.text import ELLIPSIS, one_line
+from jobdeck.redact import hide_secret_pairs, redact
 
 #: The longest repr parsed as a literal (a larger one is redacted as text).
 MAX_PARSED = 64 * 1024
 #: What a cut text ends with.
-ELLIPSIS = "…"
 
 
 def literal(text: str | None) -> Any:
@@ -67,16 +66,7 @@ def redact_repr(text: str | None) -> str:
         value = literal(text)
     except ValueError:
         return hide_secret_pairs(text)
-    return repr(_redact_value(value))
-
-
-def _redact_value(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: REDACTED if is_secret_key(key) and value[key] not in (None, "") else _redact_value(item)
-                for key, item in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return type(value)(_redact_value(item) for item in value)
-    return value
+    return repr(redact(value))
 
 
 def cut(text: str | None, limit: int) -> str:

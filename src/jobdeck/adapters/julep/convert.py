@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from jobdeck.adapters.kit.text import one_line
 from jobdeck.adapters.julep.wire import Execution, JobStatus, Transition
 from jobdeck.model import Job, JobGroup, JobRef, JobState, StateCounts, StatusEvent, map_state
 from jobdeck.redact import redact
@@ -151,8 +152,7 @@ def summarize(value: Any, limit: int = SUMMARY_LIMIT) -> str:
         text = ", ".join(f"{key}={_scalar(item)}" for key, item in value.items())
     else:
         text = _scalar(value)
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return one_line(text, limit)
 
 
 def _scalar(value: Any) -> str:

@@ -61,7 +61,7 @@ def read_log(spool: Spool, job_id: str, number: int | None, offset: int) -> LogR
         assert latest is not None
         run, orphaned = latest, record.supervisor_gone is not None
     else:
-        if number not in spool.run_numbers(record.folder):
+        if number not in record.run_numbers:
             raise NotFound(f"job {job_id} has no run {number}")
         run, orphaned = spool.read_run(record.folder, number), False
     final = run.state.is_terminal or orphaned
