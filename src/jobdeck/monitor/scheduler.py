@@ -264,14 +264,16 @@ class Scheduler:
         started = self._clock.monotonic()
         try:
             listed = await backend.adapter.list_jobs()
-            size = len(listed) if isinstance(listed, list) else 0
-            with held_still(size):  # a million jobs: no garbage collection walks them meanwhile
-                listing = self._table.index(backend.name, listed)
         except Exception as exc:
-            error = adapter_failure(backend.adapter, exc, doing="list_jobs")
-            return self._record_failure(backend, error)
-        backend.last_good_poll = self._clock.monotonic() - started
-        with held_still(len(listing.jobs)):
+            return self._record_failure(backend, adapter_failure(backend.adapter, exc, doing="list_jobs"))
+        # A million jobs: no garbage collection walks them while they are indexed and applied
+        # (one hold, one freeze a poll).
+        with held_still(len(listed) if isinstance(listed, list) else 0):
+            try:
+                listing = self._table.index(backend.name, listed)
+            except Exception as exc:
+                return self._record_failure(backend, adapter_failure(backend.adapter, exc, doing="list_jobs"))
+            backend.last_good_poll = self._clock.monotonic() - started
             self._table.apply(backend.name, listing)
         return self._record_success(backend)
 
