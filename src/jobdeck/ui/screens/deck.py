@@ -411,12 +411,16 @@ class DeckScreen(DeckViews, BulkActions, JobActions, FirstScreen):
             for action in self._action_specs
             if (reason := self._why_not(action))
         }
+        return self.key_bindings(unavailable)
+
+    def key_bindings(self, unavailable: dict[str, str] | None = None) -> list[KeySection]:
+        """The deck's keys by section (``key_sections`` without asking why any is unavailable)."""
         deck_keys = [b for b in self.BINDINGS if isinstance(b, Binding)]
         # The actions the backends add, after the standard ones.
         after = max(i for i, b in enumerate(deck_keys) if b.action.startswith("explain(")) + 1
         deck_keys[after:after] = self._added_action_bindings
         return [
-            KeySection("Deck", deck_keys, unavailable, target=self),
+            KeySection("Deck", deck_keys, unavailable or {}, target=self),
             KeySection("Job list", [b for b in JobList.BINDINGS if isinstance(b, Binding)], target=self.query_one(JobList)),
             KeySection("Log", [b for b in LogView.BINDINGS if isinstance(b, Binding)], target=self.query_one(LogView)),
             KeySection("Log pane", [b for b in LogPane.BINDINGS if isinstance(b, Binding)], target=self.query_one(LogPane)),

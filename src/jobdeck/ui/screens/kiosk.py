@@ -157,7 +157,8 @@ class KioskScreen(DeckScreen):
 
     def on_key(self, event: Key) -> None:
         # A key the kiosk refuses (q, c, a, /, ctrl+p …) says so and how to leave, instead of nothing.
-        bindings = [(binding, section.target) for section in super().key_sections() for binding in section.bindings]
+        # (Which bindings, not why an action is unavailable: no gate is asked on a key press.)
+        bindings = [(binding, section.target) for section in self.key_bindings() for binding in section.bindings]
         hint = refused_key_hint(event.key, bindings, self.app, self.host.quit_sequence)
         if hint is None:
             return
