@@ -18,11 +18,12 @@ widget drawn in parts looks as it did drawn whole.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from typing import NamedTuple
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -144,6 +145,12 @@ class PartsWidget(Widget):
         self._part_lines, self._parts_width, self._lines, self._spans = drawn, width, lines, tuple(spans)
         self._parts_theme = theme
         return lines
+
+
+def widest(console: Console, renderables: Iterable[RenderableType], room: int) -> int:
+    """The widest of ``renderables`` as a table would draw them in ``room`` cells."""
+    options = console.options.update_width(max(1, room))
+    return max((Measurement.get(console, options, renderable).maximum for renderable in renderables), default=0)
 
 
 def value_column(widest: int | None, room: int) -> dict[str, int | None]:

@@ -17,7 +17,6 @@ from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.console import RenderableType
-from rich.measure import Measurement
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
@@ -28,7 +27,7 @@ from jobdeck.model import JobState, StatusEvent
 from jobdeck.present import age, state_word, truncate
 from jobdeck.safe_text import safe_line
 from jobdeck.ui.deck_text import STATE_TONE, duration, state_text, wall_time
-from jobdeck.ui.part_lines import Part, PartsWidget, grid_rows, value_column
+from jobdeck.ui.part_lines import Part, PartsWidget, grid_rows, value_column, widest
 
 #: The component class that colours each state.
 STATE_COMPONENT: dict[JobState, str] = {state: f"timeline--{tone}" for state, tone in STATE_TONE.items()}
@@ -120,7 +119,7 @@ class Timeline(PartsWidget):
         # One table drawn in two parts: the time column as wide in both, the text column
         # too (as one table pads its rows to its widest).
         time_width = max(time_width, cell_len(last[0][0]))
-        text_width = max(text_width, self._widest([text for _, text in last], width - time_width - 1))
+        text_width = max(text_width, widest(self.app.console, [text for _, text in last], width - time_width - 1))
         parts = []
         if earlier:
             parts.append(Part("earlier", lambda: self._earlier_part(earlier, time_width, text_width, width)))
@@ -147,8 +146,8 @@ class Timeline(PartsWidget):
         rows, time_width, text_widths = kept[2]
         text_width = text_widths.get(width)
         if text_width is None:
-            text_width = text_widths[width] = self._widest(
-                [text for row in rows for _, text in row], width - time_width - 1
+            text_width = text_widths[width] = widest(
+                self.app.console, [text for row in rows for _, text in row], width - time_width - 1
             )
         return rows, time_width, text_width
 
@@ -165,12 +164,6 @@ class Timeline(PartsWidget):
         if notes:
             rows.append(("", notes))
         return rows
-
-    def _widest(self, texts: list[Text], room: int) -> int:
-        """The widest of ``texts`` as a table would draw them in ``room`` cells."""
-        console = self.app.console
-        options = console.options.update_width(max(1, room))
-        return max((Measurement.get(console, options, text).maximum for text in texts), default=0)
 
     def _earlier_part(
         self, rows: list[list[tuple[str, Text]]], time_width: int, text_width: int, width: int

@@ -21,7 +21,6 @@ from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.console import Group, RenderableType
-from rich.measure import Measurement
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
@@ -35,7 +34,7 @@ from jobdeck.ui.deck_text import STATE_TONE, state_text
 from jobdeck.ui.group_rows import group_rows
 from jobdeck.ui.run_fields import fields_for_run
 from jobdeck.ui.run_position import only_run, page_text, run_label
-from jobdeck.ui.part_lines import GridRows, Part, PartsWidget, grid_rows, value_column
+from jobdeck.ui.part_lines import GridRows, Part, PartsWidget, grid_rows, value_column, widest
 from jobdeck.ui.widgets.run_detail.text import (
     MAX_DETAIL_FIELDS,
     MAX_DETAIL_VALUE,
@@ -179,19 +178,13 @@ class RunDetail(PartsWidget):
             kept = self._fields_kept = (job, self._newest_run, run, fields)
         return kept[3]
 
-    def _widest(self, rows: list[Row], room: int) -> int:
-        """The widest of the values of ``rows`` as a table would draw them in ``room`` cells."""
-        console = self.app.console
-        options = console.options.update_width(max(1, room))
-        return max((Measurement.get(console, options, value).maximum for _, value in rows), default=0)
-
     def _table_parts(self, table: str, rows: list[Row], width: int, name: str = "") -> list[Part]:
         """Rows of one table as parts, each run of ticking rows a part of its own keyed by
         its texts; every part's label column as wide as the widest label of the table."""
         label_width = max((cell_len(label) for label, _ in rows), default=0)
         # The value column as wide as the table's widest value, in every part (as one table
         # draws it: its rows padded to that width).
-        value_width = self._widest(rows, width - label_width - 1)
+        value_width = widest(self.app.console, [value for _, value in rows], width - label_width - 1)
         runs: list[tuple[bool, list[Row]]] = []
         for row in rows:
             ticks = row[0] in TICKING_ROWS
