@@ -91,6 +91,25 @@ def test_history_json_has_the_fields_of_ls_json_plus_gone_first_and_last_seen(se
     assert datetime.fromisoformat(jobs["alpha/old"]["last_seen"]) == NOW - timedelta(days=10)
 
 
+def test_history_json_says_a_job_is_archived_in_its_backend_or_in_jobdecks_archive(data_dir: Path) -> None:
+    at = NOW - timedelta(hours=1)
+    in_backend = make_job("1", JobState.FAILED, backend="alpha", created=at, archived=True)
+    in_jobdeck = make_job("2", JobState.FAILED, backend="alpha", created=at)
+    plain = make_job("3", JobState.FAILED, backend="alpha", created=at)
+    store = HistoryStore(data_dir, clock=FrozenClock(at))
+    store.archive.add(in_jobdeck.ref)
+    store.record_changes("alpha", at, added=[in_backend, in_jobdeck, plain], changed=[], removed=[],
+                         transitions=[], complete=True)
+    store.flush()
+    archived = {job["ref"]: job["archived"] for job in listed()}
+    assert archived == {"alpha/1": True, "alpha/2": True, "alpha/3": False}
+
+    store.archive.remove(in_jobdeck.ref)  # restored in the deck: recorded with its next poll
+    store.record_changes("alpha", NOW, added=[], changed=[], removed=[], transitions=[], complete=True)
+    store.close()
+    assert {job["ref"]: job["archived"] for job in listed()}["alpha/2"] is False
+
+
 def test_history_filters_by_backend_state_and_the_decks_filter_terms(seeded: Path) -> None:
     assert refs("--backend", "beta") == ["beta/2"]
     assert refs("--backend", "beta", "--backend", "alpha") == ["beta/2", "alpha/3", "alpha/1", "alpha/old"]

@@ -1,6 +1,7 @@
 """The history view while jobs still change: the rows on screen are read again every few
 ticks (a running job's state, when a listed job was last seen), in place, so nothing
-moves under the cursor; a job's screen (enter) reads its job again while it is open."""
+moves under the cursor; a job's screen (enter) reads its job again while it is open (its
+state, whether it is archived)."""
 
 from __future__ import annotations
 
@@ -72,11 +73,12 @@ async def test_a_jobs_screen_shows_the_state_its_job_took_while_open(tmp_path) -
         facts = screen.query_one("#history-job-facts")
         transitions = screen.query_one("#history-job-transitions")
         await wait_until(lambda: "running" in str(transitions.render()), what="its transitions")
-        assert "running" in str(facts.render())
+        assert "running" in str(facts.render()) and "archived" not in str(facts.render())
 
         clock.advance(30)
-        live.update_job("l2", state=JobState.SUCCEEDED, raw_state="done", ended=clock.now())
+        live.update_job("l2", state=JobState.SUCCEEDED, raw_state="done", ended=clock.now(), archived=True)
         await app.monitor.refresh()
         await history_written(app)
         await wait_until(lambda: "succeeded (done)" in str(facts.render()), what="the new state")
         await wait_until(lambda: "succeeded" in str(transitions.render()), what="the new transition")
+        assert "still listed · archived" in str(facts.render())  # archived in its backend

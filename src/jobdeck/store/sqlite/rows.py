@@ -93,7 +93,7 @@ LAST_SEEN = (
 JOB_COLUMNS = (
     "jobs.backend, jobs.job_id, jobs.created, jobs.name, jobs.group_key, jobs.group_name, jobs.state, "
     "jobs.raw_state, jobs.started, jobs.ended, jobs.updated, jobs.counts, jobs.progress, jobs.error, "
-    f"jobs.labels, jobs.gone_since, jobs.first_seen, {LAST_SEEN}"
+    f"jobs.labels, jobs.gone_since, jobs.archived, jobs.first_seen, {LAST_SEEN}"
 )
 
 
@@ -185,9 +185,10 @@ def state_entered(job: Job, seen: int) -> int:
 
 
 def job_from_row(row: sqlite3.Row | tuple[Any, ...]) -> tuple[Job, datetime, datetime]:
-    """A row of JOB_COLUMNS: the job (``gone_since`` set when gone), first and last seen."""
+    """A row of JOB_COLUMNS: the job (``gone_since`` set when gone, ``archived`` when archived in its
+    backend or in jobdeck's archive as last written), first and last seen."""
     (backend, job_id, created, name, group_key, group_name, state, raw_state, started, ended, updated,
-     counts, progress, error, labels, gone_since, first_seen, last_seen) = row  # fmt: skip
+     counts, progress, error, labels, gone_since, archived, first_seen, last_seen) = row  # fmt: skip
     tally = json.loads(counts) if counts else None
     job = Job(
         ref=JobRef(backend=backend, id=job_id),
@@ -201,6 +202,7 @@ def job_from_row(row: sqlite3.Row | tuple[Any, ...]) -> tuple[Job, datetime, dat
         progress=progress,
         counts=Counts(total=tally[0], succeeded=tally[1], failed=tally[2]) if tally else None,
         gone_since=from_ms(gone_since),
+        archived=bool(archived),
         labels=json.loads(labels) if labels else {},
         error=error,
         group=JobGroup(key=group_key, name=group_name or group_key) if group_key is not None else None,

@@ -85,7 +85,8 @@ class HistoryJobScreen(ModalScreen[None]):
         if job.raw_state:
             facts.append(f" ({safe_line(present.one_line(job.raw_state))})")
         gone = f"gone from {safe_line(job.ref.backend)} since {self._when(job.gone_since)}" if job.gone_since else "still listed"
-        facts.append(f"\nfirst seen {self._when(entry.first_seen)} · last seen {self._when(entry.last_seen)} · {gone}")
+        archived = " · archived" if job.archived else ""
+        facts.append(f"\nfirst seen {self._when(entry.first_seen)} · last seen {self._when(entry.last_seen)} · {gone}{archived}")
         if job.error:
             facts.append(f"\nerror: {safe_line(present.one_line(job.error))}")
         return facts
