@@ -81,6 +81,19 @@ def test_more_candidates_than_shown_end_with_and_more(data_dir: Path) -> None:
     assert result.stderr.count("\n  b") == 10 and "\n  …and more\n" in result.stderr
 
 
+def test_backend_and_id_of_a_backend_no_longer_configured_finds_it_however_many_others_share_the_id(
+    data_dir: Path,
+) -> None:
+    forgotten(data_dir, (finished("retired", "5", "x"), "the retired one\n"), ago=timedelta(hours=5))
+    forgotten(data_dir, *[(finished(f"b{n:02d}", "5", "x"), None) for n in range(12)])  # newer, more than shown
+    result = invoke("logs", "retired/5")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "the retired one\n"
+    assert invoke("logs", "retired/x").stdout == "the retired one\n"  # its name, as for a bare name
+    unknown = invoke("logs", "nonesuch/5")
+    assert unknown.exit_code == 1 and "no backend 'nonesuch'" in unknown.stderr
+
+
 def test_candidates_from_a_backend_are_printed_safe_one_line_each(data_dir: Path) -> None:
     hostile = "9\x1b]0;pwned\x07\nFAKE: all good\x1b[31m"
     forgotten(data_dir, (finished("alpha", hostile, "x"), None), (finished("beta", "other", "x"), None))

@@ -124,7 +124,7 @@ def _resolve_ref(monitor: Monitor, text: str, settings: Settings) -> tuple[JobRe
     if in_history:
         matches = _history_refs(settings, text)
     if not matches and sep and backend and job_id:  # a backend no longer configured, in the history
-        matches = [ref for ref in _history_refs(settings, job_id) if ref.backend == backend][:1]
+        matches = _history_refs(settings, job_id, backend=backend)[:1]
     if not matches and sep and backend and job_id:
         # It has the shape of a reference: what is wrong is the backend's name.
         known = ", ".join(monitor.backends()) or "none"
@@ -140,15 +140,16 @@ def _resolve_ref(monitor: Monitor, text: str, settings: Settings) -> tuple[JobRe
 CANDIDATES_SHOWN = 10
 
 
-def _history_refs(settings: Settings, text: str) -> list[JobRef]:
-    """Jobs of the history with ``text`` as their id, else their name (see ``history_refs``)."""
+def _history_refs(settings: Settings, text: str, *, backend: str | None = None) -> list[JobRef]:
+    """Jobs of the history (of ``backend`` when given) with ``text`` as their id, else their
+    name (see ``history_refs``)."""
     if not settings.history:
         return []
     from jobdeck import paths
     from jobdeck.store.sqlite.log_tails import history_refs
     from jobdeck.store.sqlite.schema import FILE_NAME
 
-    return history_refs(paths.data_dir() / FILE_NAME, text, limit=CANDIDATES_SHOWN + 1)
+    return history_refs(paths.data_dir() / FILE_NAME, text, backend=backend, limit=CANDIDATES_SHOWN + 1)
 
 
 def _ambiguous(text: str, matches: list[JobRef], *, in_history: bool) -> str:

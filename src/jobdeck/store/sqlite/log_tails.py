@@ -54,30 +54,32 @@ WITH RECURSIVE known(name) AS (
 ) SELECT name FROM known WHERE name IS NOT NULL
 """
 #: Jobs of the history that have ``text`` as their id, else as their name, newest first
-#: (each looked up in an index, backend by backend).
-_REFS_BY_ID = f"""
-SELECT backend, job_id FROM jobs WHERE backend IN ({_BACKENDS}) AND job_id = ?
+#: (each looked up in an index, backend by backend: every backend, or the one asked for).
+_REFS_BY_ID = """
+SELECT backend, job_id FROM jobs WHERE backend IN ({backends}) AND job_id = ?
 GROUP BY backend, job_id ORDER BY max(first_seen) DESC LIMIT ?
 """
-_REFS_BY_NAME = f"""
-SELECT backend, job_id FROM jobs INDEXED BY jobs_by_name WHERE backend IN ({_BACKENDS}) AND name = ?
+_REFS_BY_NAME = """
+SELECT backend, job_id FROM jobs INDEXED BY jobs_by_name WHERE backend IN ({backends}) AND name = ?
 GROUP BY backend, job_id ORDER BY max(first_seen) DESC LIMIT ?
 """
 
 
-def history_refs(path: Path, text: str, *, limit: int = 11) -> list[JobRef]:
+def history_refs(path: Path, text: str, *, backend: str | None = None, limit: int = 11) -> list[JobRef]:
     """The jobs in the history whose id is ``text`` or, when none is, whose name is (a bare
     reference typed to ``jobdeck logs`` for a job its backend forgot), newest first, at most
-    ``limit``; none when the history cannot be read."""
+    ``limit`` (counted among the jobs of ``backend`` when given); none when the history
+    cannot be read."""
     if not path.is_file():
         return []
+    backends, among = (_BACKENDS, ()) if backend is None else ("?", storable((backend,)))
     try:
         connection = connect_read_only(path)
         try:
             (key,) = storable((text,))
-            rows = connection.execute(_REFS_BY_ID, (key, limit)).fetchall()
+            rows = connection.execute(_REFS_BY_ID.format(backends=backends), (*among, key, limit)).fetchall()
             if not rows:
-                rows = connection.execute(_REFS_BY_NAME, (key, limit)).fetchall()
+                rows = connection.execute(_REFS_BY_NAME.format(backends=backends), (*among, key, limit)).fetchall()
         finally:
             connection.close()
     except sqlite3.Error:
