@@ -1,5 +1,6 @@
 """`jobdeck wait REF [--timeout]` (README, Alerts): blocks until the job ends; exit 0 when
-it succeeded, 1 failed, 3 canceled, 4 no such job, 124 the timeout passed first. Against
+it succeeded, 1 failed, 3 canceled, 4 no such job, 124 the timeout passed first, 2 a usage
+error (a REF that names no backend, or several jobs). Against
 the local spool (real `jobdeck run` jobs) and the DRP emulator served by `jobdeck emulate`."""
 
 from __future__ import annotations
@@ -127,11 +128,22 @@ def test_a_canceled_job_is_exit_3(sandbox, tmp_path: Path, monkeypatch: pytest.M
 
 def test_no_such_job_is_exit_4(sandbox) -> None:
     unknown = invoke("wait", "local/no-such-job")
-    no_backend = invoke("wait", "drp/123")
+    unknown_bare = invoke("wait", "no-such-job")
 
     assert (unknown.exit_code, unknown.stderr) == (EXIT_NOT_FOUND, "jobdeck: no job local/no-such-job (see `jobdeck ls --all`)\n")
-    assert no_backend.exit_code == EXIT_NOT_FOUND
-    assert "no backend 'drp'" in no_backend.stderr
+    assert unknown_bare.exit_code == EXIT_NOT_FOUND and "no job 'no-such-job'" in unknown_bare.stderr
+
+
+def test_a_reference_that_names_no_backend_or_several_jobs_is_a_usage_error_exit_2(sandbox) -> None:
+    run_job(sandbox, "twin", "pass")
+    run_job(sandbox, "twin", "pass")
+
+    no_backend = invoke("wait", "drp/123")
+    ambiguous = invoke("wait", "twin")
+
+    assert no_backend.exit_code == 2 and "no backend 'drp' (configured: local" in no_backend.stderr
+    assert ambiguous.exit_code == 2
+    assert "'twin' is ambiguous: it matches jobs:\n  local/" in ambiguous.stderr and "give one as BACKEND/ID" in ambiguous.stderr
 
 
 def test_a_bad_timeout_is_a_usage_error(sandbox) -> None:

@@ -24,7 +24,7 @@ from jobdeck import paths
 from jobdeck.clock import SystemClock
 from jobdeck.config import Settings, load_settings
 from jobdeck.errors import ConfigError
-from jobdeck.model import JobState
+from jobdeck.model import JobRef, JobState
 from jobdeck.views import VIEWS_FILE, all_views, find_view, read_saved_views, unknown_view_message
 
 if TYPE_CHECKING:
@@ -288,3 +288,61 @@ def backend_failures(monitor: Monitor) -> dict[str, str]:
         for name, health in monitor.health().items()
         if health.status is not HealthStatus.OK
     }
+
+
+# -- a job's reference (``logs``, ``wait``) -------------------------------------------
+
+#: Candidates an ambiguous reference lists at most.
+CANDIDATES_SHOWN = 10
+
+
+def resolve_ref(
+    monitor: Monitor, text: str, settings: Settings, *, not_found: int = EXIT_FAILED, unclear: int = EXIT_FAILED
+) -> tuple[JobRef, bool]:
+    """The job REF ``text`` names: ``backend/id`` of a configured backend (listed or not), else an
+    id (or name) only one listed job has, else only one job of the history has (of the backend it
+    names, when it has the shape BACKEND/ID); and whether it was found in the history (its backend
+    no longer lists it). Leaves (``fail``) with ``not_found`` when no job has it, and ``unclear``
+    when it means several jobs or names a backend that is neither configured nor in the history."""
+    backend, sep, job_id = text.partition("/")
+    if sep and backend in monitor.backends() and job_id:
+        return JobRef(backend=backend, id=job_id), False
+    # Then an id, then a name: whichever names exactly one job.
+    jobs = monitor.jobs()
+    matches = [job.ref for job in jobs if job.id == text] or [job.ref for job in jobs if job.name == text]
+    in_history = not matches
+    if in_history:
+        matches = _history_refs(settings, text)
+    if not matches and sep and backend and job_id:  # a backend no longer configured, in the history
+        matches = _history_refs(settings, job_id, backend=backend)[:1]
+    if not matches and sep and backend and job_id:
+        # It has the shape of a reference: what is wrong is the backend's name.
+        known = ", ".join(monitor.backends()) or "none"
+        fail(f"no backend {backend!r} (configured: {known}; see `jobdeck info`)", unclear)
+    if not matches:
+        fail(f"no job {text!r}; a job reference looks like BACKEND/ID (see `jobdeck ls --all`)", not_found)
+    if len(matches) > 1:
+        fail(_ambiguous(text, matches, in_history=in_history), unclear)
+    return matches[0], in_history
+
+
+def _history_refs(settings: Settings, text: str, *, backend: str | None = None) -> list[JobRef]:
+    """Jobs of the history (of ``backend`` when given) with ``text`` as their id, else their
+    name (see ``history_refs``)."""
+    if not settings.history:
+        return []
+    from jobdeck.store.sqlite.log_tails import history_refs
+    from jobdeck.store.sqlite.schema import FILE_NAME
+
+    return history_refs(paths.data_dir() / FILE_NAME, text, backend=backend, limit=CANDIDATES_SHOWN + 1)
+
+
+def _ambiguous(text: str, matches: list[JobRef], *, in_history: bool) -> str:
+    """Which jobs ``text`` may mean, one a line (the first CANDIDATES_SHOWN), to be typed in full."""
+    from jobdeck.safe_text import safe_line  # a backend's id is one line here, whatever it holds
+
+    where = "jobs in the history" if in_history else "jobs"
+    shown = "".join(f"\n  {safe_line(str(ref))}" for ref in matches[:CANDIDATES_SHOWN])
+    more = "\n  …and more" if len(matches) > CANDIDATES_SHOWN else ""
+    newest = " (newest first)" if in_history else ""
+    return f"{text!r} is ambiguous: it matches {where}{newest}:{shown}{more}\ngive one as BACKEND/ID"

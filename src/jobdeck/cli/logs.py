@@ -5,17 +5,13 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from typing import TYPE_CHECKING
 
 import click
 
-from jobdeck.cli.common import cli_state, fail, polled_monitor, run_one_shot
+from jobdeck.cli.common import cli_state, fail, polled_monitor, resolve_ref, run_one_shot
 from jobdeck.config import Settings
 from jobdeck.errors import AdapterError, NotFound
 from jobdeck.model import JobRef, LogChunk, LogCursor
-
-if TYPE_CHECKING:
-    from jobdeck.monitor import Monitor
 
 
 @click.command()
@@ -44,7 +40,7 @@ def logs(ctx: click.Context, ref: str, follow: bool, colour: bool | None) -> Non
 
 async def _print_log(settings: Settings, text: str, *, follow: bool, colour: bool) -> None:
     async with polled_monitor(settings) as monitor:
-        ref, in_history = _resolve_ref(monitor, text, settings)
+        ref, in_history = resolve_ref(monitor, text, settings)
         if monitor.job(ref) is None:  # its backend does not list it (any more?)
             if not _print_kept_tail(settings, ref, colour=colour):
                 if in_history:
@@ -108,59 +104,6 @@ def _moved_on(after: LogCursor, before: LogCursor) -> bool:
     if isinstance(after.position, int) and isinstance(before.position, int):
         return after.position > before.position
     return after != before
-
-
-def _resolve_ref(monitor: Monitor, text: str, settings: Settings) -> tuple[JobRef, bool]:
-    """``backend/id`` of a configured backend (listed or not), else an id (or name) only
-    one listed job has, else only one job of the history has; and whether it was found in
-    the history (its backend no longer lists it)."""
-    backend, sep, job_id = text.partition("/")
-    if sep and backend in monitor.backends() and job_id:
-        return JobRef(backend=backend, id=job_id), False
-    # Then an id, then a name: whichever names exactly one job.
-    jobs = monitor.jobs()
-    matches = [job.ref for job in jobs if job.id == text] or [job.ref for job in jobs if job.name == text]
-    in_history = not matches
-    if in_history:
-        matches = _history_refs(settings, text)
-    if not matches and sep and backend and job_id:  # a backend no longer configured, in the history
-        matches = _history_refs(settings, job_id, backend=backend)[:1]
-    if not matches and sep and backend and job_id:
-        # It has the shape of a reference: what is wrong is the backend's name.
-        known = ", ".join(monitor.backends()) or "none"
-        fail(f"no backend {backend!r} (configured: {known}; see `jobdeck info`)")
-    if not matches:
-        fail(f"no job {text!r}; a job reference looks like BACKEND/ID (see `jobdeck ls --all`)")
-    if len(matches) > 1:
-        fail(_ambiguous(text, matches, in_history=in_history))
-    return matches[0], in_history
-
-
-#: Candidates an ambiguous reference lists at most.
-CANDIDATES_SHOWN = 10
-
-
-def _history_refs(settings: Settings, text: str, *, backend: str | None = None) -> list[JobRef]:
-    """Jobs of the history (of ``backend`` when given) with ``text`` as their id, else their
-    name (see ``history_refs``)."""
-    if not settings.history:
-        return []
-    from jobdeck import paths
-    from jobdeck.store.sqlite.log_tails import history_refs
-    from jobdeck.store.sqlite.schema import FILE_NAME
-
-    return history_refs(paths.data_dir() / FILE_NAME, text, backend=backend, limit=CANDIDATES_SHOWN + 1)
-
-
-def _ambiguous(text: str, matches: list[JobRef], *, in_history: bool) -> str:
-    """Which jobs ``text`` may mean, one a line (the first CANDIDATES_SHOWN), to be typed in full."""
-    from jobdeck.safe_text import safe_line  # a backend's id is one line here, whatever it holds
-
-    where = "jobs in the history" if in_history else "jobs"
-    shown = "".join(f"\n  {safe_line(str(ref))}" for ref in matches[:CANDIDATES_SHOWN])
-    more = "\n  …and more" if len(matches) > CANDIDATES_SHOWN else ""
-    newest = " (newest first)" if in_history else ""
-    return f"{text!r} is ambiguous: it matches {where}{newest}:{shown}{more}\ngive one as BACKEND/ID"
 
 
 class _LogPrinter:

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from jobdeck.cli.common import EXIT_FAILED, EXIT_OK, FiniteFloatRange, cli_state
+from jobdeck.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, FiniteFloatRange, cli_state, resolve_ref
 from jobdeck.clock import SystemClock
 from jobdeck.config import Settings
-from jobdeck.model import Job, JobRef, JobState
+from jobdeck.model import Job, JobState
 
 if TYPE_CHECKING:
     from jobdeck.monitor import Monitor
@@ -51,7 +51,8 @@ def wait(ctx: click.Context, ref: str, timeout: float | None) -> None:
     REF is BACKEND/ID, or just an ID (or a job name) that only one job has, as
     for `jobdeck logs`. Other exit codes: 3 the job was canceled, 4 no such
     job (or its backend no longer lists it), 124 --timeout passed first,
-    2 a usage or config error.
+    2 a usage or config error (a REF that several jobs match, or whose backend
+    is neither configured nor in the history).
     """
     progress = sys.stderr.isatty()
     code = asyncio.run(_wait(cli_state(ctx).settings(), ref, timeout=timeout, progress=progress))
@@ -69,7 +70,9 @@ async def _wait(settings: Settings, text: str, *, timeout: float | None, progres
     try:
         async with asyncio.timeout(timeout):
             await monitor.first_polls()
-            ref = _resolve(monitor, text, settings)
+            ref, _in_history = resolve_ref(
+                monitor, text, settings, not_found=EXIT_NOT_FOUND, unclear=EXIT_USAGE
+            )
             if ref.backend not in monitor.backends():  # found in the history only
                 _say(f"{ref} is no longer watched: its backend is not configured")
                 return EXIT_NOT_FOUND
@@ -104,18 +107,6 @@ async def _wait(settings: Settings, text: str, *, timeout: float | None, progres
 def _answered(monitor: Monitor, backend: str) -> bool:
     health = monitor.health().get(backend)
     return health is not None and health.last_ok is not None
-
-
-def _resolve(monitor: Monitor, text: str, settings: Settings) -> JobRef:
-    """As ``jobdeck logs`` reads REF (a job its backend forgot too, from the history);
-    a REF it cannot read is exit 4, not 1."""
-    from jobdeck.cli.logs import _resolve_ref
-
-    try:
-        ref, _in_history = _resolve_ref(monitor, text, settings)
-        return ref
-    except click.exceptions.Exit as exc:
-        raise click.exceptions.Exit(EXIT_NOT_FOUND) from exc
 
 
 def _progress(job: Job) -> str:
