@@ -417,8 +417,8 @@ def deck_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """Replaces the deck's entry point so the tests see how it would be opened."""
     calls: list[dict[str, Any]] = []
 
-    def run_deck(settings: Any, *, read_only: bool, kiosk: bool) -> int:
-        calls.append({"settings": settings, "read_only": read_only, "kiosk": kiosk})
+    def run_deck(settings: Any, *, read_only: bool, kiosk: bool, saved_views: Any = None) -> int:
+        calls.append({"settings": settings, "read_only": read_only, "kiosk": kiosk, "saved_views": saved_views})
         return 0
 
     monkeypatch.setattr("jobdeck.wiring.run_deck", run_deck)

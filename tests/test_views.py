@@ -106,6 +106,14 @@ def test_the_configs_view_wins_over_a_saved_one_of_the_same_name(tmp_path):
     assert [view.query for view in shelf.views] == ["state:failed"]
 
 
+def test_a_shelf_given_the_saved_views_its_command_read_never_reads_the_file(tmp_path):
+    mine = View(name="mine", query="state:running")
+    skipped = "1 saved view(s) in views.json could not be read and are skipped"
+    shelf = ViewShelf([FAILING], tmp_path / "views.json", start="mine", saved=([mine], skipped))
+    assert shelf.load() == skipped  # (no file there: a read would have found none)
+    assert shelf.find("mine") == mine and [view.name for view in shelf.views] == ["failing", "mine"]
+
+
 # -- in the deck ---------------------------------------------------------------------------
 
 
@@ -257,6 +265,24 @@ def test_view_names_an_unknown_view_exits_2_listing_the_views(cli_sandbox: Path)
     assert "there is no view named “nope”; the views are “failing today”, “mine”" in result.output
 
 
+def test_view_reads_views_json_once_and_hands_the_deck_what_it_read(
+    cli_sandbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cli_helpers import invoke
+
+    save_view(cli_sandbox / "data" / "views.json", View(name="mine", query="state:running"))
+    reads: list[Path] = []
+    monkeypatch.setattr("jobdeck.cli.common.read_saved_views", lambda file: reads.append(file) or read_saved_views(file))
+    handed: dict[str, object] = {}
+    monkeypatch.setattr("jobdeck.wiring.run_deck", lambda settings, **options: handed.update(options) or 0)
+
+    assert invoke("--view", "mine").exit_code == 0
+    saved, problem = handed["saved_views"]  # type: ignore[misc]
+    assert len(reads) == 1 and [view.name for view in saved] == ["mine"] and problem is None
+    invoke("--view", "failing today")  # a view of the config: the saved ones are read all the same, once
+    assert len(reads) == 2
+
+
 def test_view_before_a_command_that_opens_no_deck_is_refused(cli_sandbox: Path) -> None:
     from cli_helpers import invoke
 
@@ -277,6 +303,9 @@ def test_view_before_serve_reaches_every_tabs_deck(cli_sandbox: Path, monkeypatc
     monkeypatch.setattr("jobdeck.serve_server.run", run)
     assert invoke("--view", "failing today", "serve").exit_code == 0
     assert commands and commands[0].endswith("--view 'failing today'")
+
+    unknown = invoke("--view", "nope", "serve")  # said once, before serving, not in every tab
+    assert unknown.exit_code == 2 and "there is no view named “nope”" in unknown.output and len(commands) == 1
 
 
 async def test_a_filter_changed_away_from_the_views_leaves_the_view(tmp_path):

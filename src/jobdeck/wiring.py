@@ -21,6 +21,7 @@ from jobdeck.config import Settings
 from jobdeck.monitor import Monitor
 from jobdeck.store.base import Store
 from jobdeck.store.memory import MemoryStore
+from jobdeck.views import View
 
 #: Over a slow link, no backend is polled more often than this.
 LOW_BANDWIDTH_MIN_INTERVAL = 10.0
@@ -70,8 +71,11 @@ def history_file(settings: Settings) -> Path | None:
     return paths.data_dir() / FILE_NAME
 
 
-def run_deck(settings: Settings, *, read_only: bool, kiosk: bool) -> int:
-    """Build the monitor for ``settings`` and run the deck until the user quits."""
+def run_deck(
+    settings: Settings, *, read_only: bool, kiosk: bool, saved_views: tuple[list[View], str | None] | None = None
+) -> int:
+    """Build the monitor for ``settings`` and run the deck until the user quits. ``saved_views``:
+    ``views.json`` as the command read it already (for ``--view``), so the deck reads it no more."""
     from jobdeck.ui.app import JobdeckApp
     from jobdeck.ui.runtime.ascii_mode import ascii_for_terminal
     from jobdeck.ui.runtime.css_cache import ParsedCssCache
@@ -98,7 +102,7 @@ def run_deck(settings: Settings, *, read_only: bool, kiosk: bool) -> int:
         css_cache=ParsedCssCache(paths.cache_dir() / "css"),
         history_file=history_file(settings),
         watch_memory=WatchMemory(),
-        view_shelf=ViewShelf(settings.views, paths.data_dir() / VIEWS_FILE, start=settings.view),
+        view_shelf=ViewShelf(settings.views, paths.data_dir() / VIEWS_FILE, start=settings.view, saved=saved_views),
     )
     terminal = sys.__stdin__.fileno() if sys.__stdin__ is not None and sys.__stdin__.isatty() else None
     stop_watching = watch_terminal(terminal) if terminal is not None else None

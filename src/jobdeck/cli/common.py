@@ -25,7 +25,7 @@ from jobdeck.clock import SystemClock
 from jobdeck.config import Settings, load_settings
 from jobdeck.errors import ConfigError
 from jobdeck.model import JobRef, JobState
-from jobdeck.views import VIEWS_FILE, all_views, find_view, read_saved_views, unknown_view_message
+from jobdeck.views import VIEWS_FILE, View, all_views, find_view, read_saved_views, unknown_view_message
 
 if TYPE_CHECKING:
     # Imported where used: `--help`, `run` and the deck's first frame need not wait for them.
@@ -94,14 +94,18 @@ def log_file() -> Path:
 # -- shared plumbing ----------------------------------------------------------------
 
 
-def unknown_start_view(settings: Settings) -> str | None:
-    """Why the view the deck is to open on (``--view``, the config's ``view``) is none of the
-    config's or the saved ones, or None when it is one (or none is asked for)."""
+def start_views(settings: Settings) -> tuple[list[View], str | None] | None:
+    """For the view the deck is to open on (``--view``, the config's ``view``): the saved views
+    and why some could not be read, read here once and handed to the deck (which then reads
+    them no more). Leaves with exit 2, listing the views, when it is none of the config's or
+    the saved ones. None when no view is asked for (the deck reads them after its first frame)."""
     if not settings.view:
         return None
-    saved, _ = read_saved_views(paths.data_dir() / VIEWS_FILE)
+    saved, problem = read_saved_views(paths.data_dir() / VIEWS_FILE)
     views = all_views(settings.views, saved)
-    return None if find_view(views, settings.view) else unknown_view_message(settings.view, views)
+    if not find_view(views, settings.view):
+        fail(unknown_view_message(settings.view, views), EXIT_USAGE)
+    return saved, problem
 
 
 @dataclass

@@ -20,7 +20,7 @@ from jobdeck.cli.common import (
     fail,
     non_empty_path,
     silence_stdout,
-    unknown_start_view,
+    start_views,
 )
 from jobdeck.cli.deck_options import ASCII, KIOSK, NO_ASCII, READ_ONLY, THEME, VIEW, refusal
 from jobdeck.cli.demo import demo
@@ -82,13 +82,11 @@ def cli(
             fail(refused, EXIT_USAGE)
         return
     settings = ctx.obj.settings()
-    unknown = unknown_start_view(settings)
-    if unknown:
-        fail(unknown, EXIT_USAGE)
+    saved_views = start_views(settings)  # an unknown --view is exit 2 before the deck opens
     # Imported here: Textual is only needed when the deck opens.
     from jobdeck.wiring import run_deck
 
-    ctx.exit(run_deck(settings, read_only=settings.read_only, kiosk=settings.kiosk))
+    ctx.exit(run_deck(settings, read_only=settings.read_only, kiosk=settings.kiosk, saved_views=saved_views))
 
 
 for _command in (run, ls, logs, history, stats, info, demo, emulate, serve, wait):

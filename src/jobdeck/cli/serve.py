@@ -6,7 +6,7 @@ import errno
 
 import click
 
-from jobdeck.cli.common import EXIT_USAGE, cli_state, fail
+from jobdeck.cli.common import EXIT_USAGE, cli_state, fail, start_views
 
 
 def _host(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -45,6 +45,7 @@ def serve(ctx: click.Context, host: str, port: int, allow_actions: bool, require
         asked = "--kiosk" if state.kiosk else "--read-only"
         fail(f"{asked} and --allow-actions contradict each other: leave one out", EXIT_USAGE)
     settings = state.settings()  # a bad config is reported here, not in every browser tab
+    start_views(settings)  # and so is an unknown --view (exit 2)
     command = deck_command(
         config_path=state.config_path, allow_actions=allow_actions, kiosk=state.kiosk, theme=state.theme,
         ascii=state.ascii, view=state.view,

@@ -16,12 +16,23 @@ from jobdeck.views import View, all_views, delete_view, find_view, read_saved_vi
 class ViewShelf:
     """The views the deck offers; ``start`` is the one it opens on (``--view NAME``)."""
 
-    def __init__(self, configured: Sequence[View], file: Path | None, *, start: str | None = None) -> None:
+    def __init__(
+        self,
+        configured: Sequence[View],
+        file: Path | None,
+        *,
+        start: str | None = None,
+        saved: tuple[Sequence[View], str | None] | None = None,
+    ) -> None:
+        """``saved``: the saved views and why some could not be read, as the command that checked
+        ``start`` read them from ``file`` (the shelf then never reads them again)."""
         self.configured = list(configured)
         #: Where ctrl+s saves (None: saving is off, e.g. in a test without a data folder).
         self.file = file
         self.start = start
-        self._saved: list[View] = []
+        self._saved: list[View] = list(saved[0]) if saved is not None else []
+        #: Whether the saved views were read, and why some of them could not be.
+        self._read, self._problem = (True, saved[1]) if saved is not None else (False, None)
         self._lock = threading.Lock()
 
     @property
@@ -36,13 +47,14 @@ class ViewShelf:
         return find_view(self.configured, name) is not None
 
     def load(self) -> str | None:
-        """Read the saved views (blocking); why some could not be read, or None."""
+        """Read the saved views, once (blocking, unless given them); why some could not be read, or None."""
         if self.file is None:
             return None
         with self._lock:
-            saved, problem = read_saved_views(self.file)
-            self._saved = saved
-        return problem
+            if not self._read:
+                self._saved, self._problem = read_saved_views(self.file)
+                self._read = True
+            return self._problem
 
     def save(self, view: View) -> None:
         """Save ``view`` (blocking), replacing a saved one of the same name. OSError when it cannot."""
