@@ -52,10 +52,12 @@ HISTORY_READ_SECONDS = 30.0
 #: Seconds a refused key's hint stays, and before the same hint is shown again.
 HINT_SECONDS = 4.0
 
-#: Screen actions a kiosk allows: looking, never changing or leaving.
+#: Screen actions a kiosk allows: looking, never changing or leaving. Not esc: there are
+#: no marks in a kiosk, no filter box opens, and the view it was started on (--view) stays.
+#: Not n/N: no search starts in a kiosk (see kiosk_keys.KIOSK_REFUSED_PANE_ACTIONS).
 KIOSK_ALLOWED_ACTIONS = frozenset(
-    {"cycle_sort", "toggle_view", "follow", "wrap", "search_next", "search_previous",
-     "show_pane", "refresh", "escape", "help", "newer_run", "older_run",
+    {"cycle_sort", "toggle_view", "follow", "wrap",
+     "show_pane", "refresh", "help", "newer_run", "older_run",
      # Every backend's health in full: looking too (and a click on the badges opens it anyway).
      "health"}
 )

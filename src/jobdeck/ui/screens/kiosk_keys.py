@@ -1,10 +1,12 @@
 """The kiosk's keys as a user meets them: ``?`` lists only those that work there, first
-the way out (the quit sequence); a key the kiosk refuses (``q``, ``c``, ``a`` …) says
-so, and how to leave.
+the way out (the quit sequence); a key the kiosk refuses (``q``, ``c``, ``a``, ``esc`` …)
+says so, and how to leave.
 
 Whether a key works is asked of the same ``check_action`` that refuses it (the
-kiosk screen's allow-list, the App's blocked actions, a widget's own), so the
-help cannot list a key the kiosk refuses nor leave out one it takes.
+kiosk screen's allow-list, the App's blocked actions, a widget's own), or of the
+panes' actions the kiosk refuses (``KIOSK_REFUSED_PANE_ACTIONS``, refused by the
+kiosk's hint before the pane sees the key), so the help cannot list a key the kiosk
+refuses nor leave out one it takes.
 """
 
 from __future__ import annotations
@@ -21,11 +23,22 @@ from jobdeck.ui.runtime.quit_sequence import QuitSequence
 from jobdeck.ui.screens.key_commands import KeySection
 
 
+#: The panes' actions the kiosk does not take, though the panes would: it opens no pager
+#: (the log pane would only say so), and no search starts there (``/`` is off), so the
+#: log's filter mode and its next and previous match have nothing to work on.
+KIOSK_REFUSED_PANE_ACTIONS = frozenset({"open_pager", "toggle_finder_mode", "search_next", "search_previous"})
+
+#: The actions whose key people press to leave: refused, their hint says only how to quit.
+_LEAVING = frozenset({"app.quit", "escape"})
+
+
 def action_works(app: App[Any], target: DOMNode | None, action: str) -> bool:
     """Whether ``action`` (as a binding spells it: ``app.quit``, ``show_pane('log')``) runs
-    where its binding is (``target``; None: the App), as its key would run it."""
+    in the kiosk where its binding is (``target``; None: the App), as its key would run it."""
     name = action.split("(", 1)[0]
     namespace, _, name = name.rpartition(".")
+    if name in KIOSK_REFUSED_PANE_ACTIONS:
+        return False
     node: DOMNode = app if namespace == "app" or target is None else target
     if namespace == "screen":
         node = app.screen
@@ -62,7 +75,7 @@ def refused_key_hint(key: str, bindings: Iterable[tuple[Binding, DOMNode | None]
     if refused is None:
         return None
     shown = app.get_key_display(replace(refused, key=key, key_display=None))
-    if refused.action == "app.quit":
+    if refused.action in _LEAVING:
         return f"This is a kiosk: {shown} does not quit it. To quit the kiosk: {sequence.describe()}"
     what = f"{shown} ({refused.description})" if refused.description else shown
     return f"This is a kiosk: {what} is off here. To quit the kiosk: {sequence.describe()}"
