@@ -106,3 +106,23 @@ def test_any_sequence_of_listings_indexes_like_a_plain_dict(polls) -> None:
         differing = [job for job_id, job in listing.jobs.items() if previous.get(job_id) is not job]
         assert all(any(job is touched for touched in listing.touched) for job in differing)
         previous = listing.jobs
+
+
+def test_a_first_listing_maps_its_jobs_by_id_only_when_they_are_read() -> None:
+    """The map of a first listing is no part of the way to the first frame (issue 22)."""
+    jobs = [make_job(str(n), backend="local") for n in range(3)]
+    listing = ListingIndex("local").index(jobs)
+    assert not listing.mapped
+    assert listing.touched == jobs
+    assert listing.jobs == by_id(jobs)
+    assert listing.mapped
+
+
+def test_the_next_listing_after_an_unread_first_one_is_still_matched_by_identity() -> None:
+    index = ListingIndex("local")
+    jobs = [make_job(str(n), backend="local") for n in range(3)]
+    index.index(jobs)
+    changed = jobs[1].model_copy(update={"state": JobState.FAILED})
+    listing = index.index([jobs[0], changed, jobs[2]])
+    assert listing.fast and listing.touched == [changed]
+    assert listing.jobs == by_id([jobs[0], changed, jobs[2]])

@@ -45,8 +45,10 @@ class BackendJobs:
 
     #: Turns each listing into ``jobs``, re-using the last poll's work.
     listing: ListingIndex
-    #: The adapter's last successful listing, by job id, in the backend's order.
-    jobs: dict[str, Job] = field(default_factory=dict)
+    # ``jobs`` once built; else ``_listing``'s, built when first read (a first listing
+    # of a million jobs maps them by id after the first frame, not on the way to it).
+    _jobs: dict[str, Job] = field(default_factory=dict)
+    _listing: Listing | None = None
     #: When jobs were first seen, until that sighting is put in the observed history:
     #: that waits until the job changes or its timeline is asked for, so a first poll
     #: of 100,000 jobs builds no 100,000 events (issue 8).
@@ -62,6 +64,17 @@ class BackendJobs:
     #: When jobs not listed yet were first seen by an earlier deck (a job watched with +
     #: in an earlier run, watched again at start), by id: their first sighting, not now.
     seen_before: dict[str, datetime] = field(default_factory=dict)
+
+    @property
+    def jobs(self) -> dict[str, Job]:
+        """The adapter's last successful listing, by job id, in the backend's order."""
+        if self._listing is not None:
+            self._jobs, self._listing = self._listing.jobs, None
+        return self._jobs
+
+    @jobs.setter
+    def jobs(self, jobs: dict[str, Job]) -> None:
+        self._jobs, self._listing = jobs, None
 
 
 #: How long a job gone from its backend stays in the live table (``Settings.live_keep_hours``).
@@ -141,8 +154,13 @@ class JobTable:
         """Make ``listing`` the jobs of backend ``name``; announce what changed."""
         backend = self._backends[name]
         previous = backend.jobs
-        fresh = backend.jobs = listing.jobs
         now = self._clock.now()
+        if not previous and not listing.mapped and not backend.gone and not backend.pushed:
+            # A first listing of many jobs: mapped by id when first needed (after the first frame).
+            backend._listing = listing
+            self._first(name, backend, listing, now)
+            return
+        fresh = backend.jobs = listing.jobs
         added: list[Job] = []
         changed: list[Job] = []
         transitions: list[Transition] = []
@@ -203,6 +221,19 @@ class JobTable:
             )
         for ref, event in transitions:
             self._emit(TimelineChanged(ref=ref, event=event))
+
+    def _first(self, name: str, backend: BackendJobs, listing: Listing, now: datetime) -> None:
+        """A first listing, its jobs not mapped by id yet: every job is new."""
+        added = listing.touched
+        backend.first_seen.all_seen_at(now)
+        if backend.seen_before:
+            self._seen_before(backend, backend.jobs)
+        self._store.record_changes(name, now, added=added, changed=(), removed=(), transitions=(), complete=True)
+        archived = self._archive.refs()
+        if archived is not backend.archive_seen:
+            self._archive_moves(name, backend, archived, {}, added, [])
+        if added:
+            self._emit(JobsChanged(backend=name, added=overlay_all(added, archived), changed=[], removed=[]))
 
     def _archive_moves(
         self,

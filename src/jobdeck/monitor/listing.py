@@ -12,25 +12,46 @@ the last listing: no other object can share an id with one that is alive.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from itertools import compress, repeat
 from operator import is_not
 
 from jobdeck.model import Job, JobRef
 
 
-@dataclass(frozen=True)
 class Listing:
     """A poll's jobs by id, and which of them may differ from the last poll."""
 
-    #: Every job by id (re-referenced to the backend's name), in listing order
-    #: unless ``fast`` (then in the last listing's order).
-    jobs: dict[str, Job]
-    #: Jobs that are not the very objects of the last listing; when ``fast`` is
-    #: False, every job (in no particular order). Only these can have been added or changed.
-    touched: list[Job]
-    #: The same ids as the last listing (none added, none removed).
-    fast: bool
+    __slots__ = ("_jobs", "_listed", "touched", "fast")
+
+    def __init__(
+        self, jobs: dict[str, Job] | None, touched: list[Job], fast: bool, *, listed: list[Job] | None = None
+    ) -> None:
+        #: Jobs that are not the very objects of the last listing; when ``fast`` is
+        #: False, every job (in no particular order; a first listing's as listed, a job
+        #: the backend listed twice there twice). Only these can have been added or changed.
+        self.touched = touched
+        #: The same ids as the last listing (none added, none removed).
+        self.fast = fast
+        self._jobs = jobs
+        # A first listing's jobs, every one a Job of this backend, to map by id when
+        # ``jobs`` is first read: not on the way to the first frame.
+        self._listed = listed
+
+    @property
+    def jobs(self) -> dict[str, Job]:
+        """Every job by id (re-referenced to the backend's name), in listing order unless
+        ``fast`` (then in the last listing's order); the last of an id listed twice wins."""
+        if self._jobs is None:
+            listed = self._listed or []
+            # Each job read once more (a map of a million ids: ~0.25 s, their memory far apart).
+            self._jobs = dict(zip([job.ref.id for job in listed], listed))
+            self._listed = None
+        return self._jobs
+
+    @property
+    def mapped(self) -> bool:
+        """Whether ``jobs`` is built (reading it builds it)."""
+        return self._jobs is not None
 
 
 class ListingIndex:
@@ -44,10 +65,10 @@ class ListingIndex:
         self._winner: dict[str, int] = {}
         # After a full index, the objects that won their ids: _known and _winner are built
         # from them when the next poll needs them, not on the way to the first frame.
-        self._winners: dict[str, object] | None = None
+        self._winners: Listing | dict[str, object] | None = None
         # The last listing itself: keeps its objects alive, so their ids stay theirs.
         self._held: list[Job] = []
-        self._jobs: dict[str, Job] = {}
+        self._last: Listing | None = None
 
     def index(self, listed: object) -> Listing:
         """Index ``listed`` (what ``list_jobs`` returned); TypeError when it is not a list of Jobs."""
@@ -57,12 +78,12 @@ class ListingIndex:
         if listing is None:
             listing = self._full(listed)
         self._held = listed
-        self._jobs = listing.jobs
+        self._last = listing
         return listing
 
     def _same_ids(self, listed: list[object]) -> Listing | None:
         """The listing when it has exactly the last one's ids and no object twice; else None."""
-        previous = self._jobs
+        previous = self._last.jobs if self._last is not None else None
         if not previous or len(listed) != len(previous):
             return None
         known, winner = self._id_maps()
@@ -114,19 +135,14 @@ class ListingIndex:
         return replacing
 
     def _full(self, listed: list[object]) -> Listing:
-        if all(map(isinstance, listed, repeat(Job))):
-            backend = self.backend
-            refs = [job.ref for job in listed]  # type: ignore[attr-defined]
-            ids = [ref.id for ref in refs if ref.backend == backend]
-            if len(ids) == len(listed):
-                # Every job a Job of this backend (the common case): no call per job, each
-                # job read once (a first listing of a million jobs is on the way to the first
-                # frame; each pass over them costs ~0.15 s, their memory far apart).
-                jobs = dict(zip(ids, listed))  # type: ignore[arg-type]
-                # The listing's own map: the table copies it before changing it (_own_jobs).
-                self._winners = jobs  # type: ignore[assignment]
-                touched = listed if len(jobs) == len(listed) else list(jobs.values())
-                return Listing(jobs, touched, fast=False)  # type: ignore[arg-type]
+        if all(map(isinstance, listed, repeat(Job))) and _all_of(listed, self.backend):  # type: ignore[arg-type]
+            # Every job a Job of this backend (the common case): the map by id is built when
+            # first read (a first listing of a million jobs is on the way to the first frame,
+            # which needs no map; each pass over them costs ~0.1 s, their memory far apart).
+            listing = Listing(None, listed, fast=False, listed=listed)  # type: ignore[arg-type]
+            # The listing's own map: the table copies it before changing it (_own_jobs).
+            self._winners = listing
+            return listing
         jobs: dict[str, Job] = {}
         originals: dict[str, object] = {}
         for original in listed:
@@ -140,7 +156,8 @@ class ListingIndex:
     def _id_maps(self) -> tuple[dict[int, str], dict[str, int]]:
         """_known and _winner, built first if a full index left them to build."""
         if self._winners is not None:
-            self._known = {id(original): job_id for job_id, original in self._winners.items()}
+            winners = self._winners.jobs if isinstance(self._winners, Listing) else self._winners
+            self._known = {id(original): job_id for job_id, original in winners.items()}
             self._winner = {job_id: key for key, job_id in self._known.items()}
             self._winners = None
         return self._known, self._winner
@@ -152,3 +169,9 @@ class ListingIndex:
         if job.ref.backend != self.backend:
             job = job.model_copy(update={"ref": JobRef(backend=self.backend, id=job.ref.id)})
         return job
+
+
+def _all_of(jobs: list[Job], backend: str) -> bool:
+    """Whether every one of ``jobs`` names ``backend`` in its ref (names interned: by identity first)."""
+    backends = {job.ref.backend for job in jobs}
+    return not backends or backends == {backend}
