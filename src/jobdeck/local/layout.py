@@ -35,7 +35,7 @@ def run_folder(job_folder: Path, number: int) -> Path:
     return job_folder / RUNS_DIR / str(number)
 
 
-def run_numbers(job_folder: Path) -> list[int]:
+def run_numbers(job_folder: Path | str) -> list[int]:
     """The job's run numbers, in order; none if it has no runs folder (or it cannot be read)."""
     try:
         names = os.listdir(os.path.join(job_folder, RUNS_DIR))

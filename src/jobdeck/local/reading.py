@@ -84,18 +84,19 @@ class JobFolderReader:
         An unchanged job (same spec, runs and latest events) that is not
         active comes from the cache: a few ``stat`` calls.
         """
+        return self.read_job_keyed(job_folder, archived=archived)[1]
+
+    def read_job_keyed(self, job_folder: Path, *, archived: bool) -> tuple[tuple[object, ...], JobRecord]:
+        """``read_job``, with the version of the folder it read (``job_key``), taken first."""
         base = os.fspath(job_folder)
-        numbers = tuple(run_numbers(job_folder))
-        spec_stamp = _stamp(os.path.join(base, SPEC_FILE))
-        events_stamp = _stamp(os.path.join(base, RUNS_DIR, str(numbers[-1]), EVENTS_FILE)) if numbers else None
-        key = (archived, numbers, spec_stamp, events_stamp)
+        key = job_key(base, archived)
         cache = self._job_cache(base)
         hit = cache.record
         if hit is not None and hit[0] == key and not hit[1].state.is_active:
-            return hit[1]
-        record = self._build_job(job_folder, archived, numbers, (spec_stamp, events_stamp))
+            return hit
+        record = self._build_job(Path(job_folder), archived, key[2], (key[3], key[4]))
         cache.record = (key, record)
-        return record
+        return key, record
 
     def forget_all_but(self, kept: set[str]) -> None:
         """Drop what was read of job folders other than ``kept`` (paths): they moved or went."""
@@ -162,6 +163,27 @@ class JobFolderReader:
 
 
 # -- helpers --------------------------------------------------------------
+
+
+def job_key(base: str, archived: bool) -> tuple[object, ...]:
+    """The version of a job folder: (archived, the folder's stamp, its run numbers, its
+    spec's stamp, its latest events' stamp). Equal keys: the same record (unless active).
+    The folder's stamp changes when a run is added (``writing.create_run`` touches it) or a
+    file is replaced by rename; the others when a file is written in place."""
+    folder = folder_stamp(base)  # first: a change while the rest is taken shows next time
+    numbers = tuple(run_numbers(base))
+    spec_stamp = _stamp(os.path.join(base, SPEC_FILE))
+    events_stamp = _stamp(os.path.join(base, RUNS_DIR, str(numbers[-1]), EVENTS_FILE)) if numbers else None
+    return (archived, folder, numbers, spec_stamp, events_stamp)
+
+
+def folder_stamp(base: str) -> Stamp:
+    """A folder's version: (mtime_ns, ctime_ns, inode), or None when it does not exist."""
+    try:
+        st = os.stat(base)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return (st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 def _stamp(path: str) -> Stamp:

@@ -134,6 +134,10 @@ class Spool:
         """Everything the deck shows about one job folder. Never raises for bad content."""
         return self._reader.read_job(job_folder, archived=archived)
 
+    def read_job_keyed(self, job_folder: Path, *, archived: bool) -> tuple[tuple[object, ...], JobRecord]:
+        """``read_job``, with the version of the folder read (``reading.job_key``)."""
+        return self._reader.read_job_keyed(job_folder, archived=archived)
+
     # -- listing --------------------------------------------------------
 
     def scan(self) -> list[JobRecord]:

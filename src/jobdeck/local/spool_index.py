@@ -6,11 +6,19 @@ spool's changes (``note_changed``), a poll re-reads only the folders it named an
 jobs still active (a running job's supervisor may die without a file changing); the
 rest keep their records. Without a watcher, or when it may have missed something
 (it just started, its batches overflowed, or a long while passed), a poll reads the
-whole spool as before (``Spool.scan``).
+whole spool, each folder checked by its version (``reading.job_key``: a few ``stat``
+calls) and read again only if it changed.
+
+With a cache folder, the finished jobs' facts are kept from one start to the next
+(``spool_cache``): the first poll takes a kept job as it was if its folder's own stamp is
+unchanged (one ``stat``: a new run or a file replaced changes it), and the second poll
+checks every one of them by its version, as a whole read does. A change made in place
+behind the deck's back (a hand edit of ``events.jsonl``) shows by that second poll.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -18,9 +26,14 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from jobdeck.heap import held_still
+from jobdeck.local import spool_cache
+from jobdeck.local.job_facts import JobFacts, facts_of
 from jobdeck.local.job_records import JobRecord
 from jobdeck.local.layout import ARCHIVE_DIR
+from jobdeck.local.reading import folder_stamp, job_key
 from jobdeck.local.spool import Spool
+
+log = logging.getLogger(__name__)
 
 #: A whole read at least this often (seconds), even while a watcher reports changes
 #: (watching the spool folder only: the folders listed again).
@@ -39,18 +52,32 @@ WATCH_EVERY_FOLDER_UP_TO = 2_000
 #: inside a finished job made otherwise (by hand) is not seen: each poll re-reads (by stat)
 #: this share of the finished jobs, all of them in turn (each once an hour at 2 s polls).
 RECHECK_SHARE = 1 / 1800
+#: The spool cache (``spool_cache``) is written again at most this often (seconds), when
+#: a finished job changed, came or went since it was last written or read.
+SAVE_EVERY = 300.0
 
 
 class SpoolIndex:
-    """The records of a spool's jobs (live, then archived, each by id), updated by poll."""
+    """The facts of a spool's jobs (live, then archived, each by id), updated by poll."""
 
-    def __init__(self, spool: Spool, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, spool: Spool, *, clock: Callable[[], float] = time.monotonic, cache_folder: Path | None = None
+    ) -> None:
         self.spool = spool
         self._clock = clock
-        self._root = os.fspath(spool.root)
-        self._archive = os.fspath(spool.archive_root)
-        #: The records in listing order, where each job folder's is, and which are active.
-        self._records: list[JobRecord] = []
+        self._root = os.path.abspath(spool.root)
+        self._archive = os.path.join(self._root, ARCHIVE_DIR)
+        #: Where the finished jobs are kept between starts (``spool_cache``); None: nowhere.
+        self._cache_folder = cache_folder
+        #: Whether the jobs were taken from the cache on their folder's stamp alone: the
+        #: next poll checks each by its version.
+        self._unverified = False
+        #: Whether a finished job changed, came or went since the cache was read or written.
+        self._unsaved = False
+        self._saved_at = float("-inf")
+        self._scans = 0
+        #: The facts in listing order, where each job folder's are, and which are active.
+        self._records: list[JobFacts] = []
         self._positions: dict[str, int] = {}
         self._active: set[int] = set()
         #: The positions the last ``scan`` read again (their records may be new objects),
@@ -119,28 +146,47 @@ class SpoolIndex:
 
     # -- polling ----------------------------------------------------------------
 
-    def scan(self) -> list[JobRecord]:
-        """Every job's record, read again where it may have changed (see the module's doc).
-        ``reread`` then says which positions may hold a new record."""
+    def scan(self) -> list[JobFacts]:
+        """Every job's facts, read again where they may have changed (see the module's doc).
+        ``reread`` then says which positions may hold new facts."""
         now = self._clock()
+        self._scans += 1
+        if self._scans == 1 and self._cache_folder is not None:
+            with held_still(self._folders_on_disk()):
+                kept = spool_cache.load(self._cache_folder, self._root, self._archive)
+                if kept:
+                    self._full_at = now
+                    self._read_all(kept, quick=True)
+                    self._unverified = True
+                    self.reread = None
+                    return list(self._records)
+        self._save_if_due(now)
         with self._lock:
             changed, folders_changed = self._changed, self._folders_changed
             self._changed, self._folders_changed = set(), False
         watched = self._watching_since
         caught_up = watched is not None and self._full_at >= watched + WATCH_SETTLE
         due = now - self._full_at > FULL_SCAN_EVERY
-        if changed is not None and (due or not caught_up) and watched is not None and not self._watching_inside and self._records:
+        if (
+            changed is not None
+            and (due or not caught_up)
+            and watched is not None
+            and not self._watching_inside
+            and self._records
+            and not self._unverified
+        ):
             # What the watcher of the spool folder may have missed is a job come or gone:
             # listing the folders again (with the active jobs read) catches up, at a small
             # part of the cost of reading every job.
             self._full_at = now
             folders_changed = True
-        elif changed is None or not caught_up or due:
+        elif changed is None or not caught_up or due or self._unverified:
             self._full_at = now
             # Reading every job of a big spool builds hundreds of thousands of objects: no
             # collection walks them meanwhile (3 of the 7.5 s of reading 50,000 jobs).
             with held_still(max(len(self._records), self._folders_on_disk())):
-                self._keep(self.spool.scan())
+                self._read_all(dict(zip(self._positions, self._records)), quick=False)
+            self._unverified = False
             self.reread = None
             return list(self._records)
         try:
@@ -162,22 +208,36 @@ class SpoolIndex:
         except OSError:
             return 0
 
-    def _keep(self, records: list[JobRecord]) -> None:
-        self._records = records
-        self._positions = {os.fspath(record.folder): position for position, record in enumerate(records)}
-        self._active = {position for position, record in enumerate(records) if record.state.is_active}
+    def _read_all(self, known: dict[str, JobFacts], *, quick: bool) -> None:
+        """Every job folder, each read again unless ``known`` has its facts and it did not
+        change: by its version (``job_key``), or ``quick``: by the folder's own stamp."""
+        records: list[JobFacts] = []
+        for base, archived in self._folder_paths():
+            old = known.get(base)
+            if quick and old is not None and old.archived is archived and folder_stamp(base) == old.key[1]:
+                facts: JobFacts | None = old
+            else:
+                facts = self._read(base, archived, old)
+            if facts is not None:
+                records.append(facts)
+        positions = {facts.folder: position for position, facts in enumerate(records)}
+        if positions.keys() != known.keys():
+            self._unsaved = True
+        self.spool.forget_all_but(set(positions))
+        self._records, self._positions = records, positions
+        self._active = {position for position, facts in enumerate(records) if facts.state.is_active}
 
     def _relist(self, changed: set[str]) -> None:
         """Jobs came or went: list the folders again, reading the new, changed and active ones."""
         old = dict(zip(self._positions, self._records))
-        active = {os.fspath(self._records[position].folder) for position in self._active}
-        records: list[JobRecord] = []
+        active = {self._records[position].folder for position in self._active}
+        records: list[JobFacts] = []
         positions: dict[str, int] = {}
         now_active: set[int] = set()
         for base, archived in self._folder_paths():
             record = old.get(base)
             if record is None or base in changed or base in active:
-                record = self._read(base, archived)
+                record = self._read(base, archived, record)
                 if record is None:
                     continue
                 if record.state.is_active:
@@ -186,6 +246,7 @@ class SpoolIndex:
             records.append(record)
         if len(positions) != len(old) or positions.keys() != old.keys():
             self.spool.forget_all_but(set(positions))
+            self._unsaved = True
         self._records, self._positions, self._active = records, positions, now_active
 
     def _folder_paths(self) -> list[tuple[str, bool]]:
@@ -222,7 +283,7 @@ class SpoolIndex:
         reread: list[int] = []
         for position in sorted(positions):
             old = records[position]
-            record = self._read(os.fspath(old.folder), old.archived)
+            record = self._read(old.folder, old.archived, old)
             if record is None:  # gone meanwhile: the watcher reports it, and the next poll lists again
                 continue
             if record is not old:
@@ -235,16 +296,41 @@ class SpoolIndex:
         self._records = new
         return reread
 
-    def _read(self, base: str, archived: bool) -> JobRecord | None:
+    def _read(self, base: str, archived: bool, old: JobFacts | None = None) -> JobFacts | None:
+        """The facts of a job folder: ``old`` if it is finished and its folder is at the same
+        version, else read again (None: the folder went)."""
         try:
-            return self.spool.read_job(Path(base), archived=archived)
+            if old is not None and not old.state.is_active and job_key(base, archived) == old.key:
+                return old
+            key, record = self.spool.read_job_keyed(Path(base), archived=archived)
+            facts = facts_of(record, key)
         except FileNotFoundError:
             return None  # archived or restored while we looked
         except OSError as exc:
-            return JobRecord(
+            record = JobRecord(
                 id=os.path.basename(base),
                 folder=Path(base),
                 archived=archived,
                 spec=None,
                 problems=(f"cannot read the job folder: {exc.strerror or exc}",),
             )
+            facts = facts_of(record)  # no key: read again next time
+        if not facts.state.is_active or (old is not None and not old.state.is_active):
+            self._unsaved = True  # a finished job changed (or one finished): the cache is behind
+        return facts
+
+    # -- the cache (spool_cache) ----------------------------------------------------
+
+    def _save_if_due(self, now: float) -> None:
+        """Write the finished jobs to the cache if they changed since it was read or
+        written, and it was not written in the last ``SAVE_EVERY`` seconds. Never raises:
+        a cache that cannot be written means a slower start, said in a debug note."""
+        if self._cache_folder is None or not self._unsaved or now - self._saved_at < SAVE_EVERY:
+            return
+        self._saved_at = now
+        try:
+            spool_cache.save(self._cache_folder, self._root, self._records)
+        except OSError as exc:
+            log.debug("the spool cache of %s cannot be written: %s", self._root, exc)
+            return
+        self._unsaved = False

@@ -17,16 +17,20 @@ from typing import Literal, TypeVar
 from jobdeck import paths
 from jobdeck.adapters.base import Adapter, BackendSettings, ListedJobs
 from jobdeck.adapters.local import watching
-from jobdeck.adapters.local.convert import job_from_record, run_from_record, timeline_of
+from jobdeck.adapters.local.convert import job_from_facts, job_from_record, run_from_record, timeline_of
 from jobdeck.adapters.local.logs import log_folder, log_tail_offset, read_log, run_number
 from jobdeck.clock import Clock
 from jobdeck.errors import NotFound, Unreachable
 from jobdeck.local import control
+from jobdeck.local.job_facts import JobFacts
 from jobdeck.local.spool import JobNotFound, JobRecord, RunRecord, Spool
 from jobdeck.local.spool_index import SpoolIndex
 from jobdeck.model import ActionResult, Capability, Job, JobRef, LogChunk, LogCursor, Run, StatusEvent
 
 T = TypeVar("T")
+
+#: The spool caches' folder in ``jobdeck.paths.cache_dir()`` (``jobdeck.local.spool_cache``).
+SPOOL_CACHE_DIR = "spools"
 
 
 class LocalSettings(BackendSettings):
@@ -61,11 +65,12 @@ class LocalAdapter(Adapter):
         super().__init__(settings, clock=clock)
         configured: Path | None = getattr(settings, "spool", None)
         self.spool = Spool(Path(configured) if configured else paths.spool_dir())
-        #: The jobs between polls: while ``changes`` watches, a poll reads only what changed.
-        self._index = SpoolIndex(self.spool)
+        #: The jobs between polls: while ``changes`` watches, a poll reads only what changed;
+        #: the finished ones are kept in the cache folder for the next start (``spool_cache``).
+        self._index = SpoolIndex(self.spool, cache_folder=paths.cache_dir() / SPOOL_CACHE_DIR)
         self._listed = ListedJobs()
-        #: The last poll's records and Jobs, position for position.
-        self._last_listing: tuple[list[JobRecord], list[Job]] | None = None
+        #: The last poll's facts and Jobs, position for position.
+        self._last_listing: tuple[list[JobFacts], list[Job]] | None = None
 
     @property
     def spool_path(self) -> Path:
@@ -234,7 +239,7 @@ class LocalAdapter(Adapter):
                 f"cannot create the spool folder {self.spool_path}: {exc.strerror or exc}"
             ) from exc
 
-    def _scan(self) -> list[JobRecord]:
+    def _scan(self) -> list[JobFacts]:
         self._ensure_spool()
         try:
             return self._index.scan()
@@ -247,7 +252,7 @@ class LocalAdapter(Adapter):
 
     def _list_jobs(self) -> list[Job]:
         # An unchanged job keeps its Job: the spool hands back the same record (or an equal one).
-        to_job = partial(job_from_record, self.name)
+        to_job = partial(job_from_facts, self.name)
         records = self._scan()
         reread, last = self._index.reread, self._last_listing
         if reread is not None and last is not None and len(last[0]) == len(records):
@@ -259,7 +264,7 @@ class LocalAdapter(Adapter):
                 if record != old_records[position]:
                     jobs[position] = to_job(record)
         else:
-            jobs = self._listed.convert(((str(record.folder), record) for record in records), to_job)
+            jobs = self._listed.convert(((facts.folder, facts) for facts in records), to_job)
         self._last_listing = (records, jobs)
         return jobs
 

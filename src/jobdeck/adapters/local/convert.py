@@ -2,44 +2,54 @@
 
 from __future__ import annotations
 
-from jobdeck.local.control import display_name, short_command
+import os
+
+from jobdeck.local.job_facts import JobFacts, facts_of
 from jobdeck.local.job_records import JobRecord, RunRecord
+from jobdeck.local.layout import LOG_FILE, RUNS_DIR
 from jobdeck.model import Counts, Job, JobRef, JobState, Run, StatusEvent
+
+_SEP = os.sep
 
 
 def job_from_record(backend: str, record: JobRecord) -> Job:
     """The Job of one job folder of the backend named ``backend``."""
-    spec, run = record.spec, record.latest
+    return job_from_facts(backend, facts_of(record))
+
+
+def job_from_facts(backend: str, facts: JobFacts) -> Job:
+    """The Job of one job folder's facts (``jobdeck.local.job_facts``)."""
     labels: dict[str, str] = {}
-    detail: dict[str, object] = {"spool": str(record.folder), "runs": len(record.run_numbers)}
-    if spec is not None:
-        labels.update(host=spec.host, cwd=spec.cwd, command=short_command(spec.argv))
-        detail.update(argv=list(spec.argv), cwd=spec.cwd, host=spec.host)
-    if run is not None:
-        process = run.process
-        detail.update(run=run.number, log=str(run.log_path))
-        if process is not None:
-            detail["pid"] = process.pid
-        if run.exit_code is not None:
-            labels["exit_code"] = str(run.exit_code)
-            detail["exit_code"] = run.exit_code
-    if record.supervisor_gone is not None:
-        detail["supervisor_gone"] = record.supervisor_gone
+    detail: dict[str, object] = {"spool": facts.folder, "runs": facts.runs}
+    if facts.spec is not None:
+        host, cwd, argv, command = facts.spec
+        labels.update(host=host, cwd=cwd, command=command)
+        detail.update(argv=list(argv), cwd=cwd, host=host)
+    if facts.run is not None:
+        detail.update(run=facts.run, log=f"{facts.folder}{_SEP}{RUNS_DIR}{_SEP}{facts.run}{_SEP}{LOG_FILE}")
+        if facts.pid is not None:
+            detail["pid"] = facts.pid
+        if facts.exit_code is not None:
+            labels["exit_code"] = str(facts.exit_code)
+            detail["exit_code"] = facts.exit_code
+    if facts.supervisor_gone is not None:
+        detail["supervisor_gone"] = facts.supervisor_gone
+    counts = facts.counts
     return Job(
-        ref=JobRef(backend=backend, id=record.id),
-        name=display_name(record),
-        state=record.state,
-        raw_state=run.raw_state if run else None,
-        created=spec.created if spec else (run.created if run else None),
-        started=run.started if run else None,
-        ended=run.ended if run else None,
-        updated=run.updated if run else None,
-        progress=_progress(run),
-        counts=_counts(run),
-        archived=record.archived,
-        archived_by="backend" if record.archived else None,
+        ref=JobRef(backend=backend, id=facts.id),
+        name=facts.name,
+        state=facts.state,
+        raw_state=facts.raw_state,
+        created=facts.created,
+        started=facts.started,
+        ended=facts.ended,
+        updated=facts.updated,
+        progress=facts.progress,
+        counts=None if counts is None else Counts(total=counts[0], succeeded=counts[1], failed=counts[2]),
+        archived=facts.archived,
+        archived_by="backend" if facts.archived else None,
         labels=labels,
-        error=record.error,
+        error=facts.error,
         detail=detail,
     )
 
