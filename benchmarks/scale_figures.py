@@ -227,16 +227,36 @@ def _warm(spool: Path) -> None:
 
 
 def local_50k_first_frame(workdir: Path, quick: bool) -> Result:
-    """``jobdeck`` on a spool of 50,000 finished jobs → the first frame showing them; median."""
+    """``jobdeck`` on a spool of 50,000 finished jobs → the first frame showing them; median.
+
+    The deck keeps a spool's finished jobs in its cache folder (``jobdeck.local.spool_cache``),
+    so its first start on a spool reads every job: that start is timed apart, and left open
+    until it has written the cache; the figure is the starts after it, as a user meets them
+    every day (as ``startup`` times the CSS cache's first start apart).
+    """
     argv, env, newest = _local_deck(workdir)
     _warm(spool_50k()[0])
+    with PtyProcess(argv, env=env) as first:
+        cold = first.wait_for(newest, timeout=120)
+        _wait_for_spool_cache(workdir / "cache" / "spools")
     runs = 1 if quick else 3
     times = []
     for _ in range(runs):
         with PtyProcess(argv, env=env) as deck:
             times.append(deck.wait_for(newest, timeout=120))
     times.sort()
-    return times[len(times) // 2], f"{SPOOL_JOBS:,} jobs; runs {', '.join(f'{t:.2f}' for t in times)} s"
+    return times[len(times) // 2], (
+        f"{SPOOL_JOBS:,} jobs; runs {', '.join(f'{t:.2f}' for t in times)} s; first start (spool not cached) {cold:.2f} s"
+    )
+
+
+def _wait_for_spool_cache(folder: Path, timeout: float = 60.0) -> None:
+    """Until the deck has written its spool cache (its second poll does, after the first frame)."""
+    deadline = time.monotonic() + timeout
+    while not any(folder.glob("*.json")):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no spool cache in {folder} after {timeout} s")
+        time.sleep(0.1)
 
 
 def local_50k_idle(workdir: Path, quick: bool) -> Result:
