@@ -58,6 +58,18 @@ def test_a_job_failed_when_first_seen_is_not_a_new_failure() -> None:
     assert watch.jobs_changed("fake", [], [failed], []) == []
 
 
+def test_after_a_first_listing_only_its_jobs_that_were_not_failed_alert_when_they_fail() -> None:
+    watch = FailureWatch()
+    failed, running = make_job("a", JobState.FAILED), make_job("b", JobState.RUNNING)
+    assert watch.jobs_changed("fake", [failed, running], [], []) == []  # the backend's first listing
+
+    still = failed.model_copy(update={"error": "exit 1"})
+    now_failed = running.model_copy(update={"state": JobState.FAILED})
+    alerts = watch.jobs_changed("fake", [], [still, now_failed], [])
+
+    assert [alert.ref for alert in alerts] == [running.ref]
+
+
 def test_a_job_that_appears_failed_on_a_backend_already_listed_is_a_new_failure() -> None:
     # It started and failed between two polls: the deck was watching.
     watch = FailureWatch()

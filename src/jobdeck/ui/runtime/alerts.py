@@ -87,7 +87,9 @@ class FailureWatch:
 
     A poll's diff may carry a million jobs (a first listing): each is looked at once for
     its state, and only failed ones (or, for a backend with failures known, changed ones)
-    by id; job ids are strings, whose hashes Python keeps."""
+    by id; job ids are strings, whose hashes Python keeps. A backend's first listing
+    alerts for nothing, so that look waits until the backend's next diff (a pass over a
+    million jobs is no part of the way to the first frame)."""
 
     def __init__(self) -> None:
         #: Ids of the jobs seen failed, by backend (a failure is new once, until the job
@@ -98,13 +100,15 @@ class FailureWatch:
         #: Backends seen answering, and those seen down since.
         self._up: set[str] = set()
         self._down: set[str] = set()
+        #: Each backend's first listing, until its failed jobs are looked for (``_known``).
+        self._first_listings: dict[str, Sequence[Job]] = {}
 
     def baseline(self, jobs: Iterable[Job], health: Iterable[BackendHealth]) -> None:
         """What the deck shows when it starts: nothing in it is new. A backend that has
         answered has been listed."""
         failed = JobState.FAILED  # (a local: this runs over every job)
         for job in [job for job in jobs if job.state is failed]:
-            self._failed.setdefault(job.ref.backend, set()).add(job.ref.id)
+            self._known(job.ref.backend).add(job.ref.id)
         for backend in health:
             if backend.last_ok is not None:
                 self._listed.add(backend.name)
@@ -117,7 +121,10 @@ class FailureWatch:
         alerts: list[Alert] = []
         listed = backend in self._listed
         self._listed.add(backend)
-        known = self._failed.setdefault(backend, set())
+        if not listed and not changed and not removed and backend not in self._first_listings:
+            self._first_listings[backend] = added  # nothing in it is new: looked at later
+            return alerts
+        known = self._known(backend)
         failed = JobState.FAILED  # (a local: this runs over every job of the diff)
         for job in [job for job in added if job.state is failed]:
             if listed and job.ref.id not in known:
@@ -134,6 +141,15 @@ class FailureWatch:
             for ref in removed:
                 known.discard(ref.id)
         return alerts
+
+    def _known(self, backend: str) -> set[str]:
+        """The ids of ``backend``'s jobs seen failed, its first listing's looked at first."""
+        known = self._failed.setdefault(backend, set())
+        first = self._first_listings.pop(backend, None)
+        if first:
+            failed = JobState.FAILED  # (a local: this runs over every job of the listing)
+            known.update([job.ref.id for job in first if job.state is failed])
+        return known
 
     def health_changed(self, health: BackendHealth) -> list[Alert]:
         """A backend seen answering that is now down, once until it answers again."""
