@@ -81,6 +81,8 @@ async def filter_1m(workdir: Path, quick: bool) -> Result:
                 needle = job_list.filter_text[-3:] or "filter"
             frame = await probe.wait_for(needle, after=started, timeout=120)
             latencies.append(frame.at - started)
+            if os.environ.get("BENCH_VERBOSE"):
+                print(f"  {key!r:>12} {job_list.filter_text!r:>20} {job_list.visible_count:>7} {latencies[-1] * 1000:7.1f} ms")
     p95 = percentile(latencies, 0.95) * 1000
     return p95, (
         f"{len(latencies)} keys; median {statistics.median(latencies) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms "

@@ -51,15 +51,23 @@ def ids(jobs: list[Job]) -> list[str]:
 
 
 def counting_selects(query: Query) -> list[int]:
-    """Records how many jobs each ``query.select`` call looks at."""
+    """Records how many jobs each pass of ``query`` looks at (``select``, or ``mask`` for
+    the queries it reads)."""
     seen: list[int] = []
-    select = query.select
+    select, mask = query.select, query.mask
 
     def counted(jobs, texts):  # type: ignore[no-untyped-def]
         seen.append(len(jobs))
         return select(jobs, texts)
 
+    def counted_mask(texts):  # type: ignore[no-untyped-def]
+        found = mask(texts)
+        if found is not None:
+            seen.append(len(texts))
+        return found
+
     query.select = counted  # type: ignore[method-assign]
+    query.mask = counted_mask  # type: ignore[method-assign]
     return seen
 
 
@@ -138,6 +146,22 @@ def test_a_query_that_may_widen_the_rows_filters_the_whole_view() -> None:
         deck.filter.set_query(query)
         assert seen == [300], text
         assert ids(deck.filter.rows) == deck.expected(text), text
+
+
+def test_a_negated_word_typed_on_while_it_lets_every_job_through_filters_nothing() -> None:
+    deck = Deck(numbered(300))
+    assert deck.query("-xy") == deck.expected("")
+    for text in ("-xyz", "-xyzz"):
+        query = parse_query(text)
+        seen = counting_selects(query)
+        deck.filter.set_query(query)
+        assert seen == [], text  # nothing without "xy" has "xyz"
+        assert deck.filter.rows is deck.filter.sorted
+    assert deck.query("-job 1") == deck.expected("-job 1")
+    query = parse_query("-job 12")  # it lets more through than "-job 1", not every job: a pass
+    seen = counting_selects(query)
+    deck.filter.set_query(query)
+    assert seen == [300] and ids(deck.filter.rows) == deck.expected("-job 12")
 
 
 # -- patching a small diff -------------------------------------------------------

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, tzinfo
+from itertools import repeat
+from operator import contains
 
 from jobdeck.model import Job
 from jobdeck.query.errors import QueryError
@@ -20,9 +22,13 @@ from jobdeck.query.terms import (
     expression,
     group_text,
     label_any_case,
+    parse_states,
     resolve,
     search,
 )
+
+#: Turns a mask's bytes 0 into 1 and 1 into 0 (a negated term).
+_FLIP = bytes.maketrans(b"\x00\x01", b"\x01\x00")
 
 _HELPERS: dict[str, object] = {
     "NO_LABEL": NO_LABEL, "LABEL": label_any_case, "GROUP": group_text, "DETAIL": detail_text,
@@ -66,6 +72,10 @@ class Query:
             source = f"lambda J, T: [i for i, h in enumerate(T) if {condition}]"
             namespace = {**_HELPERS, **constants}
             self._select = eval(compile(source, "<jobdeck query>", "eval"), namespace)  # noqa: S307
+        #: Its terms as (test, needle, negated) when it is free words and state terms side by
+        #: side, each maybe negated: ``mask`` then reads the texts at C speed. (After the
+        #: source: a bad term was refused there, saying where.)
+        self._mask_terms = _mask_terms(tree) if tree is not None and self.is_conjunction else None
 
     def __repr__(self) -> str:
         return f"Query({self.text!r})"
@@ -101,6 +111,33 @@ class Query:
         index.ensure(items)
         return [items[i] for i in self._select(items, index.texts(items))]
 
+    @property
+    def text_only(self) -> bool:
+        """Whether it reads only the jobs' indexed texts (free words, states): ``mask`` is
+        quick then. The empty query too."""
+        return self._select is None or self._mask_terms is not None
+
+    def mask(self, texts: Sequence[str]) -> bytes | None:
+        """One byte per text of ``texts`` (``JobIndex.texts``): 1 where its job matches, else 0;
+        None when the query needs more than the texts (then ``select``).
+
+        No Python-level step runs per job: each term is ``map`` over the texts (a free word
+        ``in``, a state ``startswith``), so a million texts cost a pass of C, not a
+        comprehension, and nothing is built per match (``itertools.compress`` takes the mask)."""
+        terms = self._mask_terms
+        if terms is None:
+            return None
+        found: bytes | None = None
+        for test, needle, negated in terms:
+            mask = bytes(map(test, texts, repeat(needle)))
+            if negated:
+                mask = mask.translate(_FLIP)
+            if found is not None:
+                # Both are bytes of 0 or 1: and-ing them as numbers and-s them byte by byte.
+                mask = (int.from_bytes(found, "little") & int.from_bytes(mask, "little")).to_bytes(len(mask), "little")
+            found = mask
+        return found
+
     def select(self, jobs: Sequence[Job], texts: Sequence[str]) -> list[int]:
         """The positions of the jobs that match; ``texts[i]`` is the indexed text of
         ``jobs[i]`` (``JobIndex.texts``). Every position for the empty query."""
@@ -124,6 +161,27 @@ def parse_query(text: str, *, now: datetime | None = None, zone: tzinfo | None =
         return Query(text, tree, sort)
     except (SyntaxError, RecursionError, MemoryError):  # (Python's own limits on one expression)
         raise QueryError("the filter is too long or too deeply nested", position=0, end=len(text)) from None
+
+
+def _mask_terms(tree: Node) -> tuple[tuple[Callable[[str, object], bool], object, bool], ...] | None:
+    """The terms of a conjunction as ``Query.mask`` reads them, or None when one of them
+    is not a free word or a state term (the same tests as ``terms.expression``)."""
+    leaves = tree.children if isinstance(tree, All) else (tree,)
+    found = []
+    for leaf in leaves:
+        if not isinstance(leaf, Leaf) or leaf.regex is not None or leaf.tests or leaf.duration is not None:
+            return None
+        term = leaf.term
+        key = term.key.lower() if term.key else None
+        if key is None:
+            found.append((contains, term.value.lower(), term.negated))
+        elif key == "state":
+            # The text starts with the state's name and a NUL (see index.haystack).
+            prefixes = tuple(state.value + "\x00" for state in parse_states(term.value.lower()))
+            found.append((str.startswith, prefixes, term.negated))
+        else:
+            return None
+    return tuple(found)
 
 
 def _take_sort(tree: Node | None) -> tuple[Node | None, str | None]:

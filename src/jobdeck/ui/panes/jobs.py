@@ -58,7 +58,8 @@ class JobsPane(TitledPane, Vertical):
         view = "Archived jobs" if jobs.view == "archived" else "Jobs"
         notes = [f"sort: {jobs.sort}"]
         if jobs.filter_text:
-            notes.append(f"filter: {jobs.filter_text}" + (" (indexing…)" if jobs.filter_waiting else ""))
+            waiting = " (filtering…)" if jobs.filter_running else " (indexing…)" if jobs.filter_waiting else ""
+            notes.append(f"filter: {jobs.filter_text}{waiting}")
         title = f"{view} {jobs.visible_count}/{jobs.total_count}"
         if self.view is not None:
             title += f" · {safe_line(self.view.name)}"

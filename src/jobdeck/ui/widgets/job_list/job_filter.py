@@ -8,17 +8,41 @@ diff is patched rather than re-sorted, and the list when the index is built
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from bisect import bisect_right
+from collections.abc import Callable, Iterable
+from itertools import compress
+from typing import Any
 
 from jobdeck.model import Job
 from jobdeck.query import EMPTY_QUERY, JobIndex, Query
+from jobdeck.query.index import haystack as text_of
+from jobdeck.ui.widgets.job_list.row_splicing import memoized, patched_keyed, spliced, locate
 
-T = TypeVar("T")
+__all__ = ["JobFilter", "locate", "select_in_chunks"]
 
 #: How many recent filters' rows are kept for going back to them (backspace).
 _FILTERS_KEPT = 16
+#: From this many jobs in the view, a query that reads more than the texts (a /pattern/, a
+#: keyed term) runs in another thread (``background_work``): at 100,000 jobs a pattern can
+#: take seconds, and keys must keep working meanwhile.
+FILTER_IN_BACKGROUND_FROM = 10_000
+#: Jobs filtered between two looks at whether the result is still wanted.
+_CHUNK = 2_000
+
+
+class _Masked:
+    """The texts of ``base`` a mask keeps, taken only when asked for (``JobFilter._texts``):
+    most filters' rows are never narrowed or patched, and a million texts cost a pass."""
+
+    __slots__ = ("base", "mask")
+
+    def __init__(self, base: list[str], mask: bytes) -> None:
+        self.base = base
+        self.mask = mask
+
+
+#: A list of jobs' texts, in its order: known, to be taken from a mask, or not known.
+Texts = list[str] | _Masked | None
 
 
 class JobFilter:
@@ -42,10 +66,10 @@ class JobFilter:
         self.rows: list[Job] = []
         self.query: Query = EMPTY_QUERY
         self._sorted_texts: list[str] | None = None
-        self._rows_texts: list[str] | None = None
+        self._rows_texts: Texts = None
         # Rows (and texts) of recent queries over the current sorted view, so backspacing
         # back to an earlier filter costs nothing. Emptied whenever the sorted view changes.
-        self._filtered: dict[tuple[object, ...], tuple[list[Job], list[str] | None]] = {}
+        self._filtered: dict[tuple[object, ...], tuple[list[Job], Texts]] = {}
         self._index = JobIndex()
         self._index_complete = False
         # The jobs being indexed in slices (a new reset starts over).
@@ -58,8 +82,53 @@ class JobFilter:
         # The jobs being indexed in another thread, and whether any changed meanwhile.
         self._building: list[Job] | None = None
         self._changed_while_building = False
-        #: Whether the rows are the whole view because the query waits for the index.
+        #: Whether the rows are the whole view because the query waits for the index, or for
+        #: its rows filtered in another thread (``filtering``).
         self.waiting = False
+        # The number of the filter run in another thread and wanted now (None: none is), the
+        # view and texts it reads, and the patches made meanwhile (replayed on its rows as it lands).
+        self._pending: int | None = None
+        self._runs = 0
+        self._filtering_view: list[Job] = []
+        self._pending_texts: list[str] = []
+        self._patched_while_filtering: list[tuple[list[Job], list[Job], Callable[[Job], Any]]] = []
+
+    @property
+    def filtering(self) -> bool:
+        """Whether the query's rows are being filtered in another thread (the rows are the
+        whole view until they land: ``adopt_filtered``)."""
+        return self._pending is not None
+
+    def background_work(self) -> tuple[int, Query, list[Job], list[str]] | None:
+        """What the filtering thread reads, or None when no filter waits for one: the run's
+        number (for ``is_wanted`` and ``adopt_filtered``), the query, the sorted view and its
+        texts. The lists are never changed in place, so the thread may read them meanwhile."""
+        if self._pending is None:
+            return None
+        return self._pending, self.query, self._filtering_view, self._pending_texts
+
+    def is_wanted(self, run: int) -> bool:
+        """Whether the filter run ``run`` is still the one wanted (safe from any thread)."""
+        return self._pending == run
+
+    def adopt_filtered(self, run: int, positions: list[int]) -> bool:
+        """Take the rows the filter run ``run`` found (``positions`` in the view it was given),
+        with the patches made meanwhile; False, and nothing changes, when it is stale: the
+        query, the view or the sort changed since (a newer run or result is wanted)."""
+        if self._pending != run:
+            return False
+        view, texts = self._filtering_view, self._pending_texts
+        patches, self._patched_while_filtering = self._patched_while_filtering, []
+        self._pending, self.waiting = None, False
+        rows: list[Job] = [view[i] for i in positions]
+        # (Texts of jobs come and gone meanwhile are no longer indexed: the rows' texts are
+        # then taken from the index when needed.)
+        row_texts: list[str] | None = [texts[i] for i in positions] if not patches else None
+        for gone, arriving, key in patches:
+            matching = [arriving[i] for i in self.query.select(arriving, [text_of(job) for job in arriving])]
+            rows, row_texts = self._patched(rows, row_texts, gone, matching, key)
+        self.rows, self._rows_texts = self._remember(self.query.key, (rows, row_texts))
+        return True
 
     @property
     def ready(self) -> bool:
@@ -124,7 +193,11 @@ class JobFilter:
         self.query = query
         if query.key not in self._filtered and _narrows(previous, query) and self.rows is not self.sorted and not self.waiting:
             # Typing on in a free word only narrows: filter what is shown, not every job.
-            self.rows, self._rows_texts = self._remember(query.key, self._filter(self.rows, self._rows_texts))
+            self.rows, self._rows_texts = self._remember(query.key, self._filter(self.rows, _texts(self._rows_texts)))
+            return
+        if query.key not in self._filtered and _widens(previous, query) and self.rows is self.sorted and not self.waiting:
+            # A negated word typed on lets through what it did and more: every job still.
+            self._remember(query.key, (self.rows, self._rows_texts))
             return
         self._refilter()
 
@@ -134,14 +207,16 @@ class JobFilter:
         self._filtered.clear()
         if self._sorted_keys is None or self._keys_for is not key or len(self._sorted_keys) != len(self.sorted):
             self._sorted_keys, self._keys_for = [key(job) for job in self.sorted], key
-        self.sorted, self._sorted_texts, self._sorted_keys = _patched_keyed(
+        self.sorted, self._sorted_texts, self._sorted_keys = patched_keyed(
             self.sorted, self._sorted_texts, self._sorted_keys, gone, arriving, key, self._index.haystack
         )
         if self.query.is_empty or self.waiting:
             self.rows, self._rows_texts = self.sorted, self._sorted_texts
+            if self._pending is not None:
+                self._patched_while_filtering.append((gone, arriving, key))
         else:
             matching = self._filter(arriving, None)[0]  # completes the index if need be
-            self.rows, self._rows_texts = self._patched(self.rows, self._rows_texts, gone, matching, key)
+            self.rows, self._rows_texts = self._patched(self.rows, _texts(self._rows_texts), gone, matching, key)
 
     def index_slice(self, jobs: list[Job], start: int, size: int) -> int | None:
         """Index ``size`` jobs of ``jobs`` (given to ``reset``) from ``start``. Returns
@@ -166,25 +241,39 @@ class JobFilter:
 
     def _refilter(self) -> None:
         found = self._filtered.get(self.query.key)
+        self._pending = None
         if found is None:
             if self._sorted_texts is None and self._building is not None and not self.query.is_empty:
                 # The index is on its way from another thread: the whole view until it comes.
                 self.waiting = True
                 self.rows, self._rows_texts = self.sorted, None
                 return
+            if not self.query.text_only and len(self.sorted) >= FILTER_IN_BACKGROUND_FROM:
+                self._filter_in_background()
+                return
             found = self._remember(self.query.key, self._filter(self.sorted, self._sorted_texts))
         self.waiting = False
         self.rows, self._rows_texts = found
 
-    def _remember(
-        self, key: tuple[object, ...], found: tuple[list[Job], list[str] | None]
-    ) -> tuple[list[Job], list[str] | None]:
+    def _filter_in_background(self) -> None:
+        """The whole view until another thread has filtered it (``background_work``)."""
+        if self._sorted_texts is None:
+            self._complete_index()
+            self._sorted_texts = self._index.texts(self.sorted)
+        self._runs += 1
+        self._pending = self._runs
+        self._filtering_view, self._pending_texts = self.sorted, self._sorted_texts
+        self._patched_while_filtering = []
+        self.waiting = True
+        self.rows, self._rows_texts = self.sorted, self._sorted_texts
+
+    def _remember(self, key: tuple[object, ...], found: tuple[list[Job], Texts]) -> tuple[list[Job], Texts]:
         if len(self._filtered) >= _FILTERS_KEPT:
             del self._filtered[next(iter(self._filtered))]
         self._filtered[key] = found
         return found
 
-    def _filter(self, jobs: list[Job], texts: list[str] | None) -> tuple[list[Job], list[str] | None]:
+    def _filter(self, jobs: list[Job], texts: list[str] | None) -> tuple[list[Job], Texts]:
         """The jobs of ``jobs`` (with their ``texts``) that match the query."""
         query = self.query
         if query.is_empty:
@@ -194,6 +283,13 @@ class JobFilter:
             texts = self._index.texts(jobs)
             if jobs is self.sorted:
                 self._sorted_texts = texts
+        mask = query.mask(texts)
+        if mask is not None:
+            # Free words and states: the texts are read and the rows taken at C speed.
+            found = mask.count(1)
+            if found == len(jobs):
+                return jobs, texts
+            return (list(compress(jobs, mask)), _Masked(texts, mask)) if found else ([], [])
         positions = query.select(jobs, texts)
         if len(positions) == len(jobs):
             return jobs, texts  # all of them: the first letters of a word often match everything
@@ -213,104 +309,50 @@ class JobFilter:
         Each place is found by bisecting ``jobs``; the new lists are then copied in one
         pass, slice by slice: deleting and inserting one by one would move the whole
         tail of the list each time (a hundred changes in 10,000 jobs moved 16 MB)."""
-        key = _memoized(key)  # the bisections of one patch meet the same middle jobs
+        key = memoized(key)  # the bisections of one patch meet the same middle jobs
         dropped = sorted(position for position in (locate(jobs, job, key) for job in gone) if position is not None)
         # Sequential inserts put a job after those with an equal key, earlier arrivals
         # included: sorting by (place, key, arrival) gives that order at once.
         keyed = [(key(job), order, job) for order, job in enumerate(arriving)]
         placed = sorted((bisect_right(jobs, job_key, key=key), job_key, order, job) for job_key, order, job in keyed)
         places = [(place, job) for place, _, _, job in placed]
-        new_jobs = _spliced(jobs, dropped, places)
+        new_jobs = spliced(jobs, dropped, places)
         if texts is None:
             return new_jobs, None
         haystack = self._index.haystack
-        return new_jobs, _spliced(texts, dropped, [(place, haystack(job)) for place, job in places])
+        return new_jobs, spliced(texts, dropped, [(place, haystack(job)) for place, job in places])
 
 
-def _patched_keyed(
-    jobs: list[Job],
-    texts: list[str] | None,
-    keys: list[Any],
-    gone: list[Job],
-    arriving: list[Job],
-    key: Callable[[Job], Any],
-    haystack: Callable[[Job], str],
-) -> tuple[list[Job], list[str] | None, list[Any]]:
-    """``JobFilter._patched`` for a list whose sort ``keys`` are kept beside it (and kept up)."""
-    dropped = sorted(
-        position for position in (_locate_keyed(jobs, keys, job, key(job)) for job in gone) if position is not None
-    )
-    keyed = sorted((key(job), order, job) for order, job in enumerate(arriving))
-    # Places in the list as it was (dropped jobs still in it), as sequential inserts would give.
-    places = [(bisect_right(keys, job_key), job_key, job) for job_key, _, job in keyed]
-    new_jobs = _spliced(jobs, dropped, [(place, job) for place, _, job in places])
-    new_keys = _spliced(keys, dropped, [(place, job_key) for place, job_key, _ in places])
-    if texts is None:
-        return new_jobs, None, new_keys
-    return new_jobs, _spliced(texts, dropped, [(place, haystack(job)) for place, _, job in places]), new_keys
-
-
-def _locate_keyed(rows: Sequence[Job], keys: list[Any], job: Job, wanted: Any) -> int | None:
-    """``locate``, bisecting the rows' ``keys`` (``wanted``: the key of ``job``)."""
-    start = bisect_left(keys, wanted)
-    for position in range(start, len(rows)):
-        if rows[position] is job:
-            return position
-        if keys[position] != wanted:
+def select_in_chunks(query: Query, jobs: list[Job], texts: list[str], wanted: Callable[[], bool]) -> list[int] | None:
+    """``query.select`` a chunk at a time, for another thread: None as soon as ``wanted``
+    says the result is no longer (a key typed meanwhile), so stale work stops early."""
+    found: list[int] = []
+    for start in range(0, len(jobs), _CHUNK):
+        if not wanted():
             return None
-    return None
+        end = start + _CHUNK
+        found.extend(start + position for position in query.select(jobs[start:end], texts[start:end]))
+    return found if wanted() else None
 
 
-def locate(rows: Sequence[Job], job: Job, key: Any) -> int | None:
-    """Where ``job`` (this very object) is in ``rows``, sorted by ``key``: found by
-    bisecting, so a diff need not visit every row."""
-    wanted = key(job)
-    start = bisect_left(rows, wanted, key=key)
-    end = min(len(rows), start + 256)
-    for position in range(start, end):
-        if rows[position] is job:
-            return position
-        if key(rows[position]) != wanted:
-            return None  # past every row with its key: not shown (filtered out, or gone)
-    if end == len(rows):
-        return None
-    # More than 256 rows share its key: look everywhere.
-    for position, row in enumerate(rows):
-        if row is job:
-            return position
-    return None
+def _texts(texts: Texts) -> list[str] | None:
+    """The texts themselves (taken from their mask the first time they are needed)."""
+    return list(compress(texts.base, texts.mask)) if isinstance(texts, _Masked) else texts
 
 
-def _memoized(key: Callable[[Job], Any]) -> Callable[[Job], Any]:
-    """``key``, computed once per job. Only for the length of one call: a job's id is
-    unique only while it is alive (every job met here is held by the lists meanwhile)."""
-    memo: dict[int, Any] = {}
-
-    def cached(job: Job) -> Any:
-        value = memo.get(id(job))
-        if value is None:
-            value = memo[id(job)] = key(job)
-        return value
-
-    return cached
-
-
-def _spliced(items: list[T], dropped: list[int], inserted: list[tuple[int, T]]) -> list[T]:
-    """``items`` without the positions ``dropped`` (ascending) and with each
-    ``(position, item)`` of ``inserted`` (ascending) put before ``items[position]``."""
-    result: list[T] = []
-    start = 0
-    next_drop = 0
-    for place, item in [*inserted, (len(items), None)]:
-        while next_drop < len(dropped) and dropped[next_drop] < place:
-            result += items[start : dropped[next_drop]]
-            start = dropped[next_drop] + 1
-            next_drop += 1
-        result += items[start:place]
-        start = place
-        if item is not None:
-            result.append(item)
-    return result
+def _widens(old: Query, new: Query) -> bool:
+    """Whether every job ``old`` matches is sure to match ``new``: both are plain free
+    words side by side, the same but for the last, negated in both, which ``new`` lengthens
+    (-st, then -sta: a job without "st" has no "sta")."""
+    if old.is_empty or len(new.terms) != len(old.terms) or not (old.is_conjunction and new.is_conjunction):
+        return False
+    if any(term.key is not None or term.pattern for term in (*old.terms, *new.terms)):
+        return False
+    *kept, last = old.terms
+    newest = new.terms[-1]
+    if list(new.terms[:-1]) != kept or not (last.negated and newest.negated):
+        return False
+    return last.value.lower() in newest.value.lower()
 
 
 def _narrows(old: Query, new: Query) -> bool:

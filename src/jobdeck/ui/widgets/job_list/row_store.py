@@ -88,6 +88,11 @@ class RowStore:
         self._filter.reset(jobs, in_slices=in_slices, in_background=in_background)
 
     @property
+    def job_filter(self) -> JobFilter:
+        """The filter of the rows (what it runs in another thread: ``filter_worker``)."""
+        return self._filter
+
+    @property
     def filter_waiting(self) -> bool:
         """Whether the rows are the whole view, the query waiting for the filter index."""
         return self._filter.waiting

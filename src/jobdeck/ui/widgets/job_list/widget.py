@@ -22,7 +22,7 @@ from jobdeck.heap import held_still
 from jobdeck.model import Job, JobRef
 from jobdeck.query import SORT_KEYS, JobIndex, QueryError, is_sort, parse_query
 from jobdeck.ui.widgets.job_list.columns import names_width
-from jobdeck.ui.widgets.job_list.job_rows import JobRows
+from jobdeck.ui.widgets.job_list.filter_worker import FilteringRows
 
 VIEWS: tuple[str, ...] = ("active", "archived")
 
@@ -35,7 +35,7 @@ INDEX_IN_THREAD_FROM = 200_000
 INDEX_SLICE = 4_000
 
 
-class JobList(JobRows, can_focus=True):
+class JobList(FilteringRows, can_focus=True):
     """A scrollable, filterable, sortable list of jobs with a row cursor."""
 
     DEFAULT_CSS = """
@@ -110,8 +110,8 @@ class JobList(JobRows, can_focus=True):
             return isinstance(message, JobList.Highlighted) and message.job_list is self.job_list
 
     class FilterApplied(Message):
-        """The rows changed on their own: a filter that waited for its index (built in
-        another thread) now applies. (Rows changed by the pane's own calls are not announced.)"""
+        """The rows changed on their own: a filter that waited for its index, or for its rows
+        (each made in another thread), now applies. (Rows changed by the pane's own calls are not announced.)"""
 
         def __init__(self, job_list: JobList) -> None:
             super().__init__()
