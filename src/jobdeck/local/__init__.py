@@ -10,7 +10,10 @@ Layout of a spool (``jobdeck.paths.spool_dir()`` by default)::
 Modules: ``records`` (the file formats), ``spool`` (where the jobs are, and
 the list of them) over ``layout`` (the names of files and folders),
 ``writing`` (atomic writes), ``reading`` (job folders read into the records of
-``job_records``); ``procs`` (is a process still alive), ``logtail`` (where a
+``job_records``); ``spool_index`` (the list between polls: only what changed is
+read again) over ``job_facts`` (what the list shows of a job, in plain values) and
+``spool_cache`` (the finished jobs' facts kept in the user's cache folder from one
+start to the next); ``procs`` (is a process still alive), ``logtail`` (where a
 log's last lines begin), ``progress`` (what a job reports with ``::jobdeck``
 lines), ``runner`` (``jobdeck run``) over ``supervisor`` (one run, start to
 end), ``run_output`` (its events, log and progress) and ``signals``, and

@@ -59,8 +59,8 @@ def _code_fingerprint() -> str:
 
 
 def cache_path(folder: Path, root: str) -> Path:
-    """The file that keeps the spool at ``root`` (an absolute path) in ``folder``."""
-    digest = hashlib.sha256(os.fsencode(root)).hexdigest()[:32]
+    """The file that keeps the spool at ``root`` in ``folder``."""
+    digest = hashlib.sha256(os.fsencode(os.path.abspath(root))).hexdigest()[:32]
     return folder / f"{digest}.json"
 
 
@@ -74,7 +74,8 @@ def _identity(root: str) -> list[int] | None:
 
 def load(folder: Path, root: str, archive: str) -> dict[str, JobFacts] | None:
     """The facts kept for the spool at ``root`` (its archive at ``archive``), by job folder
-    path; None when there are none to use (see the module's doc). Never raises."""
+    path (``root`` or ``archive``, then the job's id); None when there are none to use (see
+    the module's doc). Never raises."""
     path = cache_path(folder, root)
     try:
         data = path.read_bytes()
@@ -88,7 +89,7 @@ def load(folder: Path, root: str, archive: str) -> dict[str, JobFacts] | None:
         if document.get("fingerprint") != _code_fingerprint():
             log.debug("the spool cache %s was made by other code: not used", path)
             return None
-        if document.get("spool") != root or document.get("identity") != _identity(root):
+        if document.get("spool") != os.path.abspath(root) or document.get("identity") != _identity(root):
             log.debug("the spool cache %s is of another spool: not used", path)
             return None
         known: dict[str, JobFacts] = {}
@@ -114,7 +115,7 @@ def save(folder: Path, root: str, facts: Iterable[JobFacts]) -> None:
     document = {
         "format": FORMAT,
         "fingerprint": _code_fingerprint(),
-        "spool": root,
+        "spool": os.path.abspath(root),
         "identity": identity,
         "written": time.time(),
         "jobs": rows,

@@ -65,8 +65,8 @@ class SpoolIndex:
     ) -> None:
         self.spool = spool
         self._clock = clock
-        self._root = os.path.abspath(spool.root)
-        self._archive = os.path.join(self._root, ARCHIVE_DIR)
+        self._root = os.fspath(spool.root)
+        self._archive = os.fspath(spool.archive_root)
         #: Where the finished jobs are kept between starts (``spool_cache``); None: nowhere.
         self._cache_folder = cache_folder
         #: Whether the jobs were taken from the cache on their folder's stamp alone: the
@@ -221,8 +221,8 @@ class SpoolIndex:
             if facts is not None:
                 records.append(facts)
         positions = {facts.folder: position for position, facts in enumerate(records)}
-        if positions.keys() != known.keys():
-            self._unsaved = True
+        if known.keys() - positions.keys():
+            self._unsaved = True  # jobs went (those that came were read: ``_read`` says)
         self.spool.forget_all_but(set(positions))
         self._records, self._positions = records, positions
         self._active = {position for position, facts in enumerate(records) if facts.state.is_active}
