@@ -1,5 +1,5 @@
 """The history view (h): every job seen, newest first, a page at a time; the filter with
-time terms; enter shows a job's transitions and kept log tail; esc goes back; history off
+time terms and sort: (s reverses the order); enter shows a job's transitions and kept log tail; esc goes back; history off
 and a file that cannot be read are said so."""
 
 from __future__ import annotations
@@ -106,6 +106,21 @@ async def test_the_filter_takes_the_live_lists_terms_and_time_terms(tmp_path) ->
         await wait_until(lambda: names(history) == ["nightly-1", "etl-0"], what="age:>28h")
         filter_box.value = "zzz"
         await wait_until(lambda: history.notice == "no job matches", what="no match")
+
+
+async def test_a_sort_term_orders_the_history_as_the_live_list_and_the_bar_says_so(tmp_path) -> None:
+    seed(tmp_path, FrozenClock())
+    app = deck(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        history = await open_history(app, pilot)
+        status = app.screen.query_one("#history-status")
+        await pilot.press("slash", *"state:failed sort:name")
+        await wait_until(lambda: names(history) == ["etl-0", "etl-10", "etl-20", "nightly-15", "nightly-25",
+                                                    "nightly-5"], what="sorted by name")
+        await wait_until(lambda: str(status.render()).endswith("6 jobs · by name"), what="the order said")
+        await pilot.press("enter", "s")  # s reverses the sort
+        await wait_until(lambda: names(history)[:2] == ["nightly-5", "nightly-25"], what="reversed")
+        await wait_until(lambda: str(status.render()).endswith("6 jobs · by name, reversed"), what="reversed, said")
 
 
 async def test_text_typed_in_one_burst_after_slash_goes_to_the_filter(tmp_path) -> None:

@@ -1,5 +1,6 @@
 """The history view's search: the filter language over the history file finds exactly the
-jobs the live list's filter finds, newest first, a page at a time."""
+jobs the live list's filter finds, newest first (or in a sort: term's order, as the live
+list sorts), a page at a time."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 from jobdeck.clock import FrozenClock
 from jobdeck.model import Job, JobGroup, JobState
-from jobdeck.query import parse_query
+from jobdeck.query import parse_query, sort_jobs
 from jobdeck.store.sqlite import HistoryReader, HistoryStore
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
@@ -55,7 +56,7 @@ def reader(tmp_path_factory: pytest.TempPathFactory) -> HistoryReader:
 
 
 def _found(reader: HistoryReader, text: str, *, page: int = 7, newest_first: bool = True) -> list[str]:
-    search = reader.search(parse_query(text, now=NOW, zone=UTC), newest_first=newest_first)
+    search = reader.search(parse_query(text, now=NOW, zone=UTC), newest_first=newest_first, now=NOW)
     ids: list[str] = []
     after = None
     while True:
@@ -88,6 +89,19 @@ def test_the_history_lists_newest_first_and_oldest_first_when_asked(reader: Hist
     assert newest[:3] == ["j0000", "j0001", "j0002"]
     assert _found(reader, "", newest_first=False) == list(reversed(newest))
     assert _found(reader, "state:failed", newest_first=False) == list(reversed(_expected("state:failed")))
+
+
+@pytest.mark.parametrize("sort", ["recent", "state", "name", "backend", "duration", "-recent", "-state", "-name",
+                                  "-backend", "-duration"])
+def test_a_sort_term_orders_the_history_as_it_orders_the_live_list_and_s_reverses_it(
+    reader: HistoryReader, sort: str
+) -> None:
+    for terms in ("", "train", "state:failed,running,unknown", "-m-0"):
+        text = f"{terms} sort:{sort}".strip()
+        expected = [job.ref.id for job in sort_jobs(parse_query(text, now=NOW, zone=UTC).filter(JOBS), sort, NOW)]
+        for page in (1, 7, 500):  # each page starts where the one before ended
+            assert _found(reader, text, page=page) == expected, (text, page)
+        assert _found(reader, text, newest_first=False) == list(reversed(expected))
 
 
 def test_a_count_says_how_many_match(reader: HistoryReader) -> None:

@@ -25,8 +25,7 @@ from jobdeck.store.sqlite import HistoryReader, HistoryStore
     "labels.machine:m-07", "labels.stage:backup OR labels.machine:m-1", "detail.x:1", "-detail.x:1",
     "duration:>29m", "duration:<=1m", "-duration:>30m", "started:<12h", "started:2026-12-06",
     "ended:today", "ended:>2026-12-05", "ended:3d OR state:running", "größe OR train", "-(größe)",
-    "sort:-name train",
-])
+])  # (with sort: terms: test_history_view_search)
 def test_a_richer_filter_finds_in_the_history_what_it_finds_in_the_live_list(reader: HistoryReader, text: str) -> None:
     assert _found(reader, text) == _expected(text)
 

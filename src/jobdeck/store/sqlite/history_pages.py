@@ -8,6 +8,10 @@ when one is small (a rare state, a rare word), else by walking the jobs (or the 
 index's matches) newest first, a window of ids at a time, so a search that finds little
 can be stopped between two windows and says how far it got. Every row read is checked
 with the query itself, so the page holds exactly the jobs the live list would show.
+
+A query with a ``sort:`` term is read in that order (``history_sort``), each page after the
+sort keys of the last row of the one before: the candidates are read whole then (sorted by
+SQLite, which keeps only a page's rows), so an order over every job costs a pass over them.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from datetime import datetime
 from jobdeck.model import Job
 from jobdeck.query import JobIndex, Query
 from jobdeck.store.sqlite.history_query import Driver, Vocabulary, translate, vocabulary
+from jobdeck.store.sqlite.history_sort import Order, order_of
 from jobdeck.store.sqlite.rows import JOB_COLUMNS, job_from_row
 from jobdeck.store.sqlite.search_index import has_unindexed
 
@@ -59,9 +64,10 @@ class Page:
 
 
 class HistorySearch:
-    """``query`` over the history, newest first or oldest first. Made by ``HistoryReader.search``:
-    pages are read on ``connection``, counts on ``counting`` (so a long count never holds up a
-    page), each used under its lock."""
+    """``query`` over the history, newest first or oldest first (its ``sort:`` term's order, or
+    that reversed, when it has one; running jobs' durations to ``now_ms``). Made by
+    ``HistoryReader.search``: pages are read on ``connection``, counts on ``counting`` (so a
+    long count never holds up a page), each used under its lock."""
 
     def __init__(
         self,
@@ -71,9 +77,19 @@ class HistorySearch:
         *,
         newest_first: bool = True,
         known: Vocabulary | None = None,
+        now_ms: int = 0,
     ) -> None:
         self.query = query
         self.newest_first = newest_first
+        #: The order a ``sort:`` term asks for (None: the order jobs were first stored in).
+        self.order: Order | None = None
+        if query.sort is not None:
+            order = order_of(query.sort, now_ms)
+            self.order = order if newest_first else order.reversed()
+        #: The sort keys of each page's last job (by row id), where the next page starts,
+        #: and of the rows the last statement read.
+        self._ends: dict[int, tuple[object, ...]] = {}
+        self._read_keys: dict[int, tuple[object, ...]] = {}
         self._connection, self._lock = connection
         self._counting = counting
         with self._lock:
@@ -83,7 +99,7 @@ class HistorySearch:
             self.driver, self.small = self._choose(self._sql.drivers)
             # Walked a window at a time: the jobs themselves, when nothing narrows them. (A small
             # set is read in one go; so are the word index's matches, newest first, as it finds them.)
-            self._windowed = self.driver is None
+            self._windowed = self.driver is None and self.order is None
             bounds = self._connection.execute("SELECT (SELECT min(id) FROM jobs), (SELECT max(id) FROM jobs)").fetchone()
         self._lowest, self._highest = (bounds[0] or 0), (bounds[1] or 0)
 
@@ -124,6 +140,8 @@ class HistorySearch:
                 wanted = limit - len(found)
                 rows = self._rows(cursor, window, wanted)
                 found.extend(self._checked(rows))
+                if self.order is not None and found:
+                    self._ends[found[-1].key] = self._read_keys.get(found[-1].key) or self._ends[found[-1].key]
                 if len(rows) == wanted:
                     cursor = rows[-1][-1]  # type: ignore[assignment]
                 elif window is None:
@@ -166,6 +184,8 @@ class HistorySearch:
     def _rows(self, cursor: int | None, window: int | None, limit: int) -> list[tuple[object, ...]]:
         """Rows after ``cursor`` (not after ``window``, if given) that pass the SQL test."""
         source, where, params = self._from()
+        if self.order is not None:
+            return self._sorted_rows(source, where, params, cursor, limit)
         column = "jobs_text.rowid" if source.startswith("jobs_text") else "jobs.id"
         before, order = ("<", "DESC") if self.newest_first else (">", "ASC")
         span, bounds = "1", []
@@ -179,6 +199,24 @@ class HistorySearch:
             f" WHERE {span} AND {where} ORDER BY {column} {order} LIMIT ?"
         )
         return self._connection.execute(sql, [*bounds, *params, limit]).fetchall()
+
+    def _sorted_rows(
+        self, source: str, where: str, params: list[object], cursor: int | None, limit: int
+    ) -> list[tuple[object, ...]]:
+        """Rows in the sort's order after the row ``cursor`` (one a page ended on) that pass the SQL test."""
+        order: Order = self.order  # type: ignore[assignment]
+        span, bounds = "1", []
+        if cursor is not None:
+            span, bounds = order.after(), order.after_params(self._read_keys.get(cursor) or self._ends[cursor])
+        sql = (
+            f"SELECT {JOB_COLUMNS}, {order.columns()}, jobs.id FROM {source}"
+            " LEFT JOIN backends ON backends.name = jobs.backend"
+            f" WHERE {span} AND {where} ORDER BY {order.order_by()} LIMIT ?"
+        )
+        rows = self._connection.execute(sql, [*bounds, *params, limit]).fetchall()
+        width = len(order.keys)
+        self._read_keys = {row[-1]: row[-1 - width:-1] for row in rows}  # type: ignore[misc]
+        return [(*row[: -1 - width], row[-1]) for row in rows]
 
     def _checked(self, rows: list[tuple[object, ...]]) -> list[HistoryEntry]:
         entries = [HistoryEntry(*job_from_row(row[:-1]), key=row[-1]) for row in rows]  # type: ignore[arg-type]

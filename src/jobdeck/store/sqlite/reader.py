@@ -9,7 +9,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -98,16 +98,17 @@ class HistoryReader:
             ).fetchall()
         return [event_from_row(*event) for event in events]
 
-    def search(self, query: Query, *, newest_first: bool = True) -> HistorySearch:
-        """``query`` over every job, newest first (or oldest), to read a page at a time.
-        sqlite3.Error when the file cannot be read (another jobdeck's schema, damage)."""
+    def search(self, query: Query, *, newest_first: bool = True, now: datetime | None = None) -> HistorySearch:
+        """``query`` over every job, newest first (or oldest; in its ``sort:`` order, or that
+        reversed, when it has one: running jobs' durations up to ``now``), to read a page at a
+        time. sqlite3.Error when the file cannot be read (another jobdeck's schema, damage)."""
         if self._counting is None:
             self._counting = connect_read_only(self.path)
         # The backends and raw states change seldom: read again after a few seconds, not a keystroke.
         known = self._vocabulary if time.monotonic() - self._vocabulary_at < VOCABULARY_SECONDS else None
         search = HistorySearch(
             (self._connection, self._lock), (self._counting, self._counting_lock), query,
-            newest_first=newest_first, known=known,
+            newest_first=newest_first, known=known, now_ms=ms(now or datetime.now(UTC)) or 0,
         )
         if known is None:
             self._vocabulary, self._vocabulary_at = search.vocabulary, time.monotonic()

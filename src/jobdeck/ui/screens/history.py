@@ -1,6 +1,7 @@
 """The history view (``h``): every job jobdeck has seen, newest first, from its history
-file, filtered with the live list's terms plus time terms; enter shows a job's
-transitions and kept log tail (``history_job``); esc goes back to the deck.
+file, filtered with the live list's terms plus time terms, in a ``sort:`` term's order
+when it has one (``s`` reverses either); enter shows a job's transitions and kept log
+tail (``history_job``); esc goes back to the deck.
 
 The screen only coordinates: the file is read in thread workers (a search and its first
 page, the next page when the list asks, the count), each replacing the one before it, so
@@ -62,7 +63,8 @@ class HistoryScreen(Screen[None]):
 
     BINDINGS = [
         Binding("slash", "find", "Filter", id="history.find", tooltip="Filter: the list's terms, since:2d until:… age:<1h"),
-        Binding("s", "toggle_order", "Oldest first", id="history.order", tooltip="Newest first / oldest first"),
+        Binding("s", "toggle_order", "Oldest first", id="history.order",
+                tooltip="Newest first / oldest first (a sort: term's order / reversed)"),
         Binding("enter", "open_job", "Transitions", id="history.open", show=False),
         Binding("escape", "back", "Back", id="history.back", tooltip="Back to the deck (or close the filter)"),
         Binding("h", "close", "Deck", id="history.close", show=False),
@@ -159,7 +161,7 @@ class HistoryScreen(Screen[None]):
             if not self.path.exists():
                 self.app.call_from_thread(self._unreadable, f"nothing recorded yet: {self.path} does not exist")
                 return
-            search = self._open().search(query, newest_first=self._newest_first)  # type: ignore[arg-type]
+            search = self._open().search(query, newest_first=self._newest_first, now=self.host.clock.now())  # type: ignore[arg-type]
             page = search.page(None, FIRST_PAGE, should_stop=lambda: worker.is_cancelled)
         except SearchStopped:
             return
@@ -181,7 +183,12 @@ class HistoryScreen(Screen[None]):
         self._count_timer = self.set_timer(COUNT_AFTER, lambda: self._count(search))
 
     def _status(self, count: int | None) -> str:
-        order = "newest first" if self._newest_first else "oldest first"
+        sort = self._search.query.sort if self._search is not None else None
+        if sort is not None:  # a sort: term's order (s reverses it)
+            backwards = sort.startswith("-") == self._newest_first  # sort:-name, or sort:name and s
+            order = f"by {sort.removeprefix('-')}" + (", reversed" if backwards else "")
+        else:
+            order = "newest first" if self._newest_first else "oldest first"
         shown = f"“{self._text}” · " if self._text else ""
         if count is None:
             return safe_line(f"{shown}{order} · counting…")
