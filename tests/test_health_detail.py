@@ -1,6 +1,9 @@
-"""A backend's full error is reachable from the deck: H, or a click on the header's badges."""
+"""A backend's full error is reachable from the deck: H, or a click on the header's badges;
+H also says jobdeck's own warnings (its history over its cap with nothing to prune)."""
 
 from __future__ import annotations
+
+import asyncio
 
 from deck_helpers import sample_deck, screen_text, wait_for_jobs
 from fakes import wait_until
@@ -112,3 +115,34 @@ async def test_a_kiosk_shows_it_with_h_as_with_a_click(tmp_path):
         await wait_until(lambda: isinstance(app.screen, HealthDetailScreen), what="the health detail")
         await pilot.press("escape")
         await wait_until(lambda: not isinstance(app.screen, HealthDetailScreen), what="the kiosk again")
+
+
+async def test_h_says_the_history_is_over_its_cap_when_only_unfinished_jobs_fill_it(tmp_path):
+    from fakes import FakeAdapter, make_job
+
+    from jobdeck.clock import FrozenClock
+    from jobdeck.config import Settings
+    from jobdeck.model import JobState
+    from jobdeck.monitor import Monitor
+    from jobdeck.store.sqlite import HistoryStore
+    from jobdeck.ui.app import JobdeckApp
+
+    clock = FrozenClock()
+    queue = [make_job(f"q{n}", JobState.PENDING, name=f"queued {n}", created=clock.now(), labels={"why": "x" * 2000})
+             for n in range(400)]  # ~0.8 MB waiting, none finished
+    adapter = FakeAdapter.build("hpc", clock=clock, jobs=queue)
+    store = HistoryStore(tmp_path, clock=clock, max_mb=0.5, size_every=0)
+    app = JobdeckApp(Settings(backends=[adapter.settings]), Monitor([adapter], clock=clock, store=store), clock=clock,
+                     history_file=store.path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_jobs(app, 400)
+        for _ in range(3):  # a poll written, then the size looked at
+            await app.monitor.refresh()
+            await asyncio.to_thread(store.flush)
+        assert any("over its cap" in warning for warning in app.monitor.warnings())
+        await pilot.press("H")
+        await pilot.pause()
+        assert isinstance(app.screen, HealthDetailScreen)
+        text = screen_text(app)
+        assert "jobdeck      its own records" in text and "warning      history:" in text
+        assert "over its cap of 0.5 MB (history_max_mb), and no finished job is left" in text

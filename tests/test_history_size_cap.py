@@ -1,8 +1,10 @@
 """The history's size cap (``history_max_mb``): past it, the oldest finished jobs go with
-their transitions and kept log tails, in the writer's thread; jobs still running stay."""
+their transitions and kept log tails, in the writer's thread; jobs still running stay, and
+when they alone fill it a warning says so (once in the log, in H while it lasts)."""
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from pathlib import Path
 
@@ -98,5 +100,40 @@ def test_another_deck_holding_the_lock_delays_the_writes_and_the_pruning_not_the
     blocker.close()
     store.close()
     assert ("84",) in table(tmp_path, "SELECT job_id FROM jobs") and store.warnings() == []
+    with sqlite3.connect(tmp_path / FILE_NAME) as connection:
+        assert used_bytes(connection) <= CAP_MB * 1024 * 1024
+
+
+def a_poll(store: HistoryStore, clock: FrozenClock, *, changed=()) -> None:
+    """One poll recorded and written (and the size looked at after the poll before it)."""
+    clock.advance(60)
+    store.record_changes("alpha", clock.now(), added=[], changed=list(changed), removed=[], transitions=[],
+                         complete=False)
+    assert store.flush()
+
+
+def test_unfinished_jobs_alone_over_the_cap_are_said_once_until_they_finish_and_go(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="jobdeck")
+    clock = FrozenClock()
+    store = HistoryStore(tmp_path, clock=clock, max_mb=CAP_MB, size_every=0)
+    queue = [make_job(f"q{n}", JobState.PENDING, backend="alpha", created=clock.now(), labels={"why": f"{n} " + "x" * 2000})
+             for n in range(400)]  # ~0.8 MB of jobs waiting: more than the cap, and none finished
+    store.record_changes("alpha", clock.now(), added=queue, changed=[], removed=[], transitions=[], complete=False)
+    for _ in range(3):
+        a_poll(store, clock)
+
+    [warning] = store.warnings()
+    assert "over its cap of 0.5 MB (history_max_mb)" in warning and "no finished job is left to prune" in warning
+    assert table(tmp_path, "SELECT count(*) FROM jobs") == [(400,)]  # none went
+    said = [r for r in caplog.records if r.levelno == logging.WARNING and "over its cap" in r.getMessage()]
+    assert len(said) == 1  # once, not at every look at the size
+
+    done = [job.model_copy(update={"state": JobState.SUCCEEDED, "ended": clock.now()}) for job in queue]
+    a_poll(store, clock, changed=done)
+    a_poll(store, clock)
+    assert store.warnings() == []  # they finished, the oldest went: under the cap again
+    store.close()
     with sqlite3.connect(tmp_path / FILE_NAME) as connection:
         assert used_bytes(connection) <= CAP_MB * 1024 * 1024

@@ -10,6 +10,8 @@ growth; ``VACUUM`` by hand gives the space back).
 
 Finished: succeeded, failed or canceled, or gone from its backend; a job still pending,
 running or paused in its backend is never pruned for size. Oldest: first seen longest ago.
+When those alone hold more than the cap, nothing can go: ``prune_to_size`` says by how
+much the database is still over it (the writer warns, once, until it is under again).
 """
 
 from __future__ import annotations
@@ -42,12 +44,13 @@ def used_bytes(connection: sqlite3.Connection) -> int:
     return (pages - free) * page_size
 
 
-def prune_to_size(connection: sqlite3.Connection, cap_bytes: int) -> int:
+def prune_to_size(connection: sqlite3.Connection, cap_bytes: int) -> tuple[int, int]:
     """When the database holds more than ``cap_bytes``: delete the oldest finished jobs (with
     their transitions and log tails) until it holds at most LOW_WATER of it, or none is left
-    to delete. The number of jobs deleted."""
+    to delete. The number of jobs deleted, and the bytes it still holds over the cap (0:
+    not over it; more: only jobs not finished are left, and they hold more than the cap)."""
     if used_bytes(connection) <= cap_bytes:
-        return 0
+        return 0, 0
     target = cap_bytes * LOW_WATER
     deleted = 0
     while (excess := used_bytes(connection) - target) > 0:
@@ -65,4 +68,4 @@ def prune_to_size(connection: sqlite3.Connection, cap_bytes: int) -> int:
         deleted += len(ids)
         if len(ids) == len(oldest) < CHUNK:
             break  # none left to delete
-    return deleted
+    return deleted, max(0, used_bytes(connection) - cap_bytes)

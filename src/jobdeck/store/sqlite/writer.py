@@ -315,8 +315,22 @@ class HistoryWriter:
             connection.execute(f"DELETE FROM jobs WHERE id IN ({_EXPIRED})", (cutoff,))
 
     def _prune_to_size(self, connection: sqlite3.Connection) -> None:
-        if deleted := prune_to_size(connection, self._max_bytes):
+        deleted, over = prune_to_size(connection, self._max_bytes)
+        if deleted:
             log.info("history: %d oldest finished jobs pruned to keep %s under its cap", deleted, self._path)
+        if not over:
+            self._warnings.pop("over-cap", None)
+            return
+        mb = 1024 * 1024
+        warning = (
+            f"history: {self._path} holds {(self._max_bytes + over) / mb:.1f} MB, over its cap of"
+            f" {self._max_bytes / mb:.1f} MB (history_max_mb), and no finished job is left to prune:"
+            " the jobs still pending, running or paused fill it (they go once they finish;"
+            " a larger history_max_mb keeps them all)"
+        )
+        if "over-cap" not in self._warnings:  # said once in the log; in H while it lasts
+            log.warning("%s", warning)
+        self._warnings["over-cap"] = warning
 
 
 def _entered(transitions: Sequence[Transition]) -> dict[str, int | None]:

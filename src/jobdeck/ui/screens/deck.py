@@ -393,7 +393,8 @@ class DeckScreen(DeckViews, BulkActions, JobActions, FirstScreen):
         from jobdeck.ui.screens.health_detail import HealthDetailScreen
 
         bar = self.query_one(HealthBar)
-        self.app.push_screen(HealthDetailScreen(bar.health, bar.now, ascii=bar.ascii))
+        own = self.host.monitor.warnings()  # jobdeck's own: its history, its archive
+        self.app.push_screen(HealthDetailScreen(bar.health, bar.now, ascii=bar.ascii, own_warnings=own))
 
     def action_copy_line(self) -> None:
         line = current_log_line(self.query_one(LogView))

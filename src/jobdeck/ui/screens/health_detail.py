@@ -4,12 +4,14 @@ The header has one line for every backend, so it cuts an error to a few
 words ("cannot connect to htt…") and drops it when narrow. Here each backend
 gets its status, when it last answered, how many polls failed in a row, when
 the next one is, its live-updates state, its warnings, and its last error in
-full, wrapped rather than cut. All of it is the backend's text: made safe.
+full, wrapped rather than cut. All of it is the backend's text: made safe. Above them,
+jobdeck's own warnings, if any (its history or archive: a file set aside, the history
+over its size cap with nothing left to prune).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from rich.table import Table
@@ -26,12 +28,20 @@ from jobdeck.safe_text import safe_message
 from jobdeck.ui.deck_text import STATUS_GLYPH, STATUS_GLYPH_ASCII
 
 
-def health_table(health: Mapping[str, BackendHealth], now: datetime | None, *, ascii: bool = False) -> Table:
-    """One section per backend: its status, then its fields, the last error in full."""
+def health_table(
+    health: Mapping[str, BackendHealth], now: datetime | None, *, ascii: bool = False, own_warnings: Sequence[str] = ()
+) -> Table:
+    """jobdeck's own warnings (``own_warnings``: its store's), then one section per backend:
+    its status, then its fields, the last error in full."""
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
     glyphs = STATUS_GLYPH_ASCII if ascii else STATUS_GLYPH
+    if own_warnings:
+        table.add_row(Text("jobdeck", style="underline"), Text("its own records"))
+        for warning in own_warnings:
+            table.add_row("warning", Text(safe_message(warning)))
+        table.add_row("", "")
     if not health:
         table.add_row("", "no backends configured")
     for backend in health.values():
@@ -101,9 +111,16 @@ class HealthDetailScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,q,H", "dismiss", "Close", id="health.close")]
 
-    def __init__(self, health: Mapping[str, BackendHealth], now: datetime | None, *, ascii: bool = False) -> None:
+    def __init__(
+        self,
+        health: Mapping[str, BackendHealth],
+        now: datetime | None,
+        *,
+        ascii: bool = False,
+        own_warnings: Sequence[str] = (),
+    ) -> None:
         super().__init__()
-        self._table = health_table(health, now, ascii=ascii)
+        self._table = health_table(health, now, ascii=ascii, own_warnings=own_warnings)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as scroll:
