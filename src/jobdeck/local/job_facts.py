@@ -116,6 +116,7 @@ _ROW_TYPES: tuple[frozenset[type], ...] = tuple(
 #: Row shapes (the types of a row's places) already found good.
 _GOOD_SHAPES: set[tuple[type, ...]] = set()
 _STATES = {state.value: state for state in JobState}
+_INT_ONLY, _STR_ONLY = frozenset((int,)), frozenset((str,))
 
 
 def to_row(facts: JobFacts) -> list[Any]:
@@ -161,10 +162,10 @@ def from_row(row: list[Any], folder: str) -> JobFacts:
         events_i, state, name, error, spec, runs, run, raw_state, created, started, ended, updated, pid,
         exit_code, progress, counts, gone,
     ) = row  # fmt: skip
-    if not all(type(number) is int for number in numbers):
+    if not _INT_ONLY.issuperset(map(type, numbers)):
         raise ValueError("a cache row's run numbers are not numbers")
     if spec is not None:
-        if len(spec) < 4 or not all(type(part) is str for part in spec):
+        if len(spec) < 4 or not _STR_ONLY.issuperset(map(type, spec)):
             raise ValueError("a cache row's spec is not texts")
         spec = (spec[0], spec[1], tuple(spec[3:]), spec[2])
     if counts is not None:

@@ -93,12 +93,13 @@ def load(folder: Path, root: str, archive: str) -> dict[str, JobFacts] | None:
             log.debug("the spool cache %s is of another spool: not used", path)
             return None
         known: dict[str, JobFacts] = {}
-        join = os.path.join
-        from_row = job_facts.from_row
+        live, archived = os.path.join(root, ""), os.path.join(archive, "")
+        from_row, sep = job_facts.from_row, os.sep
         for row in document["jobs"]:
-            if type(row[0]) is not str or os.sep in row[0] or row[0].startswith(".") or not row[0]:
+            name = row[0]
+            if type(name) is not str or sep in name or name.startswith(".") or not name:
                 raise ValueError("a cache row's id is not a job folder's name")
-            place = join(archive if row[1] is True else root, row[0])
+            place = (archived if row[1] is True else live) + name
             known[place] = from_row(row, place)
         return known
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError) as exc:

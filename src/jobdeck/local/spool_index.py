@@ -30,7 +30,7 @@ from jobdeck.local import spool_cache
 from jobdeck.local.job_facts import JobFacts, facts_of
 from jobdeck.local.job_records import JobRecord
 from jobdeck.local.layout import ARCHIVE_DIR
-from jobdeck.local.reading import folder_stamp, job_key
+from jobdeck.local.reading import job_key
 from jobdeck.local.spool import Spool
 
 log = logging.getLogger(__name__)
@@ -214,10 +214,15 @@ class SpoolIndex:
         records: list[JobFacts] = []
         for base, archived in self._folder_paths():
             old = known.get(base)
-            if quick and old is not None and old.archived is archived and folder_stamp(base) == old.key[1]:
-                facts: JobFacts | None = old
-            else:
-                facts = self._read(base, archived, old)
+            if quick and old is not None and old.archived is archived:
+                try:
+                    st = os.stat(base)
+                except OSError:
+                    continue  # gone since it was listed
+                if (st.st_mtime_ns, st.st_ctime_ns, st.st_ino) == old.key[1]:  # reading.folder_stamp
+                    records.append(old)
+                    continue
+            facts = self._read(base, archived, old)
             if facts is not None:
                 records.append(facts)
         positions = {facts.folder: position for position, facts in enumerate(records)}
@@ -265,7 +270,8 @@ class SpoolIndex:
                 if archived:
                     continue
                 raise
-            found.extend((os.path.join(base, name), archived) for name in names)
+            prefix = os.path.join(base, "")
+            found.extend((prefix + name, archived) for name in names)
         return found
 
     def _reread(self, changed: set[str]) -> list[int]:

@@ -19,14 +19,18 @@ def job_from_record(backend: str, record: JobRecord) -> Job:
 
 def job_from_facts(backend: str, facts: JobFacts) -> Job:
     """The Job of one job folder's facts (``jobdeck.local.job_facts``)."""
-    labels: dict[str, str] = {}
-    detail: dict[str, object] = {"spool": facts.folder, "runs": facts.runs}
-    if facts.spec is not None:
-        host, cwd, argv, command = facts.spec
-        labels.update(host=host, cwd=cwd, command=command)
-        detail.update(argv=list(argv), cwd=cwd, host=host)
-    if facts.run is not None:
-        detail.update(run=facts.run, log=f"{facts.folder}{_SEP}{RUNS_DIR}{_SEP}{facts.run}{_SEP}{LOG_FILE}")
+    folder, run, spec = facts.folder, facts.run, facts.spec
+    labels: dict[str, str]
+    detail: dict[str, object]
+    if spec is not None:
+        host, cwd, argv, command = spec
+        labels = {"host": host, "cwd": cwd, "command": command}
+        detail = {"spool": folder, "runs": facts.runs, "argv": list(argv), "cwd": cwd, "host": host}
+    else:
+        labels, detail = {}, {"spool": folder, "runs": facts.runs}
+    if run is not None:
+        detail["run"] = run
+        detail["log"] = f"{folder}{_SEP}{RUNS_DIR}{_SEP}{run}{_SEP}{LOG_FILE}"
         if facts.pid is not None:
             detail["pid"] = facts.pid
         if facts.exit_code is not None:
