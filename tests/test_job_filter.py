@@ -60,8 +60,8 @@ def counting_selects(query: Query) -> list[int]:
         seen.append(len(jobs))
         return select(jobs, texts)
 
-    def counted_mask(texts):  # type: ignore[no-untyped-def]
-        found = mask(texts)
+    def counted_mask(texts, masks=None):  # type: ignore[no-untyped-def]
+        found = mask(texts, masks)
         if found is not None:
             seen.append(len(texts))
         return found

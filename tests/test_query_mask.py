@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from jobdeck.model import Job, JobState
 from jobdeck.query import JobIndex, parse_query
+from jobdeck.query.masks import TextMasks
 
 JOBS: list[Job] = [
     make_job(str(number), list(JobState)[number % 7], name=f"{word}-{number}", labels={"machine": f"m-{number % 5}"})
@@ -23,8 +24,11 @@ def selected(text: str) -> list[int]:
     return parse_query(text).select(JOBS, TEXTS)
 
 
-def masked(text: str) -> list[int] | None:
-    mask = parse_query(text).mask(TEXTS)
+KEPT = TextMasks(TEXTS)  # shared by every test: what it keeps must stay right
+
+
+def masked(text: str, masks: TextMasks | None = None) -> list[int] | None:
+    mask = parse_query(text).mask(TEXTS, masks)
     return None if mask is None else [position for position, byte in enumerate(mask) if byte]
 
 
@@ -54,3 +58,9 @@ WORDS = st.sampled_from(["train", "t", "-", "m-1", "0", "ync", "state:f", "state
 def test_any_words_and_states_side_by_side_mask_what_select_selects(terms: list[tuple[bool, str]]) -> None:
     text = " ".join(("-" if negated else "") + word for negated, word in terms)
     assert masked(text) == selected(text)
+    assert masked(text, KEPT) == selected(text)  # from the masks kept for these texts
+
+
+def test_masks_kept_for_other_texts_are_not_used() -> None:
+    other = TextMasks(TEXTS[:3])
+    assert masked("state:pend", other) == selected("state:pend")

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, tzinfo
-from itertools import repeat
-from operator import contains
 
-from jobdeck.model import Job
+from jobdeck.model import Job, JobState
 from jobdeck.query.errors import QueryError
 from jobdeck.query.index import DEFAULT_INDEX, JobIndex
+from jobdeck.query.masks import FLIP, TextMasks, both, state_mask, word_mask
 from jobdeck.query.parser import All, Either, Node, Not, parse
 from jobdeck.query.sort import parse_sort
 from jobdeck.query.terms import (
@@ -26,9 +25,6 @@ from jobdeck.query.terms import (
     resolve,
     search,
 )
-
-#: Turns a mask's bytes 0 into 1 and 1 into 0 (a negated term).
-_FLIP = bytes.maketrans(b"\x00\x01", b"\x01\x00")
 
 _HELPERS: dict[str, object] = {
     "NO_LABEL": NO_LABEL, "LABEL": label_any_case, "GROUP": group_text, "DETAIL": detail_text,
@@ -117,25 +113,28 @@ class Query:
         quick then. The empty query too."""
         return self._select is None or self._mask_terms is not None
 
-    def mask(self, texts: Sequence[str]) -> bytes | None:
+    def mask(self, texts: Sequence[str], masks: TextMasks | None = None) -> bytes | None:
         """One byte per text of ``texts`` (``JobIndex.texts``): 1 where its job matches, else 0;
-        None when the query needs more than the texts (then ``select``).
+        None when the query needs more than the texts (then ``select``). ``masks``: those
+        kept for ``texts`` (a word or the states asked for again cost nothing).
 
-        No Python-level step runs per job: each term is ``map`` over the texts (a free word
-        ``in``, a state ``startswith``), so a million texts cost a pass of C, not a
-        comprehension, and nothing is built per match (``itertools.compress`` takes the mask)."""
+        No Python-level step runs per job (``jobdeck.query.masks``), so a million texts
+        cost a pass of C, not a comprehension, and nothing is built per match
+        (``itertools.compress`` takes the mask)."""
         terms = self._mask_terms
         if terms is None:
             return None
+        if masks is not None and masks.texts is not texts:
+            masks = None
         found: bytes | None = None
-        for test, needle, negated in terms:
-            mask = bytes(map(test, texts, repeat(needle)))
+        for word, states, negated in terms:
+            if masks is not None:
+                mask = masks.word(word) if states is None else masks.states(states)
+            else:
+                mask = word_mask(texts, word) if states is None else state_mask(texts, states)
             if negated:
-                mask = mask.translate(_FLIP)
-            if found is not None:
-                # Both are bytes of 0 or 1: and-ing them as numbers and-s them byte by byte.
-                mask = (int.from_bytes(found, "little") & int.from_bytes(mask, "little")).to_bytes(len(mask), "little")
-            found = mask
+                mask = mask.translate(FLIP)
+            found = mask if found is None else both(found, mask)
         return found
 
     def select(self, jobs: Sequence[Job], texts: Sequence[str]) -> list[int]:
@@ -163,9 +162,10 @@ def parse_query(text: str, *, now: datetime | None = None, zone: tzinfo | None =
         raise QueryError("the filter is too long or too deeply nested", position=0, end=len(text)) from None
 
 
-def _mask_terms(tree: Node) -> tuple[tuple[Callable[[str, object], bool], object, bool], ...] | None:
-    """The terms of a conjunction as ``Query.mask`` reads them, or None when one of them
-    is not a free word or a state term (the same tests as ``terms.expression``)."""
+def _mask_terms(tree: Node) -> tuple[tuple[str, frozenset[JobState] | None, bool], ...] | None:
+    """The terms of a conjunction as ``Query.mask`` reads them (a free word, or the states
+    of a state term; negated), or None when one of them is neither (the same tests as
+    ``terms.expression``)."""
     leaves = tree.children if isinstance(tree, All) else (tree,)
     found = []
     for leaf in leaves:
@@ -174,11 +174,9 @@ def _mask_terms(tree: Node) -> tuple[tuple[Callable[[str, object], bool], object
         term = leaf.term
         key = term.key.lower() if term.key else None
         if key is None:
-            found.append((contains, term.value.lower(), term.negated))
+            found.append((term.value.lower(), None, term.negated))
         elif key == "state":
-            # The text starts with the state's name and a NUL (see index.haystack).
-            prefixes = tuple(state.value + "\x00" for state in parse_states(term.value.lower()))
-            found.append((str.startswith, prefixes, term.negated))
+            found.append(("", frozenset(parse_states(term.value.lower())), term.negated))
         else:
             return None
     return tuple(found)

@@ -16,6 +16,7 @@ from typing import Any
 from jobdeck.model import Job
 from jobdeck.query import EMPTY_QUERY, JobIndex, Query
 from jobdeck.query.index import haystack as text_of
+from jobdeck.query.masks import TextMasks
 from jobdeck.ui.widgets.job_list.row_splicing import memoized, patched_keyed, spliced, locate
 
 __all__ = ["JobFilter", "locate", "select_in_chunks"]
@@ -89,6 +90,8 @@ class JobFilter:
         # view and texts it reads, and the patches made meanwhile (replayed on its rows as it lands).
         self._pending: int | None = None
         self._runs = 0
+        # The masks of words and states made over the sorted view's texts (``Query.mask``).
+        self._masks = TextMasks([])
         self._filtering_view: list[Job] = []
         self._pending_texts: list[str] = []
         self._patched_while_filtering: list[tuple[list[Job], list[Job], Callable[[Job], Any]]] = []
@@ -283,7 +286,9 @@ class JobFilter:
             texts = self._index.texts(jobs)
             if jobs is self.sorted:
                 self._sorted_texts = texts
-        mask = query.mask(texts)
+        if texts is self._sorted_texts and self._masks.texts is not texts:
+            self._masks = TextMasks(texts)
+        mask = query.mask(texts, self._masks)
         if mask is not None:
             # Free words and states: the texts are read and the rows taken at C speed.
             found = mask.count(1)
