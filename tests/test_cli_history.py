@@ -123,6 +123,16 @@ def test_history_filters_by_backend_state_and_the_decks_filter_terms(seeded: Pat
     assert bad.exit_code == 2 and "bad filter" in bad.stderr and "bogus" in bad.stderr
 
 
+def test_a_sort_term_orders_the_history_in_sql_a_page_at_a_time_with_the_other_filters(
+    seeded: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("jobdeck.cli.history_source.PAGE", 1)  # every job a page of its own
+    assert refs("sort:name") == ["alpha/old", "beta/2", "alpha/1", "alpha/3"]  # ancient, backup, nightly, nightly build
+    assert refs("sort:name", "--since", "2d") == ["beta/2", "alpha/1", "alpha/3"]
+    assert refs("sort:-name", "--backend", "alpha") == ["alpha/3", "alpha/1", "alpha/old"]
+    assert refs("nightly", "sort:-name", "--state", "failed") == ["alpha/1"]
+
+
 def test_since_takes_a_span_or_a_date_and_refuses_anything_else_with_exit_2(seeded: Path) -> None:
     assert "alpha/old" not in refs("--since", "7d")
     assert refs("--since", "2w")[-1] == "alpha/old"

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from jobdeck.cli.common import EXIT_FAILED, EXIT_OK, backend_option, cli_state, fail, json_option, state_option
-from jobdeck.cli.history_source import entries, open_history, parse_filter, since_option
+from jobdeck.cli.history_source import entries, open_history, parse_filter, since_option, sorted_entries
 from jobdeck.clock import SystemClock
 from jobdeck.model import JobRef
 
@@ -58,12 +58,10 @@ def history(
     try:
         if ref is not None:
             ctx.exit(_print_transitions(reader, ref, as_json=as_json))
-        found = entries(reader, since=since, backends=backend_names, states=states, query=query)
-        if query is not None and query.sort is not None:  # sort:name, sort:-duration …
-            from jobdeck.query import sort_key
-
-            key = sort_key(query.sort, SystemClock().now())
-            found = iter(sorted(found, key=lambda entry: key(entry.job)))
+        if query is not None and query.sort is not None:  # sort:name, sort:-duration … (in SQL)
+            found = sorted_entries(reader, query, since=since, backends=backend_names, states=states)
+        else:
+            found = entries(reader, since=since, backends=backend_names, states=states, query=query)
         if as_json:
             _print_json(found)
         else:

@@ -159,3 +159,31 @@ def entries(
         yield from kept
         if len(page) < PAGE:
             return
+
+
+def sorted_entries(
+    reader: HistoryReader,
+    query: Query,
+    *,
+    since: datetime | None,
+    backends: Sequence[str] = (),
+    states: Sequence[str] = (),
+) -> Iterator[HistoryEntry]:
+    """The jobs of the history that pass every filter, in the order of ``query``'s ``sort:``
+    term (as the deck's history view reads them: by SQL, a page at a time, never all at once)."""
+    wanted_backends = set(backends)
+    wanted_states = {JobState(state.lower()) for state in states}
+    search = reader.search(query, now=SystemClock().now())
+    after = None
+    while True:
+        page = search.page(after, PAGE)
+        for entry in page.entries:
+            if (
+                (since is None or entry.last_seen >= since)
+                and (not wanted_backends or entry.job.ref.backend in wanted_backends)
+                and (not wanted_states or entry.job.state in wanted_states)
+            ):
+                yield entry
+        if page.done or not page.entries:
+            return
+        after = page.entries[-1].key
