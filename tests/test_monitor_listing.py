@@ -91,7 +91,8 @@ def test_anything_but_a_list_of_jobs_is_a_type_error_and_changes_nothing(listed)
 @given(st.lists(st.lists(st.tuples(st.integers(0, 5), st.booleans()), max_size=8), min_size=1, max_size=6))
 def test_any_sequence_of_listings_indexes_like_a_plain_dict(polls) -> None:
     """Whatever the adapter hands back, poll after poll, the jobs are the listing's jobs
-    by id (the last of an id wins) and every job that differs from last time is touched."""
+    by id (the last of an id wins) and every job that differs from last time is touched
+    (a new object equal to the last one need not be)."""
     index = ListingIndex("local")
     pool: dict[int, Job] = {}
     previous: dict[str, Job] = {}
@@ -103,7 +104,7 @@ def test_any_sequence_of_listings_indexes_like_a_plain_dict(polls) -> None:
             listed.append(pool[number])
         listing = index.index(listed)
         assert listing.jobs == by_id(listed)
-        differing = [job for job_id, job in listing.jobs.items() if previous.get(job_id) is not job]
+        differing = [job for job_id, job in listing.jobs.items() if previous.get(job_id) != job]
         assert all(any(job is touched for touched in listing.touched) for job in differing)
         previous = listing.jobs
 
@@ -126,3 +127,13 @@ def test_the_next_listing_after_an_unread_first_one_is_still_matched_by_identity
     listing = index.index([jobs[0], changed, jobs[2]])
     assert listing.fast and listing.touched == [changed]
     assert listing.jobs == by_id([jobs[0], changed, jobs[2]])
+
+
+def test_a_job_replaced_by_an_equal_new_object_is_not_touched_but_is_the_one_kept() -> None:
+    index = ListingIndex("local")
+    jobs = [make_job(str(n), backend="local") for n in range(3)]
+    index.index(jobs)
+    same = jobs[1].model_copy()
+    listing = index.index([jobs[0], same, jobs[2]])
+    assert listing.fast and listing.touched == []
+    assert listing.jobs["1"] is same

@@ -150,6 +150,10 @@ class JobTable:
         """Index what ``backend``'s ``list_jobs`` returned; TypeError when it is not a list of Jobs."""
         return self._backends[backend].listing.index(listed)
 
+    def forget_listing(self, backend: str) -> None:
+        """The last listing indexed for ``backend`` will not be applied: index the next in full."""
+        self._backends[backend].listing.forget()
+
     def apply(self, name: str, listing: Listing) -> None:
         """Make ``listing`` the jobs of backend ``name``; announce what changed."""
         backend = self._backends[name]
@@ -180,12 +184,14 @@ class JobTable:
                 self._seen_before(backend, fresh)
             candidates = ()
         seen_before = backend.seen_before
+        # The listing compared its touched jobs with these very versions (no push since): they differ.
+        compared = listing.compared_with is previous
         for job_id, job in candidates:
             before = previous.get(job_id)
             if before is None:
                 added.append(job)
                 first_seen[job_id] = seen_before.pop(job_id, now) if seen_before else now
-            elif before is not job and before != job:
+            elif before is not job and (compared or before != job):
                 changed.append(job)
                 self._record_first_sighting(backend, before)
                 event = self._observed.observe(job, now)

@@ -21,17 +21,26 @@ from jobdeck.model import Job, JobRef
 class Listing:
     """A poll's jobs by id, and which of them may differ from the last poll."""
 
-    __slots__ = ("_jobs", "_listed", "touched", "fast")
+    __slots__ = ("_jobs", "_listed", "touched", "fast", "compared_with")
 
     def __init__(
-        self, jobs: dict[str, Job] | None, touched: list[Job], fast: bool, *, listed: list[Job] | None = None
+        self,
+        jobs: dict[str, Job] | None,
+        touched: list[Job],
+        fast: bool,
+        *,
+        listed: list[Job] | None = None,
+        compared_with: dict[str, Job] | None = None,
     ) -> None:
-        #: Jobs that are not the very objects of the last listing; when ``fast`` is
-        #: False, every job (in no particular order; a first listing's as listed, a job
-        #: the backend listed twice there twice). Only these can have been added or changed.
+        #: The jobs that may differ from the last listing (only these can have been added
+        #: or changed); when ``fast`` is False, every job (in no particular order; a first
+        #: listing's as listed, a job the backend listed twice there twice).
         self.touched = touched
         #: The same ids as the last listing (none added, none removed).
         self.fast = fast
+        #: When ``fast``, the last listing's jobs by id, which every job of ``touched``
+        #: differs from (compared already: ``!=``); None when they were not compared.
+        self.compared_with = compared_with
         self._jobs = jobs
         # A first listing's jobs, every one a Job of this backend, to map by id when
         # ``jobs`` is first read: not on the way to the first frame.
@@ -81,6 +90,11 @@ class ListingIndex:
         self._last = listing
         return listing
 
+    def forget(self) -> None:
+        """Forget the last listing (it was not applied): the next one is indexed in full."""
+        self._known, self._winner, self._winners = {}, {}, None
+        self._held, self._last = [], None
+
     def _same_ids(self, listed: list[object]) -> Listing | None:
         """The listing when it has exactly the last one's ids and no object twice; else None."""
         previous = self._last.jobs if self._last is not None else None
@@ -103,12 +117,15 @@ class ListingIndex:
                     return None
                 replacing[job_id] = (original, job)
         jobs = previous.copy()
+        differing: list[Job] = []
         for job_id, (original, job) in replacing.items():
             del known[winner[job_id]]
             known[id(original)] = job_id
             winner[job_id] = id(original)
             jobs[job_id] = job
-        return Listing(jobs, [job for _, job in replacing.values()], fast=True)
+            if previous[job_id] != job:  # (a big listing is indexed off the UI thread: compared there)
+                differing.append(job)
+        return Listing(jobs, differing, fast=True, compared_with=previous)
 
     def _replaced_in_place(self, listed: list[object], known: dict[int, str]) -> dict[str, tuple[object, Job]] | None:
         """The new objects when the listing is the last one in the same order with some
