@@ -45,7 +45,9 @@ class Order:
         return ", ".join(key for key, _ in self.keys)
 
     def after(self) -> str:
-        """The test that a row comes after the one whose keys are the parameters (in order)."""
+        """The test that a row comes after the one whose keys are the parameters (``after_params``)."""
+        if len({down for _, down in self.keys}) == 1:  # all one way: one comparison of rows
+            return f"({self.columns()}) {'<' if self.keys[0][1] else '>'} ({', '.join('?' * len(self.keys))})"
         parts = []
         for end, (key, down) in enumerate(self.keys):
             same = [f"{earlier} = ?" for earlier, _ in self.keys[:end]]
@@ -54,6 +56,8 @@ class Order:
 
     def after_params(self, values: tuple[object, ...]) -> list[object]:
         """The parameters of ``after`` for the row whose keys are ``values``."""
+        if len({down for _, down in self.keys}) == 1:
+            return list(values)
         return [value for end in range(len(values)) for value in values[: end + 1]]
 
 
