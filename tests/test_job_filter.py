@@ -128,12 +128,22 @@ def test_a_new_sorted_view_forgets_the_remembered_rows() -> None:
 
 def test_typing_on_in_a_free_word_filters_only_the_rows_shown() -> None:
     deck = Deck(numbered(300))
-    deck.query("job 1")
+    deck.query("job 12")
     shown = len(deck.filter.rows)
-    longer = parse_query("job 12")
+    longer = parse_query("job 123")
     seen = counting_selects(longer)
     deck.filter.set_query(longer)
     assert seen == [shown]
+    assert ids(deck.filter.rows) == deck.expected("job 123")
+
+
+def test_typing_on_while_most_of_the_view_is_shown_filters_the_view_by_its_kept_masks() -> None:
+    deck = Deck(numbered(300))
+    deck.query("job 1")  # 111 of 300 jobs
+    longer = parse_query("job 12")
+    seen = counting_selects(longer)
+    deck.filter.set_query(longer)
+    assert seen == [300]
     assert ids(deck.filter.rows) == deck.expected("job 12")
 
 

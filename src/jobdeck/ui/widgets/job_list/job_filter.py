@@ -194,7 +194,10 @@ class JobFilter:
         rows shown when it only narrows them, else from the whole sorted view."""
         previous = self.query
         self.query = query
-        if query.key not in self._filtered and _narrows(previous, query) and self.rows is not self.sorted and not self.waiting:
+        if (
+            query.key not in self._filtered and _narrows(previous, query) and self.rows is not self.sorted
+            and not self.waiting and not self._most_of_the_view_masked()
+        ):
             # Typing on in a free word only narrows: filter what is shown, not every job.
             self.rows, self._rows_texts = self._remember(query.key, self._filter(self.rows, _texts(self._rows_texts)))
             return
@@ -269,6 +272,13 @@ class JobFilter:
         self._patched_while_filtering = []
         self.waiting = True
         self.rows, self._rows_texts = self.sorted, self._sorted_texts
+
+    def _most_of_the_view_masked(self) -> bool:
+        """Whether the rows are most of the view, taken from it by a mask: filtering the
+        view's texts by masks (kept for the next query: -st after st) then costs no more
+        than taking the rows' texts to filter them."""
+        texts = self._rows_texts
+        return isinstance(texts, _Masked) and texts.base is self._sorted_texts and len(self.rows) * 4 > len(self.sorted)
 
     def _remember(self, key: tuple[object, ...], found: tuple[list[Job], Texts]) -> tuple[list[Job], Texts]:
         if len(self._filtered) >= _FILTERS_KEPT:
