@@ -187,7 +187,7 @@ class JobList(FilteringRows, can_focus=True):
         if not self.job_count and not removed:
             # A first listing: nothing to merge with, and set_jobs defers the map by ref
             # until something needs it, so the first frame comes sooner.
-            self.set_jobs([*added, *changed])
+            self.set_jobs([*added, *changed] if changed else added)  # (set_jobs copies it)
             return
         # Even a small diff makes new lists of every job (the rows): no collection walks them.
         with held_still(max(len(added) + len(changed) + len(removed), self.job_count)):
