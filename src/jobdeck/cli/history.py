@@ -41,7 +41,8 @@ def history(
 ) -> None:
     """List every job jobdeck has seen, first seen newest first, from its history
     (also the jobs a backend no longer lists: "gone"). FILTER terms are the deck's
-    (state:failed name:nightly -label:stage=test ...).
+    (state:failed name:nightly -label:stage=test ...); sort:name, sort:-duration …
+    list them in that order instead.
 
     With one REF (BACKEND/ID), print that job's state transitions instead.
     Reads the history only: a deck writing it is never blocked.
