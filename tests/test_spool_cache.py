@@ -59,21 +59,52 @@ async def cached(spool: Path) -> None:
 
 
 def rewrite_in_place(spool: Path, job_id: str, event: RunEvent) -> None:
-    """Change a finished job's events in place, its folder untouched (a hand edit)."""
+    """Change a finished job's events in place (a hand edit)."""
     with open(spool / job_id / "runs" / "1" / "events.jsonl", "r+b") as handle:
         handle.truncate(0)
         handle.write(event.to_line() + b"\n")
 
 
-async def test_a_deck_started_again_shows_the_finished_jobs_it_kept(spool: Path, cache: Path) -> None:
-    ok, bad = hand_made_job(spool, exited(0)), hand_made_job(spool, exited(2))
+def rewrite_unseen(spool: Path, job_id: str, old: int, new: int) -> None:
+    """Change a finished job's exit code in place with nothing a ``stat`` sees: the same size
+    and modification time (no reader that goes by versions sees it, with or without a cache)."""
+    events = spool / job_id / "runs" / "1" / "events.jsonl"
+    before = os.stat(events)
+    text = events.read_bytes()
+    changed = text.replace(f'"exit_code":{old}'.encode(), f'"exit_code":{new}'.encode())
+    changed = changed.replace(f"exit code {old}".encode(), f"exit code {new}".encode())
+    assert changed != text and len(changed) == len(text)
+    with open(events, "r+b") as handle:
+        handle.write(changed)
+    os.utime(events, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+async def test_a_deck_started_again_takes_the_finished_jobs_from_the_cache(
+    tmp_path: Path, spool: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job = hand_made_job(spool, exited(2))
     await cached(spool)
     assert len(list(cache.glob("*.json"))) == 1
-    rewrite_in_place(spool, ok, exited(9))  # unseen by the one stat of the first poll
-    again = deck(spool)
-    assert await states(again) == {ok: JobState.SUCCEEDED, bad: JobState.FAILED}  # as kept
-    # The next poll checks every kept job by its files: the change shows.
-    assert await states(again) == {ok: JobState.FAILED, bad: JobState.FAILED}
+    rewrite_unseen(spool, job, 2, 9)
+    listed = {item.id: item for item in await deck(spool).list_jobs()}
+    assert listed[job].labels["exit_code"] == "2"  # as kept: its files were not read again
+    monkeypatch.setenv("JOBDECK_CACHE_DIR", str(tmp_path / "another cache"))
+    assert {item.id: item for item in await deck(spool).list_jobs()}[job].labels["exit_code"] == "9"
+
+
+@pytest.mark.parametrize("how", ["written in place", "replaced by a new file"])
+async def test_a_job_changed_behind_the_cache_shows_its_true_state_at_the_first_poll(
+    spool: Path, cache: Path, how: str
+) -> None:
+    ok, bad = hand_made_job(spool, exited(0)), hand_made_job(spool, exited(2))
+    await cached(spool)
+    if how == "written in place":
+        rewrite_in_place(spool, ok, exited(9))
+    else:
+        events = spool / ok / "runs" / "1" / "events.jsonl"
+        (events.parent / "new").write_bytes(exited(9).to_line())
+        os.replace(events.parent / "new", events)
+    assert await states(deck(spool)) == {ok: JobState.FAILED, bad: JobState.FAILED}
 
 
 async def test_a_kept_job_shows_as_it_was_in_every_field(spool: Path, cache: Path) -> None:
@@ -84,6 +115,21 @@ async def test_a_kept_job_shows_as_it_was_in_every_field(spool: Path, cache: Pat
     read = await first.list_jobs()
     kept = await deck(spool).list_jobs()
     assert kept == read
+
+
+async def test_a_spec_edited_by_hand_behind_the_cache_shows_by_the_second_poll(spool: Path, cache: Path) -> None:
+    """A spec is written once, when its job is made: the first poll does not look at it (one
+    ``stat`` fewer a job), the second checks every kept job by all of its files."""
+    job = hand_made_job(spool, exited(0))
+    await cached(spool)
+    spec = spool / job / "spec.json"
+    with open(spec, "r+b") as handle:
+        text = handle.read().replace(b'"by hand"', b'"renamed by hand"')
+        handle.seek(0)
+        handle.write(text)
+    again = deck(spool)
+    assert [item.name for item in await again.list_jobs()] == ["by hand"]
+    assert [item.name for item in await again.list_jobs()] == ["renamed by hand"]
 
 
 async def test_a_new_run_behind_the_cache_shows_at_the_first_poll(spool: Path, cache: Path) -> None:
@@ -132,7 +178,7 @@ async def test_an_active_job_is_never_kept(spool: Path, cache: Path) -> None:
 async def test_a_corrupt_cache_is_ignored_with_at_most_a_debug_note(
     spool: Path, cache: Path, damage: bytes | str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    job = hand_made_job(spool, exited(0))
+    job = hand_made_job(spool, exited(2))
     await cached(spool)
     (path,) = cache.glob("*.json")
     if isinstance(damage, bytes):
@@ -151,9 +197,9 @@ async def test_a_corrupt_cache_is_ignored_with_at_most_a_debug_note(
         else:
             row[0] = "../elsewhere"
         path.write_text(json.dumps(document))
-    rewrite_in_place(spool, job, exited(5))  # what the cache would have hidden from the first poll
+    rewrite_unseen(spool, job, 2, 5)  # what the cache would hide
     caplog.set_level(logging.DEBUG)
-    assert await states(deck(spool)) == {job: JobState.FAILED}
+    assert (await deck(spool).list_jobs())[0].labels["exit_code"] == "5"
     assert all(record.levelno <= logging.DEBUG for record in caplog.records if record.name.startswith("jobdeck.local"))
 
 
@@ -187,11 +233,11 @@ async def test_a_cache_of_another_spool_is_not_used(spool: Path, cache: Path, ot
 async def test_a_cache_made_by_other_code_is_ignored(
     spool: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    job = hand_made_job(spool, exited(0))
+    job = hand_made_job(spool, exited(2))
     await cached(spool)
-    rewrite_in_place(spool, job, exited(8))
+    rewrite_unseen(spool, job, 2, 8)  # what the cache would hide
     monkeypatch.setattr(spool_cache, "FORMAT", spool_cache.FORMAT + 1)
-    assert await states(deck(spool)) == {job: JobState.FAILED}
+    assert (await deck(spool).list_jobs())[0].labels["exit_code"] == "8"
 
 
 async def test_a_cache_folder_that_cannot_be_written_only_costs_the_next_start_its_time(

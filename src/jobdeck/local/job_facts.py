@@ -7,7 +7,7 @@ the deck to the next (``spool_cache``): a finished job's facts, read back, are i
 in the list without its files being parsed again.
 
 ``key`` says which version of the folder the facts were read from (``reading.job_key``):
-the folder's own stamp, its run numbers and the stamps of its spec and latest events.
+its runs folder's stamp, its run numbers and the stamps of its spec and latest events.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from jobdeck.model import JobState
 
 #: A file's version: (mtime_ns, size or ctime_ns, inode), or None when it does not exist.
 Stamp = tuple[int, int, int] | None
-#: A job folder's version: (archived, the folder's stamp, run numbers, spec's stamp,
+#: A job folder's version: (archived, the runs folder's stamp, run numbers, spec's stamp,
 #: latest events' stamp); () when not taken.
 Key = tuple[Any, ...]
 
@@ -94,7 +94,7 @@ _ROW_TYPES: tuple[frozenset[type], ...] = tuple(
     for types in (
         (str,),  # id
         (bool,),  # archived
-        (int,), (int,), (int,),  # the folder's stamp
+        (int,), (int,), (int,),  # the runs folder's stamp
         (list,),  # run numbers
         (int, type(None)), (int, type(None)), (int, type(None)),  # the spec's stamp
         (int, type(None)), (int, type(None)), (int, type(None)),  # the latest events' stamp
@@ -121,12 +121,12 @@ _INT_ONLY, _STR_ONLY = frozenset((int,)), frozenset((str,))
 
 def to_row(facts: JobFacts) -> list[Any]:
     """The facts as one flat JSON list (the folder is not kept: it is the spool's, by id)."""
-    _, folder, numbers, spec_stamp, events_stamp = facts.key
+    _, runs, numbers, spec_stamp, events_stamp = facts.key
     spec = facts.spec
     return [
         facts.id,
         facts.archived,
-        *folder,
+        *runs,
         numbers,
         *(spec_stamp or (None, None, None)),
         *(events_stamp or (None, None, None)),
@@ -158,7 +158,7 @@ def from_row(row: list[Any], folder: str) -> JobFacts:
             raise ValueError("a cache row is not of the expected shape")
         _GOOD_SHAPES.add(shape)
     (
-        job_id, archived, folder_m, folder_c, folder_i, numbers, spec_m, spec_s, spec_i, events_m, events_s,
+        job_id, archived, runs_m, runs_n, runs_i, numbers, spec_m, spec_s, spec_i, events_m, events_s,
         events_i, state, name, error, spec, runs, run, raw_state, created, started, ended, updated, pid,
         exit_code, progress, counts, gone,
     ) = row  # fmt: skip
@@ -175,7 +175,7 @@ def from_row(row: list[Any], folder: str) -> JobFacts:
         counts = (total, succeeded, failed)
     key = (
         archived,
-        (folder_m, folder_c, folder_i),
+        (runs_m, runs_n, runs_i),
         tuple(numbers),
         None if spec_m is None else (spec_m, _int(spec_s), _int(spec_i)),
         None if events_m is None else (events_m, _int(events_s), _int(events_i)),

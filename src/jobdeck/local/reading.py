@@ -166,24 +166,37 @@ class JobFolderReader:
 
 
 def job_key(base: str, archived: bool) -> tuple[object, ...]:
-    """The version of a job folder: (archived, the folder's stamp, its run numbers, its
-    spec's stamp, its latest events' stamp). Equal keys: the same record (unless active).
-    The folder's stamp changes when a run is added (``writing.create_run`` touches it) or a
-    file is replaced by rename; the others when a file is written in place."""
-    folder = folder_stamp(base)  # first: a change while the rest is taken shows next time
+    """The version of a job folder: (archived, its runs folder's stamp, its run numbers, its
+    spec's stamp, its latest events' stamp). Equal keys: the same record (unless active)."""
+    runs = runs_stamp(base)  # first: a run added while the rest is taken shows next time
     numbers = tuple(run_numbers(base))
     spec_stamp = _stamp(os.path.join(base, SPEC_FILE))
     events_stamp = _stamp(os.path.join(base, RUNS_DIR, str(numbers[-1]), EVENTS_FILE)) if numbers else None
-    return (archived, folder, numbers, spec_stamp, events_stamp)
+    return (archived, runs, numbers, spec_stamp, events_stamp)
 
 
-def folder_stamp(base: str) -> Stamp:
-    """A folder's version: (mtime_ns, ctime_ns, inode), or None when it does not exist."""
+def same_version(base: str, key: tuple[object, ...]) -> bool:
+    """Whether the job folder at ``base`` is still at version ``key`` (``job_key``) as far as
+    two ``stat`` calls tell, without listing its runs: a run added or removed changes the
+    runs folder's stamp (its link count too, within one tick of the clock), so its run
+    numbers are the same if that is, and then its latest events file is the one named in
+    ``key``. Its spec is not looked at: it is written once, when the job is made
+    (``writing.create_job``); ``job_key`` sees a hand edit of it."""
+    _, runs, numbers, _, events_stamp = key
+    if runs_stamp(base) != runs:
+        return False
+    latest = _stamp(os.path.join(base, RUNS_DIR, str(numbers[-1]), EVENTS_FILE)) if numbers else None  # type: ignore[index]
+    return latest == events_stamp
+
+
+def runs_stamp(base: str) -> Stamp:
+    """A job's runs folder's version: (mtime_ns, link count, inode), or None if it has none
+    (a folder's link count is two and one per folder in it, where the file system counts so)."""
     try:
-        st = os.stat(base)
+        st = os.stat(os.path.join(base, RUNS_DIR))
     except (FileNotFoundError, NotADirectoryError):
         return None
-    return (st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    return (st.st_mtime_ns, st.st_nlink, st.st_ino)
 
 
 def _stamp(path: str) -> Stamp:

@@ -10,10 +10,10 @@ whole spool, each folder checked by its version (``reading.job_key``: a few ``st
 calls) and read again only if it changed.
 
 With a cache folder, the finished jobs' facts are kept from one start to the next
-(``spool_cache``): the first poll takes a kept job as it was if its folder's own stamp is
-unchanged (one ``stat``: a new run or a file replaced changes it), and the second poll
-checks every one of them by its version, as a whole read does. A change made in place
-behind the deck's back (a hand edit of ``events.jsonl``) shows by that second poll.
+(``spool_cache``): the first poll takes a kept job as it was if its runs and latest events
+are at the same version (``reading.same_version``: two ``stat`` calls, no listing of its
+runs), and the second poll checks every one of them as a whole read does (``job_key``: a
+hand edit of a spec, or a run folder swapped for another within one tick of the clock).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from jobdeck.local import spool_cache
 from jobdeck.local.job_facts import JobFacts, facts_of
 from jobdeck.local.job_records import JobRecord
 from jobdeck.local.layout import ARCHIVE_DIR
-from jobdeck.local.reading import job_key
+from jobdeck.local.reading import job_key, same_version
 from jobdeck.local.spool import Spool
 
 log = logging.getLogger(__name__)
@@ -214,14 +214,9 @@ class SpoolIndex:
         records: list[JobFacts] = []
         for base, archived in self._folder_paths():
             old = known.get(base)
-            if quick and old is not None and old.archived is archived:
-                try:
-                    st = os.stat(base)
-                except OSError:
-                    continue  # gone since it was listed
-                if (st.st_mtime_ns, st.st_ctime_ns, st.st_ino) == old.key[1]:  # reading.folder_stamp
-                    records.append(old)
-                    continue
+            if quick and old is not None and old.archived is archived and same_version(base, old.key):
+                records.append(old)
+                continue
             facts = self._read(base, archived, old)
             if facts is not None:
                 records.append(facts)
