@@ -96,6 +96,17 @@ def test_an_older_run_of_the_same_query_is_dropped_when_the_view_was_sorted_agai
     assert ids(deck.filter.rows) == list(reversed(deck.expected(PATTERN)))
 
 
+def test_the_same_filter_written_differently_keeps_the_run_under_way() -> None:
+    deck = Deck(numbered(300))
+    deck.query(PATTERN)
+    run = deck.filter.background_work()[0]  # type: ignore[index]
+    deck.query(PATTERN + "  ")
+    assert deck.filter.background_work()[0] == run  # type: ignore[index]
+    found = run_in_thread(deck.filter)[1]
+    assert found is not None and deck.filter.adopt_filtered(run, found)
+    assert ids(deck.filter.rows) == deck.expected(PATTERN)
+
+
 def test_polls_while_it_filters_are_in_the_rows_that_land() -> None:
     deck = Deck(numbered(400))
     deck.query(PATTERN)

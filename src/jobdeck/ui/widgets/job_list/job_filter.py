@@ -93,6 +93,7 @@ class JobFilter:
         # The masks of words and states made over the sorted view's texts (``Query.mask``).
         self._masks = TextMasks([])
         self._filtering_view: list[Job] = []
+        self._filtering_query = EMPTY_QUERY
         self._pending_texts: list[str] = []
         self._patched_while_filtering: list[tuple[list[Job], list[Job], Callable[[Job], Any]]] = []
 
@@ -108,7 +109,7 @@ class JobFilter:
         texts. The lists are never changed in place, so the thread may read them meanwhile."""
         if self._pending is None:
             return None
-        return self._pending, self.query, self._filtering_view, self._pending_texts
+        return self._pending, self._filtering_query, self._filtering_view, self._pending_texts
 
     def is_wanted(self, run: int) -> bool:
         """Whether the filter run ``run`` is still the one wanted (safe from any thread)."""
@@ -247,6 +248,9 @@ class JobFilter:
 
     def _refilter(self) -> None:
         found = self._filtered.get(self.query.key)
+        if found is None and self._pending is not None and self._filtering_query.key == self.query.key:
+            if self._filtering_view is self.sorted:
+                return  # the run under way finds these rows (the same filter, written differently)
         self._pending = None
         if found is None:
             if self._sorted_texts is None and self._building is not None and not self.query.is_empty:
@@ -268,7 +272,7 @@ class JobFilter:
             self._sorted_texts = self._index.texts(self.sorted)
         self._runs += 1
         self._pending = self._runs
-        self._filtering_view, self._pending_texts = self.sorted, self._sorted_texts
+        self._filtering_view, self._pending_texts, self._filtering_query = self.sorted, self._sorted_texts, self.query
         self._patched_while_filtering = []
         self.waiting = True
         self.rows, self._rows_texts = self.sorted, self._sorted_texts
