@@ -13,6 +13,10 @@ with its reason). An engine adds its own beside them, for example::
     HOLD = ActionSpec("hold", key="z", verb="Hold",
                       confirm="The scheduler will not start it until it is released.",
                       available=lambda job: None if job.state is JobState.PENDING else "only a pending job can be held")
+
+The confirmation asks "Hold nightly?" and "Hold job “nightly” (id 7) on backend slurm?";
+a verb that reads wrongly there (one with an object of its own, "Clear every task")
+gives its own ``title`` and ``question``.
 """
 
 from __future__ import annotations
@@ -45,9 +49,15 @@ class ActionSpec:
     capability: Capability | None = None
     #: Otherwise (or as well), the action's own rule: None when ``job`` may have it done.
     available: Availability | None = None
-    #: Words added to the confirmation (after "Verb job “name” (id …) on backend …?");
+    #: Words added to the confirmation (after its question, ``question``);
     #: ``{name}``, ``{id}`` and ``{backend}`` are the job's.
     confirm: str | None = None
+    #: The confirmation's title where ``TITLE`` ("Verb name?") reads wrongly (a verb with an
+    #: object of its own: "Clear every task of {name}?"); ``{verb}`` and ``{name}`` are filled.
+    title: str | None = None
+    #: The confirmation's question where ``QUESTION`` ("Verb job “name” (id …) on backend …?")
+    #: reads wrongly; ``{verb}``, ``{name}``, ``{id}`` and ``{backend}`` are filled.
+    question: str | None = None
     #: Whether it changes the backend: read-only mode and the kiosk refuse every mutating action.
     mutating: bool = True
     #: Whether the backend records an optional reason the user may give.
@@ -84,12 +94,34 @@ STANDARD_ACTIONS: tuple[ActionSpec, ...] = (
 STANDARD_NAMES = frozenset(spec.name for spec in STANDARD_ACTIONS)
 
 
-def confirm_words(spec: ActionSpec, job: Job, backend: str) -> str | None:
-    """The spec's confirmation words for ``job``; None when it has none or they cannot be filled."""
-    if not spec.confirm:
+#: The confirmation's title and question, unless the action gives its own.
+TITLE = "{verb} {name}?"
+QUESTION = "{verb} job “{name}” (id {id}) on backend {backend}?"
+
+
+def _filled(template: str | None, values: dict[str, str]) -> str | None:
+    if not template:
         return None
     try:
         # Values are never parsed again, so braces in a job's name are only text.
-        return spec.confirm.format_map({"name": job.name, "id": job.id, "backend": backend})
+        return template.format_map(values)
     except (KeyError, IndexError, ValueError, AttributeError):
         return None
+
+
+def confirm_title(spec: ActionSpec | None, verb: str, name: str) -> str:
+    """The confirmation's title: the spec's own, else "Verb name?"."""
+    values = {"verb": verb, "name": name}
+    return _filled(spec.title if spec else None, values) or TITLE.format_map(values)
+
+
+def confirm_question(spec: ActionSpec | None, verb: str, job: Job, backend: str) -> str:
+    """The confirmation's question, naming the job, its id and its backend: the spec's own,
+    else "Verb job “name” (id …) on backend …?"."""
+    values = {"verb": verb, "name": job.name, "id": job.id, "backend": backend}
+    return _filled(spec.question if spec else None, values) or QUESTION.format_map(values)
+
+
+def confirm_words(spec: ActionSpec, job: Job, backend: str) -> str | None:
+    """The spec's confirmation words for ``job``; None when it has none or they cannot be filled."""
+    return _filled(spec.confirm, {"name": job.name, "id": job.id, "backend": backend})

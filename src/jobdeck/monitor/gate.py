@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
-from jobdeck.adapters.actions import STANDARD_ACTIONS, ActionSpec, confirm_words
+from jobdeck.adapters.actions import STANDARD_ACTIONS, ActionSpec, confirm_question, confirm_words
 from jobdeck.adapters.base import Adapter
 from jobdeck.clock import Clock
 from jobdeck.errors import ReadOnlyRefused, Unsupported
@@ -137,8 +137,8 @@ class ActionGate:
         raw = self._table.raw_job(ref)
         if adapter is None or raw is None:
             return f"{verb} job {ref}?"
-        parts = [f"{verb} job “{raw.name}” (id {raw.id}) on backend {adapter.name}?"]
         spec = self._spec(ref, action)
+        parts = [confirm_question(spec, verb, raw, adapter.name)]
         if self._uses_jobdeck_archive(adapter, raw, action):
             parts.append(JOBDECK_ARCHIVE_NOTE)
         elif spec is not None:

@@ -52,6 +52,8 @@ CLEAR_ALL = ActionSpec(
     "clear_all",
     key="C",
     verb="Clear every task",
+    title="Clear every task of {name}?",
+    question="Clear every task of run “{name}” (id {id}) on backend {backend}?",
     confirm="Airflow clears every task instance of this run, the successful ones too, and runs them all again "
     "(clearTaskInstances, only_failed false).",
     available=_has_tasks_to_clear,

@@ -87,6 +87,8 @@ DELETE = ActionSpec(
     "delete_job",
     key="D",
     verb="Delete from Ray",
+    title="Delete {name} from Ray?",
+    question="Delete job “{name}” (id {id}) from Ray (backend {backend})?",
     confirm="Ray forgets job {id}: its record and its log are deleted from the cluster "
     "(jobdeck's history keeps what it saw). This cannot be undone.",
     available=_finished_only,

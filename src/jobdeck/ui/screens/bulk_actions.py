@@ -137,7 +137,7 @@ class BulkActions(RowMarks):
             self.notify(f"{verb} of {len(refs)} marked jobs is unavailable: read-only mode", severity="warning")
             self._refuse_all(refs, action)
             return
-        plan = plan_bulk(refs, action, verb, monitor)
+        plan = plan_bulk(refs, action, verb, monitor, spec)
         if not plan.able:
             self.notify(plan.refusal(), severity="warning", timeout=8)
             return

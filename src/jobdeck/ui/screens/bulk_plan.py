@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from jobdeck.adapters.actions import ActionSpec, confirm_title
 from jobdeck.model import Job, JobRef
 from jobdeck.safe_text import safe_line
 
@@ -38,11 +39,13 @@ class BulkPlan:
     able: list[Job] = field(default_factory=list)
     #: (the job, or its reference when the deck no longer knows it; why not)
     unable: list[tuple[Job | JobRef, str]] = field(default_factory=list)
+    #: The action as declared (its own title, where "Verb N marked jobs?" reads wrongly).
+    spec: ActionSpec | None = None
 
     @property
     def title(self) -> str:
         count = len(self.able)
-        return f"{self.verb} {count} marked job{'s' if count != 1 else ''}?"
+        return confirm_title(self.spec, self.verb, f"{count} marked job{'s' if count != 1 else ''}")
 
     def message(self) -> str:
         """How many on which backends, then which cannot be acted on and why."""
@@ -70,9 +73,9 @@ class BulkPlan:
         return f"{self.verb}: none of the {len(self.unable)} marked jobs can be acted on: {said}"
 
 
-def plan_bulk(refs: Iterable[JobRef], action: str, verb: str, gate: Gate) -> BulkPlan:
+def plan_bulk(refs: Iterable[JobRef], action: str, verb: str, gate: Gate, spec: ActionSpec | None = None) -> BulkPlan:
     """Ask the gate about each marked job."""
-    plan = BulkPlan(action=action, verb=verb)
+    plan = BulkPlan(action=action, verb=verb, spec=spec)
     for ref in refs:
         job = gate.job(ref)
         reason = gate.why_not(ref, action)

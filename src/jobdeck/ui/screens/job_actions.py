@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.binding import Binding
 
-from jobdeck.adapters.actions import STANDARD_ACTIONS, ActionSpec
+from jobdeck.adapters.actions import STANDARD_ACTIONS, ActionSpec, confirm_title
 from jobdeck.errors import ReadOnlyRefused
 from jobdeck.model import Job, JobRef
 from jobdeck.safe_text import safe_line
@@ -136,13 +136,18 @@ class JobActions(_ScreenBase):
 
         self.app.push_screen(
             ConfirmScreen(
-                f"{verb} {name}?",
+                confirm_title(self._declared_spec(ref, action), verb, name),
                 self.host.monitor.confirm_text(ref, action),
                 confirm_label=verb,
                 ask_reason=self.host.monitor.takes_reason(ref, action),
             ),
             answered,
         )
+
+    def _declared_spec(self, ref: JobRef, action: str) -> ActionSpec | None:
+        """``action`` as ``ref``'s backend declares it."""
+        return next((spec for backend, spec in self.host.monitor.actions() if backend == ref.backend
+                     and spec.name == action), None)
 
     @work(group="actions", exit_on_error=False)
     async def _perform(self, ref: JobRef, action: str, reason: str | None = None) -> None:
