@@ -5,6 +5,7 @@ and a line of rates (``92% ok · 3 retries · 12/min over 5m``), as Celery and A
 from __future__ import annotations
 
 from jobdeck.model import JobGroup, JobState, StateCounts
+from jobdeck.store.run_stats import RunStats, percent
 from jobdeck.ui.group_rows import rate_words
 from test_run_detail_groups import a_job, shown
 
@@ -32,7 +33,7 @@ async def test_the_groups_latest_jobs_are_a_strip_of_state_glyphs_oldest_on_the_
 async def test_under_the_strip_the_group_tells_its_success_share_retries_and_rate() -> None:
     recent = rows_from(await shown(a_job(group=GROUP)), "Recent")
 
-    assert recent[1].strip() == "95% ok · 3 retries · 12/min over 5m"  # 23 of the 24 ended
+    assert recent[1].strip() == "96% ok · 3 retries · 12/min over 5m"  # 23 of the 24 ended (95.8%)
 
 
 async def test_the_strip_comes_after_the_groups_counts_and_before_the_jobs_error() -> None:
@@ -46,7 +47,7 @@ async def test_in_ascii_mode_the_strip_has_the_run_history_strips_plain_glyphs()
     recent = rows_from(await shown(a_job(group=GROUP), ascii=True), "Recent")
 
     assert recent[0] == "Recent   ++++++++x->."
-    assert "95% ok - 3 retries - 12/min over 5m" in " ".join(line.strip() for line in recent[1:])
+    assert "96% ok - 3 retries - 12/min over 5m" in " ".join(line.strip() for line in recent[1:])
 
 
 async def test_a_strip_wider_than_the_pane_keeps_the_newest_and_gives_way_to_an_ellipsis() -> None:
@@ -81,3 +82,14 @@ def test_ls_json_adds_retries_recent_and_rate_only_where_the_backend_told_them()
 
     assert public["retries"] == 3 and public["per_minute"] == 12.0 and public["rate_window_s"] == 300
     assert public["recent"] == ["succeeded"] * 8 + ["failed", "canceled", "running", "pending"]
+
+
+def test_the_success_share_is_rounded_to_the_nearest_percent_as_the_run_history_strip_does() -> None:
+    # 11 of 12 is 91.7% and 1 of 12 is 8.3%: "92% ok" and "8% ok" in both (it said "91% ok").
+    for succeeded, ended, said in ((11, 12, "92% ok"), (1, 12, "8% ok"), (2, 3, "67% ok"), (0, 4, "0% ok")):
+        counts = StateCounts.of([S.SUCCEEDED] * succeeded + [S.FAILED] * (ended - succeeded))
+        stats = RunStats.ended(succeeded, ended - succeeded, 0)
+        assert rate_words(JobGroup(key="k", name="k", counts=counts, retries=0), ascii=False) == f"{said} · 0 retries"
+        assert f"{percent(stats.success_rate or 0)} ok" == said
+    canceled = StateCounts.of([S.SUCCEEDED, S.CANCELED, S.RUNNING])
+    assert rate_words(JobGroup(key="k", name="k", counts=canceled, retries=0), ascii=False) == "50% ok · 0 retries"

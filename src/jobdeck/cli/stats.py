@@ -13,7 +13,7 @@ import click
 
 from jobdeck.cli.common import EXIT_OK, backend_option, cli_state, json_option
 from jobdeck.cli.history_source import entries, open_history, parse_filter, since_option
-from jobdeck.store.run_stats import RunStats, run_seconds
+from jobdeck.store.run_stats import RunStats, percent, run_seconds
 
 if TYPE_CHECKING:
     from jobdeck.store.sqlite import HistoryEntry
@@ -116,7 +116,7 @@ def _print_table(table: Sequence[JobStats]) -> None:
             present.one_line(row.backend),
             present.one_line(row.name),
             str(row.runs),
-            f"{row.success_rate:.0%}" if row.success_rate is not None else missing,
+            percent(row.success_rate) if row.success_rate is not None else missing,
             duration_text(row.percentile(50), missing),
             duration_text(row.percentile(95), missing),
         )

@@ -34,6 +34,12 @@ def percentile(values: Sequence[float], p: float) -> float | None:
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
+def percent(rate: float) -> str:
+    """A share as a whole percent, to the nearest (``0.915`` → ``92%``): how every success
+    rate is told (the run-history strip, a group's rates, ``jobdeck stats``)."""
+    return f"{rate:.0%}"
+
+
 @dataclass
 class RunStats:
     """Runs tallied by how they ended, with the durations of the finished ones."""
@@ -43,6 +49,11 @@ class RunStats:
     failed: int = 0
     canceled: int = 0
     durations: list[float] = field(default_factory=list)
+
+    @classmethod
+    def ended(cls, succeeded: int, failed: int, canceled: int) -> RunStats:
+        """Runs known only by how many ended each way (no durations)."""
+        return cls(runs=succeeded + failed + canceled, succeeded=succeeded, failed=failed, canceled=canceled)
 
     def add(self, state: JobState, seconds: float | None) -> None:
         """One more run, in ``state``; ``seconds`` counts when it finished."""

@@ -21,6 +21,7 @@ from rich.text import Text
 from jobdeck.model import Counts, JobGroup, JobState, StateCounts
 from jobdeck.present import state_glyph, state_word
 from jobdeck.safe_text import safe_line
+from jobdeck.store.run_stats import RunStats, percent
 from jobdeck.ui.deck_text import STATE_TONE
 
 #: The order states are told in: how they ended (as the bar draws them), then what is still going on.
@@ -63,8 +64,9 @@ def group_rows(
 def rate_words(group: JobGroup, *, ascii: bool) -> str:
     """``92% ok · 3 retries · 12/min over 5m``: what of it the backend tells.
 
-    The share is of the ended jobs that succeeded (canceled ones count as not ok), as the
-    run-history strip's success rate; a group with no ended job has none. A group with
+    The share is of the ended jobs that succeeded (canceled ones count as not ok), told as
+    the run-history strip tells its success rate (``RunStats``, to the nearest percent); a
+    group with no ended job has none. A group with
     counts alone (a Slurm array, a Julep task) has no such line: its bar says it."""
     if group.retries is None and group.per_minute is None and not group.recent:
         return ""
@@ -72,9 +74,11 @@ def rate_words(group: JobGroup, *, ascii: bool) -> str:
     words = []
     counts = group.counts
     if counts is not None:
-        ended = sum(counts.count(state) for state in (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELED))
-        if ended:
-            words.append(f"{100 * counts.count(JobState.SUCCEEDED) // ended}% ok")
+        rate = RunStats.ended(
+            counts.count(JobState.SUCCEEDED), counts.count(JobState.FAILED), counts.count(JobState.CANCELED)
+        ).success_rate
+        if rate is not None:
+            words.append(f"{percent(rate)} ok")
     if group.retries is not None:
         words.append(f"{group.retries} {'retry' if group.retries == 1 else 'retries'}")
     if group.per_minute is not None:

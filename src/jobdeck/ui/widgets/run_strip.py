@@ -28,7 +28,7 @@ from jobdeck.clock import as_utc
 from jobdeck.model import JobState
 from jobdeck.present import state_glyph, truncate
 from jobdeck.safe_text import safe_line
-from jobdeck.store.run_stats import RunStats, run_seconds
+from jobdeck.store.run_stats import RunStats, percent, run_seconds
 from jobdeck.ui.deck_text import STATE_TONE, duration
 from jobdeck.ui.part_lines import Part, PartsWidget
 
@@ -178,7 +178,7 @@ class RunStrip(PartsWidget):
         rate = stats.success_rate
         if rate is None:
             return [f"{runs} · none finished"]
-        ok = f"{rate:.0%} ok"
+        ok = f"{percent(rate)} ok"
         p50, p95 = stats.percentile(50), stats.percentile(95)
         if p50 is None or p95 is None:
             return [f"{runs} · {ok}"]
