@@ -89,6 +89,19 @@ async def test_jobs_that_finished_before_jobdeck_looked_are_not_backfilled(tmp_p
     assert [(ref.id, text) for ref, _, text in store.tails] == [("2", "new\n")]
 
 
+async def test_a_job_first_seen_finished_a_moment_ago_in_a_time_without_a_zone_is_kept(tmp_path: Path) -> None:
+    """A backend that leaves the zone out gives UTC times (``assume_utc``): one second ago is a moment ago."""
+    clock = FrozenClock()
+    naive = (clock.now() - timedelta(seconds=1)).replace(tzinfo=None)
+    adapter = FakeAdapter.build(jobs=[make_job("1", JobState.FAILED, ended=naive)], interval=2.0)
+    adapter.set_log("1", "boom\n")
+    store = TailRecordingStore(tmp_path)
+    monitor = Monitor([adapter], clock=clock, store=store, log_tail_bytes=1024)
+    await monitor.poll_once()
+    await monitor.stop()
+    assert [(ref.id, text) for ref, _, text in store.tails] == [("1", "boom\n")]
+
+
 async def test_the_history_store_keeps_the_tail_with_the_job_and_hands_it_back(tmp_path: Path) -> None:
     clock = FrozenClock()
     adapter = FakeAdapter.build(jobs=[make_job("1", JobState.RUNNING, created=clock.now())])

@@ -72,21 +72,36 @@ class LogTailKeeper:
                 job = self._job_of(event.ref)
                 if job is not None:
                     self._queue(job)
-        elif isinstance(event, JobsChanged):
-            for job in event.added:
-                if job.state.is_terminal and self._ended_while_watched(job):
+        elif isinstance(event, JobsChanged) and event.added:
+            # A first listing may add a million jobs (on the way to the first frame): the
+            # backend is asked once, and each job's end read in one comprehension, no call.
+            if not self._keeps_tails(event.backend):
+                return
+            floor = self._watched_since(event.backend)
+            # (A job without an end is no telling when: it may be years old; no backfill.)
+            ended = [
+                job
+                for job in event.added
+                if (end := job.ended) is not None and (end if end.tzinfo is not None else assume_utc(end)) >= floor
+            ]
+            for job in ended:
+                if job.state.is_terminal:
                     self._queue(job)
 
-    def _ended_while_watched(self, job: Job) -> bool:
-        if job.ended is None:
-            return False  # no telling when: it may be years old (no backfill)
-        adapter = self._adapters.get(job.ref.backend)
+    def _watched_since(self, backend: str) -> datetime:
+        """Jobs of ``backend`` that ended since then ended while jobdeck watched: since the
+        monitor started, less one poll interval (it may have finished just before)."""
+        adapter = self._adapters.get(backend)
         interval = timedelta(seconds=adapter.settings.interval) if adapter is not None else timedelta(0)
-        return assume_utc(job.ended) >= self._started - interval
+        return self._started - interval
+
+    def _keeps_tails(self, backend: str) -> bool:
+        """Whether ``backend``'s jobs have tails to keep: it has logs, paged by byte offsets."""
+        adapter = self._adapters.get(backend)
+        return adapter is not None and adapter.supports(Capability.LOG) and adapter.why_no_log_paging() is None
 
     def _queue(self, job: Job) -> None:
-        adapter = self._adapters.get(job.ref.backend)
-        if adapter is None or not adapter.supports(Capability.LOG) or adapter.why_no_log_paging() is not None:
+        if not self._keeps_tails(job.ref.backend):
             return
         if job.ref in self._queued or len(self._waiting) >= MAX_WAITING:
             return
