@@ -26,7 +26,9 @@ if TYPE_CHECKING:
 
 #: Lines of the kept log tail shown (its last ones).
 TAIL_LINES = 200
-#: Seconds between two readings of the job while it is shown (it may still change).
+#: Seconds between two readings of the job's row while it is shown (it may still change):
+#: its transitions and kept tail are read again, and the screen drawn again, only when the
+#: row changed (or while no tail is kept yet: it is kept when the job has finished).
 REREAD_SECONDS = 5.0
 
 
@@ -55,6 +57,9 @@ class HistoryJobScreen(ModalScreen[None]):
         self._reader = reader
         self._path = path
         self._entry = entry
+        #: What the last reading found (the worker's alone): the row, transitions and tail.
+        self._read_entry: HistoryEntry | None = None
+        self._read_tail: KeptLogTail | None = None
 
     @property
     def _zone(self):  # type: ignore[no-untyped-def]
@@ -97,24 +102,36 @@ class HistoryJobScreen(ModalScreen[None]):
 
     @work(thread=True, exclusive=True, group="history-job", exit_on_error=False)
     def _read(self) -> None:
-        """The job's row, transitions and kept tail, read again (a job that changes while shown)."""
+        """The job's row read again (a job that changes while shown); its transitions and
+        kept tail with it when it changed, and only what changed is shown again."""
         import sqlite3
 
         from jobdeck.store.sqlite.log_tails import kept_log_tail
 
+        first = self._read_entry is None
         try:
             entry = self._reader.entries([self._entry.key]).get(self._entry.key, self._entry)
-            events = self._reader.transitions_of(entry)
+            changed = first or entry != self._read_entry
+            if not changed and self._read_tail is not None:
+                return
+            events = self._reader.transitions_of(entry) if changed else None
         except sqlite3.Error as problem:
-            entry, events = self._entry, None
+            entry, events, changed = self._entry, None, True
             self.app.call_from_thread(self._say, "#history-job-transitions", f"cannot be read: {problem}")
         tail = kept_log_tail(self._path, entry.job.ref)
-        self.app.call_from_thread(self._shown, events, tail, entry)
+        new_tail = first or tail != self._read_tail
+        if not changed and not new_tail:
+            return
+        self._read_entry, self._read_tail = entry, tail
+        self.app.call_from_thread(self._shown, entry, events, tail, tail_changed=new_tail)
 
     def _say(self, selector: str, text: str) -> None:
         self.query_one(selector, Static).update(Text(safe_line(text)))
 
-    def _shown(self, events: list[StatusEvent] | None, tail: KeptLogTail | None, entry: HistoryEntry) -> None:
+    def _shown(
+        self, entry: HistoryEntry, events: list[StatusEvent] | None, tail: KeptLogTail | None, *, tail_changed: bool
+    ) -> None:
+        """Show what changed: the row, its transitions (None: unchanged or unreadable), its kept tail."""
         if entry != self._entry:
             self._entry = entry
             self.query_one("#history-job-facts", Static).update(self._facts(entry))
@@ -126,6 +143,8 @@ class HistoryJobScreen(ModalScreen[None]):
                 text.append(("\n" if number else "") + f"{self._when(event.at)}  "
                             f"{present.state_glyph(event.state, ascii)} {present.state_word(event.state)}{raw}")
             self.query_one("#history-job-transitions", Static).update(text if events else Text("none recorded"))
+        if not tail_changed:
+            return
         if tail is None:
             self._say("#history-job-tail", "none kept (the history keeps the log of jobs that finished while jobdeck watched)")
             return
