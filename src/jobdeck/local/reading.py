@@ -103,6 +103,10 @@ class JobFolderReader:
         for base in self._cache.keys() - kept:
             self._cache.pop(base, None)
 
+    def forget(self, base: str) -> None:
+        """Drop what was read of one job folder (its path): it is read again when asked for."""
+        self._cache.pop(base, None)
+
     def _build_job(
         self, job_folder: Path, archived: bool, numbers: tuple[int, ...], stamps: tuple[Stamp, Stamp]
     ) -> JobRecord:

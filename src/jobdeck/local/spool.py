@@ -172,6 +172,10 @@ class Spool:
         """Drop what was read of job folders other than ``kept`` (paths): they moved or went."""
         self._reader.forget_all_but(kept)
 
+    def forget(self, job_folder: str) -> None:
+        """Drop what was read of one job folder (its path): it is read again when asked for."""
+        self._reader.forget(job_folder)
+
     def job_folders(self) -> list[tuple[Path, bool]]:
         """Every job folder and whether it is archived: live then archived, each by id."""
         return list(self._job_folders())
