@@ -251,18 +251,18 @@ class LocalAdapter(Adapter):
             ) from exc
 
     def _list_jobs(self) -> list[Job]:
-        # An unchanged job keeps its Job: the spool hands back the same record (or an equal one).
+        # An unchanged job keeps its Job: the index hands back the same facts (or equal ones).
         to_job = partial(job_from_facts, self.name)
         records = self._scan()
         reread, last = self._index.reread, self._last_listing
         if reread is not None and last is not None and len(last[0]) == len(records):
             # Only these positions were read again (the index keeps the order): the
             # other 50,000 jobs are not even looked at.
-            old_records, jobs = last[0], last[1].copy()
+            old_facts, jobs = last[0], last[1].copy()
             for position in reread:
-                record = records[position]
-                if record != old_records[position]:
-                    jobs[position] = to_job(record)
+                facts = records[position]
+                if facts != old_facts[position]:
+                    jobs[position] = to_job(facts)
         else:
             jobs = self._listed.convert(((facts.folder, facts) for facts in records), to_job)
         self._last_listing = (records, jobs)
