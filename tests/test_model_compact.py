@@ -1,8 +1,18 @@
-"""A million jobs fit in memory: what repeats from job to job is held once (issue 22)."""
+"""A million jobs fit in memory: a job is a small immutable record, and what repeats from
+job to job is held once (issue 22)."""
 
 from __future__ import annotations
 
-from jobdeck.model import Counts, Job, JobRef, JobState
+import copy
+import pickle
+from datetime import UTC, datetime
+
+import pytest
+from pydantic import BaseModel, ValidationError
+
+from jobdeck.model import Counts, Job, JobRef, JobState, Run
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 
 def _job(number: int, **fields: object) -> Job:
@@ -17,26 +27,9 @@ def _job(number: int, **fields: object) -> Job:
     )
 
 
-def test_jobs_given_the_same_fields_share_one_record_of_them() -> None:
-    first, second = _job(1), _job(2)
-    assert first.model_fields_set == {"ref", "name", "state", "raw_state", "labels"}
-    assert first.model_fields_set is second.model_fields_set
-    assert first.ref.model_fields_set is second.ref.model_fields_set
-    assert Counts(total=3).model_fields_set is Counts(total=4).model_fields_set
-
-
-def test_jobs_given_other_fields_keep_their_own_record() -> None:
-    plain, with_error = _job(1), _job(2, error="exit code 3")
-    assert "error" in with_error.model_fields_set
-    assert "error" not in plain.model_fields_set
-
-
-def test_a_copy_with_changes_leaves_the_shared_record_alone() -> None:
-    first, second = _job(1), _job(2)
-    changed = first.model_copy(update={"progress": 50.0, "error": "late"})
-    assert {"progress", "error"} <= changed.model_fields_set
-    assert "progress" not in second.model_fields_set
-    assert first.model_dump(exclude_unset=True).keys() == {"ref", "name", "state", "raw_state", "labels"}
+def test_a_job_keeps_no_dictionary_of_its_own() -> None:
+    assert not hasattr(_job(1), "__dict__")
+    assert not hasattr(_job(1).ref, "__dict__")
 
 
 def test_raw_states_backend_names_and_label_words_are_held_once() -> None:
@@ -47,9 +40,94 @@ def test_raw_states_backend_names_and_label_words_are_held_once() -> None:
     assert key_1 is key_2 and value_1 is value_2 == "m-01"
 
 
+def test_jobs_with_the_same_labels_share_one_mapping_and_an_empty_detail() -> None:
+    assert _job(1).labels is _job(5).labels
+    assert _job(1).labels is not _job(2).labels
+    assert _job(1).detail is _job(2).detail == {}
+
+
+def test_shared_labels_and_detail_cannot_be_changed_through_one_job() -> None:
+    job = _job(1, detail={"partition": "gpu"})
+    with pytest.raises(TypeError):
+        job.labels["machine"] = "m-99"  # type: ignore[index]
+    with pytest.raises(TypeError):
+        job.detail.update(partition="cpu")
+    assert _job(5).labels == {"machine": "m-01"}
+
+
+def test_a_job_cannot_be_changed_only_copied_with_changes() -> None:
+    job = _job(1)
+    with pytest.raises(AttributeError):
+        job.name = "other"  # type: ignore[misc]
+    changed = job.model_copy(update={"progress": 50.0, "error": "late", "labels": {"machine": "m-09"}})
+    assert (changed.progress, changed.error, changed.labels) == (50.0, "late", {"machine": "m-09"})
+    assert (job.progress, job.error, job.labels) == (None, None, {"machine": "m-01"})
+    with pytest.raises(AttributeError, match="no field"):
+        job.model_copy(update={"colour": "red"})
+
+
 def test_held_once_changes_no_value_and_no_equality() -> None:
     assert _job(1) == _job(1)
     assert _job(1) != _job(2)
     assert _job(3).labels == {"machine": "m-03"}
     long_value = "x" * 500
     assert _job(1, error=long_value).error == long_value
+
+
+def test_values_not_of_their_types_are_converted_as_pydantic_converts_them() -> None:
+    job = Job(
+        ref={"backend": "slurm", "id": "7"},  # type: ignore[arg-type]
+        name="x",
+        state="running",  # type: ignore[arg-type]
+        started="2026-12-01T12:00:00Z",  # type: ignore[arg-type]
+        progress=250,
+        counts={"total": 3, "succeeded": 1},  # type: ignore[arg-type]
+    )
+    assert job.ref == JobRef(backend="slurm", id="7")
+    assert job.state is JobState.RUNNING
+    assert job.started == NOW
+    assert job.progress == 100.0
+    assert job.counts == Counts(total=3, succeeded=1)
+    assert _job(1, progress=-3).progress == 0.0
+
+
+def test_a_value_that_cannot_be_converted_is_a_validation_error() -> None:
+    with pytest.raises(ValidationError, match="state"):
+        Job(ref=JobRef(backend="b", id="1"), name="x", state="no such state at all")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="labels"):
+        Job(ref=JobRef(backend="b", id="1"), name="x", state=JobState.RUNNING, labels={"n": 3})  # type: ignore[dict-item]
+
+
+def test_a_job_dumps_as_the_model_did() -> None:
+    job = _job(1, started=NOW, counts=Counts(total=2, succeeded=1))
+    dumped = job.model_dump(mode="json")
+    assert dumped["ref"] == {"backend": "slurm", "id": "j1"}
+    assert dumped["state"] == "running"
+    assert dumped["started"] == "2026-12-01T12:00:00+00:00"
+    assert dumped["counts"] == {"total": 2, "succeeded": 1, "failed": 0}
+    assert job.model_dump()["started"] is NOW
+    assert "error" not in job.model_dump(exclude_none=True)
+    assert '"name": "job-1"' in job.model_dump_json()
+
+
+def test_a_job_survives_pickling_and_copying() -> None:
+    job = _job(1, started=NOW, detail={"k": [1, 2]})
+    assert pickle.loads(pickle.dumps(job)) == job
+    assert copy.deepcopy(job) == job
+    assert pickle.loads(pickle.dumps(job.ref)) == job.ref
+
+
+def test_a_reference_inside_a_pydantic_model_validates_and_dumps_as_before() -> None:
+    run = Run(job={"backend": "slurm", "id": "7"}, id="1", state=JobState.RUNNING)  # type: ignore[arg-type]
+    assert run.job == JobRef(backend="slurm", id="7")
+    assert run.model_dump(mode="json")["job"] == {"backend": "slurm", "id": "7"}
+    assert Run.model_validate_json(run.model_dump_json()) == run
+    assert not isinstance(run.job, BaseModel)
+
+
+def test_references_are_keys_that_compare_by_value() -> None:
+    assert {JobRef(backend="a", id="1"): 1}[JobRef(backend="a", id="1")] == 1
+    assert JobRef(backend="a", id="1") != JobRef(backend="a", id="2")
+    assert str(JobRef.parse("a/b/c")) == "a/b/c"
+    with pytest.raises(AttributeError):
+        JobRef(backend="a", id="1").id = "2"  # type: ignore[misc]
