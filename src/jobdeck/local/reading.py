@@ -94,7 +94,8 @@ class JobFolderReader:
         hit = cache.record
         if hit is not None and hit[0] == key and not hit[1].state.is_active:
             return hit
-        record = self._build_job(Path(job_folder), archived, key[2], (key[3], key[4]))
+        folder = job_folder if isinstance(job_folder, Path) else Path(job_folder)
+        record = self._build_job(folder, archived, key[2], (key[3], key[4]))
         cache.record = (key, record)
         return key, record
 
