@@ -38,7 +38,7 @@ def test_a_task_with_a_time_no_calendar_holds_is_still_a_job_with_its_timeline_a
                                  "received": SENT, "succeeded": float("inf"), "result": "42"})
     convert = Converter("tasks", SecretScrubber([]))
 
-    job = convert.job(task, None, {})
+    job = convert.job(task, None)
 
     assert job.created is not None and job.created.isoformat(timespec="seconds") == "2026-12-07T20:12:00+00:00"
     assert job.ended is None

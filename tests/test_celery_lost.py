@@ -4,13 +4,12 @@ under the same name, as a service manager does, forgets what it ran)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from jobdeck.adapters.celery.convert import (
     LOST_MARGIN_S,
     Converter,
     group_of,
     idle_workers,
+    lost_note,
     lost_on_idle,
     worker_name,
 )
@@ -46,12 +45,25 @@ def test_a_lost_task_is_unknown_with_a_note_and_only_a_running_one_is() -> None:
                                     "sent": STARTED, "started": STARTED})
     done = running.model_copy(update={"state": "SUCCESS", "succeeded": STARTED + 1})
 
-    lost = convert.job(running, None, {}, lost=True)
+    note = lost_note("STARTED", W1, STARTED, {}, {W1: STARTED + 30})
+    lost = convert.job(running, None, lost=note)
 
     assert (lost.state, lost.raw_state) == (JobState.UNKNOWN, "STARTED")
     assert lost.error is not None and lost.error.startswith(f"its worker {W1} runs no task since this one started")
-    assert convert.job(running, None, {}).state is JobState.RUNNING
-    assert convert.job(done, None, {}, lost=True).state is JobState.SUCCEEDED
+    assert convert.job(running, None).state is JobState.RUNNING
+    assert convert.job(done, None, lost=note).state is JobState.SUCCEEDED
+
+
+def test_one_rule_tells_a_lost_task_an_offline_worker_first_and_only_a_started_one() -> None:
+    idle, offline = {W1: STARTED + 30}, {W1: True, "w2@h": False}
+
+    assert lost_note("STARTED", W1, STARTED, offline, idle) == (
+        f"its worker {W1} is offline: the task was lost unless the worker comes back")
+    assert (lost_note("STARTED", W1, STARTED, {}, idle) or "").startswith(f"its worker {W1} runs no task")
+    assert lost_note("STARTED", "w2@h", STARTED, offline, idle) is None  # online and busy, or not heard of
+    assert lost_note("SUCCESS", W1, STARTED, offline, idle) is None
+    assert lost_note("RECEIVED", W1, STARTED, offline, idle) is None  # queued on it: not started there
+    assert lost_note("STARTED", "", STARTED, offline, idle) is None and lost_note("STARTED", None, STARTED, offline, idle) is None
 
 
 def test_a_lost_task_counts_as_unknown_in_its_names_group_as_its_row_shows_it() -> None:
@@ -59,8 +71,8 @@ def test_a_lost_task_counts_as_unknown_in_its_names_group_as_its_row_shows_it() 
            {"name": "tasks.sleep", "state": "STARTED", "worker": {"hostname": "w2@localhost"}, "sent": STARTED + 1,
             "started": STARTED + 1}]
 
-    def lost(task: Mapping[str, object]) -> bool:
-        return lost_on_idle(worker_name(task), task.get("started"), {W1: STARTED + 30})
+    lost = [lost_note(task["state"], worker_name(task), task["started"], {}, {W1: STARTED + 30}) is not None
+            for task in raw]
 
     group = group_of(raw, lost=lost)["tasks.sleep"]
 

@@ -31,7 +31,7 @@ from jobdeck.adapters.celery.convert import (
     Converter,
     group_of,
     idle_workers,
-    lost_on_idle,
+    lost_note,
     short_name,
     worker_name,
 )
@@ -221,17 +221,14 @@ class CeleryAdapter(HttpAdapter):
         idle = idle_workers(workers)
         limit = self.settings.max_tasks
         scope = f"the latest {len(tasks)} tasks" if len(tasks) >= limit else None
-        def lost(raw: RawTask) -> bool:  # as the task's row will show it: unknown, not running
-            worker = worker_name(raw)
-            return raw.get("state") == "STARTED" and (
-                offline.get(worker, False) or lost_on_idle(worker, raw.get("started"), idle))
-
-        self._groups = group_of((raw for _, raw in tasks), scope, now=self.clock.now().timestamp(), lost=lost)
+        # Whether each task is lost, told once: its row and its name's group show it alike.
+        lost = [lost_note(raw.get("state"), worker_name(raw), raw.get("started"), offline, idle) for _, raw in tasks]
+        self._groups = group_of((raw for _, raw in tasks), scope, now=self.clock.now().timestamp(),
+                                lost=[note is not None for note in lost])
         # A task is read into the model only when what Celery says of it changed (or its group did).
         return self._listed.convert(
-            ((uuid, (uuid, raw, self._groups.get(raw.get("name") or UNNAMED),
-                     offline.get(worker_name(raw), False), uuid in self._revoked,
-                     lost_on_idle(worker_name(raw), raw.get("started"), idle))) for uuid, raw in tasks),
+            ((uuid, (uuid, raw, self._groups.get(raw.get("name") or UNNAMED), uuid in self._revoked, note))
+             for (uuid, raw), note in zip(tasks, lost, strict=True)),
             lambda source: self._job(self._parsed(*source[:2]), *source[2:]),
         )
 
@@ -339,13 +336,12 @@ class CeleryAdapter(HttpAdapter):
 
     # -- inside ------------------------------------------------------------------------------
 
-    def _job(self, task: CeleryTask, group: JobGroup | None = None, worker_offline: bool = False,
-             revoked: bool = False, lost: bool = False) -> Job:
-        offline = {task.worker: True} if worker_offline and task.worker else {}
+    def _job(self, task: CeleryTask, group: JobGroup | None = None, revoked: bool = False,
+             lost: str | None = None) -> Job:
         # A task read on its own is in its name's group as last listed (uncounted if never).
         name = short_name(task)
         group = group or self._groups.get(name) or JobGroup(key=name, name=name)
-        job = self.convert.job(task, group, offline, self._retry_of.get(task.uuid), lost=lost)
+        job = self.convert.job(task, group, self._retry_of.get(task.uuid), lost=lost)
         if revoked and task.state in QUEUED:
             note = "revoked from jobdeck: the worker holding it discards it instead of running it"
             job = job.model_copy(update={"error": note})
@@ -354,8 +350,8 @@ class CeleryAdapter(HttpAdapter):
     def _job_alone(self, task: CeleryTask) -> Job:
         """A task read on its own: in its group as last listed, its worker as last known."""
         offline = {worker.name: not worker.online for worker in self._workers}
-        return self._job(task, self._groups.get(short_name(task)), offline.get(task.worker or "", False),
-                         task.uuid in self._revoked, lost_on_idle(task.worker, task.started, idle_workers(self._workers)))
+        lost = lost_note(task.state, task.worker, task.started, offline, idle_workers(self._workers))
+        return self._job(task, self._groups.get(short_name(task)), task.uuid in self._revoked, lost)
 
     async def _revoke(self, job_id: str, *, terminate: bool) -> None:
         if self.flower is not None:

@@ -4,7 +4,7 @@ a run per attempt (each retry), a timeline of the task's events, and its "log"."
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from jobdeck.adapters.celery.reprs import cut, cut_block, redact_repr
@@ -92,6 +92,22 @@ def idle_workers(workers: Iterable[WorkerInfo]) -> dict[str, float]:
     return {w.name: w.beat_at for w in workers if w.online and w.active == 0 and w.beat_at is not None}
 
 
+def lost_note(raw_state: object, worker: object, started: object, offline: Mapping[str, bool],
+              idle: Mapping[str, float]) -> str | None:
+    """Why a task is lost, in the words its row says it; None when it is not. Only a running
+    task (STARTED) can be: its worker is offline (Celery will never say how it ended), or is
+    online and has said since the task started that it runs nothing (restarted under the same
+    name, or dropped it). One rule for the task's row and for its name's group."""
+    if raw_state != "STARTED" or not isinstance(worker, str) or not worker:
+        return None
+    if offline.get(worker, False):
+        return f"its worker {worker} is offline: the task was lost unless the worker comes back"
+    if lost_on_idle(worker, started, idle):
+        return (f"its worker {worker} runs no task since this one started (restarted?): "
+                "the task was lost unless Celery sends it again")
+    return None
+
+
 def lost_on_idle(worker: object, started: object, idle: Mapping[str, float]) -> bool:
     """Whether a task that started at ``started`` (epoch seconds) on ``worker`` is lost: its worker
     has said since that it runs nothing (it restarted under the same name, or dropped the task)."""
@@ -170,22 +186,23 @@ def _retries(raw: Mapping[str, object]) -> int:
 
 
 def group_of(tasks: Iterable[Mapping[str, object]], scope: str | None = None, *,
-             now: float | None = None, lost: Callable[[Mapping[str, object]], bool] | None = None) -> dict[str, JobGroup]:
+             now: float | None = None, lost: Sequence[bool] = ()) -> dict[str, JobGroup]:
     """A group per task name (each task as Celery sent it): its listed tasks by state, their
     retries, the latest tasks' states (newest last) and, with ``now`` (epoch seconds), how many
-    ended per minute over the last RATE_WINDOW_S. A task ``lost`` says is lost counts as unknown,
-    as its row shows it."""
+    ended per minute over the last RATE_WINDOW_S. A task ``lost`` says is lost (one flag per task,
+    in their order: ``lost_note``) counts as unknown, as its row shows it."""
     by_name: dict[str, list[tuple[float, JobState]]] = defaultdict(list)
     retries: dict[str, int] = defaultdict(int)
     ended_lately: dict[str, int] = defaultdict(int)
     since, until = (now - RATE_WINDOW_S, now + 1) if now is not None else (0.0, 0.0)
-    for raw in tasks:
+    for index, raw in enumerate(tasks):
         name, state = raw.get("name"), raw.get("state")
         state = state if isinstance(state, str) else None
         key = name if isinstance(name, str) and name else UNNAMED
         # In the order they were sent (a task's latest event may be much later: a revocation).
         began = _time(raw.get("sent") or raw.get("received") or raw.get("timestamp"))
-        shown = JobState.UNKNOWN if lost is not None and lost(raw) else TASK_STATES.get(state) or map_state(state, TASK_STATES)  # type: ignore[arg-type]
+        lost_now = index < len(lost) and lost[index]
+        shown = JobState.UNKNOWN if lost_now else TASK_STATES.get(state) or map_state(state, TASK_STATES)  # type: ignore[arg-type]
         by_name[key].append((began, shown))
         if raw.get("retries") or state == "RETRY":
             retries[key] += _retries(raw)
@@ -215,11 +232,11 @@ class Converter:
         self,
         task: CeleryTask,
         group: JobGroup | None,
-        offline: Mapping[str, bool],
         retry_of: str | None = None,
         *,
-        lost: bool = False,
+        lost: str | None = None,
     ) -> Job:
+        """The job of ``task``; ``lost``: why it is lost (``lost_note``), shown as unknown with that note."""
         state = map_state(task.state, TASK_STATES)
         name = short_name(task)
         args, kwargs = self.scrub(redact_repr(task.args)), self.scrub(redact_repr(task.kwargs))
@@ -231,15 +248,8 @@ class Converter:
         if retry_of:
             labels["retry of"] = retry_of
         error = self.error(task, state)
-        if state is JobState.RUNNING and task.worker and offline.get(task.worker):
-            # The worker went away mid-task: Celery will never say how it ended.
-            state = JobState.UNKNOWN
-            error = f"its worker {task.worker} is offline: the task was lost unless the worker comes back"
-        elif state is JobState.RUNNING and task.worker and lost:
-            # The worker is back (or never left) and runs nothing: it restarted since the task started.
-            state = JobState.UNKNOWN
-            error = (f"its worker {task.worker} runs no task since this one started (restarted?): "
-                     "the task was lost unless Celery sends it again")
+        if lost is not None and state is JobState.RUNNING:
+            state, error = JobState.UNKNOWN, lost
         ended = task.succeeded or task.failed or task.revoked or task.rejected
         # Sent is the sender's clock, started the worker's: a skew of a millisecond never puts
         # the task's start before its creation.
