@@ -172,6 +172,7 @@ async def test_an_active_job_is_never_kept(spool: Path, cache: Path) -> None:
         "a name that is a number",
         "a time without a zone",
         "a state nobody knows",
+        "a job still running",
         "an id that leaves the spool",
     ],
 )
@@ -194,6 +195,8 @@ async def test_a_corrupt_cache_is_ignored_with_at_most_a_debug_note(
             row[22] = "2026-11-22T12:00:00"
         elif damage == "a state nobody knows":
             row[12] = "exploded"
+        elif damage == "a job still running":
+            row[12] = "running"
         else:
             row[0] = "../elsewhere"
         path.write_text(json.dumps(document))

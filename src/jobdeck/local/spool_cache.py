@@ -100,7 +100,9 @@ def load(folder: Path, root: str, archive: str) -> dict[str, JobFacts] | None:
             if type(name) is not str or sep in name or name.startswith(".") or not name:
                 raise ValueError("a cache row's id is not a job folder's name")
             place = (archived if row[1] is True else live) + name
-            known[place] = from_row(row, place)
+            facts = known[place] = from_row(row, place)
+            if not facts.state.is_terminal:
+                raise ValueError("a cache row keeps a job that was not finished")
         return known
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError) as exc:
         log.debug("the spool cache %s is not usable (%s): ignored", path, exc)
