@@ -25,8 +25,10 @@ PATTERN = "name:/7$/"
 
 @pytest.fixture(autouse=True)
 def long_from_three_hundred(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A list of 300 jobs counts as long here (10,000 in the deck)."""
-    monkeypatch.setattr("jobdeck.ui.widgets.job_list.job_filter.FILTER_IN_BACKGROUND_FROM", 300)
+    """A list of 300 jobs counts as long for a pattern here (10,000 in the deck), of 1,000
+    for any other term that reads more than the texts (100,000)."""
+    monkeypatch.setattr("jobdeck.ui.widgets.job_list.job_filter.PATTERN_IN_BACKGROUND_FROM", 300)
+    monkeypatch.setattr("jobdeck.ui.widgets.job_list.job_filter.FILTER_IN_BACKGROUND_FROM", 1_000)
 
 
 def run_in_thread(job_filter: JobFilter) -> tuple[int, list[int] | None]:
@@ -64,6 +66,18 @@ def test_a_short_list_is_filtered_by_a_pattern_at_once() -> None:
     deck = Deck(numbered(299))
     assert deck.query(PATTERN) == deck.expected(PATTERN)
     assert not deck.filter.filtering
+
+
+def test_other_terms_beyond_the_texts_go_to_another_thread_from_a_longer_list() -> None:
+    deck = Deck(numbered(999))
+    assert deck.query("name:job 12") == deck.expected("name:job 12")
+    assert not deck.filter.filtering
+    deck = Deck(numbered(1_000))
+    deck.query("name:job 12")
+    assert deck.filter.filtering
+    run, found = run_in_thread(deck.filter)
+    assert found is not None and deck.filter.adopt_filtered(run, found)
+    assert ids(deck.filter.rows) == deck.expected("name:job 12")
 
 
 def test_a_result_no_longer_wanted_never_lands_and_its_thread_stops_early() -> None:

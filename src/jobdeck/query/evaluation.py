@@ -113,6 +113,11 @@ class Query:
         quick then. The empty query too."""
         return self._select is None or self._mask_terms is not None
 
+    @property
+    def has_pattern(self) -> bool:
+        """Whether a term is a /pattern/ (the costliest kind: a search per field per job)."""
+        return any(leaf.regex is not None for leaf in self.leaves)
+
     def mask(self, texts: Sequence[str], masks: TextMasks | None = None) -> bytes | None:
         """One byte per text of ``texts`` (``JobIndex.texts``): 1 where its job matches, else 0;
         None when the query needs more than the texts (then ``select``). ``masks``: those
