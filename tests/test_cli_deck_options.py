@@ -65,7 +65,7 @@ def test_the_theme_given_before_demo_is_the_demo_decks_theme(demo_calls: list[di
 
 
 @pytest.mark.parametrize("args", [["--kiosk", "demo", "--no-deck"], ["--theme", "x", "demo", "--no-deck"],
-                                  ["demo", "--no-deck", "--read-only"]])
+                                  ["demo", "--no-deck", "--read-only"], ["--view", "nightly", "demo", "--no-deck"]])
 def test_a_deck_option_with_demo_no_deck_is_refused(demo_calls: list[dict[str, Any]], args: list[str]) -> None:
     result = invoke(*args)
 

@@ -40,6 +40,13 @@ _WHY_NOT: Mapping[str, Mapping[str, str]] = {
 }
 
 
+def given_options(*, read_only: bool, kiosk: bool, theme: str | None, ascii: bool | None, view: str | None) -> list[str]:
+    """The deck's options given (``--ascii``/``--no-ascii`` from ``ascii`` True/False), in one order."""
+    given = ((READ_ONLY, read_only), (KIOSK, kiosk), (THEME, theme is not None), (ASCII, ascii is True),
+             (NO_ASCII, ascii is False), (VIEW, view is not None))
+    return [name for name, on in given if on]
+
+
 def refusal(command: str, given: list[str]) -> str | None:
     """Why ``command`` cannot take the first option of ``given`` it does not take; None if it takes them all."""
     taken = TAKEN_BY.get(command, frozenset())

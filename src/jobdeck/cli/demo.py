@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from jobdeck.cli.common import EXIT_USAGE, cli_state, fail
+from jobdeck.cli.deck_options import given_options
 
 
 @click.command()
@@ -19,15 +20,14 @@ def demo(ctx: click.Context, read_only: bool, kiosk: bool, fresh: bool, no_deck:
     The demo keeps its jobs, archive and action log in its own folder
     (`demo/` in the data folder, or a temporary one with --fresh); a new demo
     clears what the previous one left there, and says so. --read-only, --kiosk,
-    --theme and --ascii/--no-ascii given before `demo` apply to its deck too.
+    --theme, --ascii/--no-ascii and --view given before `demo` apply to its deck too.
     """
     from jobdeck import demo as demo_module
 
     state = cli_state(ctx)
     if no_deck:
-        asked = {"--read-only": read_only or state.read_only, "--kiosk": kiosk or state.kiosk, "--theme": state.theme,
-                 "--ascii": state.ascii or None, "--no-ascii": state.ascii is False or None}
-        given = [name for name, value in asked.items() if value is not None and value is not False]
+        given = given_options(read_only=read_only or state.read_only, kiosk=kiosk or state.kiosk, theme=state.theme,
+                              ascii=state.ascii, view=state.view)
         if given:
             fail(f"{given[0]} does not apply to `jobdeck demo --no-deck`: it opens no deck", EXIT_USAGE)
     # The mode and theme given before `demo` are in these settings, and the demo's deck keeps them.

@@ -22,7 +22,7 @@ from jobdeck.cli.common import (
     silence_stdout,
     start_views,
 )
-from jobdeck.cli.deck_options import ASCII, KIOSK, NO_ASCII, READ_ONLY, THEME, VIEW, refusal
+from jobdeck.cli.deck_options import given_options, refusal
 from jobdeck.cli.demo import demo
 from jobdeck.cli.emulate import emulate
 from jobdeck.cli.history import history
@@ -75,8 +75,7 @@ def cli(
     ctx.obj = CliState(config_path=config_path, read_only=read_only, kiosk=kiosk, theme=theme, ascii=ascii, view=view)
     if ctx.invoked_subcommand is not None:
         startup.end()  # only the deck's first frame is worth its settings
-        given = [name for name, on in ((READ_ONLY, read_only), (KIOSK, kiosk), (THEME, theme is not None),
-                                       (ASCII, ascii is True), (NO_ASCII, ascii is False), (VIEW, view is not None)) if on]
+        given = given_options(read_only=read_only, kiosk=kiosk, theme=theme, ascii=ascii, view=view)
         refused = refusal(ctx.invoked_subcommand, given)
         if refused:
             fail(refused, EXIT_USAGE)
