@@ -253,7 +253,7 @@ def local_50k_first_frame(workdir: Path, quick: bool) -> Result:
 
 
 def _wait_for_spool_cache(folder: Path, timeout: float = 60.0) -> None:
-    """Until the deck has written its spool cache (its second poll does, after the first frame)."""
+    """Until the deck has written its spool cache (its first poll does, after reading every job)."""
     deadline = time.monotonic() + timeout
     while not any(folder.glob("*.json")):
         if time.monotonic() > deadline:
