@@ -94,6 +94,19 @@ def read_secret(env_name: str | None, env: Mapping[str, str] | None = None, *, w
     return value
 
 
+#: A followed log is read again after at least this many times its last read took: a log
+#: that is costly to read (Airflow reads a whole log for each request; a slow link) is not
+#: read back to back, keeping the backend's share of the work small.
+FOLLOW_COST_FACTOR = 4.0
+#: ... but at least this often (seconds).
+FOLLOW_LONGEST_PAUSE = 30.0
+
+
+def follow_pause(took: float, interval: float) -> float:
+    """Seconds to wait before reading a followed log again, its last read having taken ``took``."""
+    return max(min(1.0, interval), min(FOLLOW_LONGEST_PAUSE, FOLLOW_COST_FACTOR * took))
+
+
 class Adapter(ABC):
     """Base of every backend adapter."""
 
@@ -302,13 +315,15 @@ class Adapter(ABC):
         """
         cursor = as_log_cursor(cursor)
         while True:
+            asked = self.clock.monotonic()
             chunk = await self.read_log(job_id, cursor)
+            took = self.clock.monotonic() - asked
             if chunk.text or chunk.notice or chunk.complete:
                 yield chunk
             cursor = resume_cursor(cursor, chunk.cursor)
             if chunk.complete:
                 return
-            await self.clock.sleep(min(1.0, self.settings.interval))
+            await self.clock.sleep(follow_pause(took, self.settings.interval))
 
     async def changes(self) -> AsyncIterator[Change | None]:
         """Yields whenever the backend pushes a change (capability PUSH): what changed
