@@ -94,8 +94,28 @@ def open_history(settings: Settings) -> HistoryReader | None:
         fail(f"the history cannot be read: {problem}")
 
 
-#: An argument that is a query of its own, not a phrase: OR, AND or NOT, a group, more terms.
-_QUERY_ARGUMENT = re.compile(r"\s(?:OR|AND)(?:\s|$)|^(?:NOT\s|-?\()|\s-?\(|\s-?[A-Za-z_][\w.-]*:")
+def _phrase_at(argument: str) -> int | None:
+    """Where the phrase of an argument with spaces starts (after its first term's ``-`` and
+    ``key:``), as the filter's parser reads it; None when it is a query of its own: OR, AND,
+    NOT or a group (anything between its terms but spaces), or a keyed term after the first."""
+    from jobdeck.query import Leaf, QueryError, Term
+    from jobdeck.query.parser import parse
+
+    terms: list[tuple[Term, int, int, int]] = []
+
+    def leaf(term: Term, start: int, end: int, value_at: int) -> Leaf:
+        terms.append((term, start, end, value_at))
+        return Leaf(term, start, end)
+
+    try:
+        parse(argument, leaf)
+    except QueryError:
+        return None  # a query, as written: the parser says what is wrong with it, and where
+    if not terms or any(term.key is not None for term, *_ in terms[1:]):
+        return None
+    between = [argument[:terms[0][1]], argument[terms[-1][2]:]]
+    between += [argument[end:start] for (_, _, end, _), (_, start, _, _) in zip(terms, terms[1:], strict=False)]
+    return None if any(text.strip() for text in between) else terms[0][3]
 
 
 def filter_text(terms: Sequence[str]) -> str:
@@ -103,9 +123,9 @@ def filter_text(terms: Sequence[str]) -> str:
     phrase, unless it is a query of its own ('state:failed OR state:canceled')."""
     parts = []
     for term in terms:
-        if any(c.isspace() for c in term) and '"' not in term and not _QUERY_ARGUMENT.search(term):
-            prefix, rest = re.fullmatch(r"(-?(?:[A-Za-z_][\w.-]*:)?)(.*)", term, re.DOTALL).groups()  # type: ignore[union-attr]
-            term = f'{prefix}"{rest}"'
+        at = _phrase_at(term) if any(c.isspace() for c in term) and '"' not in term else None
+        if at is not None:
+            term = f'{term[:at].lstrip()}"{term[at:]}"'
         parts.append(term)
     return " ".join(parts)
 
