@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from jobdeck.heap import OLDEST_GENERATION_THRESHOLD, HeapKeeper
+from jobdeck.heap import FULL_COLLECTIONS, OLDEST_GENERATION_THRESHOLD, FullCollections, HeapKeeper
 
 
 @pytest.fixture(autouse=True)
@@ -29,7 +29,7 @@ def test_a_freeze_is_called_for_once_enough_new_jobs_arrived() -> None:
 
 
 def test_freezing_moves_every_live_object_out_of_the_collectors_walks() -> None:
-    keeper = HeapKeeper(freeze_after=1)
+    keeper = HeapKeeper(freeze_after=1, full=FullCollections(every=600.0, monotonic=lambda: 0.0))
     jobs = [{"job": number} for number in range(1000)]
     keeper.freeze()
     assert gc.get_freeze_count() >= len(jobs)
@@ -38,7 +38,7 @@ def test_freezing_moves_every_live_object_out_of_the_collectors_walks() -> None:
 
 def test_at_most_every_full_every_seconds_a_freeze_first_collects_everything() -> None:
     clock = [0.0]
-    keeper = HeapKeeper(freeze_after=1, full_every=600.0, monotonic=lambda: clock[0])
+    keeper = HeapKeeper(freeze_after=1, full=FullCollections(every=600.0, monotonic=lambda: clock[0]))
     keeper.freeze()
     assert keeper.full_collections == 0
     clock[0] = 601.0
@@ -57,6 +57,33 @@ def test_at_most_every_full_every_seconds_a_freeze_first_collects_everything() -
     keeper.freeze()  # ... until the next full collection
     assert keeper.full_collections == 2
     assert gone() is None
+
+
+def test_the_keeper_and_held_still_share_one_timer_so_two_full_collections_never_fall_in_one_period(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from jobdeck.heap import HOLD_STILL_FROM, held_still
+
+    clock = [0.0]
+    monkeypatch.setattr(FULL_COLLECTIONS, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(FULL_COLLECTIONS, "last", -600.0)  # one is due
+    keeper = HeapKeeper(freeze_after=1)
+    before = FULL_COLLECTIONS.count
+    was = gc.isenabled()
+    gc.enable()  # (held still only pauses a collector that runs)
+    try:
+        keeper.freeze()  # the keeper's freeze does the due one ...
+        assert keeper.full_collections == 1 and FULL_COLLECTIONS.count == before + 1
+        with held_still(HOLD_STILL_FROM):  # ... and work held still in the same period does none
+            pass
+        assert FULL_COLLECTIONS.count == before + 1
+        clock[0] = 600.0
+        with held_still(HOLD_STILL_FROM):  # a period later, whichever comes first does it
+            pass
+        keeper.freeze()
+        assert FULL_COLLECTIONS.count == before + 2 and keeper.full_collections == 1
+    finally:
+        (gc.enable if was else gc.disable)()
 
 
 def test_installing_collects_the_oldest_generation_less_often() -> None:

@@ -54,16 +54,16 @@ def test_work_held_still_again_and_again_has_what_it_froze_collected_now_and_the
     from jobdeck import heap
 
     clock = [1000.0]
-    monkeypatch.setattr(heap._HELD, "monotonic", lambda: clock[0])
-    monkeypatch.setattr(heap._HELD, "last_full", 1000.0)
-    before = heap._HELD.full_collections
+    monkeypatch.setattr(heap.FULL_COLLECTIONS, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(heap.FULL_COLLECTIONS, "last", 1000.0)
+    before = heap.FULL_COLLECTIONS.count
     with held_still(HOLD_STILL_FROM):
         pass
-    assert heap._HELD.full_collections == before  # a poll a moment later: frozen, not collected
+    assert heap.FULL_COLLECTIONS.count == before  # a poll a moment later: frozen, not collected
     clock[0] += heap.FULL_COLLECT_EVERY
     with held_still(HOLD_STILL_FROM):
         cycle: list[object] = []
         cycle.append(cycle)  # garbage once the work is over: the full collection frees it
         del cycle
-    assert heap._HELD.full_collections == before + 1
+    assert heap.FULL_COLLECTIONS.count == before + 1
     assert gc.isenabled()

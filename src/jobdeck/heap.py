@@ -34,21 +34,40 @@ FULL_COLLECT_EVERY = 600.0
 OLDEST_GENERATION_THRESHOLD = 100
 
 
+class FullCollections:
+    """When a freeze first unfreezes and collects everything: at most every ``every`` seconds.
+    The process has one (``FULL_COLLECTIONS``) for ``HeapKeeper.freeze`` and ``held_still``
+    alike, so two full collections never fall in one period."""
+
+    def __init__(self, *, every: float = FULL_COLLECT_EVERY, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.every = every
+        self.monotonic = monotonic
+        self.last = monotonic()
+        #: How many it has done.
+        self.count = 0
+
+    def collect_if_due(self) -> bool:
+        """Unfreeze and collect everything if the last time was ``every`` seconds ago; whether it did."""
+        if self.monotonic() - self.last < self.every:
+            return False
+        gc.unfreeze()
+        gc.collect()
+        self.last = self.monotonic()
+        self.count += 1
+        return True
+
+
+#: The process's one timer of full collections.
+FULL_COLLECTIONS = FullCollections()
+
+
 class HeapKeeper:
     """Counts new job objects and freezes the heap once enough have arrived."""
 
-    def __init__(
-        self,
-        *,
-        freeze_after: int = FREEZE_AFTER_JOBS,
-        full_every: float = FULL_COLLECT_EVERY,
-        monotonic: Callable[[], float] = time.monotonic,
-    ) -> None:
+    def __init__(self, *, freeze_after: int = FREEZE_AFTER_JOBS, full: FullCollections = FULL_COLLECTIONS) -> None:
         self.freeze_after = freeze_after
-        self.full_every = full_every
-        self._monotonic = monotonic
+        self.full = full
         self._arrived = 0
-        self._last_full = monotonic()
         #: How many times the heap was frozen, and of those, how many after a full collection.
         self.freezes = 0
         self.full_collections = 0
@@ -68,10 +87,7 @@ class HeapKeeper:
     def freeze(self) -> None:
         """Freeze the heap now (call it between frames: a full collection may pause)."""
         self._arrived = 0
-        if self._monotonic() - self._last_full >= self.full_every:
-            gc.unfreeze()
-            gc.collect()
-            self._last_full = self._monotonic()
+        if self.full.collect_if_due():
             self.full_collections += 1
         else:
             # The young generations are cheap to collect, and holding their garbage for ever is not.
@@ -107,24 +123,6 @@ def held_still(count: int) -> Iterator[None]:
         # A big backend is held still every poll, changed or not: at most every
         # FULL_COLLECT_EVERY seconds, what was frozen is collected once (a pause of a
         # full collection), so the cyclic garbage frozen meanwhile does not pile up.
-        now = _HELD.monotonic()
-        if now - _HELD.last_full >= _HELD.full_every:
-            _HELD.last_full = now
-            gc.unfreeze()
-            gc.collect()
-            _HELD.full_collections += 1
+        FULL_COLLECTIONS.collect_if_due()
         gc.freeze()
         gc.enable()
-
-
-class _Held:
-    """``held_still``'s clock for its full collections (tests set it)."""
-
-    def __init__(self) -> None:
-        self.monotonic: Callable[[], float] = time.monotonic
-        self.full_every = FULL_COLLECT_EVERY
-        self.last_full = time.monotonic()
-        self.full_collections = 0
-
-
-_HELD = _Held()
