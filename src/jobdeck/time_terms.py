@@ -20,9 +20,12 @@ Pure functions of the text, ``now`` and the zone a date is read in.
 
 from __future__ import annotations
 
+import operator
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
+from functools import cached_property
 from typing import Literal
 
 from jobdeck.clock import assume_utc
@@ -102,6 +105,17 @@ def began(job: Job) -> datetime | None:
     return job.created or job.started or job.updated
 
 
+#: A comparison as written in a term → the comparison.
+COMPARE: dict[str, Callable[[float, float], bool]] = {
+    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+}
+#: The job's time a TimeTest reads, by its ``which``.
+JOB_TIME: dict[str, Callable[[Job], datetime | None]] = {
+    "last_active": last_active, "began": began,
+    "started": operator.attrgetter("started"), "ended": operator.attrgetter("ended"),
+}
+
+
 @dataclass(frozen=True)
 class TimeTest:
     """One time term, resolved: the job's ``which`` time compared (``op``) with ``moment``."""
@@ -110,22 +124,14 @@ class TimeTest:
     op: Literal["<", "<=", ">", ">="]
     moment: datetime
 
-    @property
+    @cached_property
     def seconds(self) -> float:
         """``moment`` as seconds since the epoch."""
         return assume_utc(self.moment).timestamp()
 
     def holds(self, job: Job) -> bool:
-        which = self.which
-        when = (
-            last_active(job) if which == "last_active" else began(job) if which == "began"
-            else job.started if which == "started" else job.ended
-        )
-        if when is None:
-            return False
-        at, moment = assume_utc(when).timestamp(), self.seconds
-        op = self.op
-        return at < moment if op == "<" else at <= moment if op == "<=" else at > moment if op == ">" else at >= moment
+        when = JOB_TIME[self.which](job)
+        return when is not None and COMPARE[self.op](assume_utc(when).timestamp(), self.seconds)
 
 
 #: An age compared with its span is the opposite comparison of the time it was last active.
@@ -191,10 +197,7 @@ class DurationTest:
 
     def holds(self, job: Job) -> bool:
         ran = job.duration(self.now)
-        if ran is None:
-            return False
-        op, seconds = self.op, self.seconds
-        return ran < seconds if op == "<" else ran <= seconds if op == "<=" else ran > seconds if op == ">" else ran >= seconds
+        return ran is not None and COMPARE[self.op](ran, self.seconds)
 
 
 def duration_test(value: str, now: datetime) -> DurationTest:
