@@ -6,7 +6,8 @@
 #                (not root, no apt-get, ...): the tests then skip with that line as the reason.
 #   up BASE      start the engine, everything under BASE (state, logs, pid files); print the
 #                settings a client needs as KEY=VALUE lines on stdout, nothing else there.
-#   down BASE    stop what `up BASE` started, by pid file; exit 0 even if it is gone already.
+#   down BASE    stop what `up BASE` started, by pid file, and whatever that left running (a
+#                job's own processes: `sweep_marked`); exit 0 even if it is gone already.
 
 set -euo pipefail
 
@@ -76,12 +77,64 @@ wait_until() {
 }
 
 # start_daemon BASE NAME COMMAND...: COMMAND in the background in a session of its own,
-# output to BASE/log/NAME.log, pid to BASE/NAME.pid.
+# output to BASE/log/NAME.log, pid to BASE/NAME.pid. Its environment names BASE
+# (JOBDECK_ENGINE_BASE, inherited by whatever it starts): `sweep_marked` finds them by it.
 start_daemon() {
     local base=$1 name=$2; shift 2
     mkdir -p "$base/log"
-    setsid "$@" >"$base/log/$name.log" 2>&1 < /dev/null &
+    JOBDECK_ENGINE_BASE=$(cd "$base" && pwd) setsid "$@" >"$base/log/$name.log" 2>&1 < /dev/null &
     echo $! > "$base/$name.pid"
+}
+
+# marked_pids BASE [SID...]: every process started under BASE, whatever process group it moved
+# to and whoever is its parent now: by the environment start_daemon gave its daemons (a Ray
+# job's entrypoint, in a session of its own), or by the session of one of the daemons, pids
+# SID (an Airflow task runner, in a group of its own: setproctitle leaves such a process no
+# environment to read).
+marked_pids() {
+    local base=$1 marker files file pid sessions
+    shift
+    marker="JOBDECK_ENGINE_BASE=$(cd "$base" 2>/dev/null && pwd)" || marker=""
+    {
+        if [ -n "$marker" ]; then
+            files=$(grep -lzxF -- "$marker" /proc/[0-9]*/environ 2>/dev/null || true)
+            for file in $files; do
+                pid=${file#/proc/}; echo "${pid%/environ}"
+            done
+        fi
+        if [ $# -gt 0 ]; then
+            sessions=" $* "
+            ps -eo pid=,sid= | while read -r pid sid; do
+                case "$sessions" in *" $sid "*) echo "$pid" ;; esac
+            done
+        fi
+    } | sort -u | while read -r pid; do
+        [ "$pid" = $$ ] || [ "$pid" = "$BASHPID" ] || ! is_running "$pid" || echo "$pid"
+    done
+}
+
+# sweep_marked BASE GRACE [SID...]: SIGTERM to every process marked_pids finds, SIGKILL to those
+# left after GRACE seconds. Run after the daemons are stopped: what they left running ends too.
+sweep_marked() {
+    local base=$1 grace=$2 left
+    shift 2
+    left=$(marked_pids "$base" "$@")
+    [ -z "$left" ] && return 0
+    kill -TERM $left 2>/dev/null || true
+    local deadline=$(( $(date +%s) + grace ))
+    while [ -n "$left" ] && [ "$(date +%s)" -lt "$deadline" ]; do
+        sleep 0.2
+        left=$(marked_pids "$base" "$@")
+    done
+    [ -z "$left" ] && return 0
+    kill -KILL $left 2>/dev/null || true
+    # Gone before `down` returns (a killed process takes a moment to end).
+    wait_until 5 none_marked "$base" "$@" || true
+}
+
+# none_marked BASE [SID...]: marked_pids finds none (for wait_until).
+none_marked() {
+    [ -z "$(marked_pids "$@")" ]
 }
 
 # is_running PID: the process runs (a zombie does not: where PID 1 reaps no orphans, as in

@@ -134,6 +134,26 @@ class EngineSession:
         return _Outcome(engine=engine)
 
 
+def start_own(name: str, base: Path) -> Engine:
+    """An engine of the calling test's own under ``base``, not the session's (a test that stops
+    it: ``stop_own``); skips as ``EngineSession.get`` does where it cannot be installed."""
+    installed = _script(name, "install", timeout=INSTALL_TIMEOUT_S)
+    if installed.returncode == CANNOT_INSTALL:
+        pytest.skip(f"{name}: cannot be installed here: {installed.stderr.strip()}")
+    if installed.returncode != 0:
+        pytest.fail(_explain(name, "install", installed), pytrace=False)
+    started = _script(name, "up", str(base), timeout=START_TIMEOUT_S)
+    if started.returncode != 0:
+        stop_own(name, base)
+        pytest.fail(_explain(name, "up", started), pytrace=False)
+    return Engine(name, base, _key_values(started.stdout))
+
+
+def stop_own(name: str, base: Path) -> subprocess.CompletedProcess[str]:
+    """``scripts/engines/NAME down BASE``, waited for."""
+    return _script(name, "down", str(base), timeout=STOP_TIMEOUT_S)
+
+
 def _early_jobs(engine: Engine) -> dict[str, str]:
     """What ``<name>_data/early_jobs.py``'s ``submit(engine)`` submitted, by role; nothing when it
     has none or fails (a test then submits its own job, only waiting longer)."""
