@@ -394,7 +394,8 @@ class DeckScreen(DeckViews, BulkActions, JobActions, FirstScreen):
 
         bar = self.query_one(HealthBar)
         own = self.host.monitor.warnings()  # jobdeck's own: its history, its archive
-        self.app.push_screen(HealthDetailScreen(bar.health, bar.now, ascii=bar.ascii, own_warnings=own))
+        self.app.push_screen(HealthDetailScreen(bar.health, bar.now, ascii=bar.ascii, own_warnings=own, follow=bar,
+                                                own_warnings_now=self.host.monitor.warnings))
 
     def action_copy_line(self) -> None:
         line = current_log_line(self.query_one(LogView))

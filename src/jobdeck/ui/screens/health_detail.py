@@ -6,13 +6,15 @@ gets its status, when it last answered, how many polls failed in a row, when
 the next one is, its live-updates state, its warnings, and its last error in
 full, wrapped rather than cut. All of it is the backend's text: made safe. Above them,
 jobdeck's own warnings, if any (its history or archive: a file set aside, the history
-over its size cap with nothing left to prune).
+over its size cap with nothing left to prune). Open, it follows the header's bar: a backend
+that answers again, or stops answering, is shown so without closing it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 from rich.text import Text
@@ -26,6 +28,9 @@ from jobdeck import present
 from jobdeck.monitor.events import BackendHealth, HealthStatus
 from jobdeck.safe_text import safe_message
 from jobdeck.ui.deck_text import STATUS_GLYPH, STATUS_GLYPH_ASCII
+
+if TYPE_CHECKING:
+    from jobdeck.ui.widgets.health_bar import HealthBar
 
 
 def health_table(
@@ -118,8 +123,15 @@ class HealthDetailScreen(ModalScreen[None]):
         *,
         ascii: bool = False,
         own_warnings: Sequence[str] = (),
+        follow: HealthBar | None = None,
+        own_warnings_now: Callable[[], Sequence[str]] | None = None,
     ) -> None:
+        """``follow``: the header's bar, whose health (and clock) the screen redraws from while
+        open; ``own_warnings_now`` reads jobdeck's own warnings again for each redraw."""
         super().__init__()
+        self._ascii = ascii
+        self._follow = follow
+        self._own_warnings_now = own_warnings_now
         self._table = health_table(health, now, ascii=ascii, own_warnings=own_warnings)
 
     def compose(self) -> ComposeResult:
@@ -127,6 +139,18 @@ class HealthDetailScreen(ModalScreen[None]):
             scroll.border_title = "Backend health"
             scroll.border_subtitle = "Esc to close"
             yield Static(self._table, id="health-detail")
+
+    def on_mount(self) -> None:
+        if self._follow is not None:
+            self.watch(self._follow, "health", self._redraw, init=False)
+            self.watch(self._follow, "now", self._redraw, init=False)
+
+    def _redraw(self) -> None:
+        bar = self._follow
+        if bar is None:
+            return
+        own = self._own_warnings_now() if self._own_warnings_now is not None else ()
+        self.query_one("#health-detail", Static).update(health_table(bar.health, bar.now, ascii=self._ascii, own_warnings=own))
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)
