@@ -117,12 +117,17 @@ def translate(query: Query, vocabulary: Vocabulary, *, words_indexed: bool = Tru
     top = tree.children if isinstance(tree, All) else (tree,) if tree is not None else ()
     words: list[list[str]] = []  # each term's alternatives, all to be found through the index
     for node in top:
-        sql, params, exact = _node(node, vocabulary)
+        if isinstance(node, Leaf) and not node.term.negated:  # a term that must hold: a way to candidates
+            (sql, params, exact), way = _leaf(node, vocabulary)
+            if isinstance(way, Driver):
+                result.drivers.append(way)
+            elif way is not None:
+                words.append(list(way))
+        else:
+            sql, params, exact = _node(node, vocabulary)
         result.exact = result.exact and exact  # else left to the final check
         if sql != "1":
             result.add(sql, *params)
-        if isinstance(node, Leaf) and not node.term.negated:
-            _drive(result, words, node, vocabulary)
     if words and words_indexed:
         expression = " AND ".join(_any_of(alternatives) for alternatives in words)
         result.drivers.insert(0, Driver("words", "SELECT rowid FROM jobs_text WHERE jobs_text MATCH ?", (expression,)))
@@ -132,11 +137,14 @@ def translate(query: Query, vocabulary: Vocabulary, *, words_indexed: bool = Tru
 #: A condition, its parameters, and whether it is exact (else it lets through more rows).
 Condition = tuple[str, list[Any], bool]
 _EVERY: Condition = ("1", [], False)
+#: How a term that must hold finds its candidates: a driver (states, backends), words all
+#: to be found through the word index (its alternatives), or no way (every row is read).
+Way = Driver | tuple[str, ...] | None
 
 
 def _node(node: Node, vocabulary: Vocabulary) -> Condition:
     if isinstance(node, Leaf):
-        condition = _leaf(node, vocabulary)
+        condition, _ = _leaf(node, vocabulary)
         return _not(condition) if node.term.negated else condition
     if isinstance(node, Not):
         return _not(_node(node.child, vocabulary))
@@ -161,63 +169,47 @@ def _not(condition: Condition) -> Condition:
     return f"NOT coalesce(({sql}), 0)", params, True
 
 
-def _leaf(leaf: Leaf, vocabulary: Vocabulary) -> Condition:
-    """The leaf's test, not negated (every row, not exact, when SQL cannot say it exactly)."""
+def _leaf(leaf: Leaf, vocabulary: Vocabulary) -> tuple[Condition, Way]:
+    """The leaf's test, not negated (every row, not exact, when SQL cannot say it exactly), and
+    the way to its candidates were it to hold: words (three letters or more, none that may be
+    outside the word index), states, backends."""
     term = leaf.term
     if leaf.tests:
         times = [_time(test) for test in leaf.tests]
-        return " AND ".join(sql for sql, _ in times), [param for _, params in times for param in params], True
+        return (" AND ".join(sql for sql, _ in times), [param for _, params in times for param in params], True), None
     if leaf.duration is not None:
-        return _duration(leaf.duration)
+        return _duration(leaf.duration), None
     if leaf.regex is not None:
-        return _EVERY
+        return _EVERY, None
     key = term.key.lower() if term.key else None
     value = term.value.lower()
     if key is None:
-        return _free_word(value)
+        indexed = len(value) >= SHORTEST and not vocabulary.outside_index(value)
+        return _free_word(value), (value,) if indexed else None
     if key == "state":
-        return _in("jobs.state", [state.value for state in parse_states(value)])
-    if key == "backend":
-        needles = _alternatives(value)
-        return _in("jobs.backend", [name for name in vocabulary.backends if any(n in name.lower() for n in needles)])
-    if key in _FIELDS:
-        return _contains([_FIELDS[key]], _alternatives(value))
-    if key == "group":
-        return _contains(["jobs.group_key", "coalesce(jobs.group_name, jobs.group_key)"], _alternatives(value))
-    if key.startswith("detail."):
-        return "0", [], True  # the history keeps no detail: nothing there has the field
-    label, needles = label_of(term)
-    return _label(label, needles)
-
-
-def _drive(result: SqlFilter, words: list[list[str]], leaf: Leaf, vocabulary: Vocabulary) -> None:
-    """The ways to the candidates a term that must hold gives: words, states, backends."""
-    term = leaf.term
-    if leaf.tests or leaf.duration is not None or leaf.regex is not None:
-        return
-    key = term.key.lower() if term.key else None
-    value = term.value.lower()
-    if key is None:
-        if len(value) >= SHORTEST and not vocabulary.outside_index(value):
-            words.append([value])
-    elif key == "state":
         states = [state.value for state in parse_states(value)]
         marks = ", ".join("?" * len(states))
-        result.drivers.append(Driver("states", f"SELECT id FROM jobs WHERE state IN ({marks})", tuple(states)))
-    elif key == "backend":
+        return _in("jobs.state", states), Driver("states", f"SELECT id FROM jobs WHERE state IN ({marks})", tuple(states))
+    if key == "backend":
         needles = _alternatives(value)
         names = [name for name in vocabulary.backends if any(needle in name.lower() for needle in needles)]
-        if names:
-            marks = ", ".join("?" * len(names))
-            result.drivers.append(Driver("backends", f"SELECT id FROM jobs WHERE backend IN ({marks})", tuple(names)))
-    elif key in _FIELDS:
+        marks = ", ".join("?" * len(names))
+        way = Driver("backends", f"SELECT id FROM jobs WHERE backend IN ({marks})", tuple(names)) if names else None
+        return _in("jobs.backend", names), way
+    if key in _FIELDS:
         needles = _alternatives(value)
-        if all(len(needle) >= SHORTEST for needle in needles):
-            words.append(list(needles))
-    elif key != "group" and not key.startswith("detail."):
-        _, needles = label_of(term)
-        if needles and all(len(needle) >= SHORTEST for needle in needles):
-            words.append(list(needles))
+        return _contains([_FIELDS[key]], needles), _words(needles)
+    if key == "group":
+        return _contains(["jobs.group_key", "coalesce(jobs.group_name, jobs.group_key)"], _alternatives(value)), None
+    if key.startswith("detail."):
+        return ("0", [], True), None  # the history keeps no detail: nothing there has the field
+    label, needles = label_of(term)
+    return _label(label, needles), _words(needles) if needles else None
+
+
+def _words(needles: tuple[str, ...]) -> tuple[str, ...] | None:
+    """Alternatives found through the word index, when each is long enough for it."""
+    return needles if all(len(needle) >= SHORTEST for needle in needles) else None
 
 
 def _alternatives(value: str) -> tuple[str, ...]:
