@@ -64,3 +64,10 @@ def test_any_words_and_states_side_by_side_mask_what_select_selects(terms: list[
 def test_masks_kept_for_other_texts_are_not_used() -> None:
     other = TextMasks(TEXTS[:3])
     assert masked("state:pend", other) == selected("state:pend")
+
+
+def test_a_text_starts_with_its_states_mark_which_no_word_or_pattern_sees() -> None:
+    assert selected("/^pending$/") == selected("state:pending") != []
+    assert selected("/^.$/") == selected("id:/^.$/")  # one-letter ids; the mark is no field of its own
+    assert selected("/^\\x01/") == []
+    assert parse_query("state:pend").mask(TEXTS, TextMasks(TEXTS)) == parse_query("state:pend").mask(TEXTS)

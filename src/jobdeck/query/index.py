@@ -67,22 +67,26 @@ class JobIndex:
         self._jobs.clear()
 
 
-#: Each state's name (an enum's ``.value`` is a slow property, read once per job here).
-_STATE_NAMES = {state: state.value for state in JobState}
+#: The character each indexed text starts with: its job's state, one control character a
+#: state (\x01 to \x07), which no typed word contains. A state term tests it (no job object
+#: touched), and a list of texts' states are read at C speed (``masks.TextMasks.states``).
+STATE_MARKS: dict[JobState, str] = {state: chr(1 + number) for number, state in enumerate(JobState)}
+# Each state's mark and name (an enum's ``.value`` is a slow property, read once per job here).
+_STATE_STARTS = {state: STATE_MARKS[state] + state.value for state in JobState}
 
 
 def haystack(job: Job) -> str:
-    """The job's searchable text: state, name, id, backend, raw state and label values."""
+    """The job's searchable text: its state's mark (``STATE_MARKS``) then its state, name,
+    id, backend, raw state and label values, lower-cased, NUL-separated."""
     ref = job.ref
-    # The state comes first: a state term tests the start of the text (no job object touched).
     # The separator keeps a word from matching across two fields. (Built in one call: a
     # million of them make the filter index, in a thread that shares the UI's interpreter.)
     try:
         return "\x00".join(
-            (_STATE_NAMES[job.state], job.name, ref.id, ref.backend, job.raw_state or "", *job.labels.values())
+            (_STATE_STARTS[job.state], job.name, ref.id, ref.backend, job.raw_state or "", *job.labels.values())
         ).lower()
     except TypeError:  # a label's value that is not text
-        parts = [job.state.value, job.name, ref.id, ref.backend, job.raw_state or ""]
+        parts = [_STATE_STARTS[job.state], job.name, ref.id, ref.backend, job.raw_state or ""]
         parts.extend(str(value) for value in job.labels.values())
         return "\x00".join(parts).lower()
 

@@ -3,8 +3,8 @@ speed (``map`` over the texts, no Python-level step per job), and kept per list 
 (``TextMasks``) so a word or a state asked for again costs nothing.
 
 A free word's mask is ``in`` over every text; a state's is read from the list's state
-column (each text starts with its state's name: ``index.haystack``), made once by a
-pass and then translated for any set of states, a byte per job, at memory speed.
+column (each text starts with its state's mark: ``index.STATE_MARKS``), made once by
+a join of first characters and then translated for any set of states, a byte per job.
 """
 
 from __future__ import annotations
@@ -14,15 +14,12 @@ from itertools import repeat
 from operator import contains, itemgetter
 
 from jobdeck.model import JobState
+from jobdeck.query.index import STATE_MARKS
 
 #: Turns a mask's bytes 0 into 1 and 1 into 0 (a negated term).
 FLIP = bytes.maketrans(b"\x00\x01", b"\x01\x00")
 
-_STATES: tuple[JobState, ...] = tuple(JobState)
-# Each state by the first two letters of its name (they differ), as its text starts.
-_CODES = {state.value[:2]: code for code, state in enumerate(_STATES)}
-_NO_STATE = 255
-_FIRST_TWO = itemgetter(slice(0, 2))
+_FIRST = itemgetter(0)
 #: The most word masks kept for one list (a megabyte each at a million jobs).
 _WORDS_KEPT = 8
 
@@ -34,7 +31,7 @@ def word_mask(texts: Sequence[str], word: str) -> bytes:
 
 def state_mask(texts: Sequence[str], states: Collection[JobState]) -> bytes:
     """1 where the text's job is in one of ``states``."""
-    return bytes(map(str.startswith, texts, repeat(tuple(state.value + "\x00" for state in states))))
+    return bytes(map(contains, repeat(frozenset(STATE_MARKS[state] for state in states)), map(_FIRST, texts)))
 
 
 def both(first: bytes, second: bytes) -> bytes:
@@ -60,9 +57,8 @@ class TextMasks:
         return found
 
     def states(self, states: Collection[JobState]) -> bytes:
-        if len(_CODES) != len(_STATES):  # (two states' names start alike: no column)
-            return state_mask(self.texts, states)
         if self._states is None:
-            self._states = bytes(map(_CODES.get, map(_FIRST_TWO, self.texts), repeat(_NO_STATE)))
-        table = bytes(1 if code < len(_STATES) and _STATES[code] in states else 0 for code in range(256))
-        return self._states.translate(table)
+            # Each text's first character, its state's mark (at most \x07): one byte each.
+            self._states = "".join(map(_FIRST, self.texts)).encode("latin-1")
+        marks = {ord(STATE_MARKS[state]) for state in states}
+        return self._states.translate(bytes(1 if code in marks else 0 for code in range(256)))

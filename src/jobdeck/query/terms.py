@@ -12,6 +12,7 @@ from typing import Any
 
 from jobdeck.model import Job, JobState
 from jobdeck.query.errors import QueryError
+from jobdeck.query.index import STATE_MARKS
 from jobdeck.query.patterns import compile_pattern
 from jobdeck.time_terms import TIME_KEYS, DurationTest, TimeTermError, TimeTest, duration_test, time_tests
 
@@ -104,8 +105,8 @@ def expression(leaf: Leaf, constant: Callable[[object], str]) -> str:
     if key is None:
         return f"{constant(value)} in h"
     if key == "state":
-        # The text starts with the state's name and a NUL (see index.haystack).
-        return f"h.startswith({constant(tuple(state.value + chr(0) for state in parse_states(value)))})"
+        # The text starts with the state's mark (see index.haystack).
+        return f"h[0] in {constant(frozenset(STATE_MARKS[state] for state in parse_states(value)))}"
     if key in _FIELD_SOURCES:
         field = f"{_FIELD_SOURCES[key]}.lower()"
         return " or ".join(f"{constant(needle)} in {field}" for needle in _values(key, value))
@@ -205,7 +206,9 @@ def search(regex: re.Pattern[str], text: str) -> bool:
 def any_field(regex: re.Pattern[str], text: str) -> bool:
     """Whether ``regex`` is found in one of the fields of an indexed text (``^`` and ``$``
     are a field's start and end)."""
-    return any(regex.search(part[:PATTERN_TEXT]) is not None for part in text.split("\x00"))
+    parts = text.split("\x00")
+    parts[0] = parts[0][1:]  # (after the state's mark)
+    return any(regex.search(part[:PATTERN_TEXT]) is not None for part in parts)
 
 
 def _values(key: str, value: str) -> tuple[str, ...]:
