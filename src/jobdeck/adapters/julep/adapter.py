@@ -27,47 +27,19 @@ import httpx
 
 from jobdeck.adapters.base import ListedJobs, read_secret
 from jobdeck.adapters.changes import Change
-from jobdeck.adapters.kit.http import (
-    HttpAdapter,
-    HttpClient,
-    all_results,
-    gather_bounded,
-    validate,
-)
-from jobdeck.adapters.kit.http_body import loads
-from jobdeck.adapters.kit.http_paths import segment
-from jobdeck.adapters.julep.convert import (
-    event_from_transition,
-    job_from_execution,
-    job_from_status,
-    job_not_found,
-    log_line,
-    short_id,
-    summarize,
-    task_group,
-)
-from jobdeck.adapters.julep.push import STREAM_READ_TIMEOUT, TERMINAL, ListedExecutions, StatusStreams
+from jobdeck.adapters.julep import api
+from jobdeck.adapters.julep.api import julep_error_message
+from jobdeck.adapters.julep.convert import event_from_transition, job_from_execution, short_id, task_group
+from jobdeck.adapters.julep.push import STREAM_READ_TIMEOUT, ListedExecutions, StatusStreams
 from jobdeck.adapters.julep.settings import JulepSettings, canonical_uuid
-from jobdeck.adapters.julep.sse import sse_events
-from jobdeck.adapters.julep.wire import (
-    ERROR_BODY,
-    Execution,
-    ExecutionList,
-    ExecutionStatusEvent,
-    JobStatus,
-    Transition,
-    TransitionList,
-)
-from jobdeck.errors import AdapterError, BadResponse, NotFound, Unsupported
+from jobdeck.adapters.julep.wire import Execution, ExecutionStatusEvent
+from jobdeck.adapters.kit.http import HttpAdapter, HttpClient, all_results, gather_bounded, validate
+from jobdeck.adapters.kit.http_paths import segment
+from jobdeck.errors import AdapterError, NotFound, Unsupported
 from jobdeck.model import ActionResult, Capability, Job, JobGroup, JobRef, LogChunk, LogCursor, StatusEvent
 
 log = logging.getLogger(__name__)
 
-#: Transitions fetched per page.
-PAGE = 100
-#: A job id no server knows (the nil UUID). Asking for it (400 NOT_FOUND) is the cheapest
-#: request that proves the server answers and takes the key, when nothing else is asked.
-PROBE_JOB = "00000000-0000-0000-0000-000000000000"
 #: What the deck says when a job (not an execution) is asked for a log.
 JOB_HAS_NO_LOG = "a Julep job has no log; the transitions of a task execution are its log"
 JOB_NOT_ACTIONABLE = "Julep jobs can only be read; stop or rerun one of the task's executions instead"
@@ -158,11 +130,11 @@ class JulepAdapter(HttpAdapter):
 
     async def list_jobs(self) -> list[Job]:
         if not self._watched and not self.settings.tasks:
-            await self._probe()  # nothing to ask: ask something, or "ok" would mean nothing
+            await api.probe(self.http)  # nothing to ask: ask something, or "ok" would mean nothing
             return []
-        watched = all_results(await gather_bounded([partial(self._fetch_watched, job_id) for job_id in self._watched]))
+        watched = all_results(await gather_bounded([partial(api.watched_job, self.http, self.name, job_id) for job_id in self._watched]))
         tasks = self.settings.tasks
-        listings = all_results(await gather_bounded([partial(self._list_executions, task_id) for task_id in tasks]))
+        listings = all_results(await gather_bounded([partial(self._executions, task_id) for task_id in tasks]))
         limit = self.settings.executions_per_task
         self._listed_executions.listed(dict(zip(tasks, listings, strict=True)))
         self._groups = {
@@ -183,19 +155,19 @@ class JulepAdapter(HttpAdapter):
 
     async def get_job(self, job_id: str) -> Job:
         if self.is_watched_job(job_id):
-            return await self._fetch_watched(job_id)
-        return self._execution_job(await self._get_execution(job_id))
+            return await api.watched_job(self.http, self.name, job_id)
+        return self._execution_job(await api.execution(self.http, self.name, job_id))
 
     async def timeline(self, job_id: str) -> list[StatusEvent]:
         if self.is_watched_job(job_id):
             return []  # a job keeps no history; the monitor records what it observes
-        return [event_from_transition(t) for t in await self._transitions(job_id)]
+        return [event_from_transition(t) for t in await api.transitions(self.http, self.name, job_id)]
 
     async def read_log(self, job_id: str, cursor: LogCursor | int = 0) -> LogChunk:
         offset = self.log_offset(cursor)
         if self.is_watched_job(job_id):
             raise Unsupported(JOB_HAS_NO_LOG)
-        chunk, _ = await self._log_after(job_id, offset)
+        chunk, _ = await api.log_after(self.http, self.name, job_id, offset)
         return chunk
 
     async def follow_log(self, job_id: str, cursor: LogCursor | int = 0) -> AsyncIterator[LogChunk]:
@@ -204,7 +176,7 @@ class JulepAdapter(HttpAdapter):
         if self.is_watched_job(job_id):
             raise Unsupported(JOB_HAS_NO_LOG)
         while True:
-            chunk, seen = await self._log_after(job_id, offset)
+            chunk, seen = await api.log_after(self.http, self.name, job_id, offset)
             if chunk.text or chunk.complete:
                 yield chunk
             if chunk.complete:
@@ -212,7 +184,7 @@ class JulepAdapter(HttpAdapter):
             offset = chunk.offset
             streamed = 0
             try:
-                async for line in self._stream_transitions(job_id, seen):
+                async for line in api.streamed_transitions(self.streams_http, self.name, job_id, seen):
                     streamed += 1
                     offset += len(line.encode())
                     yield LogChunk(text=line, offset=offset)
@@ -264,7 +236,7 @@ class JulepAdapter(HttpAdapter):
 
     async def retry(self, job_id: str) -> ActionResult:
         # The input comes fresh from the server: the job's own detail is redacted.
-        original = await self._get_execution(job_id)
+        original = await api.execution(self.http, self.name, job_id)
         metadata = dict(original.metadata) if isinstance(original.metadata, dict) else {}
         metadata["retry_of"] = original.id
         response = await self.http.request(
@@ -273,7 +245,7 @@ class JulepAdapter(HttpAdapter):
             json={"input": original.input if original.input is not None else {}, "metadata": metadata},
             expect=(200, 201),
         )
-        created = self._validated(Execution, self.http.decode_json(response), "the new execution")
+        created = validate(Execution, self.http.decode_json(response), what="the new execution", backend=self.name)
         task = self._task_name(original.task_id)
         return ActionResult(
             ok=True,
@@ -281,82 +253,16 @@ class JulepAdapter(HttpAdapter):
             new_ref=JobRef(backend=self.name, id=created.id),
         )
 
-    # -- inside: requests -----------------------------------------------------------------
+    # -- inside: requests (``api.py``) -------------------------------------------------------
 
-    def _validated(self, model: Any, data: Any, what: str) -> Any:
-        return validate(model, data, what=what, backend=self.name)
-
-    async def _probe(self) -> None:
-        await self.http.request("GET", f"/jobs/{PROBE_JOB}", expect=(200, 400))
-
-    async def _fetch_watched(self, job_id: str) -> Job:
-        http = self.http
-        response = await http.request("GET", f"/jobs/{segment(job_id)}", expect=(200, 400, 422))
-        body = http.decode_json(response)
-        if response.status_code == 200:
-            return job_from_status(self.name, self._validated(JobStatus, body, f"job {job_id}"))
-        code, message = _error_parts(body)
-        if response.status_code == 400 and code == "NOT_FOUND":
-            return job_not_found(self.name, job_id)
-        if response.status_code == 422:
-            return job_not_found(self.name, job_id).model_copy(update={"error": f"not a valid job id ({message})"})
-        raise BadResponse(f"{self.name}: GET /jobs/{job_id}: HTTP {response.status_code} {code}: {message}")
-
-    async def _list_executions(self, task_id: str) -> list[Execution]:
-        params = {
-            "limit": self.settings.executions_per_task,
-            "offset": 0,
-            "sort_by": "created_at",
-            "direction": "desc",
-        }
-        body = await self.http.get_json(f"/tasks/{segment(task_id)}/executions", params=params)
-        listing = self._validated(ExecutionList, body, f"the executions of task {task_id}")
-        return listing.items
-
-    async def _get_execution(self, execution_id: str) -> Execution:
-        body = await self.http.get_json(f"/executions/{segment(execution_id)}")
-        return self._validated(Execution, body, f"execution {execution_id}")
-
-    async def _transitions(self, execution_id: str) -> list[Transition]:
-        """Every transition, oldest first (the server's default order is newest first)."""
-        found: list[Transition] = []
-        while True:
-            params = {"limit": PAGE, "offset": len(found), "sort_by": "created_at", "direction": "asc"}
-            body = await self.http.get_json(f"/executions/{segment(execution_id)}/transitions", params=params)
-            page = self._validated(TransitionList, body, f"the transitions of execution {execution_id}").items
-            found.extend(page)
-            if len(page) < PAGE:
-                return found
-
-    async def _log_state(self, execution_id: str) -> tuple[bytes, int, bool]:
-        """The whole log as bytes, how many transitions it shows, and whether it is final."""
-        # Status first: if it is terminal, the transitions read after it are all there are.
-        execution = await self._get_execution(execution_id)
-        transitions = await self._transitions(execution_id)
-        text = "".join(log_line(t) for t in transitions).encode()
-        return text, len(transitions), execution.status in TERMINAL
-
-    async def _log_after(self, execution_id: str, offset: int) -> tuple[LogChunk, int]:
-        """The log from byte ``offset`` to what is there now, and how many transitions it shows."""
-        text, seen, complete = await self._log_state(execution_id)
-        offset = max(0, min(offset, len(text)))
-        return LogChunk(text=text[offset:].decode(errors="replace"), offset=len(text), complete=complete), seen
-
-    async def _stream_transitions(self, execution_id: str, seen: int) -> AsyncIterator[str]:
-        """Log lines of the transitions after the first ``seen``, as the server sends them."""
-        path = f"/executions/{segment(execution_id)}/transitions.stream"
-        async with self.streams_http.stream("GET", path, params={"next_token": seen}, expect=(200,)) as response:
-            async for event in sse_events(response.aiter_lines()):
-                transition = self._validated(Transition, _json_event(event.data, self.name), "a transition event")
-                yield log_line(transition)
-
-    # -- inside: push (the channel itself: push.py) ------------------------------------------
+    async def _executions(self, task_id: str) -> list[Execution]:
+        return await api.executions(self.http, self.name, task_id, self.settings.executions_per_task)
 
     def _open_status_stream(self, execution_id: str) -> AbstractAsyncContextManager[httpx.Response]:
-        return self.streams_http.stream("GET", f"/executions/{segment(execution_id)}/status.stream", expect=(200,))
+        return api.status_stream(self.streams_http, execution_id)
 
     def _status_event(self, data: str) -> ExecutionStatusEvent:
-        return self._validated(ExecutionStatusEvent, _json_event(data, self.name), "a status event")
+        return api.status_event(data, self.name)
 
     # -- inside: conversion ------------------------------------------------------------------
 
@@ -374,30 +280,3 @@ class JulepAdapter(HttpAdapter):
 
     def _task_name(self, task_id: str) -> str:
         return self.settings.task_names.get(task_id) or f"task {short_id(task_id)}"
-
-
-def julep_error_message(response: httpx.Response) -> str | None:
-    """Julep's own error text: ``{"error": {"message", "code"}}`` → "message (code)"."""
-    try:
-        code, message = _error_parts(response.json())
-    except ValueError:
-        return response.reason_phrase or None
-    if not message:
-        return response.reason_phrase or None
-    return f"{message} ({code})" if code else message
-
-
-def _error_parts(body: Any) -> tuple[str, str]:
-    try:
-        error = ERROR_BODY.validate_python(body).error
-    except ValueError:
-        return "", ""
-    # Error text is free text: nothing to redact by key, but keep it one short line.
-    return error.code, summarize(error.message, 200)
-
-
-def _json_event(data: str, backend: str) -> Any:
-    try:
-        return loads(data)
-    except ValueError:
-        raise BadResponse(f"{backend}: an event of the stream is not valid JSON") from None
