@@ -271,19 +271,29 @@ async def test_without_squeue_on_path_the_backend_is_down_saying_so(cluster, ada
     assert await adapter.list_jobs()
 
 
-async def test_a_controller_that_does_not_answer_is_down_with_slurm_s_words_and_the_deck_recovers(cluster, adapter, tmp_path):
+async def test_a_controller_that_does_not_answer_is_down_naming_slurmctld_after_one_squeue_and_the_deck_recovers(
+        cluster, adapter, tmp_path):
+    # Slurm's commands try a controller that does not answer for its MessageTimeout (~9 s here)
+    # and squeue --json then says only "Failed while looking for jobs": asking the plain squeue
+    # for Slurm's words would wait as long again, with H saying "no reply" meanwhile.
     conf = Path(cluster.env["SLURM_CONF"]).read_text()
     dead = tmp_path / "slurm.conf"
     dead.write_text("\n".join(
         "SlurmctldPort=1" if line.startswith("SlurmctldPort=") else line for line in conf.splitlines()) + "\n")
+    calls = tmp_path / "squeue-calls"
+    shims = tmp_path / "bin"
+    shims.mkdir()
+    (shims / "squeue").write_text(f'#!/bin/sh\necho "$*" >> {calls}\nexec {shutil.which("squeue")} "$@"\n')
+    (shims / "squeue").chmod(0o755)
     monitor = Monitor([adapter], clock=adapter.clock, store=MemoryStore(tmp_path))
     await monitor.poll_once()
     assert monitor.health()["hpc"].status is HealthStatus.OK
-    with environment({"SLURM_CONF": str(dead)}):
+    with environment({"SLURM_CONF": str(dead), "PATH": f"{shims}:{os.environ['PATH']}"}):
         await monitor.poll_once()
         health = monitor.health()["hpc"]
         assert health.status is not HealthStatus.OK
-        assert "Unable to contact slurm controller" in (health.last_error or "")
+        assert "Slurm cannot be reached: slurmctld did not answer (squeue --json: " in (health.last_error or "")
+        assert calls.read_text().splitlines() == ["--json"]
         assert monitor.job(JobRef(backend="hpc", id=cluster.ids["ok"])) is not None  # still in view
     await monitor.refresh("hpc")
     await monitor.poll_once()

@@ -51,9 +51,13 @@ class CliSource:
             raise BadResponse(f"{self.backend}: squeue --json gave no JSON ({str(exc)[:100]})") from None
         if parsed.errors and not parsed.records:
             # squeue --json exits 0 with only "Failed while looking for jobs" when Slurm cannot be
-            # reached; its plain form says why on stderr (and fails): Slurm's own words.
-            await self._run("squeue", "--noheader", "--format=%i", "--me")
-            raise Unreachable(f"{self.backend}: squeue --json: {'; '.join(parsed.errors)[:300]}")
+            # reached. Slurm's own words, when it has any, are on its stderr (munge down, a bad
+            # config); none when slurmctld did not answer (it tried for its MessageTimeout, ~10 s:
+            # asking the plain squeue for its "Unable to contact slurm controller" would wait as long).
+            if out.said:
+                raise command_error(self.backend, "squeue --json", out)
+            raise Unreachable(f"{self.backend}: Slurm cannot be reached: slurmctld did not answer "
+                              f"(squeue --json: {'; '.join(parsed.errors)[:300]})")
         return parsed
 
     async def accounting(self, since: float) -> Parsed:
