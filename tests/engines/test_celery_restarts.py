@@ -1,8 +1,9 @@
 """The celery adapter when Celery's parts go away and come back, against the session's real
 Redis, workers and Flower (this module runs after the others: it restarts them).
 
-- Flower stopped: the backend is down, its rows stay; started again, it has forgotten every
-  task: the monitor keeps them marked gone, and the history keeps them.
+- Flower stopped: the backend is down, its rows stay, and the header says nothing of the
+  workers it last saw; started again, it has forgotten every task: the monitor keeps them
+  marked gone, and the history keeps them.
 - Flower refusing its API (401): the message says how to set it up, or names auth_env.
 - The broker (Redis) stopped: broker mode is down, its rows stay; back, it reconnects.
 - A worker killed mid-task: the task is not shown running for ever, but unknown, with a note.
@@ -53,12 +54,15 @@ async def test_flower_down_is_a_backend_down_and_what_it_forgot_on_restart_stays
     ref = JobRef(backend="tasks", id=task_id)
     await monitor.poll_once()
     assert monitor.job(ref) is not None and monitor.health()["tasks"].status is HealthStatus.OK
+    assert any(re.match(r"\d+ workers? online", note) for note in monitor.health()["tasks"].notes)
 
     script(celery_engine, "flower-stop")
     for _ in range(3):
         await monitor.poll_once()
     health = monitor.health()["tasks"]
     assert health.status is HealthStatus.DOWN and "unreachable" in (health.last_error or "")
+    # What Flower last said of the workers is not told as if it were so now (nor any warning of them).
+    assert not any("worker" in said for said in (*health.notes, *health.warnings)), (health.notes, health.warnings)
     kept = monitor.job(ref)
     assert kept is not None and kept.state is JobState.SUCCEEDED and not kept.gone  # the rows stay
 
@@ -69,6 +73,13 @@ async def test_flower_down_is_a_backend_down_and_what_it_forgot_on_restart_stays
         assert monitor.health()["tasks"].status is HealthStatus.OK
 
     await eventually(back, "Flower answering again")
+
+    async def workers_told() -> None:  # a Flower just started hears of the workers at their next heartbeats
+        await monitor.poll_once()
+        notes = monitor.health()["tasks"].notes
+        assert any(re.match(r"\d+ workers? online", note) for note in notes), notes
+
+    await eventually(workers_told, "the workers in the notes again")
     forgotten = monitor.job(ref)
     assert forgotten is not None and forgotten.gone and forgotten.state is JobState.SUCCEEDED
     assert store.flush()

@@ -372,7 +372,12 @@ class Scheduler:
     def _record_failure(self, backend: PolledBackend, error: AdapterError, *, down: bool = False) -> float:
         failures = backend.health.consecutive_failures + 1
         delay = backend.backoff.delay(failures, rng=self._rng, retry_after=error.retry_after)
-        self._set_health(backend, health_rules.after_failure(backend.health, error, delay=delay, down=down))
+        health = health_rules.after_failure(backend.health, error, delay=delay, down=down)
+        # What the adapter told of the backend may have gone with its answer (Celery's workers
+        # while Flower is down): read again, as after a good poll.
+        health = replace(health, warnings=_warnings_of(backend.adapter, health.warnings),
+                         notes=_notes_of(backend.adapter, health.notes))
+        self._set_health(backend, health)
         return delay
 
     def _set_health(self, backend: PolledBackend, health: BackendHealth) -> None:

@@ -126,6 +126,8 @@ class CeleryAdapter(HttpAdapter):
         self._workers_problem: str | None = None
         #: When Flower was last asked about the workers (they are asked every WORKERS_EVERY seconds).
         self._workers_at: float | None = None
+        #: Whether the last read told what the workers are (not while Flower or the broker is down).
+        self._workers_known = True
         #: Tasks this jobdeck sent again, and the task each is a retry of.
         self._retry_of: dict[str, str] = {}
         #: Tasks this jobdeck revoked (a queued one stays RECEIVED until a worker takes it).
@@ -195,7 +197,9 @@ class CeleryAdapter(HttpAdapter):
 
     def notes(self) -> tuple[str, ...]:
         """The workers in the header: "2 workers online, 3 active tasks" (or "1 of 2 workers online");
-        what is unknown of them, and why, after it."""
+        what is unknown of them, and why, after it; nothing while they are not known (the health says why)."""
+        if not self._workers_known:
+            return ()
         if not self._workers:
             return ("no workers seen yet",) if self._workers_problem is None else (self._workers_problem,)
         online = [worker for worker in self._workers if worker.online]
@@ -215,8 +219,14 @@ class CeleryAdapter(HttpAdapter):
     # -- reading ----------------------------------------------------------------------------
 
     async def list_jobs(self) -> list[Job]:
-        tasks, workers = await self._tasks_and_workers()
-        self._workers = workers
+        try:
+            tasks, workers = await self._tasks_and_workers()
+        except Exception:
+            # Flower (or the broker) did not answer: what the workers were is not known now, and
+            # the header must not go on telling it ("worker offline: w1" while Flower is down).
+            self._workers, self._workers_problem, self._workers_at, self._workers_known = [], None, None, False
+            raise
+        self._workers, self._workers_known = workers, True
         offline = {worker.name: not worker.online for worker in workers}
         idle = idle_workers(workers)
         limit = self.settings.max_tasks
