@@ -25,6 +25,7 @@ from jobdeck.emulators.intuned.scenario import (
     DEFAULT_WORKSPACE_ID,
     seed_scenario,
 )
+from jobdeck.emulators.intuned.bodies import job_details, job_list_item, results_wire, run_wire
 from jobdeck.emulators.intuned.simulation import IntunedSimulation, RunRecord, SimulationError
 
 BASE = API_PREFIX + "/{workspace_id}/projects/{project}/jobs"
@@ -144,7 +145,7 @@ class IntunedEmulator(Emulator):
 
     async def _list_jobs(self, request: Request) -> Response:
         jobs = self.sim.project_jobs(request.path_params["project"])
-        return JSONResponse([self.sim.job_list_item(job) for job in jobs.values()])
+        return JSONResponse([job_list_item(self.sim, job) for job in jobs.values()])
 
     async def _create_job(self, request: Request) -> Response:
         project = request.path_params["project"]
@@ -155,7 +156,7 @@ class IntunedEmulator(Emulator):
 
     async def _get_job(self, request: Request) -> Response:
         job = self.sim.job(request.path_params["project"], request.path_params["job_id"])
-        return JSONResponse(self.sim.job_details(job))
+        return JSONResponse(job_details(self.sim, job))
 
     async def _update_job(self, request: Request) -> Response:
         project, job_id = request.path_params["project"], request.path_params["job_id"]
@@ -193,13 +194,13 @@ class IntunedEmulator(Emulator):
         number = _int_param(query.get("pageNumber"), "pageNumber", 0, low=0)
         ordered = _sorted_runs(runs, query.get("sortBy") or "start_time,desc")
         page = ordered[number * size : (number + 1) * size]
-        return JSONResponse({"jobRuns": [self.sim.run_wire(run) for run in page], "totalCount": len(runs)})
+        return JSONResponse({"jobRuns": [run_wire(self.sim, run) for run in page], "totalCount": len(runs)})
 
     async def _get_run(self, request: Request) -> Response:
         params = request.path_params
         run = self.sim.run(params["project"], params["job_id"], params["run_id"])
-        body: dict[str, Any] = {"jobRun": self.sim.run_wire(run)}
-        results = self.sim.results_wire(run, self.clock.now())
+        body: dict[str, Any] = {"jobRun": run_wire(self.sim, run)}
+        results = results_wire(self.sim, run, self.clock.now())
         if results is not None:
             body["results"] = results
         return JSONResponse(body)

@@ -11,112 +11,29 @@ PAUSED); resuming it resumes the run (RESUMING, then PENDING).
 Outcomes come from a random generator per run, seeded by the emulator's seed
 and the run's id, so they depend only on the seed and on what was asked,
 never on how often anyone polled.
+
+The records it keeps are ``records.py``'s; what is sent of them, ``bodies.py``'s.
 """
 
 from __future__ import annotations
 
 import random
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from jobdeck.emulators.intuned.models import (
     DOC_ERRORS,
     DOC_REASONS,
-    FINAL_STATUSES,
     CreateJob,
     UpdateJob,
     dump,
     iso,
 )
+from jobdeck.emulators.intuned.records import ID_NAMESPACE, JobRecord, NotFoundError, Profile, RunRecord, SimulationError
 from jobdeck.emulators.intuned.schedule import next_run, validate_schedule
 
-_PROJECT_NAMESPACE = uuid.UUID("6f1d2c3b-4a59-4e6f-8a7b-9c0d1e2f3a4b")
-
-
-class SimulationError(Exception):
-    """A request the simulation refuses; routes turn it into the documented error body."""
-
-    status = 400
-
-    def __init__(self, message: str, details: Any = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.details = details
-
-
-class NotFoundError(SimulationError):
-    status = 404
-
-
-@dataclass
-class Profile:
-    """How a job's runs behave. Emulator-only: never on the wire."""
-
-    #: Chance that one payload fails.
-    failure_rate: float = 0.05
-    #: Payloads per payload item (Intuned APIs may extend a run's payloads).
-    fan_out: int = 1
-    #: Payloads finished per tick; None = the job's maxConcurrentRequests, else 1.
-    rate: int | None = None
-    #: Ticks a new run waits in the queue before its first payload finishes.
-    queue_ticks: int = 2
-    #: When set, runs fail with this error code after ``error_after`` payloads.
-    error_code: str | None = None
-    error_after: int = 0
-
-
-@dataclass
-class JobRecord:
-    id: str
-    project: str
-    spec: UpdateJob
-    created_at: datetime
-    profile: Profile
-    state: str = "ACTIVE"
-    next_run_time: datetime | None = None
-    last_run_time: datetime | None = None
-    reason: dict[str, Any] | None = None
-    schedule_id: str | None = None
-
-    @property
-    def total_payloads(self) -> int:
-        return len(self.spec.payload) * max(1, self.profile.fan_out)
-
-    @property
-    def rate(self) -> int:
-        configured = self.profile.rate or self.spec.configuration.maxConcurrentRequests or 1
-        return max(1, configured)
-
-
-@dataclass
-class RunRecord:
-    id: str
-    job_id: str
-    project: str
-    type: str
-    status: str
-    created_at: datetime
-    start_time: datetime
-    updated_at: datetime
-    payloads: int
-    snapshot: dict[str, Any]
-    rng: random.Random
-    queue_left: int = 0
-    end_time: datetime | None = None
-    successful_runs: int = 0
-    failed_runs: int = 0
-    error: dict[str, Any] | None = None
-    reason: dict[str, Any] | None = None
-
-    @property
-    def final(self) -> bool:
-        return self.status in FINAL_STATUSES
-
-    @property
-    def done(self) -> int:
-        return self.successful_runs + self.failed_runs
+__all__ = ["IntunedSimulation", "JobRecord", "NotFoundError", "Profile", "RunRecord", "SimulationError"]
 
 
 class IntunedSimulation:
@@ -135,7 +52,7 @@ class IntunedSimulation:
         return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
 
     def project_id(self, project: str) -> str:
-        return str(uuid.uuid5(_PROJECT_NAMESPACE, f"{self.workspace_id}/{project}"))
+        return str(uuid.uuid5(ID_NAMESPACE, f"{self.workspace_id}/{project}"))
 
     # -- lookups -----------------------------------------------------------------
 
@@ -348,85 +265,6 @@ class IntunedSimulation:
         if spec.notifications:
             snapshot["notifications"] = [dump(item) for item in spec.notifications]
         return snapshot
-
-    # -- the wire ----------------------------------------------------------------------
-
-    def job_list_item(self, job: JobRecord) -> dict[str, Any]:
-        """JobDBObject: snake_case ids (``workspace_id``, ``project_id``), proxy as an object."""
-        spec = job.spec
-        item: dict[str, Any] = {
-            "id": job.id,
-            "workspace_id": self.workspace_id,
-            "project_id": self.project_id(job.project),
-            "configuration": dump(spec.configuration),
-            "payload": [dump(p) for p in spec.payload],
-            "sink": dump(spec.sink),
-            "schedule": dump(spec.schedule),
-            "next_run_time": iso(job.next_run_time),
-            "last_run_time": iso(job.last_run_time),
-            "created_at": iso(job.created_at),
-            "auth_session": dump(spec.auth_session),
-            "proxy": {"version": "v1", "url": spec.proxy} if spec.proxy else None,
-            "reason": job.reason,
-            "state": job.state,
-            "schedule_id": job.schedule_id,
-            "source": "API",
-        }
-        if spec.notifications:
-            item["notifications"] = [dump(n) for n in spec.notifications]
-        return item
-
-    def job_details(self, job: JobRecord) -> dict[str, Any]:
-        """JobDetails (GET one): ``projectId`` in camelCase, proxy as a string."""
-        spec = job.spec
-        return {
-            "id": job.id,
-            "configuration": dump(spec.configuration),
-            "sink": dump(spec.sink),
-            "created_at": iso(job.created_at),
-            "next_run_time": iso(job.next_run_time),
-            "last_run_time": iso(job.last_run_time),
-            "state": job.state,
-            "payload": [dump(p) for p in spec.payload],
-            "schedule": dump(spec.schedule),
-            "projectId": self.project_id(job.project),
-            "auth_session": dump(spec.auth_session),
-            "proxy": spec.proxy,
-        }
-
-    def run_wire(self, run: RunRecord) -> dict[str, Any]:
-        return {
-            "id": run.id,
-            "start_time": iso(run.start_time),
-            "end_time": iso(run.end_time),
-            "workspace_id": self.workspace_id,
-            "project_id": self.project_id(run.project),
-            "job_id": run.job_id,
-            "created_at": iso(run.created_at),
-            "updated_at": iso(run.updated_at),
-            "type": run.type,
-            "status": run.status,
-            "payloads": run.payloads,
-            "successful_runs": run.successful_runs,
-            "failed_runs": run.failed_runs,
-            "error": run.error,
-            "reason": run.reason,
-            "job_configuration_snapshot": run.snapshot,
-        }
-
-    def results_wire(self, run: RunRecord, now: datetime) -> dict[str, Any] | None:
-        """The aggregated output's download link, once a run has finished with some results."""
-        if not run.final or not run.successful_runs:
-            return None
-        key = f"{self.workspace_id}/{run.project}/{run.job_id}/{run.id}.json"
-        signature = uuid.uuid5(_PROJECT_NAMESPACE, key).hex
-        return {
-            "signed_url": f"https://intuned-results.s3.amazonaws.com/{key}?X-Amz-Expires=3600&X-Amz-Signature={signature}",
-            "signed_url_expiration": iso(now + timedelta(hours=1)),
-            "size": 512 * run.successful_runs,
-            "key": key,
-            "format": "json",
-        }
 
 
 def _set_status(run: RunRecord, status: str, now: datetime) -> None:
