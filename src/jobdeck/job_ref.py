@@ -1,36 +1,36 @@
 """A job's identity across backends: the backend's configured name plus its id.
 
-A small immutable object rather than a pydantic model (issue 22): a million jobs hold a
-million of them, and each is a dictionary key in the monitor and the list (its hash is
-kept). Pydantic models that hold one (``Run.job``) validate and dump it as
+A small immutable pair rather than a pydantic model (issue 22): a million jobs hold a
+million of them, and each is a dictionary key in the monitor and the list. Pydantic models that hold one (``Run.job``) validate and dump it as
 ``{"backend": …, "id": …}``.
 """
 
 from __future__ import annotations
 
 import sys
+from collections import namedtuple
 from typing import Any
 
 from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
 
 
-class JobRef:
-    """``backend/id``; equal refs are the same job."""
+class JobRef(namedtuple("_Pair", ("backend", "id"))):
+    """``backend/id``; equal refs are the same job.
 
-    __slots__ = ("backend", "id", "_hash")
+    A pair underneath: hashed, compared and read in C (a million are dictionary keys).
+    """
+
+    __slots__ = ()
 
     backend: str
     id: str
 
-    def __init__(self, *, backend: str, id: str) -> None:  # noqa: A002 - the contract's word
+    def __new__(cls, *, backend: str, id: str) -> JobRef:  # noqa: A002 - the contract's word
         if type(backend) is not str or type(id) is not str:
             raise TypeError(f"a job reference is two strings, not {type(backend).__name__}/{type(id).__name__}")
-        set_slot = object.__setattr__
         # The backend's name repeats on every one of its jobs: one copy.
-        set_slot(self, "backend", sys.intern(backend))
-        set_slot(self, "id", id)
-        set_slot(self, "_hash", hash((backend, id)))
+        return super().__new__(cls, sys.intern(backend), id)
 
     @classmethod
     def parse(cls, text: str) -> JobRef:
@@ -41,30 +41,16 @@ class JobRef:
         return cls(backend=backend, id=job_id)
 
     def __str__(self) -> str:
-        return f"{self.backend}/{self.id}"
+        return f"{self[0]}/{self[1]}"
 
     def __repr__(self) -> str:
-        return f"JobRef(backend={self.backend!r}, id={self.id!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not JobRef:
-            return NotImplemented
-        return self._hash == other._hash and self.id == other.id and self.backend == other.backend  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return self._hash
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError("a JobRef cannot be changed")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError("a JobRef cannot be changed")
+        return f"JobRef(backend={self[0]!r}, id={self[1]!r})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuilt, (self.backend, self.id))
+        return (_rebuilt, (self[0], self[1]))
 
     def model_dump(self, mode: str = "python", **_: Any) -> dict[str, str]:
-        return {"backend": self.backend, "id": self.id}
+        return {"backend": self[0], "id": self[1]}
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
