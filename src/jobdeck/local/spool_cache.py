@@ -3,9 +3,11 @@
 Reading a spool of 50,000 jobs means parsing 100,000 files: about 4.5 s on a 2-core
 server before the deck can show them. So the spool index keeps the facts of its finished
 jobs (``job_facts``) in one file of the user's cache folder, each with the version of its
-job folder it was read from, and a deck started again shows them from there. The next
-poll checks every one of them against its folder (a few ``stat`` calls each) and reads
-again the ones that changed: nothing is trusted for longer than that.
+job folder it was read from, and a deck started again shows them from there: each one
+whose runs folder and latest events are at the same version (two ``stat`` calls), the
+others read again. The next poll checks every kept job by all of its files, as a whole
+read does (``spool_index``). The file is written by the first whole read of a spool, then
+at most every few minutes while finished jobs change, come or go.
 
 Where: ``<cache folder>/spools/<digest of the spool's path>.json`` — the user's own
 cache, never the spool, so a read-only spool, a spool on NFS or one that several users
