@@ -5,7 +5,9 @@ once a second (ages, durations, "for 5s") among many that do not. Drawn as one
 renderable, every tick rendered all of it again (their tables were half the cost
 of an idle deck with a running job selected). Drawn in parts, a tick
 (``redraw_parts``) renders only the parts whose key moved, and repaints only the
-lines that differ from what is on screen.
+lines that differ from what is on screen. A part that moved while scrolled out of
+sight (the run detail's runs below the pane's edge) keeps its old lines, marked
+dirty, and is rendered when a line of it is drawn (``render_line``), if ever.
 
 A part's ``key`` names what it shows that may move on a tick (its ticking texts);
 everything else about it moves only with a full ``refresh()`` (another job, runs,
@@ -27,6 +29,7 @@ from rich.measure import Measurement
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.errors import NoWidget
 from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.visual import Visual, visualize
@@ -54,6 +57,9 @@ class PartsWidget(Widget):
     #: The theme the lines were drawn in, and the component styles looked up since.
     _parts_theme: str | None = None
     _styles: dict[str, Style] | None = None
+    #: Parts that moved out of sight, not rendered yet: (part, first line, lines), their
+    #: old lines standing in (see ``_draw_late``).
+    _late: tuple[tuple[Part, int, int], ...] = ()
 
     def parts(self, width: int) -> list[Part]:
         """The parts to draw at ``width`` cells, top to bottom."""
@@ -74,7 +80,7 @@ class PartsWidget(Widget):
 
     def forget_parts(self) -> None:
         """Keep nothing drawn: the next lines are all drawn anew."""
-        self._part_lines, self._lines, self._styles = None, None, None
+        self._part_lines, self._lines, self._styles, self._late = None, None, None, ()
 
     def part_style(self, component: str) -> Style:
         """A component class's style (looked up once until the parts are forgotten)."""
@@ -93,13 +99,27 @@ class PartsWidget(Widget):
         if old is None or width != self.size.width or width <= 0 or self._parts_theme != self.app.theme:
             self.refresh()
             return
-        new = self._draw(width)
+        new = self._draw(width, shown=self._shown_lines())
         if len(new) != len(old):
             self.refresh(layout=True)
             return
         changed = [Region(0, y, width, 1) for y, (was, now) in enumerate(zip(old, new, strict=True)) if was != now]
+        # A part out of sight is drawn when one of its lines is (dirty lines are drawn again).
+        changed += [Region(0, start, width, count) for _, start, count in self._late]
         if changed:
             super().refresh(*changed)
+
+    def _shown_lines(self) -> range:
+        """The lines of the widget in sight now (none when it is not on screen)."""
+        try:
+            geometry = self.screen.find_widget(self)
+        except (NoWidget, LookupError):
+            return range(0)
+        content = geometry.region.shrink(self.styles.gutter)
+        shown = content.intersection(geometry.clip)
+        if not shown:
+            return range(0)
+        return range(shown.y - content.y, shown.bottom - content.y)
 
     def part_span(self, name: str) -> tuple[int, int] | None:
         """Where the parts named ``name`` were drawn: (first line, lines), or None."""
@@ -120,31 +140,76 @@ class PartsWidget(Widget):
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         lines = self._lines if self._lines is not None and self._parts_width == width else self._draw(width)
+        if self._late:
+            lines = self._draw_late(y, lines)
         if 0 <= y < len(lines):
             return lines[y]
         return Strip.blank(width, self.visual_style.rich_style)
 
-    def _draw(self, width: int) -> list[Strip]:
-        """All lines at ``width``: a part whose key holds keeps its lines."""
+    def _draw_late(self, y: int, lines: list[Strip]) -> list[Strip]:
+        """``lines`` with the part out of sight that holds line ``y`` (if any) drawn now."""
+        late = next((entry for entry in self._late if entry[1] <= y < entry[1] + entry[2]), None)
+        if late is None:
+            return lines
+        part, start, count = late
+        self._late = tuple(entry for entry in self._late if entry is not late)
+        strips = self._make(part)
+        if len(strips) != count:
+            # Its lines moved the parts below it: the widget is laid out and drawn again.
+            self.refresh(layout=True)
+            return lines[:start] + strips + lines[start + count :]
+        lines[start : start + count] = strips
+        if self._part_lines is not None:
+            self._part_lines[part.key] = strips
+        return lines
+
+    def _make(self, part: Part) -> list[Strip]:
+        return Visual.to_strips(self, visualize(self, part.make()), self._parts_width, None, self.visual_style)
+
+    def _draw(self, width: int, shown: range | None = None) -> list[Strip]:
+        """All lines at ``width``: a part whose key holds keeps its lines. With ``shown`` (the
+        lines in sight), a part that moved but was, and stays, out of sight keeps its old
+        lines for now (``_late``), when the parts are the same ones as last drawn."""
         theme = self.app.theme
         if theme != self._parts_theme:
             self.forget_parts()
         kept = self._part_lines if self._part_lines is not None and width == self._parts_width else {}
+        parts = self.parts(width)
+        old_lines, old_spans = self._lines, self._spans
+        may_wait = shown is not None and bool(kept) and old_lines is not None and len(old_spans) == len(parts)
+        self._parts_width = width
         drawn: dict[Hashable, list[Strip]] = {}
         lines: list[Strip] = []
         spans: list[tuple[str, int, int]] = []
-        for part in self.parts(width):
+        late: list[tuple[Part, int, int]] = []
+        for index, part in enumerate(parts):
             strips = drawn.get(part.key)
             if strips is None:
                 strips = kept.get(part.key)
+            if strips is None and may_wait:
+                _, start, count = old_spans[index]
+                if count and old_lines is not None and _out_of(shown, start, count, len(lines)):
+                    late.append((part, len(lines), count))
+                    spans.append((part.name, len(lines), count))
+                    lines.extend(old_lines[start : start + count])
+                    continue
             if strips is None:
-                strips = Visual.to_strips(self, visualize(self, part.make()), width, None, self.visual_style)
+                strips = self._make(part)
             drawn[part.key] = strips
             spans.append((part.name, len(lines), len(strips)))
             lines.extend(strips)
-        self._part_lines, self._parts_width, self._lines, self._spans = drawn, width, lines, tuple(spans)
+        self._part_lines, self._lines, self._spans = drawn, lines, tuple(spans)
+        self._late = tuple(late)
         self._parts_theme = theme
         return lines
+
+
+def _out_of(shown: range | None, start: int, count: int, new_start: int) -> bool:
+    """Whether a part's lines, at ``start`` when last drawn and at ``new_start`` now, are out
+    of the lines ``shown`` at both places."""
+    if shown is None:
+        return False
+    return all(first + count <= shown.start or first >= shown.stop for first in (start, new_start))
 
 
 def widest(console: Console, renderables: Iterable[RenderableType], room: int) -> int:

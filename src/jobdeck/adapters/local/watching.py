@@ -26,9 +26,11 @@ LIST_DEBOUNCE_MS = 500
 #: short, because it is most of the delay between a line written and shown.
 LOG_DEBOUNCE_MS = 50
 #: A log follower also re-reads this often without any change seen (a missed event costs no
-#: more; a supervisor that died is seen this late). Each re-read reads the job afresh (a
-#: running job is never cached): at 250 ms it was a visible part of an idle deck's CPU.
-LOG_RECHECK_MS = 1000
+#: more; a supervisor that died is seen this late, as the list sees it at a poll). Each
+#: re-read reads the job afresh (a running job is never cached) on a thread: at 250 ms it
+#: was a visible part of an idle deck's CPU, at 1 s still a tenth of a deck idle with jobs
+#: running (issue 22).
+LOG_RECHECK_MS = 2500
 
 
 def changes_the_list(change: watchfiles.Change, path: str) -> bool:

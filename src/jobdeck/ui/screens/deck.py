@@ -203,7 +203,9 @@ class DeckScreen(DeckViews, BulkActions, JobActions, FirstScreen):
         # Health is re-read here: the monitor announces status changes, not
         # every good poll, and the badges show the age of the last one. The panes
         # show times in the zone of the ``now`` they are given.
-        self._show_time(self.host.clock.now().astimezone(self.host.time_zone), self._apply_health())
+        now = self.host.clock.now().astimezone(self.host.time_zone)
+        # (A time that moved makes the bar work out its text: the health needs not, too.)
+        self._show_time(now, self._apply_health(quiet=self.query_one(HealthBar).now != now))
 
     def _show_time(self, now: datetime, health: dict[str, BackendHealth]) -> None:
         """What a tick moves on (``health``: as read for it, for a subclass to show too)."""
@@ -264,10 +266,14 @@ class DeckScreen(DeckViews, BulkActions, JobActions, FirstScreen):
                 verb = self.host.monitor.action_verb(event.ref, event.action)
                 self.notify(event.result.message, title=f"{verb} not done", severity="error")
 
-    def _apply_health(self) -> dict[str, BackendHealth]:
-        """Show the backends' health; returns it, as read."""
+    def _apply_health(self, *, quiet: bool = False) -> dict[str, BackendHealth]:
+        """Show the backends' health; returns it, as read. ``quiet``: the bar takes it without
+        working out its text, which the time the tick gives it next does (once, not twice)."""
         health = self.host.monitor.health()
-        self.query_one(HealthBar).health = dict(health)
+        if quiet:
+            self.query_one(HealthBar).set_reactive(HealthBar.health, dict(health))
+        else:
+            self.query_one(HealthBar).health = dict(health)
         self.query_one(JobList).stale_backends = frozenset(
             name for name, h in health.items() if h.stale
         )

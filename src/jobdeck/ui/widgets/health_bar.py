@@ -119,6 +119,8 @@ class HealthBar(Widget):
 
     #: The line's pieces at every level of detail (most first), as last repainted.
     _shown: tuple[list[_Piece], ...] = ()
+    #: Everything the pieces are made of (``_said``), as they were last made.
+    _said_last: object = None
 
     class DetailWanted(Message):
         """The user clicked the badges: show every backend's health in full."""
@@ -138,6 +140,12 @@ class HealthBar(Widget):
         self._refresh_if_changed()
 
     def _refresh_if_changed(self) -> None:
+        # What the badges say, read first: a tick that moves no text the bar shows (a poll's
+        # time, an age not shown) works out none of its pieces.
+        said = (self.ascii, tuple(self._said(health) for health in self.health.values()))
+        if said == self._said_last:
+            return
+        self._said_last = said
         shown = tuple(self._pieces(detail) for detail in _DETAIL_LEVELS)
         if shown != self._shown:
             self._shown = shown
@@ -195,6 +203,13 @@ class HealthBar(Widget):
         if any(b.warnings or (b.push_error and status is not HealthStatus.DOWN) for b in backends):
             pieces.append((" !" if self.ascii else " ⚠", "health-bar--warning"))
         return pieces
+
+    def _said(self, health: BackendHealth) -> tuple[object, ...]:
+        """What ``health``'s badge may show at any level of detail (all ``_pieces`` reads of it)."""
+        age = None
+        if health.last_ok is not None and self._age_worth_showing(health):
+            age = present.age(health.last_ok, self.now)
+        return (health.name, health.status, health.last_error, health.push_error, health.warnings, health.notes, age)
 
     def _age_worth_showing(self, health: BackendHealth) -> bool:
         if health.status is not HealthStatus.OK:

@@ -87,6 +87,8 @@ class Timeline(PartsWidget):
     events: reactive[list[StatusEvent]] = reactive(list, layout=True, always_update=True)
     #: The time ages are measured to; the pane repaints only when a text it shows moves.
     now: reactive[datetime | None] = reactive(None, repaint=False)
+    #: The time last set and the texts it showed (``_times_shown``).
+    _ticked: tuple[datetime | None, tuple[str, ...]] = (None, ())
     ascii: reactive[bool] = reactive(False)
 
     #: The rows of all transitions but the last, kept while nothing they show moves.
@@ -94,7 +96,10 @@ class Timeline(PartsWidget):
 
     def watch_now(self, old: datetime | None, new: datetime | None) -> None:
         # Set once a second: repainting the whole table each time costs idle CPU.
-        if self._times_shown(old) != self._times_shown(new):
+        # (The texts at ``old`` are those the last tick read, when it was the last time set.)
+        texts = self._times_shown(new)
+        ticked, self._ticked = self._ticked, (new, texts)
+        if (ticked[1] if ticked[0] is old else self._times_shown(old)) != texts:
             self.redraw_parts()
 
     def _times_shown(self, now: datetime | None) -> tuple[str, ...]:

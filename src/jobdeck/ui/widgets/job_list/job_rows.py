@@ -110,6 +110,9 @@ class JobRows(ScrollView):
         self._row_cache: LRUCache[tuple[Any, ...], _Drawn] = LRUCache(1024)
         self._header_cache: dict[tuple[int, bool], Strip] = {}
         self._columns_cache: dict[tuple[int, int], tuple[Column, ...]] = {}
+        #: The ``now`` of the last tick and the time texts (age, duration) it measured, by
+        #: job on screen (the job kept with them: an id alone may be reused).
+        self._tick_times: tuple[datetime | None, dict[int, tuple[Job, tuple[str, str]]]] = (None, {})
 
     @property
     def highlighted(self) -> Job | None:
@@ -148,12 +151,26 @@ class JobRows(ScrollView):
         # painted again, and of those only the two time cells are made again (``_row``):
         # while jobs are fresh their ages tick every second, and a whole-list repaint
         # each second was most of an idle deck's CPU (and of its output over SSH).
+        # Each row's texts are measured once a tick: the next tick compares with them,
+        # and the row drawn again uses them (``_retimed``).
         first = int(self.scroll_y)
         shown = self._store.rows[first : first + self._page_height]
         width = self.scrollable_content_region.width
+        # Only the time cells are repainted (what a terminal is sent for a row whose age moved).
+        cells = [column for column in self._columns(width) if column.name in _TIME_COLUMNS]
+        if not cells:
+            return
+        left = min(column.x for column in cells)
+        span = max(column.x + column.width for column in cells) - left
+        last_now, last = self._tick_times
+        measured: dict[int, tuple[Job, tuple[str, str]]] = {}
         for line, job in enumerate(shown, start=1):
-            if times(job, old) != times(job, new):
-                self.refresh(Region(0, line, width, 1))
+            texts = times(job, new)
+            measured[id(job)] = (job, texts)
+            was = last.get(id(job)) if last_now is old else None
+            if (was[1] if was is not None and was[0] is job else times(job, old)) != texts:
+                self.refresh(Region(left, line, span, 1))
+        self._tick_times = (new, measured)
 
     def watch_ascii(self) -> None:
         self._header_cache.clear()
@@ -370,8 +387,13 @@ class JobRows(ScrollView):
         now, job = self.now, drawn.job
         stale = job.ref.backend in self.stale_backends
         segments = drawn.segments
+        tick_now, measured = self._tick_times
+        known = measured.get(id(job)) if tick_now is now and not stale else None
         for index, column in drawn.time_cells:
-            text, _ = cell(job, column.name, stale=stale, ascii=self.ascii, now=now)
+            if known is not None and known[0] is job:
+                text = known[1][0] if column.name == "age" else known[1][1]
+            else:
+                text, _ = cell(job, column.name, stale=stale, ascii=self.ascii, now=now)
             if self.ascii and text == present.MISSING:
                 text = "-"
             text = place(column, text)

@@ -93,6 +93,8 @@ class RunDetail(PartsWidget):
     chosen: reactive[int] = reactive(0, layout=True)
     #: The time ages are measured to; the pane repaints only when a text it shows moves.
     now: reactive[datetime | None] = reactive(None, repaint=False)
+    #: The time last set and the texts it showed (``_times_shown``).
+    _ticked: tuple[datetime | None, tuple[str, ...]] = (None, ())
     ascii: reactive[bool] = reactive(False)
 
     #: The job's newest run (the first of page 0), kept while later pages are shown.
@@ -133,7 +135,10 @@ class RunDetail(PartsWidget):
 
     def watch_now(self, old: datetime | None, new: datetime | None) -> None:
         # Set once a second: re-rendering the tables each time costs idle CPU.
-        if self._times_shown(old) != self._times_shown(new):
+        # (The texts at ``old`` are those the last tick read, when it was the last time set.)
+        texts = self._times_shown(new)
+        ticked, self._ticked = self._ticked, (new, texts)
+        if (ticked[1] if ticked[0] is old else self._times_shown(old)) != texts:
             self.redraw_parts()
 
     def _times_shown(self, now: datetime | None) -> tuple[str, ...]:
