@@ -75,6 +75,11 @@ DEFAULT_SIZE_EVERY = 10.0
 BUSY_WARN_AFTER = 30.0
 #: The longest pause between two attempts at a locked file.
 MAX_BACKOFF = 1.0
+#: A batch bringing at least this many new jobs (a huge backend's first listing) is written
+#: this many seconds after it came: writing it would take the interpreter from the deck
+#: drawing those very jobs (a million jobs' first frame 1.0 s → 0.5 s); the history can wait.
+BIG_BATCH = 50_000
+BIG_BATCH_WAIT = 1.0
 
 _EXPIRED = f"SELECT jobs.id FROM jobs LEFT JOIN backends ON backends.name = jobs.backend WHERE {LAST_SEEN} < ?"
 
@@ -83,6 +88,10 @@ def _weight(record: Record) -> int:
     if isinstance(record, LogTail):
         return 1
     return 1 + len(record[2]) + len(record[3]) + len(record[4]) + len(record[5])
+
+
+def _new_jobs(record: Record) -> int:
+    return 0 if isinstance(record, LogTail) else len(record[2])
 
 
 class HistoryWriter:
@@ -99,8 +108,10 @@ class HistoryWriter:
         prune_every: float = DEFAULT_PRUNE_EVERY,
         max_bytes: int = 0,
         size_every: float = DEFAULT_SIZE_EVERY,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        """``max_bytes``: the size cap (0: none); ``size_every``: seconds between two looks at the size."""
+        """``max_bytes``: the size cap (0: none); ``size_every``: seconds between two looks at
+        the size; ``sleep``: how the thread waits (before a big batch)."""
         self._connection: sqlite3.Connection | None = connection
         self._path = path
         self._clock = clock
@@ -109,6 +120,7 @@ class HistoryWriter:
         self._prune_every = prune_every
         self._max_bytes = max_bytes
         self._size_every = size_every
+        self._sleep = sleep
         self._queue: deque[Record] = deque()
         self._queued_weight = 0
         self._changed = threading.Condition()
@@ -185,6 +197,8 @@ class HistoryWriter:
                     self._queued_weight = 0
                     closing = self._closing
                 if batch:
+                    if not closing and sum(_new_jobs(record) for record in batch) >= BIG_BATCH:
+                        self._sleep(BIG_BATCH_WAIT)
                     self._write(batch, closing=closing)
                     with self._changed:
                         self._done_count += len(batch)
