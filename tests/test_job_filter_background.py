@@ -223,3 +223,75 @@ async def test_a_slow_pattern_lands_once_done_and_the_title_stops_saying_filteri
         assert app.applied == 1
         assert "Jobs 30/300" in str(app.query_one(JobsPane).border_title)
         assert "filtering" not in subtitle(app)
+
+
+async def test_any_mix_of_slow_filters_diffs_sorts_and_views_lands_what_a_fresh_list_would(monkeypatch) -> None:
+    """Runs started, replaced, dropped and landing amid polls, sorts and views: whenever the
+    list is not filtering, its rows are what filtering from scratch gives (and, while it is,
+    the whole view)."""
+    import random
+
+    from test_job_list import ListApp, expected_rows, running
+
+    monkeypatch.setattr("jobdeck.ui.widgets.job_list.job_filter.PATTERN_IN_BACKGROUND_FROM", 100)
+    monkeypatch.setattr("jobdeck.ui.widgets.job_list.job_filter.FILTER_IN_BACKGROUND_FROM", 100)
+    rng = random.Random(22)
+    jobs = {
+        str(n): make_job(str(n), name=f"job {n}", started=NOW - timedelta(seconds=n + 500),
+                         updated=NOW - timedelta(seconds=n + 1), labels={"machine": f"m{n % 3}"})
+        for n in range(300)
+    }
+    texts = ["", "job 1", "name:/1$/", "/^job 2/", "machine:m1", "name:/7/ -state:run", "-/5/", "state:fail", "12"]
+    tick = [0]
+    good_filter = ""
+    filtering_seen = 0
+    async with running(ListApp(jobs.values())) as (app, job_list, pilot):
+        for step in range(200):
+            roll = rng.random()
+            if roll < 0.35:
+                job_list.filter_text = rng.choice(texts)
+            elif roll < 0.75:
+                changed, added = [], []
+                for _ in range(rng.randint(1, 4)):
+                    pick = jobs[rng.choice(list(jobs))]
+                    tick[0] += 1
+                    # Distinct names and times: every sort is a total order, ties cannot differ.
+                    if rng.random() < 0.7:
+                        name = f"job {rng.randint(0, 999)}.{tick[0]}"
+                        changed.append(pick.model_copy(update={"name": name, "updated": NOW + timedelta(seconds=tick[0])}))
+                    else:
+                        number = 1000 + tick[0]
+                        added.append(make_job(str(number), name=f"job {number}", started=NOW - timedelta(seconds=number),
+                                              updated=NOW + timedelta(seconds=tick[0])))
+                changed = list({job.ref: job for job in changed}.values())
+                job_list.apply_changes(added, changed, [])
+                jobs.update({job.id: job for job in (*added, *changed)})
+            elif roll < 0.85:
+                job_list.cycle_sort()
+            elif roll < 0.9:
+                job_list.view = "archived" if job_list.view == "active" else "active"
+            else:
+                await filtered(job_list, pilot)
+            if job_list.query_error is None:
+                good_filter = job_list.filter_text
+            if rng.random() < 0.3:
+                await pilot.pause()
+            shown = [job.id for job in job_list.rows]
+            if job_list.filter_running:
+                filtering_seen += 1
+                assert shown == expected_rows(jobs, job_list, ""), step
+            else:
+                assert shown == expected_rows(jobs, job_list, good_filter), (step, good_filter)
+        await filtered(job_list, pilot)
+        assert filtering_seen  # (the mix did run filters in the background)
+        assert not job_list.filter_running
+        assert [job.id for job in job_list.rows] == expected_rows(jobs, job_list, good_filter)
+
+
+async def filtered(job_list: JobList, pilot) -> None:  # type: ignore[no-untyped-def]
+    """Until the list's filter runs no more (bounded)."""
+    for _ in range(1_000):
+        if not job_list.filter_running:
+            break
+        await pilot.pause(0.01)
+    await pilot.pause()
