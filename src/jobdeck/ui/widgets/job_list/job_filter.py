@@ -1,9 +1,14 @@
 """The job list's filter on the data side, apart from drawing: which jobs of the
-sorted view match the query, at 100,000 jobs within a keystroke.
+sorted view match the query, at a million jobs within a keystroke.
+
+Free words and states read the view's texts as masks (``Query.mask``, kept per view in
+``TextMasks``); typing on in a word narrows the rows shown; remembered queries come
+back at once; a query that reads the jobs themselves (a /pattern/, ``name:``…) over a
+long view is left to another thread (``background_work``, ``adopt_filtered``).
 
 No Textual here, so it is tested without an app; the row store decides when a
 diff is patched rather than re-sorted, and the list when the index is built
-(between frames).
+(between frames) and when a filter runs in a thread (``filter_worker``).
 """
 
 from __future__ import annotations
