@@ -1,6 +1,7 @@
 """A spool's finished jobs kept from one start of the deck to the next (jobdeck.local.spool_cache):
-a deck started again shows them from the cache, checks each by its folder at the next poll,
-and ignores a cache that is corrupt, of other code or of another spool."""
+a deck started again shows them from the cache (each checked by its runs folder and latest
+events, and by all of its files at the next poll), and ignores a cache that is corrupt, of
+other code or of another spool."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from jobdeck.local.progress import ProgressReport
 from jobdeck.local.reading import job_key
 from jobdeck.local.records import RunEvent
 from jobdeck.local.spool import Spool
+from jobdeck.local.spool_index import SAVE_EVERY, SpoolIndex
 from jobdeck.model import JobState
 
 from test_local_adapter import exited, hand_made_job, running_under_this_process
@@ -113,6 +115,20 @@ async def test_a_kept_job_shows_as_it_was_in_every_field(spool: Path, cache: Pat
     read = await first.list_jobs()
     kept = await deck(spool).list_jobs()
     assert kept == read
+
+
+def test_jobs_that_finish_while_the_deck_runs_are_kept_for_the_next_start(spool: Path, cache: Path) -> None:
+    now = [100.0]
+    index = SpoolIndex(Spool(spool), clock=lambda: now[0], cache_folder=cache)
+    hand_made_job(spool, exited(0))
+    index.scan()  # the whole spool read: kept at once
+    later = hand_made_job(spool, exited(2))
+    index.scan()
+    now[0] += SAVE_EVERY  # the cache is written again at most this often
+    index.scan()
+    rewrite_unseen(spool, later, 2, 9)
+    again = SpoolIndex(Spool(spool), cache_folder=cache).scan()
+    assert {facts.id: facts.exit_code for facts in again}[later] == 2  # kept, not read again
 
 
 async def test_a_spec_edited_by_hand_behind_the_cache_shows_by_the_second_poll(spool: Path, cache: Path) -> None:
