@@ -7,6 +7,7 @@ problems the adapter shows come from here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime
 from pathlib import Path
 
@@ -42,9 +43,10 @@ class RunRecord:
     def log_path(self) -> Path:
         return self.folder / LOG_FILE
 
-    @property
+    @cached_property
     def decisive(self) -> RunEvent | None:
-        """The event that sets the run's state: the most advanced, the latest among equals."""
+        """The event that sets the run's state: the most advanced, the latest among equals
+        (found once: the state, times, exit code and message of a run all ask for it)."""
         best: RunEvent | None = None
         for event in self.events:
             if best is None or _RANK[event.state] >= _RANK[best.state]:
