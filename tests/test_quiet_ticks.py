@@ -1,23 +1,30 @@
 """What a deck's tick costs while jobs run (issue 22): a second passing repaints the texts
 that moved and nothing else. The job list repaints only the time cells of the rows whose
 age or duration moved; a part of the run detail out of sight is drawn when it comes into
-sight, at the time of the last tick; the health bar works out its text once a tick."""
+sight, at the time of the last tick; the health bar works out its text once a tick; the
+timeline's ticking line is drawn without a table's machinery even where it wraps."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from fakes import make_job
+from rich.console import Console
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
 from textual.geometry import Region
 
 from jobdeck.clock import FrozenClock
-from jobdeck.model import Job, JobRef, JobState, Run
+from jobdeck.model import Job, JobRef, JobState, Run, StatusEvent
 from jobdeck.monitor.events import BackendHealth, HealthStatus
+from jobdeck.ui.part_lines import grid_rows
 from jobdeck.ui.widgets.health_bar import HealthBar
 from jobdeck.ui.widgets.job_list import JobList
 from jobdeck.ui.widgets.run_detail import RunDetail
+from jobdeck.ui.widgets.timeline import Timeline
 
 NOW = FrozenClock().now()
 
@@ -178,3 +185,55 @@ async def test_the_health_bar_shows_a_backend_overdue_at_the_tick_it_becomes_so(
         bar.now = NOW + timedelta(seconds=30)  # overdue: when it last answered is shown
         await pilot.pause()
         assert repaints and "30s" in bar.render_line(0).text
+
+
+# -- the timeline's ticking line, wrapped in a narrow pane ----------------------------------
+
+
+def test_a_ticking_row_that_wraps_is_drawn_segment_for_segment_as_its_table_draws_it() -> None:
+    console = Console(width=60)
+    time_style = Style(color="red")
+    muted, current = Style(dim=True), Style(color="cyan", bold=True)
+    for seconds in (3, 10, 59):
+        headline = Text.assemble(
+            Text("▶ running", style=Style(color="green")), "  ",
+            Text(" · ").join([Text("after 0.0s in pending", style=muted), Text(f"for {seconds}s", style=current)]),
+        )
+        for value in (headline, Text("x" * 50), Text("a b c " * 12, style=Style(bold=True)), Text("")):
+            for value_width in (10, 20, 37, 45):
+                table = Table.grid(padding=(0, 1))
+                table.add_column(style=time_style, no_wrap=True, width=8)
+                table.add_column(overflow="fold", width=value_width)
+                table.add_row("22:49:01", value)
+                fast = grid_rows([("22:49:01", value)], 8, value_width, time_style, wrap=True)
+                assert fast is not None
+                options = console.options.update_width(60)
+                assert list(console.render(fast, options)) == list(console.render(table, options))
+    # Without wrap=True, a row wider than its column is left to the table.
+    assert grid_rows([("22:49:01", Text("x" * 50))], 8, 20, time_style) is None
+
+
+async def test_the_timeline_in_a_narrow_pane_ticks_as_a_full_draw_shows_it() -> None:
+    class TimelineApp(App[None]):
+        CSS = "Timeline { width: 40; }"
+
+        def compose(self) -> ComposeResult:
+            yield Timeline()
+
+    app = TimelineApp()
+    async with app.run_test(size=(80, 12)) as pilot:
+        timeline = app.query_one(Timeline)
+        timeline.now = NOW
+        timeline.events = [
+            StatusEvent(at=ago(5), state=JobState.PENDING, message="queued"),
+            StatusEvent(at=ago(4), state=JobState.RUNNING, message="started pid 4242"),
+        ]
+        await pilot.pause()
+        for seconds in (1, 2, 61):
+            timeline.now = NOW + timedelta(seconds=seconds)
+            await pilot.pause()
+        ticked = [timeline.render_line(y) for y in range(timeline.size.height)]
+        assert any("for 1m" in line.text for line in ticked)
+        timeline.refresh()
+        await pilot.pause()
+        assert [timeline.render_line(y) for y in range(timeline.size.height)] == ticked

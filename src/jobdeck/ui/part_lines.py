@@ -242,19 +242,29 @@ class GridRows:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         for first, last in self.rows:
-            yield Segment(first.ljust(self.first_width), self.first_style)
-            yield Segment(" ", self.first_style)
-            line = last.copy()
-            line.end = ""
-            line.truncate(self.last_width, overflow="fold", pad=True)
-            # (A table joins its cell's lines, which makes the text's own style a span.)
-            yield from Text("\n").join([line]).render(console, end="")
-            yield Segment.line()
+            # A value wider than its column (``grid_rows(wrap=True)``) is wrapped as the table
+            # wraps it, its first column blank on the lines after the first.
+            lines = [last] if last.cell_len <= self.last_width else last.wrap(console, self.last_width, overflow="fold")
+            for number, value in enumerate(lines):
+                if number:
+                    yield Segment(" " * (self.first_width + 1), self.first_style)
+                else:
+                    yield Segment(first.ljust(self.first_width), self.first_style)
+                    yield Segment(" ", self.first_style)
+                line = value.copy()
+                line.end = ""
+                line.truncate(self.last_width, overflow="fold", pad=True)
+                # (A table joins its cell's lines, which makes the text's own style a span.)
+                yield from Text("\n").join([line]).render(console, end="")
+                yield Segment.line()
 
 
-def grid_rows(rows: list[tuple[str, Text]], first_width: int, last_width: int, first_style: Style) -> GridRows | None:
+def grid_rows(
+    rows: list[tuple[str, Text]], first_width: int, last_width: int, first_style: Style, *, wrap: bool = False
+) -> GridRows | None:
     """``GridRows`` of ``rows`` when each fits on its line as it is (plain words in the first
     column, one line of text in the last, nothing of its own that would lay it out), else None.
+    ``wrap``: a last column's text may also be wider than its column (it is wrapped).
     A table reads a first column's words as markup and ``:name:`` as an emoji: words that
     may be either are left to it (a time, ``11:55:02``, is neither)."""
     for first, last in rows:
@@ -264,7 +274,7 @@ def grid_rows(rows: list[tuple[str, Text]], first_width: int, last_width: int, f
             or "[" in first
             or "\n" in first
             or (":" in first and not _TIME_LIKE.fullmatch(first))
-            or last.cell_len > last_width
+            or (last.cell_len > last_width and not wrap)
             or "\n" in plain
             or "\t" in plain
             or last.justify is not None

@@ -183,9 +183,9 @@ class Timeline(PartsWidget):
 
     def _ticking_row(self, row: tuple[str, Text], time_width: int, text_width: int, width: int) -> RenderableType:
         """The last transition's first line, drawn every second: without a table's machinery
-        when it fits."""
+        when it fits, or wraps in a column as wide as the table's ("… · for 5s" in a narrow pane)."""
         if 1 <= text_width <= width - time_width - 1:
-            fast = grid_rows([row], time_width, text_width, self._style("timeline--time"))
+            fast = grid_rows([row], time_width, text_width, self._style("timeline--time"), wrap=True)
             if fast is not None:
                 return fast
         return self._table([[row]], time_width, text_width, width)
