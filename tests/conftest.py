@@ -14,6 +14,16 @@ from processes import Processes
 RUNNER = [sys.executable, "-m", "jobdeck.local.runner"]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _a_cache_folder_of_the_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """What jobdeck caches (parsed CSS, the local spools' caches) goes to a folder of the test
+    session, never the user's (a test that needs another sets its own)."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("JOBDECK_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    yield
+    patch.undo()
+
+
 @pytest.fixture
 def start_runner() -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
     """Starts runners in the background; any still running at the end are stopped.
