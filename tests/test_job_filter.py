@@ -38,7 +38,7 @@ class Deck:
         gone = [self.jobs.pop(job_id) for job_id in gone_ids]
         gone += [self.jobs[job.id] for job in fresh if job.id in self.jobs]
         self.jobs.update({job.id: job for job in fresh})
-        self.filter.update_index(gone, fresh)
+        self.filter.update_index(fresh)
         self.filter.patch(gone, list(fresh), RECENT)
 
     def expected(self, text: str) -> list[str]:
@@ -236,7 +236,7 @@ def test_jobs_leaving_the_view_stay_indexed_for_when_the_view_switches() -> None
     deck.query("job")
     old = deck.jobs["4"]
     deck.jobs["4"] = archived = old.model_copy(update={"archived": True})
-    deck.filter.update_index([old], [archived])
+    deck.filter.update_index([archived])
     deck.filter.patch([old], [], RECENT)  # it arrives in the archived view, not this one
     assert "4" not in ids(deck.filter.rows)
     deck.filter.set_sorted([archived])

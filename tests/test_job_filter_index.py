@@ -144,7 +144,7 @@ def test_patches_keep_the_view_sorted_when_the_sort_changes_between_them() -> No
         gone = [by_id[str(n)] for n in (round_number, round_number + 7, 30)]
         fresh = [job.model_copy(update={"updated": NOW + timedelta(seconds=round_number + 1), "name": f"b {job.id}"}) for job in gone]
         by_id.update({job.id: job for job in fresh})
-        job_filter.update_index(gone, fresh)
+        job_filter.update_index(fresh)
         job_filter.patch(gone, fresh, key)
         assert [key(job) for job in job_filter.sorted] == sorted(key(job) for job in by_id.values())
         assert {job.id for job in job_filter.sorted} == set(by_id)

@@ -154,16 +154,17 @@ def test_matches_one_job_and_filter_keeps_the_given_order() -> None:
     assert query.filter(list(reversed(JOBS))) == [JOBS[2], JOBS[0]]
 
 
-def test_an_index_computes_each_jobs_text_once_and_forgets_on_request() -> None:
+def test_an_index_computes_each_jobs_text_once_and_keeps_it_with_the_job() -> None:
     index = JobIndex()
     query = parse_query("nightly")
     assert query.filter(JOBS, index) == [JOBS[0], JOBS[2]]
-    assert len(index) == len(JOBS)
+    assert all(job.search_text for job in JOBS)
+    kept = JOBS[0].search_text
+    assert index.haystack(JOBS[0]) is kept
     changed = JOBS[0].model_copy(update={"name": "weekly build"})
-    index.discard([JOBS[0]])
+    assert changed.search_text is None  # a new version has a text of its own
     assert query.filter([changed, *JOBS[1:]], index) == [JOBS[2]]
-    index.retain(JOBS[1:3])
-    assert len(index) == 2
+    assert JobIndex().texts(JOBS[:1]) == [kept]  # every index sees the texts kept
 
 
 def test_select_gives_the_positions_of_matches_over_the_callers_texts() -> None:

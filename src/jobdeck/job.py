@@ -89,7 +89,7 @@ def shared_counts(counts: Counts) -> Counts:
 class Job:
     """One job as the deck shows it."""
 
-    __slots__ = FIELDS
+    __slots__ = (*FIELDS, "search_text")
 
     ref: JobRef
     name: str
@@ -114,6 +114,10 @@ class Job:
     detail: FrozenDict
     #: The group the job is in (contract v2), or None: most backends have none.
     group: JobGroup | None
+    #: Not a field: the job's searchable text, kept here by the filter (``jobdeck.query.index``)
+    #: when first asked, None until then. A job never changes, so neither does its text; kept
+    #: with the job, it goes with it (a map from jobs to texts cost 140 MB at a million).
+    search_text: str | None
 
     def __init__(
         self,
@@ -176,6 +180,7 @@ class Job:
         set_slot(self, "error", error)
         set_slot(self, "detail", _frozen_detail(detail))
         set_slot(self, "group", group)
+        set_slot(self, "search_text", None)
 
     # -- reading --------------------------------------------------------------
 
@@ -234,6 +239,7 @@ class Job:
         set_slot = object.__setattr__
         for name in FIELDS:
             set_slot(copy, name, getattr(self, name))
+        set_slot(copy, "search_text", None)
         for name, value in (update or {}).items():
             if name not in FIELDS:
                 raise AttributeError(f"a job has no field {name!r}")
@@ -310,6 +316,7 @@ def _fill(job: Job, values: dict[str, Any]) -> None:
     set_slot = object.__setattr__
     for name in FIELDS:
         set_slot(job, name, values[name])
+    set_slot(job, "search_text", None)
     labels = values["labels"]
     set_slot(job, "labels", shared_labels(labels) if labels else NO_LABELS)
     set_slot(job, "detail", _frozen_detail(values["detail"]))
@@ -323,6 +330,7 @@ def _rebuilt(values: tuple[Any, ...]) -> Job:
     job = Job.__new__(Job)
     for name, value in zip(FIELDS, values, strict=True):
         object.__setattr__(job, name, value)
+    object.__setattr__(job, "search_text", None)
     return job
 
 

@@ -8,63 +8,34 @@ from jobdeck.model import Job, JobState
 
 
 class JobIndex:
-    """Each job's lower-cased searchable text, computed once per job object.
-
-    Keyed by the object's id; the job itself is kept alongside, so its id cannot
-    be reused by another object while the entry lives. Jobs are immutable, so a
-    job's text never changes: a changed job is a new object with a new entry,
-    and ``discard`` (or ``retain``) drops the old one.
-    """
-
-    def __init__(self, limit: int | None = None) -> None:
-        self._haystacks: dict[int, str] = {}
-        self._jobs: dict[int, Job] = {}
-        self._limit = limit
-
-    def __len__(self) -> int:
-        return len(self._haystacks)
+    """Each job's lower-cased searchable text, computed once per job object and kept with
+    the job (``Job.search_text``). Jobs are immutable, so a job's text never changes: a
+    changed job is a new object, whose text is computed when first asked; one let go takes
+    its text with it. Any index sees the texts any other computed (they are the same)."""
 
     def texts(self, jobs: Iterable[Job]) -> list[str]:
-        """Each job's text, in order, for ``Query.select``; every job must be indexed."""
-        haystacks = self._haystacks
-        return [haystacks[id(job)] for job in jobs]
+        """Each job's text, in order, for ``Query.select``."""
+        return [job.search_text or _kept(job) for job in jobs]
 
     def haystack(self, job: Job) -> str:
         """Everything a free word may match, lower-cased and NUL-separated."""
-        key = id(job)
-        text = self._haystacks.get(key)
-        if text is None:
-            self.ensure((job,))
-            text = self._haystacks[key]
-        return text
+        return job.search_text or _kept(job)
 
     def ensure(self, jobs: Iterable[Job]) -> None:
         """Index every job of ``jobs`` not yet indexed."""
-        haystacks = self._haystacks
-        missing = [job for job in jobs if id(job) not in haystacks]
-        if self._limit is not None and len(haystacks) + len(missing) > self._limit:
-            # Simpler than an LRU and good enough: the caller re-indexes what it needs.
-            self.clear()
-            missing = list({id(job): job for job in jobs}.values())
-        for job in missing:
-            haystacks[id(job)] = haystack(job)
-            self._jobs[id(job)] = job
-
-    def discard(self, jobs: Iterable[Job]) -> None:
         for job in jobs:
-            self._haystacks.pop(id(job), None)
-            self._jobs.pop(id(job), None)
+            if job.search_text is None:
+                _kept(job)
 
-    def retain(self, jobs: Iterable[Job]) -> None:
-        """Forget every job not in ``jobs``."""
-        keep = {id(job) for job in jobs}
-        for key in [key for key in self._haystacks if key not in keep]:
-            del self._haystacks[key]
-            del self._jobs[key]
 
-    def clear(self) -> None:
-        self._haystacks.clear()
-        self._jobs.clear()
+#: Sets a job's kept text (a slot of its own: Job refuses every other change).
+_KEEP_TEXT = Job.search_text.__set__  # type: ignore[attr-defined]
+
+
+def _kept(job: Job) -> str:
+    text = haystack(job)
+    _KEEP_TEXT(job, text)
+    return text
 
 
 #: The character each indexed text starts with: its job's state, one control character a
@@ -92,4 +63,4 @@ def haystack(job: Job) -> str:
 
 
 #: Used when a caller does not keep its own index.
-DEFAULT_INDEX = JobIndex(limit=400_000)
+DEFAULT_INDEX = JobIndex()

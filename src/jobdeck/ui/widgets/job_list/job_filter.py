@@ -150,17 +150,14 @@ class JobFilter:
         """Every job was replaced by ``jobs``: the index is incomplete again (texts of
         jobs still held stay). With ``in_slices``, ``index_slice`` builds it for ``jobs``.
         Call ``set_sorted`` next."""
-        if len(self._index):
-            self._index.retain(jobs)
         self._index_complete = False
         self._indexing = jobs if in_slices else None
         self._building = jobs if in_background else None
         self._changed_while_building = False
 
-    def update_index(self, gone: Iterable[Job], fresh: Iterable[Job]) -> None:
-        """Jobs were let go and new ones (or new versions) arrived: forget the old texts,
-        and index the new ones now if the index is complete (completing it will otherwise)."""
-        self._index.discard(gone)
+    def update_index(self, fresh: Iterable[Job]) -> None:
+        """New jobs (or new versions) arrived: index them now if the index is complete
+        (completing it will otherwise; the texts of jobs let go went with them)."""
         if self._index_complete:
             self._index.ensure(fresh)
         else:
@@ -175,10 +172,8 @@ class JobFilter:
         self._building = None
         self._indexing = None
         if self._changed_while_building:
-            # Diffs arrived meanwhile: drop the versions let go, index the new ones.
-            all_jobs = self._all_jobs()
-            built.retain(all_jobs)
-            built.ensure(all_jobs)
+            # Diffs arrived meanwhile: index the new versions.
+            built.ensure(self._all_jobs())
         self._index = built
         self._index_complete = True
         if self.sorted is sorted_view and not self._changed_while_building:
@@ -242,10 +237,8 @@ class JobFilter:
         self._index.ensure(jobs[start:end])
         if end < len(jobs):
             return end
-        # Jobs that changed meanwhile were indexed as they arrived, or are now; the
-        # versions they replaced may have been indexed by a slice after being let go.
+        # Jobs that changed meanwhile were indexed as they arrived, or are now.
         self._indexing = None
-        self._index.retain(self._all_jobs())
         self._complete_index()
         self._sorted_texts = self._index.texts(self.sorted)
         if self.rows is self.sorted:

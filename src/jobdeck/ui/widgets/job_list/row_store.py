@@ -133,7 +133,7 @@ class RowStore:
                 replaced.append(old)
         if not replaced and not fresh:
             return None
-        self._filter.update_index(replaced, fresh)
+        self._filter.update_index(fresh)
         if self._views_have_duplicates or len(replaced) + len(fresh) > max(64, _PATCH_LIMIT * len(self.sorted)):
             self.resort(archived=self._archived, sort=self._sort, now=now)
         else:
