@@ -29,6 +29,7 @@ from rich.measure import Measurement
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.dom import NoScreen
 from textual.errors import NoWidget
 from textual.geometry import Region, Size
 from textual.strip import Strip
@@ -113,7 +114,7 @@ class PartsWidget(Widget):
         """The lines of the widget in sight now (none when it is not on screen)."""
         try:
             geometry = self.screen.find_widget(self)
-        except (NoWidget, LookupError):
+        except (NoWidget, NoScreen):
             return range(0)
         content = geometry.region.shrink(self.styles.gutter)
         shown = content.intersection(geometry.clip)
