@@ -15,6 +15,7 @@ from jobdeck.query import (
     parse_query,
     sort_jobs,
     sort_key,
+    sorted_with_keys,
 )
 
 NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
@@ -253,6 +254,19 @@ def test_sort_key_orders_like_sort_jobs(key: str) -> None:
     by_key = sorted(jobs, key=sort_key(key, NOW))
     keyed = sort_key(key, NOW)
     assert [keyed(job) for job in by_key] == [keyed(job) for job in sort_jobs(jobs, key, NOW)]
+
+
+@pytest.mark.parametrize("key", [*SORT_KEYS, *(f"-{key}" for key in SORT_KEYS)])
+def test_a_sort_that_keeps_its_keys_orders_exactly_like_sort_jobs_ties_included(key: str) -> None:
+    jobs = [
+        make_job(str(number), list(JobState)[number % 7], name=f"job {number % 4}",
+                 backend=f"b{number % 3}", started=ago(number * 7 % 5), updated=ago(number * 13 % 4))
+        for number in range(40)
+    ]
+    keyed = sort_key(key, NOW)
+    ordered, keys = sorted_with_keys(jobs, keyed)
+    assert [job.id for job in ordered] == [job.id for job in sort_jobs(jobs, key, NOW)]
+    assert keys == [keyed(job) for job in ordered]
 
 
 def test_queries_that_match_the_same_jobs_share_a_key_for_caching() -> None:

@@ -34,7 +34,7 @@ from jobdeck.query.errors import QueryError
 from jobdeck.query.evaluation import EMPTY_QUERY, Query, parse_query
 from jobdeck.query.index import JobIndex
 from jobdeck.query.parser import All, Either, Node, Not
-from jobdeck.query.sort import SORT_KEYS, STATE_RANK, is_sort, last_activity, parse_sort, sort_jobs, sort_key
+from jobdeck.query.sort import SORT_KEYS, STATE_RANK, is_sort, last_activity, parse_sort, sort_jobs, sort_key, sorted_with_keys
 from jobdeck.query.terms import Leaf, Term, label_of, parse_states
 
 __all__ = [
@@ -58,4 +58,5 @@ __all__ = [
     "parse_states",
     "sort_jobs",
     "sort_key",
+    "sorted_with_keys",
 ]

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -51,6 +51,12 @@ def _recency(job: Job) -> float:
     return moment.timestamp() if moment is not None else _NEVER
 
 
+def _newest_first(job: Job) -> float:
+    # -_recency in one call: the default sort's key, a million times at a first frame.
+    moment = job.updated or job.started or job.created
+    return -moment.timestamp() if moment is not None else -_NEVER
+
+
 class _Reversed:
     """A sort key that orders the other way round (for a reversed sort's bisections)."""
 
@@ -75,7 +81,7 @@ def sort_key(key: str, now: datetime | None = None) -> Callable[[Job], Any]:
         forward = sort_key(key[1:], now)
         return lambda job: _Reversed(forward(job))
     if key == "recent":
-        return lambda job: -_recency(job)
+        return _newest_first
     if key == "state":
         rank = STATE_RANK
         return lambda job: (rank[job.state], -_recency(job))
@@ -114,6 +120,14 @@ def sort_jobs(jobs: Iterable[Job], key: str, now: datetime | None = None) -> lis
     elif key == "backend":
         recent.sort(key=lambda job: job.ref.backend.casefold())
     return recent
+
+
+def sorted_with_keys(jobs: Sequence[Job], key: Callable[[Job], Any]) -> tuple[list[Job], list[Any]]:
+    """``jobs`` in ``key``'s order (a ``sort_key``: ``sort_jobs``' order, ties in the given
+    order) and each one's key, kept by a caller that later puts jobs in place by bisecting."""
+    keys = [key(job) for job in jobs]
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    return [jobs[position] for position in order], [keys[position] for position in order]
 
 
 def _duration_key(job: Job, now: datetime | None) -> float:

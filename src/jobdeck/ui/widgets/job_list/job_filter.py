@@ -184,11 +184,12 @@ class JobFilter:
         self._refilter()
         return True
 
-    def set_sorted(self, jobs: list[Job]) -> None:
-        """A new sorted view (of a new sort, view or set of jobs): filter it afresh."""
+    def set_sorted(self, jobs: list[Job], keys: list[Any] | None = None, *, keys_for: Callable[[Job], Any] | None = None) -> None:
+        """A new sorted view (of a new sort, view or set of jobs): filter it afresh. ``keys``:
+        each job's key by ``keys_for``, where the sort kept them (a patch bisects them)."""
         self.sorted = jobs
         self._sorted_texts = self._index.texts(jobs) if self._index_complete else None
-        self._sorted_keys = None
+        self._sorted_keys, self._keys_for = (keys, keys_for) if keys is not None else (None, None)
         self._filtered.clear()
         self._refilter()
 

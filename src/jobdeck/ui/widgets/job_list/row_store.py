@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from jobdeck.model import Job, JobRef
-from jobdeck.query import JobIndex, Query, sort_jobs, sort_key
+from jobdeck.query import JobIndex, Query, sort_key, sorted_with_keys
 from jobdeck.ui.widgets.job_list.job_filter import JobFilter, locate
 
 #: Changes beyond this share of the view are applied by re-sorting everything.
@@ -107,8 +107,9 @@ class RowStore:
         self._views_have_duplicates = False
         in_view = [job for job in self._all_jobs() if job.archived is archived]
         self._archived, self._sort, self._sort_now = archived, sort, now
+        # Sorted by the key a later poll's patch bisects with, each job's key kept for it.
         self._key = sort_key(sort, now)
-        self._filter.set_sorted(sort_jobs(in_view, sort, now))
+        self._filter.set_sorted(*sorted_with_keys(in_view, self._key), keys_for=self._key)
 
     def apply_changes(
         self, added: Sequence[Job], changed: Sequence[Job], removed: Sequence[JobRef], *, now: datetime | None
