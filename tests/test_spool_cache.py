@@ -188,6 +188,8 @@ async def test_an_active_job_is_never_kept(spool: Path, cache: Path) -> None:
         "a state nobody knows",
         "a job still running",
         "an id that leaves the spool",
+        "a progress too big for a float",
+        "a link to a cache file elsewhere",
     ],
 )
 async def test_a_corrupt_cache_is_ignored_with_at_most_a_debug_note(
@@ -211,9 +213,16 @@ async def test_a_corrupt_cache_is_ignored_with_at_most_a_debug_note(
             row[12] = "exploded"
         elif damage == "a job still running":
             row[12] = "running"
+        elif damage == "a progress too big for a float":
+            row[25] = 10**400
+        elif damage == "a link to a cache file elsewhere":
+            elsewhere = path.with_name("elsewhere")
+            path.rename(elsewhere)
+            path.symlink_to(elsewhere)
         else:
             row[0] = "../elsewhere"
-        path.write_text(json.dumps(document))
+        if not path.is_symlink():
+            path.write_text(json.dumps(document))
     rewrite_unseen(spool, job, 2, 5)  # what the cache would hide
     caplog.set_level(logging.DEBUG)
     assert (await deck(spool).list_jobs())[0].labels["exit_code"] == "5"

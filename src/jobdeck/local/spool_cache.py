@@ -15,7 +15,8 @@ share works the same, and nobody else's file is ever taken for facts. Several de
 spool share the file: each writes it whole with an atomic rename, and any of their
 versions is a good start.
 
-A file that is missing, unreadable, corrupt, of another format, made by other code (a
+A file that is missing, unreadable, not a regular file of the user's own (a link, a FIFO,
+another user's), corrupt, of another format, made by other code (a
 fingerprint of the modules that make the facts) or for another spool (its path and the
 folder's device and inode) is ignored, with a debug note: the spool is then read as
 without it. Only finished jobs (succeeded, failed, canceled) are kept: the others are
@@ -28,6 +29,7 @@ import hashlib
 import json
 import logging
 import os
+import stat
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -53,10 +55,10 @@ def _code_fingerprint() -> str:
     parts = [str(FORMAT)]
     for name in ("job_facts.py", "job_records.py", "reading.py", "records.py", "control.py", "progress.py"):
         try:
-            stat = (here / name).stat()
+            info = (here / name).stat()
         except OSError:
             continue
-        parts.append(f"{name}:{stat.st_size}:{stat.st_mtime_ns}")
+        parts.append(f"{name}:{info.st_size}:{info.st_mtime_ns}")
     return " ".join(parts)
 
 
@@ -80,11 +82,14 @@ def load(folder: Path, root: str, archive: str) -> dict[str, JobFacts] | None:
     the module's doc). Never raises."""
     path = cache_path(folder, root)
     try:
-        data = path.read_bytes()
+        data = _read_own_file(path)
     except FileNotFoundError:
         return None
     except OSError as exc:
         log.debug("the spool cache %s cannot be read: %s", path, exc)
+        return None
+    if data is None:
+        log.debug("the spool cache %s is not a file of this user's: not used", path)
         return None
     try:
         document = json.loads(data)
@@ -106,9 +111,23 @@ def load(folder: Path, root: str, archive: str) -> dict[str, JobFacts] | None:
             if not facts.state.is_terminal:
                 raise ValueError("a cache row keeps a job that was not finished")
         return known
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError) as exc:
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError, OverflowError) as exc:
         log.debug("the spool cache %s is not usable (%s): ignored", path, exc)
         return None
+
+
+def _read_own_file(path: Path) -> bytes | None:
+    """The bytes of ``path`` if it is a regular file of this user's (not a link, a FIFO, or
+    a file another user put in the folder); None otherwise."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid():
+            return None
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            return handle.read()
+    finally:
+        os.close(fd)
 
 
 def save(folder: Path, root: str, facts: Iterable[JobFacts]) -> None:
