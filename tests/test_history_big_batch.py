@@ -50,3 +50,20 @@ def test_a_listing_of_many_new_jobs_is_written_after_a_pause_and_a_small_one_at_
     finally:
         writer.close(timeout=30)
     assert _stored(tmp_path) == 8
+
+
+@pytest.mark.usefixtures("small_big_batch")
+def test_a_writer_closed_while_it_waits_before_a_big_listing_writes_it_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The wait is for the deck drawing the jobs: a deck that closes (or ``jobdeck ls``,
+    done after one poll) ends it, and the listing is written within close's time."""
+    monkeypatch.setattr(writer_module, "BIG_BATCH_WAIT", 3600.0)
+    clock = FrozenClock()
+    connection, _ = open_or_set_aside(tmp_path / FILE_NAME, clock.now)
+    writer = HistoryWriter(connection, tmp_path / FILE_NAME, clock=clock, keep_days=30)
+    writer.put(_listing(clock, 0, 6))
+    assert not writer.flush(timeout=0.5)  # waiting before the big listing
+    writer.close(timeout=60)
+    assert writer.warnings() == []
+    assert _stored(tmp_path) == 6

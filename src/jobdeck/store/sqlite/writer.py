@@ -108,10 +108,11 @@ class HistoryWriter:
         prune_every: float = DEFAULT_PRUNE_EVERY,
         max_bytes: int = 0,
         size_every: float = DEFAULT_SIZE_EVERY,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         """``max_bytes``: the size cap (0: none); ``size_every``: seconds between two looks at
-        the size; ``sleep``: how the thread waits (before a big batch)."""
+        the size; ``sleep``: how the thread waits before a big batch (None: until the wait is
+        over or the writer closes, whichever comes first)."""
         self._connection: sqlite3.Connection | None = connection
         self._path = path
         self._clock = clock
@@ -198,7 +199,7 @@ class HistoryWriter:
                     closing = self._closing
                 if batch:
                     if not closing and sum(_new_jobs(record) for record in batch) >= BIG_BATCH:
-                        self._sleep(BIG_BATCH_WAIT)
+                        closing = self._pause()
                     self._write(batch, closing=closing)
                     with self._changed:
                         self._done_count += len(batch)
@@ -213,6 +214,18 @@ class HistoryWriter:
                 self._connection.close()
             with self._changed:
                 self._changed.notify_all()
+
+    def _pause(self) -> bool:
+        """Wait ``BIG_BATCH_WAIT`` seconds before a big batch, less if the writer closes
+        meanwhile (the deck is gone: nothing to give the interpreter to, and ``close`` waits
+        for the write); whether it is closing."""
+        with self._changed:
+            if self._sleep is None:
+                self._changed.wait_for(lambda: self._closing, timeout=BIG_BATCH_WAIT)
+                return self._closing
+        self._sleep(BIG_BATCH_WAIT)
+        with self._changed:
+            return self._closing
 
     def _write(self, batch: Sequence[Record], *, closing: bool) -> None:
         """Write ``batch`` in one transaction: retried while the file is locked, set aside when damaged."""
