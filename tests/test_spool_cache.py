@@ -190,6 +190,7 @@ async def test_an_active_job_is_never_kept(spool: Path, cache: Path) -> None:
         "an id that leaves the spool",
         "a progress too big for a float",
         "a link to a cache file elsewhere",
+        "a FIFO where the file would be (a read of it would never end)",
     ],
 )
 async def test_a_corrupt_cache_is_ignored_with_at_most_a_debug_note(
@@ -219,9 +220,12 @@ async def test_a_corrupt_cache_is_ignored_with_at_most_a_debug_note(
             elsewhere = path.with_name("elsewhere")
             path.rename(elsewhere)
             path.symlink_to(elsewhere)
+        elif damage.startswith("a FIFO"):
+            path.unlink()
+            os.mkfifo(path)
         else:
             row[0] = "../elsewhere"
-        if not path.is_symlink():
+        if path.is_file() and not path.is_symlink():
             path.write_text(json.dumps(document))
     rewrite_unseen(spool, job, 2, 5)  # what the cache would hide
     caplog.set_level(logging.DEBUG)
