@@ -4,13 +4,17 @@ job to job is held once (issue 22)."""
 from __future__ import annotations
 
 import copy
+import json
 import pickle
 from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
 
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from jobdeck.model import Counts, Job, JobRef, JobState, Run
+from jobdeck.job import FIELDS, _Validating
+from jobdeck.model import Counts, Job, JobGroup, JobRef, JobState, Run
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -103,11 +107,21 @@ def test_a_job_dumps_as_the_model_did() -> None:
     dumped = job.model_dump(mode="json")
     assert dumped["ref"] == {"backend": "slurm", "id": "j1"}
     assert dumped["state"] == "running"
-    assert dumped["started"] == "2026-12-01T12:00:00+00:00"
+    assert dumped["started"] == "2026-12-01T12:00:00Z"
     assert dumped["counts"] == {"total": 2, "succeeded": 1, "failed": 0}
     assert job.model_dump()["started"] is NOW
     assert "error" not in job.model_dump(exclude_none=True)
-    assert '"name": "job-1"' in job.model_dump_json()
+    assert '"name":"job-1"' in job.model_dump_json()
+
+
+def test_a_job_dumps_as_json_what_pydantic_dumps_of_the_same_fields() -> None:
+    # A backend's detail may hold more than JSON's types (a set, a path, bytes, a state, a time).
+    detail = {"ids": {3}, "path": Path("/spool/a"), "raw": b"x", "was": JobState.FAILED, "at": (NOW, 1), "é": "ü"}
+    job = _job(1, started=NOW, detail=detail, group=JobGroup(key="k", name="k"))
+    fields = {name: getattr(job, name) for name in FIELDS}
+    assert job.model_dump(mode="json") == _Validating(**fields).model_dump(mode="json")
+    assert json.loads(job.model_dump_json()) == _Validating(**fields).model_dump(mode="json")
+    assert job.model_dump_json() == _Validating(**fields).model_dump_json()
 
 
 def test_a_job_survives_pickling_and_copying() -> None:
@@ -123,6 +137,18 @@ def test_a_reference_inside_a_pydantic_model_validates_and_dumps_as_before() -> 
     assert run.model_dump(mode="json")["job"] == {"backend": "slurm", "id": "7"}
     assert Run.model_validate_json(run.model_dump_json()) == run
     assert not isinstance(run.job, BaseModel)
+
+
+def test_a_reference_of_kinds_of_strings_holds_their_text_as_the_model_did() -> None:
+    class Kind(StrEnum):
+        SLURM = "slurm"
+
+    ref = JobRef(backend=Kind.SLURM, id=Kind.SLURM)
+    assert ref == JobRef(backend="slurm", id="slurm") and type(ref.backend) is str and type(ref.id) is str
+    run = Run(job={"backend": Kind.SLURM, "id": "7"}, id="1", state=JobState.RUNNING)  # type: ignore[arg-type]
+    assert run.job == JobRef(backend="slurm", id="7")
+    with pytest.raises(TypeError):
+        JobRef(backend="slurm", id=7)  # type: ignore[arg-type]
 
 
 def test_references_are_keys_that_compare_by_value() -> None:

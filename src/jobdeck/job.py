@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import to_jsonable_python
 
 from jobdeck.job_parts import Counts, JobGroup, interned
 from jobdeck.job_ref import JobRef
@@ -267,12 +268,13 @@ class Job:
             elif isinstance(value, dict):
                 value = dict(value)
             if mode == "json":
-                value = _json_value(value)
+                value = to_jsonable_python(value)  # (as pydantic dumps: a UTC time ends in Z)
             dumped[name] = value
         return dumped
 
     def model_dump_json(self) -> str:
-        return json.dumps(self.model_dump(mode="json"))
+        """The fields as compact JSON, as the model wrote them."""
+        return json.dumps(self.model_dump(mode="json"), separators=(",", ":"), ensure_ascii=False)
 
     # -- an immutable value --------------------------------------------------------
 
@@ -336,18 +338,6 @@ def _rebuilt(values: tuple[Any, ...]) -> Job:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, JobState):
-        return value.value
-    if isinstance(value, dict):
-        return {str(key): _json_value(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_value(item) for item in value]
-    return value
 
 
 class _Validating(BaseModel):

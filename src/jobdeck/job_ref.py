@@ -28,7 +28,10 @@ class JobRef(namedtuple("_Pair", ("backend", "id"))):
 
     def __new__(cls, *, backend: str, id: str) -> JobRef:  # noqa: A002 - the contract's word
         if type(backend) is not str or type(id) is not str:
-            raise TypeError(f"a job reference is two strings, not {type(backend).__name__}/{type(id).__name__}")
+            if not (isinstance(backend, str) and isinstance(id, str)):
+                raise TypeError(f"a job reference is two strings, not {type(backend).__name__}/{type(id).__name__}")
+            # A kind of string (a StrEnum's member …): its text, as the pydantic model took it.
+            backend, id = str.__str__(backend), str.__str__(id)  # noqa: A001
         # The backend's name repeats on every one of its jobs: one copy.
         return super().__new__(cls, sys.intern(backend), id)
 
