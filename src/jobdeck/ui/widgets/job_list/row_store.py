@@ -139,7 +139,9 @@ class RowStore:
             self.resort(archived=self._archived, sort=self._sort, now=now)
         else:
             archived = self._archived
-            arriving = [job for job in fresh if job.archived is archived]
+            # Only the version kept arrives: a job the diff holds twice (a first listing may list
+            # an id twice) or removes again would otherwise stay as a row of its own.
+            arriving = [job for job in fresh if job.archived is archived and by_ref.get(job.ref) is job]
             self._filter.patch(replaced, arriving, self._key)
         return fresh
 
