@@ -157,3 +157,18 @@ def test_references_are_keys_that_compare_by_value() -> None:
     assert str(JobRef.parse("a/b/c")) == "a/b/c"
     with pytest.raises(AttributeError):
         JobRef(backend="a", id="1").id = "2"  # type: ignore[misc]
+
+
+def test_the_record_of_shared_labels_starts_again_when_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    from jobdeck import job as job_module
+
+    monkeypatch.setattr(job_module, "_SHARED_MOST", 3)
+    monkeypatch.setattr(job_module, "_LABEL_SETS", {})
+    def labelled(number: int) -> Job:
+        return Job(ref=JobRef(backend="b", id=str(number)), name="x", state=JobState.RUNNING,
+                   labels={"run": f"unique-{number}"})
+
+    jobs = [labelled(number) for number in range(10)]
+    assert len(job_module._LABEL_SETS) <= 3
+    assert [job.labels for job in jobs] == [{"run": f"unique-{number}"} for number in range(10)]
+    assert labelled(9).labels is jobs[9].labels  # the newest still shared

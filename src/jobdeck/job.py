@@ -55,8 +55,9 @@ class FrozenDict(dict[str, Any]):
 NO_LABELS = FrozenDict()
 #: Label sets seen, shared by every job that carries the same one.
 _LABEL_SETS: dict[tuple[tuple[str, str], ...], FrozenDict] = {}
-#: Beyond this many different label sets, a job keeps its own.
-_LABEL_SETS_MOST = 65_536
+#: At this many different label sets (or counts) the record of them starts again: labels
+#: unique to each job (or counts that move every poll) must not hold memory for good.
+_SHARED_MOST = 65_536
 
 
 def shared_labels(labels: dict[str, str]) -> FrozenDict:
@@ -67,8 +68,9 @@ def shared_labels(labels: dict[str, str]) -> FrozenDict:
     found = _LABEL_SETS.get(key)
     if found is None:
         found = FrozenDict({interned(name): interned(value) for name, value in key})
-        if len(_LABEL_SETS) < _LABEL_SETS_MOST:
-            _LABEL_SETS[key] = found
+        if len(_LABEL_SETS) >= _SHARED_MOST:
+            _LABEL_SETS.clear()
+        _LABEL_SETS[key] = found
     return found
 
 
@@ -77,13 +79,14 @@ _COUNTS: dict[tuple[int | None, int, int], Counts] = {}
 
 
 def shared_counts(counts: Counts) -> Counts:
-    """The one Counts of these numbers, while there are not too many different ones."""
+    """The one Counts of these numbers (since the record of them last started again)."""
     key = (counts.total, counts.succeeded, counts.failed)
     found = _COUNTS.get(key)
     if found is None:
         found = counts
-        if len(_COUNTS) < _LABEL_SETS_MOST:
-            _COUNTS[key] = counts
+        if len(_COUNTS) >= _SHARED_MOST:
+            _COUNTS.clear()
+        _COUNTS[key] = counts
     return found
 
 
