@@ -320,3 +320,16 @@ async def test_a_filter_changed_away_from_the_views_leaves_the_view(tmp_path):
         assert str(pane.border_title) == "Jobs 6/6"
         assert app.screen.view is None
         assert jobs.view_columns == (None, None)  # every job again, with the usual columns
+
+
+def test_an_unknown_view_before_demo_exits_2_before_any_demo_job_starts(
+    cli_sandbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cli_helpers import invoke
+
+    started: list[object] = []
+    monkeypatch.setattr("jobdeck.demo.run_demo", lambda *args, **kwargs: started.append(args) or 0)
+    unknown = invoke("--view", "nope", "demo")
+    assert unknown.exit_code == 2 and "there is no view named “nope”" in unknown.output
+    assert started == []
+    assert invoke("--view", "failing today", "demo").exit_code == 0 and len(started) == 1

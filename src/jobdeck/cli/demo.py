@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from jobdeck.cli.common import EXIT_USAGE, cli_state, fail
+from jobdeck.cli.common import EXIT_USAGE, cli_state, fail, start_views
 from jobdeck.cli.deck_options import given_options
 
 
@@ -32,6 +32,8 @@ def demo(ctx: click.Context, read_only: bool, kiosk: bool, fresh: bool, no_deck:
             fail(f"{given[0]} does not apply to `jobdeck demo --no-deck`: it opens no deck", EXIT_USAGE)
     # The mode and theme given before `demo` are in these settings, and the demo's deck keeps them.
     base = state.settings()
+    if not no_deck:
+        start_views(base)  # an unknown --view is exit 2, listing the views, before any demo job starts
     try:
         code = demo_module.run_demo(base, read_only=read_only, kiosk=kiosk, fresh=fresh, open_deck=not no_deck)
     except OSError as exc:  # a demo job or folder that cannot be started or written
