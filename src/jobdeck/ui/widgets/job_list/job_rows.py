@@ -9,7 +9,6 @@ that leaves the jobs on screen alone repaints nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -23,33 +22,16 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from jobdeck import present
-from jobdeck.model import Job, JobRef, JobState
-from jobdeck.ui.widgets.job_list.columns import Column, cell, header_text, layout, place, times
+from jobdeck.model import Job, JobRef
+from jobdeck.ui.widgets.job_list.columns import Column, header_text, layout, times
+from jobdeck.ui.widgets.job_list.row_drawing import STATE_CLASS, TIME_COLUMNS, Drawn, drawn_row, retimed
 from jobdeck.ui.widgets.job_list.row_store import RowStore
 
-_STATE_CLASS: dict[JobState, str] = {state: f"job-list--state-{state.value}" for state in JobState}
-#: The cells whose text moves with ``now`` alone.
-_TIME_COLUMNS = frozenset({"age", "duration"})
 
 
 #: The empty list's words with a local backend (where jobdeck run starts jobs), and without one.
 NO_JOBS_LOCAL = "No jobs yet. Run `jobdeck run -- CMD` to start one."
 NO_JOBS = "No jobs yet: the backends list none (H shows each backend's health)"
-
-
-@dataclass(frozen=True)
-class _Drawn:
-    """A row as drawn, with what a tick needs to make only its time cells again."""
-
-    job: Job
-    strip: Strip
-    #: The row's segments before fitting to the width; ``time_cells``: (index, column) of the
-    #: age and duration cells among them.
-    segments: list[Segment]
-    time_cells: tuple[tuple[int, Column], ...]
-    base: Style
-    #: The ``now`` the time cells were measured to.
-    now: datetime | None
 
 
 class JobRows(ScrollView):
@@ -64,7 +46,7 @@ class JobRows(ScrollView):
         "job-list--cursor",
         "job-list--stale",
         "job-list--dim",
-        *_STATE_CLASS.values(),
+        *STATE_CLASS.values(),
     }
     """
     | Class | Description |
@@ -107,7 +89,7 @@ class JobRows(ScrollView):
         self._backend_width = 7
         #: (first row, cursor, the jobs on screen) when the rows last changed.
         self._last_shown: tuple[int, int, list[Job]] | None = None
-        self._row_cache: LRUCache[tuple[Any, ...], _Drawn] = LRUCache(1024)
+        self._row_cache: LRUCache[tuple[Any, ...], Drawn] = LRUCache(1024)
         self._header_cache: dict[tuple[int, bool], Strip] = {}
         self._columns_cache: dict[tuple[int, int], tuple[Column, ...]] = {}
         #: The ``now`` of the last tick and the time texts (age, duration) it measured, by
@@ -157,7 +139,7 @@ class JobRows(ScrollView):
         shown = self._store.rows[first : first + self._page_height]
         width = self.scrollable_content_region.width
         # Only the time cells are repainted (what a terminal is sent for a row whose age moved).
-        cells = [column for column in self._columns(width) if column.name in _TIME_COLUMNS]
+        cells = [column for column in self._columns(width) if column.name in TIME_COLUMNS]
         if not cells:
             return
         left = min(column.x for column in cells)
@@ -382,33 +364,18 @@ class JobRows(ScrollView):
         self._row_cache[key] = drawn
         return drawn.strip
 
-    def _retimed(self, drawn: _Drawn) -> _Drawn:
+    def _retimed(self, drawn: Drawn) -> Drawn:
         """``drawn`` with its time cells (age, duration) measured to ``now``."""
         now, job = self.now, drawn.job
         stale = job.ref.backend in self.stale_backends
-        segments = drawn.segments
         tick_now, measured = self._tick_times
         known = measured.get(id(job)) if tick_now is now and not stale else None
-        for index, column in drawn.time_cells:
-            if known is not None and known[0] is job:
-                text = known[1][0] if column.name == "age" else known[1][1]
-            else:
-                text, _ = cell(job, column.name, stale=stale, ascii=self.ascii, now=now)
-            if self.ascii and text == present.MISSING:
-                text = "-"
-            text = place(column, text)
-            if text != segments[index].text:
-                if segments is drawn.segments:
-                    segments = segments.copy()
-                segments[index] = Segment(text, segments[index].style)
-        if segments is drawn.segments:
-            return _Drawn(job, drawn.strip, segments, drawn.time_cells, drawn.base, now)
-        strip = Strip(segments).adjust_cell_length(drawn.strip.cell_length, drawn.base)
-        return _Drawn(job, strip, segments, drawn.time_cells, drawn.base, now)
+        if known is not None and known[0] is not job:
+            known = None
+        return retimed(drawn, now=now, stale=stale, ascii=self.ascii, known=None if known is None else known[1])
 
-    def _render_row(self, job: Job, is_cursor: bool, width: int) -> _Drawn:
+    def _render_row(self, job: Job, is_cursor: bool, width: int) -> Drawn:
         stale = job.ref.backend in self.stale_backends
-        ascii, now = self.ascii, self.now
         # Later component classes win: the cursor over everything, stale over colours.
         row_classes: tuple[str, ...] = ("job-list--stale",) if stale else ()
         if is_cursor:
@@ -417,28 +384,5 @@ class JobRows(ScrollView):
         def style_of(*names: str) -> Style:
             return self.get_visual_style(*names, *row_classes).rich_style
 
-        base = style_of()
-        dim = style_of("job-list--dim")
-        marker = ("*" if ascii else "▌") if is_cursor else " "
-        segments = [Segment(marker, base)]
-        time_cells: list[tuple[int, Column]] = []
-        x = 1
-        for column in self._columns(width):
-            text, cell_class = cell(job, column.name, stale=stale, ascii=ascii, now=now)
-            if column.x > x:
-                segments.append(Segment(" " * (column.x - x), base))
-            cell_style = base
-            if cell_class == "state":
-                cell_style = style_of(_STATE_CLASS[job.state])
-            elif cell_class == "dim":
-                cell_style = dim
-            if ascii and text == present.MISSING:
-                text = "-"
-            if column.name == "name" and job.ref in self.row_tags:
-                text = self.row_tags[job.ref] + text
-            if column.name in _TIME_COLUMNS:
-                time_cells.append((len(segments), column))
-            segments.append(Segment(place(column, text), cell_style))
-            x = column.x + column.width
-        strip = Strip(segments).adjust_cell_length(width, base)
-        return _Drawn(job, strip, segments, tuple(time_cells), base, now)
+        return drawn_row(job, is_cursor, self._columns(width), width, style_of, stale=stale, ascii=self.ascii,
+                         now=self.now, tag=self.row_tags.get(job.ref, ""))
