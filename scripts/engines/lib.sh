@@ -150,14 +150,42 @@ group_running() {
     ps -eo pgid=,stat= | awk -v group="$1" '$1 == group && $2 !~ /^Z/ { found = 1 } END { exit !found }'
 }
 
+# started_after_file PID FILE: the process PID started more than 2 s after FILE was last
+# written: it is not the daemon whose pid FILE holds, but a later process given the same pid.
+started_after_file() {
+    local stat ticks btime hz written
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }  # past the command's name, which may hold spaces and parentheses
+    ticks=$(echo "$stat" | awk '{ print $20 }')
+    btime=$(awk '/^btime/ { print $2 }' /proc/stat)
+    hz=$(getconf CLK_TCK)
+    written=$(stat -c %Y "$2")
+    [ $(( btime + ticks / hz )) -gt $(( written + 2 )) ]
+}
+
+# daemon_pid BASE NAME: the pid in BASE/NAME.pid, to stop the daemon's group or session by;
+# nothing when there is no such file, or when that pid now belongs to a later process.
+daemon_pid() {
+    local file="$1/$2.pid" pid
+    [ -f "$file" ] || return 0
+    pid=$(cat "$file")
+    if is_running "$pid" && started_after_file "$pid" "$file"; then
+        echo "$2: pid $pid is no longer the daemon started under $1 (it ended); left alone" >&2
+        return 0
+    fi
+    echo "$pid"
+}
+
 # stop_pids BASE SIGNAL GRACE NAME...: SIGNAL to each BASE/NAME.pid's process group (the
-# session start_daemon gave it), then SIGKILL whatever is left after GRACE seconds.
+# session start_daemon gave it), then SIGKILL whatever is left after GRACE seconds. A pid
+# file whose pid now belongs to a process started after it (the daemon died long ago and
+# its pid was given again) is left alone, and so is that process: never another's group.
 stop_pids() {
     local base=$1 signal=$2 grace=$3; shift 3
     local pids=() pid
     for name in "$@"; do
-        [ -f "$base/$name.pid" ] || continue
-        pid=$(cat "$base/$name.pid")
+        pid=$(daemon_pid "$base" "$name")
+        [ -n "$pid" ] || continue
         kill -"$signal" -- "-$pid" 2>/dev/null || kill -"$signal" "$pid" 2>/dev/null || true
         pids+=("$pid")
     done
