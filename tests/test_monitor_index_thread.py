@@ -17,14 +17,14 @@ from jobdeck.monitor.listing import ListingIndex
 
 
 @pytest.fixture
-def indexed_in(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+def indexed_in(monkeypatch: pytest.MonkeyPatch) -> list[threading.Thread]:
     """Every listing indexed in a thread; the threads that indexed them."""
     monkeypatch.setattr(scheduler, "INDEX_IN_THREAD_FROM", 1)
-    threads: list[int] = []
+    threads: list[threading.Thread] = []
     index = ListingIndex.index
 
     def noted(self: ListingIndex, listed: object):
-        threads.append(threading.get_ident())
+        threads.append(threading.current_thread())
         return index(self, listed)
 
     monkeypatch.setattr(ListingIndex, "index", noted)
@@ -32,7 +32,7 @@ def indexed_in(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 async def test_a_big_listing_is_indexed_off_the_decks_thread_and_its_changes_announced(
-    tmp_path: Path, indexed_in: list[int]
+    tmp_path: Path, indexed_in: list[threading.Thread]
 ) -> None:
     clock = FrozenClock()
     adapter = FakeAdapter.build("alpha", jobs=[make_job("1"), make_job("2")], clock=clock)
@@ -44,7 +44,10 @@ async def test_a_big_listing_is_indexed_off_the_decks_thread_and_its_changes_ann
     failed = adapter.update_job("2", state=JobState.FAILED)
     await monitor.poll_once()
 
-    assert indexed_in and threading.get_ident() not in indexed_in
+    # Off the deck's thread, in the index's own: not the loop's default executor, where
+    # adapters' blocking work queues.
+    assert indexed_in and threading.current_thread() not in indexed_in
+    assert all(thread.name.startswith("jobdeck-index") for thread in indexed_in)
     first, second = recorder.of(JobsChanged)
     assert [job.ref.id for job in first.added] == ["1", "2"]
     assert (second.added, second.changed) == ([], [failed])

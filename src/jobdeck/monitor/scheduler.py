@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
@@ -38,6 +39,10 @@ log = logging.getLogger(__name__)
 #: From this many jobs, a listing is indexed (matched against the last one) in another
 #: thread: ~12 ms of a 100,000-job poll the deck's keys and frames need not wait for.
 INDEX_IN_THREAD_FROM = 50_000
+#: The one thread big listings are indexed in: never queued behind adapters' blocking work in
+#: the loop's default executor, and one index at a time (a poll cancelled mid-index cannot
+#: have the next one of its backend indexed beside it).
+_INDEXER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jobdeck-index")
 
 
 @dataclass(eq=False)
@@ -283,11 +288,12 @@ class Scheduler:
         return self._record_success(backend)
 
     async def _index(self, name: str, listed: object) -> Listing:
-        """``listed`` indexed by the job table: a big one in another thread. (Only the poll
-        indexes a backend's listings, one at a time: the thread has the index to itself.)"""
+        """``listed`` indexed by the job table: a big one in the index's own thread (``_INDEXER``).
+        (Only the poll indexes a backend's listings, one at a time: the thread has the index
+        to itself.)"""
         if not isinstance(listed, list) or len(listed) < INDEX_IN_THREAD_FROM:
             return self._table.index(name, listed)
-        indexing = asyncio.get_running_loop().run_in_executor(None, self._table.index, name, listed)
+        indexing = asyncio.get_running_loop().run_in_executor(_INDEXER, self._table.index, name, listed)
         try:
             return await asyncio.shield(indexing)
         except asyncio.CancelledError:
