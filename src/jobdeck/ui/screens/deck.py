@@ -34,12 +34,14 @@ from jobdeck.ui.deck_host import DeckHost
 from jobdeck.ui.widgets.job_list.settling import SETTLE_SECONDS, Follow, HighlightSettler
 from jobdeck.ui.panes.detail import DetailPane
 from jobdeck.ui.panes.jobs import JobsPane
-from jobdeck.ui.panes.log import LogPane, current_log_line
+from jobdeck.ui.panes.log import LogPane
 from jobdeck.ui.panes.log_window import EARLIER_WINDOW_MAX_BYTES
 from jobdeck.ui.panes.timeline import TimelinePane
 from jobdeck.ui.runtime.first_frame import FirstScreen
 from jobdeck.ui.screens.action_keys import action_bindings
 from jobdeck.ui.screens.bulk_actions import BulkActions
+from jobdeck.ui.screens.deck_dialogs import DeckDialogs
+from jobdeck.ui.screens.deck_runs_log import DeckRunsAndLog
 from jobdeck.ui.screens.deck_views import DeckViews
 from jobdeck.ui.screens.burst_keys import slash_then_text
 from jobdeck.ui.screens.job_actions import JobActions
@@ -67,7 +69,7 @@ class MonitorUpdate(Message):
     event: MonitorEvent
 
 
-class DeckScreen(DeckViews, BulkActions, JobActions, FirstScreen):
+class DeckScreen(DeckViews, DeckRunsAndLog, DeckDialogs, BulkActions, JobActions, FirstScreen):
     """One screen, four panes."""
 
     BINDINGS = [
@@ -310,30 +312,18 @@ class DeckScreen(DeckViews, BulkActions, JobActions, FirstScreen):
 
     # -- keys -------------------------------------------------------------
 
-    def action_older_run(self) -> None:
-        self._step_run(+1)
-
-    def action_newer_run(self) -> None:
-        self._step_run(-1)
-
-    def _step_run(self, delta: int) -> None:
-        self._settler.settle()
-        if self.query_one(DetailPane).step_run(delta):
-            self._reveal_chosen_run()
-
+    # Handlers declared here, not in the mixins: Textual collects @on from this class.
     @on(DetailPane.RunChosen)
-    def _show_chosen_run(self, message: DetailPane.RunChosen) -> None:
-        """The timeline and the log follow the run chosen in the detail pane."""
-        if message.ref is not None:
-            self.query_one(TimelinePane).show_run(message.ref, message.run_id, newest=message.newest)
-            self.query_one(LogPane).show_run(message.ref, message.run_id, newest=message.newest)
+    def _on_run_chosen(self, message: DetailPane.RunChosen) -> None:
+        self._show_chosen_run(message)
 
     @on(DetailPane.RunStepped)
-    def _reveal_chosen_run(self) -> None:
-        """Show the detail pane, scrolled so the chosen run's section is in view."""
-        if self.has_class("-compact") and self._lower_pane != "detail":
-            self._show_lower_pane("detail")
-        self.query_one(DetailPane).scroll_to_chosen_run()
+    def _on_run_stepped(self) -> None:
+        self._reveal_chosen_run()
+
+    @on(HealthBar.DetailWanted)
+    def _on_health_wanted(self) -> None:
+        self.action_health()
 
     def action_find(self) -> None:
         log_pane = self.query_one(LogPane)
@@ -364,20 +354,6 @@ class DeckScreen(DeckViews, BulkActions, JobActions, FirstScreen):
     def action_toggle_view(self) -> None:
         self.query_one(JobsPane).toggle_view()
 
-    def action_follow(self) -> None:
-        self.query_one(LogView).follow()
-
-    def action_wrap(self) -> None:
-        log_view = self.query_one(LogView)
-        log_view.toggle_wrap()
-        self.notify("Log lines wrap" if log_view.wrap else "Log lines do not wrap", timeout=2)
-
-    def action_search_next(self) -> None:
-        self.query_one(LogView).search_next()
-
-    def action_search_previous(self) -> None:
-        self.query_one(LogView).search_previous()
-
     def action_show_pane(self, pane: str) -> None:
         self._show_lower_pane(pane)
         self.query_one(f"#{pane}-pane" if pane != "log" else "#log").focus()
@@ -393,23 +369,6 @@ class DeckScreen(DeckViews, BulkActions, JobActions, FirstScreen):
         await self.host.monitor.refresh()
         summary, all_answered = refresh_summary(self._apply_health())
         self.notify(summary, title="Refreshed", severity="information" if all_answered else "warning", timeout=4)
-
-    @on(HealthBar.DetailWanted)
-    def action_health(self) -> None:
-        from jobdeck.ui.screens.health_detail import HealthDetailScreen
-
-        bar = self.query_one(HealthBar)
-        own = self.host.monitor.warnings()  # jobdeck's own: its history, its archive
-        self.app.push_screen(HealthDetailScreen(bar.health, bar.now, ascii=bar.ascii, own_warnings=own, follow=bar,
-                                                own_warnings_now=self.host.monitor.warnings))
-
-    def action_copy_line(self) -> None:
-        line = current_log_line(self.query_one(LogView))
-        if line is None:
-            self.notify("The log is empty", severity="warning", timeout=2)
-            return
-        self.app.copy_to_clipboard(line)
-        self.notify(f"Copied log line: {line[:60]}", timeout=2)
 
     def key_sections(self) -> list[KeySection]:
         """Every key of the deck, by section, with where it runs and why any action is
@@ -434,18 +393,6 @@ class DeckScreen(DeckViews, BulkActions, JobActions, FirstScreen):
             KeySection("Log pane", [b for b in LogPane.BINDINGS if isinstance(b, Binding)], target=self.query_one(LogPane)),
             KeySection("Everywhere", everywhere_keys(self.app)),
         ]
-
-    def action_history(self) -> None:
-        """The history view, or why there is none (history off)."""
-        path = getattr(self.app, "history_file", None)
-        if path is None:
-            from jobdeck.ui.screens.history import HISTORY_OFF
-
-            self.notify(HISTORY_OFF, title="History", severity="warning", timeout=8)
-            return
-        from jobdeck.ui.screens.history import HistoryScreen
-
-        self.app.push_screen(HistoryScreen(path))
 
     def action_help(self) -> None:
         from jobdeck.ui.screens.help import HelpScreen
