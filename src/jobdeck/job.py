@@ -60,8 +60,8 @@ _LABEL_SETS: dict[tuple[tuple[str, str], ...], FrozenDict] = {}
 _SHARED_MOST = 65_536
 
 
-def shared_labels(labels: dict[str, str]) -> FrozenDict:
-    """The one FrozenDict of these labels (their keys and values interned)."""
+def shared_labels(labels: dict[str, str] | None) -> FrozenDict:
+    """The one FrozenDict of these labels (their keys and values interned; none: NO_LABELS)."""
     if not labels:
         return NO_LABELS
     key = tuple(labels.items())
@@ -180,7 +180,7 @@ class Job:
         set_slot(self, "archived", archived)
         set_slot(self, "archived_by", archived_by)
         set_slot(self, "gone_since", gone_since)
-        set_slot(self, "labels", shared_labels(labels) if labels else NO_LABELS)
+        set_slot(self, "labels", shared_labels(labels))
         set_slot(self, "error", error)
         set_slot(self, "detail", _frozen_detail(detail))
         set_slot(self, "group", group)
@@ -205,7 +205,7 @@ class Job:
         """Seconds between start and end; for a job not ended, to ``now``, unless nothing says
         it still runs: one gone from its backend counts to when it went, one whose state is
         unknown to its last update (neither keeps counting up for ever)."""
-        start = self.started or None
+        start = self.started
         if start is None:
             return None
         end = self.ended or self.gone_since or (self.updated if self.state is JobState.UNKNOWN else None) or now
@@ -237,7 +237,7 @@ class Job:
 
     # -- as the pydantic model did ----------------------------------------------
 
-    def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> Job:
+    def model_copy(self, *, update: dict[str, Any] | None = None) -> Job:
         """A copy with ``update``'s fields in place, taken as given (not validated)."""
         copy = Job.__new__(Job)
         set_slot = object.__setattr__
@@ -248,7 +248,7 @@ class Job:
             if name not in FIELDS:
                 raise AttributeError(f"a job has no field {name!r}")
             if name == "labels":
-                value = shared_labels(value) if value else NO_LABELS
+                value = shared_labels(value)
             elif name == "detail":
                 value = _frozen_detail(value)
             set_slot(copy, name, value)
@@ -323,7 +323,7 @@ def _fill(job: Job, values: dict[str, Any]) -> None:
         set_slot(job, name, values[name])
     set_slot(job, "search_text", None)
     labels = values["labels"]
-    set_slot(job, "labels", shared_labels(labels) if labels else NO_LABELS)
+    set_slot(job, "labels", shared_labels(labels))
     set_slot(job, "detail", _frozen_detail(values["detail"]))
     if job.counts is not None:
         set_slot(job, "counts", shared_counts(job.counts))

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, tzinfo
 from jobdeck.model import Job, JobState
 from jobdeck.query.errors import QueryError
 from jobdeck.query.index import DEFAULT_INDEX, JobIndex
-from jobdeck.query.masks import FLIP, TextMasks, both, state_mask, word_mask
+from jobdeck.query.masks import FLIP, TextMasks, both
 from jobdeck.query.parser import All, Either, Node, Not, parse
 from jobdeck.query.sort import parse_sort
 from jobdeck.query.terms import (
@@ -104,7 +104,6 @@ class Query:
         if self._select is None:
             return list(items)
         index = index if index is not None else DEFAULT_INDEX
-        index.ensure(items)
         return [items[i] for i in self._select(items, index.texts(items))]
 
     @property
@@ -129,14 +128,11 @@ class Query:
         terms = self._mask_terms
         if terms is None:
             return None
-        if masks is not None and masks.texts is not texts:
-            masks = None
+        if masks is None or masks.texts is not texts:
+            masks = TextMasks(texts)  # kept by nobody: made for this query only
         found: bytes | None = None
         for word, states, negated in terms:
-            if masks is not None:
-                mask = masks.word(word) if states is None else masks.states(states)
-            else:
-                mask = word_mask(texts, word) if states is None else state_mask(texts, states)
+            mask = masks.word(word) if states is None else masks.states(states)
             if negated:
                 mask = mask.translate(FLIP)
             found = mask if found is None else both(found, mask)

@@ -29,11 +29,6 @@ def word_mask(texts: Sequence[str], word: str) -> bytes:
     return bytes(map(contains, texts, repeat(word)))
 
 
-def state_mask(texts: Sequence[str], states: Collection[JobState]) -> bytes:
-    """1 where the text's job is in one of ``states``."""
-    return bytes(map(contains, repeat(frozenset(STATE_MARKS[state] for state in states)), map(_FIRST, texts)))
-
-
 def both(first: bytes, second: bytes) -> bytes:
     """1 where both masks are: as numbers, and-ing them and-s them byte by byte (0 or 1 each)."""
     return (int.from_bytes(first, "little") & int.from_bytes(second, "little")).to_bytes(len(first), "little")

@@ -20,7 +20,6 @@ from typing import Any
 
 from jobdeck.model import Job
 from jobdeck.query import EMPTY_QUERY, JobIndex, Query
-from jobdeck.query.index import haystack as text_of
 from jobdeck.query.masks import TextMasks
 from jobdeck.ui.widgets.job_list.row_splicing import memoized, patched_keyed, spliced, locate
 
@@ -136,7 +135,7 @@ class JobFilter:
         # then taken from the index when needed.)
         row_texts: list[str] | None = [texts[i] for i in positions] if not patches else None
         for gone, arriving, key in patches:
-            matching = [arriving[i] for i in self.query.select(arriving, [text_of(job) for job in arriving])]
+            matching = [arriving[i] for i in self.query.select(arriving, self._index.texts(arriving))]
             rows, row_texts = self._patched(rows, row_texts, gone, matching, key)
         self.rows, self._rows_texts = self._remember(self.query.key, (rows, row_texts))
         return True
