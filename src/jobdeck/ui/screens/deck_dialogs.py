@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from jobdeck.ui.widgets.health_bar import HealthBar
 
 if TYPE_CHECKING:
     from textual.screen import Screen
