@@ -312,7 +312,7 @@ def test_logs_of_an_unknown_ref_is_a_clear_error(in_sandbox: Sandbox) -> None:
 def test_logs_of_a_reference_to_a_backend_that_is_not_configured_names_the_backend(in_sandbox: Sandbox) -> None:
     result = invoke("logs", "drp/123")
 
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error, as `wait` says it
     assert result.stderr == "jobdeck: no backend 'drp' (configured: local; see `jobdeck info`)\n"
 
 

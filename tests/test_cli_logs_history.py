@@ -55,7 +55,7 @@ def test_an_id_two_backends_had_lists_both_newest_first_and_asks_for_backend_and
     forgotten(data_dir, (finished("slurm", "77", "a"), "one\n"), ago=timedelta(hours=3))
     forgotten(data_dir, (finished("ray", "77", "b"), "two\n"))
     result = invoke("logs", "77")
-    assert result.exit_code == 1 and result.stdout == ""
+    assert result.exit_code == 2 and result.stdout == ""  # a usage error: the REF says too little
     assert result.stderr == (
         "jobdeck: '77' is ambiguous: it matches jobs in the history (newest first):\n"
         "  ray/77\n  slurm/77\ngive one as BACKEND/ID\n"
@@ -69,7 +69,7 @@ def test_an_id_wins_over_a_name_and_a_name_many_runs_had_is_ambiguous(data_dir: 
     assert invoke("logs", "nightly").stdout == "the job whose id it is\n"
     forgotten(data_dir, *runs[:2], (finished("ray", "x", "backup"), None), (finished("ray", "y", "backup"), None))
     result = invoke("logs", "backup")
-    assert result.exit_code == 1 and result.stderr.count("\n  ray/") == 2
+    assert result.exit_code == 2 and result.stderr.count("\n  ray/") == 2
     many = invoke("logs", "run-1")  # one id: found
     assert many.exit_code == 0 and many.stdout == "run 1\n"
 
@@ -77,7 +77,7 @@ def test_an_id_wins_over_a_name_and_a_name_many_runs_had_is_ambiguous(data_dir: 
 def test_more_candidates_than_shown_end_with_and_more(data_dir: Path) -> None:
     forgotten(data_dir, *[(finished(f"b{n:02d}", "5", "x"), None) for n in range(12)])
     result = invoke("logs", "5")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr.count("\n  b") == 10 and "\n  …and more\n" in result.stderr
 
 
@@ -91,14 +91,29 @@ def test_backend_and_id_of_a_backend_no_longer_configured_finds_it_however_many_
     assert result.stdout == "the retired one\n"
     assert invoke("logs", "retired/x").stdout == "the retired one\n"  # its name, as for a bare name
     unknown = invoke("logs", "nonesuch/5")
-    assert unknown.exit_code == 1 and "no backend 'nonesuch'" in unknown.stderr
+    assert unknown.exit_code == 2 and "no backend 'nonesuch'" in unknown.stderr
+
+
+def test_backend_and_name_of_a_backend_no_longer_configured_lists_the_runs_that_had_it(data_dir: Path) -> None:
+    """BACKEND/NAME is read as a bare NAME is, among that backend's jobs: several runs of that
+    name are candidates to choose from (newest first), never the newest taken silently."""
+    older, newer = finished("retired", "r-1", "nightly"), finished("retired", "r-2", "nightly")
+    forgotten(data_dir, (older, "first run\n"), ago=timedelta(hours=5))
+    forgotten(data_dir, (newer, "second run\n"), (finished("other", "o-1", "nightly"), None))
+    result = invoke("logs", "retired/nightly")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == (
+        "jobdeck: 'retired/nightly' is ambiguous: it matches jobs in the history (newest first):\n"
+        "  retired/r-2\n  retired/r-1\ngive one as BACKEND/ID\n"
+    )
+    assert invoke("logs", "retired/r-1").stdout == "first run\n"  # in full, it is found
 
 
 def test_candidates_from_a_backend_are_printed_safe_one_line_each(data_dir: Path) -> None:
     hostile = "9\x1b]0;pwned\x07\nFAKE: all good\x1b[31m"
     forgotten(data_dir, (finished("alpha", hostile, "x"), None), (finished("beta", "other", "x"), None))
     result = invoke("logs", "x")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
     assert "\nFAKE" not in result.stderr  # the id's line break does not start a line of its own
 

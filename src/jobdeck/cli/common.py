@@ -301,12 +301,13 @@ CANDIDATES_SHOWN = 10
 
 
 def resolve_ref(
-    monitor: Monitor, text: str, settings: Settings, *, not_found: int = EXIT_FAILED, unclear: int = EXIT_FAILED
+    monitor: Monitor, text: str, settings: Settings, *, not_found: int = EXIT_FAILED, unclear: int = EXIT_USAGE
 ) -> tuple[JobRef, bool]:
     """The job REF ``text`` names: ``backend/id`` of a configured backend (listed or not), else an
     id (or name) only one listed job has, else only one job of the history has (of the backend it
-    names, when it has the shape BACKEND/ID); and whether it was found in the history (its backend
-    no longer lists it). Leaves (``fail``) with ``not_found`` when no job has it, and ``unclear``
+    names, when it has the shape BACKEND/ID: a NAME several of its jobs had is as ambiguous as a bare
+    one); and whether it was found in the history (its backend no longer lists it). Leaves (``fail``)
+    with ``not_found`` when no job has it, and ``unclear`` (a usage error, listing the candidates)
     when it means several jobs or names a backend that is neither configured nor in the history."""
     backend, sep, job_id = text.partition("/")
     if sep and backend in monitor.backends() and job_id:
@@ -318,7 +319,7 @@ def resolve_ref(
     if in_history:
         matches = _history_refs(settings, text)
     if not matches and sep and backend and job_id:  # a backend no longer configured, in the history
-        matches = _history_refs(settings, job_id, backend=backend)[:1]
+        matches = _history_refs(settings, job_id, backend=backend)
     if not matches and sep and backend and job_id:
         # It has the shape of a reference: what is wrong is the backend's name.
         known = ", ".join(monitor.backends()) or "none"
