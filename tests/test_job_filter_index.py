@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from fakes import make_job
 
 from jobdeck.model import Job, JobState
-from jobdeck.query import JobIndex, parse_query, sort_jobs, sort_key
+from jobdeck.query import index_jobs, job_texts, parse_query, sort_jobs, sort_key
 from jobdeck.ui.widgets.job_list.job_filter import JobFilter
 
 from test_job_filter import NOW, RECENT, Deck, ids, numbered
@@ -29,13 +29,12 @@ class BuildingDeck(Deck):
         self.filter.reset(jobs, in_background=True)
         self.filter.set_sorted(sort_jobs(jobs, "recent"))
 
-    def build(self) -> tuple[JobIndex, list[Job], list[str]]:
-        built = JobIndex()
-        built.ensure(self.given)
+    def build(self) -> tuple[list[Job], list[str]]:
+        index_jobs(self.given)
         sorted_view = self.filter.sorted
-        return built, sorted_view, built.texts(sorted_view)
+        return sorted_view, job_texts(sorted_view)
 
-    def hand_over(self, work: tuple[JobIndex, list[Job], list[str]]) -> bool:
+    def hand_over(self, work: tuple[list[Job], list[str]]) -> bool:
         return self.filter.adopt_index(self.given, *work)
 
 
@@ -69,8 +68,7 @@ def test_an_index_built_for_jobs_since_replaced_is_not_taken() -> None:
 def test_an_index_completed_by_a_filter_meanwhile_is_not_taken() -> None:
     deck = Deck(numbered(10))
     deck.query("job 1")  # completes the index at once (no thread building it)
-    built = JobIndex()
-    assert not deck.filter.adopt_index(list(deck.jobs.values()), built, deck.filter.sorted, [])
+    assert not deck.filter.adopt_index(list(deck.jobs.values()), deck.filter.sorted, [])
 
 
 # -- the index against the plain matcher, whatever happens ------------------------

@@ -10,8 +10,10 @@ from fakes import make_job
 from jobdeck.model import Job, JobState
 from jobdeck.query import (
     SORT_KEYS,
-    JobIndex,
     QueryError,
+    index_jobs,
+    job_text,
+    job_texts,
     parse_query,
     sort_jobs,
     sort_key,
@@ -155,23 +157,22 @@ def test_matches_one_job_and_filter_keeps_the_given_order() -> None:
     assert query.filter(list(reversed(JOBS))) == [JOBS[2], JOBS[0]]
 
 
-def test_an_index_computes_each_jobs_text_once_and_keeps_it_with_the_job() -> None:
-    index = JobIndex()
+def test_each_jobs_text_is_computed_once_and_kept_with_the_job() -> None:
     query = parse_query("nightly")
-    assert query.filter(JOBS, index) == [JOBS[0], JOBS[2]]
+    assert query.filter(JOBS) == [JOBS[0], JOBS[2]]
     assert all(job.search_text for job in JOBS)
     kept = JOBS[0].search_text
-    assert index.haystack(JOBS[0]) is kept
+    assert job_text(JOBS[0]) is kept
+    assert job_texts(JOBS[:1]) == [kept]
     changed = JOBS[0].model_copy(update={"name": "weekly build"})
     assert changed.search_text is None  # a new version has a text of its own
-    assert query.filter([changed, *JOBS[1:]], index) == [JOBS[2]]
-    assert JobIndex().texts(JOBS[:1]) == [kept]  # every index sees the texts kept
+    assert query.filter([changed, *JOBS[1:]]) == [JOBS[2]]
+    assert changed.search_text is not None and changed.search_text != kept
 
 
 def test_select_gives_the_positions_of_matches_over_the_callers_texts() -> None:
-    index = JobIndex()
-    index.ensure(JOBS)
-    texts = index.texts(JOBS)
+    index_jobs(JOBS)
+    texts = job_texts(JOBS)
     assert parse_query("nightly").select(JOBS, texts) == [0, 2]
     assert parse_query("").select(JOBS, texts) == list(range(len(JOBS)))
     failed = [i for i, job in enumerate(JOBS) if job.state is JobState.FAILED]

@@ -8,16 +8,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jobdeck.model import Job, JobState
-from jobdeck.query import JobIndex, parse_query
+from jobdeck.query import job_texts, parse_query
 from jobdeck.query.masks import TextMasks
 
 JOBS: list[Job] = [
     make_job(str(number), list(JobState)[number % 7], name=f"{word}-{number}", labels={"machine": f"m-{number % 5}"})
     for number, word in enumerate(["train", "deploy", "report", "index", "Backup", "sync", "état"] * 6)
 ]
-INDEX = JobIndex()
-INDEX.ensure(JOBS)
-TEXTS = INDEX.texts(JOBS)
+TEXTS = job_texts(JOBS)
 
 
 def selected(text: str) -> list[int]:

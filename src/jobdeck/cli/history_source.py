@@ -171,10 +171,7 @@ def entries(
             and (not wanted_states or entry.job.state in wanted_states)
         ]
         if query is not None and not query.is_empty:
-            from jobdeck.query import JobIndex
-
-            # An index of this page only: the default one would keep every job read alive.
-            matching = {id(job) for job in query.filter([entry.job for entry in kept], JobIndex())}
+            matching = {id(job) for job in query.filter([entry.job for entry in kept])}
             kept = [entry for entry in kept if id(entry.job) in matching]
         yield from kept
         if len(page) < PAGE:

@@ -25,14 +25,14 @@ Query syntax (terms side by side must all match; matching is case-insensitive)::
                           the list's order for the whole filter; "-" reverses it
 
 ``parse_query`` compiles the text once; filtering is then cheap because each
-job's lower-cased text is computed once per job object (see ``JobIndex``).
+job's lower-cased text is computed once per job object (``index.job_text``).
 """
 
 from __future__ import annotations
 
 from jobdeck.query.errors import QueryError
 from jobdeck.query.evaluation import EMPTY_QUERY, Query, parse_query
-from jobdeck.query.index import JobIndex
+from jobdeck.query.index import index_jobs, job_text, job_texts
 from jobdeck.query.parser import All, Either, Node, Not
 from jobdeck.query.sort import SORT_KEYS, STATE_RANK, is_sort, last_activity, parse_sort, sort_jobs, sort_key, sorted_with_keys
 from jobdeck.query.terms import Leaf, Term, label_of, parse_states
@@ -43,14 +43,16 @@ __all__ = [
     "STATE_RANK",
     "All",
     "Either",
-    "JobIndex",
     "Leaf",
     "Node",
     "Not",
     "Query",
     "QueryError",
     "Term",
+    "index_jobs",
     "is_sort",
+    "job_text",
+    "job_texts",
     "label_of",
     "last_activity",
     "parse_query",

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, tzinfo
 
 from jobdeck.model import Job, JobState
 from jobdeck.query.errors import QueryError
-from jobdeck.query.index import DEFAULT_INDEX, JobIndex
+from jobdeck.query.index import job_texts
 from jobdeck.query.masks import FLIP, TextMasks, both
 from jobdeck.query.parser import All, Either, Node, Not, parse
 from jobdeck.query.sort import parse_sort
@@ -36,7 +36,7 @@ class Query:
     """A compiled query. The empty query matches every job.
 
     Each term becomes a Python expression over ``h``, the job's indexed text
-    (see ``JobIndex``), or, for most keyed terms, over the job ``J[i]`` itself;
+    (``index.job_text``), or, for most keyed terms, over the job ``J[i]`` itself;
     the tree's AND, OR and NOT join them, compiled once into a list
     comprehension over the texts. Most terms never touch a job object, which
     matters: 100,000 pydantic objects scattered in memory cost more to visit
@@ -95,16 +95,15 @@ class Query:
             isinstance(tree, All) and all(isinstance(child, Leaf) for child in tree.children)
         )
 
-    def matches(self, job: Job, index: JobIndex | None = None) -> bool:
-        return bool(self.filter((job,), index))
+    def matches(self, job: Job) -> bool:
+        return bool(self.filter((job,)))
 
-    def filter(self, jobs: Iterable[Job], index: JobIndex | None = None) -> list[Job]:
+    def filter(self, jobs: Iterable[Job]) -> list[Job]:
         """The jobs that match, in their given order."""
         items = jobs if isinstance(jobs, (list, tuple)) else list(jobs)
         if self._select is None:
             return list(items)
-        index = index if index is not None else DEFAULT_INDEX
-        return [items[i] for i in self._select(items, index.texts(items))]
+        return [items[i] for i in self._select(items, job_texts(items))]
 
     @property
     def text_only(self) -> bool:
@@ -118,7 +117,7 @@ class Query:
         return any(leaf.regex is not None for leaf in self.leaves)
 
     def mask(self, texts: Sequence[str], masks: TextMasks | None = None) -> bytes | None:
-        """One byte per text of ``texts`` (``JobIndex.texts``): 1 where its job matches, else 0;
+        """One byte per text of ``texts`` (``index.job_texts``): 1 where its job matches, else 0;
         None when the query needs more than the texts (then ``select``). ``masks``: those
         kept for ``texts`` (a word or the states asked for again cost nothing).
 
@@ -140,7 +139,7 @@ class Query:
 
     def select(self, jobs: Sequence[Job], texts: Sequence[str]) -> list[int]:
         """The positions of the jobs that match; ``texts[i]`` is the indexed text of
-        ``jobs[i]`` (``JobIndex.texts``). Every position for the empty query."""
+        ``jobs[i]`` (``index.job_texts``). Every position for the empty query."""
         if self._select is None:
             return list(range(len(jobs)))
         return self._select(jobs, texts)

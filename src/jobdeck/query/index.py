@@ -1,4 +1,8 @@
-"""Each job's lower-cased searchable text, computed once per job object (``JobIndex``)."""
+"""Each job's lower-cased searchable text, computed once per job object and kept with the
+job (``Job.search_text``): ``job_text``, ``job_texts``, ``index_jobs``.
+
+Jobs are immutable, so a job's text never changes: a changed job is a new object, whose
+text is computed when first asked; one let go takes its text with it."""
 
 from __future__ import annotations
 
@@ -6,36 +10,29 @@ from collections.abc import Iterable
 
 from jobdeck.model import Job, JobState
 
-
-class JobIndex:
-    """Each job's lower-cased searchable text, computed once per job object and kept with
-    the job (``Job.search_text``). Jobs are immutable, so a job's text never changes: a
-    changed job is a new object, whose text is computed when first asked; one let go takes
-    its text with it. Any index sees the texts any other computed (they are the same)."""
-
-    def texts(self, jobs: Iterable[Job]) -> list[str]:
-        """Each job's text, in order, for ``Query.select``."""
-        return [job.search_text or _kept(job) for job in jobs]
-
-    def haystack(self, job: Job) -> str:
-        """Everything a free word may match, lower-cased and NUL-separated."""
-        return job.search_text or _kept(job)
-
-    def ensure(self, jobs: Iterable[Job]) -> None:
-        """Index every job of ``jobs`` not yet indexed."""
-        for job in jobs:
-            if job.search_text is None:
-                _kept(job)
-
-
 #: Sets a job's kept text (a slot of its own: Job refuses every other change).
 _KEEP_TEXT = Job.search_text.__set__  # type: ignore[attr-defined]
 
 
-def _kept(job: Job) -> str:
-    text = haystack(job)
-    _KEEP_TEXT(job, text)
+def job_text(job: Job) -> str:
+    """The job's kept text (``haystack``), computed and kept on first need."""
+    text = job.search_text
+    if text is None:
+        text = haystack(job)
+        _KEEP_TEXT(job, text)
     return text
+
+
+def job_texts(jobs: Iterable[Job]) -> list[str]:
+    """Each job's kept text, in order, for ``Query.select`` and ``Query.mask``."""
+    return [job.search_text or job_text(job) for job in jobs]
+
+
+def index_jobs(jobs: Iterable[Job]) -> None:
+    """Compute and keep the text of every job of ``jobs`` that has none yet."""
+    for job in jobs:
+        if job.search_text is None:
+            _KEEP_TEXT(job, haystack(job))
 
 
 #: The character each indexed text starts with: its job's state, one control character a
@@ -60,7 +57,3 @@ def haystack(job: Job) -> str:
         parts = [_STATE_STARTS[job.state], job.name, ref.id, ref.backend, job.raw_state or ""]
         parts.extend(str(value) for value in job.labels.values())
         return "\x00".join(parts).lower()
-
-
-#: Used when a caller does not keep its own index.
-DEFAULT_INDEX = JobIndex()

@@ -1,5 +1,5 @@
 """One term of the filter language: what it means, as a Python expression the query
-compiles (``Query``), over ``h`` (the job's indexed text, ``index.haystack``) or the job
+compiles (``Query``), over ``h`` (the job's indexed text, ``index.job_text``) or the job
 ``J[i]``. The user's text never enters the source: every value is a named constant."""
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from jobdeck.model import Job
-from jobdeck.query import JobIndex, Query
+from jobdeck.query import Query
 from jobdeck.store.sqlite.history_query import Driver, Vocabulary, translate, vocabulary
 from jobdeck.store.sqlite.history_sort import Order, order_of
 from jobdeck.store.sqlite.rows import JOB_COLUMNS, job_from_row
@@ -223,7 +223,7 @@ class HistorySearch:
         if self.query.is_empty or self._sql.exact:
             return entries
         # The SQL let through more than the query matches: the query has the last word.
-        kept = {id(job) for job in self.query.filter([entry.job for entry in entries], JobIndex())}
+        kept = {id(job) for job in self.query.filter([entry.job for entry in entries])}
         return [entry for entry in entries if id(entry.job) in kept]
 
 

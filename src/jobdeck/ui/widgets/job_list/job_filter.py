@@ -19,7 +19,7 @@ from itertools import compress
 from typing import Any
 
 from jobdeck.model import Job
-from jobdeck.query import EMPTY_QUERY, JobIndex, Query
+from jobdeck.query import EMPTY_QUERY, Query, index_jobs, job_text, job_texts
 from jobdeck.query.masks import TextMasks
 from jobdeck.ui.widgets.job_list.row_splicing import memoized, patched_keyed, spliced, locate
 
@@ -77,7 +77,6 @@ class JobFilter:
         # Rows (and texts) of recent queries over the current sorted view, so backspacing
         # back to an earlier filter costs nothing. Emptied whenever the sorted view changes.
         self._filtered: dict[tuple[object, ...], tuple[list[Job], Texts]] = {}
-        self._index = JobIndex()
         self._index_complete = False
         # The jobs being indexed in slices (a new reset starts over).
         self._indexing: list[Job] | None = None
@@ -135,7 +134,7 @@ class JobFilter:
         # then taken from the index when needed.)
         row_texts: list[str] | None = [texts[i] for i in positions] if not patches else None
         for gone, arriving, key in patches:
-            matching = [arriving[i] for i in self.query.select(arriving, self._index.texts(arriving))]
+            matching = [arriving[i] for i in self.query.select(arriving, job_texts(arriving))]
             rows, row_texts = self._patched(rows, row_texts, gone, matching, key)
         self.rows, self._rows_texts = self._remember(self.query.key, (rows, row_texts))
         return True
@@ -158,11 +157,11 @@ class JobFilter:
         """New jobs (or new versions) arrived: index them now if the index is complete
         (completing it will otherwise; the texts of jobs let go went with them)."""
         if self._index_complete:
-            self._index.ensure(fresh)
+            index_jobs(fresh)
         else:
             self._changed_while_building = True
 
-    def adopt_index(self, jobs: list[Job], built: JobIndex, sorted_view: list[Job], sorted_texts: list[str]) -> bool:
+    def adopt_index(self, jobs: list[Job], sorted_view: list[Job], sorted_texts: list[str]) -> bool:
         """Take the index another thread built for ``jobs`` (given to ``reset``), with the
         texts of ``sorted_view``; False when it is of no use (the jobs were replaced, or a
         filter completed the index meanwhile). A query waiting for it is applied."""
@@ -172,13 +171,12 @@ class JobFilter:
         self._indexing = None
         if self._changed_while_building:
             # Diffs arrived meanwhile: index the new versions.
-            built.ensure(self._all_jobs())
-        self._index = built
+            index_jobs(self._all_jobs())
         self._index_complete = True
         if self.sorted is sorted_view and not self._changed_while_building:
             self._sorted_texts = sorted_texts
         else:
-            self._sorted_texts = built.texts(self.sorted)
+            self._sorted_texts = job_texts(self.sorted)
         self._filtered.clear()
         self._refilter()
         return True
@@ -187,7 +185,7 @@ class JobFilter:
         """A new sorted view (of a new sort, view or set of jobs): filter it afresh. ``keys``:
         each job's key by ``keys_for``, where the sort kept them (a patch bisects them)."""
         self.sorted = jobs
-        self._sorted_texts = self._index.texts(jobs) if self._index_complete else None
+        self._sorted_texts = job_texts(jobs) if self._index_complete else None
         self._sorted_keys, self._keys_for = (keys, keys_for) if keys is not None else (None, None)
         self._filtered.clear()
         self._refilter()
@@ -217,7 +215,7 @@ class JobFilter:
         if self._sorted_keys is None or self._keys_for is not key or len(self._sorted_keys) != len(self.sorted):
             self._sorted_keys, self._keys_for = [key(job) for job in self.sorted], key
         self.sorted, self._sorted_texts, self._sorted_keys = patched_keyed(
-            self.sorted, self._sorted_texts, self._sorted_keys, gone, arriving, key, self._index.haystack
+            self.sorted, self._sorted_texts, self._sorted_keys, gone, arriving, key
         )
         if self.query.is_empty or self.waiting:
             self.rows, self._rows_texts = self.sorted, self._sorted_texts
@@ -234,13 +232,13 @@ class JobFilter:
         if self._index_complete or self._indexing is not jobs:
             return None
         end = start + size
-        self._index.ensure(jobs[start:end])
+        index_jobs(jobs[start:end])
         if end < len(jobs):
             return end
         # Jobs that changed meanwhile were indexed as they arrived, or are now.
         self._indexing = None
         self._complete_index()
-        self._sorted_texts = self._index.texts(self.sorted)
+        self._sorted_texts = job_texts(self.sorted)
         if self.rows is self.sorted:
             self._rows_texts = self._sorted_texts
             self._filtered[self.query.key] = (self.rows, self._rows_texts)
@@ -275,7 +273,7 @@ class JobFilter:
         """The whole view until another thread has filtered it (``background_work``)."""
         if self._sorted_texts is None:
             self._complete_index()
-            self._sorted_texts = self._index.texts(self.sorted)
+            self._sorted_texts = job_texts(self.sorted)
         self._runs += 1
         self._pending = self._runs
         self._filtering_view, self._pending_texts, self._filtering_query = self.sorted, self._sorted_texts, self.query
@@ -303,7 +301,7 @@ class JobFilter:
             return jobs, texts
         if texts is None:
             self._complete_index()
-            texts = self._index.texts(jobs)
+            texts = job_texts(jobs)
             if jobs is self.sorted:
                 self._sorted_texts = texts
         if texts is self._sorted_texts and self._masks.texts is not texts:
@@ -322,7 +320,7 @@ class JobFilter:
 
     def _complete_index(self) -> None:
         if not self._index_complete:
-            self._index.ensure(self._all_jobs())
+            index_jobs(self._all_jobs())
             self._index_complete = True
 
     def _patched(
@@ -344,8 +342,7 @@ class JobFilter:
         new_jobs = spliced(jobs, dropped, places)
         if texts is None:
             return new_jobs, None
-        haystack = self._index.haystack
-        return new_jobs, spliced(texts, dropped, [(place, haystack(job)) for place, job in places])
+        return new_jobs, spliced(texts, dropped, [(place, job_text(job)) for place, job in places])
 
 
 def select_in_chunks(query: Query, jobs: list[Job], texts: list[str], wanted: Callable[[], bool]) -> list[int] | None:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from jobdeck.model import Job
+from jobdeck.query import job_text
 
 T = TypeVar("T")
 
@@ -22,7 +23,6 @@ def patched_keyed(
     gone: list[Job],
     arriving: list[Job],
     key: Callable[[Job], Any],
-    haystack: Callable[[Job], str],
 ) -> tuple[list[Job], list[str] | None, list[Any]]:
     """``JobFilter._patched`` for a list whose sort ``keys`` are kept beside it (and kept up)."""
     dropped = sorted(
@@ -35,7 +35,7 @@ def patched_keyed(
     new_keys = spliced(keys, dropped, [(place, job_key) for place, job_key, _ in places])
     if texts is None:
         return new_jobs, None, new_keys
-    return new_jobs, spliced(texts, dropped, [(place, haystack(job)) for place, _, job in places]), new_keys
+    return new_jobs, spliced(texts, dropped, [(place, job_text(job)) for place, _, job in places]), new_keys
 
 
 def locate_keyed(rows: Sequence[Job], keys: list[Any], job: Job, wanted: Any) -> int | None:

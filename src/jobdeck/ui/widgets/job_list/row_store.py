@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from jobdeck.model import Job, JobRef
-from jobdeck.query import JobIndex, Query, sort_key, sorted_with_keys
+from jobdeck.query import Query, sort_key, sorted_with_keys
 from jobdeck.ui.widgets.job_list.job_filter import JobFilter, locate
 
 #: Changes beyond this share of the view are applied by re-sorting everything.
@@ -97,9 +97,9 @@ class RowStore:
         """Whether the rows are the whole view, the query waiting for the filter index."""
         return self._filter.waiting
 
-    def adopt_index(self, jobs: list[Job], built: JobIndex, sorted_view: list[Job], sorted_texts: list[str]) -> bool:
+    def adopt_index(self, jobs: list[Job], sorted_view: list[Job], sorted_texts: list[str]) -> bool:
         """Take the filter index built in another thread for ``jobs`` (see ``JobFilter``)."""
-        return self._filter.adopt_index(jobs, built, sorted_view, sorted_texts)
+        return self._filter.adopt_index(jobs, sorted_view, sorted_texts)
 
     def resort(self, *, archived: bool, sort: str, now: datetime | None) -> None:
         """Sort the view afresh: the archived jobs or the others, by ``sort`` (one of

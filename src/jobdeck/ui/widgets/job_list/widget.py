@@ -20,7 +20,7 @@ from textual.reactive import reactive, var
 
 from jobdeck.heap import held_still
 from jobdeck.model import Job, JobRef
-from jobdeck.query import SORT_KEYS, JobIndex, QueryError, is_sort, parse_query
+from jobdeck.query import SORT_KEYS, QueryError, index_jobs, is_sort, job_texts, parse_query
 from jobdeck.ui.widgets.job_list.columns import names_width
 from jobdeck.ui.widgets.job_list.filter_worker import FilteringRows
 
@@ -292,14 +292,13 @@ class JobList(FilteringRows, can_focus=True):
     def _build_index_in_thread(self, jobs: list[Job], sorted_view: list[Job]) -> None:
         """Index ``jobs`` in another thread (each job's text, then the sorted view's texts in
         order) and hand the index to the UI thread; a newer set of jobs makes it moot."""
-        built = JobIndex()
-        built.ensure(jobs)
-        texts = built.texts(sorted_view)
-        self.app.call_from_thread(self._adopt_index, jobs, built, sorted_view, texts)
+        index_jobs(jobs)
+        texts = job_texts(sorted_view)
+        self.app.call_from_thread(self._adopt_index, jobs, sorted_view, texts)
 
-    def _adopt_index(self, jobs: list[Job], built: JobIndex, sorted_view: list[Job], texts: list[str]) -> None:
+    def _adopt_index(self, jobs: list[Job], sorted_view: list[Job], texts: list[str]) -> None:
         with held_still(len(jobs)):
-            adopted = self._store.adopt_index(jobs, built, sorted_view, texts)
+            adopted = self._store.adopt_index(jobs, sorted_view, texts)
         if adopted:
             self._rows_changed()
             self.post_message(self.FilterApplied(self))
