@@ -7,7 +7,8 @@ the next one is, its live-updates state, its warnings, and its last error in
 full, wrapped rather than cut. All of it is the backend's text: made safe. Above them,
 jobdeck's own warnings, if any (its history or archive: a file set aside, the history
 over its size cap with nothing left to prune). Open, it follows the header's bar: a backend
-that answers again, or stops answering, is shown so without closing it.
+that answers again, or stops answering, is shown so without closing it (the table is drawn
+again only when its text changed, not at every tick).
 """
 
 from __future__ import annotations
@@ -33,31 +34,47 @@ if TYPE_CHECKING:
     from jobdeck.ui.widgets.health_bar import HealthBar
 
 
-def health_table(
+#: One line of the health table: its label, its value (both safe text), and whether it heads a section.
+HealthRow = tuple[str, str, bool]
+
+
+def health_rows(
     health: Mapping[str, BackendHealth], now: datetime | None, *, ascii: bool = False, own_warnings: Sequence[str] = ()
-) -> Table:
+) -> list[HealthRow]:
     """jobdeck's own warnings (``own_warnings``: its store's), then one section per backend:
-    its status, then its fields, the last error in full."""
+    its status, then its fields, the last error in full. Plain values: two equal lists draw
+    the same table (the open screen redraws only when they differ)."""
+    rows: list[HealthRow] = []
+    glyphs = STATUS_GLYPH_ASCII if ascii else STATUS_GLYPH
+    if own_warnings:
+        rows.append(("jobdeck", "its own records", True))
+        rows.extend(("warning", safe_message(warning), False) for warning in own_warnings)
+        rows.append(("", "", False))
+    if not health:
+        rows.append(("", "no backends configured", False))
+    for backend in health.values():
+        status = f"{backend.status.value} ({present.one_line(backend.kind)})"
+        rows.append((f"{glyphs[backend.status]} {present.one_line(backend.name)}", status, True))
+        rows.extend((label, value, False) for label, value in _fields(backend, now))
+        rows.append(("", "", False))
+    return rows
+
+
+def rows_table(rows: Sequence[HealthRow]) -> Table:
+    """The health rows as a two-column grid, each section's head underlined."""
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
-    glyphs = STATUS_GLYPH_ASCII if ascii else STATUS_GLYPH
-    if own_warnings:
-        table.add_row(Text("jobdeck", style="underline"), Text("its own records"))
-        for warning in own_warnings:
-            table.add_row("warning", Text(safe_message(warning)))
-        table.add_row("", "")
-    if not health:
-        table.add_row("", "no backends configured")
-    for backend in health.values():
-        table.add_row(
-            Text(f"{glyphs[backend.status]} {present.one_line(backend.name)}", style="underline"),
-            Text(f"{backend.status.value} ({present.one_line(backend.kind)})"),
-        )
-        for label, value in _fields(backend, now):
-            table.add_row(label, Text(value))
-        table.add_row("", "")
+    for label, value, head in rows:
+        table.add_row(Text(label, style="underline" if head else ""), Text(value))
     return table
+
+
+def health_table(
+    health: Mapping[str, BackendHealth], now: datetime | None, *, ascii: bool = False, own_warnings: Sequence[str] = ()
+) -> Table:
+    """The health of ``health_rows`` as a table."""
+    return rows_table(health_rows(health, now, ascii=ascii, own_warnings=own_warnings))
 
 
 def _fields(backend: BackendHealth, now: datetime | None) -> list[tuple[str, str]]:
@@ -132,13 +149,14 @@ class HealthDetailScreen(ModalScreen[None]):
         self._ascii = ascii
         self._follow = follow
         self._own_warnings_now = own_warnings_now
-        self._table = health_table(health, now, ascii=ascii, own_warnings=own_warnings)
+        #: What the table shows now: it is drawn again only when this changes.
+        self._rows = health_rows(health, now, ascii=ascii, own_warnings=own_warnings)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as scroll:
             scroll.border_title = "Backend health"
             scroll.border_subtitle = "Esc to close"
-            yield Static(self._table, id="health-detail")
+            yield Static(rows_table(self._rows), id="health-detail")
 
     def on_mount(self) -> None:
         if self._follow is not None:
@@ -150,7 +168,11 @@ class HealthDetailScreen(ModalScreen[None]):
         if bar is None:
             return
         own = self._own_warnings_now() if self._own_warnings_now is not None else ()
-        self.query_one("#health-detail", Static).update(health_table(bar.health, bar.now, ascii=self._ascii, own_warnings=own))
+        rows = health_rows(bar.health, bar.now, ascii=self._ascii, own_warnings=own)
+        if rows == self._rows:  # a tick that moved nothing it says ("5m ago" still): no new table
+            return
+        self._rows = rows
+        self.query_one("#health-detail", Static).update(rows_table(rows))
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)
