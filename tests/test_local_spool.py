@@ -17,8 +17,9 @@ import pytest
 from jobdeck.adapters.kit.logtext import decode_complete, read_from
 from jobdeck.clock import FrozenClock
 from jobdeck.local import procs
+from jobdeck.local.layout import job_folder_names
 from jobdeck.local.records import RunEvent
-from jobdeck.local.spool import JobNotFound, SpecProblem, Spool
+from jobdeck.local.spool import JobNotFound, JobRecord, SpecProblem, Spool
 from jobdeck.model import JobState
 
 
@@ -35,6 +36,14 @@ def clock() -> FrozenClock:
 def make_job(store: Spool, clock: FrozenClock, argv: list[str] | None = None) -> Path:
     spec = store.create_job(argv=argv or ["true"], name=None, cwd="/", clock=clock)
     return store.live_folder(spec.id)
+
+
+def records_of(store: Spool) -> list[JobRecord]:
+    """Every job folder's record, live then archived."""
+    folders = [(store.root / name, False) for name in job_folder_names(store.root)]
+    if store.archive_root.exists():
+        folders += [(store.archive_root / name, True) for name in job_folder_names(store.archive_root)]
+    return [store.read_job(folder, archived=archived) for folder, archived in folders]
 
 
 def event(clock: FrozenClock, state: JobState, raw: str | None = None, **fields: Any) -> RunEvent:
@@ -200,7 +209,7 @@ def test_one_bad_folder_never_hides_the_others(store: Spool, clock: FrozenClock)
     (bad / "spec.json").write_bytes(b"\xff\xfe")
     (store.root / "stray-file.txt").write_text("not a job")
     (store.root / ".hidden").mkdir()
-    records = {record.id: record for record in store.scan()}
+    records = {record.id: record for record in records_of(store)}
     assert set(records) == {good.name, bad.name}
     assert records[good.name].error is None
     assert records[bad.name].error == "spec.json is not valid JSON"
@@ -224,7 +233,7 @@ def test_archive_and_restore_move_the_whole_folder(store: Spool, clock: FrozenCl
     store.archive(folder.name)
     assert not folder.exists()
     assert store.locate(folder.name) == (store.archive_root / folder.name, True)
-    assert [record.archived for record in store.scan()] == [True]
+    assert [record.archived for record in records_of(store)] == [True]
     store.restore(folder.name)
     assert store.locate(folder.name) == (folder, False)
     assert store.run_numbers(folder) == [1]

@@ -44,12 +44,10 @@ def run_numbers(job_folder: Path | str) -> list[int]:
     return sorted(int(name) for name in names if name.isascii() and name.isdigit() and int(name) > 0)
 
 
-def subfolders(root: Path) -> list[Path]:
-    """The job folders directly in ``root``: directories not starting with a dot, by name."""
+def job_folder_names(root: str | Path) -> list[str]:
+    """The names of the job folders directly in ``root``: directories not starting with a
+    dot, sorted (that is, by creation)."""
     with os.scandir(root) as entries:
-        names = [
-            entry.name
-            for entry in entries
-            if not entry.name.startswith(".") and entry.is_dir(follow_symlinks=False)
-        ]
-    return [root / name for name in sorted(names)]
+        return sorted(
+            entry.name for entry in entries if not entry.name.startswith(".") and entry.is_dir(follow_symlinks=False)
+        )

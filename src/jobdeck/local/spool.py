@@ -1,7 +1,7 @@
 """A spool folder: one folder per job, one folder per run; where each job is, and the list of them.
 
 ``Spool`` is what the runner, the actions and the adapter use. It locates
-jobs and lists them (``scan``) here, and hands the rest to the modules beside
+jobs here (``spool_index`` lists and reads them for the adapter), and hands the rest to the modules beside
 it: ``layout`` (the names of files and folders), ``writing`` (atomic writes,
 as several runners and decks may write at once), ``reading`` (job folders
 read into records, each file parsed once per version) and ``job_records``
@@ -13,9 +13,8 @@ sentence in the record's ``problems`` and the rest is still shown.
 
 from __future__ import annotations
 
-import os
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +28,6 @@ from jobdeck.local.layout import (
     RUNS_DIR,
     JobNotFound,
     checked_id,
-    subfolders,
 )
 from jobdeck.local.reading import JobFolderReader, SpecProblem
 from jobdeck.local.records import JobSpec
@@ -138,36 +136,6 @@ class Spool:
         """``read_job``, with the version of the folder read (``reading.job_key``)."""
         return self._reader.read_job_keyed(job_folder, archived=archived)
 
-    # -- listing --------------------------------------------------------
-
-    def scan(self) -> list[JobRecord]:
-        """Every job, live then archived, each sorted by id (that is, by creation).
-
-        OSError if the spool itself cannot be read; a bad job folder is a
-        record with problems, never an error.
-        """
-        records: list[JobRecord] = []
-        seen: set[str] = set()
-        read_job = self._reader.read_job
-        for folder, archived in self._job_folders():
-            seen.add(os.fspath(folder))
-            try:
-                record = read_job(folder, archived=archived)
-            except FileNotFoundError:
-                continue  # archived or restored while we looked
-            except OSError as exc:
-                record = JobRecord(
-                    id=folder.name,
-                    folder=folder,
-                    archived=archived,
-                    spec=None,
-                    problems=(f"cannot read the job folder: {exc.strerror or exc}",),
-                )
-            records.append(record)
-        # Forget jobs that are no longer where they were.
-        self._reader.forget_all_but(seen)
-        return records
-
     def forget_all_but(self, kept: set[str]) -> None:
         """Drop what was read of job folders other than ``kept`` (paths): they moved or went."""
         self._reader.forget_all_but(kept)
@@ -175,16 +143,3 @@ class Spool:
     def forget(self, job_folder: str) -> None:
         """Drop what was read of one job folder (its path): it is read again when asked for."""
         self._reader.forget(job_folder)
-
-    def job_folders(self) -> list[tuple[Path, bool]]:
-        """Every job folder and whether it is archived: live then archived, each by id."""
-        return list(self._job_folders())
-
-    def _job_folders(self) -> Iterable[tuple[Path, bool]]:
-        live = subfolders(self.root)
-        try:
-            archived = subfolders(self.archive_root)
-        except FileNotFoundError:
-            archived = []
-        yield from ((folder, False) for folder in live)
-        yield from ((folder, True) for folder in archived)
