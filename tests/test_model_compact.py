@@ -50,6 +50,13 @@ def test_jobs_with_the_same_labels_share_one_mapping_and_an_empty_detail() -> No
     assert _job(1).detail is _job(2).detail == {}
 
 
+def test_jobs_with_equal_counts_share_one_counts_however_each_was_given() -> None:
+    given = _job(1, counts=Counts(total=4, succeeded=3)).counts
+    assert _job(2, counts=Counts(total=4, succeeded=3)).counts is given
+    assert _job(3, counts={"total": 4, "succeeded": 3}).counts is given  # type: ignore[arg-type]
+    assert _job(4, counts=Counts(total=4, succeeded=2)).counts is not given
+
+
 def test_shared_labels_and_detail_cannot_be_changed_through_one_job() -> None:
     job = _job(1, detail={"partition": "gpu"})
     with pytest.raises(TypeError):

@@ -1,5 +1,6 @@
 """What a job carries besides its own fields: success and failure counts, and the group
-it belongs to (contract v2). Frozen pydantic models, shared where they repeat (issue 22)."""
+it belongs to (contract v2). Frozen pydantic models (a job's Counts are shared where they
+repeat: ``job.shared_counts``)."""
 
 from __future__ import annotations
 
@@ -8,34 +9,13 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from jobdeck.job_states import JobState
 
 
-#: The sets of given field names that frozen models share (``_compact``), by their names.
-_FIELDS_SETS: dict[frozenset[str], set[str]] = {}
-#: Beyond this many different sets, a model keeps its own.
-_FIELDS_SETS_MOST = 4096
-#: Strings of at most this length are interned by ``_compact`` (states, label values).
+#: Strings of at most this length are interned (states, label values).
 _INTERN_UP_TO = 64
-
-
-def _compact(model: BaseModel) -> None:
-    """Share what a frozen model holds once per instance but seldom differs (issue 22).
-
-    Pydantic keeps, per instance, the set of the field names given (hundreds of bytes).
-    A frozen model never changes its set (``model_copy`` copies it first), so models
-    given the same fields share one.
-    """
-    given = model.__pydantic_fields_set__
-    key = frozenset(given)
-    shared = _FIELDS_SETS.get(key)
-    if shared is None:
-        if len(_FIELDS_SETS) >= _FIELDS_SETS_MOST:
-            return
-        shared = _FIELDS_SETS[key] = given
-    object.__setattr__(model, "__pydantic_fields_set__", shared)
 
 
 def interned(text: str) -> str:
@@ -51,11 +31,6 @@ class Counts(BaseModel):
     total: int | None = None
     succeeded: int = 0
     failed: int = 0
-
-    @model_validator(mode="after")
-    def _share(self) -> Counts:
-        _compact(self)
-        return self
 
     @property
     def done(self) -> int:
