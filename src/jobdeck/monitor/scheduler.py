@@ -16,8 +16,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 
 from jobdeck.adapters.base import Adapter
@@ -79,7 +80,6 @@ class PolledBackend:
         return self.adapter.kind
 
 
-
 class Scheduler:
     """Runs every backend's poll loop and push channel, and keeps their health."""
 
@@ -105,7 +105,7 @@ class Scheduler:
         self._backends = {
             adapter.name: PolledBackend(
                 adapter=adapter,
-                health=BackendHealth(name=adapter.name, kind=adapter.kind, warnings=_warnings_of(adapter, ())),
+                health=BackendHealth(name=adapter.name, kind=adapter.kind, warnings=_asked(adapter, "warnings", ())),
                 backoff=Backoff(base=adapter.settings.interval),
             )
             for adapter in adapters
@@ -272,16 +272,14 @@ class Scheduler:
 
     async def _poll(self, backend: PolledBackend) -> float:
         started = self._clock.monotonic()
-        try:
-            listed = await backend.adapter.list_jobs()
-        except Exception as exc:
-            return self._record_failure(backend, adapter_failure(backend.adapter, exc, doing="list_jobs"))
-        # A million jobs: no garbage collection walks them while they are indexed and applied
-        # (one hold, one freeze a poll).
-        with held_still(len(listed) if isinstance(listed, list) else 0):
+        with ExitStack() as hold:
             try:
+                listed = await backend.adapter.list_jobs()
+                # A million jobs: no garbage collection walks them while they are indexed and
+                # applied (one hold, one freeze a poll).
+                hold.enter_context(held_still(len(listed) if isinstance(listed, list) else 0))
                 listing = await self._index(backend.name, listed)
-            except Exception as exc:
+            except Exception as exc:  # the backend's answer, or the adapter's, is at fault
                 return self._record_failure(backend, adapter_failure(backend.adapter, exc, doing="list_jobs"))
             backend.last_good_poll = self._clock.monotonic() - started
             self._table.apply(backend.name, listing)
@@ -364,26 +362,14 @@ class Scheduler:
     def _record_success(self, backend: PolledBackend) -> float:
         interval = backend.adapter.settings.interval
         health = health_rules.after_success(backend.health, now=self._clock.now(), interval=interval)
-        # A backend's warnings may change as it answers (a Ray node dies, a Celery worker
-        # goes offline): read again after each good poll; news only when they changed.
-        warnings = _warnings_of(backend.adapter, health.warnings)
-        if warnings != health.warnings:
-            health = replace(health, warnings=warnings)
-        notes = _notes_of(backend.adapter, health.notes)
-        if notes != health.notes:
-            health = replace(health, notes=notes)
-        self._set_health(backend, health)
+        self._set_health(backend, _told(backend.adapter, health))
         return interval
 
     def _record_failure(self, backend: PolledBackend, error: AdapterError, *, down: bool = False) -> float:
         failures = backend.health.consecutive_failures + 1
         delay = backend.backoff.delay(failures, rng=self._rng, retry_after=error.retry_after)
         health = health_rules.after_failure(backend.health, error, delay=delay, down=down)
-        # What the adapter told of the backend may have gone with its answer (Celery's workers
-        # while Flower is down): read again, as after a good poll.
-        health = replace(health, warnings=_warnings_of(backend.adapter, health.warnings),
-                         notes=_notes_of(backend.adapter, health.notes))
-        self._set_health(backend, health)
+        self._set_health(backend, _told(backend.adapter, health))
         return delay
 
     def _set_health(self, backend: PolledBackend, health: BackendHealth) -> None:
@@ -393,19 +379,21 @@ class Scheduler:
             self._emit(HealthChanged(health))
 
 
-def _warnings_of(adapter: Adapter, otherwise: tuple[str, ...]) -> tuple[str, ...]:
-    """The adapter's standing warnings; ``otherwise`` when it fails (its bug must not stop its polls)."""
-    try:
-        return tuple(adapter.warnings())
-    except Exception:
-        log.exception("the %s adapter's warnings() failed", adapter.kind)
-        return otherwise
+def _told(adapter: Adapter, health: BackendHealth) -> BackendHealth:
+    """``health`` with the adapter's warnings and notes read again, after every attempt: they
+    change as the backend answers (a Ray node dies, a Celery worker goes offline) or stops
+    answering (Celery's workers while Flower is down). News only when they changed."""
+    warnings = _asked(adapter, "warnings", health.warnings)
+    notes = _asked(adapter, "notes", health.notes)
+    if warnings == health.warnings and notes == health.notes:
+        return health
+    return replace(health, warnings=warnings, notes=notes)
 
 
-def _notes_of(adapter: Adapter, otherwise: tuple[str, ...]) -> tuple[str, ...]:
-    """The adapter's notes; ``otherwise`` when it fails (its bug must not stop its polls)."""
+def _asked(adapter: Adapter, what: str, otherwise: tuple[str, ...]) -> tuple[str, ...]:
+    """The adapter's ``warnings()`` or ``notes()``; ``otherwise`` if it fails (no end to polls)."""
     try:
-        return tuple(adapter.notes())
+        return tuple(getattr(adapter, what)())
     except Exception:
-        log.exception("the %s adapter's notes() failed", adapter.kind)
+        log.exception("the %s adapter's %s() failed", adapter.kind, what)
         return otherwise
