@@ -86,10 +86,14 @@ class JobFolderReader:
         """
         return self.read_job_keyed(job_folder, archived=archived)[1]
 
-    def read_job_keyed(self, job_folder: Path, *, archived: bool) -> tuple[tuple[object, ...], JobRecord]:
-        """``read_job``, with the version of the folder it read (``job_key``), taken first."""
+    def read_job_keyed(
+        self, job_folder: Path, *, archived: bool, key: tuple[object, ...] | None = None
+    ) -> tuple[tuple[object, ...], JobRecord]:
+        """``read_job``, with the version of the folder it read (``job_key``), taken first
+        (``key``: taken by the caller just before)."""
         base = os.fspath(job_folder)
-        key = job_key(base, archived)
+        if key is None:
+            key = job_key(base, archived)
         cache = self._job_cache(base)
         hit = cache.record
         if hit is not None and hit[0] == key and not hit[1].state.is_active:

@@ -132,9 +132,12 @@ class Spool:
         """Everything the deck shows about one job folder. Never raises for bad content."""
         return self._reader.read_job(job_folder, archived=archived)
 
-    def read_job_keyed(self, job_folder: Path, *, archived: bool) -> tuple[tuple[object, ...], JobRecord]:
-        """``read_job``, with the version of the folder read (``reading.job_key``)."""
-        return self._reader.read_job_keyed(job_folder, archived=archived)
+    def read_job_keyed(
+        self, job_folder: Path, *, archived: bool, key: tuple[object, ...] | None = None
+    ) -> tuple[tuple[object, ...], JobRecord]:
+        """``read_job``, with the version of the folder read (``reading.job_key``; ``key``:
+        that version, when the caller took it just before)."""
+        return self._reader.read_job_keyed(job_folder, archived=archived, key=key)
 
     def forget_all_but(self, kept: set[str]) -> None:
         """Drop what was read of job folders other than ``kept`` (paths): they moved or went."""

@@ -307,9 +307,12 @@ class SpoolIndex:
         """The facts of a job folder: ``old`` if it is finished and its folder is at the same
         version, else read again (None: the folder went)."""
         try:
-            if old is not None and not old.state.is_active and job_key(base, archived) == old.key:
-                return old
-            key, record = self.spool.read_job_keyed(Path(base), archived=archived)
+            key = None
+            if old is not None and not old.state.is_active:
+                key = job_key(base, archived)
+                if key == old.key:
+                    return old
+            key, record = self.spool.read_job_keyed(Path(base), archived=archived, key=key)
             facts = facts_of(record, key)
             if not facts.state.is_active:
                 self.spool.forget(base)  # see ``_forget_finished``
