@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import jobdeck
 from jobdeck.adapters.local import LocalAdapter, LocalSettings
 from jobdeck.adapters.local.convert import job_from_facts, job_from_record
 from jobdeck.clock import FrozenClock
@@ -268,6 +269,23 @@ async def test_a_cache_made_by_other_code_is_ignored(
     rewrite_unseen(spool, job, 2, 8)  # what the cache would hide
     monkeypatch.setattr(spool_cache, "FORMAT", spool_cache.FORMAT + 1)
     assert (await deck(spool).list_jobs())[0].labels["exit_code"] == "8"
+
+
+async def test_a_zipped_install_takes_a_cache_made_by_its_own_version_only(
+    spool: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Modules inside a zip file cannot be stat'ed: the fingerprint is then jobdeck's version.
+    def installed(version: str) -> None:
+        monkeypatch.setattr(spool_cache, "_MODULES_AT", spool.parent / f"jobdeck-{version}.pyz" / "jobdeck" / "local")
+        monkeypatch.setattr(jobdeck, "__version__", version, raising=False)
+
+    job = hand_made_job(spool, exited(2))
+    installed("1.0")
+    await cached(spool)
+    rewrite_unseen(spool, job, 2, 8)  # what the cache would hide
+    assert (await deck(spool).list_jobs())[0].labels["exit_code"] == "2"  # the same version: kept
+    installed("1.1")
+    assert (await deck(spool).list_jobs())[0].labels["exit_code"] == "8"  # another: read afresh
 
 
 async def test_a_cache_folder_that_cannot_be_written_only_costs_the_next_start_its_time(

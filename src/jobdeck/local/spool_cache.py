@@ -17,7 +17,8 @@ versions is a good start.
 
 A file that is missing, unreadable, not a regular file of the user's own (a link, a FIFO,
 another user's), corrupt, of another format, made by other code (a
-fingerprint of the modules that make the facts) or for another spool (its path and the
+fingerprint of the modules that make the facts; jobdeck's version where they are no files
+of their own, in a zipped install) or for another spool (its path and the
 folder's device and inode) is ignored, with a debug note: the spool is then read as
 without it. Only finished jobs (succeeded, failed, canceled) are kept: the others are
 read at every start.
@@ -32,6 +33,7 @@ import os
 import stat
 import time
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 
 from jobdeck.files import write_atomic
@@ -48,16 +50,30 @@ MAX_FILES = 8
 STALE_TEMPORARY = 3600.0
 
 
+#: The modules that read a job folder into facts (a newer jobdeck may read the same files
+#: into other facts), and where they are.
+_FACT_MODULES = ("job_facts.py", "job_records.py", "reading.py", "records.py", "control.py", "progress.py")
+_MODULES_AT = Path(__file__).parent
+
+
 def _code_fingerprint() -> str:
-    """Which code made the facts: the sizes and times of the modules that read a job folder
-    into facts (a newer jobdeck may read the same files into other facts)."""
-    here = Path(__file__).parent
-    parts = [str(FORMAT)]
-    for name in ("job_facts.py", "job_records.py", "reading.py", "records.py", "control.py", "progress.py"):
+    """Which code made the facts: the format, then the modules' sizes and times."""
+    return f"{FORMAT} {_modules_fingerprint(_MODULES_AT)}"
+
+
+@cache  # the modules do not change under a running process: stat'ed once, not per load/save
+def _modules_fingerprint(folder: Path) -> str:
+    """The sizes and times of the modules that make the facts (``_FACT_MODULES`` in
+    ``folder``), and jobdeck's version when one of them cannot be stat'ed (a zipped
+    install): a cache of another version is then not taken for this one's."""
+    parts = []
+    for name in _FACT_MODULES:
         try:
-            info = (here / name).stat()
+            info = (folder / name).stat()
         except OSError:
-            continue
+            import jobdeck
+
+            return f"jobdeck {jobdeck.__version__}"
         parts.append(f"{name}:{info.st_size}:{info.st_mtime_ns}")
     return " ".join(parts)
 
