@@ -68,7 +68,7 @@ class LogTailKeeper:
         if not self._max_bytes:
             return
         if isinstance(event, TimelineChanged):
-            if event.event.state.is_terminal:
+            if event.event.state.is_terminal and self._keeps_tails(event.ref.backend):
                 job = self._job_of(event.ref)
                 if job is not None:
                     self._queue(job)
@@ -101,8 +101,7 @@ class LogTailKeeper:
         return adapter is not None and adapter.supports(Capability.LOG) and adapter.why_no_log_paging() is None
 
     def _queue(self, job: Job) -> None:
-        if not self._keeps_tails(job.ref.backend):
-            return
+        """Read ``job``'s tail (its backend keeps tails: the caller asked) when a worker is free."""
         if job.ref in self._queued or len(self._waiting) >= MAX_WAITING:
             return
         try:
