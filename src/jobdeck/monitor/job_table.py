@@ -76,6 +76,10 @@ class BackendJobs:
     def jobs(self, jobs: dict[str, Job]) -> None:
         self._jobs, self._listing = jobs, None
 
+    def take_unmapped(self, listing: Listing) -> None:
+        """Make ``listing``'s jobs these, mapped by id when ``jobs`` is first read."""
+        self._listing = listing
+
 
 #: How long a job gone from its backend stays in the live table (``Settings.live_keep_hours``).
 DEFAULT_LIVE_KEEP = timedelta(hours=24)
@@ -161,7 +165,7 @@ class JobTable:
         now = self._clock.now()
         if not previous and not listing.mapped and not backend.gone and not backend.pushed:
             # A first listing of many jobs: mapped by id when first needed (after the first frame).
-            backend._listing = listing
+            backend.take_unmapped(listing)
             self._first(name, backend, listing, now)
             return
         fresh = backend.jobs = listing.jobs
