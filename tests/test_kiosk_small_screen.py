@@ -77,11 +77,15 @@ class BoardApp(App[None]):
         yield KioskBoard()
 
 
-async def _board_text(counts: dict[str, BackendCounts], size: tuple[int, int], short: bool = False) -> str:
+async def _board_text(
+    counts: dict[str, BackendCounts], size: tuple[int, int], short: bool = False,
+    failures: dict[str, tuple[int, ...]] | None = None,
+) -> str:
     async with BoardApp().run_test(size=size) as pilot:
         board = pilot.app.query_one(KioskBoard)
         board.set_class(short, "-short")
         board.counts = counts
+        board.failures_per_hour = failures or {}
         await pilot.pause()
         return "\n".join(line.text for line in board.render_lines(board.region.reset_offset))
 
@@ -115,3 +119,24 @@ async def test_a_short_board_is_a_line_per_backend_in_one_wording():
     assert text.count(wording) == 2 * len(counts)
     assert "1 now" in lines[1] and f"1 today · 1 {wording}" in lines[1] and f"0 today · 0 {wording}" in lines[1]
     assert f"21 today · 21 {wording}" in lines[2]
+
+
+async def test_a_short_board_at_80_columns_keeps_the_sparkline_and_says_today_only():
+    """At 80 columns the sparkline of failures has the room the last hour's counts took (its
+    last cell is that hour), and gives up its oldest hours before it goes ("intuned starting"
+    is a wide name); with room for both, both are said."""
+    counts = {"local": BackendCounts(running=1, failed_today=7, failed_hour=2, succeeded_today=1, succeeded_hour=1),
+              **{name: BackendCounts(failed_today=1, succeeded_today=36) for name in NAMES}}
+    day = (0,) * 20 + (1, 0, 3, 2)
+    failures = {name: day for name in counts}
+    lines = [line for line in (await _board_text(counts, SMALL, short=True, failures=failures)).splitlines()
+             if line.strip()]
+    hours = int(lines[0].split("failed per hour, ")[1].split(" h")[0])
+    assert 12 <= hours <= 24
+    for line in lines[1:]:
+        cells = line.rstrip().rsplit(" ", 1)[1]
+        assert len(cells) == hours and cells.endswith("····▃·█▆")  # the newest hours, none cut
+    assert "7 today" in lines[1] and "last hour" not in "".join(lines) and "in 1 h" not in "".join(lines)
+
+    wide = await _board_text(counts, (120, 24), short=True, failures=failures)
+    assert "failed per hour, 24 h" in wide and "7 today · 2 last hour" in wide and "····▃·█▆" in wide

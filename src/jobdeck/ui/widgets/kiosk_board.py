@@ -114,6 +114,8 @@ def with_failures(counts: Mapping[str, BackendCounts], failures: Mapping[str, Fa
 #: A sparkline's cells, from one failure to the most in an hour; an hour without is a dot.
 SPARK_LEVELS = "▁▂▃▄▅▆▇█"
 SPARK_NONE = "·"
+#: The fewest hours a short board's sparkline shows (the newest ones) rather than none.
+SPARK_MIN_HOURS = 12
 
 
 def sparkline(per_hour: Sequence[int], ascii: bool = False) -> str:
@@ -209,32 +211,54 @@ class KioskBoard(Widget):
 
     def _rows(self, width: int) -> Table:
         """A short screen's board: a line per backend under one line of headings, so the
-        job and its log keep their room (five backends take six lines, not eighteen)."""
+        job and its log keep their room (five backends take six lines, not eighteen). The
+        sparkline of failures goes before the last hour's counts: on a line too narrow for
+        both (80 columns), the counts say today only and the sparkline's last cell is the hour."""
         label = self._style("kiosk-board--label")
         titles = {name: self._title(name) for name in self.counts}
         title_width = max(cell_len(title.plain) for title in titles.values())
         running_width = max(cell_len("▶ running"), *(cell_len(f"{c.running} now") for c in self.counts.values()))
-        spark = bool(self.failures_per_hour) and width >= title_width + running_width + 2 * 26 + 24 + 8
-        room = (width - title_width - running_width - 6 - (26 if spark else 0)) // 2
-        today = max(cell_len(f"{n} today · ") for c in self.counts.values() for n in (c.failed_today, c.succeeded_today))
-        wording = hour_wording(self.counts.values(), max(1, room - today), _HOUR_WORDINGS[1:])
+        heads = [Text(f"{present.state_glyph(state, self.ascii)} {word}", style=label) for word, state in
+                 (("running", JobState.RUNNING), ("failed", JobState.FAILED), ("succeeded", JobState.SUCCEEDED))]
+        ended = [(heads[1].plain, [(c.failed_today, c.failed_hour) for c in self.counts.values()]),
+                 (heads[2].plain, [(c.succeeded_today, c.succeeded_hour) for c in self.counts.values()])]
+
+        def widths(wording: str | None) -> int:
+            """The failed and succeeded columns' cells, each count said with ``wording`` (None: today only)."""
+            return sum(max(cell_len(head), *(cell_len(f"{n} today" + (f" · {wording.format(h)}" if wording else ""))
+                                              for n, h in numbers)) for head, numbers in ended)
+
+        # The first two columns and the gaps after them, and the one before the sparkline.
+        fixed = title_width + running_width + 2 * 4
+        hours_of_spark, wording, hours = 0, "", False  # the hours the sparkline shows (0: none)
+        if self.failures_per_hour:
+            fits = [form for form in _HOUR_WORDINGS[1:] if width - fixed - widths(form) >= 24]
+            if fits:
+                hours_of_spark, wording, hours = 24, fits[0], True
+            else:  # the last hour's counts give way to the sparkline, then its oldest hours
+                hours_of_spark = min(24, width - fixed - widths(None))
+        spark = hours_of_spark >= SPARK_MIN_HOURS
+        if not spark:
+            room = (width - title_width - running_width - 6) // 2
+            today = max(cell_len(f"{n} today · ") for c in self.counts.values()
+                        for n in (c.failed_today, c.succeeded_today))
+            wording, hours = hour_wording(self.counts.values(), max(1, room - today), _HOUR_WORDINGS[1:]), True
         table = Table.grid(padding=(0, 2))
         table.add_column(no_wrap=True)
         for _ in range(3 + spark):
             table.add_column(no_wrap=True, overflow="ellipsis")
-        heads = [Text(f"{present.state_glyph(state, self.ascii)} {word}", style=label) for word, state in
-                 (("running", JobState.RUNNING), ("failed", JobState.FAILED), ("succeeded", JobState.SUCCEEDED))]
-        table.add_row(Text(""), *heads, *([Text("failed per hour, 24 h", style=label)] if spark else []))
+        spark_head = f"failed per hour, {hours_of_spark} h" if hours_of_spark >= 21 else f"failed/h, {hours_of_spark} h"
+        table.add_row(Text(""), *heads, *([Text(spark_head, style=label)] if spark else []))
         for name, counts in self.counts.items():
             cells = [Text.assemble((str(counts.running), self._style("kiosk-board--running")), (" now", label))]
             for today_count, hour, style in ((counts.failed_today, counts.failed_hour, "kiosk-board--failed"),
                                              (counts.succeeded_today, counts.succeeded_hour,
                                               "kiosk-board--succeeded")):
                 cells.append(Text.assemble((str(today_count), self._style(style)),
-                                           (f" today · {wording.format(hour)}", label)))
+                                           (f" today · {wording.format(hour)}" if hours else " today", label)))
             if spark:
                 per_hour = self.failures_per_hour.get(name, (0,) * 24)
-                cells.append(self._sparkline_row(per_hour, 24, label))
+                cells.append(self._sparkline_row(per_hour[-hours_of_spark:], hours_of_spark, label))
             table.add_row(titles[name], *cells)
         return table
 
