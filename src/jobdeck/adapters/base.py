@@ -8,90 +8,20 @@ archive, backoff): that is the monitor's job.
 
 from __future__ import annotations
 
-import os
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
-from pathlib import PurePath
-from typing import Any, ClassVar, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import ClassVar
 from urllib.parse import quote
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from jobdeck.adapters.actions import STANDARD_ACTIONS, STANDARD_NAMES, ActionSpec
 from jobdeck.adapters.changes import Change
+# Their own modules; named here too, where adapters import them from.
+from jobdeck.adapters.listed_jobs import ListedJobs as ListedJobs
+from jobdeck.adapters.settings import BackendSettings as BackendSettings, read_secret as read_secret
 from jobdeck.clock import Clock, SystemClock
-from jobdeck.errors import AuthFailed, NotFound, Unsupported
+from jobdeck.errors import NotFound, Unsupported
 from jobdeck.log_cursor import STDOUT, LogCursor, as_log_cursor, resume_cursor
 from jobdeck.model import ActionResult, Capability, Job, JobState, LogChunk, Run, RunPage, StatusEvent
-
-
-class BackendSettings(BaseModel):
-    """Settings every backend has. Adapters subclass this with their own fields.
-
-    Unknown keys are an error, so a typo in the config file is reported
-    instead of silently ignored. Secrets are never values here: a setting
-    names the environment variable that holds the secret (``*_env``).
-    A backend without a ``name`` is named after its ``kind``.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    kind: str
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="unique name, used in job references; default: the kind")
-    interval: float = Field(default=2.0, gt=0, le=3600, description="seconds between polls")
-    enabled: bool = True
-    #: A job's page in the backend's own web UI, ``{id}`` standing for the job's id (``o`` in
-    #: the deck): for a backend whose UI jobdeck does not know (DRP's portal, your own), or to
-    #: point at another UI than the one it knows.
-    web_url: str | None = Field(default=None, max_length=2000,
-                                description="a job's page in the backend's web UI; {id} is the job's id")
-
-    @field_validator("web_url")
-    @classmethod
-    def _a_page_with_the_job_in_it(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("a web page's URL starts with http:// or https://")
-        if "{id}" not in value or "{" in value.replace("{id}", "") or "}" in value.replace("{id}", ""):
-            raise ValueError("write {id} where the job's id goes, and no other braces")
-        return value
-
-    @model_validator(mode="before")
-    @classmethod
-    def _name_defaults_to_kind(cls, data: Any) -> Any:
-        # Before validation, so the default name meets the same pattern as a written one.
-        if isinstance(data, Mapping) and "name" not in data:
-            kind = data.get("kind", cls.model_fields["kind"].default)
-            if isinstance(kind, str):
-                return {**data, "name": kind}
-        return data
-
-    @field_validator("*")
-    @classmethod
-    def _paths_are_usable(cls, value: Any) -> Any:
-        # Every path setting of every kind: "~" is the home folder, as in a shell (so `jobdeck run`
-        # and the deck agree on a spool), and a NUL byte, which no system call takes, is refused here
-        # rather than failing later as an internal error.
-        if not isinstance(value, PurePath):
-            return value
-        if "\x00" in str(value):
-            raise ValueError("a path cannot contain a NUL character")
-        try:
-            return value.expanduser()
-        except RuntimeError as exc:  # "~someone" without such a user, or no home folder at all
-            raise ValueError(f"cannot expand ~ in {str(value)!r}: {exc}") from None
-
-
-def read_secret(env_name: str | None, env: Mapping[str, str] | None = None, *, what: str) -> str:
-    """The secret held in environment variable ``env_name``; AuthFailed if it is unset."""
-    source = os.environ if env is None else env
-    if not env_name:
-        raise AuthFailed(f"no environment variable is configured for the {what}")
-    value = source.get(env_name)
-    if not value:
-        raise AuthFailed(f"environment variable {env_name} (the {what}) is not set")
-    return value
 
 
 #: A followed log is read again after at least this many times its last read took: a log
@@ -367,45 +297,3 @@ class Adapter(ABC):
     def confirm_text(self, capability: Capability, job: Job) -> str | None:
         """Extra words for the confirmation dialog: what this action will really do here."""
         return None
-
-
-def single_state_timeline(job: Job) -> list[StatusEvent]:
-    """A minimal timeline from a job's own timestamps, for backends that keep none."""
-    events: list[StatusEvent] = []
-    if job.created:
-        events.append(StatusEvent(at=job.created, state=JobState.PENDING))
-    if job.started:
-        events.append(StatusEvent(at=job.started, state=JobState.RUNNING))
-    if job.ended and job.state.is_terminal:
-        events.append(StatusEvent(at=job.ended, state=job.state, raw_state=job.raw_state))
-    return events
-
-
-S = TypeVar("S")
-
-
-class ListedJobs:
-    """The last listing's Jobs by id, each with what it was made from.
-
-    A poll hands back the very Job object of the last one while its source is
-    equal, so the monitor (``jobdeck.monitor.listing``) and the job list skip
-    it by identity instead of reading and redrawing every job on every poll.
-    """
-
-    def __init__(self) -> None:
-        self._last: dict[str, tuple[Any, Job]] = {}
-
-    def convert(self, sources: Iterable[tuple[str, S]], to_job: Callable[[S], Job]) -> list[Job]:
-        """``to_job`` of each ``(job id, source)``, reusing the last poll's Job where the source is equal."""
-        last, kept = self._last, {}
-        jobs: list[Job] = []
-        for job_id, source in sources:
-            hit = last.get(job_id)
-            job = hit[1] if hit is not None and (hit[0] is source or hit[0] == source) else to_job(source)
-            kept[job_id] = (source, job)
-            jobs.append(job)
-        self._last = kept
-        return jobs
-
-
-JsonDict = dict[str, Any]
