@@ -55,6 +55,20 @@ class ObservedHistory:
         return ref in self._events
 
 
+def state_time(job: Job, otherwise: datetime | None = None) -> datetime | None:
+    """The job's own time for its state: ended for a finished job, started for a running
+    one, created for a pending one (None where it has none); ``otherwise`` for another
+    state (paused, unknown)."""
+    state = job.state
+    if state.is_terminal:
+        return job.ended
+    if state is JobState.RUNNING:
+        return job.started
+    if state is JobState.PENDING:
+        return job.created
+    return otherwise
+
+
 def _when(job: Job, *, after: datetime | None, now: datetime) -> datetime:
     """Best guess of when ``job`` entered its current state.
 
@@ -63,15 +77,7 @@ def _when(job: Job, *, after: datetime | None, now: datetime) -> datetime:
     ``updated`` time, else now. A timestamp older than the previous observed
     event cannot be this transition's, so it is skipped.
     """
-    if job.state.is_terminal:
-        own = job.ended
-    elif job.state is JobState.RUNNING:
-        own = job.started
-    elif job.state is JobState.PENDING:
-        own = job.created
-    else:
-        own = None
-    for candidate in (own, job.updated, job.started, job.created):
+    for candidate in (state_time(job), job.updated, job.started, job.created):
         if candidate is None:
             continue
         candidate = assume_utc(candidate)

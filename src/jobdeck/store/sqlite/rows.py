@@ -15,6 +15,7 @@ from typing import Any
 
 from jobdeck.clock import assume_utc
 from jobdeck.model import Counts, Job, JobGroup, JobRef, JobState, StatusEvent
+from jobdeck.store.observed import state_time
 from jobdeck.surrogates import replace_lone_surrogates
 
 #: A job's row, inserted or updated in place (the identity: backend, id, creation time).
@@ -172,15 +173,7 @@ def _counts_text(counts: Counts) -> str:
 def state_entered(job: Job, seen: int) -> int:
     """Best guess of when ``job`` entered its state (ms): its own time for that state
     (ended, started, created), else ``seen``; never later than ``seen``."""
-    if job.state.is_terminal:
-        own = job.ended
-    elif job.state is JobState.RUNNING:
-        own = job.started
-    elif job.state is JobState.PENDING:
-        own = job.created
-    else:
-        own = job.updated
-    when = ms(own)
+    when = ms(state_time(job, job.updated))
     return when if when is not None and when <= seen else seen
 
 
