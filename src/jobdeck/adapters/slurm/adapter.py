@@ -30,14 +30,13 @@ from jobdeck.adapters.slurm.convert import (
     record_state,
     run_id,
     run_order,
-    runs_of,
     spread,
-    timeline_of,
     units,
 )
 from jobdeck.adapters.slurm.logs import log_path, read_file
 from jobdeck.adapters.slurm.merge import Merged
 from jobdeck.adapters.slurm.observed import Observed
+from jobdeck.adapters.slurm.requeues import Requeues
 from jobdeck.adapters.slurm.settings import SlurmSettings
 from jobdeck.adapters.slurm.states import job_state
 from jobdeck.adapters.slurm.wire import Parsed, SlurmRecord
@@ -79,6 +78,7 @@ class SlurmAdapter(HttpAdapter):
         super().__init__(settings, **options)
         self._source: Any = CliSource(settings.name, settings) if settings.mode == "cli" else None
         self._merged = Merged()
+        self._requeues = Requeues(self._merged)
         self._listed = ListedJobs()
         self._units: dict[str, Unit] = {}
         self._observed = Observed()
@@ -180,7 +180,7 @@ class SlurmAdapter(HttpAdapter):
 
     async def list_runs(self, job_id: str) -> list[Run]:
         await self.list_jobs()
-        return runs_of(self.name, self._unit(job_id))
+        return await self._requeues.runs(self.source, self.name, self._unit(job_id))
 
     async def timeline(self, job_id: str) -> list[StatusEvent]:
         await self.list_jobs()
@@ -188,7 +188,7 @@ class SlurmAdapter(HttpAdapter):
         events: list[StatusEvent] = []
         for record in unit.records:
             run = run_id(record) if unit.kind != "job" else None
-            events.extend(timeline_of(record, run=run))
+            events.extend(await self._requeues.timeline(self.source, unit, record, run))
             events.extend(self._observed.events(record.task_key, run))
         return sorted(events, key=lambda event: event.at)
 
@@ -197,7 +197,11 @@ class SlurmAdapter(HttpAdapter):
         offset = self.log_offset(cursor)
         if job_id not in self._units:
             await self.list_jobs()
-        record = self._run_record(self._unit(job_id), cursor.run)
+        unit = self._unit(job_id)
+        earlier = self._requeues.log(unit, cursor)
+        if earlier is not None:
+            return earlier
+        record = self._run_record(unit, cursor.run)
         # The job's state now, asked before the file is read: a log marked complete misses nothing.
         shown = await self._show(record)
         state = job_state(shown["JobState"], shown.get("Reason")) if shown and shown.get("JobState") else record_state(record)

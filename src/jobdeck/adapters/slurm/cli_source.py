@@ -63,7 +63,8 @@ class CliSource:
     async def accounting(self, since: float) -> Parsed:
         """Jobs slurmdbd has from ``since`` (epoch seconds) on: text sacct, whose exit codes are right."""
         start = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(since))
-        argv = ["sacct", "-X", "-n", "-P", f"--delimiter={DELIMITER}", "-o", ",".join(SACCT_FIELDS), "-S", start, "-E", "now"]
+        # -D: a requeued job's every run (its earlier ones in state REQUEUED), not only its last.
+        argv = ["sacct", "-X", "-D", "-n", "-P", f"--delimiter={DELIMITER}", "-o", ",".join(SACCT_FIELDS), "-S", start, "-E", "now"]
         if self.settings.everyone:
             argv.append("--allusers")
         else:
@@ -85,6 +86,28 @@ class CliSource:
                 continue
             parsed.records.append(record)
         return parsed
+
+    async def batch_steps(self, slurm_id: str) -> dict[tuple[str, int], SlurmRecord]:
+        """How each run of a job (or of each task of an array) ended, by Slurm id and the run's
+        submit time: its batch step's state, exit and end (a requeued run's own record says
+        only REQUEUED, at the requeue)."""
+        argv = ["sacct", "-D", "-n", "-P", f"--delimiter={DELIMITER}", "-o", "JobID,State,ExitCode,Submit,Start,End",
+                "-j", slurm_id]
+        out = await self._run(*argv, check=False)
+        steps: dict[tuple[str, int], SlurmRecord] = {}
+        run: tuple[str, int] | None = None
+        for line in out.stdout.decode(errors="replace").splitlines():
+            parts = line.split(DELIMITER)
+            if len(parts) != 6:
+                continue
+            step_id, state, exit_code, submitted, started, ended = parts
+            if "." not in step_id:
+                submit = epoch(submitted)
+                run = (step_id, submit) if submit else None
+            elif step_id.endswith(".batch") and run is not None:
+                steps[run] = SlurmRecord(job_id=0, state=state.split(" ", 1)[0] or None, exit=exit_from_text(exit_code),
+                                         start=epoch(started), end=epoch(ended), source="accounting")
+        return steps
 
     async def show_job(self, slurm_id: str) -> dict[str, str]:
         out = await self._run("scontrol", "show", "job", slurm_id)

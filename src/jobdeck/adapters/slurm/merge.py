@@ -4,6 +4,10 @@ The queue (slurmctld) is the authority on every job it holds. Accounting
 (slurmdbd) adds the finished jobs the controller has forgotten; a job seen in
 the queue and then forgotten by both (no slurmdbd) is kept as last seen. Jobs
 that ended more than ``history_hours`` ago are dropped.
+
+A requeued job keeps its id; accounting (``sacct -D``) has a record per run. The
+newest is the job; the earlier ones (state REQUEUED, or older than another record
+of the same id) are kept apart as its earlier runs (``earlier_runs``).
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ class Merged:
         self.queue: dict[str, SlurmRecord] = {}
         #: Exit codes the queue told (accounting's JSON summary may be wrong), by Slurm id and submit time.
         self._exits: dict[tuple[str, int | None], Exit] = {}
+        #: The earlier runs of requeued jobs, by Slurm id, then by the run's submit time.
+        self._earlier: dict[str, dict[int, SlurmRecord]] = {}
 
     def take_queue(self, records: Iterable[SlurmRecord]) -> set[str]:
         """The new queue; returns the ids that left it since the last one."""
@@ -39,11 +45,26 @@ class Merged:
         return left
 
     def take_accounting(self, records: Iterable[SlurmRecord]) -> None:
-        """Accounting's finished jobs (its active ones are the queue's to tell)."""
+        """Accounting's finished jobs (its active ones are the queue's to tell), and the earlier
+        runs of requeued ones."""
+        records = list(records)
+        newest: dict[str, int] = {}
         for record in records:
+            newest[record.task_key] = max(newest.get(record.task_key, 0), record.submit or 0)
+        current = []
+        for record in records:
+            key = record.task_key
+            if record.array_pending is None and (record.state == "REQUEUED" or (record.submit or 0) < newest[key]):
+                self._earlier.setdefault(key, {})[record.submit or 0] = record
+            else:
+                current.append(record)
+        for record in current:
             if not record_state(record).is_terminal:
                 continue
             key = record.task_key
+            earlier = self._earlier.get(key)
+            if earlier and record.restarts is None:  # text sacct does not say; its runs do
+                record = replace(record, restarts=sum(1 for submit in earlier if submit < (record.submit or 0)))
             if record.exit is None:
                 known = self._exits.get((key, record.submit))
                 if known is not None:
@@ -55,6 +76,16 @@ class Merged:
             del self.finished[key]
         for key in [key for key in self._exits if key[0] not in self.queue and key[0] not in self.finished]:
             del self._exits[key]
+        for key in [key for key in self._earlier if key not in self.queue and key not in self.finished]:
+            del self._earlier[key]
+
+    def earlier_runs(self, record: SlurmRecord) -> tuple[SlurmRecord, ...]:
+        """The runs of ``record``'s job before ``record`` (requeued ones), oldest first."""
+        earlier = self._earlier.get(record.task_key)
+        if not earlier:
+            return ()
+        current = record.submit or 0
+        return tuple(earlier[submit] for submit in sorted(earlier) if submit < current or not current)
 
     def records(self) -> list[SlurmRecord]:
         """The queue's jobs, then the finished ones it no longer holds."""
