@@ -87,6 +87,8 @@ class DeckScreen(DeckViews, DeckRunsAndLog, DeckDialogs, BulkActions, JobActions
         Binding("v", "toggle_view", "Archived", id="deck.view", show=False, tooltip="Show archived jobs / active jobs"),
         Binding("f", "follow", "Follow log", id="deck.follow", show=False, tooltip="Follow the log's tail again"),
         Binding("w", "wrap", "Wrap log", id="deck.wrap", show=False, tooltip="Wrap long log lines"),
+        Binding("e", "toggle_stream", "Log: stdout/stderr", id="deck.stream", show=False,
+                tooltip="The log's stderr instead of stdout, where the backend keeps them apart (Slurm)"),
         Binding("n", "search_next", "Next match", id="deck.next", show=False),
         Binding("N", "search_previous", "Previous match", id="deck.previous", show=False),
         Binding("left_square_bracket", "newer_run", "Newer run", id="deck.newer_run", show=False,

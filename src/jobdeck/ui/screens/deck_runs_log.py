@@ -1,5 +1,6 @@
 """Mixed into the deck screen: the keys of a job's runs (``[`` ``]``: the timeline and the log
-follow the run chosen in the detail pane) and of the log pane (follow, wrap, search, copy).
+follow the run chosen in the detail pane) and of the log pane (follow, wrap, search, copy,
+its stream), which work wherever the focus is.
 Its message handlers are declared in ``deck.py`` (Textual collects @on from the screen's class)."""
 
 from __future__ import annotations
@@ -61,6 +62,15 @@ class DeckRunsAndLog(_ScreenBase):
         log_view = self.query_one(LogView)
         log_view.toggle_wrap()
         self.notify("Log lines wrap" if log_view.wrap else "Log lines do not wrap", timeout=2)
+
+    def action_toggle_stream(self) -> None:
+        """``e`` wherever the focus is (the list, most often): the log pane shows the job's
+        other stream, and is shown if a compact deck had the detail or timeline up."""
+        pane = self.query_one(LogPane)
+        before = pane.stream
+        pane.action_toggle_stream()
+        if pane.stream != before and self.has_class("-compact") and self._lower_pane != "log":
+            self._show_lower_pane("log")
 
     def action_search_next(self) -> None:
         self.query_one(LogView).search_next()

@@ -56,7 +56,7 @@ HINT_SECONDS = 4.0
 #: no marks in a kiosk, no filter box opens, and the view it was started on (--view) stays.
 #: Not n/N: no search starts in a kiosk (see kiosk_keys.KIOSK_REFUSED_PANE_ACTIONS).
 KIOSK_ALLOWED_ACTIONS = frozenset(
-    {"cycle_sort", "toggle_view", "follow", "wrap",
+    {"cycle_sort", "toggle_view", "follow", "wrap", "toggle_stream",
      "show_pane", "refresh", "help", "newer_run", "older_run",
      # Every backend's health in full: looking too (and a click on the badges opens it anyway).
      "health"}
