@@ -23,6 +23,7 @@ from pathlib import Path
 from textual import events
 from textual.app import SystemCommand
 from textual.dom import DOMNode
+from textual.driver import Driver
 from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
 from textual.reactive import Reactive
@@ -38,6 +39,7 @@ from jobdeck.monitor import JobsChanged, Monitor, MonitorEvent
 from jobdeck.safe_text import safe_clipboard, safe_line, safe_message
 from jobdeck.ui.app_themes import AppThemes
 from jobdeck.ui.deck_text import link_markup
+from jobdeck.ui.runtime import dirty_lines, quiet_input
 from jobdeck.ui.runtime.ascii_mode import AsciiMarks, AsciiScrollBarRender
 from jobdeck.ui.runtime.css_cache import ParsedCssCache
 from jobdeck.ui.runtime.event_coalescer import EventCoalescer
@@ -103,6 +105,7 @@ class JobdeckApp(AppThemes, ScreenshotApp):
             # Read by App.__init__ to decide on the ctrl+p binding, so set it first.
             self.ENABLE_COMMAND_PALETTE = False
         super().__init__()
+        dirty_lines.install()  # a partial update draws only the lines that changed
         self._css_cache = css_cache
         if css_cache is not None:
             use_parsed_css_cache(self, css_cache)
@@ -137,6 +140,10 @@ class JobdeckApp(AppThemes, ScreenshotApp):
             self.animation_level = "none"
         self.set_class(self.ascii, "-ascii")
         follow_theme(self._filters, self.native_ansi_color)  # (Textual's own NO_COLOR filter fails on plain text)
+
+    def get_driver_class(self) -> type[Driver]:
+        # A terminal's input thread that sleeps until there is input (ui.runtime.quiet_input).
+        return quiet_input.driver_class(super().get_driver_class())
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         filters = super().get_line_filters()

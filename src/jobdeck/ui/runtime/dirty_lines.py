@@ -1,0 +1,95 @@
+"""A partial update draws the lines that changed, not every line of every widget near them.
+
+Textual's compositor (8.2.8) answers a partial update — a few cells changed — by taking
+the box around all the changed regions and rendering *every line* of every widget that
+box touches, then keeping only the changed lines. A deck with running jobs changes a few
+cells a second all over the screen (ages in the list, durations in the run detail, the
+timeline's ticking line), so the box is the whole screen: each second, every visible
+widget's every line went through Textual's render path (cache look-ups, filters, crops,
+cuts) for the twenty-odd lines that moved; it was most of an idle deck's CPU (issue 22).
+
+``render_partial_update`` here renders, for each widget, only the rows where a changed
+span crosses it: the same chops for those rows, front to back, so the same bytes reach
+the terminal (tests/test_dirty_lines.py compares them with Textual's own). Installed on
+the Textual version it was written against only; any other keeps Textual's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import textual
+from textual._compositor import ChopsUpdate, Compositor
+from textual.geometry import Region
+
+if TYPE_CHECKING:
+    from textual.strip import Strip
+
+#: The Textual release whose compositor this replaces a method of (pinned in pyproject).
+TEXTUAL_VERSION = "8.2.8"
+
+#: Textual's own method, kept to compare with (tests/test_dirty_lines.py).
+textual_render_partial_update = Compositor.render_partial_update
+
+
+def render_partial_update(self: Compositor) -> ChopsUpdate | None:
+    """Textual's ``Compositor.render_partial_update``, rendering only the changed rows."""
+    update_regions = self._dirty_regions.copy()
+    self._dirty_regions.clear()
+    if not update_regions:
+        return None
+    crop = Region.from_union(update_regions).intersection(self.size.region)
+    spans = list(self._regions_to_spans(update_regions))
+    chops = changed_chops(self, crop, spans)
+    chop_ends = [cut_set[1:] for cut_set in self.cuts]
+    return ChopsUpdate(chops, spans, chop_ends)
+
+
+def changed_chops(
+    compositor: Compositor, crop: Region, spans: Sequence[tuple[int, int, int]]
+) -> Sequence[Mapping[int, Strip | None]]:
+    """The chops of the rows ``spans`` cross: each widget renders the rows from the first to
+    the last it has a changed span on, and gives the cuts of those rows it is in front of."""
+    cuts = compositor.cuts
+    chops: list[dict[int, Strip | None]] = [dict.fromkeys(cut_set[:-1]) for cut_set in cuts]
+    changed: dict[int, list[tuple[int, int]]] = {}
+    for y, x1, x2 in spans:
+        changed.setdefault(y, []).append((x1, x2))
+    crop_overlaps = crop.overlaps
+    intersection = Region.intersection
+    for widget, (region, clip) in compositor.visible_widgets.items():
+        if not crop_overlaps(clip):
+            continue
+        x, y, width, height = intersection(region, clip)
+        if not (width and height):
+            continue
+        right = x + width
+        rows = [
+            row
+            for row in range(max(y, crop.y), min(y + height, crop.bottom))
+            if any(x1 < right and x2 > x for x1, x2 in changed.get(row, ()))
+        ]
+        if not rows:
+            continue
+        top, bottom = rows[0], rows[-1] + 1
+        strips = widget.render_lines(Region(x - region.x, top - region.y, width, bottom - top))
+        for row, strip in zip(range(top, bottom), strips):
+            if row not in changed:
+                continue
+            line = chops[row]
+            row_cuts = [cut for cut in cuts[row] if right >= cut >= x]
+            # Front to back: the first strip given for a cut is the one seen.
+            for cut, piece in zip(row_cuts, strip.divide([cut - x for cut in row_cuts[1:]])):
+                if line.get(cut) is None:
+                    line[cut] = piece
+    return chops
+
+
+def install() -> bool:
+    """Use ``render_partial_update`` for every compositor, if Textual is the release it was
+    written against; whether it is in use."""
+    if getattr(textual, "__version__", None) != TEXTUAL_VERSION:
+        return False
+    Compositor.render_partial_update = render_partial_update  # type: ignore[method-assign]
+    return True
