@@ -409,7 +409,20 @@ async def test_an_incomplete_character_at_the_end_of_a_finished_log_is_shown_as_
     assert (chunk.text, chunk.offset, chunk.complete) == ("cut \ufffd", 6, True)
 
 
+@pytest.fixture(params=["inotify", "watchfiles"])
+def watches(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The spool watched with inotify (Linux) or with watchfiles (elsewhere)."""
+    from jobdeck.adapters.local import inotify
+
+    if request.param == "inotify" and not inotify.available():
+        pytest.skip("inotify is Linux's")
+    if request.param == "watchfiles":
+        monkeypatch.setattr(inotify, "available", lambda: False)
+    return request.param
+
+
 async def test_follow_log_sees_lines_as_they_are_written_and_ends_with_the_run(
+    watches: str,
     adapter: LocalAdapter,
     spool: Path,
     tmp_path: Path,
@@ -430,7 +443,7 @@ async def test_follow_log_sees_lines_as_they_are_written_and_ends_with_the_run(
     await asyncio.to_thread(runner.wait, 10)
 
 
-async def test_a_broken_follow_resumes_from_its_last_offset(adapter: LocalAdapter, spool: Path) -> None:
+async def test_a_broken_follow_resumes_from_its_last_offset(watches: str, adapter: LocalAdapter, spool: Path) -> None:
     job_id = hand_made_job(spool, running_under_this_process(), log=b"first\n")
     follower = adapter.follow_log(job_id)
     first = await anext(follower)
@@ -447,7 +460,7 @@ async def test_a_broken_follow_resumes_from_its_last_offset(adapter: LocalAdapte
 
 
 async def test_changes_yields_when_a_job_is_created_and_stops_when_cancelled(
-    adapter: LocalAdapter, spool: Path
+    watches: str, adapter: LocalAdapter, spool: Path
 ) -> None:
     changes = adapter.changes()
     first = asyncio.ensure_future(anext(changes))
@@ -485,12 +498,13 @@ def test_only_changes_that_can_change_the_list_are_pushed(path: str, matters: bo
     assert changes_the_list(Change.modified, path) is matters
 
 
-def test_a_deck_loads_the_local_adapter_without_the_runner_or_watchfiles() -> None:
+def test_a_deck_loads_the_local_adapter_without_the_runner_or_the_watches() -> None:
     # Start-up time: the runner (``jobdeck run``'s supervisor) is needed only by a retry,
-    # watchfiles only once a watch starts.
+    # watchfiles and inotify (ctypes) only once a watch starts.
     probe = (
         "import sys, jobdeck.adapters.local\n"
-        "print(sorted({'jobdeck.local.runner', 'watchfiles'} & set(sys.modules)))"
+        "print(sorted({'jobdeck.local.runner', 'watchfiles', 'jobdeck.adapters.local.inotify', 'ctypes'}"
+        " & set(sys.modules)))"
     )
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=30, check=True)
     assert loaded.stdout.strip() == "[]"

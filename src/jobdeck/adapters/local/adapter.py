@@ -1,8 +1,8 @@
 """``LocalAdapter``: the spool as a backend (listing, runs, timeline, logs, changes, actions).
 
 Reading is plain file I/O, always in a worker thread so the event loop never
-waits on the disk. Changes arrive through ``watchfiles`` (capability PUSH).
-The deck never owns a job's process: cancel signals the process group the
+waits on the disk. Changes arrive through watches of the spool (``watching``:
+inotify on Linux, else watchfiles; capability PUSH). The deck never owns a job's process: cancel signals the process group the
 runner started, retry starts a detached runner (``runner.spawn_detached``).
 """
 
@@ -139,23 +139,12 @@ class LocalAdapter(Adapter):
 
         Follows the run that is the latest when it starts, even if a retry
         starts another meanwhile. Waits on file events in the run's folder,
-        re-reading at least every quarter second.
+        re-reading at least every ``watching.LOG_RECHECK_MS``.
         """
         offset = self.log_offset(cursor)
         read = await self._io(read_log, self.spool, job_id, run_number(job_id, cursor), offset)
         watched = await self._io(log_folder, self.spool, job_id, read.number)
-        stop = asyncio.Event()
-        import watchfiles  # here, not at the top: ~12 ms that start-up need not wait for
-
-        watcher = watchfiles.awatch(
-            watched,
-            stop_event=stop,
-            step=watching.STEP_MS,
-            debounce=watching.LOG_DEBOUNCE_MS,
-            rust_timeout=watching.LOG_RECHECK_MS,
-            yield_on_timeout=True,
-            recursive=False,
-        )
+        watcher = watching.log_changes(watched)
         watched_ok = True
         try:
             while True:
@@ -169,33 +158,21 @@ class LocalAdapter(Adapter):
                         await asyncio.sleep(watching.LOG_RECHECK_MS / 1000)
                 read = await self._io(read_log, self.spool, job_id, read.number, read.chunk.offset)
         finally:
-            stop.set()
             await watcher.aclose()
 
     async def changes(self) -> AsyncGenerator[None, None]:
         """One yield per batch of changes to jobs in the spool or its archive."""
         await self._io(self._ensure_spool)
-        stop = asyncio.Event()
-        import watchfiles  # see follow_log
-
         inside = self._index.watch_inside
         self._index.watching(True, inside=inside)
         try:
-            async for batch in watchfiles.awatch(
-                self.spool_path,
-                stop_event=stop,
-                watch_filter=watching.changes_the_list,
-                step=watching.LIST_STEP_MS,
-                debounce=watching.LIST_DEBOUNCE_MS,
-                recursive=inside,
-            ):
-                self._index.note_changed(path for _, path in batch)
+            async for batch in watching.list_changes(self.spool_path, inside=inside):
+                self._index.note_changed(batch)
                 yield None
         except (OSError, RuntimeError) as exc:
             raise Unreachable(f"cannot watch the spool {self.spool_path}: {exc}") from exc
         finally:
             self._index.watching(False)
-            stop.set()  # lets the watcher thread end now rather than at its next timeout
 
     # -- actions ----------------------------------------------------------
 

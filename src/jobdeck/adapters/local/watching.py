@@ -1,11 +1,15 @@
-"""What the local adapter watches in the spool, and how often (watchfiles).
+"""What the local adapter watches in the spool, and how often.
 
-watchfiles is imported where a watch starts, never here: it costs start-up
-time the deck need not wait for.
+On Linux the watches are inotify descriptors the event loop waits on (``inotify``):
+nothing runs while nothing changes. Elsewhere they are watchfiles' (a thread each,
+waking every ``step``). Both are imported where a watch starts, never here: they
+cost start-up time the deck need not wait for.
 """
 
 from __future__ import annotations
 
+import asyncio
+import os
 from collections.abc import AsyncGenerator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,9 +19,9 @@ from jobdeck.local.layout import ARCHIVE_DIR, LOG_FILE
 if TYPE_CHECKING:
     import watchfiles
 
-#: watchfiles timings (ms): a batch is yielded after this much quiet … (the watcher's
-#: thread also wakes this often: with one spool watcher per backend always running,
-#: the list's is longer, as a new job can wait a quarter second; a followed log cannot)
+#: Batch timings (ms): a batch is yielded after this much quiet … (watchfiles' thread
+#: also wakes this often: with one spool watcher per backend always running, the list's
+#: is longer, as a new job can wait a quarter second; a followed log cannot)
 STEP_MS = 50
 LIST_STEP_MS = 250
 #: … or after this long at most while changes keep coming.
@@ -33,15 +37,87 @@ LOG_DEBOUNCE_MS = 50
 LOG_RECHECK_MS = 2500
 
 
-def changes_the_list(change: watchfiles.Change, path: str) -> bool:
+def changes_the_list(change: watchfiles.Change | None, path: str) -> bool:
     """Log writes and temporary files never change the job list; everything else may."""
-    name = Path(path).name
+    name = os.path.basename(path)
     if name == LOG_FILE:
         return False
     return not name.startswith(".") or name == ARCHIVE_DIR
 
 
-async def next_change(watcher: AsyncGenerator[set[tuple[watchfiles.Change, str]], None]) -> bool:
+def _lists(path: str) -> bool:
+    return changes_the_list(None, path)
+
+
+async def log_changes(folder: Path) -> AsyncGenerator[set[str], None]:
+    """A batch of changed paths each time a followed log's folder changes, or an empty one
+    after ``LOG_RECHECK_MS`` without a change. Raises OSError if it cannot be watched."""
+    from jobdeck.adapters.local import inotify  # here: ctypes costs start-up time (see the module's doc)
+
+    if inotify.available():
+        watch = inotify.Watch(os.fspath(folder), recursive=False)
+        await watch.open()
+        try:
+            async for batch in watch.batches(
+                step=STEP_MS / 1000, debounce=LOG_DEBOUNCE_MS / 1000, timeout=LOG_RECHECK_MS / 1000
+            ):
+                yield batch
+        finally:
+            watch.close()
+        return
+    import watchfiles  # here, not at the top: see the module's doc
+
+    stop = asyncio.Event()
+    watcher = watchfiles.awatch(
+        folder,
+        stop_event=stop,
+        step=STEP_MS,
+        debounce=LOG_DEBOUNCE_MS,
+        rust_timeout=LOG_RECHECK_MS,
+        yield_on_timeout=True,
+        recursive=False,
+    )
+    try:
+        async for changes in watcher:
+            yield {path for _, path in changes}
+    finally:
+        stop.set()  # lets the watcher thread end now rather than at its next timeout
+        await watcher.aclose()
+
+
+async def list_changes(spool: Path, *, inside: bool) -> AsyncGenerator[set[str], None]:
+    """Each batch of paths in ``spool`` (and inside its job folders if ``inside``) that may
+    change the job list. Raises OSError (or RuntimeError, from watchfiles) if it cannot
+    watch."""
+    from jobdeck.adapters.local import inotify  # see log_changes
+
+    if inotify.available():
+        watch = inotify.Watch(os.fspath(spool), recursive=inside, keep=_lists)
+        await watch.open()
+        try:
+            async for batch in watch.batches(step=LIST_STEP_MS / 1000, debounce=LIST_DEBOUNCE_MS / 1000):
+                yield batch
+        finally:
+            watch.close()
+        return
+    import watchfiles  # see log_changes
+
+    stop = asyncio.Event()
+    try:
+        async for changes in watchfiles.awatch(
+            spool,
+            stop_event=stop,
+            watch_filter=changes_the_list,
+            step=LIST_STEP_MS,
+            debounce=LIST_DEBOUNCE_MS,
+            recursive=inside,
+        ):
+            yield {path for _, path in changes}
+    finally:
+        stop.set()
+
+
+async def next_change(watcher: AsyncGenerator[set[str], None]) -> bool:
     """Wait for the watcher's next batch (or its timeout); False if it cannot watch any more."""
     try:
         await anext(watcher)

@@ -1,0 +1,143 @@
+"""Watching a spool's folders with inotify on the event loop (adapters.local.inotify): the
+changes come in batches as watchfiles gives them, folders made or moved while watching
+are followed, and a watch costs no thread."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from jobdeck.adapters.local import inotify
+
+pytestmark = pytest.mark.skipif(not inotify.available(), reason="inotify is Linux's")
+
+
+async def next_batch(batches, timeout: float = 10) -> set[str]:
+    return await asyncio.wait_for(anext(batches), timeout)
+
+
+async def watching(root: Path, **options):
+    watch = inotify.Watch(str(root), **options)
+    await watch.open()
+    return watch
+
+
+async def test_a_file_written_in_the_folder_comes_in_a_batch(tmp_path) -> None:
+    watch = await watching(tmp_path, recursive=False)
+    batches = watch.batches(step=0.05, debounce=0.5)
+    try:
+        (tmp_path / "events.jsonl").write_text("{}\n")
+        assert str(tmp_path / "events.jsonl") in await next_batch(batches)
+    finally:
+        await batches.aclose()
+        watch.close()
+
+
+async def test_with_a_timeout_an_empty_batch_says_nothing_changed(tmp_path) -> None:
+    watch = await watching(tmp_path, recursive=False)
+    batches = watch.batches(step=0.05, debounce=0.5, timeout=0.05)
+    try:
+        assert await next_batch(batches) == set()
+    finally:
+        await batches.aclose()
+        watch.close()
+
+
+async def test_writes_that_keep_coming_are_gathered_into_few_batches(tmp_path) -> None:
+    watch = await watching(tmp_path, recursive=False)
+    batches = watch.batches(step=0.2, debounce=5)
+    try:
+        for number in range(5):
+            (tmp_path / f"file-{number}").write_text("x")
+            await asyncio.sleep(0.01)
+        batch = await next_batch(batches)
+        assert {str(tmp_path / f"file-{number}") for number in range(5)} <= batch
+    finally:
+        await batches.aclose()
+        watch.close()
+
+
+async def test_a_folder_made_while_watching_is_watched_inside_too(tmp_path) -> None:
+    watch = await watching(tmp_path, recursive=True)
+    batches = watch.batches(step=0.05, debounce=0.5)
+    try:
+        run = tmp_path / "job-1" / "runs" / "1"
+        run.mkdir(parents=True)  # faster than the watch can follow: reported by its top
+        assert str(tmp_path / "job-1") in await next_batch(batches)
+        await asyncio.sleep(0.1)
+        (run / "events.jsonl").write_text("{}\n")
+        seen: set[str] = set()
+        while str(run / "events.jsonl") not in seen:
+            seen |= await next_batch(batches)
+    finally:
+        await batches.aclose()
+        watch.close()
+
+
+async def test_a_folder_moved_within_the_tree_is_reported_where_it_went(tmp_path) -> None:
+    (tmp_path / ".archive").mkdir()
+    (tmp_path / "job-1" / "runs").mkdir(parents=True)
+    watch = await watching(tmp_path, recursive=True)
+    batches = watch.batches(step=0.05, debounce=0.5)
+    try:
+        os.rename(tmp_path / "job-1", tmp_path / ".archive" / "job-1")
+        await next_batch(batches)
+        (tmp_path / ".archive" / "job-1" / "runs" / "spec.json").write_text("{}")
+        seen: set[str] = set()
+        while str(tmp_path / ".archive" / "job-1" / "runs" / "spec.json") not in seen:
+            seen |= await next_batch(batches)
+        assert not any(path.startswith(str(tmp_path / "job-1")) for path in seen)
+    finally:
+        await batches.aclose()
+        watch.close()
+
+
+async def test_only_the_paths_kept_count(tmp_path) -> None:
+    watch = await watching(tmp_path, recursive=False, keep=lambda path: not path.endswith("log"))
+    batches = watch.batches(step=0.05, debounce=0.5, timeout=0.3)
+    try:
+        (tmp_path / "log").write_text("a line\n")
+        assert await next_batch(batches) == set()
+        (tmp_path / "events.jsonl").write_text("{}\n")
+        assert await next_batch(batches) == {str(tmp_path / "events.jsonl")}
+    finally:
+        await batches.aclose()
+        watch.close()
+
+
+async def test_the_watched_folder_going_ends_the_watch_with_an_error(tmp_path) -> None:
+    root = tmp_path / "spool"
+    root.mkdir()
+    watch = await watching(root, recursive=True)
+    batches = watch.batches(step=0.05, debounce=0.5)
+    try:
+        shutil.rmtree(root)
+        with pytest.raises(FileNotFoundError):
+            while True:
+                await next_batch(batches)
+    finally:
+        await batches.aclose()
+        watch.close()
+
+
+async def test_a_folder_that_cannot_be_watched_is_an_os_error(tmp_path) -> None:
+    with pytest.raises(OSError):
+        await watching(tmp_path / "missing", recursive=False)
+
+
+async def test_a_watch_runs_no_thread(tmp_path) -> None:
+    before = threading.active_count()
+    watch = await watching(tmp_path, recursive=False)
+    batches = watch.batches(step=0.05, debounce=0.5)
+    try:
+        (tmp_path / "file").write_text("x")
+        await next_batch(batches)
+        assert threading.active_count() <= before  # (the folders of a tree are added on one, then it ends)
+    finally:
+        await batches.aclose()
+        watch.close()
