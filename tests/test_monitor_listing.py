@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jobdeck.model import Job, JobState
+from jobdeck.monitor import listing as listing_module
 from jobdeck.monitor.listing import ListingIndex
 
 
@@ -109,14 +110,45 @@ def test_any_sequence_of_listings_indexes_like_a_plain_dict(polls) -> None:
         previous = listing.jobs
 
 
-def test_a_first_listing_maps_its_jobs_by_id_only_when_they_are_read() -> None:
-    """The map of a first listing is no part of the way to the first frame (issue 22)."""
+@pytest.fixture
+def mapped_later(monkeypatch: pytest.MonkeyPatch) -> None:
+    """First listings of two jobs or more count as big: mapped by id when first read."""
+    monkeypatch.setattr(listing_module, "MAP_LATER_FROM", 2)
+
+
+@pytest.mark.usefixtures("mapped_later")
+def test_a_big_first_listing_maps_its_jobs_by_id_only_when_they_are_read() -> None:
+    """The map of a first listing of a million jobs is no part of the way to the first frame (issue 22)."""
     jobs = [make_job(str(n), backend="local") for n in range(3)]
     listing = ListingIndex("local").index(jobs)
     assert not listing.mapped
     assert listing.touched == jobs
     assert listing.jobs == by_id(jobs)
     assert listing.mapped
+
+
+@pytest.mark.usefixtures("mapped_later")
+def test_a_big_first_listing_finds_a_job_by_id_without_mapping_them_the_last_listed_of_an_id() -> None:
+    """The job under the cursor is looked up as soon as the first frame shows it (issue 22)."""
+    first, again = make_job("1", backend="local"), make_job("1", backend="local", name="again")
+    other = make_job("2", backend="local")
+    listing = ListingIndex("local").index([first, other, again])
+    assert listing.find("1") is again
+    assert listing.find("2") is other
+    assert listing.find("3") is None
+    assert listing.find("1") is again  # (asked again: the answer kept)
+    assert not listing.mapped
+    assert listing.jobs == {"1": again, "2": other}
+    assert listing.find("2") is other  # (from the map, once made)
+
+
+def test_a_first_listing_that_lists_an_id_twice_touches_it_once_the_last_listed() -> None:
+    """A page shifted under a paged listing: from the first poll, one job (the version listed last)."""
+    first, again = make_job("1", backend="local"), make_job("1", backend="local", name="again")
+    other = make_job("2", backend="local")
+    listing = ListingIndex("local").index([first, other, again])
+    assert listing.touched == [again, other]
+    assert listing.jobs == {"1": again, "2": other}
 
 
 def test_the_next_listing_after_an_unread_first_one_is_still_matched_by_identity() -> None:

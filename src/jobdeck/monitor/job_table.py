@@ -80,6 +80,11 @@ class BackendJobs:
         """Make ``listing``'s jobs these, mapped by id when ``jobs`` is first read."""
         self._listing = listing
 
+    def find(self, job_id: str) -> Job | None:
+        """``jobs.get(job_id)``, without mapping a first listing not mapped yet (``Listing.find``)."""
+        listing = self._listing
+        return listing.find(job_id) if listing is not None else self._jobs.get(job_id)
+
 
 #: How long a job gone from its backend stays in the live table (``Settings.live_keep_hours``).
 DEFAULT_LIVE_KEEP = timedelta(hours=24)
@@ -132,7 +137,7 @@ class JobTable:
         backend = self._backends.get(ref.backend)
         if backend is None:
             return None
-        job = backend.jobs.get(ref.id)
+        job = backend.find(ref.id)
         return job if job is not None or not backend.gone else backend.gone.get(ref.id)
 
     def marked(self, job: Job) -> Job:
@@ -142,7 +147,7 @@ class JobTable:
     def observed(self, ref: JobRef) -> list[StatusEvent]:
         """The states the monitor saw ``ref`` in, oldest first, its first sighting included."""
         backend = self._backends.get(ref.backend)
-        first = backend.jobs.get(ref.id) if backend else None
+        first = backend.find(ref.id) if backend else None
         if backend is not None and first is not None:
             # Unchanged since first seen (a change records the sighting), so this is that job.
             self._record_first_sighting(backend, first)

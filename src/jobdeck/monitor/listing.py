@@ -13,15 +13,28 @@ the last listing: no other object can share an id with one that is alive.
 from __future__ import annotations
 
 from itertools import compress, repeat
-from operator import is_not
+from operator import attrgetter, is_not
 
 from jobdeck.model import Job, JobRef
+
+#: From this many jobs, a first listing is mapped by id when first read, not as it is
+#: indexed: a million jobs' map (~0.3 s) is then no part of the way to the first frame.
+#: Below it the map is made at once (at most ~60 ms, in the index's thread from
+#: ``scheduler.INDEX_IN_THREAD_FROM`` on), so an id listed twice is one job from the start.
+MAP_LATER_FROM = 200_000
+#: Jobs mapped by id in one step: a map built in another thread lets the UI's thread have
+#: the interpreter between steps (one call over a million jobs would hold it ~0.3 s).
+_MAP_STEP = 20_000
+#: The most lookups by id remembered for a listing not mapped yet (``Listing.find``).
+_FOUND_KEPT = 256
+
+_ID = attrgetter("ref.id")
 
 
 class Listing:
     """A poll's jobs by id, and which of them may differ from the last poll."""
 
-    __slots__ = ("_jobs", "_listed", "touched", "fast", "compared_with")
+    __slots__ = ("_jobs", "_listed", "_ids_last_first", "_found", "touched", "fast", "compared_with")
 
     def __init__(
         self,
@@ -34,7 +47,8 @@ class Listing:
     ) -> None:
         #: The jobs that may differ from the last listing (only these can have been added
         #: or changed); when ``fast`` is False, every job (in no particular order; a first
-        #: listing's as listed, a job the backend listed twice there twice).
+        #: listing's as listed, a job the backend listed twice there twice only when its map
+        #: is made later: ``MAP_LATER_FROM``).
         self.touched = touched
         #: The same ids as the last listing (none added, none removed).
         self.fast = fast
@@ -45,6 +59,9 @@ class Listing:
         # A first listing's jobs, every one a Job of this backend, to map by id when
         # ``jobs`` is first read: not on the way to the first frame.
         self._listed = listed
+        # Until then, what ``find`` reads: the ids, last listed first, and its last answers.
+        self._ids_last_first: list[str] | None = None
+        self._found: dict[str, Job | None] = {}
 
     @property
     def jobs(self) -> dict[str, Job]:
@@ -53,11 +70,41 @@ class Listing:
         jobs = self._jobs
         if jobs is None:
             listed = self._listed or []
-            # Each job read once more (a map of a million ids: ~0.25 s, their memory far apart).
+            # Each job read once more (a map of a million ids: ~0.3 s, their memory far apart),
+            # a step at a time (the index's thread builds it at the next poll, beside the UI's).
             # The listing is kept (the index holds it anyway): the index's thread and the UI
             # may both get here first, and then both build the same map.
-            jobs = self._jobs = dict(zip([job.ref.id for job in listed], listed))
+            jobs = {}
+            for start in range(0, len(listed), _MAP_STEP):
+                part = listed[start : start + _MAP_STEP]
+                jobs.update(zip(map(_ID, part), part))
+            self._jobs = jobs
         return jobs
+
+    def find(self, job_id: str) -> Job | None:
+        """The job listed as ``job_id`` (the last listed of an id listed twice), or None: read
+        from ``jobs`` once that is built, else without building it. A first listing of a
+        million jobs is looked up as soon as its first frame is drawn (the job under the
+        cursor), long before its map is needed: its ids are listed once (~50 ms) and
+        searched at C speed (~15 ms a job), and the last answers are kept."""
+        jobs = self._jobs
+        if jobs is not None:
+            return jobs.get(job_id)
+        found = self._found
+        if job_id in found:
+            return found[job_id]
+        listed = self._listed or []
+        ids = self._ids_last_first
+        if ids is None:
+            ids = self._ids_last_first = list(map(_ID, reversed(listed)))
+        try:
+            job: Job | None = listed[len(ids) - 1 - ids.index(job_id)]
+        except ValueError:
+            job = None
+        if len(found) >= _FOUND_KEPT:
+            found.clear()
+        found[job_id] = job
+        return job
 
     @property
     def mapped(self) -> bool:
@@ -155,10 +202,13 @@ class ListingIndex:
 
     def _full(self, listed: list[object]) -> Listing:
         if all(map(isinstance, listed, repeat(Job))) and _all_of(listed, self.backend):  # type: ignore[arg-type]
-            # Every job a Job of this backend (the common case): the map by id is built when
-            # first read (a first listing of a million jobs is on the way to the first frame,
-            # which needs no map; each pass over them costs ~0.1 s, their memory far apart).
+            # Every job a Job of this backend (the common case). A first listing of a million
+            # jobs is on the way to the first frame, which needs no map by id (each pass over
+            # them costs ~0.1 s, their memory far apart): it is built when first read.
             listing = Listing(None, listed, fast=False, listed=listed)  # type: ignore[arg-type]
+            if len(listed) < MAP_LATER_FROM and len(listing.jobs) != len(listed):
+                # An id listed twice (a page shifted under a paged listing): one job, the last listed.
+                listing.touched = list(listing.jobs.values())
             # The listing's own map: the table copies it before changing it (_own_jobs).
             self._winners = listing
             return listing

@@ -12,8 +12,10 @@ remembered queries, patches) is ``JobFilter``'s.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from jobdeck.model import Job, JobRef
@@ -22,6 +24,11 @@ from jobdeck.ui.widgets.job_list.job_filter import JobFilter, locate
 
 #: Changes beyond this share of the view are applied by re-sorting everything.
 _PATCH_LIMIT = 0.1
+#: Jobs mapped by ref in one step in another thread (``map_in_thread``): the UI's thread
+#: has the interpreter between steps (one call over a million jobs would hold it ~0.25 s).
+_MAP_STEP = 20_000
+
+_REF = attrgetter("ref")
 
 
 class RowStore:
@@ -36,6 +43,8 @@ class RowStore:
         self._given: list[Job] = []
         self._by_ref_map: dict[JobRef, Job] | None = {}
         self._views_have_duplicates = False
+        # Held while that map is built (by ``map_in_thread``, or by the UI's thread on need).
+        self._mapping = threading.Lock()
         # The sorted view and the rows drawn, with what filtering them needs.
         self._filter = JobFilter(self._all_jobs)
         # What the sorted view holds and how it is sorted (``resort``).
@@ -83,9 +92,32 @@ class RowStore:
         """Replace every job by ``jobs`` (kept, not copied). With ``in_slices``, the filter
         index is built by ``index_slice`` calls; ``in_background``, by another thread that
         hands it to ``adopt_index`` (a query waits for it). Call ``resort`` next."""
-        self._given = jobs
-        self._by_ref_map = None
+        self._given = jobs  # (a thread mapping the jobs given before stops at its next step)
+        with self._mapping:
+            self._by_ref_map = None
         self._filter.reset(jobs, in_slices=in_slices, in_background=in_background)
+
+    def map_in_thread(self, jobs: list[Job]) -> bool:
+        """Map ``jobs`` (given to ``set_jobs``) by ref, in the calling thread (not the UI's),
+        so the first diff after a first frame of a million jobs finds the map made (~0.25 s
+        of work; the UI's thread would otherwise make it then, or wait here for the rest of
+        it). Nothing when they were replaced or mapped meanwhile. Returns whether a ref is
+        in them twice: the views still hold both until ``resort`` is called."""
+        with self._mapping:
+            if self._given is not jobs or self._by_ref_map is not None:
+                return False
+            by_ref: dict[JobRef, Job] = {}
+            for start in range(0, len(jobs), _MAP_STEP):
+                if self._given is not jobs:
+                    return False
+                part = jobs[start : start + _MAP_STEP]
+                by_ref.update(zip(map(_REF, part), part))
+            twice = len(by_ref) != len(jobs)
+            self._by_ref_map = by_ref
+            # (After the map: a resort meanwhile on the UI's thread read the jobs given, and
+            # then says afresh that the views hold no duplicate, or it read the map.)
+            self._views_have_duplicates = twice
+            return twice
 
     @property
     def job_filter(self) -> JobFilter:
@@ -169,12 +201,16 @@ class RowStore:
     @property
     def _by_ref(self) -> dict[JobRef, Job]:
         """Every job by ref, built on first need. With duplicate refs the last wins."""
-        if self._by_ref_map is None:
-            self._by_ref_map = {job.ref: job for job in self._given}
-            # Duplicate refs in set_jobs: the views still hold them until re-sorted.
-            self._views_have_duplicates = len(self._by_ref_map) != len(self._given)
-            self._given = []
-        return self._by_ref_map
+        by_ref = self._by_ref_map
+        if by_ref is None:
+            with self._mapping:  # (a thread mapping them now is waited for: its work is not lost)
+                by_ref = self._by_ref_map
+                if by_ref is None:
+                    by_ref = self._by_ref_map = {job.ref: job for job in self._given}
+                    # Duplicate refs in set_jobs: the views still hold them until re-sorted.
+                    self._views_have_duplicates = len(by_ref) != len(self._given)
+        return by_ref
 
     def _all_jobs(self) -> Collection[Job]:
-        return self._given if self._by_ref_map is None else self._by_ref_map.values()
+        by_ref = self._by_ref_map
+        return self._given if by_ref is None else by_ref.values()
