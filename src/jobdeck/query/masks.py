@@ -5,6 +5,8 @@ speed (``map`` over the texts, no Python-level step per job), and kept per list 
 A free word's mask is ``in`` over every text; a state's is read from the list's state
 column (each text starts with its state's mark: ``index.STATE_MARKS``), made once by
 a join of first characters and then translated for any set of states, a byte per job.
+A list patched by a poll (some texts out, some in) takes the masks made over the list
+it patched, patched the same way (``TextMasks.patched``): nothing is made again.
 """
 
 from __future__ import annotations
@@ -57,3 +59,33 @@ class TextMasks:
             self._states = "".join(map(_FIRST, self.texts)).encode("latin-1")
         marks = {ord(STATE_MARKS[state]) for state in states}
         return self._states.translate(bytes(1 if code in marks else 0 for code in range(256)))
+
+    def patched(self, texts: Sequence[str], dropped: list[int], inserted: list[tuple[int, str]]) -> TextMasks:
+        """The masks of ``texts``: this list of texts without its positions ``dropped`` and
+        with each ``(position, text)`` of ``inserted`` put before that position (both
+        ascending, as ``row_splicing.spliced`` takes them), each mask made here patched
+        alike instead of made again (the state column of a million texts costs ~30 ms)."""
+        carried = TextMasks(texts)
+        if self._states is not None:
+            carried._states = _spliced(self._states, dropped, [(place, ord(text[0])) for place, text in inserted])
+        for word, mask in self._words.items():
+            carried._words[word] = _spliced(mask, dropped, [(place, word in text) for place, text in inserted])
+        return carried
+
+
+def _spliced(data: bytes, dropped: list[int], inserted: list[tuple[int, int]]) -> bytes:
+    """``data`` without the positions ``dropped`` and with each ``(position, byte)`` of
+    ``inserted`` put before ``data[position]`` (both ascending): slices copied at C speed."""
+    parts: list[bytes] = []
+    start = 0
+    next_drop = 0
+    for place, byte in [*inserted, (len(data), None)]:
+        while next_drop < len(dropped) and dropped[next_drop] < place:
+            parts.append(data[start : dropped[next_drop]])
+            start = dropped[next_drop] + 1
+            next_drop += 1
+        parts.append(data[start:place])
+        start = place
+        if byte is not None:
+            parts.append(bytes((byte,)))
+    return b"".join(parts)

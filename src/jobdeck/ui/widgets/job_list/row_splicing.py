@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from jobdeck.model import Job
 from jobdeck.query import job_text
 
 T = TypeVar("T")
+
+
+class Patched(NamedTuple):
+    """A keyed list patched (``patched_keyed``), and how: what was dropped and put in."""
+
+    jobs: list[Job]
+    texts: list[str] | None
+    keys: list[Any]
+    #: The positions taken out of the list it patched, ascending.
+    dropped: list[int]
+    #: Each text put in (when the texts are known) and the position in the list it patched
+    #: it went before, ascending (``spliced``'s terms: a mask of the texts patches alike).
+    inserted_texts: list[tuple[int, str]]
 
 
 def patched_keyed(
@@ -23,7 +36,7 @@ def patched_keyed(
     gone: list[Job],
     arriving: list[Job],
     key: Callable[[Job], Any],
-) -> tuple[list[Job], list[str] | None, list[Any]]:
+) -> Patched:
     """``JobFilter._patched`` for a list whose sort ``keys`` are kept beside it (and kept up)."""
     dropped = sorted(
         position for position in (locate_keyed(jobs, keys, job, key(job)) for job in gone) if position is not None
@@ -34,8 +47,9 @@ def patched_keyed(
     new_jobs = spliced(jobs, dropped, [(place, job) for place, _, job in places])
     new_keys = spliced(keys, dropped, [(place, job_key) for place, job_key, _ in places])
     if texts is None:
-        return new_jobs, None, new_keys
-    return new_jobs, spliced(texts, dropped, [(place, job_text(job)) for place, _, job in places]), new_keys
+        return Patched(new_jobs, None, new_keys, dropped, [])
+    inserted = [(place, job_text(job)) for place, _, job in places]
+    return Patched(new_jobs, spliced(texts, dropped, inserted), new_keys, dropped, inserted)
 
 
 def locate_keyed(rows: Sequence[Job], keys: list[Any], job: Job, wanted: Any) -> int | None:
