@@ -187,3 +187,13 @@ async def test_the_backends_not_ok_keep_their_names_longest() -> None:
     health["julep"] = BackendHealth("julep", "julep", HealthStatus.OK, last_ok=ago(1), warnings=("TLS off",))
     assert (await shown(30, health)).strip() == "● 4 ok ⚠  ✗ drp down"
     assert (await shown(16, health)).strip() == "● 4 ok ⚠  ✗ dr…"
+
+
+async def test_a_shortened_error_takes_the_room_the_line_leaves() -> None:
+    """At 50 columns the error's 40 cells do not fit, but more than its first 16 do: it is
+    cut where the line ends, not at 16 cells with blank cells after it."""
+    error = "unreachable: drp: cannot connect to http://127.0.0.1:32795 (connection refused)"
+    down = {"drp": BackendHealth("drp", "drp", HealthStatus.DOWN, last_ok=ago(60), last_error=error)}
+    text = await shown(50, down)
+    assert text.startswith(" ✗ drp down 1m: unreachable: drp: cannot co")
+    assert text.rstrip().endswith("…") and cell_len(text.rstrip()) >= 48

@@ -7,7 +7,7 @@ A backend whose polls work while its push channel is being reconnected says
 so after its status ("live updates reconnecting"), so "ok" never hides it.
 
 When the line is too narrow it sheds detail in a fixed order: error texts
-first (shortened, then dropped), then ages, then warning texts (their ⚠ stays)
+first (shortened to share the room left, then dropped), then ages, then warning texts (their ⚠ stays)
 with the live-updates note shortened ("no live updates"), then the word "ok"
 (its glyph stays), then the healthy backends' names (they become one
 "● 4 ok" badge; those not ok keep theirs: they are the news), then every name
@@ -166,10 +166,22 @@ class HealthBar(Widget):
     def _fitted(self, width: int) -> list[_Piece]:
         if not self.health or not self._shown:
             return [(" no backends configured", "health-bar--detail")]
-        for pieces in self._shown:
+        for detail, pieces in zip(_DETAIL_LEVELS, self._shown, strict=True):
             if _width(pieces) <= width:
-                return pieces
+                return self._widened(detail, pieces, width)
         return _cut(pieces, width)
+
+    def _widened(self, detail: _Detail, pieces: list[_Piece], width: int) -> list[_Piece]:
+        """``pieces`` whose shortened errors share the room the line leaves, up to the most
+        an error is given (``_Detail().error_width``): "unreachable: drp: cannot co…" rather
+        than "unreachable: dr…" and 20 blank cells."""
+        erring = sum(1 for h in self.health.values() if h.last_error and h.status is not HealthStatus.OK)
+        spare = width - _width(pieces)
+        most = _Detail().error_width
+        if not detail.error_width or detail.error_width >= most or not erring or spare < erring:
+            return pieces
+        wider = self._pieces(replace(detail, error_width=min(most, detail.error_width + spare // erring)))
+        return wider if _width(wider) <= width else pieces
 
     def _pieces(self, detail: _Detail) -> list[_Piece]:
         badges: list[list[_Piece]] = []
