@@ -79,6 +79,7 @@ class Listing:
                 part = listed[start : start + _MAP_STEP]
                 jobs.update(zip(map(_ID, part), part))
             self._jobs = jobs
+            self._ids_last_first, self._found = None, {}  # (``find`` reads the map from now on)
         return jobs
 
     def find(self, job_id: str) -> Job | None:
