@@ -29,7 +29,8 @@ def logs(ctx: click.Context, ref: str, follow: bool, colour: bool | None) -> Non
     """Print a job's log.
 
     REF is BACKEND/ID, or just an ID (or a job name) that only one job has: one its
-    backend lists, else one in the history (its kept log tail).
+    backend lists, else one in the history (its kept log tail). A REF several jobs
+    match (a name many runs had) lists them and exits 2: give one as BACKEND/ID.
     """
     if colour is None:
         colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")

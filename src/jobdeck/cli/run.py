@@ -29,7 +29,7 @@ from jobdeck.config_problems import shown_path
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
 @click.pass_context
 def run(ctx: click.Context, name: str | None, spool: Path | None, rerun_id: str | None, command: tuple[str, ...]) -> None:
-    """Run CMD as a local job the deck can show: jobdeck run [--name NAME] -- CMD ARGS...
+    """Run COMMAND as a local job the deck can show: jobdeck run [--name NAME] -- COMMAND ARGS...
 
     The job's output goes to the terminal and to the spool; the exit code is
     the command's own.
