@@ -32,6 +32,12 @@ DEFAULT_KEEP_DAYS = 30.0
 DEFAULT_MAX_MB = 1024.0
 #: Seconds ``close`` waits for the queued records to be written.
 CLOSE_TIMEOUT = 10.0
+#: Seconds between two writes of a backend's complete listing that changed nothing: it only
+#: says its jobs were still there then (their "last seen"). Written at every poll, it was a
+#: transaction and a wake-up of the writer's thread every few seconds per backend, for a
+#: time a few seconds more recent; the one held back is written before the backend's next
+#: change (a job gone was last seen at the listing before), by ``flush`` and by ``close``.
+QUIET_LISTING_EVERY = 10.0
 
 
 class HistoryStore:
@@ -60,6 +66,11 @@ class HistoryStore:
         self.path = (folder if folder is not None else paths.data_dir()) / FILE_NAME
         self._warnings: list[str] = []
         self._writer: HistoryWriter | None = None
+        #: When each backend's complete listing was last queued, and the quiet listings
+        #: held back since (see ``QUIET_LISTING_EVERY``): backend → (time, jobdeck's archive then).
+        self._listing_queued: dict[str, datetime] = {}
+        self._held: dict[str, tuple[datetime, frozenset[JobRef]]] = {}
+        self._archive_queued: frozenset[JobRef] | None = None
         try:
             connection, warning = open_or_set_aside(self.path, clock.now)
         except HistoryUnavailable as problem:
@@ -91,10 +102,29 @@ class HistoryStore:
     ) -> None:
         """Queued for the writer's thread (copies of the lists: they are the caller's), with
         jobdeck's archive as it is now (an archived job's failure no longer counts)."""
-        if self._writer is not None:
-            archived = self.archive.refs()
-            changes = (tuple(added), tuple(changed), tuple(removed), tuple(transitions))
-            self._writer.put((backend, at, *changes, complete, archived))
+        if self._writer is None:
+            return
+        archived = self.archive.refs()
+        quiet = complete and not (added or changed or removed or transitions) and archived is self._archive_queued
+        queued = self._listing_queued.get(backend)
+        if quiet and queued is not None and (at - queued).total_seconds() < QUIET_LISTING_EVERY:
+            self._held[backend] = (at, archived)
+            return
+        self._put_held(backend)
+        changes = (tuple(added), tuple(changed), tuple(removed), tuple(transitions))
+        self._writer.put((backend, at, *changes, complete, archived))
+        self._archive_queued = archived
+        if complete:
+            self._listing_queued[backend] = at
+
+    def _put_held(self, backend: str | None = None) -> None:
+        """Queue the quiet listing held back of ``backend`` (None: of every backend)."""
+        assert self._writer is not None
+        for name in list(self._held) if backend is None else [backend]:
+            held = self._held.pop(name, None)
+            if held is not None:
+                self._writer.put((name, held[0], (), (), (), (), True, held[1]))
+                self._listing_queued[name] = held[0]
 
     def record_log_tail(self, ref: JobRef, created: datetime | None, text: str) -> None:
         """Queued for the writer's thread, after the polls recorded before it (the job's row)."""
@@ -103,7 +133,10 @@ class HistoryStore:
 
     def flush(self, timeout: float = CLOSE_TIMEOUT) -> bool:
         """Wait until what was recorded so far is written; False when it took longer than ``timeout``."""
-        return self._writer.flush(timeout) if self._writer is not None else True
+        if self._writer is None:
+            return True
+        self._put_held()
+        return self._writer.flush(timeout)
 
     def warnings(self) -> list[str]:
         writer = self._writer.warnings() if self._writer is not None else []
@@ -111,5 +144,6 @@ class HistoryStore:
 
     def close(self) -> None:
         if self._writer is not None:
+            self._put_held()
             self._writer.close(CLOSE_TIMEOUT)
         self._memory.close()
