@@ -7,7 +7,8 @@ jobs still active (a running job's supervisor may die without a file changing); 
 rest keep their records. Without a watcher, or when it may have missed something
 (it just started, its batches overflowed, or a long while passed), a poll reads the
 whole spool, each folder checked by its version (``reading.job_key``: a few ``stat``
-calls) and read again only if it changed.
+calls) and read again only if it changed. When the watcher named nothing and every
+active job's supervisor is watched for its end, a poll need not scan at all (``quiet``).
 
 With a cache folder, the finished jobs' facts are kept from one start to the next
 (``spool_cache``): the first poll takes a kept job as it was if its runs and latest events
@@ -26,7 +27,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from jobdeck.heap import held_still
-from jobdeck.local import spool_cache
+from jobdeck.local import procs, spool_cache
 from jobdeck.local.job_facts import JobFacts, facts_of
 from jobdeck.local.job_records import JobRecord
 from jobdeck.local.layout import ARCHIVE_DIR, job_folder_names
@@ -96,6 +97,9 @@ class SpoolIndex:
         self._changed: set[str] | None = set()
         #: Whether job folders came or went (a new job, an archive move): the folders are listed again.
         self._folders_changed = False
+        #: The supervisors of the active jobs run on this host: job folder → (pid, start
+        #: ticks), for a watch of their ends (``supervisors``, ``quiet``).
+        self._supervisors: dict[str, tuple[int, int | None]] = {}
         # The watcher notes changes on the event loop while a poll reads in a thread.
         self._lock = threading.Lock()
 
@@ -144,6 +148,34 @@ class SpoolIndex:
                 return os.path.join(base, name), not sep
         return None, False
 
+    def supervisors(self) -> dict[str, tuple[int, int | None]]:
+        """The supervisors on this host of the active jobs of the last scan (see ``_supervisors``)."""
+        with self._lock:
+            return dict(self._supervisors)
+
+    def quiet(self, supervisors_watched: bool) -> bool:
+        """Whether a scan now would read nothing and find nothing new: the watcher sees inside
+        every job folder, has been caught up with, named nothing since the last scan, no
+        whole read or cache write is due, and (``supervisors_watched``) the end of every
+        active job's supervisor is watched (the one change that writes no file)."""
+        now = self._clock()
+        with self._lock:
+            watched = self._watching_since
+            return (
+                supervisors_watched
+                and self._scans > 0
+                and watched is not None
+                and self._watching_inside
+                and self._full_at >= watched + WATCH_SETTLE
+                and now - self._full_at <= FULL_SCAN_EVERY
+                and self._changed is not None
+                and not self._changed
+                and not self._folders_changed
+                and not self._unverified
+                and not (self._unsaved and now - self._saved_at >= SAVE_EVERY)
+                and len(self._supervisors) == len(self._active)
+            )
+
     # -- polling ----------------------------------------------------------------
 
     def scan(self) -> list[JobFacts]:
@@ -188,6 +220,7 @@ class SpoolIndex:
                 self._read_all(dict(zip(self._positions, self._records)), quick=False)
             self._unverified = False
             self.reread = None
+            self._keep_supervisors_of_active()
             if self._scans == 1:
                 # The whole spool was read without a cache: kept at once (about 0.3 s for
                 # 50,000 jobs, a tenth of that read), so a deck closed at once or a
@@ -200,10 +233,28 @@ class SpoolIndex:
                 self.reread = None
             else:
                 self.reread = self._reread(changed)
+            self._keep_supervisors_of_active()
         except BaseException:
             self._full_at = float("-inf")  # what was noted is lost: read everything next time
             raise
         return list(self._records)
+
+    def _keep_supervisors_of_active(self) -> None:
+        active = {self._records[position].folder for position in self._active}
+        with self._lock:
+            for folder in self._supervisors.keys() - active:
+                del self._supervisors[folder]
+
+    def _note_supervisor(self, base: str, record: JobRecord) -> None:
+        """Keep (or forget) the supervisor of a job folder just read (see ``supervisors``)."""
+        run, spec = record.latest, record.spec
+        supervisor = run.supervisor if run is not None and run.state.is_active else None
+        local = spec is not None and not record.archived and spec.host == procs.this_host()
+        with self._lock:
+            if supervisor is None or supervisor.runner_pid is None or record.supervisor_gone is not None or not local:
+                self._supervisors.pop(base, None)
+            else:
+                self._supervisors[base] = (supervisor.runner_pid, supervisor.runner_start)
 
     def _folders_on_disk(self) -> int:
         """About how many job folders the spool holds, for free: a folder's link count is two
@@ -316,6 +367,8 @@ class SpoolIndex:
             facts = facts_of(record, key)
             if not facts.state.is_active:
                 self.spool.forget(base)  # see ``_forget_finished``
+            else:
+                self._note_supervisor(base, record)
         except FileNotFoundError:
             return None  # archived or restored while we looked
         except OSError as exc:

@@ -19,6 +19,7 @@ from jobdeck.adapters.base import Adapter, BackendSettings, ListedJobs
 from jobdeck.adapters.local import watching
 from jobdeck.adapters.local.convert import job_from_facts, job_from_record, run_from_record, timeline_of
 from jobdeck.adapters.local.logs import log_folder, log_tail_offset, read_log, run_number
+from jobdeck.adapters.local.supervisor_ends import SupervisorEnds
 from jobdeck.clock import Clock
 from jobdeck.errors import NotFound, Unreachable
 from jobdeck.local import control
@@ -71,6 +72,8 @@ class LocalAdapter(Adapter):
         self._listed = ListedJobs()
         #: The last poll's facts and Jobs, position for position.
         self._last_listing: tuple[list[JobFacts], list[Job]] | None = None
+        #: The active jobs' supervisors, watched for their ends (the spool's watch sees the rest).
+        self._supervisor_ends = SupervisorEnds()
 
     @property
     def spool_path(self) -> Path:
@@ -112,7 +115,20 @@ class LocalAdapter(Adapter):
     # -- reading ----------------------------------------------------------
 
     async def list_jobs(self) -> list[Job]:
-        return await self._io(self._list_jobs)
+        last = self._last_listing
+        if last is not None and self._index.quiet(self._supervisor_ends.all_watched):
+            # Nothing was written in the spool since the last poll, and no supervisor ended:
+            # the same jobs, without a thread or a file read (an idle deck's polls).
+            return list(last[1])
+        jobs = await self._io(self._list_jobs)
+        self._supervisor_ends.register()
+        return jobs
+
+    def forget_cached(self) -> None:
+        self._last_listing = None  # the user asked for a refresh: the next poll reads the spool
+
+    async def close(self) -> None:
+        self._supervisor_ends.close()
 
     async def get_job(self, job_id: str) -> Job:
         return job_from_record(self.name, await self._io(control.read, self.spool, job_id))
@@ -164,9 +180,9 @@ class LocalAdapter(Adapter):
         """One yield per batch of changes to jobs in the spool or its archive."""
         await self._io(self._ensure_spool)
         inside = self._index.watch_inside
-        self._index.watching(True, inside=inside)
+        started = partial(self._index.watching, True, inside=inside)
         try:
-            async for batch in watching.list_changes(self.spool_path, inside=inside):
+            async for batch in watching.list_changes(self.spool_path, inside=inside, started=started):
                 self._index.note_changed(batch)
                 yield None
         except (OSError, RuntimeError) as exc:
@@ -243,6 +259,7 @@ class LocalAdapter(Adapter):
         else:
             jobs = self._listed.convert(((facts.folder, facts) for facts in records), to_job)
         self._last_listing = (records, jobs)
+        self._supervisor_ends.open_new(self._index.supervisors())
         return jobs
 
     def _read_with_runs(self, job_id: str) -> tuple[JobRecord, list[RunRecord]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -85,15 +85,18 @@ async def log_changes(folder: Path) -> AsyncGenerator[set[str], None]:
         await watcher.aclose()
 
 
-async def list_changes(spool: Path, *, inside: bool) -> AsyncGenerator[set[str], None]:
+async def list_changes(
+    spool: Path, *, inside: bool, started: Callable[[], None]
+) -> AsyncGenerator[set[str], None]:
     """Each batch of paths in ``spool`` (and inside its job folders if ``inside``) that may
-    change the job list. Raises OSError (or RuntimeError, from watchfiles) if it cannot
-    watch."""
+    change the job list; ``started`` is called once the watch is in place. Raises OSError
+    (or RuntimeError, from watchfiles) if it cannot watch."""
     from jobdeck.adapters.local import inotify  # see log_changes
 
     if inotify.available():
         watch = inotify.Watch(os.fspath(spool), recursive=inside, keep=_lists)
         await watch.open()
+        started()
         try:
             async for batch in watch.batches(step=LIST_STEP_MS / 1000, debounce=LIST_DEBOUNCE_MS / 1000):
                 yield batch
@@ -103,6 +106,7 @@ async def list_changes(spool: Path, *, inside: bool) -> AsyncGenerator[set[str],
     import watchfiles  # see log_changes
 
     stop = asyncio.Event()
+    started()  # (watchfiles' thread starts watching a moment later: see SpoolIndex's WATCH_SETTLE)
     try:
         async for changes in watchfiles.awatch(
             spool,
