@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from deck_helpers import build_app, sample_backends, toasts, wait_for_jobs
 from fakes import make_job, wait_until
-from test_log_tools import TwoStreams
+from test_log_tools import TRAIN, TwoStreams
 
 from jobdeck.clock import FrozenClock
 from jobdeck.model import JobRef
@@ -62,10 +62,12 @@ async def test_e_on_a_compact_deck_shows_the_log_it_switched(tmp_path):
 async def test_e_on_a_backend_with_one_log_says_so_and_leaves_the_panes_as_they_were(tmp_path):
     app = two_stream_deck(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for_jobs(app, 4)
+        jobs = await wait_for_jobs(app, 4)
+        assert jobs.select_ref(TRAIN)
+        await wait_until(lambda: app.screen.query_one(LogPane).ref == TRAIN, what="the local job's log")
         await pilot.press("d")
         await pilot.pause()
-        await pilot.press("e")  # the first job is local's
+        await pilot.press("e")
         await wait_until(lambda: any("local keeps one log per job" in t for t in toasts(app)), what="the message")
         assert not app.screen.query_one(LogPane).display
 

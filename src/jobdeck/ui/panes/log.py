@@ -69,13 +69,12 @@ def current_log_line(log_view: LogView) -> str | None:
 class LogPane(LogTools, TitledPane, Vertical):
     """A search box over a LogView of the job it is given; it reads the log itself."""
 
+    # (``e``, the stream shown, is the deck's key: it works wherever the focus is.)
     BINDINGS = [
         Binding("ampersand", "toggle_finder_mode", "Filter/search log", id="log.finder_mode", show=False,
                 tooltip="/ in the log: show only matching lines (with context), or find them in the whole log"),
         Binding("vertical_line", "open_pager", "Log in $PAGER", id="log.pager", show=False,
                 tooltip="The lines kept in the pane, in $PAGER (interactive terminal decks only)"),
-        Binding("e", "toggle_stream", "stdout/stderr", id="log.stream", show=False,
-                tooltip="stderr instead of stdout, where the backend keeps them apart (Slurm)"),
     ]
 
     def __init__(
