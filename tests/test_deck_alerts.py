@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from deck_helpers import sample_backends, screen_text, wait_for_jobs
+from deck_helpers import sample_backends, screen_text, toasts, wait_for_jobs
 from fakes import wait_until
 
 from jobdeck.clock import FrozenClock
@@ -91,6 +91,8 @@ async def test_exclamation_mark_acknowledges_every_new_failure(tmp_path: Path) -
         await pilot.pause()
 
         assert "new failure" not in screen_text(app).splitlines()[0]
+        await pilot.press("exclamation_mark")  # again: there is none, and it says so
+        await wait_until(lambda: any("No new failures" in t for t in toasts(app)), what="the toast")
 
 
 async def test_alerts_off_ring_nothing_and_mark_nothing(tmp_path: Path) -> None:

@@ -212,6 +212,9 @@ class RowMarks(_ScreenBase):
         if self._new_failures:
             self._new_failures.clear()
             self._show_marks()
+        else:  # (else the key seems to do nothing)
+            self.notify("No new failures: ! clears the marks of jobs seen failing while the deck is open",
+                        timeout=3)
 
     # -- showing them -------------------------------------------------------------
 
