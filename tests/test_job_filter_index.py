@@ -40,11 +40,30 @@ class BuildingDeck(Deck):
 
 def test_a_query_typed_before_the_index_is_built_waits_for_it_then_applies() -> None:
     deck = BuildingDeck(numbered(50))
-    assert deck.query("job 4") == ids(deck.filter.sorted)  # every job, for now
+    assert deck.query("job 4") == deck.expected("job 4")  # the top of the view: all 50, here
+    assert deck.query("name:job") == ids(deck.filter.sorted)  # reads more than texts: every job, for now
     assert deck.filter.waiting and not deck.filter.ready
     assert deck.hand_over(deck.build())
-    assert ids(deck.filter.rows) == deck.expected("job 4")
+    assert ids(deck.filter.rows) == deck.expected("name:job")
     assert not deck.filter.waiting and deck.filter.ready
+
+
+def test_a_free_word_typed_before_the_index_is_built_shows_its_matches_at_the_top_of_the_view_at_once(
+    monkeypatch,
+) -> None:
+    """A million jobs: the first free word does not wait seconds for the index's thread; the
+    matches among the newest jobs show at once, the rest once the index has come."""
+    monkeypatch.setattr("jobdeck.ui.widgets.job_list.job_filter.HEAD_WHILE_INDEXING", 20)
+    deck = BuildingDeck(numbered(50))
+    assert deck.query("job 1") == ["1", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19"]
+    top = deck.filter.sorted[:20]
+    assert deck.query("state:running -2") == ids(parse_query("state:running -2").filter(top)) != []
+    assert deck.filter.waiting
+    deck.change(make_job("31", name="job 31", updated=NOW))  # a poll meanwhile: its job is at the top now
+    assert deck.query("job 3")[:2] == ["31", "3"]
+    assert deck.hand_over(deck.build())
+    assert ids(deck.filter.rows) == deck.expected("job 3")
+    assert not deck.filter.waiting
 
 
 def test_jobs_changed_while_the_index_was_built_are_matched_by_their_new_text() -> None:
@@ -122,7 +141,7 @@ def test_rows_are_always_what_the_plain_matcher_gives(
             work = None
         view = ids(sort_jobs(deck.jobs.values(), "recent"))
         assert sorted(ids(deck.filter.sorted)) == sorted(view)
-        if deck.filter.waiting:
+        if deck.filter.waiting and not parse_query(text).text_only:
             assert ids(deck.filter.rows) == ids(deck.filter.sorted)
         else:
             assert sorted(ids(deck.filter.rows)) == sorted(ids(parse_query(text).filter(deck.filter.sorted)))

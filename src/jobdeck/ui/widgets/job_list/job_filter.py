@@ -2,8 +2,8 @@
 sorted view match the query, at a million jobs within a keystroke.
 
 Free words and states read the view's texts as masks (``Query.mask``, kept per view in
-``TextMasks``); typing on in a word narrows the rows shown; remembered queries come
-back at once; a query that reads the jobs themselves (a /pattern/, ``name:``…) over a
+``TextMasks``, patched through polls), matched at once atop the view while the index is
+built; typing on in a word narrows the rows shown; remembered queries come back at once; a query that reads the jobs themselves (a /pattern/, ``name:``…) over a
 long view is left to another thread (``background_work``, ``adopt_filtered``).
 
 No Textual here, so it is tested without an app; the row store decides when a
@@ -35,6 +35,9 @@ PATTERN_IN_BACKGROUND_FROM = 10_000
 FILTER_IN_BACKGROUND_FROM = 100_000
 #: Jobs filtered between two looks at whether the result is still wanted.
 _CHUNK = 2_000
+#: While another thread builds the index, free words and states match at once among this
+#: many jobs atop the view (texts read, or made here: ~20 ms); the rest once it comes.
+HEAD_WHILE_INDEXING = 20_000
 
 
 class _Masked:
@@ -216,14 +219,15 @@ class JobFilter:
             self._sorted_keys, self._keys_for = [key(job) for job in self.sorted], key
         patched = patched_keyed(self.sorted, self._sorted_texts, self._sorted_keys, gone, arriving, key)
         if self._sorted_texts is not None and self._masks.texts is self._sorted_texts and patched.texts is not None:
-            # The masks made over the view's texts, patched alike: a state: term after a poll
-            # reads its state column at once, not made again (~30 ms at a million jobs).
+            # The view's masks patched alike: a state: term after a poll makes no column again.
             self._masks = self._masks.patched(patched.texts, patched.dropped, patched.inserted_texts)
         self.sorted, self._sorted_texts, self._sorted_keys = patched.jobs, patched.texts, patched.keys
         if self.query.is_empty or self.waiting:
             self.rows, self._rows_texts = self.sorted, self._sorted_texts
             if self._pending is not None:
                 self._patched_while_filtering.append((gone, arriving, key))
+            elif self.waiting:
+                self.rows, self._rows_texts = self._head_matches(), None
         else:
             matching = self._filter(arriving, None)[0]  # completes the index if need be
             self.rows, self._rows_texts = self._patched(self.rows, _texts(self._rows_texts), gone, matching, key)
@@ -255,9 +259,9 @@ class JobFilter:
         self._pending = None
         if found is None:
             if self._sorted_texts is None and self._building is not None and not self.query.is_empty:
-                # The index is on its way from another thread: the whole view until it comes.
+                # The index is on its way from another thread: the top of the view until it comes.
                 self.waiting = True
-                self.rows, self._rows_texts = self.sorted, None
+                self.rows, self._rows_texts = self._head_matches(), None
                 return
             if self._slow(self.query):
                 self._filter_in_background()
@@ -265,6 +269,13 @@ class JobFilter:
             found = self._remember(self.query.key, self._filter(self.sorted, self._sorted_texts))
         self.waiting = False
         self.rows, self._rows_texts = found
+
+    def _head_matches(self) -> list[Job]:
+        """While the index is on its way: the jobs a query of free words and states matches among
+        the view's top ``HEAD_WHILE_INDEXING`` (what a user looks at first); else the whole view."""
+        head = self.sorted[:HEAD_WHILE_INDEXING]
+        mask = self.query.mask(job_texts(head)) if self.query.text_only else None
+        return self.sorted if mask is None else list(compress(head, mask))
 
     def _slow(self, query: Query) -> bool:
         """Whether ``query`` over the sorted view is left to another thread."""

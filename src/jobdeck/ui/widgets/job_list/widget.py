@@ -290,13 +290,14 @@ class JobList(FilteringRows, can_focus=True):
     # argument, a million jobs each (minutes of the UI thread).
     @work(thread=True, exclusive=True, group="job-list-index", exit_on_error=False, description="the filter index")
     def _build_index_in_thread(self, jobs: list[Job], sorted_view: list[Job]) -> None:
-        """Index ``jobs`` in another thread (each job's text, then the sorted view's texts in
-        order) and hand the index to the UI thread; a newer set of jobs makes it moot. First
-        the jobs are mapped by ref, which the next poll's diff needs (a ref twice: re-sorted)."""
+        """Index ``jobs`` in another thread (the sorted view's texts in order, top first: a
+        filter typed meanwhile reads the top's; then every other job's) and hand the index to
+        the UI thread; a newer set of jobs makes it moot. First the jobs are mapped by ref,
+        which the next poll's diff needs (a ref twice: re-sorted)."""
         if self._store.map_in_thread(jobs):
             self.app.call_from_thread(self._resort)
-        index_jobs(jobs)
         texts = job_texts(sorted_view)
+        index_jobs(jobs)
         self.app.call_from_thread(self._adopt_index, jobs, sorted_view, texts)
 
     def _adopt_index(self, jobs: list[Job], sorted_view: list[Job], texts: list[str]) -> None:
