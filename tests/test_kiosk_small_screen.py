@@ -64,6 +64,9 @@ async def test_five_backends_at_80x24_leave_the_job_list_and_its_log_room(tmp_pa
             assert f"● {name} ok" in line and " now " in line and line.count(" today · ") == 2
         log_view = app.screen.query_one(LogView)
         assert log_view.display and log_view.size.height >= 4  # more than two lines of log
+        # The list keeps its rows and its border above the log (not cut under the board).
+        assert app.screen.query_one("#jobs-pane").outer_size.height == 11
+        assert any(line.startswith("╰") and "sort: recent" in line for line in lines[7:19])
         assert any("bad row 17" in line for line in lines[12:])
 
 
