@@ -9,8 +9,9 @@ widget's every line went through Textual's render path (cache look-ups, filters,
 cuts) for the twenty-odd lines that moved; it was most of an idle deck's CPU (issue 22).
 
 ``render_partial_update`` here renders, for each widget, only the rows where a changed
-span crosses it: the same chops for those rows, front to back, so the same bytes reach
-the terminal (tests/test_dirty_lines.py compares them with Textual's own). Installed on
+span crosses a part of it no widget in front of it has drawn: the same chops for those
+rows, front to back, so the same bytes reach the terminal (tests/test_dirty_lines.py
+compares them with Textual's own). Installed on
 the Textual version it was written against only; any other keeps Textual's own.
 """
 
@@ -49,40 +50,54 @@ def render_partial_update(self: Compositor) -> ChopsUpdate | None:
 def changed_chops(
     compositor: Compositor, crop: Region, spans: Sequence[tuple[int, int, int]]
 ) -> Sequence[Mapping[int, Strip | None]]:
-    """The chops of the rows ``spans`` cross: each widget renders the rows from the first to
-    the last it has a changed span on, and gives the cuts of those rows it is in front of."""
+    """The chops of the rows ``spans`` cross. Front to back, a widget renders the rows from
+    the first to the last where a cut it covers, crossed by a span, is not given yet; the
+    widgets behind every such cut (the panes and the screen under a list's row) render
+    nothing."""
     cuts = compositor.cuts
-    chops: list[dict[int, Strip | None]] = [dict.fromkeys(cut_set[:-1]) for cut_set in cuts]
-    changed: dict[int, list[tuple[int, int]]] = {}
+    unchanged: dict[int, Strip | None] = {}  # (rows no span crosses are not read)
+    chops: list[dict[int, Strip | None]] = [unchanged] * len(cuts)
+    # Per row, the cuts (start → end) a span crosses that no widget has given yet, crossed as
+    # ChopsUpdate.render_segments writes them.
+    wanted: dict[int, dict[int, int]] = {}
     for y, x1, x2 in spans:
-        changed.setdefault(y, []).append((x1, x2))
+        row_cuts = cuts[y]
+        if chops[y] is unchanged:
+            chops[y] = dict.fromkeys(row_cuts[:-1])
+        row = wanted.setdefault(y, {})
+        for cut, end in zip(row_cuts, row_cuts[1:]):
+            if not (cut > x2 or end <= x1):
+                row[cut] = end
+    wanted = {y: row for y, row in wanted.items() if row}
     crop_overlaps = crop.overlaps
     intersection = Region.intersection
     for widget, (region, clip) in compositor.visible_widgets.items():
+        if not wanted:
+            break
         if not crop_overlaps(clip):
             continue
         x, y, width, height = intersection(region, clip)
         if not (width and height):
             continue
-        right = x + width
-        rows = [
-            row
-            for row in range(max(y, crop.y), min(y + height, crop.bottom))
-            if any(x1 < right and x2 > x for x1, x2 in changed.get(row, ()))
-        ]
+        right, bottom = x + width, y + height
+        rows = sorted(
+            row for row, cuts_wanted in wanted.items() if y <= row < bottom and any(x <= cut < right for cut in cuts_wanted)
+        )
         if not rows:
             continue
-        top, bottom = rows[0], rows[-1] + 1
-        strips = widget.render_lines(Region(x - region.x, top - region.y, width, bottom - top))
-        for row, strip in zip(range(top, bottom), strips):
-            if row not in changed:
-                continue
+        top = rows[0]
+        strips = widget.render_lines(Region(x - region.x, top - region.y, width, rows[-1] + 1 - top))
+        for row in rows:
             line = chops[row]
             row_cuts = [cut for cut in cuts[row] if right >= cut >= x]
+            cuts_wanted = wanted[row]
             # Front to back: the first strip given for a cut is the one seen.
-            for cut, piece in zip(row_cuts, strip.divide([cut - x for cut in row_cuts[1:]])):
+            for cut, piece in zip(row_cuts, strips[row - top].divide([cut - x for cut in row_cuts[1:]])):
                 if line.get(cut) is None:
                     line[cut] = piece
+                    cuts_wanted.pop(cut, None)
+            if not cuts_wanted:
+                del wanted[row]
     return chops
 
 
