@@ -21,6 +21,8 @@ from jobdeck.model import Job, JobRef
 #: indexed: a million jobs' map (~0.3 s) is then no part of the way to the first frame.
 #: Below it the map is made at once (at most ~60 ms, in the index's thread from
 #: ``scheduler.INDEX_IN_THREAD_FROM`` on), so an id listed twice is one job from the start.
+#: (From the same size the job list maps its jobs by ref in its index thread, after the first
+#: frame, and shows such an id once then: its ``INDEX_IN_THREAD_FROM``.)
 MAP_LATER_FROM = 200_000
 #: Jobs mapped by id in one step: a map built in another thread lets the UI's thread have
 #: the interpreter between steps (one call over a million jobs would hold it ~0.3 s).
