@@ -26,6 +26,8 @@ from jobdeck.adapters.kit.http import HttpAdapter
 from jobdeck.adapters.slurm.cli_source import AccountingOff, CliSource
 from jobdeck.adapters.slurm.convert import (
     Unit,
+    group_timeline,
+    is_group_submit,
     job_from_unit,
     record_state,
     run_id,
@@ -185,11 +187,16 @@ class SlurmAdapter(HttpAdapter):
     async def timeline(self, job_id: str) -> list[StatusEvent]:
         await self.list_jobs()
         unit = self._unit(job_id)
-        events: list[StatusEvent] = []
+        # An array's own events (about no task) go with every task's; a task's own "submitted"
+        # is the array's, said once.
+        group = group_timeline(unit) if unit.kind != "job" else []
+        events: list[StatusEvent] = [event for event in group if not event.state.is_terminal]
         for record in unit.records:
             run = run_id(record) if unit.kind != "job" else None
-            events.extend(await self._requeues.timeline(self.source, unit, record, run))
+            own = await self._requeues.timeline(self.source, unit, record, run)
+            events.extend(event for event in own if not is_group_submit(event, group))
             events.extend(self._observed.events(record.task_key, run))
+        events.extend(event for event in group if event.state.is_terminal)  # after its last task's, at one time
         return sorted(events, key=lambda event: event.at)
 
     async def read_log(self, job_id: str, cursor: LogCursor | int = 0) -> LogChunk:

@@ -217,11 +217,15 @@ def unit_id(record: SlurmRecord) -> str:
     return str(record.array_job_id or record.het_job_id or record.job_id)
 
 
+def group_state(tasks: Iterable[SlurmRecord]) -> tuple[JobState, StateCounts]:
+    """An array's (or a het job's) state, decided by its tasks' states, and their counts."""
+    tally = StateCounts.of(record_state(task) for task in tasks)
+    return next((s for s in _ARRAY_STATE_ORDER if tally.count(s)), JobState.UNKNOWN), tally
+
+
 def _group_job(backend: str, unit: Unit) -> Job:
     tasks = sorted(unit.records, key=run_order)
-    states = [record_state(task) for task in tasks]
-    tally = StateCounts.of(states)
-    state = next((s for s in _ARRAY_STATE_ORDER if tally.count(s)), JobState.UNKNOWN)
+    state, tally = group_state(tasks)
     if unit.kind == "array":
         ids = [task.array_task_id for task in tasks if task.array_task_id is not None]
         group_name = f"{unit.id}_[{compress(ids)}]"
@@ -302,3 +306,34 @@ def timeline_of(record: SlurmRecord, *, run: str | None = None) -> list[StatusEv
         words = record_error(record) or exit_words(record.exit)
         events.append(StatusEvent(at=when(record.end), state=state, raw_state=record.state, message=words, run=run))
     return events
+
+
+def group_timeline(unit: Unit) -> list[StatusEvent]:
+    """An array's (or a het job's) own events, about no task (run None): submitted, its first
+    task started, and how it ended once every task has. A task's own "submitted" at the same
+    time as the array's is left out of the task's events (``is_group_submit``)."""
+    tasks = unit.records
+    noun, what = ("array", "tasks") if unit.kind == "array" else ("het job", "components")
+    events: list[StatusEvent] = []
+    submitted = min((task.submit for task in tasks if task.submit), default=None)
+    if submitted:
+        events.append(StatusEvent(at=when(submitted), state=JobState.PENDING, raw_state="PENDING",
+                                  message=f"{noun} submitted: {len(tasks)} {what}"))
+    started = [task for task in tasks if task.start]
+    if started:
+        first = min(started, key=lambda task: (task.start or 0, run_order(task)))
+        events.append(StatusEvent(at=when(first.start), state=JobState.RUNNING, raw_state="RUNNING",
+                                  message=f"{noun} started: {run_id(first)} first"
+                                  + (f", on {first.nodes}" if first.nodes else "")))
+    state, tally = group_state(tasks)
+    ended = max((task.end for task in tasks if task.end), default=None)
+    if state.is_terminal and ended:
+        said = ", ".join(f"{tally.count(s)} {s.value}" for s in _ARRAY_STATE_ORDER if tally.count(s))
+        events.append(StatusEvent(at=when(ended), state=state, raw_state=state.value.upper(),
+                                  message=f"{noun} ended: {said}"))
+    return events
+
+
+def is_group_submit(event: StatusEvent, group: list[StatusEvent]) -> bool:
+    """Whether ``event`` is a task's "submitted" said already by its array's own (at the same time)."""
+    return event.message == "submitted" and bool(group) and group[0].state is JobState.PENDING and group[0].at == event.at

@@ -15,11 +15,13 @@ from jobdeck.ui.widgets.timeline import Timeline
 
 def events_of_run(events: list[StatusEvent], run: tuple[str, bool] | None) -> list[StatusEvent]:
     """The events about ``run`` (its id, and whether it is the job's newest): all of them
-    when no run is chosen or the backend does not say which run an event is about."""
+    when no run is chosen or the backend does not say which run an event is about. An event
+    the backend gives about no run is about the whole job (a Slurm array's, an Airflow DAG
+    run's): shown with every run; what jobdeck observed itself goes with the newest."""
     if run is None or not any(event.run is not None for event in events):
         return events
     run_id, newest = run
-    return [event for event in events if event.run == run_id or (event.run is None and newest)]
+    return [event for event in events if event.run == run_id or (event.run is None and (newest or not event.observed))]
 
 
 class TimelineReader(Protocol):
