@@ -412,12 +412,12 @@ async def test_an_incomplete_character_at_the_end_of_a_finished_log_is_shown_as_
 @pytest.fixture(params=["inotify", "watchfiles"])
 def watches(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """The spool watched with inotify (Linux) or with watchfiles (elsewhere)."""
-    from jobdeck.adapters.local import inotify
+    from jobdeck import inotify_watch
 
-    if request.param == "inotify" and not inotify.available():
+    if request.param == "inotify" and not inotify_watch.available():
         pytest.skip("inotify is Linux's")
     if request.param == "watchfiles":
-        monkeypatch.setattr(inotify, "available", lambda: False)
+        monkeypatch.setattr(inotify_watch, "available", lambda: False)
     return request.param
 
 
@@ -503,7 +503,7 @@ def test_a_deck_loads_the_local_adapter_without_the_runner_or_the_watches() -> N
     # watchfiles and inotify (ctypes) only once a watch starts.
     probe = (
         "import sys, jobdeck.adapters.local\n"
-        "print(sorted({'jobdeck.local.runner', 'watchfiles', 'jobdeck.adapters.local.inotify', 'ctypes'}"
+        "print(sorted({'jobdeck.local.runner', 'watchfiles', 'jobdeck.inotify_watch', 'ctypes'}"
         " & set(sys.modules)))"
     )
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=30, check=True)

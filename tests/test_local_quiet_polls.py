@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from jobdeck.adapters.local import LocalAdapter, LocalSettings, inotify
+from jobdeck import inotify_watch
+from jobdeck.adapters.local import LocalAdapter, LocalSettings
 from jobdeck.adapters.local import supervisor_ends
 from jobdeck.clock import FrozenClock
 from jobdeck.model import JobState
 
 pytestmark = pytest.mark.skipif(
-    not (inotify.available() and supervisor_ends.available()), reason="inotify and pidfds are Linux's"
+    not (inotify_watch.available() and supervisor_ends.available()), reason="inotify and pidfds are Linux's"
 )
 
 

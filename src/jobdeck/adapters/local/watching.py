@@ -1,6 +1,6 @@
 """What the local adapter watches in the spool, and how often.
 
-On Linux the watches are inotify descriptors the event loop waits on (``inotify``):
+On Linux the watches are inotify descriptors the event loop waits on (``jobdeck.inotify_watch``):
 nothing runs while nothing changes. Elsewhere they are watchfiles' (a thread each,
 waking every ``step``). Both are imported where a watch starts, never here: they
 cost start-up time the deck need not wait for.
@@ -52,10 +52,10 @@ def _lists(path: str) -> bool:
 async def log_changes(folder: Path) -> AsyncGenerator[set[str], None]:
     """A batch of changed paths each time a followed log's folder changes, or an empty one
     after ``LOG_RECHECK_MS`` without a change. Raises OSError if it cannot be watched."""
-    from jobdeck.adapters.local import inotify  # here: ctypes costs start-up time (see the module's doc)
+    from jobdeck import inotify_watch  # here: ctypes costs start-up time (see the module's doc)
 
-    if inotify.available():
-        watch = inotify.Watch(os.fspath(folder), recursive=False)
+    if inotify_watch.available():
+        watch = inotify_watch.Watch(os.fspath(folder), recursive=False)
         await watch.open()
         try:
             async for batch in watch.batches(
@@ -91,10 +91,10 @@ async def list_changes(
     """Each batch of paths in ``spool`` (and inside its job folders if ``inside``) that may
     change the job list; ``started`` is called once the watch is in place. Raises OSError
     (or RuntimeError, from watchfiles) if it cannot watch."""
-    from jobdeck.adapters.local import inotify  # see log_changes
+    from jobdeck import inotify_watch  # see log_changes
 
-    if inotify.available():
-        watch = inotify.Watch(os.fspath(spool), recursive=inside, keep=_lists)
+    if inotify_watch.available():
+        watch = inotify_watch.Watch(os.fspath(spool), recursive=inside, keep=_lists)
         await watch.open()
         started()
         try:

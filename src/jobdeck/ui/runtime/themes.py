@@ -199,14 +199,26 @@ async def watch_theme_files(
 ) -> AsyncIterator[set[Path]]:
     """Yield the theme files changed (written, added or deleted) in ``folders``.
 
-    Folders that do not exist are skipped (watchfiles needs existing paths);
-    when none exists the iterator ends at once.
+    Folders that do not exist are skipped; when none exists the iterator ends at once.
+    On Linux the folders are watched by inotify on the event loop (nothing runs until a
+    file changes: ``jobdeck.inotify_watch``), elsewhere by watchfiles.
     """
-    from watchfiles import awatch
+    from jobdeck import inotify_watch  # here: ctypes costs start-up time
 
     existing = [str(folder) for folder in folders if folder.is_dir()]
     if not existing:
         return
+    if inotify_watch.available():
+        watch = inotify_watch.Watch(existing, recursive=False, keep=lambda path: path.endswith(THEME_SUFFIX))
+        await watch.open()
+        try:
+            async for paths in watch.batches(step=step_ms / 1000, debounce=debounce_ms / 1000):
+                yield {Path(path) for path in paths}
+        finally:
+            watch.close()
+        return
+    from watchfiles import awatch
+
     async for changes in awatch(*existing, debounce=debounce_ms, step=step_ms, recursive=False):
         files = {Path(path) for _, path in changes if path.endswith(THEME_SUFFIX)}
         if files:

@@ -1,16 +1,16 @@
 """Watching folders with Linux's inotify on the event loop: no thread, and no wake-up at
 all while nothing changes.
 
-watchfiles (which the local adapter uses elsewhere) runs each watch in a thread that
-wakes every ``step`` milliseconds to look for changes and for its stop signal: with a
-followed log and five spools, forty wake-ups a second, a fifth of what a deck idle
-with jobs running cost (issue 22). Here the kernel's inotify descriptor is one more
+watchfiles (which jobdeck uses elsewhere) runs each watch in a thread that wakes every
+``step`` milliseconds to look for changes and for its stop signal: with a followed log,
+five spools and the theme folders, over fifty wake-ups a second, a fifth of what a deck
+idle with jobs running cost (issue 22). Here the kernel's inotify descriptor is one more
 file the event loop waits on; a batch is gathered on the loop's timers the way
 watchfiles gathers one (``step`` of quiet, or ``debounce`` at most).
 
-``Watch`` gives batches of paths (a folder that went, or an overflow of the kernel's
-queue, is the watched folder itself: read everything). Linux only (``available``);
-elsewhere the adapter keeps watchfiles.
+``Watch`` gives batches of paths (an overflow of the kernel's queue gives the watched
+folders themselves: read everything). Linux only (``available``); elsewhere the callers
+(the local adapter's spool and log watches, the theme folders) keep watchfiles.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import errno
 import os
 import struct
 import sys
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Sequence
 
 IN_MODIFY = 0x2
 IN_ATTRIB = 0x4
@@ -66,11 +66,13 @@ def available() -> bool:
 
 
 class Watch:
-    """An inotify watch of ``root`` (and every folder under it if ``recursive``), read on
-    the running event loop; ``keep`` says which changed paths count."""
+    """An inotify watch of the folders ``roots`` (and every folder under them if
+    ``recursive``), read on the running event loop; ``keep`` says which changed paths count."""
 
-    def __init__(self, root: str, *, recursive: bool, keep: Callable[[str], bool] | None = None) -> None:
-        self.root = os.fspath(root)
+    def __init__(
+        self, roots: str | Sequence[str], *, recursive: bool, keep: Callable[[str], bool] | None = None
+    ) -> None:
+        self.roots = [os.fspath(roots)] if isinstance(roots, str) else [os.fspath(root) for root in roots]
         self.recursive = recursive
         self._keep = keep
         self._fd = -1
@@ -88,9 +90,11 @@ class Watch:
             raise _os_error("inotify_init1", self.root)
         self._fd = fd
         try:
-            self._add(self.root)
+            for root in self.roots:
+                self._add(root)
             if self.recursive:
-                await asyncio.to_thread(self._add_below, self.root)
+                for root in self.roots:
+                    await asyncio.to_thread(self._add_below, root)
         except BaseException:
             self.close()
             raise
@@ -112,7 +116,7 @@ class Watch:
     ) -> AsyncGenerator[set[str], None]:
         """Each batch of changed paths: after ``step`` seconds without a new change, or
         ``debounce`` seconds after the batch's first; an empty batch after ``timeout``
-        seconds without any (None: wait). Raises OSError once the watched folder went."""
+        seconds without any (None: wait). Raises OSError once a watched folder went."""
         loop = asyncio.get_running_loop()
         while True:
             if not self._pending and self._gone is None and not await self._news(timeout):
@@ -158,19 +162,20 @@ class Watch:
 
     def _event(self, wd: int, mask: int, name: str) -> None:
         if mask & IN_Q_OVERFLOW:
-            self._changed(self.root)  # events were lost: the whole folder may have changed
+            for root in self.roots:  # events were lost: all may have changed
+                self._changed(root)
             return
         folder = self._paths.get(wd)
         if folder is None:
             return
         if mask & IN_IGNORED:
             del self._paths[wd]
-            if folder == self.root:
-                self._went(FileNotFoundError(errno.ENOENT, "the watched folder went", self.root))
+            if folder in self.roots:
+                self._went(FileNotFoundError(errno.ENOENT, "the watched folder went", folder))
             return
         if mask & (IN_DELETE_SELF | IN_MOVE_SELF):
-            if folder == self.root:
-                self._went(FileNotFoundError(errno.ENOENT, "the watched folder moved or went", self.root))
+            if folder in self.roots:
+                self._went(FileNotFoundError(errno.ENOENT, "the watched folder moved or went", folder))
             return
         path = os.path.join(folder, name) if name else folder
         if self.recursive and mask & IN_ISDIR:

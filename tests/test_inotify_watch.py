@@ -1,4 +1,4 @@
-"""Watching a spool's folders with inotify on the event loop (adapters.local.inotify): the
+"""Watching folders with inotify on the event loop (jobdeck.inotify_watch): the
 changes come in batches as watchfiles gives them, folders made or moved while watching
 are followed, and a watch costs no thread."""
 
@@ -12,17 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from jobdeck.adapters.local import inotify
+from jobdeck import inotify_watch
 
-pytestmark = pytest.mark.skipif(not inotify.available(), reason="inotify is Linux's")
+pytestmark = pytest.mark.skipif(not inotify_watch.available(), reason="inotify is Linux's")
 
 
 async def next_batch(batches, timeout: float = 10) -> set[str]:
     return await asyncio.wait_for(anext(batches), timeout)
 
 
-async def watching(root: Path, **options):
-    watch = inotify.Watch(str(root), **options)
+async def watching(roots, **options):
+    watch = inotify_watch.Watch(roots if isinstance(roots, list) else str(roots), **options)
     await watch.open()
     return watch
 
@@ -138,6 +138,24 @@ async def test_a_watch_runs_no_thread(tmp_path) -> None:
         (tmp_path / "file").write_text("x")
         await next_batch(batches)
         assert threading.active_count() <= before  # (the folders of a tree are added on one, then it ends)
+    finally:
+        await batches.aclose()
+        watch.close()
+
+
+async def test_several_folders_are_watched_by_one_watch(tmp_path) -> None:
+    shipped, own = tmp_path / "shipped", tmp_path / "own"
+    shipped.mkdir()
+    own.mkdir()
+    watch = await watching([str(shipped), str(own)], recursive=False)
+    batches = watch.batches(step=0.05, debounce=0.5)
+    try:
+        (own / "dusk.toml").write_text("")
+        (shipped / "dawn.toml").write_text("")
+        seen: set[str] = set()
+        while len(seen) < 2:
+            seen |= await next_batch(batches)
+        assert seen == {str(own / "dusk.toml"), str(shipped / "dawn.toml")}
     finally:
         await batches.aclose()
         watch.close()
