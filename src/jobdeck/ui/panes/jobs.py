@@ -19,6 +19,7 @@ from jobdeck.model import Job, JobRef
 from jobdeck.safe_text import safe_line
 from jobdeck.ui.panes.titles import TitledPane
 from jobdeck.ui.widgets.job_list import JobList
+from jobdeck.ui.widgets.typed_input import TypedInput
 from jobdeck.views import View
 
 
@@ -39,7 +40,7 @@ class JobsPane(TitledPane, Vertical):
     view: View | None = None
 
     def compose(self) -> ComposeResult:
-        yield Input(
+        yield TypedInput(
             placeholder="filter: words, state:failed OR name:/^etl/, -state:succeeded, sort:-duration",
             id="filter",
             classes="finder",

@@ -31,6 +31,7 @@ from jobdeck.ui.panes.log_window import LogSource, LogWindowReader
 from jobdeck.ui.panes.titles import TitledPane
 from jobdeck.ui.widgets.log_view import LogView
 from jobdeck.ui.widgets.log_view.line_strips import size_text
+from jobdeck.ui.widgets.typed_input import TypedInput
 
 if TYPE_CHECKING:
     from jobdeck.store.sqlite.log_tails import KeptLogTail
@@ -108,7 +109,7 @@ class LogPane(LogTools, TitledPane, Vertical):
         self._chosen: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder=SEARCH_PLACEHOLDER, id="log-search", classes="finder")
+        yield TypedInput(placeholder=SEARCH_PLACEHOLDER, id="log-search", classes="finder")
         # Its state (following, paused · N new, ended …) is in the border: no status row.
         yield LogView(id="log", max_lines=self._max_lines, show_status=False)
 

@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from jobdeck.safe_text import safe_line, safe_message
+from jobdeck.ui.widgets.typed_input import TypedInput
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ class ConfirmScreen(ModalScreen[Confirmed | None]):
             yield Label(self._title, id="confirm-title", markup=False)
             yield Static(self._message, id="confirm-message", markup=False)
             if self._ask_reason:
-                yield Input(placeholder="reason (optional: Tab to type one, Enter to confirm)", id="confirm-reason")
+                yield TypedInput(placeholder="reason (optional: Tab to type one, Enter to confirm)", id="confirm-reason")
             yield Static("y to confirm · n or Esc to say no", id="confirm-hint")
             with Horizontal():
                 yield Button("No", id="no")  # ("Cancel" read as the action when the action is cancel)

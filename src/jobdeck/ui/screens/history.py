@@ -29,6 +29,7 @@ from jobdeck.safe_text import safe_line
 from jobdeck.ui.screens.burst_keys import slash_then_text
 from jobdeck.ui.widgets.history_list import HistoryList
 from jobdeck.ui.widgets.key_footer import KeyFooter
+from jobdeck.ui.widgets.typed_input import TypedInput
 
 if TYPE_CHECKING:
     from jobdeck.store.sqlite import HistoryReader
@@ -89,7 +90,7 @@ class HistoryScreen(Screen[None]):
         with Horizontal(id="history-bar"):
             yield Label("History", id="history-title")
             yield Label("opening…", id="history-status")
-        yield Input(placeholder="filter: train state:failed since:2d age:<1h", id="history-filter", classes="finder")
+        yield TypedInput(placeholder="filter: train state:failed since:2d age:<1h", id="history-filter", classes="finder")
         yield Label("", id="history-error", markup=False)  # it quotes what was typed
         yield HistoryList(id="history-list")
         yield KeyFooter(compact=True, show_command_palette=False)

@@ -9,6 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from jobdeck.safe_text import safe_line
+from jobdeck.ui.widgets.typed_input import TypedInput
 
 
 class PromptScreen(ModalScreen[str | None]):
@@ -47,7 +48,7 @@ class PromptScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self._title, id="prompt-title", markup=False)
-            yield Input(placeholder=self._placeholder, id="prompt-input")
+            yield TypedInput(placeholder=self._placeholder, id="prompt-input")
             yield Static(self._hint, id="prompt-hint", markup=False)
 
     def on_mount(self) -> None:
