@@ -62,6 +62,8 @@ class LogTailKeeper:
         self._waiting: deque[tuple[JobRef, datetime | None]] = deque()
         self._queued: set[JobRef] = set()
         self._workers: set[asyncio.Task[None]] = set()
+        #: Set by ``drain``: the monitor is stopping, its adapters about to close; nothing more is read.
+        self._closing = False
 
     def on_event(self, event: MonitorEvent) -> None:
         """The monitor's listener: queue the tail of each job this event shows finished."""
@@ -102,7 +104,7 @@ class LogTailKeeper:
 
     def _queue(self, job: Job) -> None:
         """Read ``job``'s tail (its backend keeps tails: the caller asked) when a worker is free."""
-        if job.ref in self._queued or len(self._waiting) >= MAX_WAITING:
+        if self._closing or job.ref in self._queued or len(self._waiting) >= MAX_WAITING:
             return
         try:
             loop = asyncio.get_running_loop()
@@ -149,7 +151,9 @@ class LogTailKeeper:
 
     async def drain(self, timeout: float) -> None:
         """Wait (at most ``timeout`` seconds) for the tails being read, then give up the rest:
-        the monitor is stopping, and the store keeps what it was handed."""
+        the monitor is stopping, and the store keeps what it was handed. Nothing is queued
+        after (the adapters close next: a read then would only fail)."""
+        self._closing = True
         workers = set(self._workers)
         if not workers:
             return

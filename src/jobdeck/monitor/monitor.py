@@ -132,8 +132,15 @@ class Monitor:
         self._listeners: list[Listener] = []
         rng = rng or random.Random()
         self._table = JobTable(self._adapters, store=store, clock=clock, emit=self._emit, live_keep=live_keep)
+        # A run cancelled (the deck quits) gives up the log tails being read before the adapters close.
         self._scheduler = Scheduler(
-            self._adapters.values(), table=self._table, clock=clock, rng=rng, push_delay=push_delay, emit=self._emit
+            self._adapters.values(),
+            table=self._table,
+            clock=clock,
+            rng=rng,
+            push_delay=push_delay,
+            emit=self._emit,
+            before_close=lambda: self._tails.drain(0),
         )
         self._reads = Reads(self._adapters, table=self._table, clock=clock, rng=rng)
         self._tails = LogTailKeeper(

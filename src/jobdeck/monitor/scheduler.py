@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
@@ -92,6 +92,7 @@ class Scheduler:
         rng: random.Random,
         push_delay: float,
         emit: Callable[[MonitorEvent], None],
+        before_close: Callable[[], Awaitable[None]],
     ) -> None:
         self._table = table
         self._clock = clock
@@ -102,6 +103,7 @@ class Scheduler:
         #: polls meanwhile catch any change.
         self._push_delay = push_delay
         self._emit = emit
+        self._before_close = before_close  # awaited as run() ends, before the adapters close
         self._backends = {
             adapter.name: PolledBackend(
                 adapter=adapter,
@@ -141,6 +143,7 @@ class Scheduler:
         finally:
             self._running = False
             await self._cancel_tasks()
+            await self._before_close()
             await self._close_adapters()
             await self._notify_all_waiters()
             self._stopped.set()
