@@ -12,12 +12,14 @@ class Relay:
     away for whoever talks to the relay (connections refused), ``start()`` brings it back.
 
     With ``record_upstream`` the relay keeps every byte its clients sent on to the engine in
-    ``upstream`` (what jobdeck's requests carried)."""
+    ``upstream`` (what jobdeck's requests carried). ``downstream`` counts the bytes the engine
+    sent back (what reading cost)."""
 
     def __init__(self, target_port: int, *, record_upstream: bool = False) -> None:
         self.target_port = target_port
         self.port = 0
         self.upstream = bytearray()
+        self.downstream = 0
         self._record_upstream = record_upstream
         self._server: asyncio.Server | None = None
         self._pipes: set[asyncio.Task[None]] = set()
@@ -48,17 +50,20 @@ class Relay:
             writer.close()
             return
         seen = self.upstream if self._record_upstream else None
-        for source, sink, into in ((reader, up_writer, seen), (up_reader, writer, None)):
-            task = asyncio.create_task(self._pipe(source, sink, into))
+        for source, sink, into, counted in ((reader, up_writer, seen, None), (up_reader, writer, None, self)):
+            task = asyncio.create_task(self._pipe(source, sink, into, counted))
             self._pipes.add(task)
             task.add_done_callback(self._pipes.discard)
 
     @staticmethod
-    async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter, seen: bytearray | None) -> None:
+    async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter, seen: bytearray | None,
+                    counted: Relay | None = None) -> None:
         try:
             while data := await source.read(65536):
                 if seen is not None:
                     seen += data
+                if counted is not None:
+                    counted.downstream += len(data)
                 sink.write(data)
                 await sink.drain()
         except (OSError, asyncio.IncompleteReadError):

@@ -1,12 +1,14 @@
 """Following a Ray job's log live, from a byte offset, until the job ends.
 
-First what is there now is read (a read at a time), then new lines come from the state API's
-stream of the driver's log file (``logfile.stream_file``: lines about 0.1 s after they are
-printed), or, where the state API has no such file, from the Jobs API's websocket tail
-(``logs.tail``: about 1.5 s). Both send the log from its start when opened: the bytes before
-the cursor are skipped, so a follow resumed after a dropped connection loses and repeats
-nothing. Neither says when the job ends: the job's status is asked every STATUS_EVERY
-seconds, and once it has ended the rest of the log is read and the follow ends.
+A running job's driver log file is read from the state API's stream of it from the cursor on
+(``logfile.stream_file``: lines about 0.1 s after they are printed), with no read before it:
+the stream sends the file from its start, so a read up to the cursor would read it twice.
+Where the state API has no such file, what is there now is read (a read at a time), then new
+lines come from the Jobs API's websocket tail (``logs.tail``: about 1.5 s). Both send the log
+from its start when opened: the bytes before the cursor are skipped, so a follow resumed after
+a dropped connection loses and repeats nothing. Neither says when the job ends: the job's
+status is asked every STATUS_EVERY seconds, and once it has ended the rest of the log is read
+and the follow ends.
 """
 
 from __future__ import annotations
@@ -50,6 +52,15 @@ class Follow:
     max_response_mb: float
 
     async def chunks(self, offset: int) -> AsyncIterator[LogChunk]:
+        wire = await self.fetch(self.job_id)
+        params = logfile.file_params(wire) if wire.status not in TERMINAL_RAW else None
+        if params is not None:
+            # Running, with a file: its stream is read from the cursor on at once. The stream sends
+            # the file from its start (skipped up to the cursor), so reading up to the cursor first
+            # would read the file once more (a read at a time, each from the start, far behind).
+            async for chunk in self._live(self._streamed(params, offset), offset):
+                yield chunk
+            return
         while True:  # catch up, a read at a time
             chunk = await self.read_log(self.job_id, offset)
             if chunk.text or chunk.complete:
@@ -67,6 +78,11 @@ class Follow:
             live = self._streamed(params, offset)
         elif offset > self.max_response_bytes:
             live = self._polled_huge(offset)
+        async for chunk in self._live(live, offset):
+            yield chunk
+
+    async def _live(self, live: AsyncIterator[LogChunk] | None, offset: int) -> AsyncIterator[LogChunk]:
+        """``live``'s chunks (the websocket tail's when None) until the job ends, then the rest."""
         followed = offset
         try:
             if live is not None:
@@ -99,7 +115,8 @@ class Follow:
 
     async def _streamed(self, params: dict[str, Any], offset: int) -> AsyncIterator[LogChunk]:
         """The file's new bytes as the agent streams them, until the job has ended."""
-        pieces: asyncio.Queue[tuple[bytes, int] | BaseException | None] = asyncio.Queue()
+        # Bounded: a stream opened far behind the end is received no faster than it is shown.
+        pieces: asyncio.Queue[tuple[bytes, int] | BaseException | None] = asyncio.Queue(maxsize=64)
 
         async def receive() -> None:
             try:
