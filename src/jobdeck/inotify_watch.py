@@ -80,6 +80,9 @@ class Watch:
         self._pending: set[str] = set()
         self._arrived = asyncio.Event()
         self._gone: OSError | None = None
+        #: Whether the kernel's queue overflowed since the tree was last walked: folders made
+        #: meanwhile went unseen, unwatched (``batches`` walks the tree again).
+        self._overflowed = False
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def open(self) -> None:
@@ -87,7 +90,7 @@ class Watch:
         assert _LIBC is not None, "inotify is not available here"
         fd = _LIBC.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
         if fd < 0:
-            raise _os_error("inotify_init1", self.root)
+            raise _os_error("inotify_init1", self.roots[0] if self.roots else "")
         self._fd = fd
         try:
             for root in self.roots:
@@ -127,6 +130,8 @@ class Watch:
                 left = min(step, first + debounce - loop.time())
                 if left <= 0 or not await self._news(left):
                     break
+            if self._overflowed and self._gone is None:
+                await self._watch_unseen_folders()
             if self._pending:
                 batch, self._pending = self._pending, set()
                 yield batch
@@ -162,8 +167,11 @@ class Watch:
 
     def _event(self, wd: int, mask: int, name: str) -> None:
         if mask & IN_Q_OVERFLOW:
-            for root in self.roots:  # events were lost: all may have changed
-                self._changed(root)
+            # Events were lost: all may have changed (whatever ``keep`` says of the folders
+            # themselves), and a folder made meanwhile is not watched yet.
+            self._pending.update(self.roots)
+            self._overflowed = self.recursive
+            self._arrived.set()
             return
         folder = self._paths.get(wd)
         if folder is None:
@@ -215,6 +223,16 @@ class Watch:
                     continue
                 except NotADirectoryError:  # a link to a folder: not followed
                     continue
+
+    async def _watch_unseen_folders(self) -> None:
+        """After an overflow: watch the folders of the tree whose coming was lost (those
+        watched already keep their watch), on a thread as ``open`` does."""
+        self._overflowed = False
+        try:
+            for root in self.roots:
+                await asyncio.to_thread(self._add_below, root)
+        except OSError as exc:  # out of watches: say so rather than miss changes silently
+            self._went(exc)
 
     def _add_new(self, folder: str) -> None:
         """A folder came into the tree: watch it and what it already holds (made before its
