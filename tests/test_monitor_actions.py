@@ -298,19 +298,19 @@ async def test_following_a_missing_log_ends_with_a_notice(tmp_path: Path, clock:
     chunks = [chunk async for chunk in monitor.follow_log(JobRef(backend="alpha", id="gone"), 12)]
     assert len(chunks) == 1
     assert (chunks[0].text, chunks[0].offset) == ("", 12)
-    assert chunks[0].notice is not None and chunks[0].notice.startswith("not found:")
+    assert chunks[0].notice is not None and chunks[0].notice.startswith("No log for job 'gone'")
 
 
 async def test_following_a_log_the_backend_cannot_give_ends_with_a_notice(tmp_path: Path, clock: FrozenClock) -> None:
     monitor = await polled(tmp_path, backend(clock, frozenset({Capability.LIST})), clock)
     chunks = [chunk async for chunk in monitor.follow_log(RUNNING)]
-    assert [chunk.notice for chunk in chunks] == ["unsupported: fake backends cannot log"]
+    assert [chunk.notice for chunk in chunks] == ["Fake backends cannot log"]  # the backend's words, not "unsupported: …"
 
 
 async def test_following_a_log_on_an_unknown_backend_ends_with_a_notice(tmp_path: Path, clock: FrozenClock) -> None:
     monitor = await polled(tmp_path, backend(clock), clock)
     chunks = [chunk async for chunk in monitor.follow_log(JobRef(backend="ghost", id="1"))]
-    assert [chunk.notice for chunk in chunks] == ["not found: no backend named 'ghost'"]
+    assert [chunk.notice for chunk in chunks] == ["No backend named 'ghost'."]
 
 
 async def test_a_jobdeck_archive_that_cannot_be_written_fails_the_action(tmp_path: Path, clock: FrozenClock) -> None:

@@ -126,7 +126,7 @@ class Reads:
         cursor = as_log_cursor(cursor)
         adapter = self._adapters.get(ref.backend)
         if adapter is None:
-            yield LogChunk(text="", cursor=cursor, notice=f"not found: no backend named {ref.backend!r}")
+            yield LogChunk(text="", cursor=cursor, notice=f"No backend named {ref.backend!r}.")
             return
         retry = Backoff(base=FOLLOW_RETRY_BASE, cap=FOLLOW_RETRY_CAP)
         failures = 0
@@ -144,7 +144,7 @@ class Reads:
             except Exception as exc:
                 error = adapter_failure(adapter, exc, doing="follow_log")
                 if isinstance(error, (NotFound, Unsupported, InternalError)) or not error.transient:
-                    yield LogChunk(text="", cursor=cursor, notice=describe_error(error))
+                    yield LogChunk(text="", cursor=cursor, notice=log_notice(error))
                     return
                 failures += 1
                 log.info("following the log of %s failed (%s); resuming at %s", ref, error, cursor)
@@ -164,3 +164,11 @@ class Reads:
             raise
         except Exception as exc:
             raise adapter_failure(adapter, exc, doing=doing) from exc
+
+
+def log_notice(error: AdapterError) -> str:
+    """What the log pane says when a log cannot be followed: the backend's own sentence where
+    it tells why there is none (no such job, no log for it), else the error with its kind."""
+    if isinstance(error, (NotFound, Unsupported)) and error.message:
+        return error.message[0].upper() + error.message[1:]
+    return describe_error(error)

@@ -46,10 +46,8 @@ MAX_COUNTED_FUNCTIONS = 12
 FUNCTION_STATUSES = ("Completed", "Failed", "Canceled")
 #: Parameters files kept in memory (content is immutable per sha).
 _CACHED_FILES = 32
-LOG_NOTICE = (
-    "Istari has no log API: these are the job's status messages; "
-    "its parameters file follows once the job has ended."
-)
+#: The log pane's notice (one row: it fits at 80 columns).
+LOG_NOTICE = "Istari has no log API: the job's status messages, then its parameters."
 
 
 class IstariSettings(HttpBackendSettings):

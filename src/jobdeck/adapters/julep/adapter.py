@@ -41,7 +41,7 @@ from jobdeck.model import ActionResult, Capability, Job, JobGroup, JobRef, LogCh
 log = logging.getLogger(__name__)
 
 #: What the deck says when a job (not an execution) is asked for a log.
-JOB_HAS_NO_LOG = "a Julep job has no log; the transitions of a task execution are its log"
+JOB_HAS_NO_LOG = "a Julep job has no log: the transitions of a task execution are its log"
 JOB_NOT_ACTIONABLE = "Julep jobs can only be read; stop or rerun one of the task's executions instead"
 
 
