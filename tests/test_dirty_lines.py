@@ -43,38 +43,32 @@ async def test_a_deck_at_work_is_drawn_to_the_same_bytes_as_textual_draws_it(tmp
         await wait_for_jobs(app, 6)
         await deck_settled(app, pilot)
         deck = app.screen
-        for _ in range(3):
+
+        async def second_passes() -> None:
             app.clock.advance(1)
             deck._tick()
             await pilot.pause()
+
+        async def press(*keys: str) -> None:
+            await pilot.press(*keys)
+            await pilot.pause()
+
+        for _ in range(3):
+            await second_passes()
         await pilot.press("down", "down")
         await deck_settled(app, pilot)
         app.notify("a toast over the list")
         await pilot.pause()
-        app.clock.advance(1)
-        deck._tick()
-        await pilot.pause()
-        await pilot.press("x")  # cancel: a dialog over the deck
-        await pilot.pause()
-        app.clock.advance(1)
-        deck._tick()
-        await pilot.pause()
-        await pilot.press("escape")
-        await pilot.pause()
-        await pilot.press("tab", "tab", "tab", "up", "up")
-        await pilot.pause()
-        await pilot.press("slash", "t", "r")  # a filter typed: the list and the input change
-        await pilot.pause()
-        deck.app.clock.advance(1)
-        deck._tick()
-        await pilot.pause()
-        await pilot.press("escape", "question_mark")  # the keys over the deck, ticking behind
-        await pilot.pause()
-        app.clock.advance(1)
-        deck._tick()
-        await pilot.pause()
-        await pilot.press("escape")
-        await pilot.pause()
+        await second_passes()
+        await press("x")  # cancel: a dialog over the deck
+        await second_passes()
+        await press("escape")
+        await press("tab", "tab", "tab", "up", "up")
+        await press("slash", "t", "r")  # a filter typed: the list and the input change
+        await second_passes()
+        await press("escape", "question_mark")  # the keys over the deck, ticking behind
+        await second_passes()
+        await press("escape")
     assert len(pairs) >= 12
     for ours, theirs in pairs:
         assert ours == theirs

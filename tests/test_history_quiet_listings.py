@@ -32,11 +32,19 @@ def last_seen(folder: Path, job_id: str):
     return {entry.job.id: entry for entry in HistoryReader(folder / FILE_NAME).jobs()}[job_id].last_seen
 
 
-def test_quiet_listings_within_the_interval_are_held_back_until_a_flush(tmp_path: Path) -> None:
+def listed(folder: Path):
+    """A history with job 7 of backend alpha listed twice (the first complete listing is
+    written as it comes): the store, its clock and the job."""
     clock = FrozenClock()
-    store = HistoryStore(tmp_path, clock=clock)
-    poll(store, clock, added=[make_job("7", JobState.RUNNING, backend="alpha")])
-    poll(store, clock)  # the first complete listing: written
+    store = HistoryStore(folder, clock=clock)
+    job = make_job("7", JobState.RUNNING, backend="alpha")
+    poll(store, clock, added=[job])
+    poll(store, clock)
+    return store, clock, job
+
+
+def test_quiet_listings_within_the_interval_are_held_back_until_a_flush(tmp_path: Path) -> None:
+    store, clock, _ = listed(tmp_path)
     store._writer.flush(10)
     first = listed_at(tmp_path)
     for _ in range(4):
@@ -50,10 +58,7 @@ def test_quiet_listings_within_the_interval_are_held_back_until_a_flush(tmp_path
 
 
 def test_a_quiet_listing_after_the_interval_is_written(tmp_path: Path) -> None:
-    clock = FrozenClock()
-    store = HistoryStore(tmp_path, clock=clock)
-    poll(store, clock, added=[make_job("7", JobState.RUNNING, backend="alpha")])
-    poll(store, clock)
+    store, clock, _ = listed(tmp_path)
     clock.advance(QUIET_LISTING_EVERY)
     poll(store, clock)
     store._writer.flush(10)
@@ -62,11 +67,7 @@ def test_a_quiet_listing_after_the_interval_is_written(tmp_path: Path) -> None:
 
 
 def test_a_job_that_goes_was_last_seen_at_the_listing_before_even_one_held_back(tmp_path: Path) -> None:
-    clock = FrozenClock()
-    store = HistoryStore(tmp_path, clock=clock)
-    job = make_job("7", JobState.RUNNING, backend="alpha")
-    poll(store, clock, added=[job])
-    poll(store, clock)
+    store, clock, job = listed(tmp_path)
     clock.advance(4)
     poll(store, clock)  # held back: the last listing that has the job
     clock.advance(2)
@@ -77,10 +78,7 @@ def test_a_job_that_goes_was_last_seen_at_the_listing_before_even_one_held_back(
 
 
 def test_closing_writes_the_listing_held_back(tmp_path: Path) -> None:
-    clock = FrozenClock()
-    store = HistoryStore(tmp_path, clock=clock)
-    poll(store, clock, added=[make_job("7", JobState.RUNNING, backend="alpha")])
-    poll(store, clock)
+    store, clock, _ = listed(tmp_path)
     clock.advance(3)
     poll(store, clock)
     store.close()

@@ -255,6 +255,29 @@ class Watch:
                 del self._paths[wd]
 
 
+async def watched(
+    roots: str | Sequence[str],
+    *,
+    recursive: bool,
+    step: float,
+    debounce: float,
+    timeout: float | None = None,
+    keep: Callable[[str], bool] | None = None,
+    started: Callable[[], None] | None = None,
+) -> AsyncGenerator[set[str], None]:
+    """``Watch(roots).batches(...)``, the watch opened first (then ``started`` is called) and
+    closed when the batches end or are closed. Raises OSError if it cannot watch."""
+    watch = Watch(roots, recursive=recursive, keep=keep)
+    await watch.open()
+    try:
+        if started is not None:
+            started()
+        async for batch in watch.batches(step=step, debounce=debounce, timeout=timeout):
+            yield batch
+    finally:
+        watch.close()
+
+
 def _os_error(call: str, path: str) -> OSError:
     number = ctypes.get_errno()
     return OSError(number, f"{call}: {os.strerror(number)}", path)

@@ -55,15 +55,14 @@ async def log_changes(folder: Path) -> AsyncGenerator[set[str], None]:
     from jobdeck import inotify_watch  # here: ctypes costs start-up time (see the module's doc)
 
     if inotify_watch.available():
-        watch = inotify_watch.Watch(os.fspath(folder), recursive=False)
-        await watch.open()
-        try:
-            async for batch in watch.batches(
-                step=STEP_MS / 1000, debounce=LOG_DEBOUNCE_MS / 1000, timeout=LOG_RECHECK_MS / 1000
-            ):
-                yield batch
-        finally:
-            watch.close()
+        async for batch in inotify_watch.watched(
+            os.fspath(folder),
+            recursive=False,
+            step=STEP_MS / 1000,
+            debounce=LOG_DEBOUNCE_MS / 1000,
+            timeout=LOG_RECHECK_MS / 1000,
+        ):
+            yield batch
         return
     import watchfiles  # here, not at the top: see the module's doc
 
@@ -94,14 +93,15 @@ async def list_changes(
     from jobdeck import inotify_watch  # see log_changes
 
     if inotify_watch.available():
-        watch = inotify_watch.Watch(os.fspath(spool), recursive=inside, keep=_lists)
-        await watch.open()
-        started()
-        try:
-            async for batch in watch.batches(step=LIST_STEP_MS / 1000, debounce=LIST_DEBOUNCE_MS / 1000):
-                yield batch
-        finally:
-            watch.close()
+        async for batch in inotify_watch.watched(
+            os.fspath(spool),
+            recursive=inside,
+            step=LIST_STEP_MS / 1000,
+            debounce=LIST_DEBOUNCE_MS / 1000,
+            keep=_lists,
+            started=started,
+        ):
+            yield batch
         return
     import watchfiles  # see log_changes
 

@@ -209,13 +209,11 @@ async def watch_theme_files(
     if not existing:
         return
     if inotify_watch.available():
-        watch = inotify_watch.Watch(existing, recursive=False, keep=lambda path: path.endswith(THEME_SUFFIX))
-        await watch.open()
-        try:
-            async for paths in watch.batches(step=step_ms / 1000, debounce=debounce_ms / 1000):
-                yield {Path(path) for path in paths}
-        finally:
-            watch.close()
+        is_theme = lambda path: path.endswith(THEME_SUFFIX)  # noqa: E731
+        async for paths in inotify_watch.watched(
+            existing, recursive=False, step=step_ms / 1000, debounce=debounce_ms / 1000, keep=is_theme
+        ):
+            yield {Path(path) for path in paths}
         return
     from watchfiles import awatch
 
