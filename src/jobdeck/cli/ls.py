@@ -62,6 +62,7 @@ def ls(
     query = parse_filter(terms)
     settings = _only_backends(cli_state(ctx).settings(), backend_names)
     jobs, failures = run_one_shot(_poll(settings))
+    listed_any = bool(jobs)
     wanted = {JobState(state.lower()) for state in states}
     jobs = [
         job
@@ -82,9 +83,19 @@ def ls(
             click.echo(f"jobdeck: warning: backend {backend} failed: {one_line(error)}", err=True)
     if as_json:
         click.echo(json.dumps([job.to_public() for job in jobs], indent=2))
-    else:
+    elif jobs:
         _print_table(jobs)
+    elif listed_any and (terms or states or archived or include_all):
+        click.echo("no jobs match", err=True)
+    elif listed_any:
+        click.echo("no jobs but archived ones: `jobdeck ls --archived` lists them", err=True)
+    else:  # a backend that failed was named above
+        click.echo("no jobs" if failures else NO_JOBS_YET, err=True)
     ctx.exit(EXIT_FAILED if failures else EXIT_OK)
+
+
+#: What ``jobdeck ls`` says (on stderr) when no backend lists a job: how to get some.
+NO_JOBS_YET = "no jobs yet: start one with `jobdeck run -- COMMAND`, or try `jobdeck demo`"
 
 
 def _only_backends(settings: Settings, names: Sequence[str]) -> Settings:
@@ -154,7 +165,4 @@ def _print_table(jobs: Sequence[Job]) -> None:
     ascii = ascii_only()
     now = SystemClock().now()
     rows = [job_cells(job, now, ascii=ascii) for job in jobs]
-    if not rows:
-        click.echo("no jobs", err=True)
-        return
     print_table(JOB_HEADER, rows)
