@@ -18,6 +18,7 @@ from textual.drivers.headless_driver import HeadlessDriver
 from jobdeck.ui.runtime.quiet_input import QuietLinuxDriver, driver_class
 
 APP = '''
+import subprocess
 import sys
 import threading
 from textual.app import App
@@ -33,6 +34,9 @@ class Keys(App):
         keys.write(event.key + "\\n")
         if event.key == "q":
             self.exit()
+        if event.key == "s":  # the terminal handed over (a pager), then taken back
+            with self.suspend():
+                subprocess.run(["true"])
 
 Keys(driver_class=QuietLinuxDriver).run()
 '''
@@ -93,7 +97,7 @@ def _input_thread_wakes(pid: int, typed: Path) -> int:
     raise AssertionError("no count of the input thread's wake-ups")
 
 
-def test_keys_a_lone_escape_and_sequences_arrive_and_q_quits_at_once(keys_app) -> None:
+def test_keys_a_lone_escape_and_sequences_arrive_through_a_suspension_and_q_quits_at_once(keys_app) -> None:
     process, terminal, typed = keys_app
     os.write(terminal, b"a")
     _wait_for(lambda: "a\n" in typed.read_text(), "a")
@@ -101,9 +105,14 @@ def test_keys_a_lone_escape_and_sequences_arrive_and_q_quits_at_once(keys_app) -
     _wait_for(lambda: "escape\n" in typed.read_text(), "escape")
     os.write(terminal, b"\x1b[A")
     _wait_for(lambda: "up\n" in typed.read_text(), "up")
+    os.write(terminal, b"s")  # suspended and resumed: the input thread starts again
+    _wait_for(lambda: "s\n" in typed.read_text(), "s")
+    time.sleep(0.5)
+    os.write(terminal, b"b")
+    _wait_for(lambda: "b\n" in typed.read_text(), "b after the suspension")
     os.write(terminal, b"q")
     assert process.wait(timeout=10) == 0
-    assert [line.split()[0] for line in typed.read_text().splitlines()] == ["ready", "a", "escape", "up", "q"]
+    assert [line.split()[0] for line in typed.read_text().splitlines()] == ["ready", "a", "escape", "up", "s", "b", "q"]
 
 
 def test_the_input_thread_does_not_wake_while_nobody_types(keys_app) -> None:

@@ -51,15 +51,8 @@ class WakingEvent(Event):
         try:
             while os.read(self.wake_fd, 64):
                 pass
-        except OSError:  # drained (or closed)
+        except OSError:  # drained
             pass
-
-    def close(self) -> None:
-        for fd in (self.wake_fd, self._write_fd):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
 
 
 class QuietLinuxDriver(LinuxDriver):
@@ -68,11 +61,9 @@ class QuietLinuxDriver(LinuxDriver):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        # (Its pipe lives as long as the driver: a suspended app, a pager shown, closes the
+        # driver and starts its input thread again on the same event.)
         self.exit_event = WakingEvent()
-
-    def close(self) -> None:
-        super().close()
-        self.exit_event.close()
 
     def run_input_thread(self) -> None:
         """Wait for input and dispatch events (Textual's, but for the wait)."""
