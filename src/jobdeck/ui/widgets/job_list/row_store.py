@@ -200,7 +200,9 @@ class RowStore:
 
     @property
     def _by_ref(self) -> dict[JobRef, Job]:
-        """Every job by ref, built on first need. With duplicate refs the last wins."""
+        """Every job by ref, built on first need. With duplicate refs the last wins. (On the
+        UI's thread, as ``set_jobs``: the jobs given are let go once mapped, else a diff's
+        callers would keep every job's first version alive with them.)"""
         by_ref = self._by_ref_map
         if by_ref is None:
             with self._mapping:  # (a thread mapping them now is waited for: its work is not lost)
@@ -209,6 +211,9 @@ class RowStore:
                     by_ref = self._by_ref_map = {job.ref: job for job in self._given}
                     # Duplicate refs in set_jobs: the views still hold them until re-sorted.
                     self._views_have_duplicates = len(by_ref) != len(self._given)
+        # (A map is made by now: no thread maps these jobs any more, and one given them
+        # later finds them mapped.)
+        self._given = []
         return by_ref
 
     def _all_jobs(self) -> Collection[Job]:
