@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import subprocess
+import sys
 import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -124,3 +126,63 @@ async def test_several_folders_are_watched_by_one_watch(tmp_path) -> None:
         while len(seen) < 2:
             seen |= await next_batch(batches)
         assert seen == {str(own / "dusk.toml"), str(shipped / "dawn.toml")}
+
+
+def _overflow_the_kernels_queue(folder: Path) -> None:
+    """More events than the kernel queues for a watch (fs.inotify.max_queued_events, 16,384
+    by default: three a file here), made in the watched ``folder`` while the event loop
+    reads none of them."""
+    queued = int(Path("/proc/sys/fs/inotify/max_queued_events").read_text())
+    for number in range(queued // 3 + 1_000):
+        (folder / f"file-{number}").write_text("x")
+
+
+async def test_an_overflow_of_the_kernels_queue_names_the_watched_folders_whatever_keep_says(tmp_path) -> None:
+    root = tmp_path / ".spool"  # a name ``keep`` does not keep
+    root.mkdir()
+    keep = lambda path: not os.path.basename(path).startswith(".")  # noqa: E731
+    async with batches_of(root, recursive=True, keep=keep) as batches:
+        _overflow_the_kernels_queue(root)
+        seen: set[str] = set()
+        while str(root) not in seen:
+            seen |= await next_batch(batches)
+
+
+async def test_a_folder_made_while_the_kernels_queue_overflowed_is_watched_inside(tmp_path) -> None:
+    async with batches_of(tmp_path, recursive=True) as batches:
+        _overflow_the_kernels_queue(tmp_path)
+        (tmp_path / "job-1").mkdir()  # its coming is lost with the queue full
+        seen: set[str] = set()
+        while str(tmp_path) not in seen:
+            seen |= await next_batch(batches)
+        (tmp_path / "job-1" / "events.jsonl").write_text("{}\n")
+        seen = set()
+        while str(tmp_path / "job-1" / "events.jsonl") not in seen:
+            seen |= await next_batch(batches, timeout=5)
+
+
+def test_a_watch_the_kernel_refuses_for_want_of_descriptors_is_an_os_error(tmp_path) -> None:
+    # In a process of its own: every descriptor it may open is taken before the watch opens.
+    script = """
+import asyncio, errno, os, resource, sys
+from jobdeck import inotify_watch
+
+async def main():
+    resource.setrlimit(resource.RLIMIT_NOFILE, (64, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+    held = []
+    try:
+        while True:
+            held.append(os.open(os.devnull, os.O_RDONLY))
+    except OSError:
+        pass
+    try:
+        await inotify_watch.Watch(sys.argv[1], recursive=False).open()
+    except OSError as exc:
+        print(errno.errorcode[exc.errno])
+    for fd in held:
+        os.close(fd)
+
+asyncio.run(main())
+"""
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert (done.stdout.strip(), done.stderr) == ("EMFILE", "")
