@@ -1,0 +1,103 @@
+"""While a spool's polls read nothing (its watch quiet, every running job's supervisor
+watched: tests/test_local_quiet_polls.py), whatever happens through jobdeck reaches the
+next polls: a job started, a job ending, archived, restored, retried."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+from jobdeck import inotify_watch
+from jobdeck.adapters.local import LocalAdapter, LocalSettings, supervisor_ends
+from jobdeck.clock import FrozenClock
+from jobdeck.model import JobState
+
+pytestmark = pytest.mark.skipif(
+    not (inotify_watch.available() and supervisor_ends.available()), reason="inotify and pidfds are Linux's"
+)
+
+
+@pytest.fixture
+async def quiet(tmp_path: Path, start_runner):
+    """A local adapter watching its spool, one job running there, and its polls quiet."""
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    adapter = LocalAdapter(LocalSettings(spool=spool), clock=FrozenClock())
+    reads = [0]
+    read = adapter._list_jobs
+
+    def counted():
+        reads[0] += 1
+        return read()
+
+    adapter._list_jobs = counted
+    changes = adapter.changes()
+    watching = asyncio.create_task(_drain(changes))
+    try:
+        start_runner(spool, "sleep", "30")
+        await until(lambda: _states(adapter, [JobState.RUNNING]), "the job to run")
+        await until(lambda: _quiet_poll(adapter, reads), "a poll that reads nothing")
+        yield adapter, spool, start_runner
+    finally:
+        watching.cancel()
+        await asyncio.gather(watching, return_exceptions=True)
+        await changes.aclose()
+        await adapter.close()
+
+
+async def _drain(changes) -> None:
+    async for _ in changes:
+        pass
+
+
+async def _quiet_poll(adapter: LocalAdapter, reads: list[int]) -> bool:
+    before = reads[0]
+    await adapter.list_jobs()
+    return reads[0] == before
+
+
+async def _states(adapter: LocalAdapter, states: list[JobState], *, archived: bool = False) -> bool:
+    jobs = sorted((job for job in await adapter.list_jobs() if job.archived is archived), key=lambda job: job.created)
+    return [job.state for job in jobs] == states
+
+
+async def until(condition, what: str, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not await condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.05)
+
+
+async def test_a_job_started_shows(quiet) -> None:
+    adapter, spool, start_runner = quiet
+    start_runner(spool, "true")
+    await until(lambda: _states(adapter, [JobState.RUNNING, JobState.SUCCEEDED]), "the new job")
+
+
+async def test_a_job_ending_shows_ended(quiet) -> None:
+    adapter, spool, start_runner = quiet
+    [job] = await adapter.list_jobs()
+    assert (await adapter.cancel(job.id)).ok
+    await until(lambda: _states(adapter, [JobState.CANCELED]), "the job canceled")
+
+
+async def test_a_job_archived_restored_and_retried_shows_each_time(quiet) -> None:
+    adapter, spool, start_runner = quiet
+    start_runner(spool, "false")
+    await until(lambda: _states(adapter, [JobState.RUNNING, JobState.FAILED]), "the failed job")
+    failed = [job for job in await adapter.list_jobs() if job.state is JobState.FAILED][0]
+    assert (await adapter.archive(failed.id)).ok
+    await until(lambda: _states(adapter, [JobState.FAILED], archived=True), "the job archived")
+    assert await _states(adapter, [JobState.RUNNING])
+    assert (await adapter.restore(failed.id)).ok
+    await until(lambda: _states(adapter, [JobState.RUNNING, JobState.FAILED]), "the job restored")
+    assert (await adapter.retry(failed.id)).ok
+
+    async def run_twice() -> bool:
+        jobs = {job.id: job for job in await adapter.list_jobs()}
+        return jobs[failed.id].detail["runs"] == 2 and jobs[failed.id].state is JobState.FAILED
+
+    await until(run_twice, "the job's second run, failed as the first")
