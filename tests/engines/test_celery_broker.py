@@ -147,6 +147,9 @@ async def test_actions_go_through_the_broker(adapter: CeleryAdapter, sent: Sent,
 
     job = await eventually(again, "the task sent again")
     assert job.detail["result"] == "21" and job.labels["retry of"] == sent["ok"]
+    # The workers' events carry the link too (what a deck started afterwards reads).
+    task = adapter._broker().task(job.id)
+    assert (task.root_id, task.parent_id) == (job.id, sent["ok"])
 
 
 async def test_a_task_never_seen_is_not_found(adapter: CeleryAdapter, sent: Sent) -> None:

@@ -8,10 +8,8 @@ traceback, and says so. Workers are summed up in the backend's description and, 
 one is offline, in its warnings; a task whose worker went offline while it ran is
 shown as unknown with a note, never as running for ever.
 
-Cancel revokes a queued task; a running one is stopped only by Terminate (revoke with
-terminate, SIGTERM to the worker's process), which asks first on its own. Retry sends
-the same task with the same arguments again, as a new task (the original stays).
-Celery has no archive: the monitor uses jobdeck's own.
+Cancel, Terminate and Retry are CeleryActions' (``actions.py``): a task sent again says in
+Celery itself which task it repeats. Celery has no archive: the monitor uses jobdeck's own.
 """
 
 from __future__ import annotations
@@ -22,8 +20,8 @@ from collections.abc import AsyncIterator
 from typing import Any, ClassVar
 from urllib.parse import unquote, urlsplit
 
-from jobdeck.adapters.actions import ActionSpec
 from jobdeck.adapters.base import ListedJobs, read_secret
+from jobdeck.adapters.celery.actions import QUEUED, CeleryActions, retried_task
 from jobdeck.adapters.celery.broker import BrokerSource
 from jobdeck.adapters.celery.convert import (
     NO_TASK_LOGS,
@@ -36,20 +34,16 @@ from jobdeck.adapters.celery.convert import (
     worker_name,
 )
 from jobdeck.adapters.celery.flower import FlowerSource, auth_header
-from jobdeck.adapters.celery.reprs import sendable
 from jobdeck.adapters.celery.settings import FLOWER, CelerySettings
-from jobdeck.adapters.celery.wire import TASK, CeleryTask, RawTask, Reprs, WorkerInfo
+from jobdeck.adapters.celery.wire import TASK, CeleryTask, RawTask, WorkerInfo
 from jobdeck.adapters.changes import Change, Poll
 from jobdeck.adapters.kit.blocking import run_blocking
 from jobdeck.adapters.kit.http import HttpAdapter, HttpClient, validate
-from jobdeck.adapters.kit.http_paths import web_page
 from jobdeck.errors import AdapterError, Unreachable
 from jobdeck.log_cursor import LogCursor
-from jobdeck.model import ActionResult, Capability, Job, JobGroup, JobRef, JobState, LogChunk, Run, StatusEvent
+from jobdeck.model import Capability, Job, JobGroup, LogChunk, Run, StatusEvent
 from jobdeck.redact import SecretScrubber, secret_values
 
-#: Raw states in which a task waits in a queue (revoking it is enough to stop it).
-QUEUED = frozenset({"PENDING", "RECEIVED", "RETRY"})
 #: Seconds the first poll in broker mode waits for the receiver's first attempt to connect.
 FIRST_CONNECT_WAIT = 5.0
 #: Seconds between two checks for new events (broker mode's push channel).
@@ -59,24 +53,6 @@ PUSH_CHECK = 0.25
 WORKERS_EVERY = 5.0
 #: Heartbeats an online worker may miss before the header names it (one late beat on a busy machine is no news).
 MISSED_WARN = 2
-
-
-def _terminable(job: Job) -> str | None:
-    if job.state is JobState.RUNNING:
-        return None
-    return "only a running task is terminated; Cancel (x) revokes a queued one"
-
-
-TERMINATE = ActionSpec(
-    "terminate",
-    key="K",
-    verb="Terminate",
-    available=_terminable,
-    confirm=(
-        "Revokes {name} and has its worker kill the process running it with SIGTERM: the task stops where "
-        "it is and ends REVOKED (what it did so far is not undone)."
-    ),
-)
 
 
 def broker_password(settings: CelerySettings) -> frozenset[str]:
@@ -90,7 +66,7 @@ def broker_password(settings: CelerySettings) -> frozenset[str]:
     return frozenset({password, unquote(password)}) if password else frozenset()
 
 
-class CeleryAdapter(HttpAdapter):
+class CeleryAdapter(CeleryActions, HttpAdapter):
     kind = "celery"
     Settings = CelerySettings
     settings: CelerySettings
@@ -289,61 +265,6 @@ class CeleryAdapter(HttpAdapter):
                 seen = broker.received
                 yield Poll()
 
-    # -- actions ------------------------------------------------------------------------------
-
-    def known_web_page(self, job: Job) -> str | None:
-        """The task's page in Flower (none in broker mode: there is no Flower to show it)."""
-        if self.settings.mode != FLOWER or self.settings.flower_url is None:
-            return None
-        return web_page(self.settings.flower_url, "task", job.id)
-
-    def actions(self) -> tuple[ActionSpec, ...]:
-        return (*super().actions(), TERMINATE)
-
-    def why_not(self, capability: Capability, job: Job) -> str | None:
-        if capability is Capability.CANCEL and job.state.is_active and job.raw_state not in QUEUED:
-            return "the task is running: revoking lets it finish; Terminate (K) stops it with SIGTERM"
-        return super().why_not(capability, job)
-
-    def confirm_text(self, capability: Capability, job: Job) -> str | None:
-        task = job.labels.get("task", "the task")
-        if capability is Capability.CANCEL:
-            return f"Revokes this {task}: the worker that gets it discards it instead of running it."
-        if capability is Capability.RETRY:
-            return f"Sends {task} again with the same arguments, as a new task; this one stays as it is."
-        return None
-
-    async def cancel(self, job_id: str) -> ActionResult:
-        await self._revoke(job_id, terminate=False)
-        return ActionResult(ok=True, message=f"revoked task {job_id}")
-
-    async def terminate(self, job_id: str) -> ActionResult:
-        await self._revoke(job_id, terminate=True)
-        return ActionResult(ok=True, message=f"revoked task {job_id} and sent SIGTERM to the process running it")
-
-    async def retry(self, job_id: str) -> ActionResult:
-        # The arguments come fresh from Celery: the job's own labels are redacted and cut.
-        task = await self._task(job_id)
-        name = short_name(task)
-        try:
-            args, kwargs = sendable(task.args, "()"), sendable(task.kwargs, "{}")
-        except ValueError as exc:
-            return ActionResult(ok=False, message=f"cannot send {name} again: its arguments cannot be read back ({exc})")
-        if not isinstance(args, list | tuple) or not isinstance(kwargs, dict):
-            return ActionResult(ok=False, message=f"cannot send {name} again: its arguments are not a list and a dict")
-        # Celery's own reprs go with them: the new task reads as the old one (not its JSON list).
-        reprs = Reprs(args=task.args or "()", kwargs=task.kwargs or "{}")
-        if self.flower is not None:
-            new_id = await self.flower.send(self.http, name, list(args), kwargs, reprs)
-        else:
-            new_id = await self._blocking(self._broker().send, name, list(args), kwargs, reprs)
-        self._retry_of[new_id] = job_id
-        return ActionResult(
-            ok=True,
-            message=f"sent {name} again with the same arguments as task {new_id} (a retry of {job_id})",
-            new_ref=JobRef(backend=self.name, id=new_id),
-        )
-
     # -- inside ------------------------------------------------------------------------------
 
     def _job(self, task: CeleryTask, group: JobGroup | None = None, revoked: bool = False,
@@ -351,7 +272,7 @@ class CeleryAdapter(HttpAdapter):
         # A task read on its own is in its name's group as last listed (uncounted if never).
         name = short_name(task)
         group = group or self._groups.get(name) or JobGroup(key=name, name=name)
-        job = self.convert.job(task, group, self._retry_of.get(task.uuid), lost=lost)
+        job = self.convert.job(task, group, self._retry_of.get(task.uuid) or retried_task(task), lost=lost)
         if revoked and task.state in QUEUED:
             note = "revoked from jobdeck: the worker holding it discards it instead of running it"
             job = job.model_copy(update={"error": note})
@@ -362,13 +283,6 @@ class CeleryAdapter(HttpAdapter):
         offline = {worker.name: not worker.online for worker in self._workers}
         lost = lost_note(task.state, task.worker, task.started, offline, idle_workers(self._workers))
         return self._job(task, self._groups.get(short_name(task)), task.uuid in self._revoked, lost)
-
-    async def _revoke(self, job_id: str, *, terminate: bool) -> None:
-        if self.flower is not None:
-            await self.flower.revoke(self.http, job_id, terminate=terminate)
-        else:
-            await self._blocking(self._broker().revoke, job_id, terminate=terminate)
-        self._revoked.add(job_id)
 
     async def _tasks_and_workers(self) -> tuple[list[tuple[str, RawTask]], list[WorkerInfo]]:
         if self.flower is not None:

@@ -191,5 +191,8 @@ class BrokerSource:
     def revoke(self, task_id: str, *, terminate: bool) -> None:
         self.app.control.revoke(task_id, terminate=terminate, signal="SIGTERM")
 
-    def send(self, name: str, args: list[Any], kwargs: dict[str, Any], reprs: Reprs) -> str:
-        return str(self.app.send_task(name, args=args, kwargs=kwargs, argsrepr=reprs.args, kwargsrepr=reprs.kwargs).id)
+    def send(self, name: str, args: list[Any], kwargs: dict[str, Any], reprs: Reprs,
+             ids: dict[str, str] | None = None) -> str:
+        """Sends task ``name``; ``ids``: its task_id, root_id and parent_id (a retry's, see actions.py)."""
+        return str(self.app.send_task(name, args=args, kwargs=kwargs, argsrepr=reprs.args, kwargsrepr=reprs.kwargs,
+                                      **(ids or {})).id)

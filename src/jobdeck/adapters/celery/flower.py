@@ -113,9 +113,11 @@ class FlowerSource:
         params = {"terminate": "true", "signal": "SIGTERM"} if terminate else None
         await self._call(http, "POST", f"/api/task/revoke/{segment(task_id)}", params=params)
 
-    async def send(self, http: HttpClient, name: str, args: list[Any], kwargs: dict[str, Any], reprs: Reprs) -> str:
-        # Flower hands the body's other fields to apply_async: the reprs are Celery's argsrepr/kwargsrepr.
-        body = {"args": args, "kwargs": kwargs, "argsrepr": reprs.args, "kwargsrepr": reprs.kwargs}
+    async def send(self, http: HttpClient, name: str, args: list[Any], kwargs: dict[str, Any], reprs: Reprs,
+                   ids: dict[str, str] | None = None) -> str:
+        # Flower hands the body's other fields to apply_async: the reprs are Celery's argsrepr/kwargsrepr,
+        # ``ids`` its task_id, root_id and parent_id.
+        body = {"args": args, "kwargs": kwargs, "argsrepr": reprs.args, "kwargsrepr": reprs.kwargs, **(ids or {})}
         response = await self._call(http, "POST", f"/api/task/async-apply/{segment(name)}", json=body)
         data = await _json(http, response)
         new_id = data.get("task-id") if isinstance(data, dict) else None
