@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from deck_helpers import sample_backends, screen_text, seconds_before, wait_for_jobs
-from fakes import make_job, wait_until
+from fakes import FakeAdapter, make_job, wait_until
 from history_deck import earlier_runs, history_app, history_settled, record, seed_history
 
 from jobdeck.clock import FrozenClock
@@ -101,12 +101,12 @@ async def test_the_strip_shows_the_jobs_earlier_runs_with_the_rate_and_percentil
         top, summary = strip_lines(app)
         # The newest on the right; the oldest that do not fit give way to "…".
         assert top.split("│")[-2].split() == ["History", "…", "✓1m15s", "✓57s", "✗9s", "✓1m06s", "✗58s"]
-        # At this width the line below has no room to say how many runs.
+        # At this width the line below has no room to say how many jobs.
         assert summary.split("│")[-2].strip() == "67% ok · p50 58s · p95 1m15s"
         await pilot.resize_terminal(200, 40)
         await pilot.pause()
         top, summary = strip_lines(app)
-        assert summary.split("│")[-2].strip() == "12 runs · 67% ok · p50 58s · p95 1m15s"
+        assert summary.split("│")[-2].strip() == "12 jobs of this name · 67% ok · p50 58s · p95 1m15s"
 
 
 async def test_a_job_without_earlier_runs_is_its_own_one_run(tmp_path: Path):
@@ -132,7 +132,7 @@ async def test_the_strip_follows_the_shown_jobs_new_state(tmp_path: Path):
         await history_settled(app, pilot)
         strip = app.screen.query_one(RunStrip)
         assert [run.state for run in strip.data.runs] == [JobState.RUNNING, JobState.SUCCEEDED]
-        assert "2 runs · 100% ok" in strip_lines(app)[1]
+        assert "2 jobs of this name · 100% ok" in strip_lines(app)[1]
         # It fails: the strip says so with the next poll.
         [local, _] = adapters
         running = next(job for job in local.jobs if job.name == "train-model")
@@ -140,7 +140,49 @@ async def test_the_strip_follows_the_shown_jobs_new_state(tmp_path: Path):
         await app.monitor.refresh()
         await wait_until(lambda: strip.data.runs[0].state is JobState.FAILED, what="the new state")
         await history_settled(app, pilot)
-        assert "2 runs · 50% ok" in strip_lines(app)[1]
+        assert "2 jobs of this name · 50% ok" in strip_lines(app)[1]
+
+
+async def test_a_retry_that_ran_and_failed_between_two_polls_is_drawn_with_its_own_times(tmp_path: Path):
+    """The job's state reads failed before and after (a local retry is a new run of the same
+    job): the strip is read again all the same, and its glyph takes the new run's duration."""
+    clock = FrozenClock()
+    adapters = sample_backends(clock)
+    app = history_app(tmp_path, adapters, clock)
+    async with app.run_test(size=(200, 40)) as pilot:
+        jobs = await wait_for_jobs(app, 6)
+        assert jobs.select_ref(FAILED)
+        await history_settled(app, pilot)
+        strip = app.screen.query_one(RunStrip)
+        assert strip_lines(app)[0].split("│")[-2].split() == ["History", "✗58s"]
+        [local, _] = adapters
+        failed = next(job for job in local.jobs if job.ref == FAILED)
+        retried = clock.now() - timedelta(seconds=3)
+        local.upsert_job(failed.model_copy(update={"started": retried, "ended": clock.now()}))
+        await app.monitor.refresh()
+        await wait_until(lambda: strip.data.runs[0].begun == retried, what="the retry's times")
+        await history_settled(app, pilot)
+        assert strip_lines(app)[0].split("│")[-2].split() == ["History", "✗3s"]
+        assert "1 job of this name" in strip_lines(app)[1]
+
+
+async def test_a_job_in_a_group_counts_the_jobs_of_its_group_by_the_groups_name(tmp_path: Path):
+    clock = FrozenClock()
+    ago = seconds_before(clock)
+    group = JobGroup(key="task-7", name="translate-batch")
+    executions = [
+        make_job(f"e{n}", state, backend="julep", name=f"translate-batch: batch=b-00{n}", group=group,
+                 created=ago(600 - n), started=ago(600 - n), ended=ago(590 - n))
+        for n, state in enumerate([JobState.SUCCEEDED, JobState.FAILED, JobState.FAILED])
+    ]
+    seed_history(tmp_path, clock, executions[:2], backend="julep")
+    julep = FakeAdapter.build("julep", jobs=executions[2:], clock=clock)
+    app = history_app(tmp_path, [julep], clock)
+    async with app.run_test(size=(200, 40)) as pilot:
+        jobs = await wait_for_jobs(app, 1)
+        assert jobs.select_ref(JobRef(backend="julep", id="e2"))
+        await history_settled(app, pilot)
+        assert strip_lines(app)[1].split("│")[-2].strip().startswith("3 jobs of translate-batch · 33% ok")
 
 
 async def test_in_ascii_the_glyphs_are_ascii(tmp_path: Path):
@@ -154,7 +196,7 @@ async def test_in_ascii_the_glyphs_are_ascii(tmp_path: Path):
         top, summary = strip_lines(app)
         assert top.rstrip("| ").endswith("+57s x9s +1m06s x58s")
         assert "~" in top and top.isascii() and summary.isascii()
-        assert "12 runs - 67% ok - p50 58s - p95 1m15s" in summary
+        assert "12 jobs of this name - 67% ok - p50 58s - p95 1m15s" in summary
 
 
 # -- with history off ------------------------------------------------------------------

@@ -27,7 +27,7 @@ from jobdeck.errors import AdapterError
 from jobdeck.model import Job, JobRef, RunPage
 from jobdeck.ui.panes.run_paging import NO_OLDER, RunRequest, pick_index, request_again
 from jobdeck.ui.panes.run_stepping import RunStepQueue
-from jobdeck.ui.panes.strip_runs import from_history, history_unreadable, reading_history
+from jobdeck.ui.panes.strip_runs import from_history, history_unreadable, live_run, reading_history
 from jobdeck.ui.panes.titles import TitledPane
 from jobdeck.ui.run_position import is_newest, position_text
 from jobdeck.ui.widgets.run_detail import RunDetail
@@ -101,7 +101,9 @@ class DetailPane(TitledPane, VerticalScroll):
         which carry counts, errors and reasons that move with it (same page, same run)."""
         self.query_one(RunDetail).job = job
         shown = self._strip_job
-        self._show_strip(job, reread=shown is None or shown.state is not job.state)
+        # Read again when the job's own glyph would change: its state, or its times (a retry
+        # that ran and failed between two polls leaves the state failed, with a new run's times).
+        self._show_strip(job, reread=shown is None or live_run(shown) != live_run(job))
         self._load_runs(job.ref, self._request)
 
     def step_run(self, delta: int) -> bool:

@@ -1,6 +1,9 @@
-"""The run-history strip: the last runs of a job in one line, like a one-row Airflow grid.
+"""The run-history strip: the last runs of a job's name in one line, like a one-row Airflow grid.
 
-Each run is its state's glyph and its duration (``✓58s ✗12s ▶1m03s``), the oldest on
+Each job of the shown job's name (or of its group: a Julep task's executions, a Slurm array's
+tasks) is one run of it, as a nightly job runs again as a new job; the line below counts them as
+jobs ("4 jobs of this name"), apart from the runs of the shown job itself that ``[`` and ``]``
+choose (a local job's retries, an Airflow run's tries). Each run is its state's glyph and its duration (``✓58s ✗12s ▶1m03s``), the oldest on
 the left and the newest on the right; the shown job is in reverse.
 When they do not all fit, the oldest give way to ``…``. The line below gives the success
 rate (succeeded among the finished runs) and the median and 95th percentile of their
@@ -63,6 +66,8 @@ class RunStripData:
     loading: bool = False
     #: Why the history could not be read.
     problem: str | None = None
+    #: Whose runs these are, after "N jobs" ("of this name", "of translate-batch").
+    alike: str = "of this name"
 
     def stats(self) -> RunStats:
         stats = RunStats()
@@ -172,7 +177,8 @@ class RunStrip(PartsWidget):
         if data.problem is not None:
             return [f"history cannot be read: {safe_line(data.problem)}"]
         stats = data.stats()
-        runs = f"{stats.runs} {'run' if stats.runs == 1 else 'runs'}"
+        counted = f"{stats.runs} {'job' if stats.runs == 1 else 'jobs'}"
+        runs = f"{counted} {data.alike}"
         if data.loading:
             return [f"{runs} · reading the history…"]
         rate = stats.success_rate
@@ -186,6 +192,7 @@ class RunStrip(PartsWidget):
         return [
             f"{runs} · {ok} · {p50_text} · {p95_text}",
             f"{runs} · {ok} · {p50_text} {p95_text}",
+            f"{counted} · {ok} · {p50_text} · {p95_text}",
             f"{ok} · {p50_text} · {p95_text}",
             f"{ok} · {p50_text} {p95_text}",
         ]
