@@ -101,3 +101,66 @@ async def test_a_job_archived_restored_and_retried_shows_each_time(quiet) -> Non
         return jobs[failed.id].detail["runs"] == 2 and jobs[failed.id].state is JobState.FAILED
 
     await until(run_twice, "the job's second run, failed as the first")
+
+
+async def test_an_archive_shows_at_the_very_next_poll(quiet) -> None:
+    adapter, spool, start_runner = quiet
+    start_runner(spool, "false")
+    await until(lambda: _states(adapter, [JobState.RUNNING, JobState.FAILED]), "the failed job")
+    failed = [job for job in await adapter.list_jobs() if job.state is JobState.FAILED][0]
+    assert (await adapter.archive(failed.id)).ok
+    # (the refresh an action asks for reads the job: no wait for the watch's batch)
+    assert await _states(adapter, [JobState.FAILED], archived=True)
+
+
+async def test_with_more_supervisors_than_it_watches_polls_read_the_running_jobs(
+    quiet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    adapter, spool, start_runner = quiet
+    monkeypatch.setattr(supervisor_ends, "MOST_WATCHED", 1)
+    start_runner(spool, "sleep", "30")
+    await until(lambda: _states(adapter, [JobState.RUNNING, JobState.RUNNING]), "two jobs running")
+    reads_before = adapter._list_jobs
+    calls = [0]
+
+    def counted():
+        calls[0] += 1
+        return reads_before()
+
+    adapter._list_jobs = counted
+    for _ in range(3):
+        await adapter.list_jobs()
+    assert calls[0] == 3
+
+
+async def test_out_of_inotify_watches_the_spool_folder_alone_is_watched(tmp_path: Path, monkeypatch) -> None:
+    import errno
+
+    from jobdeck.adapters.local import watching
+
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    adapter = LocalAdapter(LocalSettings(spool=spool), clock=FrozenClock())
+    asked: list[bool] = []
+    real = watching.list_changes
+
+    async def limited(folder, *, inside, started):
+        asked.append(inside)
+        if inside:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        async for batch in real(folder, inside=inside, started=started):
+            yield batch
+
+    monkeypatch.setattr(watching, "list_changes", limited)
+    changes = adapter.changes()
+    first = asyncio.ensure_future(anext(changes))
+    try:
+        async with asyncio.timeout(10):
+            while not first.done():
+                (spool / f"job-{len(asked)}-{time.monotonic_ns()}").mkdir()
+                await asyncio.wait({first}, timeout=0.2)
+        assert asked == [True, False]
+    finally:
+        first.cancel()
+        await changes.aclose()
+        await adapter.close()

@@ -9,6 +9,9 @@ runner started, retry starts a detached runner (``runner.spawn_detached``).
 from __future__ import annotations
 
 import asyncio
+import errno
+import logging
+import os
 from collections.abc import AsyncGenerator, Callable
 from functools import partial
 from pathlib import Path
@@ -29,6 +32,7 @@ from jobdeck.local.spool_index import SpoolIndex
 from jobdeck.model import ActionResult, Capability, Job, JobRef, LogChunk, LogCursor, Run, StatusEvent
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 #: The spool caches' folder in ``jobdeck.paths.cache_dir()`` (``jobdeck.local.spool_cache``).
 SPOOL_CACHE_DIR = "spools"
@@ -180,32 +184,50 @@ class LocalAdapter(Adapter):
         """One yield per batch of changes to jobs in the spool or its archive."""
         await self._io(self._ensure_spool)
         inside = self._index.watch_inside
-        started = partial(self._index.watching, True, inside=inside)
-        try:
-            async for batch in watching.list_changes(self.spool_path, inside=inside, started=started):
-                self._index.note_changed(batch)
-                yield None
-        except (OSError, RuntimeError) as exc:
-            raise Unreachable(f"cannot watch the spool {self.spool_path}: {exc}") from exc
-        finally:
-            self._index.watching(False)
+        while True:
+            started = partial(self._index.watching, True, inside=inside)
+            try:
+                async for batch in watching.list_changes(self.spool_path, inside=inside, started=started):
+                    self._index.note_changed(batch)
+                    yield None
+                return
+            except OSError as exc:
+                if inside and exc.errno == errno.ENOSPC:
+                    # Out of inotify watches (a machine-wide limit): the spool's folder alone
+                    # is watched, and polls read the running jobs as without a watch inside.
+                    log.warning("too few inotify watches for every folder of %s: watching its own", self.spool_path)
+                    inside = False
+                    continue
+                raise Unreachable(f"cannot watch the spool {self.spool_path}: {exc}") from exc
+            except RuntimeError as exc:
+                raise Unreachable(f"cannot watch the spool {self.spool_path}: {exc}") from exc
+            finally:
+                self._index.watching(False)
 
     # -- actions ----------------------------------------------------------
 
     async def archive(self, job_id: str) -> ActionResult:
-        return _result(await self._io(control.archive, self.spool, job_id))
+        return self._acted(job_id, await self._io(control.archive, self.spool, job_id))
 
     async def restore(self, job_id: str) -> ActionResult:
-        return _result(await self._io(control.restore, self.spool, job_id))
+        return self._acted(job_id, await self._io(control.restore, self.spool, job_id))
 
     async def retry(self, job_id: str) -> ActionResult:
         from jobdeck.local.runner import spawn_detached  # here: a deck starts without the runner's modules
 
         spawn = partial(spawn_detached, module=self.runner_module)
-        return _result(await self._io(control.retry, self.spool, job_id, spawn=spawn, clock=self.clock))
+        return self._acted(job_id, await self._io(control.retry, self.spool, job_id, spawn=spawn, clock=self.clock))
 
     async def cancel(self, job_id: str) -> ActionResult:
-        return _result(await self._io(control.cancel, self.spool, job_id, clock=self.clock))
+        return self._acted(job_id, await self._io(control.cancel, self.spool, job_id, clock=self.clock))
+
+    def _acted(self, job_id: str, outcome: control.Outcome) -> ActionResult:
+        """An action's result; its job's folder is read at the next poll (the refresh the
+        action asks for), not when the spool's watch tells of it a moment later."""
+        if outcome.ok:
+            folders = (self.spool.root / job_id, self.spool.archive_root / job_id)
+            self._index.note_changed(os.fspath(folder) for folder in folders)
+        return _result(outcome)
 
     # -- blocking helpers (run in a thread) --------------------------------
 

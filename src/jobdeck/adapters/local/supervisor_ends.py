@@ -24,6 +24,9 @@ from jobdeck.local import procs
 
 #: (pid, start ticks): a supervisor (``SpoolIndex.supervisors``).
 Supervisor = tuple[int, int | None]
+#: At most this many supervisors watched (a descriptor each, out of the process's 1,024 or
+#: so): with more jobs running, polls read the running jobs as they did before.
+MOST_WATCHED = 256
 
 
 def available() -> bool:
@@ -41,6 +44,7 @@ class SupervisorEnds:
         self._lock = threading.Lock()
         self._wanted: dict[str, Supervisor] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
         #: Whether every supervisor of the last scan is watched (and none ended since).
         self.all_watched = False
 
@@ -51,11 +55,11 @@ class SupervisorEnds:
             return
         with self._lock:
             known = set(self._watched) | {supervisor for supervisor, _ in self._opened}
-        opened = []
+        opened: list[tuple[Supervisor, int]] = []
         for supervisor in wanted.values():
-            if supervisor in known:
-                continue
             pid, started = supervisor
+            if supervisor in known or started is None or len(known) + len(opened) >= MOST_WATCHED:
+                continue  # (without its start time a pid cannot be told from a new process's)
             try:
                 fd = os.pidfd_open(pid)
             except OSError:  # gone already (the next scan reads it), or not allowed
@@ -65,6 +69,10 @@ class SupervisorEnds:
                 continue
             opened.append((supervisor, fd))
         with self._lock:
+            if self._closed:  # the adapter closed while this scan ran
+                for _, fd in opened:
+                    os.close(fd)
+                return
             self._opened += opened
             self._wanted = dict(wanted)
 
@@ -90,6 +98,7 @@ class SupervisorEnds:
         for supervisor in list(self._watched):
             self._drop(supervisor)
         with self._lock:
+            self._closed = True
             opened, self._opened = self._opened, []
         for _, fd in opened:
             os.close(fd)

@@ -110,7 +110,10 @@ class HistoryStore:
         if quiet and queued is not None and (at - queued).total_seconds() < QUIET_LISTING_EVERY:
             self._held[backend] = (at, archived)
             return
-        self._put_held(backend)
+        if quiet:
+            self._held.pop(backend, None)  # this one says as much, and later
+        else:
+            self._put_held(backend)
         changes = (tuple(added), tuple(changed), tuple(removed), tuple(transitions))
         self._writer.put((backend, at, *changes, complete, archived))
         self._archive_queued = archived

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import selectors
+import weakref
 from codecs import getincrementaldecoder
 from threading import Event
 
@@ -38,6 +39,7 @@ class WakingEvent(Event):
     def __init__(self) -> None:
         super().__init__()
         self.wake_fd, self._write_fd = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        weakref.finalize(self, _close_all, self.wake_fd, self._write_fd)
 
     def set(self) -> None:
         super().set()
@@ -55,14 +57,22 @@ class WakingEvent(Event):
             pass
 
 
+def _close_all(*fds: int) -> None:
+    for fd in fds:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
 class QuietLinuxDriver(LinuxDriver):
     """Textual's Linux driver, its input thread asleep until input, quitting or an ESC's
     deadline."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        # (Its pipe lives as long as the driver: a suspended app, a pager shown, closes the
-        # driver and starts its input thread again on the same event.)
+        # (Its pipe lives as long as the event, the driver's: a suspended app, a pager shown,
+        # closes the driver and starts its input thread again on the same event.)
         self.exit_event = WakingEvent()
 
     def run_input_thread(self) -> None:
