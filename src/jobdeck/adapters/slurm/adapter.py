@@ -191,9 +191,10 @@ class SlurmAdapter(HttpAdapter):
         # is the array's, said once.
         group = group_timeline(unit) if unit.kind != "job" else []
         events: list[StatusEvent] = [event for event in group if not event.state.is_terminal]
+        requeued, steps = await self._requeues.timelines(self.source, unit)
         for record in unit.records:
             run = run_id(record) if unit.kind != "job" else None
-            own = await self._requeues.timeline(self.source, unit, record, run)
+            own = self._requeues.timeline(record, run, requeued, steps)
             events.extend(event for event in own if not is_group_submit(event, group))
             events.extend(self._observed.events(record.task_key, run))
         events.extend(event for event in group if event.state.is_terminal)  # after its last task's, at one time

@@ -61,35 +61,44 @@ class Requeues:
         if not requeued:
             return runs
         steps = await self.steps(source, unit, requeued)
+        by_run = {run_id(record): (record, earlier) for record, earlier in requeued.values()}
         ref = JobRef(backend=backend, id=unit.id)
         out: list[Run] = []
         for run in runs:
-            found = next(((record, earlier) for record, earlier in requeued.values() if run_id(record) == run.id), None)
+            found = by_run.get(run.id)
             if found is None:
                 out.append(run)
                 continue
             record, earlier = found
             out.append(run.model_copy(update={"detail": {**run.detail, "run": len(earlier) + 1}}))
-            out.extend(earlier_runs(ref, record, earlier, {s: step for (key, s), step in steps.items()
-                                                            if key == record.task_key}))
+            out.extend(earlier_runs(ref, record, earlier, own_steps(steps, record)))
         return out
 
-    async def timeline(self, source: Any, unit: Unit, record: SlurmRecord, run: str | None) -> list[StatusEvent]:
+    async def timelines(self, source: Any, unit: Unit) -> tuple[dict[str, Any], Steps]:
+        """What ``timeline`` needs of the unit, asked once for all its records."""
         requeued = self.earlier(unit)
+        return requeued, (await self.steps(source, unit, requeued) if requeued else {})
+
+    @staticmethod
+    def timeline(record: SlurmRecord, run: str | None, requeued: dict[str, Any], steps: Steps) -> list[StatusEvent]:
+        """``record``'s events, with its earlier runs' when it was requeued (``timelines``)."""
         if record.task_key not in requeued:
             return timeline_of(record, run=run)
-        steps = await self.steps(source, unit, requeued)
-        own = {s: step for (key, s), step in steps.items() if key == record.task_key}
-        return requeue_timeline(record, requeued[record.task_key][1], own, run)
+        return requeue_timeline(record, requeued[record.task_key][1], own_steps(steps, record), run)
 
     def log(self, unit: Unit, cursor: LogCursor) -> LogChunk | None:
         """The chunk of an earlier run's log (none of its own: see SAME_FILE); None for any other run."""
-        if cursor.run is None:
+        if cursor.run is None or " run " not in cursor.run:
             return None
         for record, _ in self.earlier(unit).values():
             if is_earlier_run(record, cursor.run) is not None:
                 return LogChunk(text="", cursor=cursor, notice=SAME_FILE, complete=True)
         return None
+
+
+def own_steps(steps: Steps, record: SlurmRecord) -> dict[int, SlurmRecord]:
+    """The batch steps of ``record``'s own runs, by the run's submit time."""
+    return {submit: step for (key, submit), step in steps.items() if key == record.task_key}
 
 
 def earlier_run_id(current: SlurmRecord, number: int) -> str:
@@ -135,11 +144,6 @@ def earlier_runs(
         runs.append(Run(job=job, id=earlier_run_id(current, number), state=state, raw_state=raw,
                         started=when(run.start), ended=when(ended), error=error, reason=REQUEUED, detail=detail))
     return runs[::-1]
-
-
-def current_run_detail(current: SlurmRecord, earlier: tuple[SlurmRecord, ...]) -> dict[str, int]:
-    """What the newest run adds to its detail when earlier runs exist: its number."""
-    return {"run": len(earlier) + 1} if earlier else {}
 
 
 def requeue_timeline(
