@@ -50,3 +50,31 @@ def test_jobs_past_the_history_window_are_dropped():
     merged.take_accounting([replace(record, end=newest + 100) for record in merged.records()][:1])
     merged.prune(newest + 1)
     assert len(merged.records()) == 1
+
+
+#: Text sacct -D of the test Slurm (22.05): job 1 failed, was requeued twice and failed again;
+#: array task 4_1 was requeued once; 4_0 ran once. (Fields as cli_source.SACCT_FIELDS.)
+REQUEUED_RUNS = [
+    "1|1|REQUEUED|3:0|None|1796694959|1796694959|1796694961|1796694963|root|debug|localhost|/jobs|rq",
+    "1|1|REQUEUED|3:0|None|1796694963|1796694963|1796694964|1796694968|root|debug|localhost|/jobs|rq",
+    "1|1|FAILED|3:0|None|1796694968|1796694968|1796694969|1796694969|root|debug|localhost|/jobs|rq",
+    "4_0|5|COMPLETED|0:0|None|1796695007|1796695009|1796695009|1796695009|root|debug|localhost|/jobs|arr",
+    "4_1|6|REQUEUED|1:0|None|1796695007|1796695009|1796695009|1796695012|root|debug|localhost|/jobs|arr",
+    "4_1|6|FAILED|1:0|None|1796695012|1796695012|1796695012|1796695012|root|debug|localhost|/jobs|arr",
+]
+
+
+def test_a_requeued_job_is_its_newest_run_and_keeps_its_earlier_ones_apart():
+    from jobdeck.adapters.slurm.cli_source import DELIMITER, sacct_line
+
+    merged = Merged()
+    merged.take_accounting([sacct_line(line.replace("|", DELIMITER)) for line in REQUEUED_RUNS])
+    by_key = {record.task_key: record for record in merged.records()}
+    assert sorted(by_key) == ["1", "4_0", "4_1"]  # one record a job (a task), its newest run
+    assert (by_key["1"].state, by_key["1"].submit, by_key["1"].restarts) == ("FAILED", 1796694968, 2)
+    assert [run.submit for run in merged.earlier_runs(by_key["1"])] == [1796694959, 1796694963]
+    assert [run.state for run in merged.earlier_runs(by_key["4_1"])] == ["REQUEUED"]
+    assert merged.earlier_runs(by_key["4_0"]) == () and not by_key["4_0"].restarts
+    merged.prune(1796694970 + 1)  # job 1 ended before: it goes, and its earlier runs with it
+    assert "1" not in {record.task_key for record in merged.records()}
+    assert merged.earlier_runs(by_key["1"]) == ()
