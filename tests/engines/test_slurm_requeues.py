@@ -5,6 +5,7 @@ ended (its batch step's word), and when it was requeued, not only the last run."
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,12 @@ from jobdeck.store.memory import MemoryStore  # noqa: E402
 
 def requeue(env: dict[str, str], job_id: str) -> None:
     slurm(env, "scontrol", "requeue", job_id)
-    # A requeued job waits about two minutes before it may start again, unless told otherwise.
+    # A requeued job waits about two minutes before it may start again, unless told otherwise;
+    # told while its last run is still completing, Slurm sets that wait again once it is pending.
+    deadline = time.monotonic() + 60
+    while slurm(env, "squeue", "-h", "-j", job_id, "-o", "%T").strip() != "PENDING":
+        assert time.monotonic() < deadline, f"job {job_id} did not come back to pending"
+        time.sleep(0.2)
     slurm(env, "scontrol", "update", f"JobId={job_id}", "StartTime=now")
 
 
