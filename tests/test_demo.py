@@ -152,3 +152,34 @@ def test_waiting_for_the_demo_jobs_counts_only_jobs_whose_spec_is_written(
     assert "slow to start" not in capsys.readouterr().err
     asyncio.run(wait_for_jobs(spool, 2))
     assert "slow to start" in capsys.readouterr().err
+
+
+def test_a_second_demo_in_the_folder_of_a_running_one_refuses_and_leaves_its_jobs(data_dir: Path) -> None:
+    import subprocess
+    import sys
+
+    folder = data_dir / "demo"
+    (folder / "spool").mkdir(parents=True)
+    (folder / "spool" / "kept").write_text("the running demo's")
+    holder = subprocess.Popen(  # a running demo: it holds the folder's lock
+        [sys.executable, "-c", (
+            "import fcntl, os, sys, time\n"
+            f"lock = open({str(folder / 'demo.lock')!r}, 'a+')\n"
+            "fcntl.flock(lock, fcntl.LOCK_EX)\n"
+            "lock.write(str(os.getpid())); lock.flush()\n"
+            "print('held', flush=True)\n"
+            "time.sleep(60)\n"
+        )],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        result = invoke("demo", "--no-deck")
+        assert result.exit_code == 1
+        assert f"another `jobdeck demo` is running in {folder} (pid {holder.pid})" in result.stderr
+        assert "jobdeck demo --fresh" in result.stderr
+        assert (folder / "spool" / "kept").read_text() == "the running demo's"
+    finally:
+        holder.kill()
+        holder.wait(10)
+    assert invoke("demo", "--no-deck").exit_code == 0  # once it has ended

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import os
 import shutil
 import sys
@@ -234,6 +235,42 @@ def _validation_text(exc: ValidationError) -> str:
 def run_demo(base: Settings, *, read_only: bool, kiosk: bool, fresh: bool, open_deck: bool) -> int:
     """``jobdeck demo``: start the demo jobs, then open the deck on them (unless ``open_deck`` is False)."""
     folder = demo_folder(fresh=fresh)
+    with _held(folder) as holder:
+        if holder is not None:
+            # A second demo in the same folder would cancel and clear the jobs of the one running.
+            click.echo(
+                f"jobdeck: another `jobdeck demo` is running in {folder} ({holder}): quit it first, or "
+                "start one in a new folder with `jobdeck demo --fresh`",
+                err=True,
+            )
+            return 1
+        return _run_demo(base, folder, read_only=read_only, kiosk=kiosk, open_deck=open_deck)
+
+
+#: The file a running demo holds locked in its folder (``_held``).
+DEMO_LOCK = "demo.lock"
+
+
+@contextmanager
+def _held(folder: Path) -> Iterator[str | None]:
+    """Hold ``folder`` for this demo while in the block (None), or say who holds it: "pid N"."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / DEMO_LOCK, "a+", encoding="utf-8", errors="replace") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            pid = lock.read(20).strip()
+            yield f"pid {pid}" if pid.isdigit() else "another process"
+            return
+        lock.seek(0)
+        lock.truncate()
+        lock.write(str(os.getpid()))
+        lock.flush()
+        yield None
+
+
+def _run_demo(base: Settings, folder: Path, *, read_only: bool, kiosk: bool, open_deck: bool) -> int:
     with _data_dir(folder):
         settings, backends = start_demo(base, folder, emulated=open_deck)
         if not open_deck:
