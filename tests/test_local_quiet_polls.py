@@ -134,3 +134,31 @@ async def test_without_a_watch_every_poll_reads(tmp_path: Path, start_runner) ->
         await adapter.list_jobs()
     assert calls[0] == 3
     await adapter.close()
+
+
+async def test_a_refresh_reads_what_no_watch_told_of(watched, start_runner, monkeypatch) -> None:
+    adapter, spool, reads = watched
+    start_runner(spool, "sleep", "30")
+    await until(lambda: running(adapter), "the job to run")
+    await until(lambda: quiet_poll(adapter, reads), "a poll that reads nothing")
+    # Another machine writes to a spool on a network filesystem: no watch here hears of it.
+    monkeypatch.setattr(adapter._index, "note_changed", lambda paths: None)
+    finished = await asyncio.to_thread(run_elsewhere, spool)
+    assert finished not in {job.id for job in await adapter.list_jobs()}
+    monkeypatch.undo()
+    adapter.forget_cached()
+    assert finished in {job.id for job in await adapter.list_jobs()}
+
+
+def run_elsewhere(spool: Path) -> str:
+    """A job run to its end in ``spool`` by another `jobdeck run`; its id."""
+    import subprocess
+    import sys
+
+    before = {path.name for path in spool.iterdir()}
+    subprocess.run(
+        [sys.executable, "-m", "jobdeck.local.runner", "run", "--spool", str(spool), "--no-echo", "--", "true"],
+        check=True, capture_output=True, timeout=60,
+    )
+    [made] = {path.name for path in spool.iterdir()} - before
+    return made

@@ -129,7 +129,10 @@ class LocalAdapter(Adapter):
         return jobs
 
     def forget_cached(self) -> None:
-        self._last_listing = None  # the user asked for a refresh: the next poll reads the spool
+        # The user asked for a refresh: the next poll reads the whole spool, what no watch
+        # told of included (another machine's writes to a spool on a network filesystem).
+        self._last_listing = None
+        self._index.note_changed([os.fspath(self.spool.root)])
 
     async def close(self) -> None:
         self._supervisor_ends.close()
