@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from jobdeck.heap import held_still
-from jobdeck.local import procs, spool_cache
+from jobdeck.local import mounts, procs, spool_cache
 from jobdeck.local.job_facts import JobFacts, facts_of
 from jobdeck.local.job_records import JobRecord
 from jobdeck.local.layout import ARCHIVE_DIR, job_folder_names
@@ -62,9 +62,17 @@ class SpoolIndex:
     """The facts of a spool's jobs (live, then archived, each by id), updated by poll."""
 
     def __init__(
-        self, spool: Spool, *, clock: Callable[[], float] = time.monotonic, cache_folder: Path | None = None
+        self,
+        spool: Spool,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        cache_folder: Path | None = None,
+        network: bool | None = None,
     ) -> None:
         self.spool = spool
+        #: Whether the spool is on a network filesystem (None: found out at the first scan):
+        #: its folders are listed at every poll, other machines' writes going unheard.
+        self._network = network
         self._clock = clock
         self._root = os.fspath(spool.root)
         self._archive = os.fspath(spool.archive_root)
@@ -154,8 +162,8 @@ class SpoolIndex:
             return dict(self._supervisors)
 
     def quiet(self, supervisors_watched: bool) -> bool:
-        """Whether a scan now would read nothing and find nothing new: the watcher sees inside
-        every job folder, has been caught up with, named nothing since the last scan, no
+        """Whether a scan now would find nothing new: the watcher (inside every job folder,
+        caught up with, the spool's writes all heard) named nothing since the last scan, no
         whole read or cache write is due, and (``supervisors_watched``) the end of every
         active job's supervisor is watched (the one change that writes no file)."""
         now = self._clock()
@@ -172,6 +180,7 @@ class SpoolIndex:
                 and not self._changed
                 and not self._folders_changed
                 and not self._unverified
+                and not self._network
                 and not (self._unsaved and now - self._saved_at >= SAVE_EVERY)
                 and len(self._supervisors) == len(self._active)
             )
@@ -193,9 +202,12 @@ class SpoolIndex:
                     self.reread = None
                     return list(self._records)
         self._save_if_due(now)
+        if self._network is None:
+            self._network = mounts.is_network(self._root)
         with self._lock:
             changed, folders_changed = self._changed, self._folders_changed
             self._changed, self._folders_changed = set(), False
+        folders_changed = folders_changed or self._network  # (what other machines made)
         watched = self._watching_since
         caught_up = watched is not None and self._full_at >= watched + WATCH_SETTLE
         due = now - self._full_at > FULL_SCAN_EVERY
