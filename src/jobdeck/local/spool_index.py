@@ -27,12 +27,13 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from jobdeck.heap import held_still
-from jobdeck.local import mounts, procs, spool_cache
+from jobdeck.local import mounts, spool_cache
 from jobdeck.local.job_facts import JobFacts, facts_of
 from jobdeck.local.job_records import JobRecord
 from jobdeck.local.layout import ARCHIVE_DIR, job_folder_names
 from jobdeck.local.reading import job_key, same_version
 from jobdeck.local.spool import Spool
+from jobdeck.local.supervisors import ActiveSupervisors
 
 log = logging.getLogger(__name__)
 
@@ -105,9 +106,8 @@ class SpoolIndex:
         self._changed: set[str] | None = set()
         #: Whether job folders came or went (a new job, an archive move): the folders are listed again.
         self._folders_changed = False
-        #: The supervisors of the active jobs run on this host: job folder → (pid, start
-        #: ticks), for a watch of their ends (``supervisors``, ``quiet``).
-        self._supervisors: dict[str, tuple[int, int | None]] = {}
+        #: The active jobs' supervisors on this host, for a watch of their ends (``quiet``).
+        self.supervisors = ActiveSupervisors()
         # The watcher notes changes on the event loop while a poll reads in a thread.
         self._lock = threading.Lock()
 
@@ -156,11 +156,6 @@ class SpoolIndex:
                 return os.path.join(base, name), not sep
         return None, False
 
-    def supervisors(self) -> dict[str, tuple[int, int | None]]:
-        """The supervisors on this host of the active jobs of the last scan (see ``_supervisors``)."""
-        with self._lock:
-            return dict(self._supervisors)
-
     def quiet(self, supervisors_watched: bool) -> bool:
         """Whether a scan now would find nothing new: the watcher (inside every job folder,
         caught up with, the spool's writes all heard) named nothing since the last scan, no
@@ -182,7 +177,7 @@ class SpoolIndex:
                 and not self._unverified
                 and not self._network
                 and not (self._unsaved and now - self._saved_at >= SAVE_EVERY)
-                and len(self._supervisors) == len(self._active)
+                and len(self.supervisors) == len(self._active)
             )
 
     # -- polling ----------------------------------------------------------------
@@ -232,7 +227,7 @@ class SpoolIndex:
                 self._read_all(dict(zip(self._positions, self._records)), quick=False)
             self._unverified = False
             self.reread = None
-            self._keep_supervisors_of_active()
+            self.supervisors.keep_only(self._records[position].folder for position in self._active)
             if self._scans == 1:
                 # The whole spool was read without a cache: kept at once (about 0.3 s for
                 # 50,000 jobs, a tenth of that read), so a deck closed at once or a
@@ -245,28 +240,11 @@ class SpoolIndex:
                 self.reread = None
             else:
                 self.reread = self._reread(changed)
-            self._keep_supervisors_of_active()
+            self.supervisors.keep_only(self._records[position].folder for position in self._active)
         except BaseException:
             self._full_at = float("-inf")  # what was noted is lost: read everything next time
             raise
         return list(self._records)
-
-    def _keep_supervisors_of_active(self) -> None:
-        active = {self._records[position].folder for position in self._active}
-        with self._lock:
-            for folder in self._supervisors.keys() - active:
-                del self._supervisors[folder]
-
-    def _note_supervisor(self, base: str, record: JobRecord) -> None:
-        """Keep (or forget) the supervisor of a job folder just read (see ``supervisors``)."""
-        run, spec = record.latest, record.spec
-        supervisor = run.supervisor if run is not None and run.state.is_active else None
-        local = spec is not None and not record.archived and spec.host == procs.this_host()
-        with self._lock:
-            if supervisor is None or supervisor.runner_pid is None or record.supervisor_gone is not None or not local:
-                self._supervisors.pop(base, None)
-            else:
-                self._supervisors[base] = (supervisor.runner_pid, supervisor.runner_start)
 
     def _folders_on_disk(self) -> int:
         """About how many job folders the spool holds, for free: a folder's link count is two
@@ -380,7 +358,7 @@ class SpoolIndex:
             if not facts.state.is_active:
                 self.spool.forget(base)  # see ``_forget_finished``
             else:
-                self._note_supervisor(base, record)
+                self.supervisors.note(base, record)
         except FileNotFoundError:
             return None  # archived or restored while we looked
         except OSError as exc:

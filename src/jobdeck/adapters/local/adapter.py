@@ -284,7 +284,7 @@ class LocalAdapter(Adapter):
         else:
             jobs = self._listed.convert(((facts.folder, facts) for facts in records), to_job)
         self._last_listing = (records, jobs)
-        self._supervisor_ends.open_new(self._index.supervisors())
+        self._supervisor_ends.open_new(self._index.supervisors.copy())
         return jobs
 
     def _read_with_runs(self, job_id: str) -> tuple[JobRecord, list[RunRecord]]:

@@ -21,9 +21,7 @@ import sys
 import threading
 
 from jobdeck.local import procs
-
-#: (pid, start ticks): a supervisor (``SpoolIndex.supervisors``).
-Supervisor = tuple[int, int | None]
+from jobdeck.local.supervisors import Supervisor
 #: At most this many supervisors watched (a descriptor each, out of the process's 1,024 or
 #: so): with more jobs running, polls read the running jobs as they did before.
 MOST_WATCHED = 256
