@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from local_watching import watching
 
 from jobdeck.adapters.local import LocalAdapter, LocalSettings
 from jobdeck.clock import FrozenClock
@@ -55,9 +56,7 @@ async def test_a_network_spool_shows_a_job_no_watch_told_of_at_the_next_poll(tmp
     spool.mkdir()
     adapter = LocalAdapter(LocalSettings(spool=spool), clock=FrozenClock())
     adapter._index = SpoolIndex(adapter.spool, network=True)
-    changes = adapter.changes()
-    draining = asyncio.create_task(_drain(changes))
-    try:
+    async with watching(adapter):
         await asyncio.sleep(1.0)  # the watch in place and caught up with
         await adapter.list_jobs()
         await asyncio.sleep(0.6)
@@ -70,13 +69,3 @@ async def test_a_network_spool_shows_a_job_no_watch_told_of_at_the_next_poll(tmp
             check=True, capture_output=True, timeout=60,
         )
         assert len(await adapter.list_jobs()) == 1
-    finally:
-        draining.cancel()
-        await asyncio.gather(draining, return_exceptions=True)
-        await changes.aclose()
-        await adapter.close()
-
-
-async def _drain(changes) -> None:
-    async for _ in changes:
-        pass

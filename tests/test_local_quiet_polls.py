@@ -6,10 +6,10 @@ written, a supervisor killed (which writes nothing), a refresh asked for."""
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 
 import pytest
+from local_watching import count_reads, quiet_poll, until, watching
 
 from jobdeck import inotify_watch
 from jobdeck.adapters.local import LocalAdapter, LocalSettings
@@ -29,42 +29,9 @@ async def watched(tmp_path: Path):
     spool = tmp_path / "spool"
     spool.mkdir()
     adapter = LocalAdapter(LocalSettings(spool=spool), clock=FrozenClock())
-    reads = [0]
-    read = adapter._list_jobs
-
-    def counted():
-        reads[0] += 1
-        return read()
-
-    adapter._list_jobs = counted
-    changes = adapter.changes()
-    watching = asyncio.create_task(_drain(changes))
-    try:
+    reads = count_reads(adapter)
+    async with watching(adapter):
         yield adapter, spool, reads
-    finally:
-        watching.cancel()
-        await asyncio.gather(watching, return_exceptions=True)
-        await changes.aclose()
-        await adapter.close()
-
-
-async def _drain(changes) -> None:
-    async for _ in changes:
-        pass
-
-
-async def until(condition, what: str, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not await condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.05)
-
-
-async def quiet_poll(adapter: LocalAdapter, reads: list[int]) -> bool:
-    """Poll; whether it read nothing."""
-    before = reads[0]
-    await adapter.list_jobs()
-    return reads[0] == before
 
 
 async def running(adapter: LocalAdapter) -> bool:

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from local_watching import count_reads, quiet_poll, until, watching
 
 from jobdeck import inotify_watch
 from jobdeck.adapters.local import LocalAdapter, LocalSettings, supervisor_ends
@@ -26,37 +27,12 @@ async def quiet(tmp_path: Path, start_runner):
     spool = tmp_path / "spool"
     spool.mkdir()
     adapter = LocalAdapter(LocalSettings(spool=spool), clock=FrozenClock())
-    reads = [0]
-    read = adapter._list_jobs
-
-    def counted():
-        reads[0] += 1
-        return read()
-
-    adapter._list_jobs = counted
-    changes = adapter.changes()
-    watching = asyncio.create_task(_drain(changes))
-    try:
+    reads = count_reads(adapter)
+    async with watching(adapter):
         start_runner(spool, "sleep", "30")
         await until(lambda: _states(adapter, [JobState.RUNNING]), "the job to run")
-        await until(lambda: _quiet_poll(adapter, reads), "a poll that reads nothing")
+        await until(lambda: quiet_poll(adapter, reads), "a poll that reads nothing")
         yield adapter, spool, start_runner
-    finally:
-        watching.cancel()
-        await asyncio.gather(watching, return_exceptions=True)
-        await changes.aclose()
-        await adapter.close()
-
-
-async def _drain(changes) -> None:
-    async for _ in changes:
-        pass
-
-
-async def _quiet_poll(adapter: LocalAdapter, reads: list[int]) -> bool:
-    before = reads[0]
-    await adapter.list_jobs()
-    return reads[0] == before
 
 
 async def _states(adapter: LocalAdapter, states: list[JobState], *, archived: bool = False) -> bool:
@@ -64,11 +40,6 @@ async def _states(adapter: LocalAdapter, states: list[JobState], *, archived: bo
     return [job.state for job in jobs] == states
 
 
-async def until(condition, what: str, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not await condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.05)
 
 
 async def test_a_job_started_shows(quiet) -> None:
@@ -120,14 +91,7 @@ async def test_with_more_supervisors_than_it_watches_polls_read_the_running_jobs
     monkeypatch.setattr(supervisor_ends, "MOST_WATCHED", 1)
     start_runner(spool, "sleep", "30")
     await until(lambda: _states(adapter, [JobState.RUNNING, JobState.RUNNING]), "two jobs running")
-    reads_before = adapter._list_jobs
-    calls = [0]
-
-    def counted():
-        calls[0] += 1
-        return reads_before()
-
-    adapter._list_jobs = counted
+    calls = count_reads(adapter)
     for _ in range(3):
         await adapter.list_jobs()
     assert calls[0] == 3
