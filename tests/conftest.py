@@ -25,6 +25,16 @@ def _a_cache_folder_of_the_session(tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 @pytest.fixture
+def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Data and config folders of this test only, in this process's environment; returned for subprocesses."""
+    env = {"JOBDECK_DATA_DIR": str(tmp_path / "data"), "JOBDECK_CONFIG_DIR": str(tmp_path / "config")}
+    monkeypatch.delenv("JOBDECK_CONFIG", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
+
+
+@pytest.fixture
 def start_runner() -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
     """Starts runners in the background; any still running at the end are stopped.
 

@@ -19,16 +19,6 @@ CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 
 @pytest.fixture
-def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """Data and config folders of this test only, in this process's environment; returned for subprocesses."""
-    env = {"JOBDECK_DATA_DIR": str(tmp_path / "data"), "JOBDECK_CONFIG_DIR": str(tmp_path / "config")}
-    monkeypatch.delenv("JOBDECK_CONFIG", raising=False)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    return env
-
-
-@pytest.fixture
 def one_job(sandbox: dict[str, str]) -> dict[str, str]:
     """The sandbox with one finished job, "greet", in its default spool."""
     spool = Path(sandbox["JOBDECK_DATA_DIR"]) / "spool"

@@ -14,15 +14,6 @@ import pytest
 from cli_helpers import invoke
 
 
-@pytest.fixture
-def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    env = {"JOBDECK_DATA_DIR": str(tmp_path / "data"), "JOBDECK_CONFIG_DIR": str(tmp_path / "config")}
-    monkeypatch.delenv("JOBDECK_CONFIG", raising=False)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    return env
-
-
 def test_a_fresh_install_says_how_to_start_a_job_or_the_demo(sandbox: dict[str, str]) -> None:
     result = invoke("ls")
     assert result.exit_code == 0

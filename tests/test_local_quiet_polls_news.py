@@ -42,6 +42,13 @@ async def _states(adapter: LocalAdapter, states: list[JobState], *, archived: bo
 
 
 
+async def a_failed_job(adapter: LocalAdapter, spool: Path, start_runner):
+    """A job run to its failure beside the running one, as the polls show it."""
+    start_runner(spool, "false")
+    await until(lambda: _states(adapter, [JobState.RUNNING, JobState.FAILED]), "the failed job")
+    return next(job for job in await adapter.list_jobs() if job.state is JobState.FAILED)
+
+
 async def test_a_job_started_shows(quiet) -> None:
     adapter, spool, start_runner = quiet
     start_runner(spool, "true")
@@ -57,9 +64,7 @@ async def test_a_job_ending_shows_ended(quiet) -> None:
 
 async def test_a_job_archived_restored_and_retried_shows_each_time(quiet) -> None:
     adapter, spool, start_runner = quiet
-    start_runner(spool, "false")
-    await until(lambda: _states(adapter, [JobState.RUNNING, JobState.FAILED]), "the failed job")
-    failed = [job for job in await adapter.list_jobs() if job.state is JobState.FAILED][0]
+    failed = await a_failed_job(adapter, spool, start_runner)
     assert (await adapter.archive(failed.id)).ok
     await until(lambda: _states(adapter, [JobState.FAILED], archived=True), "the job archived")
     assert await _states(adapter, [JobState.RUNNING])
@@ -76,9 +81,7 @@ async def test_a_job_archived_restored_and_retried_shows_each_time(quiet) -> Non
 
 async def test_an_archive_shows_at_the_very_next_poll(quiet) -> None:
     adapter, spool, start_runner = quiet
-    start_runner(spool, "false")
-    await until(lambda: _states(adapter, [JobState.RUNNING, JobState.FAILED]), "the failed job")
-    failed = [job for job in await adapter.list_jobs() if job.state is JobState.FAILED][0]
+    failed = await a_failed_job(adapter, spool, start_runner)
     assert (await adapter.archive(failed.id)).ok
     # (the refresh an action asks for reads the job: no wait for the watch's batch)
     assert await _states(adapter, [JobState.FAILED], archived=True)

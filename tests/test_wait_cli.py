@@ -45,15 +45,6 @@ class StoppedAdapter(Adapter):
 registry.register("stopped-jobs", StoppedAdapter)
 
 
-@pytest.fixture
-def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    env = {"JOBDECK_DATA_DIR": str(tmp_path / "data"), "JOBDECK_CONFIG_DIR": str(tmp_path / "config")}
-    monkeypatch.delenv("JOBDECK_CONFIG", raising=False)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    return env
-
-
 def jobdeck(env: dict[str, str], *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """``python -m jobdeck ARGS`` as a script would run it."""
     full = {k: v for k, v in os.environ.items() if not k.startswith("JOBDECK_")} | env

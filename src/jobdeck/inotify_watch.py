@@ -9,8 +9,9 @@ file the event loop waits on; a batch is gathered on the loop's timers the way
 watchfiles gathers one (``step`` of quiet, or ``debounce`` at most).
 
 ``Watch`` gives batches of paths (an overflow of the kernel's queue gives the watched
-folders themselves: read everything). Linux only (``available``); elsewhere the callers
-(the local adapter's spool and log watches, the theme folders) keep watchfiles.
+folders themselves: read everything). Linux only (``available``): ``changes``, what the
+callers use (the local adapter's spool and log watches, the theme folders), falls back to
+watchfiles elsewhere.
 """
 
 from __future__ import annotations
@@ -255,7 +256,7 @@ class Watch:
                 del self._paths[wd]
 
 
-async def watched(
+async def changes(
     roots: str | Sequence[str],
     *,
     recursive: bool,
@@ -265,17 +266,46 @@ async def watched(
     keep: Callable[[str], bool] | None = None,
     started: Callable[[], None] | None = None,
 ) -> AsyncGenerator[set[str], None]:
-    """``Watch(roots).batches(...)``, the watch opened first (then ``started`` is called) and
-    closed when the batches end or are closed. Raises OSError if it cannot watch."""
-    watch = Watch(roots, recursive=recursive, keep=keep)
-    await watch.open()
+    """Each batch of the paths changed in the folders ``roots`` (seconds: ``step`` of quiet,
+    ``debounce`` at most; an empty batch after ``timeout`` without any; ``keep``: which paths
+    count): by a ``Watch`` on the event loop where there is inotify, else by watchfiles (a
+    thread). ``started`` is called once the watch is in place. Raises OSError (or
+    RuntimeError, from watchfiles) if it cannot watch."""
+    folders = [roots] if isinstance(roots, str) else list(roots)
+    if available():
+        watch = Watch(folders, recursive=recursive, keep=keep)
+        await watch.open()
+        try:
+            if started is not None:
+                started()
+            async for batch in watch.batches(step=step, debounce=debounce, timeout=timeout):
+                yield batch
+        finally:
+            watch.close()
+        return
+    import watchfiles  # here: a thread and a Rust extension that start-up need not load
+
+    stop = asyncio.Event()
+    options: dict[str, object] = {}
+    if timeout is not None:
+        options = {"rust_timeout": int(timeout * 1000), "yield_on_timeout": True}
+    if started is not None:
+        started()  # (watchfiles' thread starts watching a moment later)
+    watcher = watchfiles.awatch(
+        *folders,
+        stop_event=stop,
+        step=int(step * 1000),
+        debounce=int(debounce * 1000),
+        watch_filter=None if keep is None else (lambda _change, path: keep(path)),
+        recursive=recursive,
+        **options,  # type: ignore[arg-type]
+    )
     try:
-        if started is not None:
-            started()
-        async for batch in watch.batches(step=step, debounce=debounce, timeout=timeout):
-            yield batch
+        async for batch in watcher:
+            yield {path for _, path in batch}
     finally:
-        watch.close()
+        stop.set()  # lets the watcher's thread end now rather than at its next timeout
+        await watcher.aclose()
 
 
 def _os_error(call: str, path: str) -> OSError:

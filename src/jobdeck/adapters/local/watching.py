@@ -8,7 +8,6 @@ cost start-up time the deck need not wait for.
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import AsyncGenerator, Callable
 from pathlib import Path
@@ -49,76 +48,34 @@ def _lists(path: str) -> bool:
     return changes_the_list(None, path)
 
 
-async def log_changes(folder: Path) -> AsyncGenerator[set[str], None]:
+def log_changes(folder: Path) -> AsyncGenerator[set[str], None]:
     """A batch of changed paths each time a followed log's folder changes, or an empty one
     after ``LOG_RECHECK_MS`` without a change. Raises OSError if it cannot be watched."""
     from jobdeck import inotify_watch  # here: ctypes costs start-up time (see the module's doc)
 
-    if inotify_watch.available():
-        async for batch in inotify_watch.watched(
-            os.fspath(folder),
-            recursive=False,
-            step=STEP_MS / 1000,
-            debounce=LOG_DEBOUNCE_MS / 1000,
-            timeout=LOG_RECHECK_MS / 1000,
-        ):
-            yield batch
-        return
-    import watchfiles  # here, not at the top: see the module's doc
-
-    stop = asyncio.Event()
-    watcher = watchfiles.awatch(
-        folder,
-        stop_event=stop,
-        step=STEP_MS,
-        debounce=LOG_DEBOUNCE_MS,
-        rust_timeout=LOG_RECHECK_MS,
-        yield_on_timeout=True,
+    return inotify_watch.changes(
+        os.fspath(folder),
         recursive=False,
+        step=STEP_MS / 1000,
+        debounce=LOG_DEBOUNCE_MS / 1000,
+        timeout=LOG_RECHECK_MS / 1000,
     )
-    try:
-        async for changes in watcher:
-            yield {path for _, path in changes}
-    finally:
-        stop.set()  # lets the watcher thread end now rather than at its next timeout
-        await watcher.aclose()
 
 
-async def list_changes(
-    spool: Path, *, inside: bool, started: Callable[[], None]
-) -> AsyncGenerator[set[str], None]:
+def list_changes(spool: Path, *, inside: bool, started: Callable[[], None]) -> AsyncGenerator[set[str], None]:
     """Each batch of paths in ``spool`` (and inside its job folders if ``inside``) that may
     change the job list; ``started`` is called once the watch is in place. Raises OSError
     (or RuntimeError, from watchfiles) if it cannot watch."""
     from jobdeck import inotify_watch  # see log_changes
 
-    if inotify_watch.available():
-        async for batch in inotify_watch.watched(
-            os.fspath(spool),
-            recursive=inside,
-            step=LIST_STEP_MS / 1000,
-            debounce=LIST_DEBOUNCE_MS / 1000,
-            keep=_lists,
-            started=started,
-        ):
-            yield batch
-        return
-    import watchfiles  # see log_changes
-
-    stop = asyncio.Event()
-    started()  # (watchfiles' thread starts watching a moment later: see SpoolIndex's WATCH_SETTLE)
-    try:
-        async for changes in watchfiles.awatch(
-            spool,
-            stop_event=stop,
-            watch_filter=changes_the_list,
-            step=LIST_STEP_MS,
-            debounce=LIST_DEBOUNCE_MS,
-            recursive=inside,
-        ):
-            yield {path for _, path in changes}
-    finally:
-        stop.set()
+    return inotify_watch.changes(
+        os.fspath(spool),
+        recursive=inside,
+        step=LIST_STEP_MS / 1000,
+        debounce=LIST_DEBOUNCE_MS / 1000,
+        keep=_lists,
+        started=started,
+    )
 
 
 async def next_change(watcher: AsyncGenerator[set[str], None]) -> bool:

@@ -208,19 +208,11 @@ async def watch_theme_files(
     existing = [str(folder) for folder in folders if folder.is_dir()]
     if not existing:
         return
-    if inotify_watch.available():
-        is_theme = lambda path: path.endswith(THEME_SUFFIX)  # noqa: E731
-        async for paths in inotify_watch.watched(
-            existing, recursive=False, step=step_ms / 1000, debounce=debounce_ms / 1000, keep=is_theme
-        ):
-            yield {Path(path) for path in paths}
-        return
-    from watchfiles import awatch
-
-    async for changes in awatch(*existing, debounce=debounce_ms, step=step_ms, recursive=False):
-        files = {Path(path) for _, path in changes if path.endswith(THEME_SUFFIX)}
-        if files:
-            yield files
+    is_theme = lambda path: path.endswith(THEME_SUFFIX)  # noqa: E731
+    async for paths in inotify_watch.changes(
+        existing, recursive=False, step=step_ms / 1000, debounce=debounce_ms / 1000, keep=is_theme
+    ):
+        yield {Path(path) for path in paths}
 
 
 class ThemeMemory:
